@@ -1,0 +1,200 @@
+// Package config finds a node's home and reads its configuration.
+//
+// A node is one directory, $MF_HOME (default ~/.mainframe, flag --home).
+// Settings come, in order of precedence, from command-line flags, MF_*
+// environment variables, $MF_HOME/config.toml, and built-in defaults. Each
+// service has its own table in config.toml ([route], later [swap], ...).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// FileName is the configuration file inside a home.
+const FileName = "config.toml"
+
+// DefaultPort is where mf-route listens (TCP and QUIC) unless told otherwise.
+const DefaultPort = 7700
+
+// ErrNoHome means the home holds no node.
+var ErrNoHome = errors.New("config: no node here")
+
+// Home resolves the node directory: the flag if given, else $MF_HOME, else
+// ~/.mainframe.
+func Home(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if h := os.Getenv("MF_HOME"); h != "" {
+		return h
+	}
+	if d, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(d, ".mainframe")
+	}
+	return ".mainframe"
+}
+
+// Route holds mf-route's settings.
+type Route struct {
+	// Listen lists the multiaddrs the libp2p host listens on (MF_LISTEN,
+	// comma-separated).
+	Listen []string `toml:"listen"`
+	// Bootstrap lists peers (multiaddrs with /p2p/ or contact cards) to join
+	// through (MF_BOOTSTRAP).
+	Bootstrap []string `toml:"bootstrap"`
+	// Dev marks a development node whose keystore has an empty password
+	// (MF_DEV).
+	Dev bool `toml:"dev"`
+	// PasswordFile holds the keystore password (MF_PASSWORD_FILE).
+	PasswordFile string `toml:"password_file"`
+	// AllowPeers, when not empty, is the only set of peer IDs this node
+	// connects to (MF_ALLOW_PEERS): fixed topologies and private networks.
+	AllowPeers []string `toml:"allow_peers"`
+	// TTL is the hop limit given to packets this node sends (MF_TTL).
+	TTL int `toml:"ttl"`
+	// LogLevel is debug, info, warn or error (MF_LOG_LEVEL).
+	LogLevel string `toml:"log_level"`
+}
+
+// Config is the whole config.toml.
+type Config struct {
+	Route Route `toml:"route"`
+}
+
+// Default is the configuration of a new node.
+func Default() Config {
+	return Config{Route: Route{
+		Listen: []string{
+			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultPort),
+			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", DefaultPort),
+		},
+		TTL:      16,
+		LogLevel: "info",
+	}}
+}
+
+// Load reads $home/config.toml over the defaults, then applies MF_*
+// variables. Unknown keys are errors so that typos do not pass silently.
+func Load(home string) (Config, error) {
+	c := Default()
+	b, err := os.ReadFile(filepath.Join(home, FileName))
+	if errors.Is(err, os.ErrNotExist) {
+		return c, fmt.Errorf("%w: %s has no %s", ErrNoHome, home, FileName)
+	}
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return c, fmt.Errorf("config: %s line %d column %d: %s", filepath.Join(home, FileName), row, col, de.Error())
+		}
+		return c, fmt.Errorf("config: %s: %w", filepath.Join(home, FileName), err)
+	}
+	if err := c.applyEnv(); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks values that the TOML types cannot.
+func (c Config) Validate() error {
+	if c.Route.TTL < 1 || c.Route.TTL > 255 {
+		return fmt.Errorf("config: route.ttl must be 1..255, not %d", c.Route.TTL)
+	}
+	switch c.Route.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: route.log_level must be debug, info, warn or error, not %q", c.Route.LogLevel)
+	}
+	return nil
+}
+
+func (c *Config) applyEnv() error {
+	list := func(name string, dst *[]string) {
+		if v, ok := os.LookupEnv(name); ok {
+			*dst = splitList(v)
+		}
+	}
+	list("MF_LISTEN", &c.Route.Listen)
+	list("MF_BOOTSTRAP", &c.Route.Bootstrap)
+	list("MF_ALLOW_PEERS", &c.Route.AllowPeers)
+	if v, ok := os.LookupEnv("MF_PASSWORD_FILE"); ok {
+		c.Route.PasswordFile = v
+	}
+	if v, ok := os.LookupEnv("MF_LOG_LEVEL"); ok {
+		c.Route.LogLevel = v
+	}
+	if v, ok := os.LookupEnv("MF_DEV"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("config: MF_DEV=%q is not a boolean", v)
+		}
+		c.Route.Dev = b
+	}
+	if v, ok := os.LookupEnv("MF_TTL"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: MF_TTL=%q is not a number", v)
+		}
+		c.Route.TTL = n
+	}
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Save writes c to $home/config.toml atomically.
+func Save(home string, c Config) error {
+	b, err := toml.Marshal(c)
+	if err != nil {
+		return err
+	}
+	b = append([]byte("# mf node configuration; see mf-config(5)\n"), b...)
+	return WriteFileAtomic(filepath.Join(home, FileName), b, 0o600)
+}
+
+// WriteFileAtomic writes b to path through a synced temporary file and a
+// rename, so a crash leaves either the old or the new file, never half.
+func WriteFileAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,393 @@
+// Package devnet runs a development network on this machine: N nodes, each
+// its own home under one directory, each daemon a separate process on
+// 127.0.0.1, joined to each other. The processes outlive the command that
+// started them; the directory records them so that status and down find
+// exactly those processes again.
+package devnet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/route"
+)
+
+// StateFile records a devnet inside its directory.
+const StateFile = "devnet.json"
+
+// Topologies.
+const (
+	Mesh = "mesh" // every node may connect to every other
+	Line = "line" // node i only connects to i-1 and i+1: a relay chain
+)
+
+// Options describe a devnet to start.
+type Options struct {
+	Nodes    int
+	Dir      string
+	Bin      string // the mf-route binary; default: this executable
+	Topology string
+	Out      io.Writer // progress lines
+}
+
+// Node is one node of a devnet.
+type Node struct {
+	Name    string `json:"name"`
+	Home    string `json:"home"`
+	PeerID  string `json:"peer_id"`
+	Overlay string `json:"overlay"`
+	Port    int    `json:"port"`
+}
+
+// State is what devnet.json holds.
+type State struct {
+	Topology string    `json:"topology"`
+	Created  time.Time `json:"created"`
+	Nodes    []Node    `json:"nodes"`
+}
+
+// ErrRunning means the directory already has running nodes.
+var ErrRunning = errors.New("devnet: a devnet is already running in this directory")
+
+// Up creates the nodes (first time only) and starts their daemons.
+func Up(ctx context.Context, o Options) (*State, error) {
+	if o.Nodes < 1 || o.Nodes > 200 {
+		return nil, fmt.Errorf("devnet: --nodes must be 1..200, not %d", o.Nodes)
+	}
+	if o.Topology == "" {
+		o.Topology = Mesh
+	}
+	if o.Topology != Mesh && o.Topology != Line {
+		return nil, fmt.Errorf("devnet: topology must be %s or %s", Mesh, Line)
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		o.Bin = exe
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := Load(dir)
+	switch {
+	case err == nil:
+		for _, s := range Status(st) {
+			if s.Running {
+				return nil, fmt.Errorf("%w: %s", ErrRunning, dir)
+			}
+		}
+		if len(st.Nodes) != o.Nodes || st.Topology != o.Topology {
+			return nil, fmt.Errorf("devnet: %s holds a %d-node %s devnet; use the same --nodes and --topology, or another --dir", dir, len(st.Nodes), st.Topology)
+		}
+		fmt.Fprintf(o.Out, "restarting the devnet in %s\n", dir)
+	case errors.Is(err, os.ErrNotExist):
+		st, err = create(dir, o)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	for i, n := range st.Nodes {
+		if err := start(ctx, o.Bin, n); err != nil {
+			Down(st)
+			return nil, fmt.Errorf("devnet: starting %s: %w", n.Name, err)
+		}
+		fmt.Fprintf(o.Out, "started %s  %s  port %d\n", n.Name, n.Overlay[:16], n.Port)
+		_ = i
+	}
+	waitJoined(ctx, st, o.Out)
+	return st, nil
+}
+
+// create makes the homes: identities and configs with fixed ports, so that
+// a restarted devnet comes back on the same addresses, and bootstrap lists
+// that tie the nodes together.
+func create(dir string, o Options) (*State, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	st := &State{Topology: o.Topology, Created: time.Now().UTC()}
+	ports, err := freePorts(o.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < o.Nodes; i++ {
+		name := fmt.Sprintf("node%d", i+1)
+		home := filepath.Join(dir, name)
+		listen := []string{
+			fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ports[i]),
+			fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", ports[i]),
+		}
+		id, err := route.Init(home, route.InitOptions{Dev: true, Listen: listen})
+		if err != nil {
+			return nil, err
+		}
+		pub := id.Public()
+		st.Nodes = append(st.Nodes, Node{Name: name, Home: home, PeerID: pub.PeerID().String(), Overlay: pub.Overlay().String(), Port: ports[i]})
+	}
+	addr := func(n Node) string { return fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/%s", n.Port, n.PeerID) }
+	for i, n := range st.Nodes {
+		cfg, err := config.Load(n.Home)
+		if err != nil {
+			return nil, err
+		}
+		switch o.Topology {
+		case Mesh:
+			// Everyone joins through node1 (and node1 through node2), and the
+			// DHT introduces them to each other.
+			if i == 0 && len(st.Nodes) > 1 {
+				cfg.Route.Bootstrap = []string{addr(st.Nodes[1])}
+			} else if i > 0 {
+				cfg.Route.Bootstrap = []string{addr(st.Nodes[0])}
+			}
+		case Line:
+			cfg.Route.Bootstrap, cfg.Route.AllowPeers = nil, nil
+			for _, j := range []int{i - 1, i + 1} {
+				if j >= 0 && j < len(st.Nodes) {
+					cfg.Route.Bootstrap = append(cfg.Route.Bootstrap, addr(st.Nodes[j]))
+					cfg.Route.AllowPeers = append(cfg.Route.AllowPeers, st.Nodes[j].PeerID)
+				}
+			}
+		}
+		if err := config.Save(n.Home, cfg); err != nil {
+			return nil, err
+		}
+	}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := config.WriteFileAtomic(filepath.Join(dir, StateFile), b, 0o644); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// freePorts finds n ports free for both TCP and UDP on 127.0.0.1.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var hold []io.Closer
+	defer func() {
+		for _, c := range hold {
+			c.Close()
+		}
+	}()
+	for tries := 0; len(ports) < n && tries < 100*n; tries++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			l.Close()
+			continue
+		}
+		hold = append(hold, l, u)
+		ports = append(ports, port)
+	}
+	if len(ports) < n {
+		return nil, errors.New("devnet: cannot find free ports")
+	}
+	return ports, nil
+}
+
+func start(ctx context.Context, bin string, n Node) error {
+	logf, err := os.OpenFile(filepath.Join(n.Home, "route.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "daemon", "--home", n.Home)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own session: the daemon survives the shell that ran devnet up and
+	// does not get that terminal's Ctrl-C.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Env = append(os.Environ(), "MF_HOME="+n.Home)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	c := route.NewClient(n.Home)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("daemon exited (%v); see %s", err, filepath.Join(n.Home, "route.log"))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := c.Status(sctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+	_ = cmd.Process.Kill()
+	return fmt.Errorf("daemon did not answer within 30s; see %s", filepath.Join(n.Home, "route.log"))
+}
+
+// waitJoined waits (a bounded time) until every node has the peers its
+// topology promises: all others in a mesh, its neighbours in a line.
+func waitJoined(ctx context.Context, st *State, out io.Writer) {
+	want := func(i int) int {
+		if st.Topology == Line {
+			w := 0
+			if i > 0 {
+				w++
+			}
+			if i < len(st.Nodes)-1 {
+				w++
+			}
+			return w
+		}
+		return len(st.Nodes) - 1
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok := true
+		for i, n := range st.Nodes {
+			sctx, cancel := context.WithTimeout(ctx, time.Second)
+			s, err := route.NewClient(n.Home).Status(sctx)
+			cancel()
+			if err != nil || s.Peers < want(i) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			fmt.Fprintf(out, "devnet up: %d nodes (%s)\n", len(st.Nodes), st.Topology)
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			fmt.Fprintf(out, "devnet up, but not every node has all its peers yet; see mf-route devnet status\n")
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Load reads a devnet's state.
+func Load(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		return nil, err
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("devnet: %s is damaged: %v", filepath.Join(dir, StateFile), err)
+	}
+	return &st, nil
+}
+
+// NodeStatus is a node as devnet status shows it.
+type NodeStatus struct {
+	Node
+	Running bool   `json:"running"`
+	PID     int    `json:"pid,omitempty"`
+	Peers   int    `json:"peers"`
+	Error   string `json:"error,omitempty"`
+}
+
+// pidOf returns the pid of home's daemon if that process is alive and is
+// really an mf-route daemon of this home (pids get reused).
+func pidOf(home string) int {
+	b, err := os.ReadFile(filepath.Join(home, route.PIDName))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return 0
+	}
+	args := strings.Split(string(cmdline), "\x00")
+	hasDaemon, hasHome := false, false
+	for _, a := range args {
+		hasDaemon = hasDaemon || a == "daemon"
+		hasHome = hasHome || a == home
+	}
+	if !hasDaemon || !hasHome {
+		return 0
+	}
+	return pid
+}
+
+// Status reports every node of st.
+func Status(st *State) []NodeStatus {
+	var out []NodeStatus
+	for _, n := range st.Nodes {
+		s := NodeStatus{Node: n, PID: pidOf(n.Home)}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		info, err := route.NewClient(n.Home).Status(ctx)
+		cancel()
+		if err == nil {
+			s.Running, s.Peers = true, info.Peers
+		} else if s.PID != 0 {
+			s.Running, s.Error = true, "not answering: "+err.Error()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Down stops every daemon of st: SIGTERM, then SIGKILL after 10 seconds.
+// Only processes that are an mf-route daemon of one of st's homes are
+// signalled.
+func Down(st *State) (stopped int) {
+	var pids []int
+	for _, n := range st.Nodes {
+		if pid := pidOf(n.Home); pid != 0 {
+			if syscall.Kill(pid, syscall.SIGTERM) == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range pids {
+		for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+			if isZombie(pid) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if syscall.Kill(pid, 0) == nil && !isZombie(pid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	return len(pids)
+}
+
+func isZombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] == 'Z'
+	}
+	return false
+}

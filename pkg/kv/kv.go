@@ -1,0 +1,144 @@
+// Package kv is the one Pebble wrapper every mf daemon stores its state with.
+//
+// Every write that a daemon acknowledges to a caller goes through Set, Delete
+// or Batch.Commit, which sync the write-ahead log before returning, so a
+// daemon killed with SIGKILL loses nothing it had acknowledged. Keys are
+// namespaced by the caller with a prefix ("contact/", "peer/", ...).
+package kv
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// ErrNotFound is returned by Get for a missing key.
+var ErrNotFound = errors.New("kv: not found")
+
+// ErrLocked means another process holds the database.
+var ErrLocked = errors.New("kv: database is in use by another process")
+
+// DB is an open Pebble database.
+type DB struct {
+	p *pebble.DB
+}
+
+// Open opens (creating if needed) the database in dir. Pebble locks the
+// directory, so a second process opening it gets ErrLocked.
+func Open(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("kv: %w", err)
+	}
+	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	if err != nil {
+		if isLockErr(err) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+		}
+		return nil, fmt.Errorf("kv: open %s: %w", dir, err)
+	}
+	return &DB{p: p}, nil
+}
+
+func isLockErr(err error) bool {
+	s := err.Error()
+	return bytes.Contains([]byte(s), []byte("lock")) &&
+		(bytes.Contains([]byte(s), []byte("temporarily unavailable")) || bytes.Contains([]byte(s), []byte("resource busy")))
+}
+
+// Close flushes and closes the database.
+func (db *DB) Close() error { return db.p.Close() }
+
+// Get returns a copy of the value stored at key.
+func (db *DB) Get(key []byte) ([]byte, error) {
+	v, closer, err := db.p.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kv: get: %w", err)
+	}
+	out := bytes.Clone(v)
+	closer.Close()
+	return out, nil
+}
+
+// Set stores value at key durably.
+func (db *DB) Set(key, value []byte) error {
+	if err := db.p.Set(key, value, pebble.Sync); err != nil {
+		return fmt.Errorf("kv: set: %w", err)
+	}
+	return nil
+}
+
+// Delete removes key durably; a missing key is not an error.
+func (db *DB) Delete(key []byte) error {
+	if err := db.p.Delete(key, pebble.Sync); err != nil {
+		return fmt.Errorf("kv: delete: %w", err)
+	}
+	return nil
+}
+
+// Scan calls fn for every key with the given prefix, in key order. The
+// slices are only valid during the call. Returning an error stops the scan.
+func (db *DB) Scan(prefix []byte, fn func(key, value []byte) error) error {
+	it, err := db.p.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return fmt.Errorf("kv: scan: %w", err)
+	}
+	for it.First(); it.Valid(); it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	return it.Close()
+}
+
+// prefixEnd is the smallest key greater than every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// Batch groups writes that become visible and durable together.
+type Batch struct{ b *pebble.Batch }
+
+// NewBatch starts a batch.
+func (db *DB) NewBatch() *Batch { return &Batch{b: db.p.NewBatch()} }
+
+// Set adds a write to the batch.
+func (b *Batch) Set(key, value []byte) { _ = b.b.Set(key, value, nil) }
+
+// Delete adds a deletion to the batch.
+func (b *Batch) Delete(key []byte) { _ = b.b.Delete(key, nil) }
+
+// Commit applies the batch atomically and durably.
+func (b *Batch) Commit() error {
+	defer b.b.Close()
+	if err := b.b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("kv: commit: %w", err)
+	}
+	return nil
+}
+
+// quietLogger keeps Pebble's informational chatter off the daemon's stderr;
+// fatal errors still end the process.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+func (quietLogger) Errorf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "pebble: "+format+"\n", args...)
+}
+func (quietLogger) Fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "pebble: "+format+"\n", args...)
+	os.Exit(1)
+}

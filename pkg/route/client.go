@@ -1,0 +1,95 @@
+package route
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/mainframe/mf/pkg/localapi"
+)
+
+// Client is the typed client of mf-route's local API; the mf-route commands
+// and other mf services use nothing else to talk to the daemon.
+type Client struct{ c *localapi.Client }
+
+// NewClient returns a client for the daemon of home.
+func NewClient(home string) *Client { return &Client{c: localapi.NewClient(SocketPath(home))} }
+
+// Status returns the node's identity and counters.
+func (c *Client) Status(ctx context.Context) (*StatusInfo, error) {
+	var out StatusInfo
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/status", nil, &out)
+}
+
+// Peers lists connected peers.
+func (c *Client) Peers(ctx context.Context) ([]PeerInfo, error) {
+	var out []PeerInfo
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/peers", nil, &out)
+}
+
+// Contacts lists the contact book.
+func (c *Client) Contacts(ctx context.Context) ([]ContactInfo, error) {
+	var out []ContactInfo
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/contacts", nil, &out)
+}
+
+// AddContact stores a card under name.
+func (c *Client) AddContact(ctx context.Context, name, card string) (*ContactInfo, error) {
+	var out ContactInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/contacts", ContactInfo{Name: name, Card: card}, &out)
+}
+
+// RemoveContact deletes a contact.
+func (c *Client) RemoveContact(ctx context.Context, name string) error {
+	return c.c.Call(ctx, http.MethodDelete, "/v0/contacts/"+url.PathEscape(name), nil, nil)
+}
+
+// Resolve turns a target into a card.
+func (c *Client) Resolve(ctx context.Context, target string) (*ContactInfo, error) {
+	var out ContactInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/resolve", ResolveRequest{Target: target}, &out)
+}
+
+// Send sends one packet.
+func (c *Client) Send(ctx context.Context, req SendRequest) (*SendResult, error) {
+	var out SendResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/send", req, &out)
+}
+
+// Listen streams messages on topic to fn until count messages (0: no
+// limit), ctx ends, or fn fails.
+func (c *Client) Listen(ctx context.Context, topic string, count int, fn func(*Message) error) error {
+	return c.ListenOpen(ctx, topic, count, nil, fn)
+}
+
+// ListenOpen is Listen that calls opened once the daemon is subscribed, so a
+// caller can start sending knowing nothing will be missed.
+func (c *Client) ListenOpen(ctx context.Context, topic string, count int, opened func(), fn func(*Message) error) error {
+	q := url.Values{"topic": {topic}}
+	if count > 0 {
+		q.Set("count", strconv.Itoa(count))
+	}
+	return c.c.StreamOpen(ctx, http.MethodGet, "/v0/listen?"+q.Encode(), nil, opened, func(line []byte) error {
+		var m Message
+		if err := json.Unmarshal(line, &m); err != nil {
+			return err
+		}
+		return fn(&m)
+	})
+}
+
+// Ping pings target count times, calling fn with each result.
+func (c *Client) Ping(ctx context.Context, target string, count int, fn func(PingResult) error) error {
+	return c.c.Stream(ctx, http.MethodPost, "/v0/ping", PingRequest{Target: target, Count: count}, func(line []byte) error {
+		var r PingResult
+		if err := json.Unmarshal(line, &r); err != nil {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+// IsNotRunning reports whether err means the daemon is not running.
+func IsNotRunning(err error) bool { return err == localapi.ErrNotRunning }

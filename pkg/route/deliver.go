@@ -1,0 +1,207 @@
+package route
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mainframe/mf/pkg/identity"
+)
+
+// Message is a packet as delivered to a listener.
+type Message struct {
+	ID       string           `json:"id"`
+	From     identity.Overlay `json:"from"`
+	PeerID   string           `json:"peer_id"`
+	Address  string           `json:"address"`
+	Topic    string           `json:"topic"`
+	Payload  []byte           `json:"payload"`
+	Received time.Time        `json:"received"`
+}
+
+// Packets that arrive for a topic nobody listens to wait in the inbox
+// (inbox/<topic>\x00<seq>) until a listener comes; a listener drains them
+// first, oldest first. The inbox is bounded so that strangers cannot fill the
+// disk; what does not fit is counted as dropped.
+const (
+	inboxPrefix = "inbox/"
+	maxInbox    = 10000
+)
+
+type subscriber struct {
+	topic string
+	ch    chan *Message
+}
+
+type subscriptions struct {
+	n     *Node
+	mu    sync.Mutex
+	subs  map[string][]*subscriber
+	ids   map[[4]byte]int
+	seq   uint64
+	inbox int
+}
+
+func newSubscriptions(n *Node) *subscriptions {
+	s := &subscriptions{n: n, subs: map[string][]*subscriber{}, ids: map[[4]byte]int{}}
+	// Count what earlier runs left in the inbox, and continue its sequence.
+	_ = n.db.Scan([]byte(inboxPrefix), func(k, _ []byte) error {
+		s.inbox++
+		if len(k) >= 8 {
+			s.seq = max(s.seq, binary.BigEndian.Uint64(k[len(k)-8:]))
+		}
+		return nil
+	})
+	return s
+}
+
+func (s *subscriptions) listensTo(t [4]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[t] > 0
+}
+
+// subscribe registers a listener; packets already waiting in the inbox for
+// the topic are returned so the caller hands them out before live ones.
+func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]byte) {
+	sub := &subscriber{topic: topic, ch: make(chan *Message, 1024)}
+	s.mu.Lock()
+	s.subs[topic] = append(s.subs[topic], sub)
+	s.ids[TopicID(topic)]++
+	s.mu.Unlock()
+	var waiting []*Message
+	var keys [][]byte
+	_ = s.n.db.Scan(inboxKeyPrefix(topic), func(k, v []byte) error {
+		var m Message
+		if json.Unmarshal(v, &m) == nil {
+			waiting = append(waiting, &m)
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	return sub, waiting, keys
+}
+
+// consumed removes a message handed to a listener from the inbox.
+func (s *subscriptions) consumed(key []byte) {
+	if err := s.n.db.Delete(key); err == nil {
+		s.mu.Lock()
+		s.inbox--
+		s.mu.Unlock()
+	}
+}
+
+// unsubscribe removes sub; whatever it had not yet handed out goes back to
+// the inbox, so a listener that stops after --count loses nothing.
+func (s *subscriptions) unsubscribe(sub *subscriber) {
+	s.mu.Lock()
+	list := s.subs[sub.topic]
+	for i, x := range list {
+		if x == sub {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(s.subs, sub.topic)
+	} else {
+		s.subs[sub.topic] = list
+	}
+	id := TopicID(sub.topic)
+	if s.ids[id]--; s.ids[id] <= 0 {
+		delete(s.ids, id)
+	}
+	s.mu.Unlock()
+	for {
+		select {
+		case m := <-sub.ch:
+			s.store(m)
+		default:
+			return
+		}
+	}
+}
+
+func (s *subscriptions) closeAll() {
+	s.mu.Lock()
+	all := s.subs
+	s.subs = map[string][]*subscriber{}
+	s.ids = map[[4]byte]int{}
+	s.mu.Unlock()
+	for _, list := range all {
+		for _, sub := range list {
+			close(sub.ch)
+		}
+	}
+}
+
+func inboxKeyPrefix(topic string) []byte {
+	return []byte(inboxPrefix + topic + "\x00")
+}
+
+// store puts m in the inbox durably.
+func (s *subscriptions) store(m *Message) {
+	s.mu.Lock()
+	if s.inbox >= maxInbox {
+		s.mu.Unlock()
+		s.n.stats.InboxFull.Add(1)
+		return
+	}
+	s.seq++
+	seq := s.seq
+	s.inbox++
+	s.mu.Unlock()
+	b, _ := json.Marshal(m)
+	key := binary.BigEndian.AppendUint64(inboxKeyPrefix(m.Topic), seq)
+	if err := s.n.db.Set(key, b); err != nil {
+		s.n.log.Warn("inbox", "err", err)
+	}
+}
+
+// publish hands m to every listener of its topic, or to the inbox when there
+// is none. A listener that cannot keep up for a second gets the message
+// through the inbox instead of blocking the network.
+func (s *subscriptions) publish(m *Message) {
+	s.mu.Lock()
+	list := append([]*subscriber(nil), s.subs[m.Topic]...)
+	s.mu.Unlock()
+	if len(list) == 0 {
+		s.store(m)
+		return
+	}
+	for _, sub := range list {
+		select {
+		case sub.ch <- m:
+			continue
+		default:
+		}
+		t := time.NewTimer(time.Second)
+		select {
+		case sub.ch <- m:
+		case <-t.C:
+			s.store(m)
+		}
+		t.Stop()
+	}
+}
+
+// deliver hands an opened packet to its listeners.
+func (n *Node) deliver(id [32]byte, env *Envelope) {
+	n.stats.Delivered.Add(1)
+	m := &Message{
+		ID:       fmt.Sprintf("%x", id),
+		From:     env.Sender.Overlay(),
+		PeerID:   env.Sender.PeerID().String(),
+		Address:  env.Sender.Address().Hex(),
+		Topic:    env.Topic,
+		Payload:  env.Payload,
+		Received: time.Now(),
+	}
+	if env.Flags&FlagBench != 0 {
+		n.bench.ack(id, env, m.Received)
+		return
+	}
+	n.subs.publish(m)
+}

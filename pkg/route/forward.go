@@ -1,0 +1,311 @@
+package route
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/seal"
+	"github.com/mainframe/mf/pkg/wire"
+)
+
+// How packets move. Each node keeps at most one outgoing /mf/route/1 stream
+// per peer and writes packets to it as varint-length frames; the other side
+// reads frames until the stream ends. A packet is handled the same way
+// wherever it comes from (the local API or a peer):
+//
+//  1. drop it if its id was seen in the last minutes (loops, duplicates);
+//  2. if this node lies in the addressed zone, try to open it: if it opens,
+//     deliver it; a fully addressed packet that does not open was altered
+//     and is dropped and counted;
+//  3. otherwise pass it on, ttl-1, to the connected peer closest to the
+//     destination prefix, never back to the peer it came from.
+//
+// A relay that listens on the packet's topic tries to open it too (it might
+// be a zone member later; see the dark-routing issue) and counts the
+// failure: it holds the ciphertext but cannot read it.
+
+// ErrNoRoute means no connected peer can take a packet on.
+var ErrNoRoute = errors.New("route: no route: no connected peer to pass the packet to")
+
+// handleStream reads packets from a peer until the stream ends. Bytes that do
+// not parse as a frame end the stream; frames that do not parse as packets
+// are dropped and counted.
+func (n *Node) handleStream(s network.Stream) {
+	from := s.Conn().RemotePeer()
+	br := bufio.NewReaderSize(s, 64<<10)
+	var buf []byte
+	for {
+		frame, err := wire.ReadFrame(br, buf, MaxPacket)
+		if err == io.EOF {
+			s.Close()
+			return
+		}
+		if err != nil {
+			// An oversized or cut-off frame, or a reset: the rest of the
+			// stream cannot be trusted to be in step.
+			if !errors.Is(err, network.ErrReset) {
+				n.stats.BadFrames.Add(1)
+				n.log.Debug("closing stream after bad frame", "peer", from, "err", err)
+			}
+			s.Reset()
+			return
+		}
+		buf = frame[:0]
+		n.stats.Received.Add(1)
+		p, err := UnmarshalPacket(frame)
+		if err != nil {
+			n.stats.BadPackets.Add(1)
+			n.log.Debug("dropping malformed packet", "peer", from, "err", err)
+			continue
+		}
+		// The frame buffer is reused: the packet must own its bytes.
+		p.Prefix = append([]byte(nil), p.Prefix...)
+		p.Body = append([]byte(nil), p.Body...)
+		n.handlePacket(context.Background(), p, from)
+	}
+}
+
+// handlePacket routes one packet; from is empty for packets sent locally.
+func (n *Node) handlePacket(ctx context.Context, p *Packet, from peer.ID) error {
+	id := p.ID()
+	if !n.seen.add(id) {
+		n.stats.Duplicates.Add(1)
+		return nil
+	}
+	inZone := p.Matches(n.self)
+	if inZone {
+		env, err := OpenPacket(n.opener, p)
+		if err == nil {
+			n.deliver(id, env)
+			if p.Bits == 256 {
+				return nil
+			}
+		} else {
+			if errors.Is(err, seal.ErrOpen) && p.Bits == 256 {
+				n.stats.Tampered.Add(1)
+				n.log.Debug("dropping packet that does not open", "id", shortID(id), "from", from)
+				return nil
+			}
+			if !errors.Is(err, seal.ErrOpen) {
+				n.stats.BadPackets.Add(1)
+				return nil
+			}
+		}
+	} else if from != "" && n.subs.listensTo(p.Topic) {
+		// Trial decryption on a watched topic: a relay holds the bytes but,
+		// not being the recipient, cannot open them.
+		if _, err := OpenPacket(n.opener, p); err != nil {
+			n.stats.NotForUs.Add(1)
+		}
+	}
+	if from != "" {
+		if p.TTL <= 1 {
+			n.stats.Expired.Add(1)
+			return nil
+		}
+		p.TTL--
+	}
+	next, ok := n.nextHop(p, from)
+	if !ok {
+		if from != "" {
+			n.stats.NoRoute.Add(1)
+			n.log.Debug("no route for packet", "id", shortID(id))
+		}
+		return ErrNoRoute
+	}
+	if from != "" {
+		n.stats.Relayed.Add(1)
+	}
+	return n.writer(next).send(ctx, p.Marshal())
+}
+
+// nextHop picks the connected peer closest to the destination prefix,
+// excluding the previous hop. Peers that are closer than this node win; if
+// none is, the closest other peer takes it (a node at a local minimum of a
+// sparse or fixed topology still makes progress; ids and ttl stop loops).
+func (n *Node) nextHop(p *Packet, from peer.ID) (peer.ID, bool) {
+	best, bestD := peer.ID(""), -1
+	for _, c := range n.host.Network().Peers() {
+		if c == from || n.host.Network().Connectedness(c) != network.Connected {
+			continue
+		}
+		d := commonPrefix(identity.OverlayOf(c), p.Prefix, p.Bits)
+		if d > bestD {
+			best, bestD = c, d
+		}
+	}
+	return best, best != ""
+}
+
+// commonPrefix is how many of the first bits of o agree with the prefix:
+// higher is closer in Kademlia's XOR metric.
+func commonPrefix(o identity.Overlay, prefix []byte, nbits uint16) int {
+	n := 0
+	for i := 0; i < len(prefix); i++ {
+		x := o[i] ^ prefix[i]
+		if x != 0 {
+			n += bits.LeadingZeros8(x)
+			break
+		}
+		n += 8
+	}
+	return min(n, int(nbits))
+}
+
+// peerWriter owns the outgoing stream to one peer. Packets queue in a
+// channel; the writer goroutine batches them into the stream and flushes
+// when the queue runs dry, so a burst costs one syscall, not one per packet.
+type peerWriter struct {
+	n    *Node
+	p    peer.ID
+	q    chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+const writerQueue = 4096
+
+func (n *Node) writer(p peer.ID) *peerWriter {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	w := n.writers[p]
+	if w == nil {
+		w = &peerWriter{n: n, p: p, q: make(chan []byte, writerQueue), done: make(chan struct{})}
+		n.writers[p] = w
+		n.goLoop(w.run)
+	}
+	return w
+}
+
+// send queues b; it waits while the queue is full, up to a limit, so that a
+// slow peer slows its senders instead of losing packets.
+func (w *peerWriter) send(ctx context.Context, b []byte) error {
+	select {
+	case w.q <- b:
+		return nil
+	default:
+	}
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case w.q <- b:
+		return nil
+	case <-w.done:
+		return fmt.Errorf("route: connection to %s closed", w.p)
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		w.n.stats.QueueFull.Add(1)
+		return fmt.Errorf("route: peer %s is not keeping up; packet dropped", w.p)
+	}
+}
+
+func (w *peerWriter) close() { w.once.Do(func() { close(w.done) }) }
+
+func (w *peerWriter) run() {
+	defer func() {
+		w.n.mu.Lock()
+		if w.n.writers[w.p] == w {
+			delete(w.n.writers, w.p)
+		}
+		w.n.mu.Unlock()
+		w.close()
+		// Whatever is still queued can no longer go out: count it.
+		w.n.stats.SendFailed.Add(uint64(len(w.q)))
+	}()
+	var s network.Stream
+	var bw *bufio.Writer
+	idle := time.NewTimer(2 * time.Minute)
+	defer idle.Stop()
+	for {
+		var b []byte
+		select {
+		case <-w.done:
+			if s != nil {
+				bw.Flush()
+				s.Close()
+			}
+			return
+		case <-idle.C:
+			// An idle writer gives its stream back; the next packet opens
+			// a new one.
+			if s != nil {
+				s.Close()
+			}
+			return
+		case b = <-w.q:
+		}
+		idle.Reset(2 * time.Minute)
+		if s == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			var err error
+			s, err = w.n.host.NewStream(ctx, w.p, ProtocolID)
+			cancel()
+			if err != nil {
+				w.n.stats.SendFailed.Add(1)
+				w.n.log.Debug("cannot open stream", "peer", w.p, "err", err)
+				return
+			}
+			bw = bufio.NewWriterSize(s, 64<<10)
+		}
+		if err := wire.WriteFrame(bw, b); err == nil && len(w.q) == 0 {
+			err = bw.Flush()
+			if err != nil {
+				w.fail(s, err)
+				return
+			}
+		} else if err != nil {
+			w.fail(s, err)
+			return
+		}
+		w.n.stats.Sent.Add(1)
+	}
+}
+
+func (w *peerWriter) fail(s network.Stream, err error) {
+	w.n.stats.SendFailed.Add(1)
+	w.n.log.Debug("stream write failed", "peer", w.p, "err", err)
+	s.Reset()
+}
+
+// seenSet remembers packet ids for at least the given window, in two
+// generations so that forgetting is O(1).
+type seenSet struct {
+	mu       sync.Mutex
+	cur, old map[[32]byte]struct{}
+	window   time.Duration
+	rotated  time.Time
+}
+
+func newSeenSet(window time.Duration) *seenSet {
+	return &seenSet{cur: map[[32]byte]struct{}{}, old: map[[32]byte]struct{}{}, window: window, rotated: time.Now()}
+}
+
+// add records id and reports whether it was new.
+func (s *seenSet) add(id [32]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if time.Since(s.rotated) > s.window {
+		s.old, s.cur, s.rotated = s.cur, make(map[[32]byte]struct{}, len(s.cur)), time.Now()
+	}
+	if _, ok := s.cur[id]; ok {
+		return false
+	}
+	if _, ok := s.old[id]; ok {
+		return false
+	}
+	s.cur[id] = struct{}{}
+	return true
+}
+
+func shortID(id [32]byte) string { return fmt.Sprintf("%x", id[:6]) }

@@ -1,0 +1,323 @@
+// Package route is mf-route: the node's network daemon. It holds the libp2p
+// host and the Kademlia DHT, carries sealed packets to their recipients over
+// the /mf/route/1 protocol, keeps contacts and known peers in Pebble, and
+// serves the local API that the mf-route commands (and every other mf
+// service) use.
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	record "github.com/libp2p/go-libp2p-record"
+	"github.com/libp2p/go-libp2p/core/control"
+	"github.com/libp2p/go-libp2p/core/event"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/seal"
+)
+
+// ProtocolID is the libp2p protocol packets travel on.
+const ProtocolID = "/mf/route/1"
+
+// dhtPrefix keeps mf's DHT apart from IPFS's.
+const dhtPrefix = "/mf"
+
+// Options configure a Node.
+type Options struct {
+	Listen     []string
+	Bootstrap  []string
+	AllowPeers []string
+	TTL        int
+	Logger     *slog.Logger
+}
+
+// Node is a running mf-route node.
+type Node struct {
+	id     *identity.Identity
+	pub    identity.Public
+	self   identity.Overlay
+	opener *seal.Opener
+	host   host.Host
+	kad    *dht.IpfsDHT
+	db     *kv.DB
+	log    *slog.Logger
+	opts   Options
+	start  time.Time
+
+	card atomic.Pointer[identity.Card]
+
+	seen   *seenSet
+	subs   *subscriptions
+	stats  Stats
+	bench  *benchAcker
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	writers map[peer.ID]*peerWriter
+}
+
+// New starts the libp2p host and DHT for id, storing state in db.
+func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*Node, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.TTL <= 0 || opts.TTL > 255 {
+		opts.TTL = 16
+	}
+	n := &Node{
+		id:      id,
+		pub:     id.Public(),
+		opener:  seal.NewOpener(id.Enc),
+		db:      db,
+		log:     opts.Logger,
+		opts:    opts,
+		start:   time.Now(),
+		seen:    newSeenSet(2 * time.Minute),
+		writers: make(map[peer.ID]*peerWriter),
+	}
+	n.self = n.pub.Overlay()
+	n.subs = newSubscriptions(n)
+	n.bench = newBenchAcker(n)
+
+	hopts := []libp2p.Option{
+		libp2p.Identity(id.P2PKey()),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
+		libp2p.ListenAddrStrings(opts.Listen...),
+		libp2p.DisableRelay(),
+	}
+	if len(opts.Listen) == 0 {
+		hopts = append(hopts, libp2p.NoListenAddrs)
+	}
+	if len(opts.AllowPeers) > 0 {
+		g := allowGater{}
+		for _, s := range opts.AllowPeers {
+			p, err := peer.Decode(s)
+			if err != nil {
+				return nil, fmt.Errorf("route: allowed peer %q is not a peer ID", s)
+			}
+			g[p] = true
+		}
+		hopts = append(hopts, libp2p.ConnectionGater(g))
+	}
+	h, err := libp2p.New(hopts...)
+	if err != nil {
+		return nil, fmt.Errorf("route: start host: %w", err)
+	}
+	n.host = h
+	n.kad, err = dht.New(h,
+		dht.Mode(dht.ModeServer),
+		dht.ProtocolPrefix(dhtPrefix),
+		dht.Validator(record.NamespacedValidator{cardNamespace: cardValidator{}}),
+		dht.DisableProviders(),
+	)
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("route: start dht: %w", err)
+	}
+	h.SetStreamHandler(ProtocolID, n.handleStream)
+
+	ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	if err := n.refreshCard(); err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.goLoop(func() { n.watchIdentify(ctx) })
+	n.goLoop(func() { n.join(ctx) })
+	n.goLoop(func() { n.bench.run(ctx) })
+	return n, nil
+}
+
+func (n *Node) goLoop(f func()) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		f()
+	}()
+}
+
+// Close stops the node: peers are saved, streams closed, the host shut down.
+// The database stays open; its owner closes it.
+func (n *Node) Close() error {
+	n.cancel()
+	n.savePeers()
+	n.mu.Lock()
+	for _, w := range n.writers {
+		w.close()
+	}
+	n.mu.Unlock()
+	n.subs.closeAll()
+	err := errors.Join(n.kad.Close(), n.host.Close())
+	n.wg.Wait()
+	return err
+}
+
+// Identity is the node's public identity.
+func (n *Node) Identity() identity.Public { return n.pub }
+
+// Card is the node's current signed contact card.
+func (n *Node) Card() *identity.Card { return n.card.Load() }
+
+// Host is the libp2p host.
+func (n *Node) Host() host.Host { return n.host }
+
+// refreshCard signs a card with the host's current listen addresses.
+func (n *Node) refreshCard() error {
+	addrs := n.host.Addrs()
+	c, err := n.id.NewCard(addrs, time.Now())
+	if err != nil {
+		return err
+	}
+	n.card.Store(c)
+	return nil
+}
+
+// join connects to the configured bootstrap peers and to every peer the node
+// knew before it stopped, then bootstraps the DHT and publishes the card, and
+// keeps republishing it.
+func (n *Node) join(ctx context.Context) {
+	var targets []peer.AddrInfo
+	for _, s := range n.opts.Bootstrap {
+		ai, err := parseBootstrap(s)
+		if err != nil {
+			n.log.Warn("ignoring bootstrap entry", "entry", s, "err", err)
+			continue
+		}
+		targets = append(targets, ai)
+	}
+	targets = append(targets, n.loadPeers()...)
+	var wg sync.WaitGroup
+	var connected atomic.Int32
+	sem := make(chan struct{}, 8)
+	for _, ai := range targets {
+		if ai.ID == n.host.ID() {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := n.host.Connect(cctx, ai); err != nil {
+				n.log.Debug("peer unreachable", "peer", ai.ID, "err", err)
+				return
+			}
+			connected.Add(1)
+		}()
+	}
+	wg.Wait()
+	n.log.Info("joined", "peers", connected.Load(), "known", len(targets))
+	if err := n.kad.Bootstrap(ctx); err != nil {
+		n.log.Warn("dht bootstrap", "err", err)
+	}
+	// Publish the card so that others can find this node by its overlay
+	// address; retry quickly until it lands, then refresh it regularly.
+	delay := time.Second
+	for {
+		wait := 30 * time.Minute
+		if err := n.publishCard(ctx); err != nil {
+			n.log.Debug("card not published yet", "err", err)
+			wait = delay
+			delay = min(2*delay, time.Minute)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (n *Node) publishCard(ctx context.Context) error {
+	if len(n.kad.RoutingTable().ListPeers()) == 0 {
+		return errors.New("no dht peers")
+	}
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	return n.kad.PutValue(pctx, cardKey(n.self), n.Card().Bytes())
+}
+
+// parseBootstrap accepts a multiaddr ending in /p2p/ID or a contact card.
+func parseBootstrap(s string) (peer.AddrInfo, error) {
+	if identity.LooksLikeCard(s) {
+		c, err := identity.ParseCard(s)
+		if err != nil {
+			return peer.AddrInfo{}, err
+		}
+		return peer.AddrInfo{ID: c.PeerID(), Addrs: c.Addrs}, nil
+	}
+	a, err := ma.NewMultiaddr(s)
+	if err != nil {
+		return peer.AddrInfo{}, fmt.Errorf("not a card or multiaddr: %w", err)
+	}
+	ai, err := peer.AddrInfoFromP2pAddr(a)
+	if err != nil {
+		return peer.AddrInfo{}, fmt.Errorf("multiaddr must end in /p2p/PEER-ID: %w", err)
+	}
+	return *ai, nil
+}
+
+// watchIdentify records every identified peer's listen addresses, so the
+// node can find its peers again after a restart.
+func (n *Node) watchIdentify(ctx context.Context) {
+	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
+	if err != nil {
+		n.log.Error("event bus", "err", err)
+		return
+	}
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-sub.Out():
+			e := ev.(event.EvtPeerIdentificationCompleted)
+			n.savePeer(e.Peer, e.ListenAddrs)
+		}
+	}
+}
+
+// connect makes sure there is a connection to ai, dialing if needed.
+func (n *Node) connect(ctx context.Context, ai peer.AddrInfo) error {
+	if n.host.Network().Connectedness(ai.ID) == network.Connected {
+		return nil
+	}
+	if len(ai.Addrs) > 0 {
+		n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return n.host.Connect(cctx, ai)
+}
+
+// allowGater admits only the listed peers.
+type allowGater map[peer.ID]bool
+
+func (g allowGater) InterceptPeerDial(p peer.ID) bool                 { return g[p] }
+func (g allowGater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g[p] }
+func (g allowGater) InterceptAccept(network.ConnMultiaddrs) bool      { return true }
+func (g allowGater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+	return g[p]
+}
+func (g allowGater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) {
+	return true, 0
+}

@@ -1,0 +1,227 @@
+package routecmd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/route"
+)
+
+type benchOptions struct {
+	to      string
+	count   int
+	size    int
+	workers int
+	json    bool
+	wait    time.Duration
+}
+
+// BenchResult is what mf-route bench measures.
+type BenchResult struct {
+	Target     string  `json:"target"`
+	Count      int     `json:"count"`
+	Size       int     `json:"size"`
+	Sent       int     `json:"sent"`
+	SendErrors int     `json:"send_errors"`
+	Received   int     `json:"received"`
+	Lost       int     `json:"lost"`
+	P50MS      float64 `json:"p50_ms"`
+	P99MS      float64 `json:"p99_ms"`
+	MeanMS     float64 `json:"mean_ms"`
+	MaxMS      float64 `json:"max_ms"`
+	PerSecond  float64 `json:"packets_per_second"`
+	Seconds    float64 `json:"seconds"`
+}
+
+func newBenchCmd(g *globals) *cobra.Command {
+	o := benchOptions{}
+	cmd := &cobra.Command{
+		Use:   "bench --to TARGET [--count N] [--size BYTES] [--json]",
+		Short: "Measure one-way latency and packets per second to a node",
+		Long: `Send --count packets of --size bytes to TARGET as fast as the local daemon
+takes them, and report one-way delivery latency (p50, p99, mean, max),
+packets per second, and how many packets were lost.
+
+The receiving daemon notes the time each bench packet arrives and sends the
+readings back in batches; latency is the receive time minus the time the
+packet was handed to the local daemon. Both clocks are this machine's when
+the nodes run here (a devnet); across machines the figures include their
+clock offset. Throughput is packets received divided by the time from the
+first send to the last arrival. Lost packets are counted, never hidden.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runBench(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.to, "to", "", "receiving node: contact name, card or overlay address (required)")
+	f.IntVar(&o.count, "count", 1000, "packets to send")
+	f.IntVar(&o.size, "size", 4096, fmt.Sprintf("payload bytes per packet (at most %d)", route.MaxPayload))
+	f.IntVar(&o.workers, "workers", 4, "concurrent senders")
+	f.DurationVar(&o.wait, "wait", 10*time.Second, "how long to wait for the last arrivals")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+func runBench(ctx context.Context, g *globals, o benchOptions) error {
+	switch {
+	case o.to == "":
+		return cli.Usagef("bench needs --to")
+	case o.count < 1 || o.count > 10_000_000:
+		return cli.Usagef("--count must be 1..10000000")
+	case o.size < 0 || o.size > route.MaxPayload:
+		return cli.Usagef("--size must be 0..%d", route.MaxPayload)
+	case o.workers < 1 || o.workers > 64:
+		return cli.Usagef("--workers must be 1..64")
+	}
+	c := g.client()
+	t, err := c.Resolve(ctx, o.to)
+	if err != nil {
+		return g.clientErr(err)
+	}
+	target := t.Card
+
+	var mu sync.Mutex
+	sentAt := make(map[string]time.Time, o.count)
+	recvAt := make(map[string]time.Time, o.count)
+	got := make(chan struct{}, 1)
+	lctx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	opened := make(chan struct{})
+	listenErr := make(chan error, 1)
+	go func() {
+		listenErr <- c.ListenOpen(lctx, route.BenchAckTopic, 0, func() { close(opened) }, func(m *route.Message) error {
+			mu.Lock()
+			for b := m.Payload; len(b) >= 16; b = b[16:] {
+				recvAt[hex.EncodeToString(b[:8])] = time.Unix(0, int64(binary.BigEndian.Uint64(b[8:16])))
+			}
+			mu.Unlock()
+			select {
+			case got <- struct{}{}:
+			default:
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-opened:
+	case err := <-listenErr:
+		return g.clientErr(err)
+	}
+
+	payload := make([]byte, o.size)
+	_, _ = rand.Read(payload)
+	res := BenchResult{Target: target, Count: o.count, Size: o.size}
+	jobs := make(chan struct{})
+	var wg sync.WaitGroup
+	var errs int
+	start := time.Now()
+	for w := 0; w < o.workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				t0 := time.Now()
+				r, err := c.Send(ctx, route.SendRequest{To: target, Topic: "mf/bench", Payload: payload, Bench: true})
+				mu.Lock()
+				if err != nil {
+					errs++
+				} else {
+					sentAt[r.ID[:16]] = t0
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	progress := g.streams.IsTTY && !o.json
+	for i := 0; i < o.count && ctx.Err() == nil; i++ {
+		jobs <- struct{}{}
+		if progress && i%500 == 0 {
+			fmt.Fprintf(g.streams.Err, "\rsent %d/%d", i, o.count)
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if progress {
+		fmt.Fprintf(g.streams.Err, "\rsent %d/%d\n", o.count, o.count)
+	}
+
+	// Wait for the arrivals: stop when all are in, or when nothing new came
+	// for the wait period.
+	idle := time.NewTimer(o.wait)
+	for {
+		mu.Lock()
+		done := len(recvAt) >= len(sentAt)
+		mu.Unlock()
+		if done {
+			break
+		}
+		select {
+		case <-got:
+			idle.Reset(o.wait)
+			continue
+		case <-idle.C:
+		case <-ctx.Done():
+		}
+		break
+	}
+	stopListen()
+
+	mu.Lock()
+	defer mu.Unlock()
+	res.Sent, res.SendErrors = len(sentAt), errs
+	var lat []time.Duration
+	var last time.Time
+	for id, t0 := range sentAt {
+		t1, ok := recvAt[id]
+		if !ok {
+			continue
+		}
+		lat = append(lat, t1.Sub(t0))
+		if t1.After(last) {
+			last = t1
+		}
+	}
+	res.Received = len(lat)
+	res.Lost = res.Sent - res.Received
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		var sum time.Duration
+		for _, d := range lat {
+			sum += d
+		}
+		res.P50MS = ms(lat[len(lat)*50/100])
+		res.P99MS = ms(lat[min(len(lat)-1, len(lat)*99/100)])
+		res.MeanMS = ms(sum / time.Duration(len(lat)))
+		res.MaxMS = ms(lat[len(lat)-1])
+		res.Seconds = last.Sub(start).Seconds()
+		if res.Seconds > 0 {
+			res.PerSecond = float64(res.Received) / res.Seconds
+		}
+	}
+	if o.json {
+		return cli.WriteJSON(g.streams.Out, res)
+	}
+	w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "packets\t%d sent, %d received, %d lost, %d send errors\n", res.Sent, res.Received, res.Lost, res.SendErrors)
+	fmt.Fprintf(w, "size\t%d bytes\n", res.Size)
+	fmt.Fprintf(w, "latency\tp50 %.3f ms  p99 %.3f ms  mean %.3f ms  max %.3f ms\n", res.P50MS, res.P99MS, res.MeanMS, res.MaxMS)
+	fmt.Fprintf(w, "throughput\t%.0f packets/s over %.2f s\n", res.PerSecond, res.Seconds)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if res.Lost > 0 || res.SendErrors > 0 {
+		return fmt.Errorf("%d of %d packets were not delivered", res.Lost+res.SendErrors, o.count)
+	}
+	return nil
+}

@@ -1,0 +1,342 @@
+package routecmd
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route"
+)
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the daemon's identity, peers and packet counters",
+		Long: `Show the running daemon's identity, peer count and packet counters.
+
+Every packet the node drops is counted by reason: duplicates, tampered
+(addressed here but did not open), not_for_us (seen on a watched topic but
+sealed to someone else), bad_frames and bad_packets (garbage from a peer),
+expired, no_route, queue_full, send_failed, inbox_full.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.client().Status(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, st)
+			}
+			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(w, "overlay\t%s\npeer\t%s\npeers\t%d\nuptime\t%.0fs\n", st.Overlay, st.PeerID, st.Peers, st.Uptime)
+			var counters map[string]uint64
+			b, _ := json.Marshal(st.Packets)
+			_ = json.Unmarshal(b, &counters)
+			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full"} {
+				fmt.Fprintf(w, "packets.%s\t%d\n", k, counters[k])
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newPeersCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "peers",
+		Short: "List connected peers",
+		Long:  "List the peers the daemon is connected to, with their overlay address, remote address and direction.\n" + cli.ExitCodesHelp,
+		Args:  cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ps, err := g.client().Peers(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, ps)
+			}
+			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "OVERLAY\tPEER\tADDR\tDIR")
+			for _, p := range ps {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Overlay.String()[:16], p.PeerID, p.Addr, p.Direction)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newPingCmd(g *globals) *cobra.Command {
+	var count int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ping TARGET",
+		Short: "Measure round trips to a node",
+		Long: `Ping a node over libp2p and print each round trip time.
+
+TARGET is a contact name, a contact card, or an overlay address (64 hex
+digits) found through the DHT.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if count < 1 || count > 10000 {
+				return cli.Usagef("-c must be 1..10000")
+			}
+			failed := 0
+			err := g.client().Ping(cmd.Context(), args[0], count, func(r route.PingResult) error {
+				switch {
+				case asJSON:
+					b, _ := json.Marshal(r)
+					fmt.Fprintf(g.streams.Out, "%s\n", b)
+				case r.Error != "":
+					fmt.Fprintf(g.streams.Out, "seq=%d error: %s\n", r.Seq, r.Error)
+				default:
+					fmt.Fprintf(g.streams.Out, "seq=%d time=%.3f ms\n", r.Seq, r.RTTMS)
+				}
+				if r.Error != "" {
+					failed++
+				}
+				return nil
+			})
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if failed == count {
+				return errors.New("no answer")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVarP(&count, "count", "c", 3, "number of pings")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per ping")
+	return cmd
+}
+
+func newContactsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "contacts",
+		Short: "Manage the contact book",
+		Long: `Manage the contact book: named contact cards, usable as send targets.
+
+  mf-route contacts add alice mfc1...
+  mf-route contacts ls
+  mf-route contacts rm alice
+` + cli.ExitCodesHelp,
+	}
+	var asJSON bool
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List contacts",
+		Args:  cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cs, err := g.client().Contacts(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, cs)
+			}
+			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tOVERLAY\tADDRESS")
+			for _, c := range cs {
+				fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, c.Overlay, c.Address)
+			}
+			return w.Flush()
+		},
+	}
+	ls.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	add := &cobra.Command{
+		Use:   "add NAME CARD",
+		Short: "Add a contact from its card (see mf-route id --card)",
+		Long: `Add a contact. NAME is 1-64 letters, digits, '.', '_' or '-'. CARD is the
+contact card the other node printed with 'mf-route id --card'; its signature
+is checked and a forged or altered card is rejected. CARD may be - to read it
+from standard input. Re-adding the same node refreshes its card; a name
+already used for another node is refused.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			card := args[1]
+			if card == "-" {
+				b, err := io.ReadAll(io.LimitReader(g.streams.In, 64<<10))
+				if err != nil {
+					return err
+				}
+				card = string(bytes.TrimSpace(b))
+			}
+			c, err := g.client().AddContact(cmd.Context(), args[0], card)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintf(g.streams.Err, "added %s (%s)\n", c.Name, c.Overlay)
+			return nil
+		},
+	}
+	rm := &cobra.Command{
+		Use:   "rm NAME",
+		Short: "Remove a contact",
+		Args:  cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.clientErr(g.client().RemoveContact(cmd.Context(), args[0]))
+		},
+	}
+	cmd.AddCommand(ls, add, rm)
+	return cmd
+}
+
+type sendOptions struct {
+	to, topic, file string
+	json            bool
+}
+
+func newSendCmd(g *globals) *cobra.Command {
+	var o sendOptions
+	cmd := &cobra.Command{
+		Use:   "send --to TARGET --topic TOPIC [--file FILE]",
+		Short: "Send an encrypted packet",
+		Long: fmt.Sprintf(`Send one packet, sealed to the recipient's key, and print its id.
+
+The payload is standard input, or --file (- also means standard input). It
+may be at most %d bytes (64 KiB). TARGET is a contact name, a contact card,
+or an overlay address (64 hex digits) found through the DHT. TOPIC is any
+name of 1-%d bytes that the recipient listens on.
+
+The packet goes straight to the recipient when a connection can be made,
+and through the peers closest to it otherwise; relays cannot read it.
+`, route.MaxPayload, route.MaxTopic) + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runSend(cmd, g, o) },
+	}
+	cmd.Flags().StringVar(&o.to, "to", "", "recipient: contact name, card or overlay address (required)")
+	cmd.Flags().StringVar(&o.topic, "topic", "", "topic name (required)")
+	cmd.Flags().StringVar(&o.file, "file", "-", "read the payload from this file instead of standard input")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
+	if o.to == "" || o.topic == "" {
+		return cli.Usagef("send needs --to and --topic")
+	}
+	if len(o.topic) > route.MaxTopic {
+		return cli.Usagef("--topic is over %d bytes", route.MaxTopic)
+	}
+	var in io.Reader = g.streams.In
+	if o.file != "-" {
+		f, err := os.Open(o.file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	payload, err := io.ReadAll(io.LimitReader(in, route.MaxPayload+1))
+	if err != nil {
+		return err
+	}
+	if len(payload) > route.MaxPayload {
+		return fmt.Errorf("payload is over the %d-byte limit; nothing was sent", route.MaxPayload)
+	}
+	res, err := g.client().Send(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Payload: payload})
+	if err != nil {
+		return g.clientErr(err)
+	}
+	if o.json {
+		return cli.WriteJSON(g.streams.Out, res)
+	}
+	fmt.Fprintln(g.streams.Out, res.ID)
+	return nil
+}
+
+type listenOptions struct {
+	topic string
+	count int
+	json  bool
+}
+
+// listenJSON is the --json shape of a received packet.
+type listenJSON struct {
+	ID       string `json:"id"`
+	From     string `json:"from"`
+	PeerID   string `json:"peer_id"`
+	Address  string `json:"address"`
+	Topic    string `json:"topic"`
+	Payload  string `json:"payload"`
+	Received string `json:"received"`
+}
+
+func newListenCmd(g *globals) *cobra.Command {
+	var o listenOptions
+	cmd := &cobra.Command{
+		Use:   "listen --topic TOPIC [--count N] [--json]",
+		Short: "Print packets received on a topic",
+		Long: `Print the payloads of packets received on TOPIC, as they arrive.
+
+Raw payloads go to standard output as they are; with --json, one object per
+packet: {"id", "from" (sender overlay), "peer_id", "address", "topic",
+"payload" (base64), "received"}. The sender is proved by its signature
+inside the sealed packet.
+
+Packets that arrive while nobody listens wait in the daemon's inbox (up to
+10000) and are printed first. --count N stops after N packets; packets
+after those stay in the inbox for the next listener.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runListen(cmd, g, o) },
+	}
+	cmd.Flags().StringVar(&o.topic, "topic", "", "topic name (required)")
+	cmd.Flags().IntVar(&o.count, "count", 0, "stop after N packets (0: run until interrupted)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON object per packet")
+	return cmd
+}
+
+func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
+	if o.topic == "" {
+		return cli.Usagef("listen needs --topic")
+	}
+	if len(o.topic) > route.MaxTopic {
+		return cli.Usagef("--topic is over %d bytes", route.MaxTopic)
+	}
+	if o.count < 0 {
+		return cli.Usagef("--count must not be negative")
+	}
+	got := 0
+	err := g.client().Listen(cmd.Context(), o.topic, o.count, func(m *route.Message) error {
+		got++
+		if o.json {
+			b, _ := json.Marshal(listenJSON{
+				ID: m.ID, From: m.From.String(), PeerID: m.PeerID, Address: m.Address, Topic: m.Topic,
+				Payload: base64.StdEncoding.EncodeToString(m.Payload), Received: m.Received.Format("2006-01-02T15:04:05.000000000Z07:00"),
+			})
+			_, err := fmt.Fprintf(g.streams.Out, "%s\n", b)
+			return err
+		}
+		_, err := g.streams.Out.Write(m.Payload)
+		return err
+	})
+	if err != nil {
+		var le *localapi.Error
+		if errors.As(err, &le) {
+			return err
+		}
+		return g.clientErr(err)
+	}
+	if o.count > 0 && got < o.count {
+		return fmt.Errorf("the daemon stopped after %d of %d packets", got, o.count)
+	}
+	return nil
+}

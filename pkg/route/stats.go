@@ -1,0 +1,51 @@
+package route
+
+import "sync/atomic"
+
+// Stats counts what happened to packets; nothing is dropped without being
+// counted here, and `mf-route status` shows it.
+type Stats struct {
+	Received   atomic.Uint64 // frames read from peers
+	Sent       atomic.Uint64 // frames written to peers
+	Delivered  atomic.Uint64 // packets opened and handed to this node's listeners
+	Relayed    atomic.Uint64 // packets passed on for others
+	Duplicates atomic.Uint64 // packets seen before, dropped
+	Tampered   atomic.Uint64 // packets addressed here that did not open: altered or forged
+	NotForUs   atomic.Uint64 // packets on a watched topic that this node could not open
+	BadFrames  atomic.Uint64 // streams cut off for unframeable bytes
+	BadPackets atomic.Uint64 // frames that were not valid packets
+	Expired    atomic.Uint64 // packets whose ttl ran out here
+	NoRoute    atomic.Uint64 // packets no connected peer could take
+	QueueFull  atomic.Uint64 // packets dropped because a peer did not keep up
+	SendFailed atomic.Uint64 // packets lost with a failed stream
+	InboxFull  atomic.Uint64 // deliveries dropped because the inbox was full
+}
+
+// StatsSnapshot is Stats as plain numbers, for the API.
+type StatsSnapshot struct {
+	Received   uint64 `json:"received"`
+	Sent       uint64 `json:"sent"`
+	Delivered  uint64 `json:"delivered"`
+	Relayed    uint64 `json:"relayed"`
+	Duplicates uint64 `json:"duplicates"`
+	Tampered   uint64 `json:"tampered"`
+	NotForUs   uint64 `json:"not_for_us"`
+	BadFrames  uint64 `json:"bad_frames"`
+	BadPackets uint64 `json:"bad_packets"`
+	Expired    uint64 `json:"expired"`
+	NoRoute    uint64 `json:"no_route"`
+	QueueFull  uint64 `json:"queue_full"`
+	SendFailed uint64 `json:"send_failed"`
+	InboxFull  uint64 `json:"inbox_full"`
+}
+
+// Snapshot reads every counter.
+func (s *Stats) Snapshot() StatsSnapshot {
+	return StatsSnapshot{
+		Received: s.Received.Load(), Sent: s.Sent.Load(), Delivered: s.Delivered.Load(),
+		Relayed: s.Relayed.Load(), Duplicates: s.Duplicates.Load(), Tampered: s.Tampered.Load(),
+		NotForUs: s.NotForUs.Load(), BadFrames: s.BadFrames.Load(), BadPackets: s.BadPackets.Load(),
+		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
+		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(),
+	}
+}

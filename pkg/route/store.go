@@ -1,0 +1,202 @@
+package route
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/wire"
+)
+
+// Key layout of mf-route's Pebble database ($MF_HOME/data/route):
+//
+//	peer/<peer id>      a known peer: peerRecord
+//	contact/<name>      a contact: the binary contact card
+//	card/<overlay>      a card learned from the DHT, for later sends
+const (
+	peerPrefix    = "peer/"
+	contactPrefix = "contact/"
+	cardPrefix    = "card/"
+)
+
+const maxPeerAddrs = 32
+
+// peerRecord is how a known peer is stored:
+//
+//	seen   8 bytes, unix seconds
+//	n      1 byte, ≤ maxPeerAddrs
+//	addrs  n × (varint length ≤ 255, binary multiaddr)
+type peerRecord struct {
+	Seen  time.Time
+	Addrs []ma.Multiaddr
+}
+
+func (r *peerRecord) marshal() []byte {
+	var w wire.Writer
+	w.Uint64(uint64(r.Seen.Unix()))
+	addrs := r.Addrs
+	if len(addrs) > maxPeerAddrs {
+		addrs = addrs[:maxPeerAddrs]
+	}
+	w.Byte(byte(len(addrs)))
+	for _, a := range addrs {
+		w.Bytes(a.Bytes())
+	}
+	return w.B
+}
+
+func unmarshalPeerRecord(b []byte) (*peerRecord, error) {
+	r := wire.NewReader(b)
+	rec := &peerRecord{Seen: time.Unix(int64(r.Uint64()&(1<<40-1)), 0)}
+	n := int(r.Byte())
+	if n > maxPeerAddrs {
+		return nil, fmt.Errorf("route: peer record with %d addresses", n)
+	}
+	for i := 0; i < n && r.Err() == nil; i++ {
+		ab := r.Bytes(255)
+		if r.Err() != nil {
+			break
+		}
+		a, err := ma.NewMultiaddrBytes(ab)
+		if err != nil {
+			return nil, fmt.Errorf("route: peer record address: %w", err)
+		}
+		rec.Addrs = append(rec.Addrs, a)
+	}
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("route: peer record: %w", err)
+	}
+	return rec, nil
+}
+
+func (n *Node) savePeer(p peer.ID, addrs []ma.Multiaddr) {
+	if p == n.host.ID() || len(addrs) == 0 {
+		return
+	}
+	rec := peerRecord{Seen: time.Now(), Addrs: addrs}
+	if err := n.db.Set([]byte(peerPrefix+string(p)), rec.marshal()); err != nil {
+		n.log.Warn("saving peer", "peer", p, "err", err)
+	}
+}
+
+// savePeers records every connected peer's known addresses.
+func (n *Node) savePeers() {
+	for _, p := range n.host.Network().Peers() {
+		n.savePeer(p, n.host.Peerstore().Addrs(p))
+	}
+}
+
+// loadPeers returns the peers stored by earlier runs; damaged records are
+// skipped and reported, never fatal.
+func (n *Node) loadPeers() []peer.AddrInfo {
+	var out []peer.AddrInfo
+	_ = n.db.Scan([]byte(peerPrefix), func(k, v []byte) error {
+		id, err := peer.IDFromBytes(k[len(peerPrefix):])
+		if err != nil {
+			n.log.Warn("skipping damaged peer key", "err", err)
+			return nil
+		}
+		rec, err := unmarshalPeerRecord(v)
+		if err != nil {
+			n.log.Warn("skipping damaged peer record", "peer", id, "err", err)
+			return nil
+		}
+		out = append(out, peer.AddrInfo{ID: id, Addrs: rec.Addrs})
+		return nil
+	})
+	return out
+}
+
+// Contact is a named card.
+type Contact struct {
+	Name string
+	Card *identity.Card
+}
+
+var contactName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Errors of the contact book.
+var (
+	ErrContactName   = errors.New("route: contact names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	ErrContactExists = errors.New("route: a different contact already has this name")
+	ErrNoContact     = errors.New("route: no such contact")
+)
+
+// AddContact stores card under name. Re-adding the same key under the same
+// name refreshes the card; a different key under a taken name is refused.
+func (n *Node) AddContact(name string, c *identity.Card) error {
+	if !contactName.MatchString(name) {
+		return ErrContactName
+	}
+	if old, err := n.Contact(name); err == nil && old.PeerID() != c.PeerID() {
+		return fmt.Errorf("%w: %s", ErrContactExists, name)
+	}
+	return n.db.Set([]byte(contactPrefix+name), c.Bytes())
+}
+
+// RemoveContact deletes a contact.
+func (n *Node) RemoveContact(name string) error {
+	if _, err := n.Contact(name); err != nil {
+		return err
+	}
+	return n.db.Delete([]byte(contactPrefix + name))
+}
+
+// Contact looks a contact up by name.
+func (n *Node) Contact(name string) (*identity.Card, error) {
+	if !contactName.MatchString(name) {
+		return nil, fmt.Errorf("%w: %q", ErrNoContact, name)
+	}
+	b, err := n.db.Get([]byte(contactPrefix + name))
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrNoContact, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := identity.DecodeCard(b)
+	if err != nil {
+		return nil, fmt.Errorf("route: stored contact %s is damaged: %w", name, err)
+	}
+	return c, nil
+}
+
+// Contacts lists the contact book in name order; damaged entries are skipped.
+func (n *Node) Contacts() ([]Contact, error) {
+	var out []Contact
+	err := n.db.Scan([]byte(contactPrefix), func(k, v []byte) error {
+		c, err := identity.DecodeCard(v)
+		if err != nil {
+			n.log.Warn("skipping damaged contact", "name", string(k[len(contactPrefix):]), "err", err)
+			return nil
+		}
+		out = append(out, Contact{Name: string(k[len(contactPrefix):]), Card: c})
+		return nil
+	})
+	return out, err
+}
+
+func (n *Node) cacheCard(c *identity.Card) {
+	o := c.Overlay()
+	if err := n.db.Set(append([]byte(cardPrefix), o[:]...), c.Bytes()); err != nil {
+		n.log.Warn("caching card", "err", err)
+	}
+}
+
+func (n *Node) cachedCard(o identity.Overlay) *identity.Card {
+	b, err := n.db.Get(append([]byte(cardPrefix), o[:]...))
+	if err != nil {
+		return nil
+	}
+	c, err := identity.DecodeCard(b)
+	if err != nil || c.Overlay() != o {
+		return nil
+	}
+	return c
+}
