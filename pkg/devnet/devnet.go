@@ -247,7 +247,8 @@ func start(ctx context.Context, bin string, n Node) error {
 }
 
 // waitJoined waits (a bounded time) until every node has the peers its
-// topology promises: all others in a mesh, its neighbours in a line.
+// topology promises: all others in a mesh, its neighbours in a line; and in
+// a mesh, until every card is in the DHT so that overlay addresses resolve.
 func waitJoined(ctx context.Context, st *State, out io.Writer) {
 	want := func(i int) int {
 		if st.Topology == Line {
@@ -269,7 +270,7 @@ func waitJoined(ctx context.Context, st *State, out io.Writer) {
 			sctx, cancel := context.WithTimeout(ctx, time.Second)
 			s, err := route.NewClient(n.Home).Status(sctx)
 			cancel()
-			if err != nil || s.Peers < want(i) {
+			if err != nil || s.Peers < want(i) || (st.Topology == Mesh && len(st.Nodes) > 1 && !s.Published) {
 				ok = false
 				break
 			}

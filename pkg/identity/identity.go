@@ -51,6 +51,16 @@ func (o Overlay) String() string { return hex.EncodeToString(o[:]) }
 // MarshalText encodes o as hex for JSON.
 func (o Overlay) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
 
+// UnmarshalText decodes the hex form.
+func (o *Overlay) UnmarshalText(b []byte) error {
+	v, err := ParseOverlay(string(b))
+	if err != nil {
+		return err
+	}
+	*o = v
+	return nil
+}
+
 // ParseOverlay parses 64 hex digits, with or without 0x.
 func ParseOverlay(s string) (Overlay, error) {
 	var o Overlay

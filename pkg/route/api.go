@@ -42,9 +42,12 @@ type IDInfo struct {
 // StatusInfo is /v0/status.
 type StatusInfo struct {
 	IDInfo
-	Peers   int           `json:"peers"`
-	Uptime  float64       `json:"uptime_seconds"`
-	Packets StatsSnapshot `json:"packets"`
+	Peers int `json:"peers"`
+	// Published tells whether the node's card is in the DHT, so that others
+	// can find it by overlay address.
+	Published bool          `json:"published"`
+	Uptime    float64       `json:"uptime_seconds"`
+	Packets   StatsSnapshot `json:"packets"`
 }
 
 // PeerInfo is one connected peer.
@@ -138,10 +141,11 @@ func (n *Node) idInfo() IDInfo {
 
 func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) (any, error) {
 	return StatusInfo{
-		IDInfo:  n.idInfo(),
-		Peers:   len(n.host.Network().Peers()),
-		Uptime:  time.Since(n.start).Seconds(),
-		Packets: n.stats.Snapshot(),
+		IDInfo:    n.idInfo(),
+		Peers:     len(n.host.Network().Peers()),
+		Published: n.published.Load(),
+		Uptime:    time.Since(n.start).Seconds(),
+		Packets:   n.stats.Snapshot(),
 	}, nil
 }
 

@@ -60,7 +60,8 @@ type Node struct {
 	opts   Options
 	start  time.Time
 
-	card atomic.Pointer[identity.Card]
+	card      atomic.Pointer[identity.Card]
+	published atomic.Bool // the card is in the DHT
 
 	seen   *seenSet
 	subs   *subscriptions
@@ -231,13 +232,15 @@ func (n *Node) join(ctx context.Context) {
 	}
 	// Publish the card so that others can find this node by its overlay
 	// address; retry quickly until it lands, then refresh it regularly.
-	delay := time.Second
+	delay := 250 * time.Millisecond
 	for {
 		wait := 30 * time.Minute
 		if err := n.publishCard(ctx); err != nil {
 			n.log.Debug("card not published yet", "err", err)
 			wait = delay
-			delay = min(2*delay, time.Minute)
+			delay = min(delay*3/2, time.Minute)
+		} else {
+			n.published.Store(true)
 		}
 		select {
 		case <-ctx.Done():

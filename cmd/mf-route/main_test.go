@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/devnet"
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routecmd"
+	"github.com/mainframe/mf/pkg/wire"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
+	})
+}
+
+// TestScripts runs the scripts in testdata/script: real mf-route processes,
+// real sockets, real libp2p on 127.0.0.1.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// Unix socket paths must stay under 108 bytes: give the nodes a
+			// short directory outside the long $WORK path.
+			short, err := os.MkdirTemp("", "mf")
+			if err != nil {
+				return err
+			}
+			env.Setenv("NET", short)
+			env.Setenv("MF_HOME", filepath.Join(short, "default-home"))
+			env.Defer(func() {
+				// Stop every devnet the script left running, pass or fail.
+				entries, _ := os.ReadDir(short)
+				for _, e := range entries {
+					if st, err := devnet.Load(filepath.Join(short, e.Name())); err == nil {
+						devnet.Down(st)
+					}
+				}
+				os.RemoveAll(short)
+			})
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitpeers": cmdWaitPeers,
+			"nodeenv":   cmdNodeEnv,
+			"killnode":  cmdKillNode,
+			"rawsend":   cmdRawSend,
+			"apibad":    cmdAPIBad,
+			"code":      cmdCode,
+			"waitstat":  cmdWaitStat,
+			"mkfile":    cmdMkfile,
+		},
+	})
+}
+
+func status(home string) (*route.StatusInfo, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return route.NewClient(home).Status(ctx)
+}
+
+// waitpeers HOME N: wait up to 30s until the daemon of HOME has N peers.
+func cmdWaitPeers(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitpeers HOME N")
+	}
+	want, _ := strconv.Atoi(args[1])
+	var last string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, err := status(ts.MkAbs(args[0]))
+		if err == nil && st.Peers >= want {
+			return
+		}
+		last = fmt.Sprint(st, err)
+	}
+	ts.Fatalf("%s did not reach %d peers: %s", args[0], want, last)
+}
+
+// waitstat HOME COUNTER N: wait up to 20s until a packet counter of HOME's
+// daemon reaches N.
+func cmdWaitStat(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: waitstat HOME COUNTER N")
+	}
+	want, _ := strconv.ParseUint(args[2], 10, 64)
+	var got uint64
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		st, err := status(ts.MkAbs(args[0]))
+		if err != nil {
+			continue
+		}
+		var m map[string]uint64
+		b, _ := json.Marshal(st.Packets)
+		_ = json.Unmarshal(b, &m)
+		if _, ok := m[args[1]]; !ok {
+			ts.Fatalf("no counter %q", args[1])
+		}
+		if got = m[args[1]]; got >= want {
+			if neg {
+				ts.Fatalf("%s reached %d", args[1], got)
+			}
+			return
+		}
+	}
+	if !neg {
+		ts.Fatalf("%s of %s stayed at %d, want %d", args[1], args[0], got, want)
+	}
+}
+
+// nodeenv PREFIX HOME: set PREFIX_CARD, PREFIX_OVERLAY, PREFIX_PEER from
+// the node's card file (written by init and refreshed by the daemon).
+func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: nodeenv PREFIX HOME")
+	}
+	c, err := route.ReadCard(ts.MkAbs(args[1]))
+	ts.Check(err)
+	ts.Setenv(args[0]+"_CARD", c.String())
+	ts.Setenv(args[0]+"_OVERLAY", c.Overlay().String())
+	ts.Setenv(args[0]+"_PEER", c.PeerID().String())
+}
+
+// killnode HOME: SIGKILL the daemon of HOME and wait until it is gone.
+func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: killnode HOME")
+	}
+	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), route.PIDName))
+	ts.Check(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
+	for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
+		if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); bytes.Contains(st, []byte(") Z ")) {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// rawsend HOME KIND: connect to HOME's daemon as a stranger over libp2p and
+// write a packet of KIND on /mf/route/1: valid (a real packet to HOME on
+// topic "raw"), tampered (the same with one ciphertext byte flipped),
+// garbage (random bytes), badpacket (a well-framed frame that is not a
+// packet), oversize (a frame header announcing more than the limit).
+func cmdRawSend(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: rawsend HOME valid|tampered|garbage|badpacket|oversize")
+	}
+	card, err := route.ReadCard(ts.MkAbs(args[0]))
+	ts.Check(err)
+	h, err := libp2p.New(libp2p.NoListenAddrs)
+	ts.Check(err)
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ts.Check(h.Connect(ctx, peer.AddrInfo{ID: card.PeerID(), Addrs: card.Addrs}))
+	s, err := h.NewStream(ctx, card.PeerID(), route.ProtocolID)
+	ts.Check(err)
+	var frame bytes.Buffer
+	packet := func() []byte {
+		me, err := identity.Generate()
+		ts.Check(err)
+		p, err := route.SealPacket(me, card.Public, 256, 8, "raw", 0, []byte("raw packet\n"))
+		ts.Check(err)
+		return p.Marshal()
+	}
+	switch args[1] {
+	case "valid":
+		ts.Check(wire.WriteFrame(&frame, packet()))
+	case "tampered":
+		b := packet()
+		b[len(b)-5] ^= 0x40
+		ts.Check(wire.WriteFrame(&frame, b))
+	case "garbage":
+		b := make([]byte, 3000)
+		rand.Read(b)
+		frame.Write(b)
+	case "badpacket":
+		ts.Check(wire.WriteFrame(&frame, []byte("this is not a packet")))
+	case "oversize":
+		frame.Write(binary.AppendUvarint(nil, 1<<30))
+		frame.Write(make([]byte, 100))
+	default:
+		ts.Fatalf("unknown kind %q", args[1])
+	}
+	_, err = s.Write(frame.Bytes())
+	ts.Check(err)
+	s.CloseWrite()
+	// Give the daemon a moment to read before the connection goes.
+	time.Sleep(200 * time.Millisecond)
+	s.Close()
+}
+
+// apibad HOME: send garbage, oversized and wrongly shaped bodies to every
+// endpoint of HOME's socket; each must answer 4xx with a JSON error, and the
+// daemon must keep serving.
+func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: apibad HOME")
+	}
+	sock := route.SocketPath(ts.MkAbs(args[0]))
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}, Timeout: 30 * time.Second}
+	big := bytes.Repeat([]byte("A"), 2<<20)
+	bodies := map[string][]byte{
+		"garbage":   []byte("\x00\xff not json {{{"),
+		"oversize":  append(append([]byte(`{"to":"`), big...), `"}`...),
+		"empty":     nil,
+		"wrongtype": []byte(`{"to": 5, "topic": [], "payload": "%%%", "count": "x", "name": 1, "card": 2, "target": 3}`),
+		"unknown":   []byte(`{"nonsense": true}`),
+		"twovalues": []byte(`{} {}`),
+	}
+	endpoints := []struct{ method, path string }{
+		{"POST", "/v0/ping"}, {"POST", "/v0/contacts"}, {"POST", "/v0/resolve"}, {"POST", "/v0/send"},
+		{"DELETE", "/v0/contacts/no-such-contact"}, {"GET", "/v0/listen"}, {"GET", "/v0/listen?topic=x&count=-1"},
+		{"GET", "/v0/nonexistent"}, {"PUT", "/v0/status"},
+	}
+	for _, e := range endpoints {
+		for name, body := range bodies {
+			req, _ := http.NewRequest(e.method, "http://mf"+e.path, bytes.NewReader(body))
+			resp, err := hc.Do(req)
+			if err != nil {
+				ts.Fatalf("%s %s with %s body: %v", e.method, e.path, name, err)
+			}
+			var eb struct {
+				Error string `json:"error"`
+				Code  string `json:"code"`
+			}
+			derr := json.NewDecoder(bufio.NewReader(resp.Body)).Decode(&eb)
+			resp.Body.Close()
+			if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+				ts.Fatalf("%s %s with %s body: status %d, want 4xx", e.method, e.path, name, resp.StatusCode)
+			}
+			if derr != nil || eb.Error == "" || eb.Code == "" {
+				ts.Fatalf("%s %s with %s body: error body not JSON {error, code}: %v", e.method, e.path, name, derr)
+			}
+		}
+	}
+	if _, err := status(ts.MkAbs(args[0])); err != nil {
+		ts.Fatalf("daemon stopped answering: %v", err)
+	}
+}
+
+// code N PROG ARGS...: run PROG and require exit status N.
+func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: code N PROG ARGS...")
+	}
+	want, _ := strconv.Atoi(args[0])
+	cmd := exec.Command(args[1], args[2:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = os.Environ()
+	for _, k := range []string{"PATH", "MF_HOME", "HOME", "NET"} {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	got := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	ts.Logf("stderr: %s", stderr.String())
+	if got != want {
+		ts.Fatalf("exit status %d, want %d; stderr: %s", got, want, stderr.String())
+	}
+}
+
+// mkfile PATH SIZE: write SIZE random bytes to PATH.
+func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mkfile PATH SIZE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	b := make([]byte, n)
+	rand.Read(b)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
+}
