@@ -64,14 +64,15 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitpeers": cmdWaitPeers,
-			"nodeenv":   cmdNodeEnv,
-			"killnode":  cmdKillNode,
-			"rawsend":   cmdRawSend,
-			"apibad":    cmdAPIBad,
-			"code":      cmdCode,
-			"waitstat":  cmdWaitStat,
-			"mkfile":    cmdMkfile,
+			"waitpeers":     cmdWaitPeers,
+			"waitlisteners": cmdWaitListeners,
+			"nodeenv":       cmdNodeEnv,
+			"killnode":      cmdKillNode,
+			"rawsend":       cmdRawSend,
+			"apibad":        cmdAPIBad,
+			"code":          cmdCode,
+			"waitstat":      cmdWaitStat,
+			"mkfile":        cmdMkfile,
 		},
 	})
 }
@@ -97,6 +98,20 @@ func cmdWaitPeers(ts *testscript.TestScript, neg bool, args []string) {
 		last = fmt.Sprint(st, err)
 	}
 	ts.Fatalf("%s did not reach %d peers: %s", args[0], want, last)
+}
+
+// waitlisteners HOME N: wait up to 20s until HOME's daemon has N listeners.
+func cmdWaitListeners(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitlisteners HOME N")
+	}
+	want, _ := strconv.Atoi(args[1])
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if st, err := status(ts.MkAbs(args[0])); err == nil && st.Listeners >= want {
+			return
+		}
+	}
+	ts.Fatalf("%s never had %d listeners", args[0], want)
 }
 
 // waitstat HOME COUNTER N: wait up to 20s until a packet counter of HOME's

@@ -95,6 +95,11 @@ func Load(home string) (Config, error) {
 	dec := toml.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
+		var sme *toml.StrictMissingError
+		if errors.As(err, &sme) && len(sme.Errors) > 0 {
+			row, col := sme.Errors[0].Position()
+			return c, fmt.Errorf("config: %s line %d column %d: unknown key %s", filepath.Join(home, FileName), row, col, strings.Join(sme.Errors[0].Key(), "."))
+		}
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			row, col := de.Position()

@@ -191,7 +191,7 @@ func Load(home, password string) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
-	k, err := keystore.DecryptKey(b, password)
+	k, err := decryptKey(b, password)
 	if errors.Is(err, keystore.ErrDecrypt) {
 		return nil, ErrPassword
 	}
@@ -199,4 +199,15 @@ func Load(home, password string) (*Identity, error) {
 		return nil, fmt.Errorf("identity: keystore %s is corrupt: %v", path, err)
 	}
 	return FromKey(k.PrivateKey)
+}
+
+// decryptKey is keystore.DecryptKey made safe for damaged files: go-ethereum
+// assumes well-typed KDF parameters and panics on others.
+func decryptKey(b []byte, password string) (k *keystore.Key, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			k, err = nil, fmt.Errorf("malformed keystore: %v", r)
+		}
+	}()
+	return keystore.DecryptKey(b, password)
 }

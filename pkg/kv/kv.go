@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -42,10 +44,12 @@ func Open(dir string) (*DB, error) {
 	return &DB{p: p}, nil
 }
 
+// isLockErr recognises Pebble's lock failures: EAGAIN/EACCES from flock
+// when another process holds the directory, and its own message when this
+// process does.
 func isLockErr(err error) bool {
-	s := err.Error()
-	return bytes.Contains([]byte(s), []byte("lock")) &&
-		(bytes.Contains([]byte(s), []byte("temporarily unavailable")) || bytes.Contains([]byte(s), []byte("resource busy")))
+	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) ||
+		strings.Contains(err.Error(), "lock held by current process")
 }
 
 // Close flushes and closes the database.

@@ -135,10 +135,21 @@ func DecodeBody(w http.ResponseWriter, r *http.Request, v any, max int64) error 
 		}
 		return BadRequest("malformed request body: %v", err)
 	}
-	if dec.More() {
+	// Anything but whitespace after the value is an error, including a
+	// stray closing bracket (which Decoder.More does not report).
+	var extra json.RawMessage
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return Errorf(http.StatusRequestEntityTooLarge, "too_large", "request body over %d bytes", max)
+		}
+		return BadRequest("malformed request body: trailing data after the JSON value")
+	default:
 		return BadRequest("malformed request body: more than one JSON value")
 	}
-	return nil
 }
 
 // Handle adapts a function returning (value, error) into a handler, so every

@@ -46,6 +46,7 @@ type StatusInfo struct {
 	// Published tells whether the node's card is in the DHT, so that others
 	// can find it by overlay address.
 	Published bool          `json:"published"`
+	Listeners int           `json:"listeners"`
 	Uptime    float64       `json:"uptime_seconds"`
 	Packets   StatsSnapshot `json:"packets"`
 }
@@ -144,6 +145,7 @@ func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) (any, error) {
 		IDInfo:    n.idInfo(),
 		Peers:     len(n.host.Network().Peers()),
 		Published: n.published.Load(),
+		Listeners: n.subs.count(),
 		Uptime:    time.Since(n.start).Seconds(),
 		Packets:   n.stats.Snapshot(),
 	}, nil

@@ -57,6 +57,16 @@ func newSubscriptions(n *Node) *subscriptions {
 	return s
 }
 
+func (s *subscriptions) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, l := range s.subs {
+		n += len(l)
+	}
+	return n
+}
+
 func (s *subscriptions) listensTo(t [4]byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

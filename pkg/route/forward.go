@@ -225,8 +225,53 @@ func (w *peerWriter) run() {
 	}()
 	var s network.Stream
 	var bw *bufio.Writer
+	// unflushed holds the frames written since the last successful flush:
+	// if the stream breaks they are written again on a new one. Receivers
+	// drop duplicates by packet id, so a resend is harmless.
+	var unflushed [][]byte
 	idle := time.NewTimer(2 * time.Minute)
 	defer idle.Stop()
+	open := func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var err error
+		s, err = w.n.host.NewStream(ctx, w.p, ProtocolID)
+		if err != nil {
+			w.n.log.Debug("cannot open stream", "peer", w.p, "err", err)
+			return false
+		}
+		bw = bufio.NewWriterSize(s, 64<<10)
+		return true
+	}
+	// write sends the frames in unflushed, retrying once on a new stream.
+	write := func(flush bool) bool {
+		for attempt := 0; attempt < 2; attempt++ {
+			if s == nil && !open() {
+				continue
+			}
+			err := error(nil)
+			if attempt > 0 {
+				for _, f := range unflushed[:len(unflushed)-1] {
+					if err = wire.WriteFrame(bw, f); err != nil {
+						break
+					}
+				}
+			}
+			if err == nil {
+				err = wire.WriteFrame(bw, unflushed[len(unflushed)-1])
+			}
+			if err == nil && flush {
+				err = bw.Flush()
+			}
+			if err == nil {
+				return true
+			}
+			w.n.log.Debug("stream write failed", "peer", w.p, "err", err)
+			s.Reset()
+			s = nil
+		}
+		return false
+	}
 	for {
 		var b []byte
 		select {
@@ -246,36 +291,17 @@ func (w *peerWriter) run() {
 		case b = <-w.q:
 		}
 		idle.Reset(2 * time.Minute)
-		if s == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			var err error
-			s, err = w.n.host.NewStream(ctx, w.p, ProtocolID)
-			cancel()
-			if err != nil {
-				w.n.stats.SendFailed.Add(1)
-				w.n.log.Debug("cannot open stream", "peer", w.p, "err", err)
-				return
-			}
-			bw = bufio.NewWriterSize(s, 64<<10)
-		}
-		if err := wire.WriteFrame(bw, b); err == nil && len(w.q) == 0 {
-			err = bw.Flush()
-			if err != nil {
-				w.fail(s, err)
-				return
-			}
-		} else if err != nil {
-			w.fail(s, err)
+		unflushed = append(unflushed, b)
+		flush := len(w.q) == 0
+		if !write(flush) {
+			w.n.stats.SendFailed.Add(uint64(len(unflushed)))
 			return
 		}
 		w.n.stats.Sent.Add(1)
+		if flush {
+			unflushed = unflushed[:0]
+		}
 	}
-}
-
-func (w *peerWriter) fail(s network.Stream, err error) {
-	w.n.stats.SendFailed.Add(1)
-	w.n.log.Debug("stream write failed", "peer", w.p, "err", err)
-	s.Reset()
 }
 
 // seenSet remembers packet ids for at least the given window, in two

@@ -212,6 +212,9 @@ func SealPacket(id *identity.Identity, to identity.Public, bits uint16, ttl byte
 	if len(payload) > MaxPayload {
 		return nil, fmt.Errorf("route: payload of %d bytes is over the %d-byte limit", len(payload), MaxPayload)
 	}
+	if bits > 256 {
+		return nil, fmt.Errorf("route: luminosity must be 0..256 bits, not %d", bits)
+	}
 	p := &Packet{Kind: KindData, TTL: ttl, Bits: bits, Prefix: AddressPrefix(to.Overlay(), bits), Topic: TopicID(topic)}
 	hdr := p.header()
 	// The signature covers the ephemeral public key, so it is made first.

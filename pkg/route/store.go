@@ -39,7 +39,7 @@ type peerRecord struct {
 
 func (r *peerRecord) marshal() []byte {
 	var w wire.Writer
-	w.Uint64(uint64(r.Seen.Unix()))
+	w.Uint64(uint64(max(0, r.Seen.Unix())))
 	addrs := r.Addrs
 	if len(addrs) > maxPeerAddrs {
 		addrs = addrs[:maxPeerAddrs]
@@ -53,7 +53,11 @@ func (r *peerRecord) marshal() []byte {
 
 func unmarshalPeerRecord(b []byte) (*peerRecord, error) {
 	r := wire.NewReader(b)
-	rec := &peerRecord{Seen: time.Unix(int64(r.Uint64()&(1<<40-1)), 0)}
+	seen := r.Uint64()
+	if seen > 1<<40 {
+		return nil, fmt.Errorf("route: peer record seen time out of range")
+	}
+	rec := &peerRecord{Seen: time.Unix(int64(seen), 0)}
 	n := int(r.Byte())
 	if n > maxPeerAddrs {
 		return nil, fmt.Errorf("route: peer record with %d addresses", n)

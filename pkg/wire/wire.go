@@ -117,11 +117,19 @@ func (r *Reader) Uint64() uint64 {
 	return v
 }
 
-// Uvarint reads an unsigned varint.
+// ErrVarint means a varint was not in its shortest form; accepting such
+// forms would give one value several encodings, and one packet several ids.
+var ErrVarint = errors.New("wire: non-minimal varint")
+
+// Uvarint reads an unsigned varint in its shortest form.
 func (r *Reader) Uvarint() uint64 {
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
 		r.fail(ErrShort)
+		return 0
+	}
+	if n > 1 && r.b[n-1] == 0 {
+		r.fail(ErrVarint)
 		return 0
 	}
 	r.b = r.b[n:]
@@ -145,7 +153,7 @@ func (r *Reader) Bytes(max int) []byte {
 	if r.err != nil {
 		return nil
 	}
-	if n > uint64(max) {
+	if max < 0 || n > uint64(max) {
 		r.fail(fmt.Errorf("%w: %d > %d", ErrTooLong, n, max))
 		return nil
 	}
@@ -180,7 +188,7 @@ func ReadFrame(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n > uint64(max) {
+	if max < 0 || n > uint64(max) {
 		return nil, fmt.Errorf("%w: frame of %d bytes", ErrTooLong, n)
 	}
 	if cap(buf) < int(n) {

@@ -2,6 +2,7 @@ package routecmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -263,9 +265,10 @@ func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 }
 
 type listenOptions struct {
-	topic string
-	count int
-	json  bool
+	topic   string
+	count   int
+	json    bool
+	timeout time.Duration
 }
 
 // listenJSON is the --json shape of a received packet.
@@ -293,7 +296,8 @@ inside the sealed packet.
 
 Packets that arrive while nobody listens wait in the daemon's inbox (up to
 10000) and are printed first. --count N stops after N packets; packets
-after those stay in the inbox for the next listener.
+after those stay in the inbox for the next listener. --timeout D gives up
+after D: with --count, fewer than N packets by then is an error (exit 1).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runListen(cmd, g, o) },
@@ -301,6 +305,7 @@ after those stay in the inbox for the next listener.
 	cmd.Flags().StringVar(&o.topic, "topic", "", "topic name (required)")
 	cmd.Flags().IntVar(&o.count, "count", 0, "stop after N packets (0: run until interrupted)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON object per packet")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "stop after this long, e.g. 30s (0: no limit)")
 	return cmd
 }
 
@@ -314,8 +319,17 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 	if o.count < 0 {
 		return cli.Usagef("--count must not be negative")
 	}
+	if o.timeout < 0 {
+		return cli.Usagef("--timeout must not be negative")
+	}
+	ctx := cmd.Context()
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
 	got := 0
-	err := g.client().Listen(cmd.Context(), o.topic, o.count, func(m *route.Message) error {
+	err := g.client().Listen(ctx, o.topic, o.count, func(m *route.Message) error {
 		got++
 		if o.json {
 			b, _ := json.Marshal(listenJSON{
@@ -328,6 +342,12 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 		_, err := g.streams.Out.Write(m.Payload)
 		return err
 	})
+	if errors.Is(err, context.DeadlineExceeded) && cmd.Context().Err() == nil {
+		if o.count > 0 && got < o.count {
+			return fmt.Errorf("timed out after %s with %d of %d packets", o.timeout, got, o.count)
+		}
+		return nil
+	}
 	if err != nil {
 		var le *localapi.Error
 		if errors.As(err, &le) {

@@ -78,6 +78,8 @@ Start with:
 		newSendCmd(g), newListenCmd(g), newBenchCmd(g), newDevnetCmd(g),
 	)
 	root.AddCommand(cli.ManCommand(root))
+	// Added now rather than lazily at Execute, so man pages list it too.
+	root.InitDefaultCompletionCmd()
 	cli.Prepare(root)
 	return root
 }
