@@ -106,6 +106,8 @@ func (p Public) Address() common.Address { return crypto.PubkeyToAddress(*p.Key)
 type Identity struct {
 	Key *ecdsa.PrivateKey
 	Enc seal.PrivateKey
+
+	encPub seal.PublicKey // cached: deriving it costs an X25519 operation
 }
 
 // FromKey builds an identity around an identity key, deriving its X25519 key.
@@ -115,6 +117,7 @@ func FromKey(k *ecdsa.PrivateKey) (*Identity, error) {
 	if _, err := io.ReadFull(r, id.Enc[:]); err != nil {
 		return nil, err
 	}
+	id.encPub = id.Enc.Public()
 	return id, nil
 }
 
@@ -129,7 +132,11 @@ func Generate() (*Identity, error) {
 
 // Public returns the public half.
 func (id *Identity) Public() Public {
-	return Public{Key: &id.Key.PublicKey, Enc: id.Enc.Public()}
+	enc := id.encPub
+	if enc == (seal.PublicKey{}) {
+		enc = id.Enc.Public()
+	}
+	return Public{Key: &id.Key.PublicKey, Enc: enc}
 }
 
 // P2PKey is the identity key in libp2p's form, for the host.

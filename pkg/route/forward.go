@@ -68,16 +68,16 @@ func (n *Node) handleStream(s network.Stream) {
 			n.log.Debug("dropping malformed packet", "peer", from, "err", err)
 			continue
 		}
-		// The frame buffer is reused: the packet must own its bytes.
-		p.Prefix = append([]byte(nil), p.Prefix...)
-		p.Body = append([]byte(nil), p.Body...)
-		n.handlePacket(context.Background(), p, from)
+		// p aliases frame, which is reused for the next read: handlePacket
+		// copies what it keeps.
+		n.handlePacket(context.Background(), p, frame, from)
 	}
 }
 
-// handlePacket routes one packet; from is empty for packets sent locally.
-func (n *Node) handlePacket(ctx context.Context, p *Packet, from peer.ID) error {
-	id := p.ID()
+// handlePacket routes one packet; raw is its encoding, and from is empty for
+// packets sent locally. Neither p nor raw is kept after it returns.
+func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from peer.ID) error {
+	id := PacketID(raw)
 	if !n.seen.add(id) {
 		n.stats.Duplicates.Add(1)
 		return nil
@@ -126,7 +126,9 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, from peer.ID) error 
 	if from != "" {
 		n.stats.Relayed.Add(1)
 	}
-	return n.writer(next).send(ctx, p.Marshal())
+	out := append([]byte(nil), raw...)
+	out[ttlOffset] = p.TTL
+	return n.writer(next).send(ctx, out)
 }
 
 // nextHop picks the connected peer closest to the destination prefix,

@@ -63,6 +63,7 @@ type Node struct {
 	card      atomic.Pointer[identity.Card]
 	published atomic.Bool // the card is in the DHT
 
+	cards  cardCache
 	seen   *seenSet
 	subs   *subscriptions
 	stats  Stats

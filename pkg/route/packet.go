@@ -94,6 +94,9 @@ func (p *Packet) Marshal() []byte {
 	return w.B
 }
 
+// ttlOffset is where the ttl byte sits in an encoded packet.
+const ttlOffset = 2
+
 // ID is the packet's hop-invariant hash.
 func (p *Packet) ID() [32]byte {
 	b := p.Marshal()
@@ -223,7 +226,7 @@ func SealPacket(id *identity.Identity, to identity.Public, bits uint16, ttl byte
 		return nil, err
 	}
 	p.Eph = ephPriv.Public()
-	enc := id.Enc.Public()
+	enc := id.Public().Enc
 	sig, err := crypto.Sign(signHash(hdr, &p.Eph, flags, &enc, topic, payload), id.Key)
 	if err != nil {
 		return nil, err
@@ -235,7 +238,7 @@ func SealPacket(id *identity.Identity, to identity.Public, bits uint16, ttl byte
 	w.Fixed(enc[:])
 	w.Bytes([]byte(topic))
 	w.Fixed(payload)
-	p.Body, err = seal.SealWith(nil, &ephPriv, &to.Enc, w.B, hdr)
+	p.Body, err = seal.SealWithKeys(nil, &ephPriv, &p.Eph, &to.Enc, w.B, hdr)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mainframe/mf/pkg/identity"
@@ -62,6 +63,36 @@ func (cardValidator) Select(_ string, values [][]byte) (int, error) {
 	return best, nil
 }
 
+// cardCache remembers verified cards by their text, so that a script sending
+// many packets to the same card pays for the signature check once.
+type cardCache struct {
+	mu sync.Mutex
+	m  map[string]*identity.Card
+}
+
+const cardCacheMax = 4096
+
+func (cc *cardCache) parse(s string) (*identity.Card, error) {
+	s = strings.TrimSpace(s)
+	cc.mu.Lock()
+	c := cc.m[s]
+	cc.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c, err := identity.ParseCard(s)
+	if err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	if cc.m == nil || len(cc.m) >= cardCacheMax {
+		cc.m = make(map[string]*identity.Card)
+	}
+	cc.m[s] = c
+	cc.mu.Unlock()
+	return c, nil
+}
+
 // ErrUnknownTarget means a target is neither a contact, a card, nor an
 // overlay address the DHT knows.
 var ErrUnknownTarget = errors.New("route: unknown target")
@@ -81,7 +112,7 @@ func (n *Node) Resolve(ctx context.Context, s string) (*Target, error) {
 	case s == "":
 		return nil, fmt.Errorf("%w: empty", ErrUnknownTarget)
 	case identity.LooksLikeCard(s):
-		c, err := identity.ParseCard(s)
+		c, err := n.cards.parse(s)
 		if err != nil {
 			return nil, err
 		}

@@ -23,8 +23,8 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, topic string, flags 
 		// (firewalls, fixed topologies) the packet goes through relays.
 		_ = n.connect(ctx, peer.AddrInfo{ID: to.PeerID(), Addrs: to.Addrs})
 	}
-	id := p.ID()
-	return id, n.handlePacket(ctx, p, "")
+	raw := p.Marshal()
+	return PacketID(raw), n.handlePacket(ctx, p, raw, "")
 }
 
 // sendTo is Send for a recipient known only by its public keys (a reply).
@@ -33,7 +33,7 @@ func (n *Node) sendTo(ctx context.Context, to identity.Public, topic string, pay
 	if err != nil {
 		return err
 	}
-	return n.handlePacket(ctx, p, "")
+	return n.handlePacket(ctx, p, p.Marshal(), "")
 }
 
 // BenchAckTopic carries the receiver's acknowledgements of bench packets:

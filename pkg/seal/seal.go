@@ -73,8 +73,9 @@ func Seal(dst []byte, recipient *PublicKey, plaintext, ad []byte) (PublicKey, []
 	if err != nil {
 		return PublicKey{}, nil, err
 	}
-	ct, err := SealWith(dst, &ephPriv, recipient, plaintext, ad)
-	return ephPriv.Public(), ct, err
+	ephPub := ephPriv.Public()
+	ct, err := SealWithKeys(dst, &ephPriv, &ephPub, recipient, plaintext, ad)
+	return ephPub, ct, err
 }
 
 // SealWith is Seal with an ephemeral key chosen by the caller, for callers
@@ -82,12 +83,18 @@ func Seal(dst []byte, recipient *PublicKey, plaintext, ad []byte) (PublicKey, []
 // over it). The key must be fresh for every call.
 func SealWith(dst []byte, eph *PrivateKey, recipient *PublicKey, plaintext, ad []byte) ([]byte, error) {
 	ephPub := eph.Public()
+	return SealWithKeys(dst, eph, &ephPub, recipient, plaintext, ad)
+}
+
+// SealWithKeys is SealWith for a caller that already computed the ephemeral
+// public key, saving an X25519 operation per packet.
+func SealWithKeys(dst []byte, eph *PrivateKey, ephPub, recipient *PublicKey, plaintext, ad []byte) ([]byte, error) {
 	shared, err := curve25519.X25519(eph[:], recipient[:])
 	if err != nil {
 		// Only a low-order recipient key gives an all-zero secret.
 		return nil, errors.New("seal: invalid recipient key")
 	}
-	key, err := packetKey(shared, &ephPub, recipient)
+	key, err := packetKey(shared, ephPub, recipient)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ type benchOptions struct {
 	workers int
 	json    bool
 	wait    time.Duration
+	rate    int
 }
 
 // BenchResult is what mf-route bench measures.
@@ -31,6 +32,7 @@ type BenchResult struct {
 	Target     string  `json:"target"`
 	Count      int     `json:"count"`
 	Size       int     `json:"size"`
+	Rate       int     `json:"offered_rate,omitempty"`
 	Sent       int     `json:"sent"`
 	SendErrors int     `json:"send_errors"`
 	Received   int     `json:"received"`
@@ -68,6 +70,7 @@ first send to the last arrival. Lost packets are counted, never hidden.
 	f.IntVar(&o.size, "size", 4096, fmt.Sprintf("payload bytes per packet (at most %d)", route.MaxPayload))
 	f.IntVar(&o.workers, "workers", 4, "concurrent senders")
 	f.DurationVar(&o.wait, "wait", 10*time.Second, "how long to wait for the last arrivals")
+	f.IntVar(&o.rate, "rate", 0, "packets per second to offer (0: as fast as the daemon takes them)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
@@ -82,6 +85,8 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		return cli.Usagef("--size must be 0..%d", route.MaxPayload)
 	case o.workers < 1 || o.workers > 64:
 		return cli.Usagef("--workers must be 1..64")
+	case o.rate < 0:
+		return cli.Usagef("--rate must not be negative")
 	}
 	c := g.client()
 	t, err := c.Resolve(ctx, o.to)
@@ -120,7 +125,7 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 
 	payload := make([]byte, o.size)
 	_, _ = rand.Read(payload)
-	res := BenchResult{Target: target, Count: o.count, Size: o.size}
+	res := BenchResult{Target: target, Count: o.count, Size: o.size, Rate: o.rate}
 	jobs := make(chan struct{})
 	var wg sync.WaitGroup
 	var errs int
@@ -143,7 +148,15 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		}()
 	}
 	progress := g.streams.IsTTY && !o.json
+	var tick *time.Ticker
+	if o.rate > 0 {
+		tick = time.NewTicker(time.Second / time.Duration(o.rate))
+		defer tick.Stop()
+	}
 	for i := 0; i < o.count && ctx.Err() == nil; i++ {
+		if tick != nil {
+			<-tick.C
+		}
 		jobs <- struct{}{}
 		if progress && i%500 == 0 {
 			fmt.Fprintf(g.streams.Err, "\rsent %d/%d", i, o.count)
