@@ -104,6 +104,9 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ListenAddrStrings(opts.Listen...),
 		libp2p.DisableRelay(),
+		// mf exposes its own counters; prometheus metrics cost memory on
+		// every node for nobody.
+		libp2p.DisableMetrics(),
 	}
 	if len(opts.Listen) == 0 {
 		hopts = append(hopts, libp2p.NoListenAddrs)
