@@ -42,10 +42,24 @@ type subscriptions struct {
 	ids   map[[4]byte]int
 	seq   uint64
 	inbox int
+	// watched are the topics this node collects even with nobody
+	// listening (watch/<topic> in the store): every topic ever listened
+	// to, until `mf-route topics rm`. Dark packets are only tried on
+	// watched topics.
+	watched map[string]bool
+	wids    map[[4]byte]int
 }
 
+const watchPrefix = "watch/"
+
 func newSubscriptions(n *Node) *subscriptions {
-	s := &subscriptions{n: n, subs: map[string][]*subscriber{}, ids: map[[4]byte]int{}}
+	s := &subscriptions{n: n, subs: map[string][]*subscriber{}, ids: map[[4]byte]int{}, watched: map[string]bool{}, wids: map[[4]byte]int{}}
+	_ = n.db.Scan([]byte(watchPrefix), func(k, _ []byte) error {
+		t := string(k[len(watchPrefix):])
+		s.watched[t] = true
+		s.wids[TopicID(t)]++
+		return nil
+	})
 	// Count what earlier runs left in the inbox, and continue its sequence.
 	_ = n.db.Scan([]byte(inboxPrefix), func(k, _ []byte) error {
 		s.inbox++
@@ -67,16 +81,77 @@ func (s *subscriptions) count() int {
 	return n
 }
 
-func (s *subscriptions) listensTo(t [4]byte) bool {
+// watches reports whether packets with topic id t may be for this node: a
+// listener or a watched topic has that id.
+func (s *subscriptions) watches(t [4]byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.ids[t] > 0
+	return s.ids[t] > 0 || s.wids[t] > 0
+}
+
+// watch makes topic watched, durably.
+func (s *subscriptions) watch(topic string) error {
+	s.mu.Lock()
+	if s.watched[topic] {
+		s.mu.Unlock()
+		return nil
+	}
+	s.watched[topic] = true
+	s.wids[TopicID(topic)]++
+	s.mu.Unlock()
+	return s.n.db.Set([]byte(watchPrefix+topic), nil)
+}
+
+// unwatch stops collecting topic; its inbox is emptied.
+func (s *subscriptions) unwatch(topic string) (bool, error) {
+	s.mu.Lock()
+	if !s.watched[topic] {
+		s.mu.Unlock()
+		return false, nil
+	}
+	delete(s.watched, topic)
+	id := TopicID(topic)
+	if s.wids[id]--; s.wids[id] <= 0 {
+		delete(s.wids, id)
+	}
+	s.mu.Unlock()
+	var keys [][]byte
+	_ = s.n.db.Scan(inboxKeyPrefix(topic), func(k, _ []byte) error {
+		keys = append(keys, append([]byte(nil), k...))
+		return nil
+	})
+	b := s.n.db.NewBatch()
+	b.Delete([]byte(watchPrefix + topic))
+	for _, k := range keys {
+		b.Delete(k)
+	}
+	if err := b.Commit(); err != nil {
+		return true, err
+	}
+	s.mu.Lock()
+	s.inbox -= len(keys)
+	s.mu.Unlock()
+	return true, nil
+}
+
+// watchedTopics lists the watched topics.
+func (s *subscriptions) watchedTopics() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.watched))
+	for t := range s.watched {
+		out = append(out, t)
+	}
+	return out
 }
 
 // subscribe registers a listener; packets already waiting in the inbox for
 // the topic are returned so the caller hands them out before live ones.
 func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]byte) {
 	sub := &subscriber{topic: topic, ch: make(chan *Message, 1024)}
+	if err := s.watch(topic); err != nil {
+		s.n.log.Warn("watching topic", "topic", topic, "err", err)
+	}
 	s.mu.Lock()
 	s.subs[topic] = append(s.subs[topic], sub)
 	s.ids[TopicID(topic)]++

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"sync"
 	"time"
 
@@ -82,26 +81,22 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		n.stats.Duplicates.Add(1)
 		return nil
 	}
-	inZone := p.Matches(n.self)
-	if inZone {
-		env, err := OpenPacket(n.opener, p)
-		if err == nil {
-			n.deliver(id, env)
-			if p.Bits == 256 {
-				return nil
-			}
-		} else {
-			if errors.Is(err, seal.ErrOpen) && p.Bits == 256 {
-				n.stats.Tampered.Add(1)
-				n.log.Debug("dropping packet that does not open", "id", shortID(id), "from", from)
-				return nil
-			}
-			if !errors.Is(err, seal.ErrOpen) {
-				n.stats.BadPackets.Add(1)
-				return nil
-			}
+	peers := n.connectedPeers()
+	fromIdx := -1
+	overlays := make([]identity.Overlay, len(peers))
+	for i, pid := range peers {
+		overlays[i] = identity.OverlayOf(pid)
+		if pid == from {
+			fromIdx = i
 		}
-	} else if from != "" && n.subs.listensTo(p.Topic) {
+	}
+	dec := Decide(n.self, overlays, fromIdx, p.Dest())
+	if dec.InZone {
+		n.tryOpen(id, p, from)
+		if p.Bits == 256 {
+			return nil
+		}
+	} else if from != "" && n.subs.watches(p.Topic) {
 		// Trial decryption on a watched topic: a relay holds the bytes but,
 		// not being the recipient, cannot open them.
 		if _, err := OpenPacket(n.opener, p); err != nil {
@@ -115,8 +110,10 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		}
 		p.TTL--
 	}
-	next, ok := n.nextHop(p, from)
-	if !ok {
+	if len(dec.Next) == 0 {
+		if dec.InZone {
+			return nil // a zone with no other member here
+		}
 		if from != "" {
 			n.stats.NoRoute.Add(1)
 			n.log.Debug("no route for packet", "id", shortID(id))
@@ -126,42 +123,50 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	if from != "" {
 		n.stats.Relayed.Add(1)
 	}
-	out := append([]byte(nil), raw...)
-	out[ttlOffset] = p.TTL
-	return n.writer(next).send(ctx, out)
-}
-
-// nextHop picks the connected peer closest to the destination prefix,
-// excluding the previous hop. Peers that are closer than this node win; if
-// none is, the closest other peer takes it (a node at a local minimum of a
-// sparse or fixed topology still makes progress; ids and ttl stop loops).
-func (n *Node) nextHop(p *Packet, from peer.ID) (peer.ID, bool) {
-	best, bestD := peer.ID(""), -1
-	for _, c := range n.host.Network().Peers() {
-		if c == from || n.host.Network().Connectedness(c) != network.Connected {
-			continue
-		}
-		d := commonPrefix(identity.OverlayOf(c), p.Prefix, p.Bits)
-		if d > bestD {
-			best, bestD = c, d
+	var firstErr error
+	for _, i := range dec.Next {
+		out := append([]byte(nil), raw...)
+		out[ttlOffset] = p.TTL
+		if err := n.writer(peers[i]).send(ctx, out); err != nil && firstErr == nil {
+			firstErr = err
 		}
 	}
-	return best, best != ""
+	return firstErr
 }
 
-// commonPrefix is how many of the first bits of o agree with the prefix:
-// higher is closer in Kademlia's XOR metric.
-func commonPrefix(o identity.Overlay, prefix []byte, nbits uint16) int {
-	n := 0
-	for i := 0; i < len(prefix); i++ {
-		x := o[i] ^ prefix[i]
-		if x != 0 {
-			n += bits.LeadingZeros8(x)
-			break
-		}
-		n += 8
+// tryOpen is a zone member's trial decryption: a packet that opens is
+// delivered; a fully addressed one that does not was altered; a dark one
+// that does not is simply someone else's, dropped without a trace. Dark
+// packets are only tried on watched topics, which keeps trial decryption
+// cheap.
+func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) {
+	if p.Bits < 256 && !n.subs.watches(p.Topic) {
+		return
 	}
-	return min(n, int(nbits))
+	env, err := OpenPacket(n.opener, p)
+	switch {
+	case err == nil:
+		n.deliver(id, env)
+	case errors.Is(err, seal.ErrOpen) && p.Bits == 256:
+		n.stats.Tampered.Add(1)
+		n.log.Debug("dropping packet that does not open", "id", shortID(id), "from", from)
+	case errors.Is(err, seal.ErrOpen):
+		n.stats.NotForUs.Add(1)
+	default:
+		n.stats.BadPackets.Add(1)
+	}
+}
+
+// connectedPeers lists the peers with a live connection.
+func (n *Node) connectedPeers() []peer.ID {
+	all := n.host.Network().Peers()
+	out := all[:0]
+	for _, p := range all {
+		if n.host.Network().Connectedness(p) == network.Connected {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // peerWriter owns the outgoing stream to one peer. Packets queue in a

@@ -159,6 +159,9 @@ func (p *Packet) Matches(o identity.Overlay) bool {
 	return matchesPrefix(o, p.Prefix, p.Bits)
 }
 
+// Dest is the packet's destination.
+func (p *Packet) Dest() Dest { return Dest{Bits: p.Bits, Prefix: p.Prefix} }
+
 func matchesPrefix(o identity.Overlay, prefix []byte, bits uint16) bool {
 	full := int(bits / 8)
 	for i := 0; i < full; i++ {
