@@ -62,6 +62,19 @@ type Route struct {
 	TTL int `toml:"ttl"`
 	// LogLevel is debug, info, warn or error (MF_LOG_LEVEL).
 	LogLevel string `toml:"log_level"`
+	// Luminosity is how many bits of a recipient's overlay address packets
+	// disclose unless the contact or the command says otherwise: 256 is
+	// direct delivery, fewer hides the recipient in a zone (MF_LUMINOSITY).
+	Luminosity int `toml:"luminosity"`
+	// Bond is what a certified packet offers its first hop, in token
+	// units; BondFee is what this node keeps of a bond it passes on.
+	Bond    uint64 `toml:"bond"`
+	BondFee uint64 `toml:"bond_fee"`
+	// ReceiptFraction is the share of zone members asked for a receipt
+	// when a dark packet is certified.
+	ReceiptFraction float64 `toml:"receipt_fraction"`
+	// CertTimeout is how many seconds a sender waits for proof of delivery.
+	CertTimeout int `toml:"cert_timeout_seconds"`
 }
 
 // Config is the whole config.toml.
@@ -76,8 +89,13 @@ func Default() Config {
 			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultPort),
 			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", DefaultPort),
 		},
-		TTL:      16,
-		LogLevel: "info",
+		TTL:             16,
+		LogLevel:        "info",
+		Luminosity:      256,
+		Bond:            1000,
+		BondFee:         10,
+		ReceiptFraction: 0.5,
+		CertTimeout:     20,
 	}}
 }
 
@@ -118,6 +136,15 @@ func (c Config) Validate() error {
 	if c.Route.TTL < 1 || c.Route.TTL > 255 {
 		return fmt.Errorf("config: route.ttl must be 1..255, not %d", c.Route.TTL)
 	}
+	if c.Route.Luminosity < 0 || c.Route.Luminosity > 256 {
+		return fmt.Errorf("config: route.luminosity must be 0..256, not %d", c.Route.Luminosity)
+	}
+	if c.Route.ReceiptFraction <= 0 || c.Route.ReceiptFraction > 1 {
+		return fmt.Errorf("config: route.receipt_fraction must be in (0, 1], not %g", c.Route.ReceiptFraction)
+	}
+	if c.Route.CertTimeout < 1 {
+		return fmt.Errorf("config: route.cert_timeout_seconds must be at least 1")
+	}
 	switch c.Route.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -147,6 +174,13 @@ func (c *Config) applyEnv() error {
 			return fmt.Errorf("config: MF_DEV=%q is not a boolean", v)
 		}
 		c.Route.Dev = b
+	}
+	if v, ok := os.LookupEnv("MF_LUMINOSITY"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: MF_LUMINOSITY=%q is not a number", v)
+		}
+		c.Route.Luminosity = n
 	}
 	if v, ok := os.LookupEnv("MF_TTL"); ok {
 		n, err := strconv.Atoi(v)

@@ -2,9 +2,11 @@ package route
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 )
 
@@ -27,7 +30,14 @@ import (
 //	DELETE /v0/contacts/{name}
 //	POST   /v0/resolve             ResolveRequest → ContactInfo
 //	POST   /v0/send                SendRequest → SendResult
+//	POST   /v0/estimate            SendRequest (to, luminosity) → Estimate
 //	GET    /v0/listen?topic=T&count=N   NDJSON Message
+//	GET    /v0/topics              watched topics
+//	DELETE /v0/topics/{topic}      stop watching a topic
+//	GET    /v0/receipts            []SentRecord of certified packets sent
+//	GET    /v0/receipts/{id}       SentRecord
+//	GET    /v0/ledger              []LedgerEntry of certified packets relayed
+//	GET    /v0/luminosity?anonymity=K   LuminosityAdvice
 
 // IDInfo describes this node.
 type IDInfo struct {
@@ -67,6 +77,8 @@ type ContactInfo struct {
 	Overlay *identity.Overlay `json:"overlay,omitempty"`
 	PeerID  string            `json:"peer_id,omitempty"`
 	Address string            `json:"address,omitempty"`
+	// Luminosity is this contact's default, if set.
+	Luminosity *int `json:"luminosity,omitempty"`
 }
 
 // PingRequest asks for Count pings of Target.
@@ -93,15 +105,27 @@ type SendRequest struct {
 	Topic   string `json:"topic"`
 	Payload []byte `json:"payload"`
 	Bench   bool   `json:"bench,omitempty"`
+	// Luminosity overrides the contact's and the node's default (0..256).
+	Luminosity *int `json:"luminosity,omitempty"`
+	// Certify asks for proof of delivery; see /v0/receipts.
+	Certify bool `json:"certify,omitempty"`
+}
+
+// LuminosityAdvice answers /v0/luminosity.
+type LuminosityAdvice struct {
+	Anonymity int `json:"anonymity"`
+	Estimate
 }
 
 // SendResult identifies the packet sent.
 type SendResult struct {
-	ID      string           `json:"id"`
-	To      identity.Overlay `json:"to"`
-	Bytes   int              `json:"bytes"`
-	SentAt  time.Time        `json:"sent_at"`
-	Contact string           `json:"contact,omitempty"`
+	ID         string           `json:"id"`
+	To         identity.Overlay `json:"to"`
+	Bytes      int              `json:"bytes"`
+	Luminosity int              `json:"luminosity"`
+	Certify    bool             `json:"certify,omitempty"`
+	SentAt     time.Time        `json:"sent_at"`
+	Contact    string           `json:"contact,omitempty"`
 }
 
 // maxSendBody leaves room for a base64 payload of MaxPayload.
@@ -118,7 +142,14 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("DELETE /v0/contacts/{name}", localapi.Handle(n.apiRemoveContact))
 	mux.Handle("POST /v0/resolve", localapi.Handle(n.apiResolve))
 	mux.Handle("POST /v0/send", localapi.Handle(n.apiSend))
+	mux.Handle("POST /v0/estimate", localapi.Handle(n.apiEstimate))
 	mux.HandleFunc("GET /v0/listen", n.apiListen)
+	mux.Handle("GET /v0/topics", localapi.Handle(n.apiTopics))
+	mux.Handle("DELETE /v0/topics/{topic}", localapi.Handle(n.apiUnwatch))
+	mux.Handle("GET /v0/receipts", localapi.Handle(n.apiReceipts))
+	mux.Handle("GET /v0/receipts/{id}", localapi.Handle(n.apiReceipt))
+	mux.Handle("GET /v0/ledger", localapi.Handle(n.apiLedger))
+	mux.Handle("GET /v0/luminosity", localapi.Handle(n.apiLuminosity))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -172,9 +203,9 @@ func (n *Node) apiPeers(w http.ResponseWriter, r *http.Request) (any, error) {
 	return out, nil
 }
 
-func contactInfo(name string, c *identity.Card) ContactInfo {
+func contactInfo(name string, c *identity.Card, lum *int) ContactInfo {
 	o := c.Overlay()
-	return ContactInfo{Name: name, Card: c.String(), Overlay: &o, PeerID: c.PeerID().String(), Address: c.Address().Hex()}
+	return ContactInfo{Name: name, Card: c.String(), Overlay: &o, PeerID: c.PeerID().String(), Address: c.Address().Hex(), Luminosity: lum}
 }
 
 func (n *Node) apiContacts(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -184,7 +215,7 @@ func (n *Node) apiContacts(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	out := []ContactInfo{}
 	for _, c := range cs {
-		out = append(out, contactInfo(c.Name, c.Card))
+		out = append(out, contactInfo(c.Name, c.Card, c.Luminosity))
 	}
 	return out, nil
 }
@@ -198,13 +229,16 @@ func (n *Node) apiAddContact(w http.ResponseWriter, r *http.Request) (any, error
 	if err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
-	if err := n.AddContact(req.Name, c); err != nil {
+	if req.Luminosity != nil && (*req.Luminosity < 0 || *req.Luminosity > 256) {
+		return nil, localapi.BadRequest("luminosity must be 0..256, not %d", *req.Luminosity)
+	}
+	if err := n.AddContact(req.Name, c, req.Luminosity); err != nil {
 		if errors.Is(err, ErrContactName) || errors.Is(err, ErrContactExists) {
 			return nil, localapi.BadRequest("%v", err)
 		}
 		return nil, err
 	}
-	return contactInfo(req.Name, c), nil
+	return contactInfo(req.Name, c, req.Luminosity), nil
 }
 
 func (n *Node) apiRemoveContact(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -238,7 +272,7 @@ func (n *Node) apiResolve(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, resolveErr(err)
 	}
-	return contactInfo(t.Name, t.Card), nil
+	return contactInfo(t.Name, t.Card, t.Luminosity), nil
 }
 
 func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -252,23 +286,123 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	if len(req.Payload) > MaxPayload {
 		return nil, localapi.Errorf(http.StatusRequestEntityTooLarge, "too_large", "payload of %d bytes is over the %d-byte limit", len(req.Payload), MaxPayload)
 	}
-	t, err := n.Resolve(r.Context(), req.To)
+	t, lum, err := n.sendTarget(r, req)
 	if err != nil {
-		return nil, resolveErr(err)
+		return nil, err
 	}
 	var flags byte
 	if req.Bench {
 		flags |= FlagBench
 	}
 	sentAt := time.Now()
-	id, err := n.Send(r.Context(), t.Card, req.Topic, flags, req.Payload)
+	id, err := n.Send(r.Context(), t.Card, SendOptions{Topic: req.Topic, Payload: req.Payload, Flags: flags, Luminosity: lum, Certify: req.Certify})
 	if err != nil {
 		if errors.Is(err, ErrNoRoute) {
 			return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_route", "%v", err)
 		}
 		return nil, err
 	}
-	return SendResult{ID: fmt.Sprintf("%x", id), To: t.Card.Overlay(), Bytes: len(req.Payload), SentAt: sentAt, Contact: t.Name}, nil
+	return SendResult{ID: fmt.Sprintf("%x", id), To: t.Card.Overlay(), Bytes: len(req.Payload), Luminosity: lum, Certify: req.Certify, SentAt: sentAt, Contact: t.Name}, nil
+}
+
+// sendTarget resolves a send's target and its luminosity: the request's,
+// else the contact's, else the node's default.
+func (n *Node) sendTarget(r *http.Request, req SendRequest) (*Target, int, error) {
+	if req.Luminosity != nil && (*req.Luminosity < 0 || *req.Luminosity > 256) {
+		return nil, 0, localapi.BadRequest("luminosity must be 0..256, not %d", *req.Luminosity)
+	}
+	t, err := n.Resolve(r.Context(), req.To)
+	if err != nil {
+		return nil, 0, resolveErr(err)
+	}
+	lum := n.opts.Luminosity
+	switch {
+	case req.Luminosity != nil:
+		lum = *req.Luminosity
+	case t.Luminosity != nil:
+		lum = *t.Luminosity
+	}
+	return t, lum, nil
+}
+
+func (n *Node) apiEstimate(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req SendRequest
+	if err := localapi.DecodeBody(w, r, &req, maxSendBody); err != nil {
+		return nil, err
+	}
+	_, lum, err := n.sendTarget(r, req)
+	if err != nil {
+		return nil, err
+	}
+	return EstimateCost(n.networkSize(), lum), nil
+}
+
+// networkSize estimates the network from the DHT's routing table and the
+// connected peers.
+func (n *Node) networkSize() float64 {
+	var overlays []identity.Overlay
+	for _, p := range n.kad.RoutingTable().ListPeers() {
+		overlays = append(overlays, identity.OverlayOf(p))
+	}
+	for _, p := range n.connectedPeers() {
+		overlays = append(overlays, identity.OverlayOf(p))
+	}
+	return EstimateNetworkSize(n.self, overlays)
+}
+
+func (n *Node) apiLuminosity(w http.ResponseWriter, r *http.Request) (any, error) {
+	k, err := strconv.Atoi(r.URL.Query().Get("anonymity"))
+	if err != nil || k < 1 {
+		return nil, localapi.BadRequest("anonymity must be a whole number of at least 1")
+	}
+	size := n.networkSize()
+	bits := AdviseLuminosity(size, k)
+	return LuminosityAdvice{Anonymity: k, Estimate: EstimateCost(size, bits)}, nil
+}
+
+func (n *Node) apiTopics(w http.ResponseWriter, r *http.Request) (any, error) {
+	ts := n.subs.watchedTopics()
+	sort.Strings(ts)
+	return ts, nil
+}
+
+func (n *Node) apiUnwatch(w http.ResponseWriter, r *http.Request) (any, error) {
+	ok, err := n.subs.unwatch(r.PathValue("topic"))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, localapi.NotFound("topic %q is not watched", r.PathValue("topic"))
+	}
+	return struct{}{}, nil
+}
+
+func (n *Node) apiReceipts(w http.ResponseWriter, r *http.Request) (any, error) {
+	rs, err := n.certs.sent()
+	if rs == nil {
+		rs = []SentRecord{}
+	}
+	return rs, err
+}
+
+func (n *Node) apiReceipt(w http.ResponseWriter, r *http.Request) (any, error) {
+	b, err := hex.DecodeString(r.PathValue("id"))
+	if err != nil || len(b) != 32 {
+		return nil, localapi.BadRequest("a packet id is 64 hex digits")
+	}
+	rec, err := n.certs.record([32]byte(b))
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, localapi.NotFound("no certified packet %x was sent from this node", b)
+	}
+	return rec, err
+}
+
+func (n *Node) apiLedger(w http.ResponseWriter, r *http.Request) (any, error) {
+	es, err := n.certs.ledger()
+	if es == nil {
+		es = []LedgerEntry{}
+	}
+	return es, err
 }
 
 func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {

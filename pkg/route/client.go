@@ -91,5 +91,52 @@ func (c *Client) Ping(ctx context.Context, target string, count int, fn func(Pin
 	})
 }
 
+// AddContactWith stores a card under name with a default luminosity.
+func (c *Client) AddContactWith(ctx context.Context, name, card string, luminosity *int) (*ContactInfo, error) {
+	var out ContactInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/contacts", ContactInfo{Name: name, Card: card, Luminosity: luminosity}, &out)
+}
+
+// Estimate predicts the cost of a send without sending.
+func (c *Client) Estimate(ctx context.Context, req SendRequest) (*Estimate, error) {
+	var out Estimate
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/estimate", req, &out)
+}
+
+// Luminosity advises a luminosity for an anonymity set of k.
+func (c *Client) Luminosity(ctx context.Context, k int) (*LuminosityAdvice, error) {
+	var out LuminosityAdvice
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/luminosity?anonymity="+strconv.Itoa(k), nil, &out)
+}
+
+// Receipts lists the certified packets sent from this node.
+func (c *Client) Receipts(ctx context.Context) ([]SentRecord, error) {
+	var out []SentRecord
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/receipts", nil, &out)
+}
+
+// Receipt returns one certified packet's record.
+func (c *Client) Receipt(ctx context.Context, id string) (*SentRecord, error) {
+	var out SentRecord
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/receipts/"+url.PathEscape(id), nil, &out)
+}
+
+// Ledger lists the certified packets this node relayed, with their bonds.
+func (c *Client) Ledger(ctx context.Context) ([]LedgerEntry, error) {
+	var out []LedgerEntry
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/ledger", nil, &out)
+}
+
+// Topics lists the watched topics.
+func (c *Client) Topics(ctx context.Context) ([]string, error) {
+	var out []string
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/topics", nil, &out)
+}
+
+// Unwatch stops collecting a topic and empties its inbox.
+func (c *Client) Unwatch(ctx context.Context, topic string) error {
+	return c.c.Call(ctx, http.MethodDelete, "/v0/topics/"+url.PathEscape(topic), nil, nil)
+}
+
 // IsNotRunning reports whether err means the daemon is not running.
 func IsNotRunning(err error) bool { return err == localapi.ErrNotRunning }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
 
@@ -150,11 +151,16 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 	}
 	defer db.Close()
 	n, err := New(ctx, id, db, Options{
-		Listen:     cfg.Listen,
-		Bootstrap:  cfg.Bootstrap,
-		AllowPeers: cfg.AllowPeers,
-		TTL:        cfg.TTL,
-		Logger:     log,
+		Listen:          cfg.Listen,
+		Bootstrap:       cfg.Bootstrap,
+		AllowPeers:      cfg.AllowPeers,
+		TTL:             cfg.TTL,
+		Logger:          log,
+		Luminosity:      cfg.Luminosity,
+		Bond:            cfg.Bond,
+		BondFee:         cfg.BondFee,
+		ReceiptFraction: cfg.ReceiptFraction,
+		CertTimeout:     time.Duration(cfg.CertTimeout) * time.Second,
 	})
 	if err != nil {
 		return err

@@ -61,25 +61,57 @@ func (n *Node) handleStream(s network.Stream) {
 		}
 		buf = frame[:0]
 		n.stats.Received.Add(1)
-		p, err := UnmarshalPacket(frame)
-		if err != nil {
+		if err := n.handleFrame(frame, from); err != nil {
 			n.stats.BadPackets.Add(1)
-			n.log.Debug("dropping malformed packet", "peer", from, "err", err)
-			continue
+			n.log.Debug("dropping malformed frame", "peer", from, "err", err)
 		}
-		// p aliases frame, which is reused for the next read: handlePacket
-		// copies what it keeps.
-		n.handlePacket(context.Background(), p, frame, from)
 	}
 }
 
+// handleFrame dispatches one frame from a peer. The frame buffer is reused
+// for the next read: everything kept is copied.
+func (n *Node) handleFrame(frame []byte, from peer.ID) error {
+	if len(frame) == 0 {
+		return ErrPacket
+	}
+	switch frame[0] {
+	case frameCertified:
+		bond, raw, err := decodeCertified(frame[1:])
+		if err != nil {
+			return err
+		}
+		p, err := UnmarshalPacket(raw)
+		if err != nil {
+			return err
+		}
+		n.handlePacket(n.ctx, p, raw, from, &bond)
+	case frameReceipt:
+		rc, err := DecodeReceipt(frame[1:])
+		if err != nil {
+			return err
+		}
+		n.certs.receipt(rc)
+	default:
+		p, err := UnmarshalPacket(frame)
+		if err != nil {
+			return err
+		}
+		n.handlePacket(n.ctx, p, frame, from, nil)
+	}
+	return nil
+}
+
 // handlePacket routes one packet; raw is its encoding, and from is empty for
-// packets sent locally. Neither p nor raw is kept after it returns.
-func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from peer.ID) error {
+// packets sent locally. bond is not nil for a certified packet. Neither p nor
+// raw is kept after it returns.
+func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from peer.ID, bond *uint64) error {
 	id := PacketID(raw)
 	if !n.seen.add(id) {
 		n.stats.Duplicates.Add(1)
 		return nil
+	}
+	if bond != nil && from != "" {
+		n.certs.track(id, from)
 	}
 	peers := n.connectedPeers()
 	fromIdx := -1
@@ -92,10 +124,20 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	}
 	dec := Decide(n.self, overlays, fromIdx, p.Dest())
 	if dec.InZone {
-		n.tryOpen(id, p, from)
+		opened := n.tryOpen(id, p, from)
+		// A zone member asked for proof signs that it took the packet; in
+		// a dark zone every asked member does, recipient or not.
+		if bond != nil && from != "" && (opened || p.Bits < 256) {
+			n.sign(id, ReceiptReceived, 256)
+		}
 		if p.Bits == 256 {
 			return nil
 		}
+	} else if bond != nil && from != "" && (dec.Closest || len(dec.Next) == 0) {
+		// Finger pointing: nobody here is closer to the destination, so
+		// this hop states that the recipient is unreachable.
+		n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+		return nil
 	} else if from != "" && n.subs.watches(p.Topic) {
 		// Trial decryption on a watched topic: a relay holds the bytes but,
 		// not being the recipient, cannot open them.
@@ -124,14 +166,45 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		n.stats.Relayed.Add(1)
 	}
 	var firstErr error
+	var bondOut uint64
+	if bond != nil {
+		bondOut = *bond
+		if from != "" {
+			bondOut -= min(bondOut, n.opts.BondFee)
+		}
+	}
+	var certified []peer.ID
 	for _, i := range dec.Next {
 		out := append([]byte(nil), raw...)
 		out[ttlOffset] = p.TTL
+		if bond != nil && (!dec.InZone || askReceipt(n.opts.ReceiptFraction)) {
+			out = certifiedFrame(bondOut, out)
+			certified = append(certified, peers[i])
+		}
 		if err := n.writer(peers[i]).send(ctx, out); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
+	if bond != nil {
+		if from != "" {
+			n.certs.relayed(id, from, certified, *bond, bondOut)
+		}
+		if firstErr != nil && from != "" && !dec.InZone {
+			n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+		}
+	}
 	return firstErr
+}
+
+// sign issues a receipt for packet id and sends it back the way the packet
+// came.
+func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
+	rc, err := SignReceipt(n.id, id, kind, prox)
+	if err != nil {
+		n.log.Warn("signing receipt", "err", err)
+		return
+	}
+	n.certs.receipt(rc)
 }
 
 // tryOpen is a zone member's trial decryption: a packet that opens is
@@ -139,14 +212,15 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 // that does not is simply someone else's, dropped without a trace. Dark
 // packets are only tried on watched topics, which keeps trial decryption
 // cheap.
-func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) {
+func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) bool {
 	if p.Bits < 256 && !n.subs.watches(p.Topic) {
-		return
+		return false
 	}
 	env, err := OpenPacket(n.opener, p)
 	switch {
 	case err == nil:
 		n.deliver(id, env)
+		return true
 	case errors.Is(err, seal.ErrOpen) && p.Bits == 256:
 		n.stats.Tampered.Add(1)
 		n.log.Debug("dropping packet that does not open", "id", shortID(id), "from", from)
@@ -155,6 +229,7 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) {
 	default:
 		n.stats.BadPackets.Add(1)
 	}
+	return false
 }
 
 // connectedPeers lists the peers with a live connection.

@@ -45,6 +45,17 @@ type Options struct {
 	AllowPeers []string
 	TTL        int
 	Logger     *slog.Logger
+	// Luminosity is the default number of destination bits a packet
+	// discloses (256: fully addressed).
+	Luminosity int
+	// Bond is what a certified packet offers its first hop; each relay
+	// keeps BondFee of it.
+	Bond, BondFee uint64
+	// ReceiptFraction is the share of zone members asked for a receipt
+	// when a dark packet is certified.
+	ReceiptFraction float64
+	// CertTimeout is how long a sender waits for proof of delivery.
+	CertTimeout time.Duration
 }
 
 // Node is a running mf-route node.
@@ -68,6 +79,8 @@ type Node struct {
 	subs   *subscriptions
 	stats  Stats
 	bench  *benchAcker
+	certs  *certifier
+	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -83,6 +96,15 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	if opts.TTL <= 0 || opts.TTL > 255 {
 		opts.TTL = 16
 	}
+	if opts.Luminosity < 0 || opts.Luminosity > 256 {
+		return nil, fmt.Errorf("route: luminosity must be 0..256, not %d", opts.Luminosity)
+	}
+	if opts.CertTimeout <= 0 {
+		opts.CertTimeout = 20 * time.Second
+	}
+	if opts.ReceiptFraction <= 0 || opts.ReceiptFraction > 1 {
+		opts.ReceiptFraction = 0.5
+	}
 	n := &Node{
 		id:      id,
 		pub:     id.Public(),
@@ -97,6 +119,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.self = n.pub.Overlay()
 	n.subs = newSubscriptions(n)
 	n.bench = newBenchAcker(n)
+	n.certs = newCertifier(n)
 
 	hopts := []libp2p.Option{
 		libp2p.Identity(id.P2PKey()),
@@ -140,6 +163,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	h.SetStreamHandler(ProtocolID, n.handleStream)
 
 	ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	n.ctx = ctx
 	if err := n.refreshCard(); err != nil {
 		n.Close()
 		return nil, err
@@ -147,6 +171,18 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.watchIdentify(ctx) })
 	n.goLoop(func() { n.join(ctx) })
 	n.goLoop(func() { n.bench.run(ctx) })
+	n.goLoop(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				n.certs.sweep(n.opts.CertTimeout)
+			}
+		}
+	})
 	return n, nil
 }
 

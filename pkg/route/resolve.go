@@ -99,8 +99,9 @@ var ErrUnknownTarget = errors.New("route: unknown target")
 
 // Target is a resolved destination.
 type Target struct {
-	Name string // contact name, if it is one
-	Card *identity.Card
+	Name       string // contact name, if it is one
+	Card       *identity.Card
+	Luminosity *int // the contact's default luminosity
 }
 
 // Resolve turns a target as users write it into a card: a contact name, a
@@ -131,7 +132,7 @@ func (n *Node) Resolve(ctx context.Context, s string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Target{Name: s, Card: c}, nil
+	return &Target{Name: s, Card: c, Luminosity: n.contactOptions(s).Luminosity}, nil
 }
 
 func looksLikeOverlay(s string) bool {
@@ -154,7 +155,7 @@ func (n *Node) resolveOverlay(ctx context.Context, o identity.Overlay) (*Target,
 	if cs, err := n.Contacts(); err == nil {
 		for _, c := range cs {
 			if c.Card.Overlay() == o {
-				return &Target{Name: c.Name, Card: c.Card}, nil
+				return &Target{Name: c.Name, Card: c.Card, Luminosity: c.Luminosity}, nil
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package route
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"sync"
 	"time"
 
@@ -11,20 +12,73 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 )
 
-// Send seals payload to the target and routes it; it returns the packet id
-// once the packet is queued on the first hop.
-func (n *Node) Send(ctx context.Context, to *identity.Card, topic string, flags byte, payload []byte) ([32]byte, error) {
-	p, err := SealPacket(n.id, to.Public, 256, byte(n.opts.TTL), topic, flags, payload)
+// SendOptions describe one packet to send.
+type SendOptions struct {
+	Topic   string
+	Payload []byte
+	Flags   byte
+	// Luminosity is how many bits of the recipient's overlay address the
+	// packet discloses: 256 is direct delivery, 0 a broadcast.
+	Luminosity int
+	// Certify asks for proof of delivery (see certify.go).
+	Certify bool
+}
+
+// Send seals a packet to the target and routes it; it returns the packet id
+// once the packet is queued on its first hop(s).
+func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]byte, error) {
+	if o.Luminosity < 0 || o.Luminosity > 256 {
+		return [32]byte{}, fmt.Errorf("route: luminosity must be 0..256, not %d", o.Luminosity)
+	}
+	bits := uint16(o.Luminosity)
+	p, err := SealPacket(n.id, to.Public, bits, byte(n.opts.TTL), o.Topic, o.Flags, o.Payload)
 	if err != nil {
 		return [32]byte{}, err
 	}
-	if to.PeerID() != n.host.ID() {
+	if bits == 256 && to.PeerID() != n.host.ID() {
 		// A direct connection is the shortest path; where it cannot be had
-		// (firewalls, fixed topologies) the packet goes through relays.
+		// (firewalls, fixed topologies) the packet goes through relays. A
+		// dark packet never dials its recipient: that would name it.
 		_ = n.connect(ctx, peer.AddrInfo{ID: to.PeerID(), Addrs: to.Addrs})
 	}
 	raw := p.Marshal()
-	return PacketID(raw), n.handlePacket(ctx, p, raw, "")
+	id := PacketID(raw)
+	if !o.Certify {
+		return id, n.handlePacket(ctx, p, raw, "", nil)
+	}
+	rec := &SentRecord{
+		ID: fmt.Sprintf("%x", id), To: to.Overlay(), Bits: int(bits), Topic: o.Topic,
+		Bond: n.opts.Bond, SentAt: time.Now(), Status: StatusPending,
+	}
+	for _, pid := range n.firstHops(p) {
+		rec.FirstHops = append(rec.FirstHops, pid.String())
+	}
+	n.certs.track(id, "")
+	n.certs.started(id, rec)
+	bond := n.opts.Bond
+	if err := n.handlePacket(ctx, p, raw, "", &bond); err != nil {
+		// Nothing left this node: it is the hop without proof.
+		rc, serr := SignReceipt(n.id, id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+		if serr == nil {
+			n.certs.settle(rc)
+		}
+		return id, err
+	}
+	return id, nil
+}
+
+// firstHops are the peers a packet will leave this node through.
+func (n *Node) firstHops(p *Packet) []peer.ID {
+	peers := n.connectedPeers()
+	overlays := make([]identity.Overlay, len(peers))
+	for i, pid := range peers {
+		overlays[i] = identity.OverlayOf(pid)
+	}
+	var out []peer.ID
+	for _, i := range Decide(n.self, overlays, -1, p.Dest()).Next {
+		out = append(out, peers[i])
+	}
+	return out
 }
 
 // sendTo is Send for a recipient known only by its public keys (a reply).
@@ -33,7 +87,7 @@ func (n *Node) sendTo(ctx context.Context, to identity.Public, topic string, pay
 	if err != nil {
 		return err
 	}
-	return n.handlePacket(ctx, p, p.Marshal(), "")
+	return n.handlePacket(ctx, p, p.Marshal(), "", nil)
 }
 
 // BenchAckTopic carries the receiver's acknowledgements of bench packets:

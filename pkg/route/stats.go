@@ -19,24 +19,27 @@ type Stats struct {
 	QueueFull  atomic.Uint64 // packets dropped because a peer did not keep up
 	SendFailed atomic.Uint64 // packets lost with a failed stream
 	InboxFull  atomic.Uint64 // deliveries dropped because the inbox was full
+	// StrayReceipts are receipts for packets this node did not carry.
+	StrayReceipts atomic.Uint64
 }
 
 // StatsSnapshot is Stats as plain numbers, for the API.
 type StatsSnapshot struct {
-	Received   uint64 `json:"received"`
-	Sent       uint64 `json:"sent"`
-	Delivered  uint64 `json:"delivered"`
-	Relayed    uint64 `json:"relayed"`
-	Duplicates uint64 `json:"duplicates"`
-	Tampered   uint64 `json:"tampered"`
-	NotForUs   uint64 `json:"not_for_us"`
-	BadFrames  uint64 `json:"bad_frames"`
-	BadPackets uint64 `json:"bad_packets"`
-	Expired    uint64 `json:"expired"`
-	NoRoute    uint64 `json:"no_route"`
-	QueueFull  uint64 `json:"queue_full"`
-	SendFailed uint64 `json:"send_failed"`
-	InboxFull  uint64 `json:"inbox_full"`
+	Received      uint64 `json:"received"`
+	Sent          uint64 `json:"sent"`
+	Delivered     uint64 `json:"delivered"`
+	Relayed       uint64 `json:"relayed"`
+	Duplicates    uint64 `json:"duplicates"`
+	Tampered      uint64 `json:"tampered"`
+	NotForUs      uint64 `json:"not_for_us"`
+	BadFrames     uint64 `json:"bad_frames"`
+	BadPackets    uint64 `json:"bad_packets"`
+	Expired       uint64 `json:"expired"`
+	NoRoute       uint64 `json:"no_route"`
+	QueueFull     uint64 `json:"queue_full"`
+	SendFailed    uint64 `json:"send_failed"`
+	InboxFull     uint64 `json:"inbox_full"`
+	StrayReceipts uint64 `json:"stray_receipts"`
 }
 
 // Snapshot reads every counter.
@@ -46,6 +49,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		Relayed: s.Relayed.Load(), Duplicates: s.Duplicates.Load(), Tampered: s.Tampered.Load(),
 		NotForUs: s.NotForUs.Load(), BadFrames: s.BadFrames.Load(), BadPackets: s.BadPackets.Load(),
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
-		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(),
+		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(),
 	}
 }

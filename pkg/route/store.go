@@ -1,6 +1,7 @@
 package route
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -121,6 +122,23 @@ func (n *Node) loadPeers() []peer.AddrInfo {
 type Contact struct {
 	Name string
 	Card *identity.Card
+	// Luminosity is the contact's default luminosity, if set
+	// (contactopt/<name>).
+	Luminosity *int
+}
+
+const contactOptPrefix = "contactopt/"
+
+type contactOptions struct {
+	Luminosity *int `json:"luminosity,omitempty"`
+}
+
+func (n *Node) contactOptions(name string) contactOptions {
+	var o contactOptions
+	if b, err := n.db.Get([]byte(contactOptPrefix + name)); err == nil {
+		_ = json.Unmarshal(b, &o)
+	}
+	return o
 }
 
 var contactName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -134,14 +152,20 @@ var (
 
 // AddContact stores card under name. Re-adding the same key under the same
 // name refreshes the card; a different key under a taken name is refused.
-func (n *Node) AddContact(name string, c *identity.Card) error {
+func (n *Node) AddContact(name string, c *identity.Card, luminosity *int) error {
 	if !contactName.MatchString(name) {
 		return ErrContactName
 	}
 	if old, err := n.Contact(name); err == nil && old.PeerID() != c.PeerID() {
 		return fmt.Errorf("%w: %s", ErrContactExists, name)
 	}
-	return n.db.Set([]byte(contactPrefix+name), c.Bytes())
+	b := n.db.NewBatch()
+	b.Set([]byte(contactPrefix+name), c.Bytes())
+	if luminosity != nil {
+		ob, _ := json.Marshal(contactOptions{Luminosity: luminosity})
+		b.Set([]byte(contactOptPrefix+name), ob)
+	}
+	return b.Commit()
 }
 
 // RemoveContact deletes a contact.
@@ -149,7 +173,10 @@ func (n *Node) RemoveContact(name string) error {
 	if _, err := n.Contact(name); err != nil {
 		return err
 	}
-	return n.db.Delete([]byte(contactPrefix + name))
+	b := n.db.NewBatch()
+	b.Delete([]byte(contactPrefix + name))
+	b.Delete([]byte(contactOptPrefix + name))
+	return b.Commit()
 }
 
 // Contact looks a contact up by name.
@@ -180,7 +207,8 @@ func (n *Node) Contacts() ([]Contact, error) {
 			n.log.Warn("skipping damaged contact", "name", string(k[len(contactPrefix):]), "err", err)
 			return nil
 		}
-		out = append(out, Contact{Name: string(k[len(contactPrefix):]), Card: c})
+		name := string(k[len(contactPrefix):])
+		out = append(out, Contact{Name: name, Card: c, Luminosity: n.contactOptions(name).Luminosity})
 		return nil
 	})
 	return out, err

@@ -140,6 +140,7 @@ func newContactsCmd(g *globals) *cobra.Command {
 ` + cli.ExitCodesHelp,
 	}
 	var asJSON bool
+	var lum int
 	ls := &cobra.Command{
 		Use:   "ls",
 		Short: "List contacts",
@@ -180,7 +181,14 @@ already used for another node is refused.
 				}
 				card = string(bytes.TrimSpace(b))
 			}
-			c, err := g.client().AddContact(cmd.Context(), args[0], card)
+			var lump *int
+			if cmd.Flags().Changed("luminosity") {
+				if lum < 0 || lum > 256 {
+					return cli.Usagef("--luminosity must be 0..256, not %d", lum)
+				}
+				lump = &lum
+			}
+			c, err := g.client().AddContactWith(cmd.Context(), args[0], card, lump)
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -188,6 +196,7 @@ already used for another node is refused.
 			return nil
 		},
 	}
+	add.Flags().IntVar(&lum, "luminosity", 256, "default luminosity for packets to this contact, 0..256")
 	rm := &cobra.Command{
 		Use:   "rm NAME",
 		Short: "Remove a contact",
@@ -203,6 +212,9 @@ already used for another node is refused.
 type sendOptions struct {
 	to, topic, file string
 	json            bool
+	luminosity      int
+	certify         bool
+	estimate        bool
 }
 
 func newSendCmd(g *globals) *cobra.Command {
@@ -219,6 +231,17 @@ name of 1-%d bytes that the recipient listens on.
 
 The packet goes straight to the recipient when a connection can be made,
 and through the peers closest to it otherwise; relays cannot read it.
+
+--luminosity BITS (0..256) discloses only the first BITS bits of the
+recipient's overlay address: the packet reaches every node of that zone,
+each tries to open it, and only the recipient can, so nobody on the way
+learns which member it was for. 256 is direct delivery, 0 a broadcast. The
+default is the contact's (contacts add --luminosity), else config.toml's
+route.luminosity (256). --estimate prints the expected cost instead of
+sending; 'mf-route luminosity --anonymity K' advises a value.
+
+--certify asks for proof of delivery: the recipient signs a receipt that
+comes back hop by hop; see 'mf-route receipts'.
 `, route.MaxPayload, route.MaxTopic) + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSend(cmd, g, o) },
@@ -227,6 +250,9 @@ and through the peers closest to it otherwise; relays cannot read it.
 	cmd.Flags().StringVar(&o.topic, "topic", "", "topic name (required)")
 	cmd.Flags().StringVar(&o.file, "file", "-", "read the payload from this file instead of standard input")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().IntVar(&o.luminosity, "luminosity", -1, "destination bits to disclose, 0..256 (default: the contact's, else route.luminosity)")
+	cmd.Flags().BoolVar(&o.certify, "certify", false, "ask for a signed receipt (see mf-route receipts)")
+	cmd.Flags().BoolVar(&o.estimate, "estimate", false, "print the expected copies per packet and send nothing")
 	return cmd
 }
 
@@ -236,6 +262,24 @@ func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 	}
 	if len(o.topic) > route.MaxTopic {
 		return cli.Usagef("--topic is over %d bytes", route.MaxTopic)
+	}
+	var lum *int
+	if cmd.Flags().Changed("luminosity") {
+		if o.luminosity < 0 || o.luminosity > 256 {
+			return cli.Usagef("--luminosity must be 0..256, not %d", o.luminosity)
+		}
+		lum = &o.luminosity
+	}
+	if o.estimate {
+		e, err := g.client().Estimate(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Luminosity: lum})
+		if err != nil {
+			return g.clientErr(err)
+		}
+		if o.json {
+			return cli.WriteJSON(g.streams.Out, e)
+		}
+		printEstimate(g, e)
+		return nil
 	}
 	var in io.Reader = g.streams.In
 	if o.file != "-" {
@@ -253,7 +297,7 @@ func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 	if len(payload) > route.MaxPayload {
 		return fmt.Errorf("payload is over the %d-byte limit; nothing was sent", route.MaxPayload)
 	}
-	res, err := g.client().Send(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Payload: payload})
+	res, err := g.client().Send(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Payload: payload, Luminosity: lum, Certify: o.certify})
 	if err != nil {
 		return g.clientErr(err)
 	}

@@ -76,6 +76,8 @@ Start with:
 		newInitCmd(g), newIDCmd(g), newDaemonCmd(g), newStatusCmd(g), newConfigCmd(g),
 		newPeersCmd(g), newPingCmd(g), newContactsCmd(g),
 		newSendCmd(g), newListenCmd(g), newBenchCmd(g), newDevnetCmd(g),
+		newLuminosityCmd(g), newReceiptsCmd(g), newLedgerCmd(g), newTopicsCmd(g),
+		newSimCmd(g),
 	)
 	root.AddCommand(cli.ManCommand(root))
 	// Added now rather than lazily at Execute, so man pages list it too.

@@ -1,0 +1,324 @@
+package route
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
+)
+
+// Certified delivery (whitepaper, "Incentivized packet delivery"). The
+// sender offers a bond with a packet and asks for proof of delivery. Each
+// hop passes the packet on with a smaller bond (it keeps its fee) and
+// remembers where it came from. The recipient signs a receipt over the
+// packet id; the receipt travels back hop by hop, and every hop keeps it as
+// proof that it passed the packet on. A hop that cannot pass the packet on
+// and has no peer closer to the destination signs a statement that the
+// recipient is unreachable, with how many bits it shares with the
+// destination (finger pointing), and that goes back instead. A sender that
+// hears nothing in time names its first hop as the one that showed no proof.
+//
+// In dark mode (luminosity < 256) the recipient must not stand out, so only
+// a random fraction of zone members are asked for receipts, and every asked
+// member signs the same kind of receipt whether or not it could open the
+// packet. The sender recognises the recipient's receipt by its key.
+//
+// Bonds are recorded in the ledger (ledger/<id>); no token moves here: mf-swap
+// settles them.
+
+// Store keys.
+const (
+	sentPrefix   = "sent/"   // sent/<id>: SentRecord of a certified packet this node sent
+	ledgerPrefix = "ledger/" // ledger/<id>: LedgerEntry of a certified packet this node relayed
+)
+
+// Statuses of a certified packet.
+const (
+	StatusPending   = "pending"
+	StatusDelivered = "delivered"
+	StatusZone      = "zone" // dark: zone members took it; the recipient was not among those asked
+	StatusFailed    = "failed"
+)
+
+// ReceiptInfo is a receipt as the API shows it.
+type ReceiptInfo struct {
+	Signer    identity.Overlay `json:"signer"`
+	PeerID    string           `json:"peer_id"`
+	Kind      string           `json:"kind"`
+	Proximity int              `json:"proximity,omitempty"`
+	Receipt   string           `json:"receipt"` // hex of the signed receipt
+}
+
+func receiptInfo(rc *Receipt) ReceiptInfo {
+	kind := "received"
+	if rc.Kind == ReceiptUnreachable {
+		kind = "unreachable"
+	}
+	return ReceiptInfo{Signer: rc.Signer.Overlay(), PeerID: rc.Signer.PeerID().String(), Kind: kind, Proximity: int(rc.Proximity), Receipt: hex.EncodeToString(rc.Marshal())}
+}
+
+// SentRecord is what a sender knows about a certified packet.
+type SentRecord struct {
+	ID        string           `json:"id"`
+	To        identity.Overlay `json:"to"`
+	Bits      int              `json:"luminosity"`
+	Topic     string           `json:"topic"`
+	Bond      uint64           `json:"bond"`
+	FirstHops []string         `json:"first_hops"`
+	SentAt    time.Time        `json:"sent_at"`
+	Status    string           `json:"status"`
+	DoneAt    *time.Time       `json:"done_at,omitempty"`
+	// Receipt is the recipient's signed receipt, once delivered.
+	Receipt *ReceiptInfo `json:"receipt,omitempty"`
+	// ZoneReceipts are receipts of other zone members (dark mode).
+	ZoneReceipts []ReceiptInfo `json:"zone_receipts,omitempty"`
+	// FailedHop names the hop that could not show proof of delivery, and
+	// Statement is its signed answer when it gave one.
+	FailedHop *identity.Overlay `json:"failed_hop,omitempty"`
+	Statement *ReceiptInfo      `json:"statement,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
+}
+
+// LedgerEntry is what a relay records for a certified packet it passed on.
+type LedgerEntry struct {
+	ID      string            `json:"id"`
+	Prev    *identity.Overlay `json:"prev,omitempty"`
+	Next    []string          `json:"next"`
+	BondIn  uint64            `json:"bond_in"`
+	BondOut uint64            `json:"bond_out"`
+	At      time.Time         `json:"at"`
+	Proofs  []ReceiptInfo     `json:"proofs,omitempty"`
+}
+
+// relayEntry routes receipts back: who gave us the packet ("" for this
+// node's own packets).
+type relayEntry struct {
+	prev   peer.ID
+	at     time.Time
+	signed map[[2]any]bool
+}
+
+type certifier struct {
+	n       *Node
+	mu      sync.Mutex
+	relays  map[[32]byte]*relayEntry
+	pending map[[32]byte]*SentRecord
+}
+
+func newCertifier(n *Node) *certifier {
+	c := &certifier{n: n, relays: map[[32]byte]*relayEntry{}, pending: map[[32]byte]*SentRecord{}}
+	// Pending records of an earlier run are settled by the sweeper.
+	_ = n.db.Scan([]byte(sentPrefix), func(k, v []byte) error {
+		var r SentRecord
+		if json.Unmarshal(v, &r) == nil && r.Status == StatusPending && len(k) == len(sentPrefix)+32 {
+			c.pending[[32]byte(k[len(sentPrefix):])] = &r
+		}
+		return nil
+	})
+	return c
+}
+
+// track remembers where a certified packet came from; it reports false for
+// a packet already tracked.
+func (c *certifier) track(id [32]byte, from peer.ID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.relays[id]; ok {
+		return false
+	}
+	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[2]any]bool{}}
+	return true
+}
+
+func (c *certifier) save(key []byte, v any) {
+	b, _ := json.Marshal(v)
+	if err := c.n.db.Set(key, b); err != nil {
+		c.n.log.Warn("certified delivery record", "err", err)
+	}
+}
+
+// started records a certified packet this node sends.
+func (c *certifier) started(id [32]byte, r *SentRecord) {
+	c.mu.Lock()
+	c.pending[id] = r
+	c.mu.Unlock()
+	c.save(append([]byte(sentPrefix), id[:]...), r)
+}
+
+// relayed records a certified packet passed on, in the ledger.
+func (c *certifier) relayed(id [32]byte, from peer.ID, next []peer.ID, bondIn, bondOut uint64) {
+	e := LedgerEntry{ID: hex.EncodeToString(id[:]), BondIn: bondIn, BondOut: bondOut, At: time.Now()}
+	if from != "" {
+		o := identity.OverlayOf(from)
+		e.Prev = &o
+	}
+	for _, p := range next {
+		e.Next = append(e.Next, p.String())
+	}
+	c.save(append([]byte(ledgerPrefix), id[:]...), e)
+}
+
+// receipt handles a receipt for a packet this node took part in: it is kept
+// as proof and passed back toward the sender, or, at the sender, settles the
+// packet's status.
+func (c *certifier) receipt(rc *Receipt) {
+	c.mu.Lock()
+	e := c.relays[rc.ID]
+	key := [2]any{rc.Signer.Overlay(), rc.Kind}
+	if e == nil || e.signed[key] {
+		c.mu.Unlock()
+		if e == nil {
+			c.n.stats.StrayReceipts.Add(1)
+		}
+		return
+	}
+	e.signed[key] = true
+	prev := e.prev
+	c.mu.Unlock()
+	if prev != "" {
+		c.addProof(rc)
+		frame := append([]byte{frameReceipt}, rc.Marshal()...)
+		if err := c.n.writer(prev).send(c.n.ctx, frame); err != nil {
+			c.n.log.Debug("receipt not passed back", "err", err)
+		}
+		return
+	}
+	c.settle(rc)
+}
+
+func (c *certifier) addProof(rc *Receipt) {
+	key := append([]byte(ledgerPrefix), rc.ID[:]...)
+	b, err := c.n.db.Get(key)
+	if err != nil {
+		return
+	}
+	var e LedgerEntry
+	if json.Unmarshal(b, &e) != nil {
+		return
+	}
+	e.Proofs = append(e.Proofs, receiptInfo(rc))
+	c.save(key, e)
+}
+
+// settle applies a receipt to this node's own packet.
+func (c *certifier) settle(rc *Receipt) {
+	key := append([]byte(sentPrefix), rc.ID[:]...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.pending[rc.ID]
+	if r == nil {
+		// Already final: a late receipt can still upgrade a timed-out or
+		// zone-only packet to delivered.
+		b, err := c.n.db.Get(key)
+		if err != nil {
+			return
+		}
+		r = new(SentRecord)
+		if json.Unmarshal(b, r) != nil {
+			return
+		}
+	}
+	info := receiptInfo(rc)
+	now := time.Now()
+	switch {
+	case r.Status == StatusDelivered:
+		return
+	case rc.Kind == ReceiptReceived && rc.Signer.Overlay() == r.To:
+		r.Status, r.Receipt, r.DoneAt = StatusDelivered, &info, &now
+		r.FailedHop, r.Statement, r.Reason = nil, nil, ""
+		delete(c.pending, rc.ID)
+	case rc.Kind == ReceiptReceived:
+		r.ZoneReceipts = append(r.ZoneReceipts, info)
+	case r.Status == StatusPending:
+		o := rc.Signer.Overlay()
+		r.Status, r.FailedHop, r.Statement, r.DoneAt = StatusFailed, &o, &info, &now
+		r.Reason = "the hop closest to the recipient could not reach it"
+		delete(c.pending, rc.ID)
+	}
+	c.save(key, r)
+}
+
+// sweep settles packets that got no answer in time, and forgets old relay
+// state.
+func (c *certifier) sweep(timeout time.Duration) {
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, r := range c.pending {
+		if now.Sub(r.SentAt) < timeout {
+			continue
+		}
+		if len(r.ZoneReceipts) > 0 {
+			r.Status = StatusZone
+			r.Reason = "zone members took it; the recipient was not among those asked for a receipt"
+		} else {
+			r.Status = StatusFailed
+			r.Reason = "no proof of delivery within " + timeout.String()
+			if len(r.FirstHops) > 0 {
+				if p, err := peer.Decode(r.FirstHops[0]); err == nil {
+					o := identity.OverlayOf(p)
+					r.FailedHop = &o
+				}
+			}
+		}
+		r.DoneAt = &now
+		delete(c.pending, id)
+		c.save(append([]byte(sentPrefix), id[:]...), r)
+	}
+	for id, e := range c.relays {
+		if now.Sub(e.at) > 10*time.Minute {
+			delete(c.relays, id)
+		}
+	}
+}
+
+// sent lists this node's certified packets, newest first.
+func (c *certifier) sent() ([]SentRecord, error) {
+	var out []SentRecord
+	err := c.n.db.Scan([]byte(sentPrefix), func(_, v []byte) error {
+		var r SentRecord
+		if json.Unmarshal(v, &r) == nil {
+			out = append(out, r)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].SentAt.After(out[j].SentAt) })
+	return out, err
+}
+
+// ledger lists the certified packets this node relayed.
+func (c *certifier) ledger() ([]LedgerEntry, error) {
+	var out []LedgerEntry
+	err := c.n.db.Scan([]byte(ledgerPrefix), func(_, v []byte) error {
+		var e LedgerEntry
+		if json.Unmarshal(v, &e) == nil {
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// record returns one sent record.
+func (c *certifier) record(id [32]byte) (*SentRecord, error) {
+	b, err := c.n.db.Get(append([]byte(sentPrefix), id[:]...))
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r SentRecord
+	return &r, json.Unmarshal(b, &r)
+}
+
+// askReceipt decides whether a zone member is asked for a receipt.
+func askReceipt(fraction float64) bool { return rand.Float64() < fraction }

@@ -1,0 +1,127 @@
+package route
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/wire"
+)
+
+// Frames on a /mf/route/1 stream. A frame whose first byte is the packet
+// version is a plain packet; the others are control frames of certified
+// delivery:
+//
+//	certified  0x80, bond (varint, token units offered to the next hop),
+//	           then the packet: the sender asks for proof of delivery
+//	receipt    0x81, then a Receipt: proof travelling back toward the sender
+//
+// Keeping the certify request outside the packet keeps the packet id the
+// same whether or not a hop was asked for proof, so in dark mode a relay can
+// ask only some zone members without anyone telling the copies apart.
+const (
+	frameCertified = 0x80
+	frameReceipt   = 0x81
+)
+
+// Receipt kinds.
+const (
+	// ReceiptReceived: the signer took the packet as a member of its
+	// destination zone (for a fully addressed packet: the recipient got it).
+	ReceiptReceived = 0
+	// ReceiptUnreachable: the signer could not pass the packet on, had no
+	// peer closer to the destination, and shares Proximity bits with it
+	// (finger pointing: it claims to be the recipient's nearest neighbour).
+	ReceiptUnreachable = 1
+)
+
+// Receipt is a signed statement about one packet.
+//
+//	id         32 bytes, the packet id
+//	kind       1 byte
+//	proximity  2 bytes, big-endian
+//	sig        65 bytes, secp256k1 over Keccak-256("mf/receipt/v1" ‖ id ‖ kind ‖ proximity)
+type Receipt struct {
+	ID        [32]byte
+	Kind      byte
+	Proximity uint16
+	Sig       []byte
+
+	// Signer is recovered from Sig when decoding.
+	Signer identity.Public
+}
+
+const receiptLen = 32 + 1 + 2 + 65
+
+// ErrReceipt means a receipt is malformed or its signature invalid.
+var ErrReceipt = errors.New("route: invalid receipt")
+
+func receiptHash(id [32]byte, kind byte, prox uint16) []byte {
+	return crypto.Keccak256([]byte("mf/receipt/v1"), id[:], []byte{kind, byte(prox >> 8), byte(prox)})
+}
+
+// SignReceipt makes a receipt by id.
+func SignReceipt(id *identity.Identity, packet [32]byte, kind byte, prox uint16) (*Receipt, error) {
+	sig, err := crypto.Sign(receiptHash(packet, kind, prox), id.Key)
+	if err != nil {
+		return nil, err
+	}
+	return &Receipt{ID: packet, Kind: kind, Proximity: prox, Sig: sig, Signer: id.Public()}, nil
+}
+
+// Marshal encodes r without the frame byte.
+func (r *Receipt) Marshal() []byte {
+	var w wire.Writer
+	w.Fixed(r.ID[:])
+	w.Byte(r.Kind)
+	w.Uint16(r.Proximity)
+	w.Fixed(r.Sig)
+	return w.B
+}
+
+// DecodeReceipt parses and verifies a receipt.
+func DecodeReceipt(b []byte) (*Receipt, error) {
+	r := wire.NewReader(b)
+	rc := &Receipt{}
+	copy(rc.ID[:], r.Fixed(32))
+	rc.Kind = r.Byte()
+	rc.Proximity = r.Uint16()
+	rc.Sig = append([]byte(nil), r.Fixed(65)...)
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
+	}
+	if rc.Kind > ReceiptUnreachable {
+		return nil, fmt.Errorf("%w: unknown kind %d", ErrReceipt, rc.Kind)
+	}
+	if rc.Proximity > 256 {
+		return nil, fmt.Errorf("%w: proximity %d over 256", ErrReceipt, rc.Proximity)
+	}
+	key, err := crypto.SigToPub(receiptHash(rc.ID, rc.Kind, rc.Proximity), rc.Sig)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad signature", ErrReceipt)
+	}
+	rc.Signer = identity.Public{Key: key}
+	return rc, nil
+}
+
+// certifiedFrame wraps a packet in a certify request.
+func certifiedFrame(bond uint64, raw []byte) []byte {
+	w := wire.Writer{B: make([]byte, 0, 11+len(raw))}
+	w.Byte(frameCertified)
+	w.Uvarint(bond)
+	w.Fixed(raw)
+	return w.B
+}
+
+// decodeCertified splits a certified frame (without its type byte) into the
+// bond and the packet bytes.
+func decodeCertified(b []byte) (uint64, []byte, error) {
+	r := wire.NewReader(b)
+	bond := r.Uvarint()
+	if err := r.Err(); err != nil {
+		return 0, nil, fmt.Errorf("%w: certified frame: %v", ErrPacket, err)
+	}
+	return bond, r.Rest(), nil
+}
