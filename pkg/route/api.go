@@ -38,6 +38,11 @@ import (
 //	GET    /v0/receipts/{id}       SentRecord
 //	GET    /v0/ledger              []LedgerEntry of certified packets relayed
 //	GET    /v0/luminosity?anonymity=K   LuminosityAdvice
+//	POST   /v0/sessions            SessionRequest → SessionInfo
+//	GET    /v0/sessions            []SessionInfo
+//	POST   /v0/groups              GroupRequest → GroupInfo
+//	GET    /v0/groups              []GroupInfo
+//	POST   /v0/groups/{name}/members   GroupChange → GroupInfo
 
 // IDInfo describes this node.
 type IDInfo struct {
@@ -109,6 +114,8 @@ type SendRequest struct {
 	Luminosity *int `json:"luminosity,omitempty"`
 	// Certify asks for proof of delivery; see /v0/receipts.
 	Certify bool `json:"certify,omitempty"`
+	// Group multicasts to a group instead (To and Topic stay empty).
+	Group string `json:"group,omitempty"`
 }
 
 // LuminosityAdvice answers /v0/luminosity.
@@ -126,6 +133,11 @@ type SendResult struct {
 	Certify    bool             `json:"certify,omitempty"`
 	SentAt     time.Time        `json:"sent_at"`
 	Contact    string           `json:"contact,omitempty"`
+	// Session is set when the packet went inside a session.
+	Session bool `json:"session,omitempty"`
+	// Group and Members are set for a multicast.
+	Group   string `json:"group,omitempty"`
+	Members int    `json:"members,omitempty"`
 }
 
 // maxSendBody leaves room for a base64 payload of MaxPayload.
@@ -150,6 +162,11 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("GET /v0/receipts/{id}", localapi.Handle(n.apiReceipt))
 	mux.Handle("GET /v0/ledger", localapi.Handle(n.apiLedger))
 	mux.Handle("GET /v0/luminosity", localapi.Handle(n.apiLuminosity))
+	mux.Handle("POST /v0/sessions", localapi.Handle(n.apiOpenSession))
+	mux.Handle("GET /v0/sessions", localapi.Handle(n.apiSessions))
+	mux.Handle("POST /v0/groups", localapi.Handle(n.apiCreateGroup))
+	mux.Handle("GET /v0/groups", localapi.Handle(n.apiGroups))
+	mux.Handle("POST /v0/groups/{name}/members", localapi.Handle(n.apiChangeGroup))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -280,11 +297,50 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := localapi.DecodeBody(w, r, &req, maxSendBody); err != nil {
 		return nil, err
 	}
+	if len(req.Payload) > MaxPayload {
+		return nil, localapi.Errorf(http.StatusRequestEntityTooLarge, "too_large", "payload of %d bytes is over the %d-byte limit", len(req.Payload), MaxPayload)
+	}
+	var flags0 byte
+	if req.Bench {
+		flags0 |= FlagBench
+	}
+	if req.Group != "" {
+		if req.To != "" || req.Topic != "" || req.Certify || req.Luminosity != nil {
+			return nil, localapi.BadRequest("a group send takes no target, topic, luminosity or certify: the group has them")
+		}
+		id, members, err := n.SendGroup(r.Context(), req.Group, flags0, req.Payload)
+		if errors.Is(err, ErrNoGroup) || errors.Is(err, ErrGroupEmpty) {
+			return nil, localapi.BadRequest("%v", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return SendResult{ID: fmt.Sprintf("%x", id), Bytes: len(req.Payload), SentAt: time.Now(), Group: req.Group, Members: members}, nil
+	}
 	if req.Topic == "" || len(req.Topic) > MaxTopic {
 		return nil, localapi.BadRequest("topic must be 1..%d bytes", MaxTopic)
 	}
-	if len(req.Payload) > MaxPayload {
-		return nil, localapi.Errorf(http.StatusRequestEntityTooLarge, "too_large", "payload of %d bytes is over the %d-byte limit", len(req.Payload), MaxPayload)
+	if req.Topic == SessionTopic || req.Topic == GroupTopic {
+		return nil, localapi.BadRequest("topic %s is reserved for the daemon", req.Topic)
+	}
+	if x := n.sess.get(req.Topic); x != nil && !req.Certify && req.Luminosity == nil {
+		if req.To != "" {
+			t, err := n.Resolve(r.Context(), req.To)
+			if err != nil {
+				return nil, resolveErr(err)
+			}
+			if t.Card.Overlay() != x.peer.Overlay() {
+				return nil, localapi.BadRequest("topic %s is a session with %s, not with %s", req.Topic, x.peer.Overlay(), t.Card.Overlay())
+			}
+		}
+		id, err := n.SendSession(r.Context(), req.Topic, flags0, req.Payload)
+		if err != nil {
+			return nil, err
+		}
+		return SendResult{ID: fmt.Sprintf("%x", id), To: x.peer.Overlay(), Bytes: len(req.Payload), Luminosity: x.Luminosity, SentAt: time.Now(), Session: true}, nil
+	}
+	if req.To == "" {
+		return nil, localapi.BadRequest("a send needs a target (to), a session topic, or a group")
 	}
 	t, lum, err := n.sendTarget(r, req)
 	if err != nil {
@@ -508,4 +564,128 @@ func (n *Node) apiPing(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// SessionRequest opens a session with a contact.
+type SessionRequest struct {
+	With       string `json:"with"`
+	Luminosity *int   `json:"luminosity,omitempty"`
+}
+
+func (n *Node) apiOpenSession(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req SessionRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	t, lum, err := n.sendTarget(r, SendRequest{To: req.With, Luminosity: req.Luminosity})
+	if err != nil {
+		return nil, err
+	}
+	if t.Card.Overlay() == n.self {
+		return nil, localapi.BadRequest("cannot open a session with this node itself")
+	}
+	topic, err := n.sess.open(t.Card, lum)
+	if err != nil {
+		if errors.Is(err, ErrNoRoute) {
+			return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_route", "%v", err)
+		}
+		return nil, err
+	}
+	x := n.sess.get(topic)
+	return SessionInfo{Topic: topic, Peer: x.peer.Overlay(), Luminosity: x.Luminosity, OpenedHere: true, Created: x.Created}, nil
+}
+
+func (n *Node) apiSessions(w http.ResponseWriter, r *http.Request) (any, error) {
+	return n.sess.list(), nil
+}
+
+// GroupRequest creates a group of contacts.
+type GroupRequest struct {
+	Name       string   `json:"name"`
+	Members    []string `json:"members"`
+	Luminosity *int     `json:"luminosity,omitempty"`
+}
+
+// GroupChange adds and removes members (contact names).
+type GroupChange struct {
+	Add    []string `json:"add,omitempty"`
+	Remove []string `json:"remove,omitempty"`
+}
+
+func (n *Node) groupContacts(names []string) ([]Contact, error) {
+	var out []Contact
+	for _, name := range names {
+		c, err := n.Contact(name)
+		if err != nil {
+			return nil, localapi.BadRequest("member %q: %v", name, err)
+		}
+		out = append(out, Contact{Name: name, Card: c})
+	}
+	return out, nil
+}
+
+func groupErr(err error) error {
+	for _, e := range []error{ErrNoGroup, ErrGroupName, ErrGroupExists, ErrGroupEmpty, ErrDuplicateMember, ErrNotOwner} {
+		if errors.Is(err, e) {
+			return localapi.BadRequest("%v", err)
+		}
+	}
+	return err
+}
+
+func (n *Node) groupInfo(name string) (any, error) {
+	for _, gi := range n.groups.list() {
+		if gi.Name == name {
+			return gi, nil
+		}
+	}
+	return nil, localapi.NotFound("no group %s", name)
+}
+
+func (n *Node) apiCreateGroup(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req GroupRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	lum := n.opts.Luminosity
+	if req.Luminosity != nil {
+		if *req.Luminosity < 0 || *req.Luminosity > 256 {
+			return nil, localapi.BadRequest("luminosity must be 0..256, not %d", *req.Luminosity)
+		}
+		lum = *req.Luminosity
+	}
+	if !groupName.MatchString(req.Name) {
+		return nil, localapi.BadRequest("%v", ErrGroupName)
+	}
+	members, err := n.groupContacts(req.Members)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := n.groups.create(req.Name, members, lum); err != nil {
+		return nil, groupErr(err)
+	}
+	return n.groupInfo(req.Name)
+}
+
+func (n *Node) apiGroups(w http.ResponseWriter, r *http.Request) (any, error) {
+	return n.groups.list(), nil
+}
+
+func (n *Node) apiChangeGroup(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req GroupChange
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	if len(req.Add)+len(req.Remove) == 0 {
+		return nil, localapi.BadRequest("nothing to change: give members to add or remove")
+	}
+	add, err := n.groupContacts(req.Add)
+	if err != nil {
+		return nil, err
+	}
+	name := r.PathValue("name")
+	if _, err := n.groups.change(name, add, req.Remove); err != nil {
+		return nil, groupErr(err)
+	}
+	return n.groupInfo(name)
 }

@@ -138,5 +138,35 @@ func (c *Client) Unwatch(ctx context.Context, topic string) error {
 	return c.c.Call(ctx, http.MethodDelete, "/v0/topics/"+url.PathEscape(topic), nil, nil)
 }
 
+// OpenSession starts a session with a contact.
+func (c *Client) OpenSession(ctx context.Context, req SessionRequest) (*SessionInfo, error) {
+	var out SessionInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/sessions", req, &out)
+}
+
+// Sessions lists sessions.
+func (c *Client) Sessions(ctx context.Context) ([]SessionInfo, error) {
+	var out []SessionInfo
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/sessions", nil, &out)
+}
+
+// CreateGroup creates a group and hands its key to the members.
+func (c *Client) CreateGroup(ctx context.Context, req GroupRequest) (*GroupInfo, error) {
+	var out GroupInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/groups", req, &out)
+}
+
+// Groups lists groups.
+func (c *Client) Groups(ctx context.Context) ([]GroupInfo, error) {
+	var out []GroupInfo
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/groups", nil, &out)
+}
+
+// ChangeGroup adds or removes members and rekeys the group.
+func (c *Client) ChangeGroup(ctx context.Context, name string, ch GroupChange) (*GroupInfo, error) {
+	var out GroupInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/groups/"+url.PathEscape(name)+"/members", ch, &out)
+}
+
 // IsNotRunning reports whether err means the daemon is not running.
 func IsNotRunning(err error) bool { return err == localapi.ErrNotRunning }

@@ -288,5 +288,13 @@ func (n *Node) deliver(id [32]byte, env *Envelope) {
 		n.bench.ack(id, env, m.Received)
 		return
 	}
+	switch env.Topic {
+	case SessionTopic:
+		n.sess.accept(env)
+		return
+	case GroupTopic:
+		n.groups.accept(env)
+		return
+	}
 	n.subs.publish(m)
 }

@@ -3,6 +3,7 @@ package route
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -105,6 +106,9 @@ func (n *Node) handleFrame(frame []byte, from peer.ID) error {
 // packets sent locally. bond is not nil for a certified packet. Neither p nor
 // raw is kept after it returns.
 func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from peer.ID, bond *uint64) error {
+	if p.Kind == KindGroup {
+		return n.handleGroupPacket(ctx, p, from)
+	}
 	id := PacketID(raw)
 	if !n.seen.add(id) {
 		n.stats.Duplicates.Add(1)
@@ -138,7 +142,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		// this hop states that the recipient is unreachable.
 		n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
 		return nil
-	} else if from != "" && n.subs.watches(p.Topic) {
+	} else if from != "" && p.Kind == KindData && n.subs.watches(p.Topic) {
 		// Trial decryption on a watched topic: a relay holds the bytes but,
 		// not being the recipient, cannot open them.
 		if _, err := OpenPacket(n.opener, p); err != nil {
@@ -196,6 +200,79 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	return firstErr
 }
 
+// handleGroupPacket routes a multicast packet: members among the
+// destinations open it, and the rest of the destinations go on grouped by
+// next hop, one copy per next hop.
+func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) error {
+	id := p.ID()
+	// Copies of one packet may carry different destination lists after a
+	// split, so forwarding dedupes on the id plus the list, and delivery on
+	// the id alone.
+	var w wire.Writer
+	w.Fixed(id[:])
+	for _, d := range p.Dests {
+		w.Uint16(d.Bits)
+		w.Fixed(d.Prefix)
+	}
+	if !n.seen.add(sha256.Sum256(w.B)) {
+		n.stats.Duplicates.Add(1)
+		return nil
+	}
+	peers := n.connectedPeers()
+	fromIdx := -1
+	overlays := make([]identity.Overlay, len(peers))
+	for i, pid := range peers {
+		overlays[i] = identity.OverlayOf(pid)
+		if pid == from {
+			fromIdx = i
+		}
+	}
+	inZone := false
+	byHop := map[int][]Dest{}
+	var order []int
+	for _, d := range p.Dests {
+		dec := Decide(n.self, overlays, fromIdx, d)
+		inZone = inZone || dec.InZone
+		for _, i := range dec.Next {
+			if _, ok := byHop[i]; !ok {
+				order = append(order, i)
+			}
+			byHop[i] = append(byHop[i], d)
+		}
+		if !dec.InZone && len(dec.Next) == 0 && from != "" {
+			n.stats.NoRoute.Add(1)
+		}
+	}
+	if inZone && n.seen.add(sha256.Sum256(append(id[:], 'd'))) {
+		n.tryOpen(id, p, from)
+	}
+	if from != "" {
+		if p.TTL <= 1 {
+			n.stats.Expired.Add(1)
+			return nil
+		}
+		p.TTL--
+	}
+	if len(order) == 0 {
+		if from == "" && !inZone {
+			return ErrNoRoute
+		}
+		return nil
+	}
+	if from != "" {
+		n.stats.Relayed.Add(1)
+	}
+	var firstErr error
+	for _, i := range order {
+		q := *p
+		q.Dests = byHop[i]
+		if err := n.writer(peers[i]).send(ctx, q.Marshal()); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
 // sign issues a receipt for packet id and sends it back the way the packet
 // came.
 func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
@@ -216,7 +293,16 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) bool {
 	if p.Bits < 256 && !n.subs.watches(p.Topic) {
 		return false
 	}
-	env, err := OpenPacket(n.opener, p)
+	var env *Envelope
+	var err error
+	switch p.Kind {
+	case KindSession:
+		env, err = n.sess.openPacket(p)
+	case KindGroup:
+		env, err = n.groups.openPacket(p)
+	default:
+		env, err = OpenPacket(n.opener, p)
+	}
 	switch {
 	case err == nil:
 		n.deliver(id, env)

@@ -80,6 +80,8 @@ type Node struct {
 	stats  Stats
 	bench  *benchAcker
 	certs  *certifier
+	sess   *sessions
+	groups *groups
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -120,6 +122,8 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.subs = newSubscriptions(n)
 	n.bench = newBenchAcker(n)
 	n.certs = newCertifier(n)
+	n.sess = newSessions(n)
+	n.groups = newGroups(n)
 
 	hopts := []libp2p.Option{
 		libp2p.Identity(id.P2PKey()),

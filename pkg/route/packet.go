@@ -27,9 +27,28 @@ import (
 //
 // The packet id is SHA-256 of the packet without its ttl byte, so it is the
 // same at every hop; relays drop packets whose id they have seen.
+//
+// Three kinds share this layout:
+//
+//	KindData     first contact: eph is a fresh X25519 key, the body is
+//	             sealed to the recipient's key (package seal)
+//	KindSession  inside a session (session.go): eph is a random nonce, the
+//	             body is sealed with the session's symmetric key, and the
+//	             packet carries no key of either party
+//	KindGroup    multicast (group.go): instead of one bits+prefix there is a
+//	             count byte (1..MaxDests) and that many bits+prefix pairs, one
+//	             per member; eph is a random nonce and the body is sealed
+//	             once with the group key. Relays split the destination list
+//	             where the members' paths part, so the id of a group packet
+//	             leaves out its destinations (and ttl).
 const (
-	Version  = 1
-	KindData = 0
+	Version     = 1
+	KindData    = 0
+	KindSession = 1
+	KindGroup   = 2
+
+	// MaxDests bounds the destinations of a group packet.
+	MaxDests = 64
 
 	// MaxPayload is the largest payload one packet carries.
 	MaxPayload = 64 << 10
@@ -40,7 +59,7 @@ const (
 	// MaxBody bounds the sealed envelope.
 	MaxBody = MaxPayload + envelopeOverhead + seal.Overhead
 	// MaxPacket bounds a whole encoded packet.
-	MaxPacket = 3 + 2 + 32 + 4 + 32 + 4 + MaxBody
+	MaxPacket = 3 + 1 + MaxDests*(2+32) + 4 + 32 + 4 + MaxBody
 )
 
 // Errors that decoding a packet or an envelope reports.
@@ -60,10 +79,11 @@ func TopicID(name string) [4]byte {
 type Packet struct {
 	Kind   byte
 	TTL    byte
-	Bits   uint16
-	Prefix []byte
+	Bits   uint16 // KindData, KindSession
+	Prefix []byte // KindData, KindSession
+	Dests  []Dest // KindGroup
 	Topic  [4]byte
-	Eph    seal.PublicKey
+	Eph    seal.PublicKey // the ephemeral key, or a nonce
 	Body   []byte
 }
 
@@ -74,8 +94,10 @@ func (p *Packet) header() []byte {
 	var w wire.Writer
 	w.Byte(Version)
 	w.Byte(p.Kind)
-	w.Uint16(p.Bits)
-	w.Fixed(p.Prefix)
+	if p.Kind != KindGroup {
+		w.Uint16(p.Bits)
+		w.Fixed(p.Prefix)
+	}
 	w.Fixed(p.Topic[:])
 	return w.B
 }
@@ -86,8 +108,16 @@ func (p *Packet) Marshal() []byte {
 	w.Byte(Version)
 	w.Byte(p.Kind)
 	w.Byte(p.TTL)
-	w.Uint16(p.Bits)
-	w.Fixed(p.Prefix)
+	if p.Kind == KindGroup {
+		w.Byte(byte(len(p.Dests)))
+		for _, d := range p.Dests {
+			w.Uint16(d.Bits)
+			w.Fixed(d.Prefix)
+		}
+	} else {
+		w.Uint16(p.Bits)
+		w.Fixed(p.Prefix)
+	}
 	w.Fixed(p.Topic[:])
 	w.Fixed(p.Eph[:])
 	w.Bytes(p.Body)
@@ -99,8 +129,15 @@ const ttlOffset = 2
 
 // ID is the packet's hop-invariant hash.
 func (p *Packet) ID() [32]byte {
-	b := p.Marshal()
-	return PacketID(b)
+	if p.Kind == KindGroup {
+		h := sha256.New()
+		h.Write([]byte{Version, p.Kind})
+		h.Write(p.Topic[:])
+		h.Write(p.Eph[:])
+		h.Write(p.Body)
+		return [32]byte(h.Sum(nil))
+	}
+	return PacketID(p.Marshal())
 }
 
 // PacketID computes the id of an encoded packet without decoding it.
@@ -124,24 +161,51 @@ func UnmarshalPacket(b []byte) (*Packet, error) {
 	if v := r.Byte(); r.Err() == nil && v != Version {
 		return nil, fmt.Errorf("%w: unknown version %d", ErrPacket, v)
 	}
-	p := &Packet{Kind: r.Byte(), TTL: r.Byte(), Bits: r.Uint16()}
-	if r.Err() == nil && p.Kind != KindData {
+	p := &Packet{Kind: r.Byte(), TTL: r.Byte()}
+	switch {
+	case r.Err() != nil:
+	case p.Kind == KindData || p.Kind == KindSession:
+		p.Bits = r.Uint16()
+		if p.Bits > 256 {
+			return nil, fmt.Errorf("%w: luminosity %d over 256 bits", ErrPacket, p.Bits)
+		}
+		p.Prefix = r.Fixed(prefixLen(p.Bits))
+		if err := checkPrefix(p.Prefix, p.Bits); r.Err() == nil && err != nil {
+			return nil, err
+		}
+	case p.Kind == KindGroup:
+		n := int(r.Byte())
+		if r.Err() == nil && (n < 1 || n > MaxDests) {
+			return nil, fmt.Errorf("%w: %d destinations, want 1..%d", ErrPacket, n, MaxDests)
+		}
+		for i := 0; i < n && r.Err() == nil; i++ {
+			d := Dest{Bits: r.Uint16()}
+			if d.Bits > 256 {
+				return nil, fmt.Errorf("%w: luminosity %d over 256 bits", ErrPacket, d.Bits)
+			}
+			d.Prefix = r.Fixed(prefixLen(d.Bits))
+			if err := checkPrefix(d.Prefix, d.Bits); r.Err() == nil && err != nil {
+				return nil, err
+			}
+			p.Dests = append(p.Dests, d)
+		}
+	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrPacket, p.Kind)
 	}
-	if p.Bits > 256 {
-		return nil, fmt.Errorf("%w: luminosity %d over 256 bits", ErrPacket, p.Bits)
-	}
-	p.Prefix = r.Fixed(prefixLen(p.Bits))
 	copy(p.Topic[:], r.Fixed(4))
 	copy(p.Eph[:], r.Fixed(32))
 	p.Body = r.Bytes(MaxBody)
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrPacket, err)
 	}
-	if p.Bits%8 != 0 && p.Prefix[len(p.Prefix)-1]&(0xff>>(p.Bits%8)) != 0 {
-		return nil, fmt.Errorf("%w: prefix has bits set past its length", ErrPacket)
-	}
 	return p, nil
+}
+
+func checkPrefix(prefix []byte, bits uint16) error {
+	if bits%8 != 0 && len(prefix) > 0 && prefix[len(prefix)-1]&(0xff>>(bits%8)) != 0 {
+		return fmt.Errorf("%w: prefix has bits set past its length", ErrPacket)
+	}
+	return nil
 }
 
 // AddressPrefix returns the first bits of overlay o, zero-padded, as the

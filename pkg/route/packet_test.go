@@ -300,7 +300,7 @@ func TestUnmarshalPacket(t *testing.T) {
 		{"empty", nil},
 		{"unknown version", rawPacket(2, KindData, 16, 8, []byte{0xab}, []byte("b"))},
 		{"version 0", rawPacket(0, KindData, 16, 8, []byte{0xab}, []byte("b"))},
-		{"unknown kind", rawPacket(Version, 1, 16, 8, []byte{0xab}, []byte("b"))},
+		{"unknown kind", rawPacket(Version, 9, 16, 8, []byte{0xab}, []byte("b"))},
 		{"257 bits", rawPacket(Version, KindData, 16, 257, make([]byte, 33), []byte("b"))},
 		{"65535 bits", rawPacket(Version, KindData, 16, 0xffff, make([]byte, 8192), []byte("b"))},
 		{"bit set past 9 bits", rawPacket(Version, KindData, 16, 9, []byte{0xff, 0x40}, []byte("b"))},

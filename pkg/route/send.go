@@ -67,6 +67,34 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]
 	return id, nil
 }
 
+// SendSession sends payload inside a session: sealed with the session key,
+// addressed to the session peer at the session's luminosity.
+func (n *Node) SendSession(ctx context.Context, topic string, flags byte, payload []byte) ([32]byte, error) {
+	x := n.sess.get(topic)
+	if x == nil {
+		return [32]byte{}, fmt.Errorf("%w: %s", ErrNoSession, topic)
+	}
+	p, err := sealSession(x, byte(n.opts.TTL), uint16(x.Luminosity), flags, payload)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	raw := p.Marshal()
+	return PacketID(raw), n.handlePacket(ctx, p, raw, "", nil)
+}
+
+// SendGroup multicasts payload to a group's members.
+func (n *Node) SendGroup(ctx context.Context, name string, flags byte, payload []byte) ([32]byte, int, error) {
+	x, err := n.groups.get(name)
+	if err != nil {
+		return [32]byte{}, 0, err
+	}
+	p, err := n.groups.seal(x, byte(n.opts.TTL), flags, payload)
+	if err != nil {
+		return [32]byte{}, 0, err
+	}
+	return p.ID(), len(p.Dests), n.handlePacket(ctx, p, nil, "", nil)
+}
+
 // firstHops are the peers a packet will leave this node through.
 func (n *Node) firstHops(p *Packet) []peer.ID {
 	peers := n.connectedPeers()

@@ -215,6 +215,7 @@ type sendOptions struct {
 	luminosity      int
 	certify         bool
 	estimate        bool
+	group           string
 }
 
 func newSendCmd(g *globals) *cobra.Command {
@@ -242,6 +243,10 @@ sending; 'mf-route luminosity --anonymity K' advises a value.
 
 --certify asks for proof of delivery: the recipient signs a receipt that
 comes back hop by hop; see 'mf-route receipts'.
+
+Inside a session ('mf-route session open'), give the session's topic: the
+packet is sealed with the session key (--to may be left out). --group NAME
+multicasts one packet, encrypted once, to every member of a group.
 `, route.MaxPayload, route.MaxTopic) + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSend(cmd, g, o) },
@@ -253,12 +258,16 @@ comes back hop by hop; see 'mf-route receipts'.
 	cmd.Flags().IntVar(&o.luminosity, "luminosity", -1, "destination bits to disclose, 0..256 (default: the contact's, else route.luminosity)")
 	cmd.Flags().BoolVar(&o.certify, "certify", false, "ask for a signed receipt (see mf-route receipts)")
 	cmd.Flags().BoolVar(&o.estimate, "estimate", false, "print the expected copies per packet and send nothing")
+	cmd.Flags().StringVar(&o.group, "group", "", "multicast to this group (see mf-route group) instead of --to/--topic")
 	return cmd
 }
 
 func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
-	if o.to == "" || o.topic == "" {
-		return cli.Usagef("send needs --to and --topic")
+	switch {
+	case o.group != "" && (o.to != "" || o.topic != "" || o.certify || cmd.Flags().Changed("luminosity")):
+		return cli.Usagef("--group takes no --to, --topic, --luminosity or --certify")
+	case o.group == "" && o.topic == "":
+		return cli.Usagef("send needs --topic (and --to), or --group")
 	}
 	if len(o.topic) > route.MaxTopic {
 		return cli.Usagef("--topic is over %d bytes", route.MaxTopic)
@@ -297,7 +306,7 @@ func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 	if len(payload) > route.MaxPayload {
 		return fmt.Errorf("payload is over the %d-byte limit; nothing was sent", route.MaxPayload)
 	}
-	res, err := g.client().Send(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Payload: payload, Luminosity: lum, Certify: o.certify})
+	res, err := g.client().Send(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Payload: payload, Luminosity: lum, Certify: o.certify, Group: o.group})
 	if err != nil {
 		return g.clientErr(err)
 	}
@@ -309,6 +318,7 @@ func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 }
 
 type listenOptions struct {
+	group   string
 	topic   string
 	count   int
 	json    bool
@@ -350,12 +360,19 @@ after D: with --count, fewer than N packets by then is an error (exit 1).
 	cmd.Flags().IntVar(&o.count, "count", 0, "stop after N packets (0: run until interrupted)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON object per packet")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "stop after this long, e.g. 30s (0: no limit)")
+	cmd.Flags().StringVar(&o.group, "group", "", "listen to a group's packets instead of --topic")
 	return cmd
 }
 
 func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
+	if o.group != "" {
+		if o.topic != "" {
+			return cli.Usagef("give --topic or --group, not both")
+		}
+		o.topic = route.GroupListenTopic(o.group)
+	}
 	if o.topic == "" {
-		return cli.Usagef("listen needs --topic")
+		return cli.Usagef("listen needs --topic or --group")
 	}
 	if len(o.topic) > route.MaxTopic {
 		return cli.Usagef("--topic is over %d bytes", route.MaxTopic)

@@ -1,0 +1,172 @@
+package routecmd
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/route"
+)
+
+func newSessionCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "session",
+		Short: "Agree a private topic and key with a contact",
+		Long: `A session is a fresh topic and symmetric key agreed with one contact. The
+key travels once, sealed to the contact; afterwards packets on the session's
+topic are sealed with it and carry no key of either party, and cost no key
+agreement. Send inside a session with 'mf-route send --topic TOPIC'.
+` + cli.ExitCodesHelp,
+	}
+	var lum int
+	open := &cobra.Command{
+		Use:   "open CONTACT",
+		Short: "Open a session with a contact and print its topic",
+		Args:  cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := route.SessionRequest{With: args[0]}
+			if cmd.Flags().Changed("luminosity") {
+				if lum < 0 || lum > 256 {
+					return cli.Usagef("--luminosity must be 0..256, not %d", lum)
+				}
+				req.Luminosity = &lum
+			}
+			s, err := g.client().OpenSession(cmd.Context(), req)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintln(g.streams.Out, s.Topic)
+			return nil
+		},
+	}
+	open.Flags().IntVar(&lum, "luminosity", 256, "destination bits the session's packets disclose (default: the contact's, else route.luminosity)")
+	var asJSON bool
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List sessions",
+		Args:  cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ss, err := g.client().Sessions(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, ss)
+			}
+			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "TOPIC\tPEER\tLUM\tOPENED HERE")
+			for _, s := range ss {
+				fmt.Fprintf(w, "%s\t%s\t%d\t%v\n", s.Topic, s.Peer, s.Luminosity, s.OpenedHere)
+			}
+			return w.Flush()
+		},
+	}
+	ls.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(open, ls)
+	return cmd
+}
+
+func newGroupCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "group",
+		Short: "Multicast groups: one key, one encryption, many members",
+		Long: `A group has one symmetric key that its creator hands to every member,
+sealed to each member's own key. 'mf-route send --group NAME' encrypts a
+packet once and addresses all members; relays carry one copy as far as the
+members' paths go together and split it where they part. Members read it
+with 'mf-route listen --group NAME'. Adding or removing a member makes a new
+key that only the members at that moment get: a removed member cannot read
+what is sent afterwards. Only the creator changes the members.
+
+  mf-route group create team --member alice --member bob
+  echo hi | mf-route send --group team
+  mf-route group rm team bob
+` + cli.ExitCodesHelp,
+	}
+	var members []string
+	var lum int
+	create := &cobra.Command{
+		Use:   "create NAME --member CONTACT...",
+		Short: "Create a group of contacts",
+		Args:  cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(members) == 0 {
+				return cli.Usagef("a group needs at least one --member")
+			}
+			seen := map[string]bool{}
+			for _, m := range members {
+				if seen[m] {
+					return cli.Usagef("member %s is listed twice", m)
+				}
+				seen[m] = true
+			}
+			req := route.GroupRequest{Name: args[0], Members: members}
+			if cmd.Flags().Changed("luminosity") {
+				if lum < 0 || lum > 256 {
+					return cli.Usagef("--luminosity must be 0..256, not %d", lum)
+				}
+				req.Luminosity = &lum
+			}
+			gi, err := g.client().CreateGroup(cmd.Context(), req)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintf(g.streams.Err, "created group %s with %d member(s)\n", gi.Name, len(gi.Members))
+			return nil
+		},
+	}
+	create.Flags().StringArrayVar(&members, "member", nil, "contact to include (repeatable, at least one)")
+	create.Flags().IntVar(&lum, "luminosity", 256, "destination bits each member's address discloses")
+	var asJSON bool
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List groups this node created or belongs to",
+		Args:  cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			gs, err := g.client().Groups(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, gs)
+			}
+			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tMEMBERS\tEPOCH\tMINE")
+			for _, gi := range gs {
+				fmt.Fprintf(w, "%s\t%d\t%d\t%v\n", gi.Name, len(gi.Members), gi.Epoch, gi.Mine)
+			}
+			return w.Flush()
+		},
+	}
+	ls.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	change := func(use, short string, adding bool) *cobra.Command {
+		return &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args: func(cmd *cobra.Command, args []string) error {
+				if len(args) < 2 {
+					return cli.Usagef("%s needs a group name and at least one contact", cmd.CommandPath())
+				}
+				return nil
+			},
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ch := route.GroupChange{Remove: args[1:]}
+				if adding {
+					ch = route.GroupChange{Add: args[1:]}
+				}
+				gi, err := g.client().ChangeGroup(cmd.Context(), args[0], ch)
+				if err != nil {
+					return g.clientErr(err)
+				}
+				fmt.Fprintf(g.streams.Err, "group %s: %d member(s), new key (epoch %d)\n", gi.Name, len(gi.Members), gi.Epoch)
+				return nil
+			},
+		}
+	}
+	cmd.AddCommand(create, ls,
+		change("add NAME CONTACT...", "Add members and hand out a new key", true),
+		change("rm NAME CONTACT...", "Remove members and hand the others a new key", false))
+	return cmd
+}
