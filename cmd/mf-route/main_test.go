@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -73,6 +74,11 @@ func TestScripts(t *testing.T) {
 			"code":          cmdCode,
 			"waitstat":      cmdWaitStat,
 			"mkfile":        cmdMkfile,
+			"eachnode":      cmdEachNode,
+			"pickzone":      cmdPickZone,
+			"zonecheck":     cmdZoneCheck,
+			"checkreceipt":  cmdCheckReceipt,
+			"capture":       cmdCapture,
 		},
 	})
 }
@@ -158,17 +164,22 @@ func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0]+"_PEER", c.PeerID().String())
 }
 
-// killnode HOME: SIGKILL the daemon of HOME and wait until it is gone.
+// killnode [-TERM] HOME: SIGKILL (or SIGTERM) the daemon of HOME and wait
+// until it is gone.
 func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
+	sig := syscall.SIGKILL
+	if len(args) == 2 && args[0] == "-TERM" {
+		sig, args = syscall.SIGTERM, args[1:]
+	}
 	if len(args) != 1 {
-		ts.Fatalf("usage: killnode HOME")
+		ts.Fatalf("usage: killnode [-TERM] HOME")
 	}
 	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), route.PIDName))
 	ts.Check(err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	ts.Check(err)
-	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
-	for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
+	ts.Check(syscall.Kill(pid, sig))
+	for i := 0; i < 600 && syscall.Kill(pid, 0) == nil; i++ {
 		if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); bytes.Contains(st, []byte(") Z ")) {
 			break
 		}
@@ -318,4 +329,149 @@ func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
 	b := make([]byte, n)
 	rand.Read(b)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
+}
+
+// eachnode DIR N ARGS...: run mf-route --home DIR/nodeI ARGS... for I = 1..N.
+func cmdEachNode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 3 {
+		ts.Fatalf("usage: eachnode DIR N ARGS...")
+	}
+	n, _ := strconv.Atoi(args[1])
+	for i := 1; i <= n; i++ {
+		a := append([]string{"--home", filepath.Join(ts.MkAbs(args[0]), fmt.Sprintf("node%d", i))}, args[2:]...)
+		if err := ts.Exec("mf-route", a...); err != nil {
+			ts.Fatalf("node%d: %v", i, err)
+		}
+	}
+}
+
+func nodeOverlays(ts *testscript.TestScript, dir string, n int) []identity.Overlay {
+	var out []identity.Overlay
+	for i := 1; i <= n; i++ {
+		c, err := route.ReadCard(filepath.Join(ts.MkAbs(dir), fmt.Sprintf("node%d", i)))
+		ts.Check(err)
+		out = append(out, c.Overlay())
+	}
+	return out
+}
+
+// pickzone DIR N BITS VAR: set VAR to the number of a node whose BITS-bit
+// zone holds the most nodes (at least 3 with 12 nodes and 2 bits), and
+// VAR_OVERLAY to its overlay.
+func cmdPickZone(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: pickzone DIR N BITS VAR")
+	}
+	n, _ := strconv.Atoi(args[1])
+	bits, _ := strconv.Atoi(args[2])
+	os := nodeOverlays(ts, args[0], n)
+	best, bestN := 0, 0
+	for i, o := range os {
+		d := route.Dest{Bits: uint16(bits), Prefix: route.AddressPrefix(o, uint16(bits))}
+		c := 0
+		for _, p := range os {
+			if d.Matches(p) {
+				c++
+			}
+		}
+		if c > bestN {
+			best, bestN = i, c
+		}
+	}
+	ts.Logf("node%d's zone has %d members", best+1, bestN)
+	ts.Setenv(args[3], strconv.Itoa(best+1))
+	ts.Setenv(args[3]+"_OVERLAY", os[best].String())
+}
+
+// zonecheck DIR N TARGET BITS: every node other than TARGET whose address
+// shares BITS bits with TARGET's tried and failed to open a packet
+// (not_for_us ≥ 1) and delivered nothing; every node outside the zone
+// tried nothing. With "! zonecheck", no node other than TARGET tried.
+func cmdZoneCheck(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: zonecheck DIR N TARGET BITS")
+	}
+	n, _ := strconv.Atoi(args[1])
+	target, _ := strconv.Atoi(args[2])
+	bits, _ := strconv.Atoi(args[3])
+	os := nodeOverlays(ts, args[0], n)
+	d := route.Dest{Bits: uint16(bits), Prefix: route.AddressPrefix(os[target-1], uint16(bits))}
+	members := 0
+	for i := 1; i <= n; i++ {
+		if i == target {
+			continue
+		}
+		st, err := status(filepath.Join(ts.MkAbs(args[0]), fmt.Sprintf("node%d", i)))
+		ts.Check(err)
+		tried := st.Packets.NotForUs > 0
+		switch {
+		case neg && tried:
+			ts.Fatalf("node%d tried to open a packet", i)
+		case !neg && d.Matches(os[i-1]):
+			members++
+			if !tried || st.Packets.Delivered != 0 {
+				ts.Fatalf("zone member node%d: not_for_us %d, delivered %d", i, st.Packets.NotForUs, st.Packets.Delivered)
+			}
+		case !neg && tried:
+			ts.Fatalf("node%d is outside the zone but tried to open", i)
+		}
+	}
+	if !neg && members == 0 {
+		ts.Fatalf("the zone has no member besides node%d", target)
+	}
+}
+
+// checkreceipt HOME ID OVERLAY delivered|failed: the certified packet ID
+// sent from HOME has that status, and its receipt (delivered) or statement
+// (failed) verifies: signed over the packet id by OVERLAY (delivered) or by
+// the hop it names (failed), never by the recipient.
+func cmdCheckReceipt(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: checkreceipt HOME ID OVERLAY delivered|failed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rec, err := route.NewClient(ts.MkAbs(args[0])).Receipt(ctx, strings.TrimSpace(args[1]))
+	ts.Check(err)
+	if rec.Status != args[3] {
+		ts.Fatalf("status %s, want %s (%s)", rec.Status, args[3], rec.Reason)
+	}
+	info := rec.Receipt
+	if args[3] == route.StatusFailed {
+		info = rec.Statement
+		if info == nil || rec.FailedHop == nil {
+			ts.Fatalf("failed without a hop statement: %s", rec.Reason)
+		}
+	}
+	if info == nil {
+		ts.Fatalf("no receipt")
+	}
+	b, err := hex.DecodeString(info.Receipt)
+	ts.Check(err)
+	rc, err := route.DecodeReceipt(b)
+	ts.Check(err)
+	if fmt.Sprintf("%x", rc.ID) != rec.ID {
+		ts.Fatalf("receipt is for packet %x, not %s", rc.ID, rec.ID)
+	}
+	switch args[3] {
+	case route.StatusDelivered:
+		if rc.Signer.Overlay().String() != args[2] || rc.Kind != route.ReceiptReceived {
+			ts.Fatalf("receipt signed by %s, want the recipient %s", rc.Signer.Overlay(), args[2])
+		}
+	case route.StatusFailed:
+		if rc.Signer.Overlay() != *rec.FailedHop || rc.Kind != route.ReceiptUnreachable {
+			ts.Fatalf("statement signed by %s, not by the failed hop %s", rc.Signer.Overlay(), rec.FailedHop)
+		}
+		if rc.Signer.Overlay().String() == args[2] {
+			ts.Fatalf("the statement is signed by the recipient itself")
+		}
+	}
+}
+
+// capture VAR: set VAR to the last command's standard output, trimmed.
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: capture VAR")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
 }

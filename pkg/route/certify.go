@@ -236,8 +236,15 @@ func (c *certifier) settle(rc *Receipt) {
 		r.FailedHop, r.Statement, r.Reason = nil, nil, ""
 		delete(c.pending, rc.ID)
 	case rc.Kind == ReceiptReceived:
+		// A zone member took it: that settles a dark packet as far as
+		// the sender can know, unless the recipient's own receipt follows.
 		r.ZoneReceipts = append(r.ZoneReceipts, info)
-	case r.Status == StatusPending:
+		if r.Status == StatusPending {
+			r.Status, r.DoneAt = StatusZone, &now
+			r.Reason = "zone members took it; the recipient's receipt has not come (it may not have been asked)"
+			delete(c.pending, rc.ID)
+		}
+	case r.Status == StatusPending || r.Status == StatusZone && len(r.ZoneReceipts) == 0:
 		o := rc.Signer.Overlay()
 		r.Status, r.FailedHop, r.Statement, r.DoneAt = StatusFailed, &o, &info, &now
 		r.Reason = "the hop closest to the recipient could not reach it"
@@ -318,6 +325,24 @@ func (c *certifier) record(id [32]byte) (*SentRecord, error) {
 	}
 	var r SentRecord
 	return &r, json.Unmarshal(b, &r)
+}
+
+// undeliverable is called for a certified frame that could not be written
+// to the next hop: this node states, signed, that it could not pass the
+// packet on.
+func (n *Node) undeliverable(frame []byte) {
+	if len(frame) == 0 || frame[0] != frameCertified {
+		return
+	}
+	_, raw, err := decodeCertified(frame[1:])
+	if err != nil {
+		return
+	}
+	p, err := UnmarshalPacket(raw)
+	if err != nil {
+		return
+	}
+	n.sign(PacketID(raw), ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
 }
 
 // askReceipt decides whether a zone member is asked for a receipt.

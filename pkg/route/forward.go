@@ -388,8 +388,18 @@ func (w *peerWriter) run() {
 		}
 		w.n.mu.Unlock()
 		w.close()
-		// Whatever is still queued can no longer go out: count it.
-		w.n.stats.SendFailed.Add(uint64(len(w.q)))
+		// Whatever is still queued can no longer go out: count it, and
+		// answer for the certified ones.
+		for {
+			select {
+			case b := <-w.q:
+				w.n.stats.SendFailed.Add(1)
+				w.n.undeliverable(b)
+				continue
+			default:
+			}
+			break
+		}
 	}()
 	var s network.Stream
 	var bw *bufio.Writer
@@ -463,6 +473,9 @@ func (w *peerWriter) run() {
 		flush := len(w.q) == 0
 		if !write(flush) {
 			w.n.stats.SendFailed.Add(uint64(len(unflushed)))
+			for _, f := range unflushed {
+				w.n.undeliverable(f)
+			}
 			return
 		}
 		w.n.stats.Sent.Add(1)

@@ -53,8 +53,8 @@ recipients and churn draws. The same --seed gives the same figures.
 
 Columns: L luminosity in bits; delivered, the share of messages the
 recipient opened; hops, mean and 99th percentile to the recipient;
-copies/msg, transmissions per message counting duplicates; anonymity, the
-nodes besides the sender that received the packet and tried to open it;
+copies/msg, transmissions per message counting duplicates; anonymity set,
+the nodes besides the sender that received the packet and tried to open it;
 N/2^L, the zone size the luminosity aims at; bytes/node, bytes each node
 sent per message. See docs/simulator.md for how to read them.
 ` + cli.ExitCodesHelp,
@@ -147,13 +147,21 @@ func runSim(ctx context.Context, g *globals, o simOptions) error {
 	fmt.Fprintf(g.streams.Out, "%d nodes, %.0f peers each on average, %s, %d messages per luminosity, network built in %.1f s\n\n",
 		net.Nodes(), net.PeersMean(), churn, o.messages, built.Seconds())
 	w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "L\tdelivered\thops mean\thops p99\tcopies/msg\tanonymity\tN/2^L\tbytes/node\tseconds\t")
+	fmt.Fprintln(w, "L\tdelivered\thops mean\thops p99\tcopies/msg\tanonymity set\tN/2^L\tbytes/node\tseconds\t")
 	for _, r := range results {
-		fmt.Fprintf(w, "%d\t%.1f %%\t%.2f\t%d\t%.0f\t%.1f\t%s\t%.0f\t%.1f\t\n",
-			r.Luminosity, 100*r.DeliveryRate, r.HopsMean, r.HopsP99, r.CopiesPerMessage,
-			r.AnonymitySetMean, expected(r.ExpectedAnonymity), r.BytesPerNode, r.DurationSeconds)
+		fmt.Fprintf(w, "%d\t%.1f %%\t%.2f\t%d\t%s\t%.1f\t%s\t%s\t%.1f\t\n",
+			r.Luminosity, 100*r.DeliveryRate, r.HopsMean, r.HopsP99, count(r.CopiesPerMessage),
+			r.AnonymitySetMean, expected(r.ExpectedAnonymity), count(r.BytesPerNode), r.DurationSeconds)
 	}
 	return w.Flush()
+}
+
+// count formats a mean count: whole numbers once decimals no longer matter.
+func count(x float64) string {
+	if x >= 100 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 1, 64)
 }
 
 // expected formats N/2^L: plainly while it is a number of nodes, in
