@@ -79,6 +79,8 @@ func TestScripts(t *testing.T) {
 			"zonecheck":     cmdZoneCheck,
 			"checkreceipt":  cmdCheckReceipt,
 			"capture":       cmdCapture,
+			"waitgroup":     cmdWaitGroup,
+			"waitsession":   cmdWaitSession,
 		},
 	})
 }
@@ -474,4 +476,38 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: capture VAR")
 	}
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
+}
+
+// waitgroup HOME NAME EPOCH: wait until HOME's daemon knows group NAME at
+// EPOCH or later.
+func cmdWaitGroup(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: waitgroup HOME NAME EPOCH")
+	}
+	epoch, _ := strconv.ParseUint(args[2], 10, 64)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		gs, err := route.NewClient(ts.MkAbs(args[0])).Groups(context.Background())
+		for _, g := range gs {
+			if err == nil && g.Name == args[1] && g.Epoch >= epoch {
+				return
+			}
+		}
+	}
+	ts.Fatalf("%s never got group %s epoch %d", args[0], args[1], epoch)
+}
+
+// waitsession HOME TOPIC: wait until HOME's daemon has the session.
+func cmdWaitSession(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitsession HOME TOPIC")
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		ss, _ := route.NewClient(ts.MkAbs(args[0])).Sessions(context.Background())
+		for _, s := range ss {
+			if s.Topic == args[1] {
+				return
+			}
+		}
+	}
+	ts.Fatalf("%s never got session %s", args[0], args[1])
 }

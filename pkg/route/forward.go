@@ -127,6 +127,17 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		}
 	}
 	dec := Decide(n.self, overlays, fromIdx, p.Dest())
+	if from == "" && p.Bits == 256 && !dec.InZone {
+		// A reply goes back the way the peer's packets came, when that
+		// neighbour is still here: it found a path once.
+		if hop, ok := n.hints.lookup(identity.Overlay(p.Prefix)); ok {
+			for i, pid := range peers {
+				if pid == hop {
+					dec.Next = []int{i}
+				}
+			}
+		}
+	}
 	if dec.InZone {
 		opened := n.tryOpen(id, p, from)
 		// A zone member asked for proof signs that it took the packet; in
@@ -305,6 +316,9 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) bool {
 	}
 	switch {
 	case err == nil:
+		if from != "" {
+			n.hints.learn(env.Sender.Overlay(), from)
+		}
 		n.deliver(id, env)
 		return true
 	case errors.Is(err, seal.ErrOpen) && p.Bits == 256:
@@ -483,6 +497,32 @@ func (w *peerWriter) run() {
 			unflushed = unflushed[:0]
 		}
 	}
+}
+
+// routeHints remembers, for senders whose packets this node opened, the
+// neighbour they last came through. Only an endpoint learns this, about its
+// own correspondents, so it reveals nothing to anyone else; it keeps replies
+// on a known path where greedy routing alone could run into a dead end (a
+// sparse or fixed topology).
+type routeHints struct {
+	mu sync.Mutex
+	m  map[identity.Overlay]peer.ID
+}
+
+func (h *routeHints) learn(o identity.Overlay, via peer.ID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) > 10000 {
+		h.m = map[identity.Overlay]peer.ID{}
+	}
+	h.m[o] = via
+}
+
+func (h *routeHints) lookup(o identity.Overlay) (peer.ID, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok := h.m[o]
+	return p, ok
 }
 
 // seenSet remembers packet ids for at least the given window, in two

@@ -75,6 +75,7 @@ type Node struct {
 	published atomic.Bool // the card is in the DHT
 
 	cards  cardCache
+	hints  routeHints
 	seen   *seenSet
 	subs   *subscriptions
 	stats  Stats
