@@ -1,0 +1,222 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/seal"
+)
+
+// Topic is the topic simulated packets carry.
+const Topic = "sim"
+
+// outcome is what happened to one message.
+type outcome struct {
+	delivered   bool
+	hops        int
+	copies      int64
+	bytes       int64
+	packetBytes int
+	anonymity   int
+	zone        int
+	offline     int64
+	duplicates  int64
+	expired     int64
+	noRoute     int64
+}
+
+// transmission is one copy of a packet on the in-memory transport.
+type transmission struct {
+	to, from int32 // from is -1 for the packet the sender hands itself
+	ttl      byte  // the ttl the copy carries
+}
+
+// sender simulates one message at a time; each worker has its own, so it
+// needs no locks. Per-node state is stamped with the message's epoch rather
+// than cleared, so starting a message costs nothing per node.
+type sender struct {
+	n     *Network
+	epoch uint32
+	// offline[v] == epoch: node v is offline for this message.
+	offline []uint32
+	// seen[v] == epoch: node v has this message's packet id in its seen
+	// set. A node's seen set holds many ids; with one packet in flight per
+	// sender, one stamp per node stands for it.
+	seen []uint32
+	perm []int32
+	// The copies arriving at the current hop and at the next one.
+	cur, next []transmission
+	// peers holds the overlay addresses of one node's peers, the list
+	// route.Decide indexes.
+	peers []identity.Overlay
+	// online holds one node's online peers, with Config.NoticeOffline.
+	online  []int32
+	payload []byte
+}
+
+func (n *Network) newSender() *sender {
+	nodes := len(n.overlays)
+	return &sender{
+		n:       n,
+		offline: make([]uint32, nodes),
+		seen:    make([]uint32, nodes),
+		perm:    make([]int32, nodes),
+		payload: make([]byte, n.cfg.PayloadSize),
+	}
+}
+
+// send simulates message number msg at luminosity bits.
+//
+// The packet spreads hop by hop: every copy sent at hop h arrives at hop
+// h+1, in the order it was sent, as if every link had the same delay. A
+// node handles the first copy to reach it the way the daemon's
+// handlePacket does, and drops the rest as duplicates; a copy that arrives
+// after another at the same node would be dropped on arrival, so it is
+// counted and dropped when it is sent, which keeps the queue no longer than
+// the number of nodes.
+func (s *sender) send(msg int, bits uint16) (outcome, error) {
+	var out outcome
+	n := s.n
+	nodes := len(n.overlays)
+	s.epoch++
+	rng := rand.New(rand.NewPCG(uint64(n.cfg.Seed), 0x6d7367<<32|uint64(msg)))
+
+	// Churn: a fresh random set of nodes is offline for each message.
+	for i := range s.perm {
+		s.perm[i] = int32(i)
+	}
+	off := offlineCount(nodes, n.cfg.Churn)
+	for i := 0; i < off; i++ {
+		j := i + rng.IntN(nodes-i)
+		s.perm[i], s.perm[j] = s.perm[j], s.perm[i]
+		s.offline[s.perm[i]] = s.epoch
+	}
+	online := s.perm[off:]
+	a, b := rng.IntN(len(online)), rng.IntN(len(online)-1)
+	if b >= a {
+		b++
+	}
+	from, to := online[a], online[b]
+	for i := 0; i < len(s.payload); i += 8 {
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], rng.Uint64())
+		copy(s.payload[i:], w[:])
+	}
+
+	p, err := route.SealPacket(n.ids[from], n.pubs[to], bits, byte(n.cfg.TTL), Topic, 0, s.payload)
+	if err != nil {
+		return out, err
+	}
+	raw := p.Marshal()
+	// Nodes work on the packet as decoded from the wire, as relays do.
+	pkt, err := route.UnmarshalPacket(raw)
+	if err != nil {
+		return out, fmt.Errorf("sim: a sealed packet does not decode: %w", err)
+	}
+	out.packetBytes = len(raw)
+	dest := pkt.Dest()
+	for _, v := range online {
+		if v != from && dest.Matches(n.overlays[v]) {
+			out.zone++
+		}
+	}
+
+	s.seen[from] = s.epoch
+	s.cur = append(s.cur[:0], transmission{to: from, from: -1, ttl: pkt.TTL})
+	for hop := 0; len(s.cur) > 0; hop++ {
+		s.next = s.next[:0]
+		for _, t := range s.cur {
+			if err := s.handle(t, hop, pkt, dest, from, to, &out); err != nil {
+				return out, err
+			}
+		}
+		s.cur, s.next = s.next, s.cur
+	}
+	return out, nil
+}
+
+// handle is one node receiving the first copy of a packet: the daemon's
+// handlePacket after its seen-set check, with the in-memory transport in
+// place of peer streams. hop is how many transmissions the copy took from
+// the sender; from and to are the message's sender and recipient.
+func (s *sender) handle(t transmission, hop int, pkt *route.Packet, dest route.Dest, from, to int32, out *outcome) error {
+	n := s.n
+	v := t.to
+	peers := n.peers(v)
+	if n.cfg.NoticeOffline {
+		// The connections to offline peers have closed: they are not in
+		// the list the node routes with.
+		s.online = s.online[:0]
+		for _, q := range peers {
+			if s.offline[q] != s.epoch {
+				s.online = append(s.online, q)
+			}
+		}
+		peers = s.online
+	}
+	s.peers = s.peers[:0]
+	for _, q := range peers {
+		s.peers = append(s.peers, n.overlays[q])
+	}
+	prev := -1
+	if t.from >= 0 {
+		prev, _ = slices.BinarySearch(peers, t.from)
+	}
+	dec := route.Decide(n.overlays[v], s.peers, prev, dest)
+	if dec.InZone {
+		// Every zone member tries to open: this is the anonymity set.
+		if v != from {
+			out.anonymity++
+		}
+		env, err := route.OpenPacket(n.openers[v], pkt)
+		switch {
+		case err == nil:
+			if v != to || !bytes.Equal(env.Payload, s.payload) {
+				return fmt.Errorf("sim: a packet for node %d opened at node %d", to, v)
+			}
+			out.delivered, out.hops = true, hop
+		case errors.Is(err, seal.ErrOpen):
+			// Someone else's: dropped without a trace.
+		default:
+			return fmt.Errorf("sim: node %d opening a packet: %w", v, err)
+		}
+		if pkt.Bits == 256 {
+			return nil
+		}
+	}
+	ttl := t.ttl
+	if t.from >= 0 {
+		if ttl <= 1 {
+			out.expired++
+			return nil
+		}
+		ttl--
+	}
+	if len(dec.Next) == 0 {
+		if !dec.InZone {
+			out.noRoute++
+		}
+		return nil
+	}
+	for _, i := range dec.Next {
+		q := peers[i]
+		out.copies++
+		out.bytes += int64(out.packetBytes)
+		switch {
+		case s.offline[q] == s.epoch:
+			out.offline++
+		case s.seen[q] == s.epoch:
+			out.duplicates++
+		default:
+			s.seen[q] = s.epoch
+			s.next = append(s.next, transmission{to: q, from: v, ttl: ttl})
+		}
+	}
+	return nil
+}
