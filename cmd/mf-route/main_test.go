@@ -267,6 +267,9 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		{"POST", "/v0/ping"}, {"POST", "/v0/contacts"}, {"POST", "/v0/resolve"}, {"POST", "/v0/send"},
 		{"DELETE", "/v0/contacts/no-such-contact"}, {"GET", "/v0/listen"}, {"GET", "/v0/listen?topic=x&count=-1"},
 		{"GET", "/v0/nonexistent"}, {"PUT", "/v0/status"},
+		{"POST", "/v0/estimate"}, {"POST", "/v0/sessions"}, {"POST", "/v0/groups"},
+		{"POST", "/v0/groups/nope/members"}, {"GET", "/v0/receipts/xyz"}, {"GET", "/v0/luminosity"},
+		{"GET", "/v0/luminosity?anonymity=-1"}, {"DELETE", "/v0/topics/never-watched"},
 	}
 	for _, e := range endpoints {
 		for name, body := range bodies {

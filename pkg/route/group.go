@@ -206,7 +206,9 @@ func decodeGroupInvite(b []byte) (*groupInvite, error) {
 		return nil, fmt.Errorf("route: group invite with %d members", n)
 	}
 	for i := 0; i < n && r.Err() == nil; i++ {
-		v.Members = append(v.Members, identity.Overlay(r.Fixed(32)))
+		var o identity.Overlay
+		copy(o[:], r.Fixed(32)) // Fixed returns nil past the end
+		v.Members = append(v.Members, o)
 	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("route: group invite: %w", err)

@@ -1,0 +1,246 @@
+package route
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/seal"
+)
+
+// Fuzz targets and tests for the wire messages of dark routing, certified
+// delivery, sessions and groups.
+
+func FuzzDecodeReceipt(f *testing.F) {
+	id := newIdentity(f)
+	rc, err := SignReceipt(id, [32]byte{1, 2, 3}, ReceiptUnreachable, 7)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(rc.Marshal())
+	f.Add(make([]byte, receiptLen))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rc, err := DecodeReceipt(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(rc.Marshal(), b) {
+			t.Fatalf("re-marshalled differently")
+		}
+		if rc.Kind > ReceiptUnreachable || rc.Proximity > 256 {
+			t.Fatalf("accepted out-of-range receipt %+v", rc)
+		}
+	})
+}
+
+func TestReceipt(t *testing.T) {
+	id := newIdentity(t)
+	rc, err := SignReceipt(id, [32]byte{9}, ReceiptReceived, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeReceipt(rc.Marshal())
+	if err != nil || got.Signer.Overlay() != id.Public().Overlay() || got.ID != rc.ID {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	b := rc.Marshal()
+	for i := range b {
+		c := bytes.Clone(b)
+		c[i] ^= 0x10
+		if r2, err := DecodeReceipt(c); err == nil && r2.Signer.Overlay() == id.Public().Overlay() && r2.ID == rc.ID && r2.Kind == rc.Kind && r2.Proximity == rc.Proximity {
+			t.Fatalf("altered byte %d still verifies as the same receipt", i)
+		}
+	}
+	for _, bad := range [][]byte{nil, b[:10], append(bytes.Clone(b), 0)} {
+		if _, err := DecodeReceipt(bad); err == nil {
+			t.Fatalf("accepted %x", bad)
+		}
+	}
+}
+
+func FuzzDecodeCertified(f *testing.F) {
+	alice, bob := newIdentity(f), newIdentity(f)
+	p := mustSeal(f, alice, bob.Public(), 256, "t", 0, []byte("x"))
+	f.Add(certifiedFrame(1000, p.Marshal())[1:])
+	f.Add([]byte{0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		bond, raw, err := decodeCertified(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(certifiedFrame(bond, raw)[1:], b) {
+			t.Fatalf("re-encoded differently")
+		}
+	})
+}
+
+func FuzzSessionOffer(f *testing.F) {
+	o := sessionOffer{Topic: "s/abc", Luminosity: 256}
+	f.Add(o.marshal())
+	f.Add([]byte{1, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		o, err := decodeSessionOffer(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(o.marshal(), b) || o.Topic == "" || o.Luminosity > 256 {
+			t.Fatalf("accepted %x as %+v", b, o)
+		}
+	})
+}
+
+func FuzzGroupInvite(f *testing.F) {
+	v := groupInvite{Name: "team", Topic: "g/1", Epoch: 2, Luminosity: 256, Members: []identity.Overlay{{1}, {2}}}
+	f.Add(v.marshal())
+	f.Add([]byte{1, 1, 'a', 1, 'b'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := decodeGroupInvite(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(v.marshal(), b) || len(v.Members) == 0 || len(v.Members) > MaxDests {
+			t.Fatalf("accepted %x as %+v", b, v)
+		}
+	})
+}
+
+func groupPacket(t testing.TB) (*Packet, *group, *identity.Identity) {
+	owner := newIdentity(t)
+	key, _ := seal.NewSymKey()
+	x := &group{Name: "team", Topic: "g/test", key: key, Owner: owner.Public().Overlay(), Luminosity: 256}
+	for i := 0; i < 3; i++ {
+		x.Members = append(x.Members, GroupMember{Overlay: newIdentity(t).Public().Overlay()})
+	}
+	g := &groups{n: &Node{id: owner, self: owner.Public().Overlay()}}
+	p, err := g.seal(x, 16, 0, []byte("hello group"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, x, owner
+}
+
+func TestGroupPacket(t *testing.T) {
+	p, x, owner := groupPacket(t)
+	if len(p.Dests) != 3 {
+		t.Fatalf("%d destinations", len(p.Dests))
+	}
+	q, err := UnmarshalPacket(p.Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Splitting the destination list keeps the id.
+	split := *q
+	split.Dests = q.Dests[1:]
+	if split.ID() != p.ID() {
+		t.Fatal("the id of a group packet depends on its destinations")
+	}
+	g := &groups{byID: map[[4]byte][]*group{TopicID(x.Topic): {x}}}
+	env, err := g.openPacket(&split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(env.Payload) != "hello group" || env.Sender.Overlay() != owner.Public().Overlay() {
+		t.Fatalf("opened %+v", env)
+	}
+	// Without the key (a non-member), it does not open.
+	other := *x
+	other.key, _ = seal.NewSymKey()
+	g2 := &groups{byID: map[[4]byte][]*group{TopicID(x.Topic): {&other}}}
+	if _, err := g2.openPacket(q); err != seal.ErrOpen {
+		t.Fatalf("a non-member opened it: %v", err)
+	}
+}
+
+func TestSessionPacket(t *testing.T) {
+	peer := newIdentity(t)
+	key, _ := seal.NewSymKey()
+	x := &session{Topic: "s/1", key: key, peer: peer.Public()}
+	p, err := sealSession(x, 16, 256, 0, []byte("in session"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := p.Marshal()
+	enc := peer.Public().Enc
+	if bytes.Contains(raw, enc[:]) {
+		t.Fatal("a session packet carries a key")
+	}
+	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {x}}}
+	q, _ := UnmarshalPacket(raw)
+	env, err := s.openPacket(q)
+	if err != nil || string(env.Payload) != "in session" {
+		t.Fatalf("open: %v", err)
+	}
+	q.Body[0] ^= 1
+	if _, err := s.openPacket(q); err != seal.ErrOpen {
+		t.Fatalf("tampered session packet: %v", err)
+	}
+}
+
+func TestDecide(t *testing.T) {
+	var self identity.Overlay // 0000…
+	peers := []identity.Overlay{{0x80}, {0x40}, {0x01}, {0x00, 0x01}}
+	full := func(o identity.Overlay) Dest { return Dest{Bits: 256, Prefix: o[:]} }
+	// Toward 0xc0…: peer 0 (0x80) shares 1 bit, the others none.
+	if d := Decide(self, peers, -1, full(identity.Overlay{0xc0})); len(d.Next) != 1 || d.Next[0] != 0 || d.InZone {
+		t.Fatalf("greedy: %+v", d)
+	}
+	// In a 4-bit zone 0000: self matches; peers 2 and 3 also do.
+	zone := Dest{Bits: 4, Prefix: []byte{0x00}}
+	d := Decide(self, peers, 2, zone)
+	if !d.InZone || len(d.Next) != 1 || d.Next[0] != 3 {
+		t.Fatalf("zone flood (not back to the previous hop): %+v", d)
+	}
+	// Fully addressed to self: deliver, do not forward.
+	if d := Decide(self, peers, -1, full(self)); !d.InZone || len(d.Next) != 0 {
+		t.Fatalf("self: %+v", d)
+	}
+	// No peers: nowhere to go, and this node is the closest.
+	if d := Decide(self, nil, -1, full(identity.Overlay{0xff})); len(d.Next) != 0 || !d.Closest {
+		t.Fatalf("alone: %+v", d)
+	}
+}
+
+func BenchmarkDecide(b *testing.B) {
+	self := newIdentity(b).Public().Overlay()
+	var peers []identity.Overlay
+	for i := 0; i < 100; i++ {
+		var o identity.Overlay
+		o[0], o[1] = byte(i*37), byte(i)
+		peers = append(peers, o)
+	}
+	dest := Dest{Bits: 256, Prefix: bytes.Repeat([]byte{0xa5}, 32)}
+	b.ReportAllocs()
+	for b.Loop() {
+		Decide(self, peers, 3, dest)
+	}
+}
+
+// BenchmarkTrialDecryptData is a zone member trying a first-contact packet
+// that is not for it: one X25519 and a failed tag check.
+func BenchmarkTrialDecryptData(b *testing.B) {
+	alice, bob, carol := newIdentity(b), newIdentity(b), newIdentity(b)
+	p := mustSeal(b, alice, bob.Public(), 2, "t", 0, make([]byte, 4096))
+	o := seal.NewOpener(carol.Enc)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := OpenPacket(o, p); err != seal.ErrOpen {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrialDecryptSession is the same for a session packet: a failed
+// symmetric tag check, no key agreement.
+func BenchmarkTrialDecryptSession(b *testing.B) {
+	k1, _ := seal.NewSymKey()
+	k2, _ := seal.NewSymKey()
+	x := &session{Topic: "s/1", key: k1, peer: newIdentity(b).Public()}
+	p, _ := sealSession(x, 16, 2, 0, make([]byte, 4096))
+	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {{Topic: "s/1", key: k2}}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.openPacket(p); err != seal.ErrOpen {
+			b.Fatal(err)
+		}
+	}
+}
