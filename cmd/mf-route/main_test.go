@@ -360,9 +360,9 @@ func nodeOverlays(ts *testscript.TestScript, dir string, n int) []identity.Overl
 	return out
 }
 
-// pickzone DIR N BITS VAR: set VAR to the number of a node whose BITS-bit
-// zone holds the most nodes (at least 3 with 12 nodes and 2 bits), and
-// VAR_OVERLAY to its overlay.
+// pickzone DIR N BITS VAR: set VAR to the number of a node other than
+// node1 (the sender in the scripts) whose BITS-bit zone holds the most
+// nodes, and VAR_OVERLAY to its overlay.
 func cmdPickZone(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 4 {
 		ts.Fatalf("usage: pickzone DIR N BITS VAR")
@@ -370,8 +370,11 @@ func cmdPickZone(ts *testscript.TestScript, neg bool, args []string) {
 	n, _ := strconv.Atoi(args[1])
 	bits, _ := strconv.Atoi(args[2])
 	os := nodeOverlays(ts, args[0], n)
-	best, bestN := 0, 0
+	best, bestN := 1, 0
 	for i, o := range os {
+		if i == 0 {
+			continue
+		}
 		d := route.Dest{Bits: uint16(bits), Prefix: route.AddressPrefix(o, uint16(bits))}
 		c := 0
 		for _, p := range os {

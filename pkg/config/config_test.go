@@ -74,15 +74,14 @@ log_level = "debug"
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Route{
-		Listen:       []string{"/ip4/127.0.0.1/tcp/9000"},
-		Bootstrap:    []string{"/ip4/10.0.0.1/tcp/7700/p2p/16Uiu2HAm"},
-		Dev:          true,
-		PasswordFile: "/run/secrets/pw",
-		AllowPeers:   []string{"a", "b"},
-		TTL:          8,
-		LogLevel:     "debug",
-	}
+	want := Default().Route
+	want.Listen = []string{"/ip4/127.0.0.1/tcp/9000"}
+	want.Bootstrap = []string{"/ip4/10.0.0.1/tcp/7700/p2p/16Uiu2HAm"}
+	want.Dev = true
+	want.PasswordFile = "/run/secrets/pw"
+	want.AllowPeers = []string{"a", "b"}
+	want.TTL = 8
+	want.LogLevel = "debug"
 	if !reflect.DeepEqual(c.Route, want) {
 		t.Fatalf("got %+v, want %+v", c.Route, want)
 	}
@@ -174,15 +173,14 @@ log_level = "debug"
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Route{
-		Listen:       []string{"/ip4/0.0.0.0/tcp/1", "/ip4/0.0.0.0/tcp/2"},
-		Bootstrap:    nil, // set but empty: the list is cleared
-		AllowPeers:   []string{"x", "y"},
-		PasswordFile: "env",
-		Dev:          true,
-		TTL:          3,
-		LogLevel:     "warn",
-	}
+	want := Default().Route
+	want.Listen = []string{"/ip4/0.0.0.0/tcp/1", "/ip4/0.0.0.0/tcp/2"}
+	want.Bootstrap = nil
+	want.AllowPeers = []string{"x", "y"}
+	want.PasswordFile = "env"
+	want.Dev = true
+	want.TTL = 3
+	want.LogLevel = "warn"
 	if !reflect.DeepEqual(c.Route, want) {
 		t.Fatalf("got %+v, want %+v", c.Route, want)
 	}

@@ -142,7 +142,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		opened := n.tryOpen(id, p, from)
 		// A zone member asked for proof signs that it took the packet; in
 		// a dark zone every asked member does, recipient or not.
-		if bond != nil && from != "" && (opened || p.Bits < 256) {
+		if bond != nil && (opened || from != "" && p.Bits < 256) {
 			n.sign(id, ReceiptReceived, 256)
 		}
 		if p.Bits == 256 {

@@ -25,6 +25,8 @@ type benchOptions struct {
 	json    bool
 	wait    time.Duration
 	rate    int
+	lum     int
+	certify bool
 }
 
 // BenchResult is what mf-route bench measures.
@@ -43,6 +45,14 @@ type BenchResult struct {
 	MaxMS      float64 `json:"max_ms"`
 	PerSecond  float64 `json:"packets_per_second"`
 	Seconds    float64 `json:"seconds"`
+	Luminosity int     `json:"luminosity"`
+	// Receipt figures, with --certify: time from the send to the receipt
+	// settling the packet at the sender.
+	Receipts       int     `json:"receipts,omitempty"`
+	ReceiptP50MS   float64 `json:"receipt_p50_ms,omitempty"`
+	ReceiptP95MS   float64 `json:"receipt_p95_ms,omitempty"`
+	ReceiptP99MS   float64 `json:"receipt_p99_ms,omitempty"`
+	ReceiptsFailed int     `json:"receipts_failed,omitempty"`
 }
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -70,6 +80,8 @@ first send to the last arrival. Lost packets are counted, never hidden.
 	f.IntVar(&o.size, "size", 4096, fmt.Sprintf("payload bytes per packet (at most %d)", route.MaxPayload))
 	f.IntVar(&o.workers, "workers", 4, "concurrent senders")
 	f.DurationVar(&o.wait, "wait", 10*time.Second, "how long to wait for the last arrivals")
+	f.IntVar(&o.lum, "luminosity", 256, "destination bits the packets disclose, 0..256 (dark routing below 256)")
+	f.BoolVar(&o.certify, "certify", false, "send certified packets and also measure the time until each receipt is back")
 	f.IntVar(&o.rate, "rate", 0, "packets per second to offer (0: as fast as the daemon takes them)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
@@ -87,6 +99,8 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		return cli.Usagef("--workers must be 1..64")
 	case o.rate < 0:
 		return cli.Usagef("--rate must not be negative")
+	case o.lum < 0 || o.lum > 256:
+		return cli.Usagef("--luminosity must be 0..256")
 	}
 	c := g.client()
 	t, err := c.Resolve(ctx, o.to)
@@ -125,10 +139,11 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 
 	payload := make([]byte, o.size)
 	_, _ = rand.Read(payload)
-	res := BenchResult{Target: target, Count: o.count, Size: o.size, Rate: o.rate}
+	res := BenchResult{Target: target, Count: o.count, Size: o.size, Rate: o.rate, Luminosity: o.lum}
 	jobs := make(chan struct{})
 	var wg sync.WaitGroup
 	var errs int
+	var certIDs []string
 	start := time.Now()
 	for w := 0; w < o.workers; w++ {
 		wg.Add(1)
@@ -136,12 +151,15 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 			defer wg.Done()
 			for range jobs {
 				t0 := time.Now()
-				r, err := c.Send(ctx, route.SendRequest{To: target, Topic: "mf/bench", Payload: payload, Bench: true})
+				r, err := c.Send(ctx, route.SendRequest{To: target, Topic: route.BenchTopic, Payload: payload, Bench: true, Luminosity: &o.lum, Certify: o.certify})
 				mu.Lock()
 				if err != nil {
 					errs++
 				} else {
 					sentAt[r.ID[:16]] = t0
+					if o.certify {
+						certIDs = append(certIDs, r.ID)
+					}
 				}
 				mu.Unlock()
 			}
@@ -188,6 +206,9 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		break
 	}
 	stopListen()
+	if o.certify {
+		benchReceipts(ctx, c, certIDs, o.wait, &res)
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -230,6 +251,10 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 	fmt.Fprintf(w, "size\t%d bytes\n", res.Size)
 	fmt.Fprintf(w, "latency\tp50 %.3f ms  p99 %.3f ms  mean %.3f ms  max %.3f ms\n", res.P50MS, res.P99MS, res.MeanMS, res.MaxMS)
 	fmt.Fprintf(w, "throughput\t%.0f packets/s over %.2f s\n", res.PerSecond, res.Seconds)
+	fmt.Fprintf(w, "luminosity\t%d bits\n", res.Luminosity)
+	if o.certify {
+		fmt.Fprintf(w, "receipts\t%d back, %d failed: p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n", res.Receipts, res.ReceiptsFailed, res.ReceiptP50MS, res.ReceiptP95MS, res.ReceiptP99MS)
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -237,4 +262,49 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		return fmt.Errorf("%d of %d packets were not delivered", res.Lost+res.SendErrors, o.count)
 	}
 	return nil
+}
+
+// benchReceipts waits for the certified bench packets to settle and fills
+// in the receipt latencies (the daemon's sent_at to done_at).
+func benchReceipts(ctx context.Context, c *route.Client, ids []string, wait time.Duration, res *BenchResult) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	deadline := time.Now().Add(wait + 20*time.Second)
+	var lat []time.Duration
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		rs, err := c.Receipts(ctx)
+		if err != nil {
+			return
+		}
+		lat, res.ReceiptsFailed = lat[:0], 0
+		pending := 0
+		for _, r := range rs {
+			if !want[r.ID] {
+				continue
+			}
+			switch {
+			case r.Status == route.StatusPending:
+				pending++
+			case r.Status == route.StatusFailed:
+				res.ReceiptsFailed++
+			case r.DoneAt != nil:
+				lat = append(lat, r.DoneAt.Sub(r.SentAt))
+			}
+		}
+		if pending == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	res.Receipts = len(lat)
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	res.ReceiptP50MS = ms(lat[len(lat)*50/100])
+	res.ReceiptP95MS = ms(lat[min(len(lat)-1, len(lat)*95/100)])
+	res.ReceiptP99MS = ms(lat[min(len(lat)-1, len(lat)*99/100)])
 }
