@@ -2,6 +2,8 @@ package route
 
 import (
 	"context"
+	"net/http"
+	_ "net/http/pprof" // served only when MF_PPROF is set
 	"errors"
 	"fmt"
 	"log/slog"
@@ -175,6 +177,15 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 	log.Info("mf-route daemon running", "overlay", n.self.String(), "peer", n.host.ID().String(), "socket", sock)
 	for _, a := range n.Card().Addrs {
 		log.Info("listening", "addr", a.String()+"/p2p/"+n.host.ID().String())
+	}
+	if addr := os.Getenv("MF_PPROF"); addr != "" {
+		// Profiling for developers: MF_PPROF=127.0.0.1:6060 serves
+		// net/http/pprof there, on loopback only by convention.
+		go func() {
+			if err := http.ListenAndServe(addr, nil); err != nil {
+				log.Warn("pprof", "err", err)
+			}
+		}()
 	}
 	if ready != nil {
 		ready(n)

@@ -288,11 +288,11 @@ func SealPacket(id *identity.Identity, to identity.Public, bits uint16, ttl byte
 	p := &Packet{Kind: KindData, TTL: ttl, Bits: bits, Prefix: AddressPrefix(to.Overlay(), bits), Topic: TopicID(topic)}
 	hdr := p.header()
 	// The signature covers the ephemeral public key, so it is made first.
-	ephPriv, err := seal.NewPrivateKey()
+	eph, err := seal.NewEphemeral()
 	if err != nil {
 		return nil, err
 	}
-	p.Eph = ephPriv.Public()
+	p.Eph = eph.Pub
 	enc := id.Public().Enc
 	sig, err := crypto.Sign(signHash(hdr, &p.Eph, flags, &enc, topic, payload), id.Key)
 	if err != nil {
@@ -305,7 +305,7 @@ func SealPacket(id *identity.Identity, to identity.Public, bits uint16, ttl byte
 	w.Fixed(enc[:])
 	w.Bytes([]byte(topic))
 	w.Fixed(payload)
-	p.Body, err = seal.SealWithKeys(nil, &ephPriv, &p.Eph, &to.Enc, w.B, hdr)
+	p.Body, err = eph.Seal(nil, &to.Enc, w.B, hdr)
 	if err != nil {
 		return nil, err
 	}

@@ -10,13 +10,13 @@
 package seal
 
 import (
+	"crypto/ecdh"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"io"
 
 	"golang.org/x/crypto/chacha20poly1305"
-	"golang.org/x/crypto/curve25519"
 	"golang.org/x/crypto/hkdf"
 )
 
@@ -44,12 +44,38 @@ func NewPrivateKey() (PrivateKey, error) {
 	return k, err
 }
 
+// x25519 is the curve. The standard library's crypto/ecdh does one scalar
+// multiplication per operation on keys it has parsed once; the []byte
+// helper in x/crypto/curve25519 recomputes the public key on every call,
+// which doubles the cost of each packet.
+var x25519 = ecdh.X25519()
+
+func (k *PrivateKey) ecdh() *ecdh.PrivateKey {
+	p, err := x25519.NewPrivateKey(k[:])
+	if err != nil {
+		panic(err) // every 32-byte string is a valid X25519 scalar
+	}
+	return p
+}
+
 // Public returns the public key of k.
 func (k *PrivateKey) Public() PublicKey {
-	var p PublicKey
-	pub, _ := curve25519.X25519(k[:], curve25519.Basepoint)
-	copy(p[:], pub)
-	return p
+	return PublicKey(k.ecdh().PublicKey().Bytes())
+}
+
+// Ephemeral is a one-packet key pair.
+type Ephemeral struct {
+	priv *ecdh.PrivateKey
+	Pub  PublicKey
+}
+
+// NewEphemeral makes a fresh ephemeral key pair (one scalar multiplication).
+func NewEphemeral() (*Ephemeral, error) {
+	p, err := x25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return &Ephemeral{priv: p, Pub: PublicKey(p.PublicKey().Bytes())}, nil
 }
 
 func packetKey(shared []byte, eph, recipient *PublicKey) ([]byte, error) {
@@ -69,32 +95,36 @@ var zeroNonce [chacha20poly1305.NonceSize]byte
 // authenticating ad as well, and appends the ciphertext to dst. It returns
 // the ephemeral public key that must travel with the ciphertext.
 func Seal(dst []byte, recipient *PublicKey, plaintext, ad []byte) (PublicKey, []byte, error) {
-	ephPriv, err := NewPrivateKey()
+	e, err := NewEphemeral()
 	if err != nil {
 		return PublicKey{}, nil, err
 	}
-	ephPub := ephPriv.Public()
-	ct, err := SealWithKeys(dst, &ephPriv, &ephPub, recipient, plaintext, ad)
-	return ephPub, ct, err
+	ct, err := e.Seal(dst, recipient, plaintext, ad)
+	return e.Pub, ct, err
 }
 
-// SealWith is Seal with an ephemeral key chosen by the caller, for callers
-// that must commit to the ephemeral public key before sealing (a signature
-// over it). The key must be fresh for every call.
+// SealWith is Seal with an ephemeral key chosen by the caller. The key must
+// be fresh for every call.
 func SealWith(dst []byte, eph *PrivateKey, recipient *PublicKey, plaintext, ad []byte) ([]byte, error) {
-	ephPub := eph.Public()
-	return SealWithKeys(dst, eph, &ephPub, recipient, plaintext, ad)
+	p := eph.ecdh()
+	e := &Ephemeral{priv: p, Pub: PublicKey(p.PublicKey().Bytes())}
+	return e.Seal(dst, recipient, plaintext, ad)
 }
 
-// SealWithKeys is SealWith for a caller that already computed the ephemeral
-// public key, saving an X25519 operation per packet.
-func SealWithKeys(dst []byte, eph *PrivateKey, ephPub, recipient *PublicKey, plaintext, ad []byte) ([]byte, error) {
-	shared, err := curve25519.X25519(eph[:], recipient[:])
+// Seal encrypts with this ephemeral key, for callers that must commit to
+// the ephemeral public key before sealing (a signature over it). Use each
+// Ephemeral for one packet only.
+func (e *Ephemeral) Seal(dst []byte, recipient *PublicKey, plaintext, ad []byte) ([]byte, error) {
+	rp, err := x25519.NewPublicKey(recipient[:])
+	if err != nil {
+		return nil, errors.New("seal: invalid recipient key")
+	}
+	shared, err := e.priv.ECDH(rp)
 	if err != nil {
 		// Only a low-order recipient key gives an all-zero secret.
 		return nil, errors.New("seal: invalid recipient key")
 	}
-	key, err := packetKey(shared, ephPub, recipient)
+	key, err := packetKey(shared, &e.Pub, recipient)
 	if err != nil {
 		return nil, err
 	}
@@ -108,13 +138,14 @@ func SealWithKeys(dst []byte, eph *PrivateKey, ephPub, recipient *PublicKey, pla
 // Opener opens packets sealed to one private key. It caches the public key so
 // that each Open costs one X25519 operation.
 type Opener struct {
-	priv PrivateKey
+	priv *ecdh.PrivateKey
 	pub  PublicKey
 }
 
 // NewOpener returns an Opener for priv.
 func NewOpener(priv PrivateKey) *Opener {
-	return &Opener{priv: priv, pub: priv.Public()}
+	p := priv.ecdh()
+	return &Opener{priv: p, pub: PublicKey(p.PublicKey().Bytes())}
 }
 
 // Public is the key packets must be sealed to for this Opener.
@@ -124,7 +155,11 @@ func (o *Opener) Public() PublicKey { return o.pub }
 // eph and associated data ad, appending the plaintext to dst. Any mismatch
 // returns ErrOpen.
 func (o *Opener) Open(dst []byte, eph *PublicKey, ciphertext, ad []byte) ([]byte, error) {
-	shared, err := curve25519.X25519(o.priv[:], eph[:])
+	ep, err := x25519.NewPublicKey(eph[:])
+	if err != nil {
+		return nil, ErrOpen
+	}
+	shared, err := o.priv.ECDH(ep)
 	if err != nil {
 		return nil, ErrOpen
 	}
