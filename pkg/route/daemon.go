@@ -2,11 +2,11 @@ package route
 
 import (
 	"context"
-	"net/http"
-	_ "net/http/pprof" // served only when MF_PPROF is set
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only when MF_PPROF is set
 	"os"
 	"path/filepath"
 	"strconv"
