@@ -235,4 +235,3 @@ func splitHostPort(s string) (string, int, error) {
 	}
 	return s[:i], port, nil
 }
-
