@@ -102,6 +102,16 @@ func (p Public) Overlay() Overlay { return OverlayOf(p.PeerID()) }
 // Address is the Ethereum address.
 func (p Public) Address() common.Address { return crypto.PubkeyToAddress(*p.Key) }
 
+// PublicFromCompressed builds a Public (without encryption key) from a
+// compressed secp256k1 key, as peer IDs carry it.
+func PublicFromCompressed(b []byte) (Public, error) {
+	k, err := crypto.DecompressPubkey(b)
+	if err != nil {
+		return Public{}, fmt.Errorf("identity: %w", err)
+	}
+	return Public{Key: k}, nil
+}
+
 // Identity is a node's private keys.
 type Identity struct {
 	Key *ecdsa.PrivateKey

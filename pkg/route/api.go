@@ -38,6 +38,9 @@ import (
 //	GET    /v0/receipts/{id}       SentRecord
 //	GET    /v0/ledger              []LedgerEntry of certified packets relayed
 //	GET    /v0/luminosity?anonymity=K   LuminosityAdvice
+//	ANY    /v0/call/{peer}/{service}/{path...}  a request to a peer's service (gateway.go)
+//	GET    /v0/usage               Usage: bytes exchanged per peer, for mf-swap
+//	POST   /v0/blocks              BlockRequest: refuse or restore service to a peer
 //	POST   /v0/sessions            SessionRequest → SessionInfo
 //	GET    /v0/sessions            []SessionInfo
 //	POST   /v0/groups              GroupRequest → GroupInfo
@@ -162,6 +165,9 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("GET /v0/receipts/{id}", localapi.Handle(n.apiReceipt))
 	mux.Handle("GET /v0/ledger", localapi.Handle(n.apiLedger))
 	mux.Handle("GET /v0/luminosity", localapi.Handle(n.apiLuminosity))
+	mux.HandleFunc("/v0/call/{peer}/{service}/{path...}", n.apiCall)
+	mux.Handle("GET /v0/usage", localapi.Handle(n.apiUsage))
+	mux.Handle("POST /v0/blocks", localapi.Handle(n.apiBlock))
 	mux.Handle("POST /v0/sessions", localapi.Handle(n.apiOpenSession))
 	mux.Handle("GET /v0/sessions", localapi.Handle(n.apiSessions))
 	mux.Handle("POST /v0/groups", localapi.Handle(n.apiCreateGroup))

@@ -163,6 +163,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 		BondFee:         cfg.BondFee,
 		ReceiptFraction: cfg.ReceiptFraction,
 		CertTimeout:     time.Duration(cfg.CertTimeout) * time.Second,
+		Home:            home,
 	})
 	if err != nil {
 		return err

@@ -62,6 +62,11 @@ func (n *Node) handleStream(s network.Stream) {
 		}
 		buf = frame[:0]
 		n.stats.Received.Add(1)
+		if n.blocked(from) {
+			n.stats.Refused.Add(1)
+			continue
+		}
+		n.meter.of(from).in.Add(uint64(len(frame)))
 		if err := n.handleFrame(frame, from); err != nil {
 			n.stats.BadPackets.Add(1)
 			n.log.Debug("dropping malformed frame", "peer", from, "err", err)
@@ -348,11 +353,12 @@ func (n *Node) connectedPeers() []peer.ID {
 // channel; the writer goroutine batches them into the stream and flushes
 // when the queue runs dry, so a burst costs one syscall, not one per packet.
 type peerWriter struct {
-	n    *Node
-	p    peer.ID
-	q    chan []byte
-	done chan struct{}
-	once sync.Once
+	n     *Node
+	meter *peerMeter
+	p     peer.ID
+	q     chan []byte
+	done  chan struct{}
+	once  sync.Once
 }
 
 const writerQueue = 4096
@@ -362,7 +368,7 @@ func (n *Node) writer(p peer.ID) *peerWriter {
 	defer n.mu.Unlock()
 	w := n.writers[p]
 	if w == nil {
-		w = &peerWriter{n: n, p: p, q: make(chan []byte, writerQueue), done: make(chan struct{})}
+		w = &peerWriter{n: n, p: p, q: make(chan []byte, writerQueue), done: make(chan struct{}), meter: n.meter.of(p)}
 		n.writers[p] = w
 		n.goLoop(w.run)
 	}
@@ -493,6 +499,7 @@ func (w *peerWriter) run() {
 			return
 		}
 		w.n.stats.Sent.Add(1)
+		w.meter.out.Add(uint64(len(b)))
 		if flush {
 			unflushed = unflushed[:0]
 		}

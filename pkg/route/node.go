@@ -56,6 +56,9 @@ type Options struct {
 	ReceiptFraction float64
 	// CertTimeout is how long a sender waits for proof of delivery.
 	CertTimeout time.Duration
+	// Home is the node directory, where the gateway finds the other
+	// services' sockets.
+	Home string
 }
 
 // Node is a running mf-route node.
@@ -75,6 +78,7 @@ type Node struct {
 	published atomic.Bool // the card is in the DHT
 
 	cards  cardCache
+	meter  meter
 	hints  routeHints
 	seen   *seenSet
 	subs   *subscriptions
@@ -166,6 +170,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		return nil, fmt.Errorf("route: start dht: %w", err)
 	}
 	h.SetStreamHandler(ProtocolID, n.handleStream)
+	n.startGateway()
 
 	ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.ctx = ctx

@@ -21,6 +21,8 @@ type Stats struct {
 	InboxFull  atomic.Uint64 // deliveries dropped because the inbox was full
 	// StrayReceipts are receipts for packets this node did not carry.
 	StrayReceipts atomic.Uint64
+	// Refused are frames from peers blocked for not paying.
+	Refused atomic.Uint64
 }
 
 // StatsSnapshot is Stats as plain numbers, for the API.
@@ -40,6 +42,7 @@ type StatsSnapshot struct {
 	SendFailed    uint64 `json:"send_failed"`
 	InboxFull     uint64 `json:"inbox_full"`
 	StrayReceipts uint64 `json:"stray_receipts"`
+	Refused       uint64 `json:"refused"`
 }
 
 // Snapshot reads every counter.
@@ -49,6 +52,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		Relayed: s.Relayed.Load(), Duplicates: s.Duplicates.Load(), Tampered: s.Tampered.Load(),
 		NotForUs: s.NotForUs.Load(), BadFrames: s.BadFrames.Load(), BadPackets: s.BadPackets.Load(),
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
-		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(),
+		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
 	}
 }
