@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -323,8 +324,8 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 		}
 		return SendResult{ID: fmt.Sprintf("%x", id), Bytes: len(req.Payload), SentAt: time.Now(), Group: req.Group, Members: members}, nil
 	}
-	if req.Topic == "" || len(req.Topic) > MaxTopic {
-		return nil, localapi.BadRequest("topic must be 1..%d bytes", MaxTopic)
+	if !validTopic(req.Topic) {
+		return nil, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic)
 	}
 	if req.Topic == SessionTopic || req.Topic == GroupTopic {
 		return nil, localapi.BadRequest("topic %s is reserved for the daemon", req.Topic)
@@ -469,8 +470,8 @@ func (n *Node) apiLedger(w http.ResponseWriter, r *http.Request) (any, error) {
 
 func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {
 	topic := r.URL.Query().Get("topic")
-	if topic == "" || len(topic) > MaxTopic {
-		localapi.WriteError(w, localapi.BadRequest("topic must be 1..%d bytes", MaxTopic))
+	if !validTopic(topic) {
+		localapi.WriteError(w, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic))
 		return
 	}
 	count := 0
@@ -499,10 +500,9 @@ func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case m, ok := <-sub.ch:
-			if !ok {
-				return
-			}
+		case <-n.subs.done:
+			return
+		case m := <-sub.ch:
 			if err := st.Send(m); err != nil {
 				n.subs.store(m)
 				return
@@ -694,4 +694,9 @@ func (n *Node) apiChangeGroup(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, groupErr(err)
 	}
 	return n.groupInfo(name)
+}
+
+// validTopic: inbox keys end a topic with NUL, so a topic cannot hold one.
+func validTopic(t string) bool {
+	return t != "" && len(t) <= MaxTopic && !strings.ContainsRune(t, 0)
 }

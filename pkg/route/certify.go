@@ -104,7 +104,13 @@ type relayEntry struct {
 	prev   peer.ID
 	at     time.Time
 	signed map[[2]any]bool
+	// next are the peers this node asked for proof: receipts are taken
+	// from them only.
+	next map[peer.ID]bool
 }
+
+// maxReceipts bounds the receipts one packet collects.
+const maxReceipts = 64
 
 type certifier struct {
 	n       *Node
@@ -134,8 +140,19 @@ func (c *certifier) track(id [32]byte, from peer.ID) bool {
 	if _, ok := c.relays[id]; ok {
 		return false
 	}
-	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[2]any]bool{}}
+	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[2]any]bool{}, next: map[peer.ID]bool{}}
 	return true
+}
+
+// askedFor notes that peers were handed the certified packet id.
+func (c *certifier) askedFor(id [32]byte, peers []peer.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.relays[id]; e != nil {
+		for _, p := range peers {
+			e.next[p] = true
+		}
+	}
 }
 
 func (c *certifier) save(key []byte, v any) {
@@ -169,15 +186,15 @@ func (c *certifier) relayed(id [32]byte, from peer.ID, next []peer.ID, bondIn, b
 // receipt handles a receipt for a packet this node took part in: it is kept
 // as proof and passed back toward the sender, or, at the sender, settles the
 // packet's status.
-func (c *certifier) receipt(rc *Receipt) {
+func (c *certifier) receipt(rc *Receipt, from peer.ID) {
 	c.mu.Lock()
 	e := c.relays[rc.ID]
 	key := [2]any{rc.Signer.Overlay(), rc.Kind}
-	if e == nil || e.signed[key] {
+	// A receipt counts only from a peer this node handed the packet to
+	// (or from this node itself), and a packet collects a bounded number.
+	if e == nil || e.signed[key] || (from != "" && !e.next[from]) || len(e.signed) >= maxReceipts {
 		c.mu.Unlock()
-		if e == nil {
-			c.n.stats.StrayReceipts.Add(1)
-		}
+		c.n.stats.StrayReceipts.Add(1)
 		return
 	}
 	e.signed[key] = true
@@ -230,6 +247,10 @@ func (c *certifier) settle(rc *Receipt) {
 	now := time.Now()
 	switch {
 	case r.Status == StatusDelivered:
+		return
+	case rc.Kind == ReceiptReceived && r.Bits == 256 && rc.Signer.Overlay() != r.To:
+		// Only the recipient can take a fully addressed packet: a relay
+		// signing "received" is trying to dodge blame.
 		return
 	case rc.Kind == ReceiptReceived && rc.Signer.Overlay() == r.To:
 		r.Status, r.Receipt, r.DoneAt = StatusDelivered, &info, &now

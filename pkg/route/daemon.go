@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	_ "net/http/pprof" // served only when MF_PPROF is set
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
@@ -127,7 +129,13 @@ func Password(cfg config.Route) (string, error) {
 // called once the API socket is serving.
 func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Logger, ready func(*Node)) error {
 	sock := SocketPath(home)
-	// Refuse early, before touching anything, if a daemon already runs.
+	// One daemon per home: an exclusive lock taken before anything else,
+	// so that two daemons started at once cannot both touch the socket.
+	unlock, err := lockHome(home)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ln, err := localapi.Listen(sock)
 	if err != nil {
 		if errors.Is(err, localapi.ErrAlreadyRunning) {
@@ -181,12 +189,14 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 	}
 	if addr := os.Getenv("MF_PPROF"); addr != "" {
 		// Profiling for developers: MF_PPROF=127.0.0.1:6060 serves
-		// net/http/pprof there, on loopback only by convention.
-		go func() {
-			if err := http.ListenAndServe(addr, nil); err != nil {
-				log.Warn("pprof", "err", err)
-			}
-		}()
+		// net/http/pprof there, and only on a loopback address.
+		if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
+			log.Warn("MF_PPROF must be a loopback host:port; profiling is off", "addr", addr)
+		} else {
+			srv := &http.Server{Addr: addr, ReadHeaderTimeout: 5 * time.Second}
+			go func() { _ = srv.ListenAndServe() }()
+			defer srv.Close()
+		}
 	}
 	if ready != nil {
 		ready(n)
@@ -195,4 +205,20 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 	log.Info("mf-route daemon stopping")
 	os.Remove(sock)
 	return err
+}
+
+// lockHome takes the home's daemon lock ($MF_HOME/route.lock).
+func lockHome(home string) (func(), error) {
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(home, "route.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("route: mf-route daemon is already running for %s", home)
+	}
+	return func() { f.Close() }, nil
 }

@@ -48,12 +48,15 @@ type subscriptions struct {
 	// watched topics.
 	watched map[string]bool
 	wids    map[[4]byte]int
+
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 const watchPrefix = "watch/"
 
 func newSubscriptions(n *Node) *subscriptions {
-	s := &subscriptions{n: n, subs: map[string][]*subscriber{}, ids: map[[4]byte]int{}, watched: map[string]bool{}, wids: map[[4]byte]int{}}
+	s := &subscriptions{n: n, subs: map[string][]*subscriber{}, ids: map[[4]byte]int{}, watched: map[string]bool{}, wids: map[[4]byte]int{}, done: make(chan struct{})}
 	_ = n.db.Scan([]byte(watchPrefix), func(k, _ []byte) error {
 		t := string(k[len(watchPrefix):])
 		s.watched[t] = true
@@ -84,8 +87,8 @@ func (s *subscriptions) count() int {
 // watches reports whether packets with topic id t may be for this node: a
 // listener or a watched topic has that id.
 func (s *subscriptions) watches(t [4]byte) bool {
-	if t == benchTopicID {
-		return true // mf-route bench works at any luminosity
+	if t == benchTopicID || t == sessionTopicID || t == groupTopicID {
+		return true // bench, session offers and group keys work at any luminosity
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -95,7 +98,11 @@ func (s *subscriptions) watches(t [4]byte) bool {
 // BenchTopic is the topic mf-route bench sends on.
 const BenchTopic = "mf/bench"
 
-var benchTopicID = TopicID(BenchTopic)
+var (
+	benchTopicID   = TopicID(BenchTopic)
+	sessionTopicID = TopicID(SessionTopic)
+	groupTopicID   = TopicID(GroupTopic)
+)
 
 // watch makes topic watched, durably.
 func (s *subscriptions) watch(topic string) error {
@@ -210,24 +217,20 @@ func (s *subscriptions) unsubscribe(sub *subscriber) {
 	for {
 		select {
 		case m := <-sub.ch:
-			s.store(m)
+			if m != nil {
+				s.store(m)
+			}
 		default:
 			return
 		}
 	}
 }
 
+// closeAll ends every listener's stream. The channels are never closed (a
+// publish may still be sending); listeners watch done instead, and what is
+// left in their channels goes back to the inbox when they unsubscribe.
 func (s *subscriptions) closeAll() {
-	s.mu.Lock()
-	all := s.subs
-	s.subs = map[string][]*subscriber{}
-	s.ids = map[[4]byte]int{}
-	s.mu.Unlock()
-	for _, list := range all {
-		for _, sub := range list {
-			close(sub.ch)
-		}
-	}
+	s.closeOnce.Do(func() { close(s.done) })
 }
 
 func inboxKeyPrefix(topic string) []byte {

@@ -96,7 +96,7 @@ func (n *Node) handleFrame(frame []byte, from peer.ID) error {
 		if err != nil {
 			return err
 		}
-		n.certs.receipt(rc)
+		n.certs.receipt(rc, from)
 	default:
 		p, err := UnmarshalPacket(frame)
 		if err != nil {
@@ -194,21 +194,30 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		}
 	}
 	var certified []peer.ID
-	for _, i := range dec.Next {
+	outs := make([][]byte, len(dec.Next))
+	for k, i := range dec.Next {
 		out := append([]byte(nil), raw...)
 		out[ttlOffset] = p.TTL
 		if bond != nil && (!dec.InZone || askReceipt(n.opts.ReceiptFraction)) {
 			out = certifiedFrame(bondOut, out)
 			certified = append(certified, peers[i])
 		}
-		if err := n.writer(peers[i]).send(ctx, out); err != nil && firstErr == nil {
+		outs[k] = out
+	}
+	// Record who was asked for proof before anything leaves: a fast
+	// receipt must find its entry.
+	if bond != nil {
+		n.certs.askedFor(id, certified)
+		if from != "" {
+			n.certs.relayed(id, from, certified, *bond, bondOut)
+		}
+	}
+	for k, i := range dec.Next {
+		if err := n.writer(peers[i]).send(ctx, outs[k]); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
 	if bond != nil {
-		if from != "" {
-			n.certs.relayed(id, from, certified, *bond, bondOut)
-		}
 		if firstErr != nil && from != "" && !dec.InZone {
 			n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
 		}
@@ -297,7 +306,7 @@ func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
 		n.log.Warn("signing receipt", "err", err)
 		return
 	}
-	n.certs.receipt(rc)
+	n.certs.receipt(rc, "")
 }
 
 // tryOpen is a zone member's trial decryption: a packet that opens is
@@ -490,7 +499,9 @@ func (w *peerWriter) run() {
 		}
 		idle.Reset(2 * time.Minute)
 		unflushed = append(unflushed, b)
-		flush := len(w.q) == 0
+		// Flush when the queue runs dry, and at least every 64 frames so
+		// that a busy peer does not pin every frame in memory.
+		flush := len(w.q) == 0 || len(unflushed) >= 64
 		if !write(flush) {
 			w.n.stats.SendFailed.Add(uint64(len(unflushed)))
 			for _, f := range unflushed {

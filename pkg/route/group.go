@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -306,6 +307,12 @@ func (g *groups) accept(env *Envelope) {
 		return
 	}
 	owner := env.Sender.Overlay()
+	// Only contacts may hand this node a group key, and only on a group
+	// topic (see sessions.accept).
+	if !g.n.isContact(owner) || !strings.HasPrefix(v.Topic, "g/") {
+		g.n.stats.Refused.Add(1)
+		return
+	}
 	name := v.Name
 	if old, err := g.get(name); err == nil {
 		if old.Owner != owner {

@@ -269,7 +269,9 @@ const (
 // so a recipient cannot re-seal a signed envelope to someone else as if it
 // came fresh from the sender.
 func signHash(header []byte, eph *seal.PublicKey, flags byte, enc *seal.PublicKey, topic string, payload []byte) []byte {
-	return crypto.Keccak256([]byte("mf/envelope/v1"), header, eph[:], []byte{flags}, enc[:], []byte(topic), payload)
+	// The topic is length-prefixed so that topic and payload cannot trade
+	// bytes under the same signature.
+	return crypto.Keccak256([]byte("mf/envelope/v1"), header, eph[:], []byte{flags}, enc[:], []byte{byte(len(topic))}, []byte(topic), payload)
 }
 
 // SealPacket builds a data packet from id to a recipient: the destination

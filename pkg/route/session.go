@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -198,6 +199,13 @@ func (s *sessions) accept(env *Envelope) {
 	o, err := decodeSessionOffer(env.Payload)
 	if err != nil {
 		s.n.log.Debug("dropping session offer", "err", err)
+		return
+	}
+	// Only contacts may open sessions here, and only on session topics: a
+	// stranger must not be able to store keys on this node or take over a
+	// topic the user relies on.
+	if !s.n.isContact(env.Sender.Overlay()) || !strings.HasPrefix(o.Topic, "s/") {
+		s.n.stats.Refused.Add(1)
 		return
 	}
 	x := &session{Topic: o.Topic, Key: hex.EncodeToString(o.Key[:]), Peer: hex.EncodeToString(crypto.CompressPubkey(env.Sender.Key)), Luminosity: int(o.Luminosity), Created: time.Now()}

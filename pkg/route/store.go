@@ -214,6 +214,20 @@ func (n *Node) Contacts() ([]Contact, error) {
 	return out, err
 }
 
+// isContact reports whether o is the overlay of a contact.
+func (n *Node) isContact(o identity.Overlay) bool {
+	cs, err := n.Contacts()
+	if err != nil {
+		return false
+	}
+	for _, c := range cs {
+		if c.Card.Overlay() == o {
+			return true
+		}
+	}
+	return false
+}
+
 func (n *Node) cacheCard(c *identity.Card) {
 	o := c.Overlay()
 	if err := n.db.Set(append([]byte(cardPrefix), o[:]...), c.Bytes()); err != nil {
