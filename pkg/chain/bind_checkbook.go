@@ -1,0 +1,1690 @@
+// Code generated - DO NOT EDIT.
+// This file is a generated binding and any manual changes will be lost.
+
+package chain
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"strings"
+	"time"
+
+	ethereum "github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/event"
+)
+
+// Reference imports to suppress errors if they are not otherwise used.
+var (
+	_ = errors.New
+	_ = big.NewInt
+	_ = strings.NewReader
+	_ = ethereum.NotFound
+	_ = bind.Bind
+	_ = common.Big1
+	_ = types.BloomLookup
+	_ = event.NewSubscription
+	_ = abi.ConvertType
+	_ = time.Tick
+	_ = context.Background
+)
+
+// CheckbookMetaData contains all meta data concerning the Checkbook contract.
+var CheckbookMetaData = &bind.MetaData{
+	ABI: "[{\"inputs\":[{\"internalType\":\"contractIERC20\",\"name\":\"token_\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"issuer_\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"noticePeriod_\",\"type\":\"uint256\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[],\"name\":\"InvalidShortString\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"token\",\"type\":\"address\"}],\"name\":\"SafeERC20FailedOperation\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"str\",\"type\":\"string\"}],\"name\":\"StringTooLong\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"beneficiary\",\"type\":\"address\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"cumulativePayout\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"paid\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"bounced\",\"type\":\"uint256\"}],\"name\":\"ChequeBounced\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"beneficiary\",\"type\":\"address\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"cumulativePayout\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"paid\",\"type\":\"uint256\"}],\"name\":\"ChequeCashed\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"amount\",\"type\":\"uint256\"}],\"name\":\"Deposited\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[],\"name\":\"EIP712DomainChanged\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"amount\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"notBefore\",\"type\":\"uint256\"}],\"name\":\"WithdrawAnnounced\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"amount\",\"type\":\"uint256\"}],\"name\":\"Withdrawn\",\"type\":\"event\"},{\"inputs\":[],\"name\":\"CHEQUE_TYPEHASH\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"amount\",\"type\":\"uint256\"}],\"name\":\"announceWithdraw\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"balance\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"bounceCount\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"bounced\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"beneficiary\",\"type\":\"address\"}],\"name\":\"bouncedOf\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"beneficiary\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"cumulativePayout\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"signature\",\"type\":\"bytes\"}],\"name\":\"cashCheque\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"beneficiary\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"cumulativePayout\",\"type\":\"uint256\"}],\"name\":\"chequeDigest\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"amount\",\"type\":\"uint256\"}],\"name\":\"deposit\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"eip712Domain\",\"outputs\":[{\"internalType\":\"bytes1\",\"name\":\"fields\",\"type\":\"bytes1\"},{\"internalType\":\"string\",\"name\":\"name\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"version\",\"type\":\"string\"},{\"internalType\":\"uint256\",\"name\":\"chainId\",\"type\":\"uint256\"},{\"internalType\":\"address\",\"name\":\"verifyingContract\",\"type\":\"address\"},{\"internalType\":\"bytes32\",\"name\":\"salt\",\"type\":\"bytes32\"},{\"internalType\":\"uint256[]\",\"name\":\"extensions\",\"type\":\"uint256[]\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"issuer\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"noticePeriod\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"name\":\"paidOut\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"name\":\"presented\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"token\",\"outputs\":[{\"internalType\":\"contractIERC20\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"totalBounced\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"totalPaidOut\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"withdraw\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"withdrawAfter\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"withdrawAmount\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"}]",
+	Bin: "0x6101c0604052348015610010575f5ffd5b5060405161156638038061156683398101604081905261002f91610253565b6040518060400160405280601381526020017f4d61696e6672616d6520436865636b626f6f6b00000000000000000000000000815250604051806040016040528060018152602001603160f81b81525061008e826101ff60201b60201c565b6101205261009b816101ff565b61014052815160208084019190912060e052815190820120610100524660a05261012760e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c0526001600160a01b03831661018b5760405162461bcd60e51b815260206004820152601560248201527f436865636b626f6f6b3a207a65726f20746f6b656e000000000000000000000060448201526064015b60405180910390fd5b6001600160a01b0382166101e15760405162461bcd60e51b815260206004820152601660248201527f436865636b626f6f6b3a207a65726f20697373756572000000000000000000006044820152606401610182565b6001600160a01b03928316610160529116610180526101a0526102ee565b5f5f829050601f81511115610229578260405163305a27a960e01b81526004016101829190610293565b8051610234826102c8565b179392505050565b6001600160a01b0381168114610250575f5ffd5b50565b5f5f5f60608486031215610265575f5ffd5b83516102708161023c565b60208501519093506102818161023c565b80925050604084015190509250925092565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b805160208083015191908110156102e8575f198160200360031b1b821691505b50919050565b60805160a05160c05160e05161010051610120516101405161016051610180516101a0516111ca61039c5f395f818161025d01526108ff01525f818161017301528181610311015281816104900152818161056701526108b801525f81816102e40152818161046e01528181610878015281816109ec0152610a6f01525f610bae01525f610b8301525f610d4901525f610d2101525f610c7c01525f610ca601525f610cd001526111ca5ff3fe608060405234801561000f575f5ffd5b5060043610610127575f3560e01c806381f03fcb116100a9578063b648b4171161006e578063b648b41714610288578063b69ef8a8146102a5578063b6b55f25146102ad578063da242276146102c0578063fc0c546a146102df575f5ffd5b806381f03fcb1461020b57806384b0196e1461022a57806398967d95146102455780639b14d4c614610258578063aae7d1ae1461027f575f5ffd5b8063408f6aa5116100ef578063408f6aa5146101c0578063534844a2146101d3578063641c766e146101dc57806364f29708146101e55780636fb3ab61146101f8575f5ffd5b80631357e1dc1461012b57806315c3343f146101475780631d1438481461016e5780633514264f146101ad5780633ccfd60b146101b6575b5f5ffd5b61013460045481565b6040519081526020015b60405180910390f35b6101347f6b9b27e0b5101c510984a43623be799b197c9a873ac42e5ec297e64243ae667981565b6101957f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b03909116815260200161013e565b61013460055481565b6101be610306565b005b6101346101ce366004610f4d565b6104b9565b61013460085481565b61013460095481565b6101be6101f3366004610f75565b61052e565b6101be610206366004610ff8565b6108ad565b61013461021936600461100f565b60026020525f908152604090205481565b610232610966565b60405161013e9796959493929190611056565b61013461025336600461100f565b6109a8565b6101347f000000000000000000000000000000000000000000000000000000000000000081565b61013460065481565b6007546102959060ff1681565b604051901515815260200161013e565b6101346109d5565b6101be6102bb366004610ff8565b610a62565b6101346102ce36600461100f565b60036020525f908152604090205481565b6101957f000000000000000000000000000000000000000000000000000000000000000081565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146103575760405162461bcd60e51b815260040161034e906110ec565b60405180910390fd5b600854806103b25760405162461bcd60e51b815260206004820152602260248201527f436865636b626f6f6b3a206e6f207769746864726177616c20616e6e6f756e63604482015261195960f21b606482015260840161034e565b60095442101561040e5760405162461bcd60e51b815260206004820152602160248201527f436865636b626f6f6b3a206e6f7469636520706572696f64206e6f74206f76656044820152603960f91b606482015260840161034e565b5f6104176109d5565b905080821115610425578091505b5f60088190556009556040518281527f430648de173157e069201c943adb2d4e340e7cf5b27b1b09c9cb852f03d63b569060200160405180910390a16104b56001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000167f000000000000000000000000000000000000000000000000000000000000000084610acf565b5050565b604080517f6b9b27e0b5101c510984a43623be799b197c9a873ac42e5ec297e64243ae6679602082015230918101919091526001600160a01b0383166060820152608081018290525f906105259060a00160405160208183030381529060405280519060200120610b09565b90505b92915050565b5f5f61054461053d87876104b9565b8585610b35565b5090925090505f81600381111561055d5761055d61112f565b14801561059b57507f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316826001600160a01b0316145b6105f35760405162461bcd60e51b815260206004820152602360248201527f436865636b626f6f6b3a20696e76616c696420636865717565207369676e617460448201526275726560e81b606482015260840161034e565b6001600160a01b0386165f9081526002602052604090205480861161065a5760405162461bcd60e51b815260206004820181905260248201527f436865636b626f6f6b3a2063686571756520616c726561647920636173686564604482015260640161034e565b5f6106658288611157565b90505f6106706109d5565b90505f8183106106805781610682565b825b6001600160a01b038b165f90815260036020526040902054909150811515806106aa5750808a115b6106f65760405162461bcd60e51b815260206004820152601960248201527f436865636b626f6f6b3a206e6f7468696e6720746f2070617900000000000000604482015260640161034e565b5f6107018683611157565b9050818b1115610729576001600160a01b038c165f9081526003602052604090208b90558a91505b610733838761116a565b6001600160a01b038d165f908152600260205260408120919091556004805485929061076090849061116a565b909155508390506107718784611157565b61077b9190611157565b816005546107899190611157565b610793919061116a565b60055582156107e157604080518c8152602081018590526001600160a01b038e16917f67e81448d86cfbbf3135a82e52b8eb4eb9863ec9130b05e836045e45df94d788910160405180910390a25b84831015610865576007805460ff19166001908117909155600680545f9061080a90849061116a565b90915550506001600160a01b038c167f9a8ffac28ab8409cf23919982224c251b36b3e358ba30c93381469a5b8d9a7558c85610846818a611157565b6040805193845260208401929092529082015260600160405180910390a25b821561089f5761089f6001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000168d85610acf565b505050505050505050505050565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146108f55760405162461bcd60e51b815260040161034e906110ec565b60088190556109247f00000000000000000000000000000000000000000000000000000000000000004261116a565b60098190556040805183815260208101929092527f80635c0c9758379177eed81aef3c2639ffdfcc663bc1ecae2359cc463dd31c76910160405180910390a150565b5f6060805f5f5f6060610977610b7c565b61097f610ba7565b604080515f80825260208201909252600f60f81b9b939a50919850469750309650945092509050565b6001600160a01b0381165f9081526002602090815260408083205460039092528220546105289190611157565b6040516370a0823160e01b81523060048201525f907f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316906370a0823190602401602060405180830381865afa158015610a39573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610a5d919061117d565b905090565b610a976001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016333084610bd2565b60405181815233907f2da466a7b24304f47e87fa2e1e5a81b9831ce54fec19055ce277ca2f39ba42c49060200160405180910390a250565b610adc8383836001610c0e565b610b0457604051635274afe760e01b81526001600160a01b038416600482015260240161034e565b505050565b5f610528610b15610c70565b8360405161190160f01b8152600281019290925260228201526042902090565b5f80806041849003610b69578435602086013560408701355f1a610b5b89828585610d99565b955095509550505050610b73565b505f915060029050825b93509350939050565b6060610a5d7f0000000000000000000000000000000000000000000000000000000000000000610e61565b6060610a5d7f0000000000000000000000000000000000000000000000000000000000000000610e61565b610be0848484846001610e9e565b610c0857604051635274afe760e01b81526001600160a01b038516600482015260240161034e565b50505050565b60405163a9059cbb60e01b5f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f51148316610c64578383151615610c58573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b5f306001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016148015610cc857507f000000000000000000000000000000000000000000000000000000000000000046145b15610cf257507f000000000000000000000000000000000000000000000000000000000000000090565b610a5d604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841115610dd257505f91506003905082610e57565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa158015610e23573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b038116610e4e57505f925060019150829050610e57565b92505f91508190505b9450945094915050565b60605f610e6d83610f0b565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b6040516323b872dd60e01b5f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f51148316610efa578383151615610eee573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b5f60ff8216601f81111561052857604051632cd44ac360e21b815260040160405180910390fd5b80356001600160a01b0381168114610f48575f5ffd5b919050565b5f5f60408385031215610f5e575f5ffd5b610f6783610f32565b946020939093013593505050565b5f5f5f5f60608587031215610f88575f5ffd5b610f9185610f32565b935060208501359250604085013567ffffffffffffffff811115610fb3575f5ffd5b8501601f81018713610fc3575f5ffd5b803567ffffffffffffffff811115610fd9575f5ffd5b876020828401011115610fea575f5ffd5b949793965060200194505050565b5f60208284031215611008575f5ffd5b5035919050565b5f6020828403121561101f575f5ffd5b61052582610f32565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b60ff60f81b8816815260e060208201525f61107460e0830189611028565b82810360408401526110868189611028565b606084018890526001600160a01b038716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b818110156110db5783518352602093840193909201916001016110bd565b50909b9a5050505050505050505050565b60208082526023908201527f436865636b626f6f6b3a2063616c6c6572206973206e6f7420746865206973736040820152623ab2b960e91b606082015260800190565b634e487b7160e01b5f52602160045260245ffd5b634e487b7160e01b5f52601160045260245ffd5b8181038181111561052857610528611143565b8082018082111561052857610528611143565b5f6020828403121561118d575f5ffd5b505191905056fea264697066735822122073df1ddbd3bb3b6d03e6f156f5c3cf1be7eb37ddd7a87ba551b72cd6ef1bcffe64736f6c63430008250033",
+}
+
+// CheckbookABI is the input ABI used to generate the binding from.
+// Deprecated: Use CheckbookMetaData.ABI instead.
+var CheckbookABI = CheckbookMetaData.ABI
+
+// CheckbookBin is the compiled bytecode used for deploying new contracts.
+// Deprecated: Use CheckbookMetaData.Bin instead.
+var CheckbookBin = CheckbookMetaData.Bin
+
+// DeployCheckbook deploys a new Ethereum contract, binding an instance of Checkbook to it.
+func DeployCheckbook(auth *bind.TransactOpts, backend bind.ContractBackend, token_ common.Address, issuer_ common.Address, noticePeriod_ *big.Int) (common.Address, *types.Transaction, *Checkbook, error) {
+	parsed, err := CheckbookMetaData.GetAbi()
+	if err != nil {
+		return common.Address{}, nil, nil, err
+	}
+	if parsed == nil {
+		return common.Address{}, nil, nil, errors.New("GetABI returned nil")
+	}
+
+	address, tx, contract, err := bind.DeployContract(auth, *parsed, common.FromHex(CheckbookBin), backend, token_, issuer_, noticePeriod_)
+	if err != nil {
+		return common.Address{}, nil, nil, err
+	}
+	return address, tx, &Checkbook{CheckbookCaller: CheckbookCaller{contract: contract}, CheckbookTransactor: CheckbookTransactor{contract: contract}, CheckbookFilterer: CheckbookFilterer{contract: contract}}, nil
+}
+
+// Checkbook is an auto generated Go binding around an Ethereum contract.
+type Checkbook struct {
+	CheckbookCaller     // Read-only binding to the contract
+	CheckbookTransactor // Write-only binding to the contract
+	CheckbookFilterer   // Log filterer for contract events
+}
+
+// CheckbookCaller is an auto generated read-only Go binding around an Ethereum contract.
+type CheckbookCaller struct {
+	contract *bind.BoundContract // Generic contract wrapper for the low level calls
+}
+
+// CheckbookTransactor is an auto generated write-only Go binding around an Ethereum contract.
+type CheckbookTransactor struct {
+	contract *bind.BoundContract // Generic contract wrapper for the low level calls
+}
+
+// CheckbookFilterer is an auto generated log filtering Go binding around an Ethereum contract events.
+type CheckbookFilterer struct {
+	contract *bind.BoundContract // Generic contract wrapper for the low level calls
+}
+
+// CheckbookSession is an auto generated Go binding around an Ethereum contract,
+// with pre-set call and transact options.
+type CheckbookSession struct {
+	Contract     *Checkbook        // Generic contract binding to set the session for
+	CallOpts     bind.CallOpts     // Call options to use throughout this session
+	TransactOpts bind.TransactOpts // Transaction auth options to use throughout this session
+}
+
+// CheckbookCallerSession is an auto generated read-only Go binding around an Ethereum contract,
+// with pre-set call options.
+type CheckbookCallerSession struct {
+	Contract *CheckbookCaller // Generic contract caller binding to set the session for
+	CallOpts bind.CallOpts    // Call options to use throughout this session
+}
+
+// CheckbookTransactorSession is an auto generated write-only Go binding around an Ethereum contract,
+// with pre-set transact options.
+type CheckbookTransactorSession struct {
+	Contract     *CheckbookTransactor // Generic contract transactor binding to set the session for
+	TransactOpts bind.TransactOpts    // Transaction auth options to use throughout this session
+}
+
+// CheckbookRaw is an auto generated low-level Go binding around an Ethereum contract.
+type CheckbookRaw struct {
+	Contract *Checkbook // Generic contract binding to access the raw methods on
+}
+
+// CheckbookCallerRaw is an auto generated low-level read-only Go binding around an Ethereum contract.
+type CheckbookCallerRaw struct {
+	Contract *CheckbookCaller // Generic read-only contract binding to access the raw methods on
+}
+
+// CheckbookTransactorRaw is an auto generated low-level write-only Go binding around an Ethereum contract.
+type CheckbookTransactorRaw struct {
+	Contract *CheckbookTransactor // Generic write-only contract binding to access the raw methods on
+}
+
+// NewCheckbook creates a new instance of Checkbook, bound to a specific deployed contract.
+func NewCheckbook(address common.Address, backend bind.ContractBackend) (*Checkbook, error) {
+	contract, err := bindCheckbook(address, backend, backend, backend)
+	if err != nil {
+		return nil, err
+	}
+	return &Checkbook{CheckbookCaller: CheckbookCaller{contract: contract}, CheckbookTransactor: CheckbookTransactor{contract: contract}, CheckbookFilterer: CheckbookFilterer{contract: contract}}, nil
+}
+
+// NewCheckbookCaller creates a new read-only instance of Checkbook, bound to a specific deployed contract.
+func NewCheckbookCaller(address common.Address, caller bind.ContractCaller) (*CheckbookCaller, error) {
+	contract, err := bindCheckbook(address, caller, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookCaller{contract: contract}, nil
+}
+
+// NewCheckbookTransactor creates a new write-only instance of Checkbook, bound to a specific deployed contract.
+func NewCheckbookTransactor(address common.Address, transactor bind.ContractTransactor) (*CheckbookTransactor, error) {
+	contract, err := bindCheckbook(address, nil, transactor, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookTransactor{contract: contract}, nil
+}
+
+// NewCheckbookFilterer creates a new log filterer instance of Checkbook, bound to a specific deployed contract.
+func NewCheckbookFilterer(address common.Address, filterer bind.ContractFilterer) (*CheckbookFilterer, error) {
+	contract, err := bindCheckbook(address, nil, nil, filterer)
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookFilterer{contract: contract}, nil
+}
+
+// bindCheckbook binds a generic wrapper to an already deployed contract.
+func bindCheckbook(address common.Address, caller bind.ContractCaller, transactor bind.ContractTransactor, filterer bind.ContractFilterer) (*bind.BoundContract, error) {
+	parsed, err := CheckbookMetaData.GetAbi()
+	if err != nil {
+		return nil, err
+	}
+	return bind.NewBoundContract(address, *parsed, caller, transactor, filterer), nil
+}
+
+// Call invokes the (constant) contract method with params as input values and
+// sets the output to result. The result type might be a single field for simple
+// returns, a slice of interfaces for anonymous returns and a struct for named
+// returns.
+func (_Checkbook *CheckbookRaw) Call(opts *bind.CallOpts, result *[]interface{}, method string, params ...interface{}) error {
+	return _Checkbook.Contract.CheckbookCaller.contract.Call(opts, result, method, params...)
+}
+
+// Transfer initiates a plain transaction to move funds to the contract, calling
+// its default method if one is available.
+func (_Checkbook *CheckbookRaw) Transfer(opts *bind.TransactOpts) (*types.Transaction, error) {
+	return _Checkbook.Contract.CheckbookTransactor.contract.Transfer(opts)
+}
+
+// Transact invokes the (paid) contract method with params as input values.
+func (_Checkbook *CheckbookRaw) Transact(opts *bind.TransactOpts, method string, params ...interface{}) (*types.Transaction, error) {
+	return _Checkbook.Contract.CheckbookTransactor.contract.Transact(opts, method, params...)
+}
+
+// Call invokes the (constant) contract method with params as input values and
+// sets the output to result. The result type might be a single field for simple
+// returns, a slice of interfaces for anonymous returns and a struct for named
+// returns.
+func (_Checkbook *CheckbookCallerRaw) Call(opts *bind.CallOpts, result *[]interface{}, method string, params ...interface{}) error {
+	return _Checkbook.Contract.contract.Call(opts, result, method, params...)
+}
+
+// Transfer initiates a plain transaction to move funds to the contract, calling
+// its default method if one is available.
+func (_Checkbook *CheckbookTransactorRaw) Transfer(opts *bind.TransactOpts) (*types.Transaction, error) {
+	return _Checkbook.Contract.contract.Transfer(opts)
+}
+
+// Transact invokes the (paid) contract method with params as input values.
+func (_Checkbook *CheckbookTransactorRaw) Transact(opts *bind.TransactOpts, method string, params ...interface{}) (*types.Transaction, error) {
+	return _Checkbook.Contract.contract.Transact(opts, method, params...)
+}
+
+// CHEQUETYPEHASH is a free data retrieval call binding the contract method 0x15c3343f.
+//
+// Solidity: function CHEQUE_TYPEHASH() view returns(bytes32)
+func (_Checkbook *CheckbookCaller) CHEQUETYPEHASH(opts *bind.CallOpts) ([32]byte, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "CHEQUE_TYPEHASH")
+
+	if err != nil {
+		return *new([32]byte), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new([32]byte)).(*[32]byte)
+
+	return out0, err
+
+}
+
+// CHEQUETYPEHASH is a free data retrieval call binding the contract method 0x15c3343f.
+//
+// Solidity: function CHEQUE_TYPEHASH() view returns(bytes32)
+func (_Checkbook *CheckbookSession) CHEQUETYPEHASH() ([32]byte, error) {
+	return _Checkbook.Contract.CHEQUETYPEHASH(&_Checkbook.CallOpts)
+}
+
+// CHEQUETYPEHASH is a free data retrieval call binding the contract method 0x15c3343f.
+//
+// Solidity: function CHEQUE_TYPEHASH() view returns(bytes32)
+func (_Checkbook *CheckbookCallerSession) CHEQUETYPEHASH() ([32]byte, error) {
+	return _Checkbook.Contract.CHEQUETYPEHASH(&_Checkbook.CallOpts)
+}
+
+// Balance is a free data retrieval call binding the contract method 0xb69ef8a8.
+//
+// Solidity: function balance() view returns(uint256)
+func (_Checkbook *CheckbookCaller) Balance(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "balance")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// Balance is a free data retrieval call binding the contract method 0xb69ef8a8.
+//
+// Solidity: function balance() view returns(uint256)
+func (_Checkbook *CheckbookSession) Balance() (*big.Int, error) {
+	return _Checkbook.Contract.Balance(&_Checkbook.CallOpts)
+}
+
+// Balance is a free data retrieval call binding the contract method 0xb69ef8a8.
+//
+// Solidity: function balance() view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) Balance() (*big.Int, error) {
+	return _Checkbook.Contract.Balance(&_Checkbook.CallOpts)
+}
+
+// BounceCount is a free data retrieval call binding the contract method 0xaae7d1ae.
+//
+// Solidity: function bounceCount() view returns(uint256)
+func (_Checkbook *CheckbookCaller) BounceCount(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "bounceCount")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// BounceCount is a free data retrieval call binding the contract method 0xaae7d1ae.
+//
+// Solidity: function bounceCount() view returns(uint256)
+func (_Checkbook *CheckbookSession) BounceCount() (*big.Int, error) {
+	return _Checkbook.Contract.BounceCount(&_Checkbook.CallOpts)
+}
+
+// BounceCount is a free data retrieval call binding the contract method 0xaae7d1ae.
+//
+// Solidity: function bounceCount() view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) BounceCount() (*big.Int, error) {
+	return _Checkbook.Contract.BounceCount(&_Checkbook.CallOpts)
+}
+
+// Bounced is a free data retrieval call binding the contract method 0xb648b417.
+//
+// Solidity: function bounced() view returns(bool)
+func (_Checkbook *CheckbookCaller) Bounced(opts *bind.CallOpts) (bool, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "bounced")
+
+	if err != nil {
+		return *new(bool), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(bool)).(*bool)
+
+	return out0, err
+
+}
+
+// Bounced is a free data retrieval call binding the contract method 0xb648b417.
+//
+// Solidity: function bounced() view returns(bool)
+func (_Checkbook *CheckbookSession) Bounced() (bool, error) {
+	return _Checkbook.Contract.Bounced(&_Checkbook.CallOpts)
+}
+
+// Bounced is a free data retrieval call binding the contract method 0xb648b417.
+//
+// Solidity: function bounced() view returns(bool)
+func (_Checkbook *CheckbookCallerSession) Bounced() (bool, error) {
+	return _Checkbook.Contract.Bounced(&_Checkbook.CallOpts)
+}
+
+// BouncedOf is a free data retrieval call binding the contract method 0x98967d95.
+//
+// Solidity: function bouncedOf(address beneficiary) view returns(uint256)
+func (_Checkbook *CheckbookCaller) BouncedOf(opts *bind.CallOpts, beneficiary common.Address) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "bouncedOf", beneficiary)
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// BouncedOf is a free data retrieval call binding the contract method 0x98967d95.
+//
+// Solidity: function bouncedOf(address beneficiary) view returns(uint256)
+func (_Checkbook *CheckbookSession) BouncedOf(beneficiary common.Address) (*big.Int, error) {
+	return _Checkbook.Contract.BouncedOf(&_Checkbook.CallOpts, beneficiary)
+}
+
+// BouncedOf is a free data retrieval call binding the contract method 0x98967d95.
+//
+// Solidity: function bouncedOf(address beneficiary) view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) BouncedOf(beneficiary common.Address) (*big.Int, error) {
+	return _Checkbook.Contract.BouncedOf(&_Checkbook.CallOpts, beneficiary)
+}
+
+// ChequeDigest is a free data retrieval call binding the contract method 0x408f6aa5.
+//
+// Solidity: function chequeDigest(address beneficiary, uint256 cumulativePayout) view returns(bytes32)
+func (_Checkbook *CheckbookCaller) ChequeDigest(opts *bind.CallOpts, beneficiary common.Address, cumulativePayout *big.Int) ([32]byte, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "chequeDigest", beneficiary, cumulativePayout)
+
+	if err != nil {
+		return *new([32]byte), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new([32]byte)).(*[32]byte)
+
+	return out0, err
+
+}
+
+// ChequeDigest is a free data retrieval call binding the contract method 0x408f6aa5.
+//
+// Solidity: function chequeDigest(address beneficiary, uint256 cumulativePayout) view returns(bytes32)
+func (_Checkbook *CheckbookSession) ChequeDigest(beneficiary common.Address, cumulativePayout *big.Int) ([32]byte, error) {
+	return _Checkbook.Contract.ChequeDigest(&_Checkbook.CallOpts, beneficiary, cumulativePayout)
+}
+
+// ChequeDigest is a free data retrieval call binding the contract method 0x408f6aa5.
+//
+// Solidity: function chequeDigest(address beneficiary, uint256 cumulativePayout) view returns(bytes32)
+func (_Checkbook *CheckbookCallerSession) ChequeDigest(beneficiary common.Address, cumulativePayout *big.Int) ([32]byte, error) {
+	return _Checkbook.Contract.ChequeDigest(&_Checkbook.CallOpts, beneficiary, cumulativePayout)
+}
+
+// Eip712Domain is a free data retrieval call binding the contract method 0x84b0196e.
+//
+// Solidity: function eip712Domain() view returns(bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)
+func (_Checkbook *CheckbookCaller) Eip712Domain(opts *bind.CallOpts) (struct {
+	Fields            [1]byte
+	Name              string
+	Version           string
+	ChainId           *big.Int
+	VerifyingContract common.Address
+	Salt              [32]byte
+	Extensions        []*big.Int
+}, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "eip712Domain")
+
+	outstruct := new(struct {
+		Fields            [1]byte
+		Name              string
+		Version           string
+		ChainId           *big.Int
+		VerifyingContract common.Address
+		Salt              [32]byte
+		Extensions        []*big.Int
+	})
+	if err != nil {
+		return *outstruct, err
+	}
+
+	outstruct.Fields = *abi.ConvertType(out[0], new([1]byte)).(*[1]byte)
+	outstruct.Name = *abi.ConvertType(out[1], new(string)).(*string)
+	outstruct.Version = *abi.ConvertType(out[2], new(string)).(*string)
+	outstruct.ChainId = *abi.ConvertType(out[3], new(*big.Int)).(**big.Int)
+	outstruct.VerifyingContract = *abi.ConvertType(out[4], new(common.Address)).(*common.Address)
+	outstruct.Salt = *abi.ConvertType(out[5], new([32]byte)).(*[32]byte)
+	outstruct.Extensions = *abi.ConvertType(out[6], new([]*big.Int)).(*[]*big.Int)
+
+	return *outstruct, err
+
+}
+
+// Eip712Domain is a free data retrieval call binding the contract method 0x84b0196e.
+//
+// Solidity: function eip712Domain() view returns(bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)
+func (_Checkbook *CheckbookSession) Eip712Domain() (struct {
+	Fields            [1]byte
+	Name              string
+	Version           string
+	ChainId           *big.Int
+	VerifyingContract common.Address
+	Salt              [32]byte
+	Extensions        []*big.Int
+}, error) {
+	return _Checkbook.Contract.Eip712Domain(&_Checkbook.CallOpts)
+}
+
+// Eip712Domain is a free data retrieval call binding the contract method 0x84b0196e.
+//
+// Solidity: function eip712Domain() view returns(bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)
+func (_Checkbook *CheckbookCallerSession) Eip712Domain() (struct {
+	Fields            [1]byte
+	Name              string
+	Version           string
+	ChainId           *big.Int
+	VerifyingContract common.Address
+	Salt              [32]byte
+	Extensions        []*big.Int
+}, error) {
+	return _Checkbook.Contract.Eip712Domain(&_Checkbook.CallOpts)
+}
+
+// Issuer is a free data retrieval call binding the contract method 0x1d143848.
+//
+// Solidity: function issuer() view returns(address)
+func (_Checkbook *CheckbookCaller) Issuer(opts *bind.CallOpts) (common.Address, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "issuer")
+
+	if err != nil {
+		return *new(common.Address), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+
+	return out0, err
+
+}
+
+// Issuer is a free data retrieval call binding the contract method 0x1d143848.
+//
+// Solidity: function issuer() view returns(address)
+func (_Checkbook *CheckbookSession) Issuer() (common.Address, error) {
+	return _Checkbook.Contract.Issuer(&_Checkbook.CallOpts)
+}
+
+// Issuer is a free data retrieval call binding the contract method 0x1d143848.
+//
+// Solidity: function issuer() view returns(address)
+func (_Checkbook *CheckbookCallerSession) Issuer() (common.Address, error) {
+	return _Checkbook.Contract.Issuer(&_Checkbook.CallOpts)
+}
+
+// NoticePeriod is a free data retrieval call binding the contract method 0x9b14d4c6.
+//
+// Solidity: function noticePeriod() view returns(uint256)
+func (_Checkbook *CheckbookCaller) NoticePeriod(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "noticePeriod")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// NoticePeriod is a free data retrieval call binding the contract method 0x9b14d4c6.
+//
+// Solidity: function noticePeriod() view returns(uint256)
+func (_Checkbook *CheckbookSession) NoticePeriod() (*big.Int, error) {
+	return _Checkbook.Contract.NoticePeriod(&_Checkbook.CallOpts)
+}
+
+// NoticePeriod is a free data retrieval call binding the contract method 0x9b14d4c6.
+//
+// Solidity: function noticePeriod() view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) NoticePeriod() (*big.Int, error) {
+	return _Checkbook.Contract.NoticePeriod(&_Checkbook.CallOpts)
+}
+
+// PaidOut is a free data retrieval call binding the contract method 0x81f03fcb.
+//
+// Solidity: function paidOut(address ) view returns(uint256)
+func (_Checkbook *CheckbookCaller) PaidOut(opts *bind.CallOpts, arg0 common.Address) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "paidOut", arg0)
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// PaidOut is a free data retrieval call binding the contract method 0x81f03fcb.
+//
+// Solidity: function paidOut(address ) view returns(uint256)
+func (_Checkbook *CheckbookSession) PaidOut(arg0 common.Address) (*big.Int, error) {
+	return _Checkbook.Contract.PaidOut(&_Checkbook.CallOpts, arg0)
+}
+
+// PaidOut is a free data retrieval call binding the contract method 0x81f03fcb.
+//
+// Solidity: function paidOut(address ) view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) PaidOut(arg0 common.Address) (*big.Int, error) {
+	return _Checkbook.Contract.PaidOut(&_Checkbook.CallOpts, arg0)
+}
+
+// Presented is a free data retrieval call binding the contract method 0xda242276.
+//
+// Solidity: function presented(address ) view returns(uint256)
+func (_Checkbook *CheckbookCaller) Presented(opts *bind.CallOpts, arg0 common.Address) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "presented", arg0)
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// Presented is a free data retrieval call binding the contract method 0xda242276.
+//
+// Solidity: function presented(address ) view returns(uint256)
+func (_Checkbook *CheckbookSession) Presented(arg0 common.Address) (*big.Int, error) {
+	return _Checkbook.Contract.Presented(&_Checkbook.CallOpts, arg0)
+}
+
+// Presented is a free data retrieval call binding the contract method 0xda242276.
+//
+// Solidity: function presented(address ) view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) Presented(arg0 common.Address) (*big.Int, error) {
+	return _Checkbook.Contract.Presented(&_Checkbook.CallOpts, arg0)
+}
+
+// Token is a free data retrieval call binding the contract method 0xfc0c546a.
+//
+// Solidity: function token() view returns(address)
+func (_Checkbook *CheckbookCaller) Token(opts *bind.CallOpts) (common.Address, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "token")
+
+	if err != nil {
+		return *new(common.Address), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+
+	return out0, err
+
+}
+
+// Token is a free data retrieval call binding the contract method 0xfc0c546a.
+//
+// Solidity: function token() view returns(address)
+func (_Checkbook *CheckbookSession) Token() (common.Address, error) {
+	return _Checkbook.Contract.Token(&_Checkbook.CallOpts)
+}
+
+// Token is a free data retrieval call binding the contract method 0xfc0c546a.
+//
+// Solidity: function token() view returns(address)
+func (_Checkbook *CheckbookCallerSession) Token() (common.Address, error) {
+	return _Checkbook.Contract.Token(&_Checkbook.CallOpts)
+}
+
+// TotalBounced is a free data retrieval call binding the contract method 0x3514264f.
+//
+// Solidity: function totalBounced() view returns(uint256)
+func (_Checkbook *CheckbookCaller) TotalBounced(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "totalBounced")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// TotalBounced is a free data retrieval call binding the contract method 0x3514264f.
+//
+// Solidity: function totalBounced() view returns(uint256)
+func (_Checkbook *CheckbookSession) TotalBounced() (*big.Int, error) {
+	return _Checkbook.Contract.TotalBounced(&_Checkbook.CallOpts)
+}
+
+// TotalBounced is a free data retrieval call binding the contract method 0x3514264f.
+//
+// Solidity: function totalBounced() view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) TotalBounced() (*big.Int, error) {
+	return _Checkbook.Contract.TotalBounced(&_Checkbook.CallOpts)
+}
+
+// TotalPaidOut is a free data retrieval call binding the contract method 0x1357e1dc.
+//
+// Solidity: function totalPaidOut() view returns(uint256)
+func (_Checkbook *CheckbookCaller) TotalPaidOut(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "totalPaidOut")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// TotalPaidOut is a free data retrieval call binding the contract method 0x1357e1dc.
+//
+// Solidity: function totalPaidOut() view returns(uint256)
+func (_Checkbook *CheckbookSession) TotalPaidOut() (*big.Int, error) {
+	return _Checkbook.Contract.TotalPaidOut(&_Checkbook.CallOpts)
+}
+
+// TotalPaidOut is a free data retrieval call binding the contract method 0x1357e1dc.
+//
+// Solidity: function totalPaidOut() view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) TotalPaidOut() (*big.Int, error) {
+	return _Checkbook.Contract.TotalPaidOut(&_Checkbook.CallOpts)
+}
+
+// WithdrawAfter is a free data retrieval call binding the contract method 0x641c766e.
+//
+// Solidity: function withdrawAfter() view returns(uint256)
+func (_Checkbook *CheckbookCaller) WithdrawAfter(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "withdrawAfter")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// WithdrawAfter is a free data retrieval call binding the contract method 0x641c766e.
+//
+// Solidity: function withdrawAfter() view returns(uint256)
+func (_Checkbook *CheckbookSession) WithdrawAfter() (*big.Int, error) {
+	return _Checkbook.Contract.WithdrawAfter(&_Checkbook.CallOpts)
+}
+
+// WithdrawAfter is a free data retrieval call binding the contract method 0x641c766e.
+//
+// Solidity: function withdrawAfter() view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) WithdrawAfter() (*big.Int, error) {
+	return _Checkbook.Contract.WithdrawAfter(&_Checkbook.CallOpts)
+}
+
+// WithdrawAmount is a free data retrieval call binding the contract method 0x534844a2.
+//
+// Solidity: function withdrawAmount() view returns(uint256)
+func (_Checkbook *CheckbookCaller) WithdrawAmount(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Checkbook.contract.Call(opts, &out, "withdrawAmount")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// WithdrawAmount is a free data retrieval call binding the contract method 0x534844a2.
+//
+// Solidity: function withdrawAmount() view returns(uint256)
+func (_Checkbook *CheckbookSession) WithdrawAmount() (*big.Int, error) {
+	return _Checkbook.Contract.WithdrawAmount(&_Checkbook.CallOpts)
+}
+
+// WithdrawAmount is a free data retrieval call binding the contract method 0x534844a2.
+//
+// Solidity: function withdrawAmount() view returns(uint256)
+func (_Checkbook *CheckbookCallerSession) WithdrawAmount() (*big.Int, error) {
+	return _Checkbook.Contract.WithdrawAmount(&_Checkbook.CallOpts)
+}
+
+// AnnounceWithdraw is a paid mutator transaction binding the contract method 0x6fb3ab61.
+//
+// Solidity: function announceWithdraw(uint256 amount) returns()
+func (_Checkbook *CheckbookTransactor) AnnounceWithdraw(opts *bind.TransactOpts, amount *big.Int) (*types.Transaction, error) {
+	return _Checkbook.contract.Transact(opts, "announceWithdraw", amount)
+}
+
+// AnnounceWithdraw is a paid mutator transaction binding the contract method 0x6fb3ab61.
+//
+// Solidity: function announceWithdraw(uint256 amount) returns()
+func (_Checkbook *CheckbookSession) AnnounceWithdraw(amount *big.Int) (*types.Transaction, error) {
+	return _Checkbook.Contract.AnnounceWithdraw(&_Checkbook.TransactOpts, amount)
+}
+
+// AnnounceWithdraw is a paid mutator transaction binding the contract method 0x6fb3ab61.
+//
+// Solidity: function announceWithdraw(uint256 amount) returns()
+func (_Checkbook *CheckbookTransactorSession) AnnounceWithdraw(amount *big.Int) (*types.Transaction, error) {
+	return _Checkbook.Contract.AnnounceWithdraw(&_Checkbook.TransactOpts, amount)
+}
+
+// CashCheque is a paid mutator transaction binding the contract method 0x64f29708.
+//
+// Solidity: function cashCheque(address beneficiary, uint256 cumulativePayout, bytes signature) returns()
+func (_Checkbook *CheckbookTransactor) CashCheque(opts *bind.TransactOpts, beneficiary common.Address, cumulativePayout *big.Int, signature []byte) (*types.Transaction, error) {
+	return _Checkbook.contract.Transact(opts, "cashCheque", beneficiary, cumulativePayout, signature)
+}
+
+// CashCheque is a paid mutator transaction binding the contract method 0x64f29708.
+//
+// Solidity: function cashCheque(address beneficiary, uint256 cumulativePayout, bytes signature) returns()
+func (_Checkbook *CheckbookSession) CashCheque(beneficiary common.Address, cumulativePayout *big.Int, signature []byte) (*types.Transaction, error) {
+	return _Checkbook.Contract.CashCheque(&_Checkbook.TransactOpts, beneficiary, cumulativePayout, signature)
+}
+
+// CashCheque is a paid mutator transaction binding the contract method 0x64f29708.
+//
+// Solidity: function cashCheque(address beneficiary, uint256 cumulativePayout, bytes signature) returns()
+func (_Checkbook *CheckbookTransactorSession) CashCheque(beneficiary common.Address, cumulativePayout *big.Int, signature []byte) (*types.Transaction, error) {
+	return _Checkbook.Contract.CashCheque(&_Checkbook.TransactOpts, beneficiary, cumulativePayout, signature)
+}
+
+// Deposit is a paid mutator transaction binding the contract method 0xb6b55f25.
+//
+// Solidity: function deposit(uint256 amount) returns()
+func (_Checkbook *CheckbookTransactor) Deposit(opts *bind.TransactOpts, amount *big.Int) (*types.Transaction, error) {
+	return _Checkbook.contract.Transact(opts, "deposit", amount)
+}
+
+// Deposit is a paid mutator transaction binding the contract method 0xb6b55f25.
+//
+// Solidity: function deposit(uint256 amount) returns()
+func (_Checkbook *CheckbookSession) Deposit(amount *big.Int) (*types.Transaction, error) {
+	return _Checkbook.Contract.Deposit(&_Checkbook.TransactOpts, amount)
+}
+
+// Deposit is a paid mutator transaction binding the contract method 0xb6b55f25.
+//
+// Solidity: function deposit(uint256 amount) returns()
+func (_Checkbook *CheckbookTransactorSession) Deposit(amount *big.Int) (*types.Transaction, error) {
+	return _Checkbook.Contract.Deposit(&_Checkbook.TransactOpts, amount)
+}
+
+// Withdraw is a paid mutator transaction binding the contract method 0x3ccfd60b.
+//
+// Solidity: function withdraw() returns()
+func (_Checkbook *CheckbookTransactor) Withdraw(opts *bind.TransactOpts) (*types.Transaction, error) {
+	return _Checkbook.contract.Transact(opts, "withdraw")
+}
+
+// Withdraw is a paid mutator transaction binding the contract method 0x3ccfd60b.
+//
+// Solidity: function withdraw() returns()
+func (_Checkbook *CheckbookSession) Withdraw() (*types.Transaction, error) {
+	return _Checkbook.Contract.Withdraw(&_Checkbook.TransactOpts)
+}
+
+// Withdraw is a paid mutator transaction binding the contract method 0x3ccfd60b.
+//
+// Solidity: function withdraw() returns()
+func (_Checkbook *CheckbookTransactorSession) Withdraw() (*types.Transaction, error) {
+	return _Checkbook.Contract.Withdraw(&_Checkbook.TransactOpts)
+}
+
+// CheckbookChequeBouncedIterator is returned from FilterChequeBounced and is used to iterate over the raw logs and unpacked data for ChequeBounced events raised by the Checkbook contract.
+type CheckbookChequeBouncedIterator struct {
+	Event *CheckbookChequeBounced // Event containing the contract specifics and raw log
+
+	contract *bind.BoundContract // Generic contract to use for unpacking event data
+	event    string              // Event name to use for unpacking event data
+
+	logs chan types.Log        // Log channel receiving the found contract events
+	sub  ethereum.Subscription // Subscription for errors, completion and termination
+	done bool                  // Whether the subscription completed delivering logs
+	fail error                 // Occurred error to stop iteration
+}
+
+// Next advances the iterator to the subsequent event, returning whether there
+// are any more events found. In case of a retrieval or parsing error, false is
+// returned and Error() can be queried for the exact failure.
+func (it *CheckbookChequeBouncedIterator) Next() bool {
+	// If the iterator failed, stop iterating
+	if it.fail != nil {
+		return false
+	}
+	// If the iterator completed, deliver directly whatever's available
+	if it.done {
+		select {
+		case log := <-it.logs:
+			it.Event = new(CheckbookChequeBounced)
+			if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+				it.fail = err
+				return false
+			}
+			it.Event.Raw = log
+			return true
+
+		default:
+			return false
+		}
+	}
+	// Iterator still in progress, wait for either a data or an error event
+	select {
+	case log := <-it.logs:
+		it.Event = new(CheckbookChequeBounced)
+		if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+			it.fail = err
+			return false
+		}
+		it.Event.Raw = log
+		return true
+
+	case err := <-it.sub.Err():
+		it.done = true
+		it.fail = err
+		return it.Next()
+	}
+}
+
+// Error returns any retrieval or parsing error occurred during filtering.
+func (it *CheckbookChequeBouncedIterator) Error() error {
+	return it.fail
+}
+
+// Close terminates the iteration process, releasing any pending underlying
+// resources.
+func (it *CheckbookChequeBouncedIterator) Close() error {
+	it.sub.Unsubscribe()
+	return nil
+}
+
+// CheckbookChequeBounced represents a ChequeBounced event raised by the Checkbook contract.
+type CheckbookChequeBounced struct {
+	Beneficiary      common.Address
+	CumulativePayout *big.Int
+	Paid             *big.Int
+	Bounced          *big.Int
+	Raw              types.Log // Blockchain specific contextual infos
+}
+
+// FilterChequeBounced is a free log retrieval operation binding the contract event 0x9a8ffac28ab8409cf23919982224c251b36b3e358ba30c93381469a5b8d9a755.
+//
+// Solidity: event ChequeBounced(address indexed beneficiary, uint256 cumulativePayout, uint256 paid, uint256 bounced)
+func (_Checkbook *CheckbookFilterer) FilterChequeBounced(opts *bind.FilterOpts, beneficiary []common.Address) (*CheckbookChequeBouncedIterator, error) {
+
+	var beneficiaryRule []interface{}
+	for _, beneficiaryItem := range beneficiary {
+		beneficiaryRule = append(beneficiaryRule, beneficiaryItem)
+	}
+
+	logs, sub, err := _Checkbook.contract.FilterLogs(opts, "ChequeBounced", beneficiaryRule)
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookChequeBouncedIterator{contract: _Checkbook.contract, event: "ChequeBounced", logs: logs, sub: sub}, nil
+}
+
+// WatchChequeBounced is a free log subscription operation binding the contract event 0x9a8ffac28ab8409cf23919982224c251b36b3e358ba30c93381469a5b8d9a755.
+//
+// Solidity: event ChequeBounced(address indexed beneficiary, uint256 cumulativePayout, uint256 paid, uint256 bounced)
+func (_Checkbook *CheckbookFilterer) WatchChequeBounced(opts *bind.WatchOpts, sink chan<- *CheckbookChequeBounced, beneficiary []common.Address) (event.Subscription, error) {
+
+	var beneficiaryRule []interface{}
+	for _, beneficiaryItem := range beneficiary {
+		beneficiaryRule = append(beneficiaryRule, beneficiaryItem)
+	}
+
+	logs, sub, err := _Checkbook.contract.WatchLogs(opts, "ChequeBounced", beneficiaryRule)
+	if err != nil {
+		return nil, err
+	}
+	return event.NewSubscription(func(quit <-chan struct{}) error {
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case log := <-logs:
+				// New log arrived, parse the event and forward to the user
+				event := new(CheckbookChequeBounced)
+				if err := _Checkbook.contract.UnpackLog(event, "ChequeBounced", log); err != nil {
+					// If the signature doesn't match, skip this log.
+					if errors.Is(err, bind.ErrEventSignatureMismatch) {
+						continue
+					}
+					return err
+				}
+				event.Raw = log
+
+				select {
+				case sink <- event:
+				case err := <-sub.Err():
+					return err
+				case <-quit:
+					return nil
+				}
+			case err := <-sub.Err():
+				return err
+			case <-quit:
+				return nil
+			}
+		}
+	}), nil
+}
+
+// ParseChequeBounced is a log parse operation binding the contract event 0x9a8ffac28ab8409cf23919982224c251b36b3e358ba30c93381469a5b8d9a755.
+//
+// Solidity: event ChequeBounced(address indexed beneficiary, uint256 cumulativePayout, uint256 paid, uint256 bounced)
+func (_Checkbook *CheckbookFilterer) ParseChequeBounced(log types.Log) (*CheckbookChequeBounced, error) {
+	event := new(CheckbookChequeBounced)
+	if err := _Checkbook.contract.UnpackLog(event, "ChequeBounced", log); err != nil {
+		return nil, err
+	}
+	event.Raw = log
+	return event, nil
+}
+
+// CheckbookChequeCashedIterator is returned from FilterChequeCashed and is used to iterate over the raw logs and unpacked data for ChequeCashed events raised by the Checkbook contract.
+type CheckbookChequeCashedIterator struct {
+	Event *CheckbookChequeCashed // Event containing the contract specifics and raw log
+
+	contract *bind.BoundContract // Generic contract to use for unpacking event data
+	event    string              // Event name to use for unpacking event data
+
+	logs chan types.Log        // Log channel receiving the found contract events
+	sub  ethereum.Subscription // Subscription for errors, completion and termination
+	done bool                  // Whether the subscription completed delivering logs
+	fail error                 // Occurred error to stop iteration
+}
+
+// Next advances the iterator to the subsequent event, returning whether there
+// are any more events found. In case of a retrieval or parsing error, false is
+// returned and Error() can be queried for the exact failure.
+func (it *CheckbookChequeCashedIterator) Next() bool {
+	// If the iterator failed, stop iterating
+	if it.fail != nil {
+		return false
+	}
+	// If the iterator completed, deliver directly whatever's available
+	if it.done {
+		select {
+		case log := <-it.logs:
+			it.Event = new(CheckbookChequeCashed)
+			if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+				it.fail = err
+				return false
+			}
+			it.Event.Raw = log
+			return true
+
+		default:
+			return false
+		}
+	}
+	// Iterator still in progress, wait for either a data or an error event
+	select {
+	case log := <-it.logs:
+		it.Event = new(CheckbookChequeCashed)
+		if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+			it.fail = err
+			return false
+		}
+		it.Event.Raw = log
+		return true
+
+	case err := <-it.sub.Err():
+		it.done = true
+		it.fail = err
+		return it.Next()
+	}
+}
+
+// Error returns any retrieval or parsing error occurred during filtering.
+func (it *CheckbookChequeCashedIterator) Error() error {
+	return it.fail
+}
+
+// Close terminates the iteration process, releasing any pending underlying
+// resources.
+func (it *CheckbookChequeCashedIterator) Close() error {
+	it.sub.Unsubscribe()
+	return nil
+}
+
+// CheckbookChequeCashed represents a ChequeCashed event raised by the Checkbook contract.
+type CheckbookChequeCashed struct {
+	Beneficiary      common.Address
+	CumulativePayout *big.Int
+	Paid             *big.Int
+	Raw              types.Log // Blockchain specific contextual infos
+}
+
+// FilterChequeCashed is a free log retrieval operation binding the contract event 0x67e81448d86cfbbf3135a82e52b8eb4eb9863ec9130b05e836045e45df94d788.
+//
+// Solidity: event ChequeCashed(address indexed beneficiary, uint256 cumulativePayout, uint256 paid)
+func (_Checkbook *CheckbookFilterer) FilterChequeCashed(opts *bind.FilterOpts, beneficiary []common.Address) (*CheckbookChequeCashedIterator, error) {
+
+	var beneficiaryRule []interface{}
+	for _, beneficiaryItem := range beneficiary {
+		beneficiaryRule = append(beneficiaryRule, beneficiaryItem)
+	}
+
+	logs, sub, err := _Checkbook.contract.FilterLogs(opts, "ChequeCashed", beneficiaryRule)
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookChequeCashedIterator{contract: _Checkbook.contract, event: "ChequeCashed", logs: logs, sub: sub}, nil
+}
+
+// WatchChequeCashed is a free log subscription operation binding the contract event 0x67e81448d86cfbbf3135a82e52b8eb4eb9863ec9130b05e836045e45df94d788.
+//
+// Solidity: event ChequeCashed(address indexed beneficiary, uint256 cumulativePayout, uint256 paid)
+func (_Checkbook *CheckbookFilterer) WatchChequeCashed(opts *bind.WatchOpts, sink chan<- *CheckbookChequeCashed, beneficiary []common.Address) (event.Subscription, error) {
+
+	var beneficiaryRule []interface{}
+	for _, beneficiaryItem := range beneficiary {
+		beneficiaryRule = append(beneficiaryRule, beneficiaryItem)
+	}
+
+	logs, sub, err := _Checkbook.contract.WatchLogs(opts, "ChequeCashed", beneficiaryRule)
+	if err != nil {
+		return nil, err
+	}
+	return event.NewSubscription(func(quit <-chan struct{}) error {
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case log := <-logs:
+				// New log arrived, parse the event and forward to the user
+				event := new(CheckbookChequeCashed)
+				if err := _Checkbook.contract.UnpackLog(event, "ChequeCashed", log); err != nil {
+					// If the signature doesn't match, skip this log.
+					if errors.Is(err, bind.ErrEventSignatureMismatch) {
+						continue
+					}
+					return err
+				}
+				event.Raw = log
+
+				select {
+				case sink <- event:
+				case err := <-sub.Err():
+					return err
+				case <-quit:
+					return nil
+				}
+			case err := <-sub.Err():
+				return err
+			case <-quit:
+				return nil
+			}
+		}
+	}), nil
+}
+
+// ParseChequeCashed is a log parse operation binding the contract event 0x67e81448d86cfbbf3135a82e52b8eb4eb9863ec9130b05e836045e45df94d788.
+//
+// Solidity: event ChequeCashed(address indexed beneficiary, uint256 cumulativePayout, uint256 paid)
+func (_Checkbook *CheckbookFilterer) ParseChequeCashed(log types.Log) (*CheckbookChequeCashed, error) {
+	event := new(CheckbookChequeCashed)
+	if err := _Checkbook.contract.UnpackLog(event, "ChequeCashed", log); err != nil {
+		return nil, err
+	}
+	event.Raw = log
+	return event, nil
+}
+
+// CheckbookDepositedIterator is returned from FilterDeposited and is used to iterate over the raw logs and unpacked data for Deposited events raised by the Checkbook contract.
+type CheckbookDepositedIterator struct {
+	Event *CheckbookDeposited // Event containing the contract specifics and raw log
+
+	contract *bind.BoundContract // Generic contract to use for unpacking event data
+	event    string              // Event name to use for unpacking event data
+
+	logs chan types.Log        // Log channel receiving the found contract events
+	sub  ethereum.Subscription // Subscription for errors, completion and termination
+	done bool                  // Whether the subscription completed delivering logs
+	fail error                 // Occurred error to stop iteration
+}
+
+// Next advances the iterator to the subsequent event, returning whether there
+// are any more events found. In case of a retrieval or parsing error, false is
+// returned and Error() can be queried for the exact failure.
+func (it *CheckbookDepositedIterator) Next() bool {
+	// If the iterator failed, stop iterating
+	if it.fail != nil {
+		return false
+	}
+	// If the iterator completed, deliver directly whatever's available
+	if it.done {
+		select {
+		case log := <-it.logs:
+			it.Event = new(CheckbookDeposited)
+			if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+				it.fail = err
+				return false
+			}
+			it.Event.Raw = log
+			return true
+
+		default:
+			return false
+		}
+	}
+	// Iterator still in progress, wait for either a data or an error event
+	select {
+	case log := <-it.logs:
+		it.Event = new(CheckbookDeposited)
+		if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+			it.fail = err
+			return false
+		}
+		it.Event.Raw = log
+		return true
+
+	case err := <-it.sub.Err():
+		it.done = true
+		it.fail = err
+		return it.Next()
+	}
+}
+
+// Error returns any retrieval or parsing error occurred during filtering.
+func (it *CheckbookDepositedIterator) Error() error {
+	return it.fail
+}
+
+// Close terminates the iteration process, releasing any pending underlying
+// resources.
+func (it *CheckbookDepositedIterator) Close() error {
+	it.sub.Unsubscribe()
+	return nil
+}
+
+// CheckbookDeposited represents a Deposited event raised by the Checkbook contract.
+type CheckbookDeposited struct {
+	From   common.Address
+	Amount *big.Int
+	Raw    types.Log // Blockchain specific contextual infos
+}
+
+// FilterDeposited is a free log retrieval operation binding the contract event 0x2da466a7b24304f47e87fa2e1e5a81b9831ce54fec19055ce277ca2f39ba42c4.
+//
+// Solidity: event Deposited(address indexed from, uint256 amount)
+func (_Checkbook *CheckbookFilterer) FilterDeposited(opts *bind.FilterOpts, from []common.Address) (*CheckbookDepositedIterator, error) {
+
+	var fromRule []interface{}
+	for _, fromItem := range from {
+		fromRule = append(fromRule, fromItem)
+	}
+
+	logs, sub, err := _Checkbook.contract.FilterLogs(opts, "Deposited", fromRule)
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookDepositedIterator{contract: _Checkbook.contract, event: "Deposited", logs: logs, sub: sub}, nil
+}
+
+// WatchDeposited is a free log subscription operation binding the contract event 0x2da466a7b24304f47e87fa2e1e5a81b9831ce54fec19055ce277ca2f39ba42c4.
+//
+// Solidity: event Deposited(address indexed from, uint256 amount)
+func (_Checkbook *CheckbookFilterer) WatchDeposited(opts *bind.WatchOpts, sink chan<- *CheckbookDeposited, from []common.Address) (event.Subscription, error) {
+
+	var fromRule []interface{}
+	for _, fromItem := range from {
+		fromRule = append(fromRule, fromItem)
+	}
+
+	logs, sub, err := _Checkbook.contract.WatchLogs(opts, "Deposited", fromRule)
+	if err != nil {
+		return nil, err
+	}
+	return event.NewSubscription(func(quit <-chan struct{}) error {
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case log := <-logs:
+				// New log arrived, parse the event and forward to the user
+				event := new(CheckbookDeposited)
+				if err := _Checkbook.contract.UnpackLog(event, "Deposited", log); err != nil {
+					// If the signature doesn't match, skip this log.
+					if errors.Is(err, bind.ErrEventSignatureMismatch) {
+						continue
+					}
+					return err
+				}
+				event.Raw = log
+
+				select {
+				case sink <- event:
+				case err := <-sub.Err():
+					return err
+				case <-quit:
+					return nil
+				}
+			case err := <-sub.Err():
+				return err
+			case <-quit:
+				return nil
+			}
+		}
+	}), nil
+}
+
+// ParseDeposited is a log parse operation binding the contract event 0x2da466a7b24304f47e87fa2e1e5a81b9831ce54fec19055ce277ca2f39ba42c4.
+//
+// Solidity: event Deposited(address indexed from, uint256 amount)
+func (_Checkbook *CheckbookFilterer) ParseDeposited(log types.Log) (*CheckbookDeposited, error) {
+	event := new(CheckbookDeposited)
+	if err := _Checkbook.contract.UnpackLog(event, "Deposited", log); err != nil {
+		return nil, err
+	}
+	event.Raw = log
+	return event, nil
+}
+
+// CheckbookEIP712DomainChangedIterator is returned from FilterEIP712DomainChanged and is used to iterate over the raw logs and unpacked data for EIP712DomainChanged events raised by the Checkbook contract.
+type CheckbookEIP712DomainChangedIterator struct {
+	Event *CheckbookEIP712DomainChanged // Event containing the contract specifics and raw log
+
+	contract *bind.BoundContract // Generic contract to use for unpacking event data
+	event    string              // Event name to use for unpacking event data
+
+	logs chan types.Log        // Log channel receiving the found contract events
+	sub  ethereum.Subscription // Subscription for errors, completion and termination
+	done bool                  // Whether the subscription completed delivering logs
+	fail error                 // Occurred error to stop iteration
+}
+
+// Next advances the iterator to the subsequent event, returning whether there
+// are any more events found. In case of a retrieval or parsing error, false is
+// returned and Error() can be queried for the exact failure.
+func (it *CheckbookEIP712DomainChangedIterator) Next() bool {
+	// If the iterator failed, stop iterating
+	if it.fail != nil {
+		return false
+	}
+	// If the iterator completed, deliver directly whatever's available
+	if it.done {
+		select {
+		case log := <-it.logs:
+			it.Event = new(CheckbookEIP712DomainChanged)
+			if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+				it.fail = err
+				return false
+			}
+			it.Event.Raw = log
+			return true
+
+		default:
+			return false
+		}
+	}
+	// Iterator still in progress, wait for either a data or an error event
+	select {
+	case log := <-it.logs:
+		it.Event = new(CheckbookEIP712DomainChanged)
+		if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+			it.fail = err
+			return false
+		}
+		it.Event.Raw = log
+		return true
+
+	case err := <-it.sub.Err():
+		it.done = true
+		it.fail = err
+		return it.Next()
+	}
+}
+
+// Error returns any retrieval or parsing error occurred during filtering.
+func (it *CheckbookEIP712DomainChangedIterator) Error() error {
+	return it.fail
+}
+
+// Close terminates the iteration process, releasing any pending underlying
+// resources.
+func (it *CheckbookEIP712DomainChangedIterator) Close() error {
+	it.sub.Unsubscribe()
+	return nil
+}
+
+// CheckbookEIP712DomainChanged represents a EIP712DomainChanged event raised by the Checkbook contract.
+type CheckbookEIP712DomainChanged struct {
+	Raw types.Log // Blockchain specific contextual infos
+}
+
+// FilterEIP712DomainChanged is a free log retrieval operation binding the contract event 0x0a6387c9ea3628b88a633bb4f3b151770f70085117a15f9bf3787cda53f13d31.
+//
+// Solidity: event EIP712DomainChanged()
+func (_Checkbook *CheckbookFilterer) FilterEIP712DomainChanged(opts *bind.FilterOpts) (*CheckbookEIP712DomainChangedIterator, error) {
+
+	logs, sub, err := _Checkbook.contract.FilterLogs(opts, "EIP712DomainChanged")
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookEIP712DomainChangedIterator{contract: _Checkbook.contract, event: "EIP712DomainChanged", logs: logs, sub: sub}, nil
+}
+
+// WatchEIP712DomainChanged is a free log subscription operation binding the contract event 0x0a6387c9ea3628b88a633bb4f3b151770f70085117a15f9bf3787cda53f13d31.
+//
+// Solidity: event EIP712DomainChanged()
+func (_Checkbook *CheckbookFilterer) WatchEIP712DomainChanged(opts *bind.WatchOpts, sink chan<- *CheckbookEIP712DomainChanged) (event.Subscription, error) {
+
+	logs, sub, err := _Checkbook.contract.WatchLogs(opts, "EIP712DomainChanged")
+	if err != nil {
+		return nil, err
+	}
+	return event.NewSubscription(func(quit <-chan struct{}) error {
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case log := <-logs:
+				// New log arrived, parse the event and forward to the user
+				event := new(CheckbookEIP712DomainChanged)
+				if err := _Checkbook.contract.UnpackLog(event, "EIP712DomainChanged", log); err != nil {
+					// If the signature doesn't match, skip this log.
+					if errors.Is(err, bind.ErrEventSignatureMismatch) {
+						continue
+					}
+					return err
+				}
+				event.Raw = log
+
+				select {
+				case sink <- event:
+				case err := <-sub.Err():
+					return err
+				case <-quit:
+					return nil
+				}
+			case err := <-sub.Err():
+				return err
+			case <-quit:
+				return nil
+			}
+		}
+	}), nil
+}
+
+// ParseEIP712DomainChanged is a log parse operation binding the contract event 0x0a6387c9ea3628b88a633bb4f3b151770f70085117a15f9bf3787cda53f13d31.
+//
+// Solidity: event EIP712DomainChanged()
+func (_Checkbook *CheckbookFilterer) ParseEIP712DomainChanged(log types.Log) (*CheckbookEIP712DomainChanged, error) {
+	event := new(CheckbookEIP712DomainChanged)
+	if err := _Checkbook.contract.UnpackLog(event, "EIP712DomainChanged", log); err != nil {
+		return nil, err
+	}
+	event.Raw = log
+	return event, nil
+}
+
+// CheckbookWithdrawAnnouncedIterator is returned from FilterWithdrawAnnounced and is used to iterate over the raw logs and unpacked data for WithdrawAnnounced events raised by the Checkbook contract.
+type CheckbookWithdrawAnnouncedIterator struct {
+	Event *CheckbookWithdrawAnnounced // Event containing the contract specifics and raw log
+
+	contract *bind.BoundContract // Generic contract to use for unpacking event data
+	event    string              // Event name to use for unpacking event data
+
+	logs chan types.Log        // Log channel receiving the found contract events
+	sub  ethereum.Subscription // Subscription for errors, completion and termination
+	done bool                  // Whether the subscription completed delivering logs
+	fail error                 // Occurred error to stop iteration
+}
+
+// Next advances the iterator to the subsequent event, returning whether there
+// are any more events found. In case of a retrieval or parsing error, false is
+// returned and Error() can be queried for the exact failure.
+func (it *CheckbookWithdrawAnnouncedIterator) Next() bool {
+	// If the iterator failed, stop iterating
+	if it.fail != nil {
+		return false
+	}
+	// If the iterator completed, deliver directly whatever's available
+	if it.done {
+		select {
+		case log := <-it.logs:
+			it.Event = new(CheckbookWithdrawAnnounced)
+			if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+				it.fail = err
+				return false
+			}
+			it.Event.Raw = log
+			return true
+
+		default:
+			return false
+		}
+	}
+	// Iterator still in progress, wait for either a data or an error event
+	select {
+	case log := <-it.logs:
+		it.Event = new(CheckbookWithdrawAnnounced)
+		if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+			it.fail = err
+			return false
+		}
+		it.Event.Raw = log
+		return true
+
+	case err := <-it.sub.Err():
+		it.done = true
+		it.fail = err
+		return it.Next()
+	}
+}
+
+// Error returns any retrieval or parsing error occurred during filtering.
+func (it *CheckbookWithdrawAnnouncedIterator) Error() error {
+	return it.fail
+}
+
+// Close terminates the iteration process, releasing any pending underlying
+// resources.
+func (it *CheckbookWithdrawAnnouncedIterator) Close() error {
+	it.sub.Unsubscribe()
+	return nil
+}
+
+// CheckbookWithdrawAnnounced represents a WithdrawAnnounced event raised by the Checkbook contract.
+type CheckbookWithdrawAnnounced struct {
+	Amount    *big.Int
+	NotBefore *big.Int
+	Raw       types.Log // Blockchain specific contextual infos
+}
+
+// FilterWithdrawAnnounced is a free log retrieval operation binding the contract event 0x80635c0c9758379177eed81aef3c2639ffdfcc663bc1ecae2359cc463dd31c76.
+//
+// Solidity: event WithdrawAnnounced(uint256 amount, uint256 notBefore)
+func (_Checkbook *CheckbookFilterer) FilterWithdrawAnnounced(opts *bind.FilterOpts) (*CheckbookWithdrawAnnouncedIterator, error) {
+
+	logs, sub, err := _Checkbook.contract.FilterLogs(opts, "WithdrawAnnounced")
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookWithdrawAnnouncedIterator{contract: _Checkbook.contract, event: "WithdrawAnnounced", logs: logs, sub: sub}, nil
+}
+
+// WatchWithdrawAnnounced is a free log subscription operation binding the contract event 0x80635c0c9758379177eed81aef3c2639ffdfcc663bc1ecae2359cc463dd31c76.
+//
+// Solidity: event WithdrawAnnounced(uint256 amount, uint256 notBefore)
+func (_Checkbook *CheckbookFilterer) WatchWithdrawAnnounced(opts *bind.WatchOpts, sink chan<- *CheckbookWithdrawAnnounced) (event.Subscription, error) {
+
+	logs, sub, err := _Checkbook.contract.WatchLogs(opts, "WithdrawAnnounced")
+	if err != nil {
+		return nil, err
+	}
+	return event.NewSubscription(func(quit <-chan struct{}) error {
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case log := <-logs:
+				// New log arrived, parse the event and forward to the user
+				event := new(CheckbookWithdrawAnnounced)
+				if err := _Checkbook.contract.UnpackLog(event, "WithdrawAnnounced", log); err != nil {
+					// If the signature doesn't match, skip this log.
+					if errors.Is(err, bind.ErrEventSignatureMismatch) {
+						continue
+					}
+					return err
+				}
+				event.Raw = log
+
+				select {
+				case sink <- event:
+				case err := <-sub.Err():
+					return err
+				case <-quit:
+					return nil
+				}
+			case err := <-sub.Err():
+				return err
+			case <-quit:
+				return nil
+			}
+		}
+	}), nil
+}
+
+// ParseWithdrawAnnounced is a log parse operation binding the contract event 0x80635c0c9758379177eed81aef3c2639ffdfcc663bc1ecae2359cc463dd31c76.
+//
+// Solidity: event WithdrawAnnounced(uint256 amount, uint256 notBefore)
+func (_Checkbook *CheckbookFilterer) ParseWithdrawAnnounced(log types.Log) (*CheckbookWithdrawAnnounced, error) {
+	event := new(CheckbookWithdrawAnnounced)
+	if err := _Checkbook.contract.UnpackLog(event, "WithdrawAnnounced", log); err != nil {
+		return nil, err
+	}
+	event.Raw = log
+	return event, nil
+}
+
+// CheckbookWithdrawnIterator is returned from FilterWithdrawn and is used to iterate over the raw logs and unpacked data for Withdrawn events raised by the Checkbook contract.
+type CheckbookWithdrawnIterator struct {
+	Event *CheckbookWithdrawn // Event containing the contract specifics and raw log
+
+	contract *bind.BoundContract // Generic contract to use for unpacking event data
+	event    string              // Event name to use for unpacking event data
+
+	logs chan types.Log        // Log channel receiving the found contract events
+	sub  ethereum.Subscription // Subscription for errors, completion and termination
+	done bool                  // Whether the subscription completed delivering logs
+	fail error                 // Occurred error to stop iteration
+}
+
+// Next advances the iterator to the subsequent event, returning whether there
+// are any more events found. In case of a retrieval or parsing error, false is
+// returned and Error() can be queried for the exact failure.
+func (it *CheckbookWithdrawnIterator) Next() bool {
+	// If the iterator failed, stop iterating
+	if it.fail != nil {
+		return false
+	}
+	// If the iterator completed, deliver directly whatever's available
+	if it.done {
+		select {
+		case log := <-it.logs:
+			it.Event = new(CheckbookWithdrawn)
+			if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+				it.fail = err
+				return false
+			}
+			it.Event.Raw = log
+			return true
+
+		default:
+			return false
+		}
+	}
+	// Iterator still in progress, wait for either a data or an error event
+	select {
+	case log := <-it.logs:
+		it.Event = new(CheckbookWithdrawn)
+		if err := it.contract.UnpackLog(it.Event, it.event, log); err != nil {
+			it.fail = err
+			return false
+		}
+		it.Event.Raw = log
+		return true
+
+	case err := <-it.sub.Err():
+		it.done = true
+		it.fail = err
+		return it.Next()
+	}
+}
+
+// Error returns any retrieval or parsing error occurred during filtering.
+func (it *CheckbookWithdrawnIterator) Error() error {
+	return it.fail
+}
+
+// Close terminates the iteration process, releasing any pending underlying
+// resources.
+func (it *CheckbookWithdrawnIterator) Close() error {
+	it.sub.Unsubscribe()
+	return nil
+}
+
+// CheckbookWithdrawn represents a Withdrawn event raised by the Checkbook contract.
+type CheckbookWithdrawn struct {
+	Amount *big.Int
+	Raw    types.Log // Blockchain specific contextual infos
+}
+
+// FilterWithdrawn is a free log retrieval operation binding the contract event 0x430648de173157e069201c943adb2d4e340e7cf5b27b1b09c9cb852f03d63b56.
+//
+// Solidity: event Withdrawn(uint256 amount)
+func (_Checkbook *CheckbookFilterer) FilterWithdrawn(opts *bind.FilterOpts) (*CheckbookWithdrawnIterator, error) {
+
+	logs, sub, err := _Checkbook.contract.FilterLogs(opts, "Withdrawn")
+	if err != nil {
+		return nil, err
+	}
+	return &CheckbookWithdrawnIterator{contract: _Checkbook.contract, event: "Withdrawn", logs: logs, sub: sub}, nil
+}
+
+// WatchWithdrawn is a free log subscription operation binding the contract event 0x430648de173157e069201c943adb2d4e340e7cf5b27b1b09c9cb852f03d63b56.
+//
+// Solidity: event Withdrawn(uint256 amount)
+func (_Checkbook *CheckbookFilterer) WatchWithdrawn(opts *bind.WatchOpts, sink chan<- *CheckbookWithdrawn) (event.Subscription, error) {
+
+	logs, sub, err := _Checkbook.contract.WatchLogs(opts, "Withdrawn")
+	if err != nil {
+		return nil, err
+	}
+	return event.NewSubscription(func(quit <-chan struct{}) error {
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case log := <-logs:
+				// New log arrived, parse the event and forward to the user
+				event := new(CheckbookWithdrawn)
+				if err := _Checkbook.contract.UnpackLog(event, "Withdrawn", log); err != nil {
+					// If the signature doesn't match, skip this log.
+					if errors.Is(err, bind.ErrEventSignatureMismatch) {
+						continue
+					}
+					return err
+				}
+				event.Raw = log
+
+				select {
+				case sink <- event:
+				case err := <-sub.Err():
+					return err
+				case <-quit:
+					return nil
+				}
+			case err := <-sub.Err():
+				return err
+			case <-quit:
+				return nil
+			}
+		}
+	}), nil
+}
+
+// ParseWithdrawn is a log parse operation binding the contract event 0x430648de173157e069201c943adb2d4e340e7cf5b27b1b09c9cb852f03d63b56.
+//
+// Solidity: event Withdrawn(uint256 amount)
+func (_Checkbook *CheckbookFilterer) ParseWithdrawn(log types.Log) (*CheckbookWithdrawn, error) {
+	event := new(CheckbookWithdrawn)
+	if err := _Checkbook.contract.UnpackLog(event, "Withdrawn", log); err != nil {
+		return nil, err
+	}
+	event.Raw = log
+	return event, nil
+}

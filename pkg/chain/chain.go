@@ -1,0 +1,170 @@
+// Package chain holds mf's Ethereum contracts and the Go code that deploys
+// them and signs what they verify.
+//
+// The contracts live in contracts/ and are compiled with a pinned solc into
+// build/; bind_*.go are their abigen bindings (MFT, Checkbook,
+// CheckbookFactory), committed and reproducible with `go generate`:
+//
+//   - MFT, the ERC20 "Mainframe Token" nodes pay each other in. Its deployer
+//     is its only minter (a development chain's faucet).
+//   - Checkbook, a node's MFT account. Its issuer signs EIP-712 cheques over
+//     (checkbook, beneficiary, cumulative payout); anyone may cash one, which
+//     pays the beneficiary the difference to what it was already paid, or what
+//     the checkbook holds, recording the rest as bounced. The issuer
+//     withdraws only after a notice period, so cheques in flight stay good.
+//   - CheckbookFactory, which deploys checkbooks and remembers them, so a peer
+//     can tell a genuine checkbook from any contract that looks like one.
+//
+// Beside the bindings the package has the few helpers the rest of mf needs
+// to deploy contracts and wait for transactions, and the off-chain half of
+// cheques: signing, verifying and the wire encoding (Cheque).
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+)
+
+// Backend is a connection to a chain: an *ethclient.Client, or the client
+// of go-ethereum's simulated backend in tests.
+type Backend interface {
+	bind.ContractBackend
+	bind.DeployBackend
+}
+
+// ErrReverted means a transaction was mined but failed.
+var ErrReverted = errors.New("chain: transaction reverted")
+
+// Wait blocks until tx is mined and returns its receipt. A mined but failed
+// transaction returns the receipt and an error wrapping ErrReverted.
+func Wait(ctx context.Context, b bind.DeployBackend, tx *types.Transaction) (*types.Receipt, error) {
+	r, err := bind.WaitMined(ctx, b, tx)
+	if err != nil {
+		return nil, fmt.Errorf("chain: waiting for %s: %w", tx.Hash(), err)
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		return r, fmt.Errorf("%w: %s", ErrReverted, tx.Hash())
+	}
+	return r, nil
+}
+
+// withContext returns a copy of auth that sends under ctx.
+func withContext(ctx context.Context, auth *bind.TransactOpts) *bind.TransactOpts {
+	a := *auth
+	a.Context = ctx
+	return &a
+}
+
+// waitDeployed waits for a contract creation and checks that code landed.
+func waitDeployed(ctx context.Context, b bind.DeployBackend, tx *types.Transaction, what string) (common.Address, error) {
+	addr, err := bind.WaitDeployed(ctx, b, tx)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("chain: deploying %s: %w", what, err)
+	}
+	return addr, nil
+}
+
+// DeployToken deploys MFT with auth's account as its minter and waits until
+// it is mined.
+func DeployToken(ctx context.Context, b Backend, auth *bind.TransactOpts) (common.Address, *MFT, error) {
+	_, tx, token, err := DeployMFT(withContext(ctx, auth), b)
+	if err != nil {
+		return common.Address{}, nil, fmt.Errorf("chain: deploying MFT: %w", err)
+	}
+	addr, err := waitDeployed(ctx, b, tx, "MFT")
+	if err != nil {
+		return common.Address{}, nil, err
+	}
+	return addr, token, nil
+}
+
+// Factory is a CheckbookFactory bound to the account that sends its
+// transactions.
+type Factory struct {
+	*CheckbookFactory
+	// Address is the factory's address.
+	Address common.Address
+
+	backend Backend
+	auth    *bind.TransactOpts
+}
+
+// DeployFactory deploys a CheckbookFactory for the token at token, sending
+// from auth, and waits until it is mined. The returned Factory sends later
+// transactions from auth as well.
+func DeployFactory(ctx context.Context, b Backend, auth *bind.TransactOpts, token common.Address) (*Factory, error) {
+	_, tx, _, err := DeployCheckbookFactory(withContext(ctx, auth), b, token)
+	if err != nil {
+		return nil, fmt.Errorf("chain: deploying CheckbookFactory: %w", err)
+	}
+	addr, err := waitDeployed(ctx, b, tx, "CheckbookFactory")
+	if err != nil {
+		return nil, err
+	}
+	return NewFactory(addr, b, auth)
+}
+
+// NewFactory binds the CheckbookFactory at addr; auth sends its
+// transactions and may be nil for a factory that is only read.
+func NewFactory(addr common.Address, b Backend, auth *bind.TransactOpts) (*Factory, error) {
+	f, err := NewCheckbookFactory(addr, b)
+	if err != nil {
+		return nil, fmt.Errorf("chain: binding CheckbookFactory: %w", err)
+	}
+	return &Factory{CheckbookFactory: f, Address: addr, backend: b, auth: auth}, nil
+}
+
+// DeployCheckbook deploys a checkbook owned by issuer whose withdrawals wait
+// notice (whole seconds; less is rounded down), waits until it is mined and
+// returns its address and binding. The factory records it as genuine and,
+// when the factory's account is the issuer or the issuer had none,
+// as checkbookOf(issuer).
+func (f *Factory) DeployCheckbook(ctx context.Context, issuer common.Address, notice time.Duration) (common.Address, *Checkbook, error) {
+	if f.auth == nil {
+		return common.Address{}, nil, errors.New("chain: factory has no account to send from")
+	}
+	if notice < 0 {
+		return common.Address{}, nil, fmt.Errorf("chain: negative notice period %v", notice)
+	}
+	secs := new(big.Int).SetInt64(int64(notice / time.Second))
+	tx, err := f.Deploy(withContext(ctx, f.auth), issuer, secs)
+	if err != nil {
+		return common.Address{}, nil, fmt.Errorf("chain: deploying checkbook: %w", err)
+	}
+	r, err := Wait(ctx, f.backend, tx)
+	if err != nil {
+		return common.Address{}, nil, fmt.Errorf("chain: deploying checkbook: %w", err)
+	}
+	for _, l := range r.Logs {
+		if l.Address != f.Address {
+			continue
+		}
+		ev, err := f.ParseCheckbookDeployed(*l)
+		if err != nil {
+			continue // another event of the factory
+		}
+		cb, err := NewCheckbook(ev.Checkbook, f.backend)
+		if err != nil {
+			return common.Address{}, nil, fmt.Errorf("chain: binding checkbook: %w", err)
+		}
+		return ev.Checkbook, cb, nil
+	}
+	return common.Address{}, nil, fmt.Errorf("chain: deploying checkbook: no CheckbookDeployed event in %s", tx.Hash())
+}
+
+// Genuine reports whether checkbook was deployed by this factory, and so
+// runs the Checkbook code mf expects.
+func (f *Factory) Genuine(ctx context.Context, checkbook common.Address) (bool, error) {
+	ok, err := f.DeployedBy(&bind.CallOpts{Context: ctx}, checkbook)
+	if err != nil {
+		return false, fmt.Errorf("chain: asking factory about %s: %w", checkbook, err)
+	}
+	return ok, nil
+}
