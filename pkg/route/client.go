@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/mainframe/mf/pkg/localapi"
 )
@@ -166,6 +167,24 @@ func (c *Client) Groups(ctx context.Context) ([]GroupInfo, error) {
 func (c *Client) ChangeGroup(ctx context.Context, name string, ch GroupChange) (*GroupInfo, error) {
 	var out GroupInfo
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/groups/"+url.PathEscape(name)+"/members", ch, &out)
+}
+
+// Usage returns the bytes exchanged with each peer since the daemon
+// started.
+func (c *Client) Usage(ctx context.Context) (*Usage, error) {
+	var out Usage
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/usage", nil, &out)
+}
+
+// Block refuses (or restores) service to a peer.
+func (c *Client) Block(ctx context.Context, peerID string, blocked bool) error {
+	return c.c.Call(ctx, http.MethodPost, "/v0/blocks", BlockRequest{Peer: peerID, Blocked: blocked}, nil)
+}
+
+// CallService sends a request to a peer's service through the gateway and
+// decodes the JSON answer into out.
+func (c *Client) CallService(ctx context.Context, peer, service, method, path string, in, out any) error {
+	return c.c.Call(ctx, method, "/v0/call/"+url.PathEscape(peer)+"/"+service+"/"+strings.TrimPrefix(path, "/"), in, out)
 }
 
 // IsNotRunning reports whether err means the daemon is not running.
