@@ -77,9 +77,36 @@ type Route struct {
 	CertTimeout int `toml:"cert_timeout_seconds"`
 }
 
+// Swap holds mf-swap's settings. Amounts are MFT ("0.5") or base units
+// ("500wei").
+type Swap struct {
+	// EthRPC is the chain: an IPC socket path or an http(s)/ws URL
+	// (MF_ETH_RPC).
+	EthRPC string `toml:"eth_rpc"`
+	// Token and Factory are the MFT and checkbook factory contracts.
+	Token   string `toml:"token"`
+	Factory string `toml:"factory"`
+	// PricePerKiB is what this node charges for each KiB of packets a peer
+	// hands it.
+	PricePerKiB string `toml:"price_per_kib"`
+	// A peer owing more than PaymentThreshold is invoiced; one owing more
+	// than DisconnectThreshold is refused service until it pays.
+	PaymentThreshold    string `toml:"payment_threshold"`
+	DisconnectThreshold string `toml:"disconnect_threshold"`
+	// CashThreshold: cheques from a peer are cashed once this much is
+	// uncashed.
+	CashThreshold string `toml:"cash_threshold"`
+	// NoticeSeconds is the withdrawal notice period of a new checkbook.
+	NoticeSeconds int `toml:"notice_seconds"`
+	// Pay: answer invoices with cheques. A node that sets it false never
+	// pays, and is cut off (for testing a bad peer).
+	Pay bool `toml:"pay"`
+}
+
 // Config is the whole config.toml.
 type Config struct {
 	Route Route `toml:"route"`
+	Swap  Swap  `toml:"swap"`
 }
 
 // Default is the configuration of a new node.
@@ -96,6 +123,13 @@ func Default() Config {
 		BondFee:         10,
 		ReceiptFraction: 0.5,
 		CertTimeout:     20,
+	}, Swap: Swap{
+		PricePerKiB:         "0.001",
+		PaymentThreshold:    "0.1",
+		DisconnectThreshold: "1",
+		CashThreshold:       "0.5",
+		NoticeSeconds:       86400,
+		Pay:                 true,
 	}}
 }
 
@@ -181,6 +215,9 @@ func (c *Config) applyEnv() error {
 			return fmt.Errorf("config: MF_LUMINOSITY=%q is not a number", v)
 		}
 		c.Route.Luminosity = n
+	}
+	if v, ok := os.LookupEnv("MF_ETH_RPC"); ok {
+		c.Swap.EthRPC = v
 	}
 	if v, ok := os.LookupEnv("MF_TTL"); ok {
 		n, err := strconv.Atoi(v)

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	bind1 "github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
@@ -193,8 +194,14 @@ func (c *Chain) Close() error {
 }
 
 // FaucetAuth is a transactor for the faucet account.
-func (c *Chain) FaucetAuth() *bind.TransactOpts {
-	return bind.NewKeyedTransactor(c.Faucet, c.ChainID)
+func (c *Chain) FaucetAuth() *bind.TransactOpts { return keyedAuth(c.Faucet, c.ChainID) }
+
+func keyedAuth(k *ecdsa.PrivateKey, id *big.Int) *bind.TransactOpts {
+	a, err := bind1.NewKeyedTransactorWithChainID(k, id)
+	if err != nil {
+		panic(err) // only for a nil chain id
+	}
+	return a
 }
 
 // SendETH transfers ether for gas from the faucet.

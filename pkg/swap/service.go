@@ -1,0 +1,245 @@
+package swap
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/mainframe/mf/pkg/chain"
+	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/route"
+)
+
+// Settings are the parsed [swap] section.
+type Settings struct {
+	PricePerKiB, Payment, Disconnect, Cash *big.Int
+	Notice                                 time.Duration
+	Pay                                    bool
+	Token, Factory                         common.Address
+}
+
+// ParseSettings checks the [swap] section.
+func ParseSettings(c config.Swap) (Settings, error) {
+	var s Settings
+	var err error
+	for _, f := range []struct {
+		name string
+		in   string
+		out  **big.Int
+	}{
+		{"price_per_kib", c.PricePerKiB, &s.PricePerKiB},
+		{"payment_threshold", c.PaymentThreshold, &s.Payment},
+		{"disconnect_threshold", c.DisconnectThreshold, &s.Disconnect},
+		{"cash_threshold", c.CashThreshold, &s.Cash},
+	} {
+		if *f.out, err = ParseAmount(f.in); err != nil {
+			return s, fmt.Errorf("config: swap.%s: %w", f.name, err)
+		}
+	}
+	if s.Disconnect.Cmp(s.Payment) < 0 {
+		return s, errors.New("config: swap.disconnect_threshold must be at least swap.payment_threshold")
+	}
+	if c.NoticeSeconds < 0 {
+		return s, errors.New("config: swap.notice_seconds must not be negative")
+	}
+	s.Notice = time.Duration(c.NoticeSeconds) * time.Second
+	s.Pay = c.Pay
+	for _, a := range []struct {
+		name, in string
+		out      *common.Address
+	}{{"token", c.Token, &s.Token}, {"factory", c.Factory, &s.Factory}} {
+		if !common.IsHexAddress(a.in) {
+			return s, fmt.Errorf("config: swap.%s is not an address (%q); a devnet sets it, or give the deployed contract", a.name, a.in)
+		}
+		*a.out = common.HexToAddress(a.in)
+	}
+	return s, nil
+}
+
+// Service is a running mf-swap.
+type Service struct {
+	key       *ecdsa.PrivateKey
+	self      common.Address
+	set       Settings
+	db        *kv.DB
+	led       *ledger
+	route     *route.Client
+	eth       *ethclient.Client
+	chainID   *big.Int
+	auth      *bind.TransactOpts
+	factory   *chain.Factory
+	token     *chain.MFT
+	checkbook common.Address
+	cb        *chain.Checkbook
+	log       *slog.Logger
+	blocked   map[string]bool
+}
+
+// Dial connects to the chain: an IPC path, or a URL.
+func Dial(ctx context.Context, rpcURL string) (*ethclient.Client, *big.Int, error) {
+	if rpcURL == "" {
+		return nil, nil, errors.New("swap: no chain configured: set swap.eth_rpc (or --eth-rpc, MF_ETH_RPC)")
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := ethclient.DialContext(dctx, rpcURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("swap: cannot reach the chain at %s: %v", rpcURL, err)
+	}
+	id, err := c.ChainID(dctx)
+	if err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("swap: cannot reach the chain at %s: %v", rpcURL, err)
+	}
+	return c, id, nil
+}
+
+// NewService connects to the chain and finds (or deploys) this node's
+// checkbook.
+func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set Settings, db *kv.DB, rc *route.Client, log *slog.Logger) (*Service, error) {
+	eth, chainID, err := Dial(ctx, rpcURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}}
+	s.self = crypto_PubkeyToAddress(key)
+	s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID)
+	if err != nil {
+		return nil, err
+	}
+	s.factory, err = chain.NewFactory(set.Factory, eth, s.auth)
+	if err != nil {
+		return nil, err
+	}
+	s.token, err = chain.NewMFT(set.Token, eth)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := s.factory.CheckbookOf(&bind.CallOpts{Context: ctx}, s.self)
+	if err != nil {
+		return nil, fmt.Errorf("swap: reading the checkbook factory at %s: %v", set.Factory, err)
+	}
+	if cb == (common.Address{}) {
+		log.Info("deploying this node's checkbook")
+		cb, _, err = s.factory.DeployCheckbook(ctx, s.self, set.Notice)
+		if err != nil {
+			return nil, fmt.Errorf("swap: deploying the checkbook: %v (does the node's address %s hold ether for gas?)", err, s.self)
+		}
+	}
+	s.checkbook = cb
+	s.cb, err = chain.NewCheckbook(cb, eth)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the chain connection.
+func (s *Service) Close() { s.eth.Close() }
+
+// Run meters, invoices and cashes until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.meter(ctx); err != nil {
+			s.log.Debug("metering", "err", err)
+		}
+		s.settle(ctx)
+	}
+}
+
+// meter prices the traffic mf-route counted since the last look.
+func (s *Service) meter(ctx context.Context) error {
+	u, err := s.route.Usage(ctx)
+	if err != nil {
+		return err
+	}
+	last, err := s.led.usageCounters(u.Epoch)
+	if err != nil {
+		return err
+	}
+	for _, p := range u.Peers {
+		prev := last[p.PeerID]
+		din, dout := p.BytesIn-min(prev[0], p.BytesIn), p.BytesOut-min(prev[1], p.BytesOut)
+		if din == 0 && dout == 0 {
+			continue
+		}
+		delta := new(big.Int).SetUint64(din)
+		delta.Sub(delta, new(big.Int).SetUint64(dout))
+		delta.Mul(delta, s.set.PricePerKiB)
+		delta.Quo(delta, big.NewInt(1024))
+		_, err := s.led.update(p.PeerID, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
+			b.Set([]byte("usage/epoch"), []byte(fmt.Sprint(u.Epoch)))
+			b.Set([]byte("usage/p/"+p.PeerID), []byte(fmt.Sprintf("%d,%d", p.BytesIn, p.BytesOut)))
+			return new(big.Int).Add(bal, delta), nil
+		})
+		if err != nil {
+			return err
+		}
+		if p.Address != "" {
+			_ = s.db.Set([]byte("addr/"+p.PeerID), []byte(p.Address))
+		}
+	}
+	return nil
+}
+
+// AddUsage books units of another service: peer owes amount (negative:
+// this node owes the peer).
+func (s *Service) AddUsage(peer string, amount *big.Int) (*big.Int, error) {
+	return s.led.update(peer, func(bal *big.Int, _ *kv.Batch) (*big.Int, error) {
+		return new(big.Int).Add(bal, amount), nil
+	})
+}
+
+// settle invoices debtors, blocks those past the disconnect threshold, and
+// cashes cheques.
+func (s *Service) settle(ctx context.Context) {
+	bals, err := s.led.balances()
+	if err != nil {
+		return
+	}
+	for peer, bal := range bals {
+		if bal.Cmp(s.set.Payment) > 0 {
+			if err := s.invoice(ctx, peer, bal); err != nil {
+				s.log.Debug("invoice", "peer", peer, "err", err)
+			}
+			bal, _ = s.led.balance(peer)
+		}
+		over := bal.Cmp(s.set.Disconnect) > 0
+		if over != s.blocked[peer] {
+			if err := s.route.Block(ctx, peer, over); err == nil {
+				s.blocked[peer] = over
+				s.log.Info("peer service", "peer", peer, "refused", over, "owes", FormatAmount(bal))
+			}
+		}
+		if err := s.maybeCash(ctx, peer, false); err != nil {
+			s.log.Debug("cashing", "peer", peer, "err", err)
+		}
+	}
+}
+
+func crypto_PubkeyToAddress(k *ecdsa.PrivateKey) common.Address {
+	return crypto.PubkeyToAddress(k.PublicKey)
+}
+
+func hexBytes(b []byte) string { return hex.EncodeToString(b) }
+
+func trim0x(s string) string { return strings.TrimPrefix(s, "0x") }

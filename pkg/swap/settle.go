@@ -1,0 +1,218 @@
+package swap
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/mainframe/mf/pkg/chain"
+	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route"
+)
+
+// Invoice is what a creditor sends its debtor (POST /remote/invoice through
+// the mf-route gateway): how much it thinks it is owed.
+type Invoice struct {
+	Amount string `json:"amount"` // base units
+}
+
+// ChequeMsg carries a cheque as hex of its binary form.
+type ChequeMsg struct {
+	Cheque string `json:"cheque"`
+}
+
+func chqKey(dir, peer string) []byte { return []byte("chq/" + dir + "/" + peer) }
+
+func (s *Service) lastCheque(dir, peer string) (*chain.Cheque, error) {
+	b, err := s.db.Get(chqKey(dir, peer))
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := new(chain.Cheque)
+	if err := c.UnmarshalBinary(b); err != nil {
+		return nil, fmt.Errorf("swap: stored cheque for %s is damaged: %v", peer, err)
+	}
+	return c, nil
+}
+
+// invoice asks a debtor for a cheque and books what it sends.
+func (s *Service) invoice(ctx context.Context, peer string, owed *big.Int) error {
+	var msg ChequeMsg
+	if err := s.route.CallService(ctx, peer, "swap", http.MethodPost, "/v0/invoice", Invoice{Amount: owed.String()}, &msg); err != nil {
+		return err
+	}
+	b, err := hex.DecodeString(msg.Cheque)
+	if err != nil {
+		return fmt.Errorf("swap: cheque from %s is not hex", peer)
+	}
+	_, err = s.ReceiveCheque(ctx, peer, b)
+	return err
+}
+
+// ReceiveCheque verifies a cheque from peer and books it: it must be signed
+// by the peer's key, drawn on a genuine checkbook that the peer issues,
+// payable to this node, and worth more than the last one. The balance
+// drops by the difference, in the same synced batch that stores it.
+func (s *Service) ReceiveCheque(ctx context.Context, peer string, raw []byte) (*big.Int, error) {
+	c := new(chain.Cheque)
+	if err := c.UnmarshalBinary(raw); err != nil {
+		return nil, localapi.BadRequest("malformed cheque: %v", err)
+	}
+	if c.Beneficiary != s.self {
+		return nil, localapi.BadRequest("cheque is payable to %s, not to this node", c.Beneficiary)
+	}
+	signer, err := c.Signer(s.chainID)
+	if err != nil {
+		return nil, localapi.BadRequest("cheque signature: %v", err)
+	}
+	addr, _ := s.db.Get([]byte("addr/" + peer))
+	if len(addr) > 0 && common.HexToAddress(string(addr)) != signer {
+		return nil, localapi.BadRequest("cheque signed by %s, not by the peer %s", signer, string(addr))
+	}
+	genuine, err := s.factory.Genuine(ctx, c.Checkbook)
+	if err != nil {
+		return nil, err
+	}
+	if !genuine {
+		return nil, localapi.BadRequest("cheque drawn on %s, which the checkbook factory did not deploy", c.Checkbook)
+	}
+	cb, err := chain.NewCheckbook(c.Checkbook, s.eth)
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := cb.Issuer(&bind.CallOpts{Context: ctx})
+	if err != nil {
+		return nil, err
+	}
+	if issuer != signer {
+		return nil, localapi.BadRequest("cheque signed by %s, but checkbook %s is issued by %s", signer, c.Checkbook, issuer)
+	}
+	var gained *big.Int
+	_, err = s.led.update(peer, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
+		last, err := s.lastCheque("in", peer)
+		if err != nil {
+			return nil, err
+		}
+		prev := new(big.Int)
+		if last != nil {
+			if last.Checkbook != c.Checkbook {
+				prev = new(big.Int) // a new checkbook starts from zero
+			} else {
+				prev = last.Cumulative
+			}
+		}
+		if c.Cumulative.Cmp(prev) <= 0 {
+			return nil, localapi.Errorf(http.StatusConflict, "replayed", "cheque for %s is not above the last one (%s): replayed", FormatAmount(c.Cumulative), FormatAmount(prev))
+		}
+		gained = new(big.Int).Sub(c.Cumulative, prev)
+		b.Set(chqKey("in", peer), raw)
+		return new(big.Int).Sub(bal, gained), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("cheque received", "peer", peer, "amount", FormatAmount(gained), "cumulative", FormatAmount(c.Cumulative))
+	return gained, nil
+}
+
+// issue answers an invoice: a cheque for what this node's own accounting
+// says it owes, at most what was asked. The cheque is stored (and the debt
+// reduced) before it is handed out, so a crash can only make the next
+// cheque cover it again, never lose or double it.
+func (s *Service) issue(peer string, beneficiary common.Address, asked *big.Int) (*chain.Cheque, error) {
+	if !s.set.Pay {
+		return nil, localapi.Errorf(http.StatusPaymentRequired, "refused", "this node does not pay")
+	}
+	var cheque *chain.Cheque
+	_, err := s.led.update(peer, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
+		owed := new(big.Int).Neg(bal)
+		if owed.Sign() <= 0 {
+			return nil, localapi.Errorf(http.StatusConflict, "nothing_owed", "this node owes you nothing")
+		}
+		amount := owed
+		if asked.Cmp(owed) < 0 {
+			amount = asked
+		}
+		last, err := s.lastCheque("out", peer)
+		if err != nil {
+			return nil, err
+		}
+		cum := new(big.Int).Set(amount)
+		if last != nil && last.Checkbook == s.checkbook && last.Beneficiary == beneficiary {
+			cum.Add(cum, last.Cumulative)
+		}
+		cheque, err = chain.NewCheque(s.key, s.chainID, s.checkbook, beneficiary, cum)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := cheque.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		b.Set(chqKey("out", peer), raw)
+		return new(big.Int).Add(bal, amount), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("cheque issued", "peer", peer, "cumulative", FormatAmount(cheque.Cumulative))
+	return cheque, nil
+}
+
+// maybeCash cashes a peer's best cheque when enough is uncashed (or always,
+// when forced).
+func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error {
+	c, err := s.lastCheque("in", peer)
+	if err != nil || c == nil {
+		if force && c == nil && err == nil {
+			return localapi.NotFound("no cheque from %s to cash", peer)
+		}
+		return err
+	}
+	cb, err := chain.NewCheckbook(c.Checkbook, s.eth)
+	if err != nil {
+		return err
+	}
+	paid, err := cb.Presented(&bind.CallOpts{Context: ctx}, s.self)
+	if err != nil {
+		return err
+	}
+	uncashed := new(big.Int).Sub(c.Cumulative, paid)
+	if uncashed.Sign() <= 0 {
+		if force {
+			return localapi.Errorf(http.StatusConflict, "cashed", "the last cheque from %s is already cashed", peer)
+		}
+		return nil
+	}
+	if !force && uncashed.Cmp(s.set.Cash) < 0 {
+		return nil
+	}
+	tx, err := cb.CashCheque(s.txOpts(ctx), s.self, c.Cumulative, c.Signature)
+	if err != nil {
+		return fmt.Errorf("swap: cashing %s's cheque: %v", peer, err)
+	}
+	if _, err := chain.Wait(ctx, s.eth, tx); err != nil {
+		return fmt.Errorf("swap: cashing %s's cheque: %v", peer, err)
+	}
+	bounced, _ := cb.BouncedOf(&bind.CallOpts{Context: ctx}, s.self)
+	s.log.Info("cheque cashed", "peer", peer, "cumulative", FormatAmount(c.Cumulative), "bounced", FormatAmount(bounced))
+	return nil
+}
+
+func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
+	o := *s.auth
+	o.Context = ctx
+	return &o
+}
+
+var _ = route.PeerUsage{}
