@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job: a 5-node devnet on 127.0.0.1 where node1 sends node5 an
-# encrypted message that node5 prints; then the devnet stops.
+# The main job: a 5-node devnet on 127.0.0.1, with the embedded chain and an
+# mf-swap daemon per node. node1 sends node5 an encrypted message that node5
+# prints; then node1 sends enough traffic that node5 invoices it, node1 pays
+# with a cheque and node5 cashes it on chain; then the devnet stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/bin:$PATH"
@@ -19,5 +21,20 @@ echo "hello node5, this is node1" | mf-route --home "$dir/node1" send --to "$ove
 
 say "node5 prints what it received on topic 'demo':"
 mf-route --home "$dir/node5" listen --topic demo --count 1
+
+say "node1 sends node5 1.2 MB more; node5 invoices node1 for it, node1 pays with a cheque, node5 cashes it on chain"
+mf-route --home "$dir/node1" bench --to "$overlay5" --count 300 --size 4096 | sed -n '1p;3,4p'
+for i in $(seq 1 60); do
+  if mf-swap --home "$dir/node5" cheques --json | grep -q '"cashed": "[1-9]'; then break; fi
+  sleep 0.5
+done
+say "node5's cheques (received from node1, and cashed on chain):"
+mf-swap --home "$dir/node5" cheques
+say "node1's cheques (issued to node5) and its checkbook:"
+mf-swap --home "$dir/node1" cheques
+mf-swap --home "$dir/node1" status | grep balance
+say "balances as both sides see them (positive: the peer owes this node):"
+mf-swap --home "$dir/node1" balance
+mf-swap --home "$dir/node5" balance
 
 say "stopping the devnet"

@@ -29,12 +29,14 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routecmd"
+	"github.com/mainframe/mf/pkg/swap/swapcmd"
 	"github.com/mainframe/mf/pkg/wire"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
+		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 

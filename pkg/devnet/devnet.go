@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/swap"
 )
 
 // StateFile records a devnet inside its directory.
@@ -40,6 +42,13 @@ type Options struct {
 	Bin      string // the mf-route binary; default: this executable
 	Topology string
 	Out      io.Writer // progress lines
+	// NoSwap leaves out the chain and the mf-swap daemons.
+	NoSwap bool
+	// SwapBin is the mf-swap binary; default: beside Bin, else $PATH.
+	SwapBin string
+	// Deposit is what each node's checkbook gets (MFT base units); the
+	// faucet gives each node twice that.
+	Deposit *big.Int
 }
 
 // Node is one node of a devnet.
@@ -56,7 +65,14 @@ type State struct {
 	Topology string    `json:"topology"`
 	Created  time.Time `json:"created"`
 	Nodes    []Node    `json:"nodes"`
+	// Swap is set when the devnet runs the chain and mf-swap daemons.
+	Swap   bool `json:"swap"`
+	Funded bool `json:"funded,omitempty"`
+	dir    string
 }
+
+// ChainDir is where the devnet's chain lives.
+func (st *State) ChainDir() string { return filepath.Join(st.dir, "chain") }
 
 // ErrRunning means the directory already has running nodes.
 var ErrRunning = errors.New("devnet: a devnet is already running in this directory")
@@ -94,8 +110,8 @@ func Up(ctx context.Context, o Options) (*State, error) {
 				return nil, fmt.Errorf("%w: %s", ErrRunning, dir)
 			}
 		}
-		if len(st.Nodes) != o.Nodes || st.Topology != o.Topology {
-			return nil, fmt.Errorf("devnet: %s holds a %d-node %s devnet; use the same --nodes and --topology, or another --dir", dir, len(st.Nodes), st.Topology)
+		if len(st.Nodes) != o.Nodes || st.Topology != o.Topology || st.Swap == o.NoSwap {
+			return nil, fmt.Errorf("devnet: %s holds a %d-node %s devnet (swap %v); use the same --nodes, --topology and --no-swap, or another --dir", dir, len(st.Nodes), st.Topology, st.Swap)
 		}
 		fmt.Fprintf(o.Out, "restarting the devnet in %s\n", dir)
 	case errors.Is(err, os.ErrNotExist):
@@ -106,15 +122,27 @@ func Up(ctx context.Context, o Options) (*State, error) {
 	default:
 		return nil, err
 	}
-	for i, n := range st.Nodes {
+	st.dir = dir
+	if st.Swap {
+		if err := startChain(ctx, o, st); err != nil {
+			Down(st)
+			return nil, err
+		}
+	}
+	for _, n := range st.Nodes {
 		if err := start(ctx, o.Bin, n); err != nil {
 			Down(st)
 			return nil, fmt.Errorf("devnet: starting %s: %w", n.Name, err)
 		}
 		fmt.Fprintf(o.Out, "started %s  %s  port %d\n", n.Name, n.Overlay[:16], n.Port)
-		_ = i
 	}
 	waitJoined(ctx, st, o.Out)
+	if st.Swap {
+		if err := startSwap(ctx, o, st); err != nil {
+			Down(st)
+			return nil, err
+		}
+	}
 	return st, nil
 }
 
@@ -125,7 +153,7 @@ func create(dir string, o Options) (*State, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	st := &State{Topology: o.Topology, Created: time.Now().UTC()}
+	st := &State{Topology: o.Topology, Created: time.Now().UTC(), Swap: !o.NoSwap}
 	ports, err := freePorts(o.Nodes)
 	if err != nil {
 		return nil, err
@@ -172,8 +200,8 @@ func create(dir string, o Options) (*State, error) {
 			return nil, err
 		}
 	}
-	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := config.WriteFileAtomic(filepath.Join(dir, StateFile), b, 0o644); err != nil {
+	st.dir = dir
+	if err := saveState(st); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -297,6 +325,7 @@ func Load(dir string) (*State, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("devnet: %s is damaged: %v", filepath.Join(dir, StateFile), err)
 	}
+	st.dir, _ = filepath.Abs(dir)
 	return &st, nil
 }
 
@@ -307,12 +336,18 @@ type NodeStatus struct {
 	PID     int    `json:"pid,omitempty"`
 	Peers   int    `json:"peers"`
 	Error   string `json:"error,omitempty"`
+	// Swap is whether the node's mf-swap daemon runs (swap devnets only).
+	Swap bool `json:"swap_running,omitempty"`
 }
 
-// pidOf returns the pid of home's daemon if that process is alive and is
-// really an mf-route daemon of this home (pids get reused).
-func pidOf(home string) int {
-	b, err := os.ReadFile(filepath.Join(home, route.PIDName))
+// pidOf returns the pid of home's mf-route daemon if that process is alive
+// and is really a daemon of this home (pids get reused).
+func pidOf(home string) int { return pidIn(filepath.Join(home, route.PIDName), "daemon", home) }
+
+// pidIn reads a pid file and returns the pid if that process is alive and
+// its command line has both words.
+func pidIn(pidFile, word, home string) int {
+	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		return 0
 	}
@@ -327,7 +362,7 @@ func pidOf(home string) int {
 	args := strings.Split(string(cmdline), "\x00")
 	hasDaemon, hasHome := false, false
 	for _, a := range args {
-		hasDaemon = hasDaemon || a == "daemon"
+		hasDaemon = hasDaemon || a == word
 		hasHome = hasHome || a == home
 	}
 	if !hasDaemon || !hasHome {
@@ -349,6 +384,9 @@ func Status(st *State) []NodeStatus {
 		} else if s.PID != 0 {
 			s.Running, s.Error = true, "not answering: "+err.Error()
 		}
+		if st.Swap {
+			s.Swap = pidIn(filepath.Join(n.Home, swap.PIDName), "daemon", n.Home) != 0
+		}
 		out = append(out, s)
 	}
 	return out
@@ -359,12 +397,17 @@ func Status(st *State) []NodeStatus {
 // signalled.
 func Down(st *State) (stopped int) {
 	var pids []int
-	for _, n := range st.Nodes {
-		if pid := pidOf(n.Home); pid != 0 {
-			if syscall.Kill(pid, syscall.SIGTERM) == nil {
-				pids = append(pids, pid)
-			}
+	term := func(pid int) {
+		if pid != 0 && syscall.Kill(pid, syscall.SIGTERM) == nil {
+			pids = append(pids, pid)
 		}
+	}
+	for _, n := range st.Nodes {
+		term(pidIn(filepath.Join(n.Home, swap.PIDName), "daemon", n.Home))
+		term(pidOf(n.Home))
+	}
+	if st.dir != "" {
+		term(pidIn(filepath.Join(st.ChainDir(), "chain.pid"), "chain", st.ChainDir()))
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, pid := range pids {
@@ -392,3 +435,5 @@ func isZombie(pid int) bool {
 	}
 	return false
 }
+
+func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }

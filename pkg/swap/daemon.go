@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/identity"
@@ -17,6 +19,7 @@ import (
 // Files of mf-swap inside a home.
 const (
 	SocketName = "swap.sock"
+	PIDName    = "swap.pid"
 	DataDir    = "data/swap"
 )
 
@@ -58,6 +61,9 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 		return err
 	}
 	defer s.Close()
+	pidFile := filepath.Join(home, PIDName)
+	_ = config.WriteFileAtomic(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	defer os.Remove(pidFile)
 	log.Info("mf-swap daemon running", "address", s.self.Hex(), "checkbook", s.checkbook.Hex(), "socket", SocketPath(home))
 	go s.Run(ctx)
 	return localapi.Serve(ctx, ln, s.Handler())

@@ -32,6 +32,7 @@ DIR restarts the same network.
 	var dir string
 	var nodes int
 	var topology string
+	var noSwap bool
 	up := &cobra.Command{
 		Use:   "up --nodes N --dir DIR",
 		Short: "Create (first time) and start a devnet",
@@ -41,13 +42,18 @@ in the background, joined to each other, then wait until they are connected.
 --topology mesh lets every node connect to every other; line lets node i
 connect only to nodes i-1 and i+1, so packets from node1 to nodeN cross N-2
 relays. Each daemon logs to DIR/nodeI/route.log.
+
+Unless --no-swap, the devnet also runs the embedded chain (mf-swap chain,
+in DIR/chain, logging to DIR/chain/chain.log) and one mf-swap daemon per
+node (DIR/nodeI/swap.log); the first time, the faucet funds every node and
+each deposits 50 MFT into its checkbook.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			_, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err})
+			_, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
@@ -57,6 +63,7 @@ relays. Each daemon logs to DIR/nodeI/route.log.
 	up.Flags().IntVar(&nodes, "nodes", 5, "number of nodes")
 	up.Flags().StringVar(&dir, "dir", "", "directory for the nodes' homes (required)")
 	up.Flags().StringVar(&topology, "topology", devnet.Mesh, "mesh or line")
+	up.Flags().BoolVar(&noSwap, "no-swap", false, "leave out the chain and the mf-swap daemons")
 
 	var asJSON bool
 	status := &cobra.Command{
@@ -73,13 +80,19 @@ relays. Each daemon logs to DIR/nodeI/route.log.
 				return cli.WriteJSON(g.streams.Out, ss)
 			}
 			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tOVERLAY\tHOME")
+			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tOVERLAY\tHOME")
 			for _, s := range ss {
 				state := "stopped"
 				if s.Running {
 					state = "running"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, s.Overlay[:16], s.Home)
+				sw := "-"
+				if st.Swap && s.Swap {
+					sw = "running"
+				} else if st.Swap {
+					sw = "stopped"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, s.Overlay[:16], s.Home)
 			}
 			return w.Flush()
 		},

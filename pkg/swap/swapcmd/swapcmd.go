@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -108,6 +110,9 @@ transaction arrives. Runs until SIGINT or SIGTERM.
 			if err != nil {
 				return err
 			}
+			pidFile := filepath.Join(c.Dir, "chain.pid")
+			_ = config.WriteFileAtomic(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+			defer os.Remove(pidFile)
 			fmt.Fprintf(g.streams.Err, "chain %s running: ipc %s token %s factory %s\n", info.ChainID, info.IPC, info.Token, info.Factory)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
