@@ -9,11 +9,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,10 +27,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routecmd"
+	"github.com/mainframe/mf/pkg/swap"
 	"github.com/mainframe/mf/pkg/swap/swapcmd"
 	"github.com/mainframe/mf/pkg/wire"
 )
@@ -83,6 +87,11 @@ func TestScripts(t *testing.T) {
 			"capture":       cmdCapture,
 			"waitgroup":     cmdWaitGroup,
 			"waitsession":   cmdWaitSession,
+			"setconfig":     cmdSetConfig,
+			"restartswap":   cmdRestartSwap,
+			"waitswap":      cmdWaitSwap,
+			"swapexact":     cmdSwapExact,
+			"waitfor":       cmdWaitFor,
 		},
 	})
 }
@@ -166,6 +175,7 @@ func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0]+"_CARD", c.String())
 	ts.Setenv(args[0]+"_OVERLAY", c.Overlay().String())
 	ts.Setenv(args[0]+"_PEER", c.PeerID().String())
+	ts.Setenv(args[0]+"_ADDRESS", c.Address().Hex())
 }
 
 // killnode [-TERM] HOME: SIGKILL (or SIGTERM) the daemon of HOME and wait
@@ -518,4 +528,183 @@ func cmdWaitSession(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("%s never got session %s", args[0], args[1])
+}
+
+// setconfig HOME swap.KEY VALUE: change one mf-swap setting in config.toml.
+func cmdSetConfig(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: setconfig HOME swap.KEY VALUE")
+	}
+	home := ts.MkAbs(args[0])
+	cfg, err := config.Load(home)
+	ts.Check(err)
+	switch args[1] {
+	case "swap.pay":
+		cfg.Swap.Pay = args[2] == "true"
+	case "swap.price_per_kib":
+		cfg.Swap.PricePerKiB = args[2]
+	case "swap.disconnect_threshold":
+		cfg.Swap.DisconnectThreshold = args[2]
+	case "swap.payment_threshold":
+		cfg.Swap.PaymentThreshold = args[2]
+	case "swap.cash_threshold":
+		cfg.Swap.CashThreshold = args[2]
+	default:
+		ts.Fatalf("setconfig does not know %s", args[1])
+	}
+	ts.Check(config.Save(home, cfg))
+}
+
+// restartswap HOME: stop HOME's mf-swap daemon (SIGTERM) and start it again
+// detached, as the devnet does, so that it reads config.toml anew.
+func cmdRestartSwap(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: restartswap HOME")
+	}
+	home := ts.MkAbs(args[0])
+	if b, err := os.ReadFile(filepath.Join(home, swap.PIDName)); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGTERM)
+			for i := 0; i < 400 && syscall.Kill(pid, 0) == nil; i++ {
+				time.Sleep(25 * time.Millisecond)
+			}
+		}
+	}
+	bin, err := exec.LookPath("mf-swap")
+	ts.Check(err)
+	logf, err := os.OpenFile(filepath.Join(home, "swap.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	ts.Check(err)
+	defer logf.Close()
+	cmd := exec.Command(bin, "--home", home, "daemon")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	ts.Check(cmd.Start())
+	go cmd.Wait()
+	c := swap.NewClient(home)
+	for i := 0; i < 600; i++ {
+		if _, err := c.Status(context.Background()); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("mf-swap of %s did not come back", home)
+}
+
+// waitswap HOME WHAT: wait up to 60s for a condition on HOME's mf-swap:
+//
+//	cashed          some received cheque is cashed in full
+//	refused         some peer is refused service
+//	unrefused       no peer is refused service
+func cmdWaitSwap(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitswap HOME cashed|refused|unrefused")
+	}
+	c := swap.NewClient(ts.MkAbs(args[0]))
+	var last string
+	for i := 0; i < 1200; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ok := false
+		switch args[1] {
+		case "cashed":
+			cs, err := c.Cheques(ctx)
+			for _, ch := range cs {
+				ok = ok || (err == nil && ch.Direction == "received" && ch.Cashed == ch.Cumulative)
+			}
+			last = fmt.Sprint(cs, err)
+		case "refused", "unrefused":
+			bs, err := c.Balances(ctx)
+			refused := false
+			for _, b := range bs {
+				refused = refused || b.Refused
+			}
+			ok = err == nil && refused == (args[1] == "refused")
+			last = fmt.Sprint(bs, err)
+		default:
+			ts.Fatalf("unknown condition %s", args[1])
+		}
+		cancel()
+		if ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("%s never %s: %s", args[0], args[1], last)
+}
+
+// swapexact CREDITOR DEBTOR: the creditor's wallet grew, and the debtor's
+// checkbook shrank, by exactly the cumulative amount the creditor cashed
+// from the debtor (both started with 50 MFT there, as the devnet funds
+// them); and both sides agree on their balance (one is minus the other).
+func cmdSwapExact(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: swapexact CREDITOR DEBTOR")
+	}
+	ctx := context.Background()
+	cred, debt := swap.NewClient(ts.MkAbs(args[0])), swap.NewClient(ts.MkAbs(args[1]))
+	dcard, err := route.ReadCard(ts.MkAbs(args[1]))
+	ts.Check(err)
+	ccard, err := route.ReadCard(ts.MkAbs(args[0]))
+	ts.Check(err)
+	cs, err := cred.Cheques(ctx)
+	ts.Check(err)
+	cashed := new(big.Int)
+	for _, c := range cs {
+		if c.Direction == "received" && c.Peer == dcard.PeerID().String() {
+			cashed.SetString(c.Cashed, 10)
+		}
+	}
+	if cashed.Sign() == 0 {
+		ts.Fatalf("the creditor cashed nothing from the debtor")
+	}
+	fifty, _ := swap.ParseAmount("50")
+	cst, err := cred.Status(ctx)
+	ts.Check(err)
+	dst, err := debt.Status(ctx)
+	ts.Check(err)
+	wallet, _ := new(big.Int).SetString(cst.Wallet, 10)
+	book, _ := new(big.Int).SetString(dst.Balance, 10)
+	if want := new(big.Int).Add(fifty, cashed); wallet.Cmp(want) != 0 {
+		ts.Fatalf("creditor wallet %s, want 50 + %s", swap.FormatAmount(wallet), swap.FormatAmount(cashed))
+	}
+	if want := new(big.Int).Sub(fifty, cashed); book.Cmp(want) != 0 {
+		ts.Fatalf("debtor checkbook %s, want 50 - %s", swap.FormatAmount(book), swap.FormatAmount(cashed))
+	}
+	ts.Logf("cheque of %s MFT moved exactly", swap.FormatAmount(cashed))
+	var lastC, lastD *big.Int
+	for i := 0; i < 200; i++ {
+		c, err1 := cred.Balance(ctx, dcard.PeerID().String())
+		d, err2 := debt.Balance(ctx, ccard.PeerID().String())
+		if err1 == nil && err2 == nil {
+			lastC, _ = new(big.Int).SetString(c.Balance, 10)
+			lastD, _ = new(big.Int).SetString(d.Balance, 10)
+			if new(big.Int).Add(lastC, lastD).Sign() == 0 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("the two sides disagree: creditor says %v, debtor says %v", lastC, lastD)
+}
+
+// waitfor REGEXP PROG ARGS...: run PROG every 100ms, for up to 60s, until
+// its standard output matches REGEXP.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: waitfor REGEXP PROG ARGS...")
+	}
+	re := regexp.MustCompile(args[0])
+	var out []byte
+	for i := 0; i < 600; i++ {
+		cmd := exec.Command(args[1], args[2:]...)
+		cmd.Env = os.Environ()
+		for _, k := range []string{"PATH", "MF_HOME", "HOME"} {
+			cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+		}
+		out, _ = cmd.Output()
+		if re.Match(out) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("output never matched %s; last: %s", args[0], out)
 }

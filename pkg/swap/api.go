@@ -333,8 +333,9 @@ type Score struct {
 }
 
 // score: from the chain, cheques the address's checkbook paid raise it
-// (logarithmically, so volume alone cannot buy a perfect score) and every
-// bounce lowers it sharply. New addresses start in the middle.
+// (logarithmically, and never above 0.95, so volume alone cannot buy a
+// perfect score); every bounce halves it and unpaid amounts weigh against
+// paid ones. New addresses start in the middle, at 0.5.
 func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 	sc := &Score{Address: a.Hex(), Score: 0.5, PaidOut: "0", Bounced: "0"}
 	cbAddr, err := s.factory.CheckbookOf(s.call(ctx), a)
@@ -361,8 +362,21 @@ func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 		return nil, err
 	}
 	sc.Checkbook, sc.PaidOut, sc.Bounced, sc.BounceCount = cbAddr.Hex(), paid.String(), bounced.String(), count.Uint64()
-	paidMFT, _ := new(big.Float).Quo(new(big.Float).SetInt(paid), new(big.Float).SetInt(unit)).Float64()
-	v := 0.5 + 0.05*math.Log2(1+paidMFT) - 0.2*float64(count.Uint64())
+	mft := func(v *big.Int) float64 {
+		f, _ := new(big.Float).Quo(new(big.Float).SetInt(v), new(big.Float).SetInt(unit)).Float64()
+		return f
+	}
+	paidMFT, bouncedMFT := mft(paid), mft(bounced)
+	v := math.Min(0.95, 0.5+0.05*math.Log2(1+paidMFT))
+	if count.Sign() > 0 {
+		// Each bounce halves the score, and what is still unpaid weighs
+		// against what was paid: a bouncing payer always ends up below a
+		// newcomer.
+		v *= math.Pow(0.5, float64(count.Uint64()))
+		if paidMFT+bouncedMFT > 0 {
+			v *= paidMFT / (paidMFT + bouncedMFT)
+		}
+	}
 	sc.Score = math.Max(0, math.Min(1, v))
 	return sc, nil
 }
