@@ -549,6 +549,8 @@ func cmdSetConfig(ts *testscript.TestScript, neg bool, args []string) {
 		cfg.Swap.PaymentThreshold = args[2]
 	case "swap.cash_threshold":
 		cfg.Swap.CashThreshold = args[2]
+	case "swap.max_price":
+		cfg.Swap.MaxPrice = args[2]
 	default:
 		ts.Fatalf("setconfig does not know %s", args[1])
 	}

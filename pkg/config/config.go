@@ -101,6 +101,11 @@ type Swap struct {
 	// Pay: answer invoices with cheques. A node that sets it false never
 	// pays, and is cut off (for testing a bad peer).
 	Pay bool `toml:"pay"`
+	// MaxPrice: peers whose manifest asks more per KiB of routing (for this
+	// node's score tier) are refused; empty for no limit.
+	MaxPrice string `toml:"max_price"`
+	// MinScore: peers whose credit score is lower are refused (0..1).
+	MinScore float64 `toml:"min_score"`
 }
 
 // Config is the whole config.toml.

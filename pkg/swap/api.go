@@ -485,3 +485,27 @@ func parseReqAmountZero(a string) (*big.Int, error) {
 }
 
 var _ = kv.ErrNotFound
+
+// PriceFor is what the manifest charges a peer of the given score for a
+// service: the price of the best tier the score reaches (the base price
+// when no tier applies), or nil when the service is not offered or the
+// score is below its minimum.
+func (m *Manifest) PriceFor(service string, score float64) *big.Int {
+	for _, e := range m.Services {
+		if e.Service != service || score < e.MinScore {
+			continue
+		}
+		price, best := e.Price, e.MinScore
+		for _, t := range e.Tiers {
+			if score >= t.MinScore && t.MinScore >= best {
+				price, best = t.Price, t.MinScore
+			}
+		}
+		v, ok := new(big.Int).SetString(price, 10)
+		if !ok {
+			return nil
+		}
+		return v
+	}
+	return nil
+}

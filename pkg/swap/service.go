@@ -28,6 +28,10 @@ type Settings struct {
 	Notice                                 time.Duration
 	Pay                                    bool
 	Token, Factory                         common.Address
+	// MaxPrice (nil: no limit) and MinScore decide which peers this node
+	// deals with at all (see vet).
+	MaxPrice *big.Int
+	MinScore float64
 }
 
 // ParseSettings checks the [swap] section.
@@ -56,6 +60,15 @@ func ParseSettings(c config.Swap) (Settings, error) {
 	}
 	s.Notice = time.Duration(c.NoticeSeconds) * time.Second
 	s.Pay = c.Pay
+	if c.MaxPrice != "" {
+		if s.MaxPrice, err = ParseAmount(c.MaxPrice); err != nil {
+			return s, fmt.Errorf("config: swap.max_price: %w", err)
+		}
+	}
+	if c.MinScore < 0 || c.MinScore > 1 {
+		return s, errors.New("config: swap.min_score must be within 0..1")
+	}
+	s.MinScore = c.MinScore
 	for _, a := range []struct {
 		name, in string
 		out      *common.Address
@@ -85,6 +98,15 @@ type Service struct {
 	cb        *chain.Checkbook
 	log       *slog.Logger
 	blocked   map[string]bool
+	// vetted remembers, per peer, whether its manifest and score passed and
+	// when that was decided.
+	vetted map[string]vetting
+}
+
+type vetting struct {
+	ok  bool
+	at  time.Time
+	why string
 }
 
 // Dial connects to the chain: an IPC path, or a URL.
@@ -113,7 +135,7 @@ func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set S
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}}
+	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{}}
 	s.self = crypto_PubkeyToAddress(key)
 	s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID)
 	if err != nil {
@@ -217,13 +239,14 @@ func (s *Service) settle(ctx context.Context) {
 		return
 	}
 	for peer, bal := range bals {
+		refuse := !s.vet(ctx, peer)
 		if bal.Cmp(s.set.Payment) > 0 {
 			if err := s.invoice(ctx, peer, bal); err != nil {
 				s.log.Debug("invoice", "peer", peer, "err", err)
 			}
 			bal, _ = s.led.balance(peer)
 		}
-		over := bal.Cmp(s.set.Disconnect) > 0
+		over := bal.Cmp(s.set.Disconnect) > 0 || refuse
 		if over != s.blocked[peer] {
 			if err := s.route.Block(ctx, peer, over); err == nil {
 				s.blocked[peer] = over
@@ -243,3 +266,47 @@ func crypto_PubkeyToAddress(k *ecdsa.PrivateKey) common.Address {
 func hexBytes(b []byte) string { return hex.EncodeToString(b) }
 
 func trim0x(s string) string { return strings.TrimPrefix(s, "0x") }
+
+// vet decides whether to deal with a peer at all (whitepaper: peers query
+// each other's manifest before peering and refuse prices above their
+// maximum or scores below their minimum). The answer is kept for ten
+// minutes; a peer that cannot be asked is given the benefit of the doubt
+// and asked again later.
+func (s *Service) vet(ctx context.Context, peer string) bool {
+	if s.set.MaxPrice == nil && s.set.MinScore == 0 {
+		return true
+	}
+	if v, ok := s.vetted[peer]; ok && time.Since(v.at) < 10*time.Minute {
+		return v.ok
+	}
+	v := vetting{ok: true, at: time.Now()}
+	if s.set.MinScore > 0 {
+		if addr, err := s.db.Get([]byte("addr/" + peer)); err == nil {
+			sc, err := s.score(ctx, common.HexToAddress(string(addr)))
+			if err != nil {
+				return true
+			}
+			if sc.Score < s.set.MinScore {
+				v = vetting{ok: false, at: v.at, why: fmt.Sprintf("score %.3f below %.3f", sc.Score, s.set.MinScore)}
+			}
+		}
+	}
+	if v.ok && s.set.MaxPrice != nil {
+		var m Manifest
+		if err := s.route.CallService(ctx, peer, "swap", "GET", "/v0/manifest", nil, &m); err != nil {
+			return true
+		}
+		myScore := 0.5
+		if sc, err := s.score(ctx, s.self); err == nil {
+			myScore = sc.Score
+		}
+		if p := m.PriceFor("route", myScore); p != nil && p.Cmp(s.set.MaxPrice) > 0 {
+			v = vetting{ok: false, at: v.at, why: fmt.Sprintf("asks %s MFT per KiB, above %s", FormatAmount(p), FormatAmount(s.set.MaxPrice))}
+		}
+	}
+	if !v.ok {
+		s.log.Info("refusing to deal with peer", "peer", peer, "why", v.why)
+	}
+	s.vetted[peer] = v
+	return v.ok
+}

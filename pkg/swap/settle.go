@@ -204,9 +204,22 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 	if _, err := chain.Wait(ctx, s.eth, tx); err != nil {
 		return fmt.Errorf("swap: cashing %s's cheque: %v", peer, err)
 	}
-	bounced, _ := cb.BouncedOf(&bind.CallOpts{Context: ctx}, s.self)
+	bounced, err := cb.BouncedOf(&bind.CallOpts{Context: ctx}, s.self)
+	if err != nil {
+		return err
+	}
+	// What bounced is owed again: the cheque was booked as payment in
+	// full when it arrived.
+	_, err = s.led.update(peer, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
+		prev, err := getInt(s.db, []byte("bounced/"+peer))
+		if err != nil {
+			return nil, err
+		}
+		b.Set([]byte("bounced/"+peer), []byte(bounced.String()))
+		return new(big.Int).Add(bal, new(big.Int).Sub(bounced, prev)), nil
+	})
 	s.log.Info("cheque cashed", "peer", peer, "cumulative", FormatAmount(c.Cumulative), "bounced", FormatAmount(bounced))
-	return nil
+	return err
 }
 
 func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
