@@ -182,13 +182,22 @@ func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
 // until it is gone.
 func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 	sig := syscall.SIGKILL
-	if len(args) == 2 && args[0] == "-TERM" {
-		sig, args = syscall.SIGTERM, args[1:]
+	pidName := route.PIDName
+	for len(args) > 1 {
+		switch args[0] {
+		case "-TERM":
+			sig = syscall.SIGTERM
+		case "-swap":
+			pidName = swap.PIDName
+		default:
+			ts.Fatalf("usage: killnode [-TERM] [-swap] HOME")
+		}
+		args = args[1:]
 	}
 	if len(args) != 1 {
-		ts.Fatalf("usage: killnode [-TERM] HOME")
+		ts.Fatalf("usage: killnode [-TERM] [-swap] HOME")
 	}
-	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), route.PIDName))
+	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), pidName))
 	ts.Check(err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	ts.Check(err)
