@@ -153,7 +153,7 @@ func (s *Service) apiCheques(w http.ResponseWriter, r *http.Request) (any, error
 			ci := ChequeInfo{Peer: peer, Direction: map[string]string{"in": "received", "out": "issued"}[dir], Checkbook: c.Checkbook.Hex(), Beneficiary: c.Beneficiary.Hex(), Cumulative: c.Cumulative.String()}
 			if dir == "in" {
 				if cb, err := chain.NewCheckbook(c.Checkbook, s.eth); err == nil {
-					if paid, err := cb.Presented(s.call(r.Context()), s.self); err == nil {
+					if paid, err := cb.PaidOut(s.call(r.Context()), s.self); err == nil {
 						ci.Cashed = paid.String()
 					}
 				}
@@ -187,7 +187,16 @@ func (s *Service) apiChequesOf(r *http.Request, peer string) (any, error) {
 	if err != nil || c == nil {
 		return nil, err
 	}
-	return ChequeInfo{Peer: peer, Direction: "received", Checkbook: c.Checkbook.Hex(), Beneficiary: c.Beneficiary.Hex(), Cumulative: c.Cumulative.String(), Cashed: c.Cumulative.String()}, nil
+	// What the checkbook paid, which is less than the cheque when it bounced.
+	cb, err := chain.NewCheckbook(c.Checkbook, s.eth)
+	if err != nil {
+		return nil, err
+	}
+	paid, err := cb.PaidOut(s.call(r.Context()), s.self)
+	if err != nil {
+		return nil, err
+	}
+	return ChequeInfo{Peer: peer, Direction: "received", Checkbook: c.Checkbook.Hex(), Beneficiary: c.Beneficiary.Hex(), Cumulative: c.Cumulative.String(), Cashed: paid.String()}, nil
 }
 
 func parseReqAmount(a string) (*big.Int, error) {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/config"
@@ -48,9 +50,17 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if devChain != nil {
-		dir := devChain.Dir
-		devChain.Close()
-		os.RemoveAll(dir)
+		closed := make(chan struct{})
+		go func() { devChain.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(20 * time.Second):
+			// Seen once: report it, with what was running, and exit
+			// rather than hang until go test's kill.
+			fmt.Fprintln(os.Stderr, "swap tests: the development chain did not close within 20s; its goroutines:")
+			_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+		}
+		os.RemoveAll(devChain.Dir)
 	}
 	os.Exit(code)
 }
@@ -115,20 +125,102 @@ type testNode struct {
 	route *fakeRoute
 }
 
-// newNode funds a fresh identity with ether and fund MFT and starts a
-// Service for it, which deploys its checkbook through the factory. edit, if
-// not nil, changes the [swap] section first.
-func newNode(tb testing.TB, fund *big.Int, edit func(*config.Swap)) *testNode {
+// walletMFT is what every test node's wallet starts with.
+var walletMFT = mft(20)
+
+// funded holds identities whose addresses already hold 1 ETH and
+// walletMFT. devchain.Faucet funds one address at a time and waits for
+// each of its two transactions (a second each, go-ethereum's receipt
+// polling); funding a batch with consecutive nonces and waiting once keeps
+// the package's tests fast.
+var funded struct {
+	sync.Mutex
+	ids []*identity.Identity
+}
+
+func fundedIdentity(tb testing.TB) *identity.Identity {
 	tb.Helper()
-	c, info := testChain(tb)
-	ctx := testCtx(tb)
-	id, err := identity.Generate()
+	funded.Lock()
+	defer funded.Unlock()
+	if len(funded.ids) == 0 {
+		var addrs []common.Address
+		for range 8 {
+			id, err := identity.Generate()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			funded.ids = append(funded.ids, id)
+			addrs = append(addrs, id.Public().Address())
+		}
+		if err := fundAll(testCtx(tb), addrs); err != nil {
+			funded.ids = nil
+			tb.Fatalf("funding test nodes: %v", err)
+		}
+	}
+	id := funded.ids[0]
+	funded.ids = funded.ids[1:]
+	return id
+}
+
+// fundAll does what devchain.Faucet does for each address (1 ETH for gas,
+// walletMFT minted by the faucet, the token's minter), sending every
+// transaction before waiting for any.
+func fundAll(ctx context.Context, addrs []common.Address) error {
+	c, info := devChain, devInfo
+	client := c.Client()
+	auth := c.FaucetAuth()
+	auth.Context = ctx
+	nonce, err := client.PendingNonceAt(ctx, auth.From)
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
-	if err := devchain.Faucet(ctx, c.Dir, id.Public().Address(), fund); err != nil {
-		tb.Fatal(err)
+	tok, err := chain.NewMFT(common.HexToAddress(info.Token), client)
+	if err != nil {
+		return err
 	}
+	tip, err := client.SuggestGasTipCap(ctx)
+	if err != nil {
+		return err
+	}
+	head, err := client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return err
+	}
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	var txs []*types.Transaction
+	for _, a := range addrs {
+		to := a
+		tx, err := types.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: c.ChainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap,
+			Gas: 21000, To: &to, Value: unit}), types.LatestSignerForChainID(c.ChainID), c.Faucet)
+		if err != nil {
+			return err
+		}
+		if err := client.SendTransaction(ctx, tx); err != nil {
+			return err
+		}
+		auth.Nonce = new(big.Int).SetUint64(nonce + 1)
+		mint, err := tok.Mint(auth, a, walletMFT)
+		if err != nil {
+			return err
+		}
+		nonce += 2
+		txs = append(txs, tx, mint)
+	}
+	for _, tx := range txs {
+		if _, err := chain.Wait(ctx, client, tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newNode starts a Service for a fresh identity whose wallet holds 1 ETH
+// and walletMFT; it deploys its checkbook through the factory. edit, if
+// not nil, changes the [swap] section first.
+func newNode(tb testing.TB, edit func(*config.Swap)) *testNode {
+	tb.Helper()
+	_, info := testChain(tb)
+	id := fundedIdentity(tb)
 	home, err := os.MkdirTemp("", "sn")
 	if err != nil {
 		tb.Fatal(err)
@@ -216,7 +308,9 @@ func (n *testNode) do(method, path string, hdr http.Header, body string) (int, s
 	if body != "" {
 		r = strings.NewReader(body)
 	}
-	req := httptest.NewRequest(method, path, r).WithContext(testCtx(n.t))
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	req := httptest.NewRequest(method, path, r).WithContext(ctx)
 	for k, v := range hdr {
 		req.Header[k] = v
 	}

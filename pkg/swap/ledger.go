@@ -19,6 +19,8 @@ import (
 //	chq/in/<peer id>     the best cheque received from the peer (binary)
 //	chq/out/<peer id>    the last cheque issued to the peer (binary)
 //	cashed/<peer id>     cumulative amount cashed from the peer's checkbook
+//	booked/<checkbook>   the highest cumulative payout booked from a
+//	                     checkbook, whichever peer presented it
 //
 // Every change that moves money is one synced batch: a balance never moves
 // without the cheque that explains it, so a SIGKILL at any point leaves a

@@ -71,9 +71,10 @@ func errCode(err error) string {
 // on chain. The second round goes the way the daemon does it: B's settle
 // invoices A through the gateway, books A's answer and cashes it.
 func TestChequeExchange(t *testing.T) {
+	t.Parallel()
 	ctx := testCtx(t)
-	a := newNode(t, mft(10), nil)
-	b := newNode(t, big.NewInt(0), nil)
+	a := newNode(t, nil)
+	b := newNode(t, nil)
 	a.deposit(mft(5))
 
 	x := milli(1500)
@@ -143,10 +144,11 @@ func TestChequeExchange(t *testing.T) {
 // creditor (nor on the debtor). Each is tried on ReceiveCheque and over
 // the gateway, as the answer to B's invoice.
 func TestBadChequesRefused(t *testing.T) {
+	t.Parallel()
 	ctx := testCtx(t)
-	a := newNode(t, mft(10), nil)
-	b := newNode(t, big.NewInt(0), nil)
-	e := newNode(t, mft(10), nil) // another node, with its own checkbook
+	a := newNode(t, nil)
+	b := newNode(t, nil)
+	e := newNode(t, nil) // another node, with its own checkbook
 	a.deposit(mft(5))
 	e.deposit(mft(5))
 	c, _ := testChain(t)
@@ -336,9 +338,10 @@ func TestBadChequesRefused(t *testing.T) {
 // owes (on a checkbook that need not hold anything) into a debt of this
 // node, which its next invoice would collect in real cheques.
 func TestChequeCannotCreateDebt(t *testing.T) {
+	t.Parallel()
 	ctx := testCtx(t)
-	a := newNode(t, mft(1), nil) // its checkbook stays empty
-	b := newNode(t, mft(10), nil)
+	a := newNode(t, nil) // its checkbook stays empty
+	b := newNode(t, nil)
 	b.deposit(mft(5))
 	c, _ := testChain(t)
 	owe(t, a, b, mft(1))
@@ -423,9 +426,10 @@ func crashHelper() {
 // lower one, never nothing), and more debt gives a higher cumulative.
 // Then B cashes, restarts, and cashing again pays nothing.
 func TestIssueSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	ctx := testCtx(t)
-	a := newNode(t, mft(10), nil)
-	b := newNode(t, big.NewInt(0), nil)
+	a := newNode(t, nil)
+	b := newNode(t, nil)
 	a.deposit(mft(5))
 	x := mft(2)
 	owe(t, a, b, x)
@@ -529,10 +533,11 @@ func TestIssueSurvivesSIGKILL(t *testing.T) {
 // middle. Once A refills, presenting the same cheque again collects the
 // rest.
 func TestBouncedChequeLowersScore(t *testing.T) {
+	t.Parallel()
 	ctx := testCtx(t)
-	a := newNode(t, mft(10), nil)
-	b := newNode(t, big.NewInt(0), nil)
-	c := newNode(t, big.NewInt(0), nil)
+	a := newNode(t, nil)
+	b := newNode(t, nil)
+	c := newNode(t, nil)
 	a.deposit(mft(1))
 
 	score := func(addr common.Address) Score {
@@ -561,8 +566,13 @@ func TestBouncedChequeLowersScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	wallet := mftOf(t, b.self)
-	if err := b.maybeCash(ctx, a.peer, true); err != nil {
-		t.Fatal(err)
+	code, body := b.do(http.MethodPost, "/v0/cash", nil, fmt.Sprintf(`{"peer":%q}`, a.peer))
+	var ci ChequeInfo
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &ci) != nil {
+		t.Fatalf("POST /v0/cash: %d %s", code, body)
+	}
+	if ci.Cumulative != mft(3).String() || ci.Cashed != mft(1).String() {
+		t.Errorf("POST /v0/cash = %+v, want cumulative 3 MFT of which 1 MFT cashed", ci)
 	}
 	wantEq(t, "B got", diff(mftOf(t, b.self), wallet), mft(1))
 	wantEq(t, "A's checkbook", mftOf(t, a.checkbook), new(big.Int))
@@ -572,6 +582,7 @@ func TestBouncedChequeLowersScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantEq(t, "bounced", bounced, mft(2))
+	wantEq(t, "B's balance of A after the bounce (owed again)", b.bal(a.peer), mft(2))
 
 	s := score(a.self)
 	if s.Score >= 0.5 || s.BounceCount != 1 || s.Bounced != mft(2).String() {
@@ -583,8 +594,11 @@ func TestBouncedChequeLowersScore(t *testing.T) {
 
 	// While the checkbook is empty, cashing again pays nothing and says so.
 	wallet = mftOf(t, b.self)
-	if err := b.maybeCash(ctx, a.peer, true); err == nil {
-		t.Error("cashing a bounced cheque on an empty checkbook succeeded")
+	if err := b.maybeCash(ctx, a.peer, true); errCode(err) != "bounced" {
+		t.Errorf("cashing a bounced cheque on an empty checkbook: %v, want a 'bounced' refusal", err)
+	}
+	if err := b.maybeCash(ctx, a.peer, false); err != nil {
+		t.Errorf("the cash loop on a bounced cheque and an empty checkbook: %v, want a quiet no-op", err)
 	}
 	wantEq(t, "B's wallet", mftOf(t, b.self), wallet)
 	// A refills; the same cheque now collects the rest.
@@ -593,12 +607,15 @@ func TestBouncedChequeLowersScore(t *testing.T) {
 		t.Fatalf("cashing the bounced rest after a refill: %v", err)
 	}
 	wantEq(t, "B got the rest", diff(mftOf(t, b.self), wallet), mft(2))
+	wantEq(t, "B's balance of A once the rest is paid", b.bal(a.peer), new(big.Int))
 }
 
 // TestWithdrawNotice: a withdrawal waits out the notice period on chain.
+// Not parallel: AdjustTime refuses while transactions are pending, and the
+// parallel tests (which send them) only start once this one is done.
 func TestWithdrawNotice(t *testing.T) {
 	c, _ := testChain(t)
-	a := newNode(t, mft(10), func(s *config.Swap) { s.NoticeSeconds = 3600 })
+	a := newNode(t, func(s *config.Swap) { s.NoticeSeconds = 3600 })
 	a.deposit(mft(4))
 	body := fmt.Sprintf(`{"amount":%q}`, mft(1).String())
 

@@ -97,33 +97,53 @@ func (s *Service) ReceiveCheque(ctx context.Context, peer string, raw []byte) (*
 	if issuer != signer {
 		return nil, localapi.BadRequest("cheque signed by %s, but checkbook %s is issued by %s", signer, c.Checkbook, issuer)
 	}
-	var gained *big.Int
+	var gained, credited *big.Int
 	_, err = s.led.update(peer, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
+		// Cumulative payouts count per checkbook (this node is always the
+		// beneficiary), whichever peer presents the cheque: a peer that
+		// alternates between two checkbooks, or presents a cheque another
+		// peer already paid with, is replaying.
+		prev, err := getInt(s.db, bookedKey(c.Checkbook))
+		if err != nil {
+			return nil, err
+		}
 		last, err := s.lastCheque("in", peer)
 		if err != nil {
 			return nil, err
 		}
-		prev := new(big.Int)
-		if last != nil {
-			if last.Checkbook != c.Checkbook {
-				prev = new(big.Int) // a new checkbook starts from zero
-			} else {
-				prev = last.Cumulative
-			}
+		if last != nil && last.Checkbook == c.Checkbook && last.Cumulative.Cmp(prev) > 0 {
+			prev = last.Cumulative // booked before booked/ was kept
 		}
 		if c.Cumulative.Cmp(prev) <= 0 {
 			return nil, localapi.Errorf(http.StatusConflict, "replayed", "cheque for %s is not above the last one (%s): replayed", FormatAmount(c.Cumulative), FormatAmount(prev))
 		}
 		gained = new(big.Int).Sub(c.Cumulative, prev)
+		// A cheque settles what the peer owes and no more: were the
+		// balance to go negative, a cheque on an empty checkbook would
+		// become a debt of this node, which the peer's next invoice would
+		// collect in real cheques. Anything above the debt is a gift.
+		credited = new(big.Int).Set(gained)
+		if credited.Cmp(bal) > 0 {
+			credited.SetInt64(0)
+			if bal.Sign() > 0 {
+				credited.Set(bal)
+			}
+		}
 		b.Set(chqKey("in", peer), raw)
-		return new(big.Int).Sub(bal, gained), nil
+		b.Set(bookedKey(c.Checkbook), []byte(c.Cumulative.String()))
+		return new(big.Int).Sub(bal, credited), nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if credited.Cmp(gained) != 0 {
+		s.log.Warn("cheque pays more than the peer owes; the rest is not booked", "peer", peer, "amount", FormatAmount(gained), "owed", FormatAmount(credited))
+	}
 	s.log.Info("cheque received", "peer", peer, "amount", FormatAmount(gained), "cumulative", FormatAmount(c.Cumulative))
-	return gained, nil
+	return credited, nil
 }
+
+func bookedKey(checkbook common.Address) []byte { return []byte("booked/" + checkbook.Hex()) }
 
 // issue answers an invoice: a cheque for what this node's own accounting
 // says it owes, at most what was asked. The cheque is stored (and the debt
@@ -135,20 +155,28 @@ func (s *Service) issue(peer string, beneficiary common.Address, asked *big.Int)
 	}
 	var cheque *chain.Cheque
 	_, err := s.led.update(peer, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
+		last, err := s.lastCheque("out", peer)
+		if err != nil {
+			return nil, err
+		}
+		resendable := last != nil && last.Checkbook == s.checkbook && last.Beneficiary == beneficiary
 		owed := new(big.Int).Neg(bal)
 		if owed.Sign() <= 0 {
+			if resendable {
+				// The last cheque may never have arrived (this node was
+				// killed after storing it, or the answer was lost): send
+				// it again. It is cumulative, so it cannot pay twice.
+				cheque = last
+				return bal, nil
+			}
 			return nil, localapi.Errorf(http.StatusConflict, "nothing_owed", "this node owes you nothing")
 		}
 		amount := owed
 		if asked.Cmp(owed) < 0 {
 			amount = asked
 		}
-		last, err := s.lastCheque("out", peer)
-		if err != nil {
-			return nil, err
-		}
 		cum := new(big.Int).Set(amount)
-		if last != nil && last.Checkbook == s.checkbook && last.Beneficiary == beneficiary {
+		if resendable {
 			cum.Add(cum, last.Cumulative)
 		}
 		cheque, err = chain.NewCheque(s.key, s.chainID, s.checkbook, beneficiary, cum)
@@ -183,7 +211,8 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 	if err != nil {
 		return err
 	}
-	paid, err := cb.Presented(&bind.CallOpts{Context: ctx}, s.self)
+	opts := &bind.CallOpts{Context: ctx}
+	paid, err := cb.PaidOut(opts, s.self)
 	if err != nil {
 		return err
 	}
@@ -193,6 +222,25 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 			return localapi.Errorf(http.StatusConflict, "cashed", "the last cheque from %s is already cashed", peer)
 		}
 		return nil
+	}
+	// A cheque presented before that bounced is worth presenting again
+	// (the contract then pays the rest) only once its checkbook holds
+	// something; until then it would only burn gas.
+	presented, err := cb.Presented(opts, s.self)
+	if err != nil {
+		return err
+	}
+	if c.Cumulative.Cmp(presented) <= 0 {
+		held, err := cb.Balance(opts)
+		if err != nil {
+			return err
+		}
+		if held.Sign() == 0 {
+			if force {
+				return localapi.Errorf(http.StatusConflict, "bounced", "the last cheque from %s bounced for %s MFT and its checkbook %s is still empty", peer, FormatAmount(uncashed), c.Checkbook)
+			}
+			return nil
+		}
 	}
 	if !force && uncashed.Cmp(s.set.Cash) < 0 {
 		return nil
