@@ -185,12 +185,21 @@ func (c *Chain) Commit() { c.beacon.Commit() }
 // notice periods in development.
 func (c *Chain) AdjustTime(d time.Duration) error { return c.beacon.AdjustTime(d) }
 
-// Close stops the chain; its data stays in the directory.
+// Close stops the chain; its data stays in the directory. A go-ethereum
+// node that does not stop within 30 seconds is left behind with an error
+// rather than hanging its caller (seen once in tests, not reproduced).
 func (c *Chain) Close() error {
 	close(c.stop)
 	c.wg.Wait()
 	c.client.Close()
-	return c.stack.Close()
+	done := make(chan error, 1)
+	go func() { done <- c.stack.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		return errors.New("devchain: the chain did not stop within 30s")
+	}
 }
 
 // FaucetAuth is a transactor for the faucet account.
