@@ -117,17 +117,18 @@ func (s *subscriptions) watch(topic string) error {
 	return s.n.db.Set([]byte(watchPrefix+topic), nil)
 }
 
-// unwatch stops collecting topic; its inbox is emptied.
+// unwatch stops collecting topic and empties its inbox (a topic that was
+// never watched may still hold packets that arrived for nobody). It reports
+// whether there was anything to drop.
 func (s *subscriptions) unwatch(topic string) (bool, error) {
 	s.mu.Lock()
-	if !s.watched[topic] {
-		s.mu.Unlock()
-		return false, nil
-	}
-	delete(s.watched, topic)
-	id := TopicID(topic)
-	if s.wids[id]--; s.wids[id] <= 0 {
-		delete(s.wids, id)
+	was := s.watched[topic]
+	if was {
+		delete(s.watched, topic)
+		id := TopicID(topic)
+		if s.wids[id]--; s.wids[id] <= 0 {
+			delete(s.wids, id)
+		}
 	}
 	s.mu.Unlock()
 	var keys [][]byte
@@ -135,6 +136,9 @@ func (s *subscriptions) unwatch(topic string) (bool, error) {
 		keys = append(keys, append([]byte(nil), k...))
 		return nil
 	})
+	if !was && len(keys) == 0 {
+		return false, nil
+	}
 	b := s.n.db.NewBatch()
 	b.Delete([]byte(watchPrefix + topic))
 	for _, k := range keys {

@@ -543,6 +543,9 @@ func (h *routeHints) lookup(o identity.Overlay) (peer.ID, bool) {
 	return p, ok
 }
 
+// maxSeen bounds one generation of the duplicate filter (32 bytes an id).
+const maxSeen = 1 << 20
+
 // seenSet remembers packet ids for at least the given window, in two
 // generations so that forgetting is O(1).
 type seenSet struct {
@@ -560,7 +563,9 @@ func newSeenSet(window time.Duration) *seenSet {
 func (s *seenSet) add(id [32]byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if time.Since(s.rotated) > s.window {
+	// Rotate on time, or early when a flood of ids would otherwise grow the
+	// set without bound.
+	if time.Since(s.rotated) > s.window || len(s.cur) > maxSeen {
 		s.old, s.cur, s.rotated = s.cur, make(map[[32]byte]struct{}, len(s.cur)), time.Now()
 	}
 	if _, ok := s.cur[id]; ok {

@@ -2,6 +2,7 @@ package route
 
 import (
 	"encoding/json"
+	"sort"
 	"errors"
 	"fmt"
 	"regexp"
@@ -97,10 +98,21 @@ func (n *Node) savePeers() {
 	}
 }
 
-// loadPeers returns the peers stored by earlier runs; damaged records are
-// skipped and reported, never fatal.
+// peerExpiry is how long a peer not seen is kept.
+const peerExpiry = 14 * 24 * time.Hour
+
+// maxStoredPeers bounds how many stored peers a start dials.
+const maxStoredPeers = 256
+
+// loadPeers returns the peers stored by earlier runs, newest first and at
+// most maxStoredPeers; damaged and long-unseen records are dropped.
 func (n *Node) loadPeers() []peer.AddrInfo {
-	var out []peer.AddrInfo
+	type known struct {
+		ai   peer.AddrInfo
+		seen time.Time
+	}
+	var all []known
+	var stale [][]byte
 	_ = n.db.Scan([]byte(peerPrefix), func(k, v []byte) error {
 		id, err := peer.IDFromBytes(k[len(peerPrefix):])
 		if err != nil {
@@ -112,9 +124,21 @@ func (n *Node) loadPeers() []peer.AddrInfo {
 			n.log.Warn("skipping damaged peer record", "peer", id, "err", err)
 			return nil
 		}
-		out = append(out, peer.AddrInfo{ID: id, Addrs: rec.Addrs})
+		if time.Since(rec.Seen) > peerExpiry {
+			stale = append(stale, append([]byte(nil), k...))
+			return nil
+		}
+		all = append(all, known{peer.AddrInfo{ID: id, Addrs: rec.Addrs}, rec.Seen})
 		return nil
 	})
+	for _, k := range stale {
+		_ = n.db.Delete(k)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].seen.After(all[j].seen) })
+	var out []peer.AddrInfo
+	for i := 0; i < len(all) && i < maxStoredPeers; i++ {
+		out = append(out, all[i].ai)
+	}
 	return out
 }
 
