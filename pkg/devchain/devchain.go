@@ -66,6 +66,9 @@ type Chain struct {
 	client *ethclient.Client
 	stop   chan struct{}
 	wg     sync.WaitGroup
+	// sealMu serialises every use of the beacon, which is not safe for
+	// concurrent use.
+	sealMu sync.Mutex
 }
 
 // Start opens (or creates) the chain in o.Dir.
@@ -127,7 +130,9 @@ func Start(o Options) (*Chain, error) {
 		stack.Close()
 		return nil, fmt.Errorf("devchain: %w", err)
 	}
-	catalyst.RegisterSimulatedBeaconAPIs(stack, beacon)
+	// Not catalyst.RegisterSimulatedBeaconAPIs: with period 0 it starts its
+	// own sealing loop, which would race with sealOnDemand and AdjustTime.
+	// Every call into the beacon goes through c.sealMu instead.
 	stack.RegisterLifecycle(beacon)
 	if err := stack.Start(); err != nil {
 		stack.Close()
@@ -170,7 +175,7 @@ func (c *Chain) sealOnDemand() {
 			for len(ch) > 0 {
 				<-ch
 			}
-			c.beacon.Commit()
+			c.Commit()
 		}
 	}
 }
@@ -179,11 +184,19 @@ func (c *Chain) sealOnDemand() {
 func (c *Chain) Client() *ethclient.Client { return c.client }
 
 // Commit seals a block now.
-func (c *Chain) Commit() { c.beacon.Commit() }
+func (c *Chain) Commit() {
+	c.sealMu.Lock()
+	defer c.sealMu.Unlock()
+	c.beacon.Commit()
+}
 
 // AdjustTime moves the chain's clock forward (and seals a block), for
 // notice periods in development.
-func (c *Chain) AdjustTime(d time.Duration) error { return c.beacon.AdjustTime(d) }
+func (c *Chain) AdjustTime(d time.Duration) error {
+	c.sealMu.Lock()
+	defer c.sealMu.Unlock()
+	return c.beacon.AdjustTime(d)
+}
 
 // Close stops the chain; its data stays in the directory. A go-ethereum
 // node that does not stop within 30 seconds is left behind with an error
