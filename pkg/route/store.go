@@ -2,10 +2,10 @@ package route
 
 import (
 	"encoding/json"
-	"sort"
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
