@@ -339,6 +339,27 @@ type Score struct {
 	PaidOut     string  `json:"paid_out"`
 	Bounced     string  `json:"bounced"`
 	BounceCount uint64  `json:"bounce_count"`
+	// BouncedHere: a cheque of this address bounced when this node cashed it.
+	BouncedHere bool `json:"bounced_here,omitempty"`
+}
+
+// localExperience looks at the cheques peers with address a paid this
+// node with.
+func (s *Service) localExperience(a common.Address) (bounced, paid bool) {
+	_ = s.db.Scan([]byte("addr/"), func(k, v []byte) error {
+		if common.HexToAddress(string(v)) != a {
+			return nil
+		}
+		peer := string(k[len("addr/"):])
+		if b, err := getInt(s.db, []byte("bounced/"+peer)); err == nil && b.Sign() > 0 {
+			bounced = true
+		}
+		if c, err := s.lastCheque("in", peer); err == nil && c != nil {
+			paid = true
+		}
+		return nil
+	})
+	return bounced, paid
 }
 
 // score: from the chain, cheques the address's checkbook paid raise it
@@ -352,6 +373,9 @@ func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 		return nil, err
 	}
 	if cbAddr == (common.Address{}) {
+		if bounced, _ := s.localExperience(a); bounced {
+			sc.Score, sc.BouncedHere = 0.4, true
+		}
 		return sc, nil
 	}
 	cb, err := chain.NewCheckbook(cbAddr, s.eth)
@@ -385,6 +409,16 @@ func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 		if paidMFT+bouncedMFT > 0 {
 			v *= paidMFT / (paidMFT + bouncedMFT)
 		}
+	}
+	// Local experience: cheques from this address that bounced on this
+	// node count against it even before the chain shows a pattern;
+	// cheques it paid here in full count a little for it.
+	bouncedHere, paidHere := s.localExperience(a)
+	sc.BouncedHere = bouncedHere
+	if bouncedHere {
+		v *= 0.8
+	} else if paidHere {
+		v += 0.02
 	}
 	sc.Score = math.Max(0, math.Min(1, v))
 	return sc, nil

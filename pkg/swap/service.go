@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -101,6 +102,10 @@ type Service struct {
 	// vetted remembers, per peer, whether its manifest and score passed and
 	// when that was decided.
 	vetted map[string]vetting
+
+	cacheMu   sync.Mutex
+	manifests map[string]cached[*Manifest]
+	scores    map[string]cached[float64]
 }
 
 type vetting struct {
@@ -135,7 +140,8 @@ func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set S
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{}}
+	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{},
+		manifests: map[string]cached[*Manifest]{}, scores: map[string]cached[float64]{}}
 	s.self = crypto_PubkeyToAddress(key)
 	s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID)
 	if err != nil {
@@ -204,9 +210,12 @@ func (s *Service) meter(ctx context.Context) error {
 		if din == 0 && dout == 0 {
 			continue
 		}
-		delta := new(big.Int).SetUint64(din)
-		delta.Sub(delta, new(big.Int).SetUint64(dout))
-		delta.Mul(delta, s.set.PricePerKiB)
+		// What the peer handed this node is priced by this node's manifest,
+		// what this node handed the peer by the peer's: each side charges
+		// its own price, and both sides compute the same two numbers.
+		earned := new(big.Int).Mul(new(big.Int).SetUint64(din), s.ownPrice(ctx, p.PeerID))
+		spent := new(big.Int).Mul(new(big.Int).SetUint64(dout), s.peerPrice(ctx, p.PeerID))
+		delta := new(big.Int).Sub(earned, spent)
 		delta.Quo(delta, big.NewInt(1024))
 		_, err := s.led.update(p.PeerID, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
 			b.Set([]byte("usage/epoch"), []byte(fmt.Sprint(u.Epoch)))
@@ -309,4 +318,81 @@ func (s *Service) vet(ctx context.Context, peer string) bool {
 	}
 	s.vetted[peer] = v
 	return v.ok
+}
+
+// Prices of routing, per KiB. A node's manifest entry "route" sets its
+// price (by the payer's credit tier); without one, swap.price_per_kib.
+
+type cached[T any] struct {
+	v  T
+	at time.Time
+}
+
+const priceCacheTTL = 10 * time.Minute
+
+// ownPrice is what this node charges peer.
+func (s *Service) ownPrice(ctx context.Context, peer string) *big.Int {
+	m, err := s.manifest()
+	if err != nil {
+		return s.set.PricePerKiB
+	}
+	if p := m.PriceFor("route", s.cachedScore(ctx, peer)); p != nil {
+		return p
+	}
+	return s.set.PricePerKiB
+}
+
+// peerPrice is what peer charges this node, from its manifest (asked
+// through mf-route and kept for ten minutes).
+func (s *Service) peerPrice(ctx context.Context, peer string) *big.Int {
+	s.cacheMu.Lock()
+	c, ok := s.manifests[peer]
+	s.cacheMu.Unlock()
+	if !ok || time.Since(c.at) > priceCacheTTL {
+		var m Manifest
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := s.route.CallService(cctx, peer, "swap", "GET", "/v0/manifest", nil, &m)
+		cancel()
+		c = cached[*Manifest]{at: time.Now()}
+		if err == nil {
+			c.v = &m
+		}
+		s.cacheMu.Lock()
+		s.manifests[peer] = c
+		s.cacheMu.Unlock()
+	}
+	if c.v != nil {
+		if p := c.v.PriceFor("route", s.cachedScore(ctx, selfKey)); p != nil {
+			return p
+		}
+	}
+	return s.set.PricePerKiB
+}
+
+// selfKey stands for this node in the score cache.
+const selfKey = "\x00self"
+
+// cachedScore is peer's credit score, kept for ten minutes (0.5 when its
+// address is not known yet).
+func (s *Service) cachedScore(ctx context.Context, peer string) float64 {
+	s.cacheMu.Lock()
+	c, ok := s.scores[peer]
+	s.cacheMu.Unlock()
+	if ok && time.Since(c.at) < priceCacheTTL {
+		return c.v
+	}
+	v := 0.5
+	if peer == selfKey {
+		if sc, err := s.score(ctx, s.self); err == nil {
+			v = sc.Score
+		}
+	} else if addr, err := s.db.Get([]byte("addr/" + peer)); err == nil {
+		if sc, err := s.score(ctx, common.HexToAddress(string(addr))); err == nil {
+			v = sc.Score
+		}
+	}
+	s.cacheMu.Lock()
+	s.scores[peer] = cached[float64]{v: v, at: time.Now()}
+	s.cacheMu.Unlock()
+	return v
 }

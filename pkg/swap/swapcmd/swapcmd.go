@@ -67,6 +67,7 @@ disconnect threshold and does not pay is refused service by mf-route.
 ` + cli.ExitCodesHelp,
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	root.PersistentFlags().StringVar(&g.ethRPC, "eth-rpc", "", "chain for the daemon: IPC path or URL (env MF_ETH_RPC; the other commands use the running daemon's)")
 	root.AddCommand(newChainCmd(g), newFaucetCmd(g), newDaemonCmd(g), newStatusCmd(g), newBalanceCmd(g),
 		newChequesCmd(g), newCashCmd(g), newAmountCmd(g, "deposit"), newAmountCmd(g, "withdraw"),
 		newScoreCmd(g), newManifestCmd(g))
@@ -195,7 +196,6 @@ checkbook. Its API is on $MF_HOME/swap.sock.
 			return swap.RunDaemon(cmd.Context(), g.home(), cfg, log)
 		},
 	}
-	cmd.Flags().StringVar(&g.ethRPC, "eth-rpc", "", "chain to use: IPC path or URL (env MF_ETH_RPC)")
 	cmd.Flags().StringVar(&passwordFile, "password-file", "", "file holding the keystore password (env MF_PASSWORD_FILE)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
