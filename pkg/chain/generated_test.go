@@ -11,7 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/abigen"
 )
 
-var contractTypes = []string{"MFT", "Checkbook", "CheckbookFactory"}
+var contractTypes = []string{"MFT", "Checkbook", "CheckbookFactory", "StakeRegistry", "Court"}
 
 // TestBindingsCurrent checks bind_*.go are what abigen makes of build/, by
 // running abigen's generator in process exactly as `go tool abigen --abi
