@@ -3,7 +3,8 @@
 //
 // The contracts live in contracts/ and are compiled with a pinned solc into
 // build/; bind_*.go are their abigen bindings (MFT, Checkbook,
-// CheckbookFactory), committed and reproducible with `go generate`:
+// CheckbookFactory, StakeRegistry, Court), committed and reproducible with
+// `go generate`:
 //
 //   - MFT, the ERC20 "Mainframe Token" nodes pay each other in. Its deployer
 //     is its only minter (a development chain's faucet).
@@ -14,6 +15,11 @@
 //     withdraws only after a notice period, so cheques in flight stay good.
 //   - CheckbookFactory, which deploys checkbooks and remembers them, so a peer
 //     can tell a genuine checkbook from any contract that looks like one.
+//   - StakeRegistry (swear): providers lock MFT for a service agreement with
+//     a client; only the Court can forfeit a stake (court.go).
+//   - Court (swindle): cases against staked agreements, decided from a
+//     provider's signed promise and the data that proves it, or by a witness
+//     majority; every verdict is an event and readable state.
 //
 // Beside the bindings the package has the few helpers the rest of mf needs
 // to deploy contracts and wait for transactions, and the off-chain half of
@@ -44,8 +50,12 @@ var ErrReverted = errors.New("chain: transaction reverted")
 
 // Wait blocks until tx is mined and returns its receipt. A mined but failed
 // transaction returns the receipt and an error wrapping ErrReverted.
+//
+// It polls every 25 ms (bind.WaitMined polls every second): a development
+// chain seals a block as soon as a transaction arrives, and each wait
+// would otherwise cost a second.
 func Wait(ctx context.Context, b bind.DeployBackend, tx *types.Transaction) (*types.Receipt, error) {
-	r, err := bind.WaitMined(ctx, b, tx)
+	r, err := waitReceipt(ctx, b, tx)
 	if err != nil {
 		return nil, fmt.Errorf("chain: waiting for %s: %w", tx.Hash(), err)
 	}
@@ -64,6 +74,9 @@ func withContext(ctx context.Context, auth *bind.TransactOpts) *bind.TransactOpt
 
 // waitDeployed waits for a contract creation and checks that code landed.
 func waitDeployed(ctx context.Context, b bind.DeployBackend, tx *types.Transaction, what string) (common.Address, error) {
+	if _, err := waitReceipt(ctx, b, tx); err != nil {
+		return common.Address{}, fmt.Errorf("chain: deploying %s: %w", what, err)
+	}
 	addr, err := bind.WaitDeployed(ctx, b, tx)
 	if err != nil {
 		return common.Address{}, fmt.Errorf("chain: deploying %s: %w", what, err)
@@ -167,4 +180,21 @@ func (f *Factory) Genuine(ctx context.Context, checkbook common.Address) (bool, 
 		return false, fmt.Errorf("chain: asking factory about %s: %w", checkbook, err)
 	}
 	return ok, nil
+}
+
+// waitReceipt polls for tx's receipt.
+func waitReceipt(ctx context.Context, b bind.DeployBackend, tx *types.Transaction) (*types.Receipt, error) {
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	for {
+		r, err := b.TransactionReceipt(ctx, tx.Hash())
+		if err == nil && r != nil {
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }

@@ -27,17 +27,21 @@ type Info struct {
 	HTTP    string `json:"http,omitempty"`
 	Token   string `json:"token"`
 	Factory string `json:"factory"`
-	Faucet  string `json:"faucet"`
+	// Registry and Court are the swear-and-swindle contracts (mf-court).
+	Registry string `json:"registry,omitempty"`
+	Court    string `json:"court,omitempty"`
+	Faucet   string `json:"faucet"`
 }
 
-// Setup deploys MFT and the checkbook factory on a new chain (a restarted
-// chain keeps its contracts) and writes chain.json.
+// Setup deploys MFT, the checkbook factory, the stake registry and the court
+// on a new chain (a restarted chain keeps its contracts) and writes
+// chain.json.
 func (c *Chain) Setup(ctx context.Context) (*Info, error) {
 	path := filepath.Join(c.Dir, InfoName)
 	info, err := ReadInfo(c.Dir)
 	if err == nil {
 		code, cerr := c.client.CodeAt(ctx, common.HexToAddress(info.Factory), nil)
-		if cerr == nil && len(code) > 0 {
+		if cerr == nil && len(code) > 0 && info.Court != "" {
 			info.IPC, info.HTTP = c.IPC, c.HTTP
 			return info, writeInfo(path, info)
 		}
@@ -51,8 +55,16 @@ func (c *Chain) Setup(ctx context.Context) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	registry, _, err := chain.DeployRegistry(ctx, c.client, auth, token)
+	if err != nil {
+		return nil, err
+	}
+	court, _, err := chain.DeployCourtFor(ctx, c.client, auth, registry, chain.DefaultCourtConfig)
+	if err != nil {
+		return nil, err
+	}
 	info = &Info{ChainID: c.ChainID.String(), IPC: c.IPC, HTTP: c.HTTP, Token: token.Hex(), Factory: f.Address.Hex(),
-		Faucet: c.FaucetAuth().From.Hex()}
+		Registry: registry.Hex(), Court: court.Hex(), Faucet: c.FaucetAuth().From.Hex()}
 	return info, writeInfo(path, info)
 }
 
