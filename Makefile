@@ -26,6 +26,7 @@ bench: build
 man:
 	$(GO) run ./cmd/mf-route gen-man man
 	$(GO) run ./cmd/mf-swap gen-man man
+	$(GO) run ./cmd/mf-court gen-man man
 
 lint:
 	test -z "$$(gofmt -l .)"

@@ -28,6 +28,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/court/courtcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
@@ -41,6 +42,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
 		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
+		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -189,6 +191,8 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 			sig = syscall.SIGTERM
 		case "-swap":
 			pidName = swap.PIDName
+		case "-court":
+			pidName = "court.pid"
 		default:
 			ts.Fatalf("usage: killnode [-TERM] [-swap] HOME")
 		}

@@ -108,10 +108,18 @@ type Swap struct {
 	MinScore float64 `toml:"min_score"`
 }
 
+// Court holds mf-court's settings; the chain is swap.eth_rpc.
+type Court struct {
+	// Registry and Court are the stake registry and court contracts.
+	Registry string `toml:"registry"`
+	Court    string `toml:"court"`
+}
+
 // Config is the whole config.toml.
 type Config struct {
 	Route Route `toml:"route"`
 	Swap  Swap  `toml:"swap"`
+	Court Court `toml:"court"`
 }
 
 // Default is the configuration of a new node.

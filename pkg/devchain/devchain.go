@@ -163,12 +163,19 @@ func (c *Chain) sealOnDemand() {
 	ch := make(chan core.NewTxsEvent, 64)
 	sub := c.eth.TxPool().SubscribeTransactions(ch, true)
 	defer sub.Unsubscribe()
+	// A heartbeat block when nothing else happens keeps the chain's clock
+	// close to the wall clock, as on a real chain: deadlines and notice
+	// periods are judged by block time.
+	heartbeat := time.NewTicker(2 * time.Second)
+	defer heartbeat.Stop()
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-sub.Err():
 			return
+		case <-heartbeat.C:
+			c.Commit()
 		case <-ch:
 			// Let a burst gather into one block.
 			time.Sleep(5 * time.Millisecond)

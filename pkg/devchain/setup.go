@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -59,7 +60,7 @@ func (c *Chain) Setup(ctx context.Context) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	court, _, err := chain.DeployCourtFor(ctx, c.client, auth, registry, chain.DefaultCourtConfig)
+	court, _, err := chain.DeployCourtFor(ctx, c.client, auth, registry, DevCourtConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +73,10 @@ func writeInfo(path string, info *Info) error {
 	b, _ := json.MarshalIndent(info, "", "  ")
 	return config.WriteFileAtomic(path, append(b, '\n'), 0o644)
 }
+
+// DevCourtConfig gives a development chain's court short windows, so that
+// a case is decided in seconds: 10 s to respond, 30 s to testify.
+var DevCourtConfig = chain.CourtConfig{ResponseWindow: 10 * time.Second, TestimonyWindow: 30 * time.Second}
 
 // ReadInfo reads dir/chain.json.
 func ReadInfo(dir string) (*Info, error) {

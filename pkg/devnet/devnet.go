@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/court"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/swap"
 )
@@ -403,6 +404,7 @@ func Down(st *State) (stopped int) {
 		}
 	}
 	for _, n := range st.Nodes {
+		term(pidIn(filepath.Join(n.Home, court.PIDName), "daemon", n.Home))
 		term(pidIn(filepath.Join(n.Home, swap.PIDName), "daemon", n.Home))
 		term(pidOf(n.Home))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/court"
 	"github.com/mainframe/mf/pkg/devchain"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/swap"
@@ -92,6 +93,7 @@ func startChain(ctx context.Context, o Options, st *State) error {
 			return err
 		}
 		cfg.Swap.EthRPC, cfg.Swap.Token, cfg.Swap.Factory = info.IPC, info.Token, info.Factory
+		cfg.Court.Registry, cfg.Court.Court = info.Registry, info.Court
 		if err := config.Save(n.Home, cfg); err != nil {
 			return err
 		}
@@ -167,6 +169,9 @@ func startSwap(ctx context.Context, o Options, st *State) error {
 			}
 		}
 		fmt.Fprintf(o.Out, "mf-swap running for %s\n", n.Name)
+		if err := startCourt(ctx, o, n); err != nil {
+			return err
+		}
 	}
 	if !st.Funded {
 		st.Funded = true
@@ -181,4 +186,40 @@ func saveState(st *State) error {
 		return err
 	}
 	return config.WriteFileAtomic(filepath.Join(st.dir, StateFile), b, 0o644)
+}
+
+// startCourt starts a node's mf-court daemon, found beside mf-swap.
+func startCourt(ctx context.Context, o Options, n Node) error {
+	sw, err := swapBin(o)
+	if err != nil {
+		return err
+	}
+	bin := filepath.Join(filepath.Dir(sw), "mf-court")
+	if _, err := os.Stat(bin); err != nil {
+		if bin, err = exec.LookPath("mf-court"); err != nil {
+			return fmt.Errorf("devnet: mf-court not found beside %s or on $PATH", sw)
+		}
+	}
+	_, exited, err := detach(bin, []string{"--home", n.Home, "daemon"}, filepath.Join(n.Home, "court.log"), []string{"MF_HOME=" + n.Home})
+	if err != nil {
+		return err
+	}
+	c := court.NewClient(n.Home)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("devnet: mf-court of %s exited (%v); see %s", n.Name, err, filepath.Join(n.Home, "court.log"))
+		case <-time.After(100 * time.Millisecond):
+		}
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := c.Stakes(sctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("devnet: mf-court of %s did not answer; see %s", n.Name, filepath.Join(n.Home, "court.log"))
+		}
+	}
 }

@@ -341,6 +341,27 @@ type Score struct {
 	BounceCount uint64  `json:"bounce_count"`
 	// BouncedHere: a cheque of this address bounced when this node cashed it.
 	BouncedHere bool `json:"bounced_here,omitempty"`
+	// Court verdicts against and for the address (mf-court).
+	VerdictsAgainst uint64 `json:"verdicts_against,omitempty"`
+	VerdictsFor     uint64 `json:"verdicts_for,omitempty"`
+}
+
+// verdicts reads the court's record of an address, when a court is set.
+func (s *Service) verdicts(ctx context.Context, a common.Address) (against, favour uint64) {
+	if s.set.Court == (common.Address{}) {
+		return 0, 0
+	}
+	c, err := chain.NewCourt(s.set.Court, s.eth)
+	if err != nil {
+		return 0, 0
+	}
+	if v, err := c.VerdictsAgainst(s.call(ctx), a); err == nil {
+		against = v.Uint64()
+	}
+	if v, err := c.VerdictsFor(s.call(ctx), a); err == nil {
+		favour = v.Uint64()
+	}
+	return against, favour
 }
 
 // localExperience looks at the cheques peers with address a paid this
@@ -376,6 +397,10 @@ func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 		if bounced, _ := s.localExperience(a); bounced {
 			sc.Score, sc.BouncedHere = 0.4, true
 		}
+		if against, favour := s.verdicts(ctx, a); against > 0 || favour > 0 {
+			sc.VerdictsAgainst, sc.VerdictsFor = against, favour
+			sc.Score = math.Max(0, math.Min(1, sc.Score*math.Pow(0.5, float64(against))+0.01*float64(favour)))
+		}
 		return sc, nil
 	}
 	cb, err := chain.NewCheckbook(cbAddr, s.eth)
@@ -409,6 +434,13 @@ func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 		if paidMFT+bouncedMFT > 0 {
 			v *= paidMFT / (paidMFT + bouncedMFT)
 		}
+	}
+	// Court verdicts against the address halve the score each; verdicts
+	// for it count a little.
+	if against, favour := s.verdicts(ctx, a); against > 0 || favour > 0 {
+		sc.VerdictsAgainst, sc.VerdictsFor = against, favour
+		v *= math.Pow(0.5, float64(against))
+		v += 0.01 * float64(favour)
 	}
 	// Local experience: cheques from this address that bounced on this
 	// node count against it even before the chain shows a pattern;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ethereum/go-ethereum/common"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,6 +32,9 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 	set, err := ParseSettings(cfg.Swap)
 	if err != nil {
 		return err
+	}
+	if common.IsHexAddress(cfg.Court.Court) {
+		set.Court = common.HexToAddress(cfg.Court.Court)
 	}
 	ln, err := localapi.Listen(SocketPath(home))
 	if err != nil {

@@ -33,6 +33,9 @@ type Settings struct {
 	// deals with at all (see vet).
 	MaxPrice *big.Int
 	MinScore float64
+	// Court, when set, is the court contract whose verdicts count in
+	// credit scores.
+	Court common.Address
 }
 
 // ParseSettings checks the [swap] section.

@@ -1,0 +1,63 @@
+package court
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/mainframe/mf/pkg/localapi"
+)
+
+// Client is the typed client of mf-court's socket.
+type Client struct{ c *localapi.Client }
+
+// NewClient returns a client for home's mf-court.
+func NewClient(home string) *Client { return &Client{c: localapi.NewClient(SocketPath(home))} }
+
+// Stake locks MFT for an agreement.
+func (c *Client) Stake(ctx context.Context, req StakeRequest) (*Agreement, error) {
+	var out Agreement
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/stakes", req, &out)
+}
+
+// Stakes lists this node's agreements.
+func (c *Client) Stakes(ctx context.Context) ([]Agreement, error) {
+	var out []Agreement
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/stakes", nil, &out)
+}
+
+// Unstake releases a stake after its term.
+func (c *Client) Unstake(ctx context.Context, id string) (*Agreement, error) {
+	var out Agreement
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/unstake", IDRequest{ID: id}, &out)
+}
+
+// Promise signs a promise to hold data under key and keeps the data.
+func (c *Client) Promise(ctx context.Context, req PromiseRequest) (*Claim, error) {
+	var out Claim
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/promises", req, &out)
+}
+
+// OpenCase takes a provider to court with a claim.
+func (c *Client) OpenCase(ctx context.Context, claim Claim) (*CaseInfo, error) {
+	var out CaseInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/cases", CaseRequest{Claim: claim}, &out)
+}
+
+// Case returns a case.
+func (c *Client) Case(ctx context.Context, id string) (*CaseInfo, error) {
+	var out CaseInfo
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/cases/"+url.PathEscape(id), nil, &out)
+}
+
+// Record returns an address's verdicts.
+func (c *Client) Record(ctx context.Context, address string) (*Record, error) {
+	var out Record
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/record/"+url.PathEscape(address), nil, &out)
+}
+
+// Cases lists the cases this node opened or answered.
+func (c *Client) Cases(ctx context.Context) ([]CaseInfo, error) {
+	var out []CaseInfo
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/cases", nil, &out)
+}

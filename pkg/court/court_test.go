@@ -1,0 +1,123 @@
+package court
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/mainframe/mf/pkg/devchain"
+	"github.com/mainframe/mf/pkg/kv"
+)
+
+// newTestService runs a devchain with the court contracts and an mf-court
+// service for a funded key.
+func newTestService(t *testing.T) (*Service, *devchain.Chain) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	c, err := devchain.Start(devchain.Options{Dir: filepath.Join(dir, "c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	info, err := c.Setup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := crypto.GenerateKey()
+	if err := devchain.Faucet(ctx, filepath.Join(dir, "c"), crypto.PubkeyToAddress(key.PublicKey), big.NewInt(1e18)); err != nil {
+		t.Fatal(err)
+	}
+	db, err := kv.Open(filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := NewService(ctx, dir, key, info.IPC, common.HexToAddress(info.Registry), common.HexToAddress(info.Court), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, c
+}
+
+// TestAPIBadInput: every endpoint answers bad input with a 4xx JSON error
+// and changes nothing.
+func TestAPIBadInput(t *testing.T) {
+	s, _ := newTestService(t)
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	big := strings.Repeat("A", 2<<20)
+	bodies := []string{"", "garbage{", `{"nonsense": 1}`, `{} {}`, `{"service": 5}`, `{"id": "x"}`, `{"amount": "-1", "service": "hold", "client": "0x0000000000000000000000000000000000000001", "term": 1}`, `{"claim": {"agreement": "1", "key": "zz", "hash": "", "signature": ""}}`, `{"agreement": "0", "key": "", "data": ""}`, `"` + big + `"`}
+	for _, path := range []string{"/v0/stakes", "/v0/unstake", "/v0/promises", "/v0/cases"} {
+		for _, b := range bodies {
+			resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader([]byte(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e struct{ Error, Code string }
+			derr := json.NewDecoder(resp.Body).Decode(&e)
+			resp.Body.Close()
+			if resp.StatusCode < 400 || resp.StatusCode >= 500 || derr != nil || e.Error == "" {
+				t.Errorf("POST %s %.40q: status %d, %+v", path, b, resp.StatusCode, e)
+			}
+		}
+	}
+	for _, path := range []string{"/v0/cases/x", "/v0/cases/0", "/v0/cases/99", "/v0/record/nope", "/v0/nothing"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			t.Errorf("GET %s: status %d", path, resp.StatusCode)
+		}
+	}
+	// Nothing was staked.
+	resp, _ := http.Get(srv.URL + "/v0/stakes")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.TrimSpace(string(b)) != "[]" {
+		t.Fatalf("stakes after bad input: %s", b)
+	}
+}
+
+// FuzzParseClaim: a claim file from disk never panics the parser, and what
+// it accepts re-encodes to the same fields.
+func FuzzParseClaim(f *testing.F) {
+	f.Add([]byte(`{"agreement":"1","key":"00","hash":"00","signature":"00"}`))
+	f.Add([]byte(`{"agreement": 1}`))
+	f.Add([]byte(`garbage`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseClaim(b)
+		if err != nil {
+			return
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseClaim(out)
+		if err != nil || *again != *c {
+			t.Fatalf("%s → %+v → %s → %+v, %v", b, c, out, again, err)
+		}
+	})
+}
