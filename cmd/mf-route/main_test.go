@@ -91,6 +91,7 @@ func TestScripts(t *testing.T) {
 			"waitsession":   cmdWaitSession,
 			"setconfig":     cmdSetConfig,
 			"restartswap":   cmdRestartSwap,
+			"restartcourt":  cmdRestartCourt,
 			"waitswap":      cmdWaitSwap,
 			"swapexact":     cmdSwapExact,
 			"waitfor":       cmdWaitFor,
@@ -577,7 +578,25 @@ func cmdRestartSwap(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: restartswap HOME")
 	}
 	home := ts.MkAbs(args[0])
-	if b, err := os.ReadFile(filepath.Join(home, swap.PIDName)); err == nil {
+	restartDaemon(ts, "mf-swap", swap.PIDName, home, func() error {
+		_, err := swap.NewClient(home).Status(context.Background())
+		return err
+	})
+}
+
+// restartcourt HOME: as restartswap, for mf-court.
+func cmdRestartCourt(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: restartcourt HOME")
+	}
+	home := ts.MkAbs(args[0])
+	restartDaemon(ts, "mf-court", "court.pid", home, func() error {
+		return exec.Command("mf-court", "--home", home, "stakes").Run()
+	})
+}
+
+func restartDaemon(ts *testscript.TestScript, name, pidName, home string, probe func() error) {
+	if b, err := os.ReadFile(filepath.Join(home, pidName)); err == nil {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
 			_ = syscall.Kill(pid, syscall.SIGTERM)
 			for i := 0; i < 400 && syscall.Kill(pid, 0) == nil; i++ {
@@ -585,9 +604,9 @@ func cmdRestartSwap(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
-	bin, err := exec.LookPath("mf-swap")
+	bin, err := exec.LookPath(name)
 	ts.Check(err)
-	logf, err := os.OpenFile(filepath.Join(home, "swap.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(home, strings.TrimPrefix(name, "mf-")+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	ts.Check(err)
 	defer logf.Close()
 	cmd := exec.Command(bin, "--home", home, "daemon")
@@ -595,14 +614,13 @@ func cmdRestartSwap(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	ts.Check(cmd.Start())
 	go cmd.Wait()
-	c := swap.NewClient(home)
 	for i := 0; i < 600; i++ {
-		if _, err := c.Status(context.Background()); err == nil {
+		if probe() == nil {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	ts.Fatalf("mf-swap of %s did not come back", home)
+	ts.Fatalf("%s of %s did not come back", name, home)
 }
 
 // waitswap HOME WHAT: wait up to 60s for a condition on HOME's mf-swap:

@@ -21,6 +21,7 @@ import (
 //	GET  /v0/stakes               []Agreement this node provides or is client of
 //	POST /v0/unstake              IDRequest → Agreement
 //	POST /v0/promises             PromiseRequest → Claim (give it to the client)
+//	POST /v0/panels               PanelRequest → Claim naming witnesses
 //	POST /v0/cases                CaseRequest → CaseInfo
 //	GET  /v0/cases/{id}           CaseInfo
 //	GET  /v0/cases                []CaseInfo this node opened or answered
@@ -62,11 +63,22 @@ type PromiseRequest struct {
 
 // Claim is what a client opens a promise case with: the provider's signed
 // promise.
+//
+// A witness claim instead names a panel of witnesses (which the provider
+// signed, so that a client cannot pack the panel) and has no key or hash.
 type Claim struct {
-	Agreement string `json:"agreement"`
-	Key       string `json:"key"`  // 32 bytes hex
-	Hash      string `json:"hash"` // keccak256 of the data, 32 bytes hex
-	Signature string `json:"signature"`
+	Agreement string   `json:"agreement"`
+	Key       string   `json:"key,omitempty"`  // 32 bytes hex
+	Hash      string   `json:"hash,omitempty"` // keccak256 of the data, 32 bytes hex
+	Witnesses []string `json:"witnesses,omitempty"`
+	Signature string   `json:"signature"`
+}
+
+// PanelRequest: the provider agrees to a panel of witnesses for an
+// agreement.
+type PanelRequest struct {
+	Agreement string   `json:"agreement"`
+	Witnesses []string `json:"witnesses"`
 }
 
 // CaseRequest opens a case.
@@ -99,6 +111,7 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("GET /v0/stakes", localapi.Handle(s.apiStakes))
 	m.Handle("POST /v0/unstake", localapi.Handle(s.apiUnstake))
 	m.Handle("POST /v0/promises", localapi.Handle(s.apiPromise))
+	m.Handle("POST /v0/panels", localapi.Handle(s.apiPanel))
 	m.Handle("POST /v0/cases", localapi.Handle(s.apiOpenCase))
 	m.Handle("GET /v0/cases/{id}", localapi.Handle(s.apiCase))
 	m.Handle("GET /v0/cases", localapi.Handle(s.apiCases))
@@ -255,6 +268,9 @@ func (s *Service) apiOpenCase(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
+	if len(req.Claim.Witnesses) > 0 {
+		return s.openWitnessCase(r, id, req.Claim)
+	}
 	key, err := decode32(req.Claim.Key, "key")
 	if err != nil {
 		return nil, err
@@ -333,4 +349,65 @@ func (s *Service) apiCases(w http.ResponseWriter, r *http.Request) (any, error) 
 		}
 	}
 	return out, nil
+}
+
+func parsePanel(ws []string) ([]common.Address, error) {
+	if len(ws) == 0 || len(ws) > chain.MaxWitnesses || len(ws)%2 == 0 {
+		return nil, localapi.BadRequest("a panel is an odd number of witnesses, at most %d", chain.MaxWitnesses)
+	}
+	var out []common.Address
+	for _, w := range ws {
+		if !common.IsHexAddress(w) {
+			return nil, localapi.BadRequest("witness %q is not an Ethereum address", w)
+		}
+		out = append(out, common.HexToAddress(w))
+	}
+	return out, nil
+}
+
+func (s *Service) apiPanel(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req PanelRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	id, err := parseID(req.Agreement)
+	if err != nil {
+		return nil, err
+	}
+	panel, err := parsePanel(req.Witnesses)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.agreement(r, id)
+	if err != nil {
+		return nil, err
+	}
+	if common.HexToAddress(a.Provider) != s.self {
+		return nil, localapi.BadRequest("agreement %s is provided by %s, not by this node", id, a.Provider)
+	}
+	sig, err := chain.SignPanel(s.key, s.chainID, s.court, id, panel)
+	if err != nil {
+		return nil, err
+	}
+	return Claim{Agreement: id.String(), Witnesses: req.Witnesses, Signature: hex.EncodeToString(sig)}, nil
+}
+
+func (s *Service) openWitnessCase(r *http.Request, id *big.Int, claim Claim) (any, error) {
+	panel, err := parsePanel(claim.Witnesses)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := hex.DecodeString(claim.Signature)
+	if err != nil || len(sig) != 65 {
+		return nil, localapi.BadRequest("claim signature must be 130 hex digits")
+	}
+	caseID, err := chain.OpenWitnessCase(r.Context(), s.eth, s.auth, s.court, id, panel, sig)
+	if err != nil {
+		return nil, localapi.Errorf(http.StatusConflict, "refused", "the court refused the case: %v", err)
+	}
+	_ = s.db.Set([]byte("case/"+caseID.String()), nil)
+	if c, err := s.crt.Cases(s.call(r.Context()), caseID); err == nil {
+		_ = s.db.Set([]byte("mycase/"+caseID.String()), []byte(itoa(c.Deadline)))
+	}
+	return s.caseInfo(r, caseID)
 }

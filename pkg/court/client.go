@@ -61,3 +61,9 @@ func (c *Client) Cases(ctx context.Context) ([]CaseInfo, error) {
 	var out []CaseInfo
 	return out, c.c.Call(ctx, http.MethodGet, "/v0/cases", nil, &out)
 }
+
+// Panel has the provider sign a panel of witnesses for an agreement.
+func (c *Client) Panel(ctx context.Context, req PanelRequest) (*Claim, error) {
+	var out Claim
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/panels", req, &out)
+}

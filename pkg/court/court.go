@@ -20,6 +20,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,6 +136,15 @@ func (s *Service) watch(ctx context.Context) error {
 		}
 	}
 	it.Close()
+	wit, err := s.crt.FilterWitnessCalled(&bind.FilterOpts{Start: from, End: &head, Context: ctx}, nil, []common.Address{s.self})
+	if err != nil {
+		return err
+	}
+	for wit.Next() {
+		_ = s.db.Set([]byte("case/"+wit.Event.CaseId.String()), nil)
+		s.testify(ctx, wit.Event.CaseId)
+	}
+	wit.Close()
 	if err := s.db.Set([]byte(lastBlockKey), []byte(fmt.Sprint(head))); err != nil {
 		return err
 	}
@@ -230,3 +240,54 @@ func (s *Service) judgeMine(ctx context.Context) error {
 }
 
 const maxPromise = 64 << 10
+
+// testify answers a call as witness. The node testifies from what it knows
+// of the provider: its credit score as this node's mf-swap computes it
+// (payments, bounces and court verdicts seen on chain, and this node's own
+// experience). Below 0.5 it says guilty. Without a running mf-swap it does
+// not testify at all rather than guess.
+func (s *Service) testify(ctx context.Context, caseID *big.Int) {
+	c, err := s.crt.Cases(s.call(ctx), caseID)
+	if err != nil || c.Status != uint8(chain.CaseOpen) {
+		return
+	}
+	score, err := s.swapScore(ctx, c.Provider)
+	if err != nil {
+		s.log.Warn("called as witness but cannot judge the provider (is mf-swap running?)", "case", caseID, "err", err)
+		return
+	}
+	guilty := score < 0.5
+	tx, err := s.crt.Testify(s.txOpts(ctx), caseID, guilty)
+	if err == nil {
+		_, err = chain.Wait(ctx, s.eth, tx)
+	}
+	if err != nil {
+		s.log.Warn("testifying", "case", caseID, "err", err)
+		return
+	}
+	s.log.Info("testified as witness", "case", caseID, "provider", c.Provider, "score", score, "guilty", guilty)
+}
+
+// swapScore asks this node's mf-swap for an address's credit score.
+func (s *Service) swapScore(ctx context.Context, a common.Address) (float64, error) {
+	sock := filepath.Join(s.home, "swap.sock")
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/score/"+a.Hex(), nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("mf-swap answered %s", resp.Status)
+	}
+	var sc struct {
+		Score float64 `json:"score"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&sc); err != nil {
+		return 0, err
+	}
+	return sc.Score, nil
+}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ func FuzzParseClaim(f *testing.F) {
 			t.Fatal(err)
 		}
 		again, err := ParseClaim(out)
-		if err != nil || *again != *c {
+		if err != nil || !reflect.DeepEqual(again, c) {
 			t.Fatalf("%s → %+v → %s → %+v, %v", b, c, out, again, err)
 		}
 	})

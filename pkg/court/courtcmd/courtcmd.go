@@ -60,7 +60,7 @@ counts them.
 ` + cli.ExitCodesHelp,
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
-	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g))
+	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newPanelCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g))
 	root.AddCommand(cli.ManCommand(root))
 	root.InitDefaultCompletionCmd()
 	cli.Prepare(root)
@@ -204,6 +204,33 @@ it answers such a case with the bytes and wins.
 	}
 	cmd.Flags().StringVar(&key, "key", "", "the key the data is held under (required)")
 	cmd.Flags().StringVar(&file, "file", "", "the data (required)")
+	return cmd
+}
+
+func newPanelCmd(g *globals) *cobra.Command {
+	var witnesses []string
+	cmd := &cobra.Command{
+		Use:   "panel AGREEMENT --witness ADDRESS...",
+		Short: "Agree to a panel of witnesses; prints the signed claim for the client",
+		Long: `As the provider of AGREEMENT, sign a panel of witnesses (an odd number, at most
+7, neither party) and print the claim (JSON) the client can open a witness
+case with. Called witnesses' mf-court daemons testify from what their node
+knows of the provider: guilty when its credit score is below 0.5. The
+majority decides.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(witnesses) == 0 || len(witnesses)%2 == 0 || len(witnesses) > 7 {
+				return cli.Usagef("give an odd number of --witness, at most 7")
+			}
+			c, err := g.client().Panel(cmd.Context(), court.PanelRequest{Agreement: args[0], Witnesses: witnesses})
+			if err != nil {
+				return g.clientErr(err)
+			}
+			return cli.WriteJSON(g.streams.Out, c)
+		},
+	}
+	cmd.Flags().StringArrayVar(&witnesses, "witness", nil, "a witness's Ethereum address (repeatable)")
 	return cmd
 }
 
