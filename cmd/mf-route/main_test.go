@@ -95,6 +95,7 @@ func TestScripts(t *testing.T) {
 			"waitswap":      cmdWaitSwap,
 			"swapexact":     cmdSwapExact,
 			"waitfor":       cmdWaitFor,
+			"tryexec":       cmdTryExec,
 		},
 	})
 }
@@ -740,4 +741,18 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	ts.Fatalf("output never matched %s; last: %s", args[0], out)
+}
+
+// tryexec PROG ARGS...: run PROG and ignore how it exits.
+func cmdTryExec(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: tryexec PROG ARGS...")
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = os.Environ()
+	for _, k := range []string{"PATH", "MF_HOME", "HOME"} {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	}
+	out, _ := cmd.CombinedOutput()
+	ts.Logf("%s", out)
 }
