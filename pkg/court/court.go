@@ -26,7 +26,6 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,6 +38,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/swap"
 )
 
@@ -182,9 +182,7 @@ func (s *Service) answer(ctx context.Context, ev *chain.CourtCaseOpened) {
 func (s *Service) proof(ctx context.Context, service string, agreement *big.Int, key [32]byte) ([]byte, error) {
 	sock := filepath.Join(s.home, service+".sock")
 	if _, err := os.Stat(sock); err == nil {
-		hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		}}}
+		hc := localapi.HTTPClient(sock, 10*time.Second)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/proof?key="+hex.EncodeToString(key[:]), nil)
 		if resp, err := hc.Do(req); err == nil {
 			defer resp.Body.Close()
@@ -271,9 +269,7 @@ func (s *Service) testify(ctx context.Context, caseID *big.Int) {
 // swapScore asks this node's mf-swap for an address's credit score.
 func (s *Service) swapScore(ctx context.Context, a common.Address) (float64, error) {
 	sock := filepath.Join(s.home, "swap.sock")
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}}
+	hc := localapi.HTTPClient(sock, 10*time.Second)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/score/"+a.Hex(), nil)
 	resp, err := hc.Do(req)
 	if err != nil {

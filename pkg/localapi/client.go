@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 )
 
 // ErrNotRunning means no daemon answers on the socket.
@@ -23,6 +24,13 @@ type Client struct {
 
 // NewClient returns a client for the daemon listening on socket.
 func NewClient(socket string) *Client {
+	return &Client{Socket: socket, hc: HTTPClient(socket, 0)}
+}
+
+// HTTPClient is a plain HTTP client whose every connection goes to the Unix
+// socket at socket (timeout 0: none), for callers that want raw answers
+// rather than Client's JSON handling.
+func HTTPClient(socket string, timeout time.Duration) *http.Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
@@ -30,7 +38,7 @@ func NewClient(socket string) *Client {
 		},
 		MaxIdleConnsPerHost: 16,
 	}
-	return &Client{Socket: socket, hc: &http.Client{Transport: tr}}
+	return &http.Client{Transport: tr, Timeout: timeout}
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Response, error) {

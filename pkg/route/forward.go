@@ -122,15 +122,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	if bond != nil && from != "" {
 		n.certs.track(id, from)
 	}
-	peers := n.connectedPeers()
-	fromIdx := -1
-	overlays := make([]identity.Overlay, len(peers))
-	for i, pid := range peers {
-		overlays[i] = identity.OverlayOf(pid)
-		if pid == from {
-			fromIdx = i
-		}
-	}
+	peers, overlays, fromIdx := n.neighbourhood(from)
 	dec := Decide(n.self, overlays, fromIdx, p.Dest())
 	if from == "" && p.Bits == 256 && !dec.InZone {
 		// A reply goes back the way the peer's packets came, when that
@@ -243,15 +235,7 @@ func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) e
 		n.stats.Duplicates.Add(1)
 		return nil
 	}
-	peers := n.connectedPeers()
-	fromIdx := -1
-	overlays := make([]identity.Overlay, len(peers))
-	for i, pid := range peers {
-		overlays[i] = identity.OverlayOf(pid)
-		if pid == from {
-			fromIdx = i
-		}
-	}
+	peers, overlays, fromIdx := n.neighbourhood(from)
 	inZone := false
 	byHop := map[int][]Dest{}
 	var order []int
@@ -344,6 +328,21 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) bool {
 		n.stats.BadPackets.Add(1)
 	}
 	return false
+}
+
+// neighbourhood is what the forwarding rule looks at: the connected peers,
+// their overlay addresses, and the index of the previous hop (-1 for none).
+func (n *Node) neighbourhood(from peer.ID) ([]peer.ID, []identity.Overlay, int) {
+	peers := n.connectedPeers()
+	fromIdx := -1
+	overlays := make([]identity.Overlay, len(peers))
+	for i, pid := range peers {
+		overlays[i] = identity.OverlayOf(pid)
+		if pid == from {
+			fromIdx = i
+		}
+	}
+	return peers, overlays, fromIdx
 }
 
 // connectedPeers lists the peers with a live connection.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -120,7 +119,7 @@ func (n *Node) serveRemote(svc string, from peer.ID, req *http.Request) *http.Re
 	out.Header.Set(HeaderPeerID, from.String())
 	out.Header.Set(HeaderPeerOverlay, identity.OverlayOf(from).String())
 	out.Header.Set(HeaderPeerAddress, pub.Address().Hex())
-	hc := unixHTTP(sock)
+	hc := localapi.HTTPClient(sock, 30*time.Second)
 	resp, err := hc.Do(out)
 	if err != nil {
 		return fail(http.StatusServiceUnavailable, "mf-"+svc+" is not answering")
@@ -137,14 +136,6 @@ func queryOf(r *http.Request) string {
 		return ""
 	}
 	return "?" + r.URL.RawQuery
-}
-
-func unixHTTP(sock string) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		},
-	}}
 }
 
 // publicOfPeer recovers the identity key inlined in a secp256k1 peer ID.

@@ -97,11 +97,7 @@ func (n *Node) SendGroup(ctx context.Context, name string, flags byte, payload [
 
 // firstHops are the peers a packet will leave this node through.
 func (n *Node) firstHops(p *Packet) []peer.ID {
-	peers := n.connectedPeers()
-	overlays := make([]identity.Overlay, len(peers))
-	for i, pid := range peers {
-		overlays[i] = identity.OverlayOf(pid)
-	}
+	peers, overlays, _ := n.neighbourhood("")
 	var out []peer.ID
 	for _, i := range Decide(n.self, overlays, -1, p.Dest()).Next {
 		out = append(out, peers[i])
