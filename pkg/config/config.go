@@ -287,3 +287,19 @@ func WriteFileAtomic(path string, b []byte, mode os.FileMode) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// Password returns the keystore password for the node: empty on a
+// development node, else the first line of the password file.
+func (r Route) Password() (string, error) {
+	if r.PasswordFile == "" {
+		if r.Dev {
+			return "", nil
+		}
+		return "", errors.New("config: this node's keystore needs a password: give --password-file (or MF_PASSWORD_FILE)")
+	}
+	b, err := os.ReadFile(r.PasswordFile)
+	if err != nil {
+		return "", fmt.Errorf("config: password file: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}

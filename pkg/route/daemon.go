@@ -10,16 +10,13 @@ import (
 	_ "net/http/pprof" // served only when MF_PPROF is set
 	"os"
 	"path/filepath"
-	"strconv"
-	"syscall"
 	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/daemon"
 	"github.com/mainframe/mf/pkg/identity"
-	"github.com/mainframe/mf/pkg/kv"
-	"github.com/mainframe/mf/pkg/localapi"
 )
 
 // Files of mf-route inside a home.
@@ -105,62 +102,17 @@ func ReadCard(home string) (*identity.Card, error) {
 	return identity.ParseCard(string(b))
 }
 
-// Password returns the keystore password for cfg: empty on a development
-// node, else the first line of the password file.
-func Password(cfg config.Route) (string, error) {
-	if cfg.PasswordFile == "" {
-		if cfg.Dev {
-			return "", nil
-		}
-		return "", errors.New("route: this node's keystore needs a password: give --password-file (or MF_PASSWORD_FILE)")
-	}
-	b, err := os.ReadFile(cfg.PasswordFile)
-	if err != nil {
-		return "", fmt.Errorf("route: password file: %w", err)
-	}
-	s := string(b)
-	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
-		s = s[:len(s)-1]
-	}
-	return s, nil
-}
-
 // RunDaemon runs the node of home until ctx ends. ready, if not nil, is
 // called once the API socket is serving.
 func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Logger, ready func(*Node)) error {
 	sock := SocketPath(home)
-	// One daemon per home: an exclusive lock taken before anything else,
-	// so that two daemons started at once cannot both touch the socket.
-	unlock, err := lockHome(home)
+	h, err := daemon.Open(home, "route", cfg)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	ln, err := localapi.Listen(sock)
-	if err != nil {
-		if errors.Is(err, localapi.ErrAlreadyRunning) {
-			return fmt.Errorf("route: mf-route daemon is already running for %s", home)
-		}
-		return fmt.Errorf("route: socket %s: %w", sock, err)
-	}
-	defer ln.Close()
-	password, err := Password(cfg)
-	if err != nil {
-		return err
-	}
-	id, err := identity.Load(home, password)
-	if err != nil {
-		return err
-	}
-	db, err := kv.Open(filepath.Join(home, DataDir))
-	if err != nil {
-		if errors.Is(err, kv.ErrLocked) {
-			return fmt.Errorf("route: mf-route daemon is already running for %s (its database is locked)", home)
-		}
-		return err
-	}
-	defer db.Close()
-	n, err := New(ctx, id, db, Options{
+	defer h.Close()
+	id := h.Identity
+	n, err := New(ctx, id, h.DB, Options{
 		Listen:          cfg.Listen,
 		Bootstrap:       cfg.Bootstrap,
 		AllowPeers:      cfg.AllowPeers,
@@ -180,9 +132,6 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 	if err := writeCard(home, id, n.Card().Addrs); err != nil {
 		log.Warn("writing card file", "err", err)
 	}
-	pidFile := filepath.Join(home, PIDName)
-	_ = config.WriteFileAtomic(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-	defer os.Remove(pidFile)
 	log.Info("mf-route daemon running", "overlay", n.self.String(), "peer", n.host.ID().String(), "socket", sock)
 	for _, a := range n.Card().Addrs {
 		log.Info("listening", "addr", a.String()+"/p2p/"+n.host.ID().String())
@@ -201,24 +150,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 	if ready != nil {
 		ready(n)
 	}
-	err = localapi.Serve(ctx, ln, n.Handler())
+	err = h.Serve(ctx, n.Handler())
 	log.Info("mf-route daemon stopping")
-	os.Remove(sock)
 	return err
-}
-
-// lockHome takes the home's daemon lock ($MF_HOME/route.lock).
-func lockHome(home string) (func(), error) {
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(home, "route.lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("route: mf-route daemon is already running for %s", home)
-	}
-	return func() { f.Close() }, nil
 }

@@ -2,18 +2,13 @@ package swap
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"github.com/ethereum/go-ethereum/common"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"strconv"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/config"
-	"github.com/mainframe/mf/pkg/identity"
-	"github.com/mainframe/mf/pkg/kv"
-	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/daemon"
 	"github.com/mainframe/mf/pkg/route"
 )
 
@@ -36,39 +31,17 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 	if common.IsHexAddress(cfg.Court.Court) {
 		set.Court = common.HexToAddress(cfg.Court.Court)
 	}
-	ln, err := localapi.Listen(SocketPath(home))
-	if err != nil {
-		if errors.Is(err, localapi.ErrAlreadyRunning) {
-			return fmt.Errorf("swap: mf-swap daemon is already running for %s", home)
-		}
-		return err
-	}
-	defer ln.Close()
-	password, err := route.Password(cfg.Route)
+	h, err := daemon.Open(home, "swap", cfg.Route)
 	if err != nil {
 		return err
 	}
-	id, err := identity.Load(home, password)
-	if err != nil {
-		return err
-	}
-	db, err := kv.Open(filepath.Join(home, DataDir))
-	if err != nil {
-		if errors.Is(err, kv.ErrLocked) {
-			return fmt.Errorf("swap: mf-swap daemon is already running for %s (its database is locked)", home)
-		}
-		return err
-	}
-	defer db.Close()
-	s, err := NewService(ctx, id.Key, cfg.Swap.EthRPC, set, db, route.NewClient(home), log)
+	defer h.Close()
+	s, err := NewService(ctx, h.Identity.Key, cfg.Swap.EthRPC, set, h.DB, route.NewClient(home), log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	pidFile := filepath.Join(home, PIDName)
-	_ = config.WriteFileAtomic(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-	defer os.Remove(pidFile)
 	log.Info("mf-swap daemon running", "address", s.self.Hex(), "checkbook", s.checkbook.Hex(), "socket", SocketPath(home))
 	go s.Run(ctx)
-	return localapi.Serve(ctx, ln, s.Handler())
+	return h.Serve(ctx, s.Handler())
 }

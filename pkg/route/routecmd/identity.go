@@ -48,7 +48,7 @@ func runInit(g *globals, o initOptions) error {
 	password := ""
 	if o.passwordFile != "" {
 		var err error
-		password, err = route.Password(config.Route{PasswordFile: o.passwordFile})
+		password, err = config.Route{PasswordFile: o.passwordFile}.Password()
 		if err != nil {
 			return err
 		}
