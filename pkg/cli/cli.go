@@ -76,6 +76,15 @@ func NotRunning(binary, home string) error {
 	return WithHint(fmt.Errorf("%s daemon is not running", binary), "start it with %s daemon --home %s", binary, home)
 }
 
+// DaemonErr is what a client command reports for err from its daemon's
+// socket: NotRunning when nothing answered, err itself otherwise.
+func DaemonErr(binary, home string, err error) error {
+	if errors.Is(err, localapi.ErrNotRunning) {
+		return NotRunning(binary, home)
+	}
+	return err
+}
+
 // ExactArgs is cobra.ExactArgs returning a UsageError.
 func ExactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"errors"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,4 +34,41 @@ func ManCommand(root *cobra.Command) *cobra.Command {
 			return GenMan(root, args[0])
 		},
 	}
+}
+
+// StaleManPages compares the pages root generates with those in manDir and
+// lists what differs: stale or missing pages, and pages no command makes
+// any more. Each binary's man test calls it.
+func StaleManPages(root *cobra.Command, manDir string) ([]string, error) {
+	tmp, err := os.MkdirTemp("", "man")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := GenMan(root, tmp); err != nil {
+		return nil, err
+	}
+	prefix := root.Name()
+	gen, _ := filepath.Glob(filepath.Join(tmp, prefix+"*.1"))
+	if len(gen) == 0 {
+		return nil, errors.New("cli: no man pages generated")
+	}
+	var stale []string
+	made := map[string]bool{}
+	for _, g := range gen {
+		name := filepath.Base(g)
+		made[name] = true
+		want, _ := os.ReadFile(g)
+		got, err := os.ReadFile(filepath.Join(manDir, name))
+		if err != nil || !bytes.Equal(got, want) {
+			stale = append(stale, name+" is stale or missing")
+		}
+	}
+	have, _ := filepath.Glob(filepath.Join(manDir, prefix+"-*.1"))
+	for _, h := range append(have, filepath.Join(manDir, prefix+".1")) {
+		if name := filepath.Base(h); !made[name] {
+			stale = append(stale, name+" is made by no command")
+		}
+	}
+	return stale, nil
 }

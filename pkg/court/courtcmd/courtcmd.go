@@ -16,7 +16,6 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court"
-	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/swap"
 )
 
@@ -25,14 +24,9 @@ type globals struct {
 	homeArg string
 }
 
-func (g *globals) home() string          { return config.Home(g.homeArg) }
-func (g *globals) client() *court.Client { return court.NewClient(g.home()) }
-func (g *globals) clientErr(err error) error {
-	if errors.Is(err, localapi.ErrNotRunning) {
-		return cli.NotRunning("mf-court", g.home())
-	}
-	return err
-}
+func (g *globals) home() string              { return config.Home(g.homeArg) }
+func (g *globals) client() *court.Client     { return court.NewClient(g.home()) }
+func (g *globals) clientErr(err error) error { return cli.DaemonErr("mf-court", g.home(), err) }
 
 // Main runs mf-court.
 func Main(args []string, s cli.Streams) int { return cli.Main(NewRoot(s), args, s) }

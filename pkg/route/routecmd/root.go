@@ -13,7 +13,6 @@ import (
 
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
-	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
 )
 
@@ -43,12 +42,7 @@ func (g *globals) client() *route.Client { return route.NewClient(g.home()) }
 
 // clientErr turns "nothing on the socket" into the not-running error with
 // its hint.
-func (g *globals) clientErr(err error) error {
-	if errors.Is(err, localapi.ErrNotRunning) {
-		return cli.NotRunning("mf-route", g.home())
-	}
-	return err
-}
+func (g *globals) clientErr(err error) error { return cli.DaemonErr("mf-route", g.home(), err) }
 
 // NewRoot builds the mf-route command tree.
 func NewRoot(s cli.Streams) *cobra.Command {

@@ -22,7 +22,6 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/devchain"
-	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/swap"
 )
 
@@ -35,12 +34,7 @@ type globals struct {
 func (g *globals) home() string         { return config.Home(g.homeArg) }
 func (g *globals) client() *swap.Client { return swap.NewClient(g.home()) }
 
-func (g *globals) clientErr(err error) error {
-	if errors.Is(err, localapi.ErrNotRunning) {
-		return cli.NotRunning("mf-swap", g.home())
-	}
-	return err
-}
+func (g *globals) clientErr(err error) error { return cli.DaemonErr("mf-swap", g.home(), err) }
 
 // Main runs mf-swap.
 func Main(args []string, s cli.Streams) int { return cli.Main(NewRoot(s), args, s) }
