@@ -14,7 +14,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/chain"
-	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
 )
@@ -199,10 +198,15 @@ func (s *Service) apiChequesOf(r *http.Request, peer string) (any, error) {
 	return ChequeInfo{Peer: peer, Direction: "received", Checkbook: c.Checkbook.Hex(), Beneficiary: c.Beneficiary.Hex(), Cumulative: c.Cumulative.String(), Cashed: paid.String()}, nil
 }
 
-func parseReqAmount(a string) (*big.Int, error) {
+// parseReqAmount reads a positive amount of base units from an API body.
+func parseReqAmount(a string) (*big.Int, error) { return parseBase("amount", a, 1) }
+
+// parseBase reads a whole number of base units of at least min (0 or 1)
+// and below 2^256.
+func parseBase(what, a string, min int) (*big.Int, error) {
 	v, ok := new(big.Int).SetString(a, 10)
-	if !ok || v.Sign() <= 0 || v.Cmp(maxAmount) > 0 {
-		return nil, localapi.BadRequest("amount must be a positive whole number of base units below 2^256, not %q", a)
+	if !ok || v.Sign() < min || v.Cmp(maxAmount) > 0 {
+		return nil, localapi.BadRequest("%s must be a whole number of base units from %d to below 2^256, not %q", what, min, a)
 	}
 	return v, nil
 }
@@ -250,10 +254,7 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	ctx := r.Context()
-	cb, err := chain.NewCheckbook(s.checkbook, s.eth)
-	if err != nil {
-		return nil, err
-	}
+	cb := s.cb
 	announced, err := cb.WithdrawAmount(s.call(ctx))
 	if err != nil {
 		return nil, err
@@ -509,14 +510,14 @@ func (s *Service) apiSetManifest(w http.ResponseWriter, r *http.Request) (any, e
 	if !validService(e.Service) {
 		return nil, localapi.BadRequest("service must be 1-16 lower-case letters, not %q", e.Service)
 	}
-	if _, err := parseReqAmountZero(e.Price); err != nil {
+	if _, err := parseBase("price", e.Price, 0); err != nil {
 		return nil, err
 	}
 	if e.MinScore < 0 || e.MinScore > 1 {
 		return nil, localapi.BadRequest("min_score must be within 0..1")
 	}
 	for _, t := range e.Tiers {
-		if _, err := parseReqAmountZero(t.Price); err != nil || t.MinScore < 0 || t.MinScore > 1 {
+		if _, err := parseBase("price", t.Price, 0); err != nil || t.MinScore < 0 || t.MinScore > 1 {
 			return nil, localapi.BadRequest("each tier needs a min_score within 0..1 and a price")
 		}
 	}
@@ -550,16 +551,6 @@ func validService(s string) bool {
 	}
 	return true
 }
-
-func parseReqAmountZero(a string) (*big.Int, error) {
-	v, ok := new(big.Int).SetString(a, 10)
-	if !ok || v.Sign() < 0 || v.Cmp(maxAmount) > 0 {
-		return nil, localapi.BadRequest("price must be a whole number of base units within 0..2^256, not %q", a)
-	}
-	return v, nil
-}
-
-var _ = kv.ErrNotFound
 
 // PriceFor is what the manifest charges a peer of the given score for a
 // service: the price of the best tier the score reaches (the base price

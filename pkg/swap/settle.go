@@ -14,7 +14,6 @@ import (
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
 )
 
 // Invoice is what a creditor sends its debtor (POST /remote/invoice through
@@ -275,5 +274,3 @@ func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
 	o.Context = ctx
 	return &o
 }
-
-var _ = route.PeerUsage{}
