@@ -106,6 +106,10 @@ type Service struct {
 	// when that was decided.
 	vetted map[string]vetting
 
+	// quiet: per peer, the cumulative of a cheque the settle loop found
+	// below the cash threshold (see maybeCash).
+	quiet map[string]*big.Int
+
 	cacheMu   sync.Mutex
 	manifests map[string]cached[*Manifest]
 	scores    map[string]cached[float64]
@@ -144,7 +148,7 @@ func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set S
 		return nil, err
 	}
 	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{},
-		manifests: map[string]cached[*Manifest]{}, scores: map[string]cached[float64]{}}
+		manifests: map[string]cached[*Manifest]{}, scores: map[string]cached[float64]{}, quiet: map[string]*big.Int{}}
 	s.self = crypto_PubkeyToAddress(key)
 	s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID)
 	if err != nil {

@@ -206,6 +206,12 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 		}
 		return err
 	}
+	// The settle loop looks every second; a cheque it already found not
+	// worth cashing is not asked about on chain again until a new one comes.
+	// (Only the loop reads or writes quiet; forced cashing skips it.)
+	if !force && s.quiet[peer] != nil && s.quiet[peer].Cmp(c.Cumulative) == 0 {
+		return nil
+	}
 	cb, err := chain.NewCheckbook(c.Checkbook, s.eth)
 	if err != nil {
 		return err
@@ -242,6 +248,7 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 		}
 	}
 	if !force && uncashed.Cmp(s.set.Cash) < 0 {
+		s.quiet[peer] = c.Cumulative
 		return nil
 	}
 	tx, err := cb.CashCheque(s.txOpts(ctx), s.self, c.Cumulative, c.Signature)
