@@ -14,7 +14,6 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -238,41 +237,10 @@ func freePorts(n int) ([]int, error) {
 }
 
 func start(ctx context.Context, bin string, n Node) error {
-	logf, err := os.OpenFile(filepath.Join(n.Home, "route.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
+	return launch(ctx, bin, []string{"daemon", "--home", n.Home}, n.Home, filepath.Join(n.Home, "route.log"), func(ctx context.Context) error {
+		_, err := route.NewClient(n.Home).Status(ctx)
 		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command(bin, "daemon", "--home", n.Home)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own session: the daemon survives the shell that ran devnet up and
-	// does not get that terminal's Ctrl-C.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Env = append(os.Environ(), "MF_HOME="+n.Home)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	c := route.NewClient(n.Home)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("daemon exited (%v); see %s", err, filepath.Join(n.Home, "route.log"))
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		sctx, cancel := context.WithTimeout(ctx, time.Second)
-		_, err := c.Status(sctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-	}
-	_ = cmd.Process.Kill()
-	return fmt.Errorf("daemon did not answer within 30s; see %s", filepath.Join(n.Home, "route.log"))
+	})
 }
 
 // waitJoined waits (a bounded time) until every node has the peers its

@@ -2,6 +2,7 @@ package devnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -35,23 +36,49 @@ func swapBin(o Options) (string, error) {
 	return p, nil
 }
 
-// detach starts a background process that outlives the devnet command.
-func detach(bin string, args []string, logPath string, env []string) (*exec.Cmd, chan error, error) {
+// launch starts a background process that outlives the devnet command (its
+// own session: it does not get the terminal's Ctrl-C), logging to logPath,
+// and waits up to a minute until ready answers. home, if set, is its
+// MF_HOME.
+func launch(ctx context.Context, bin string, args []string, home, logPath string, ready func(context.Context) error) error {
 	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer logf.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = os.Environ()
+	if home != "" {
+		cmd.Env = append(cmd.Env, "MF_HOME="+home)
+	}
 	if err := cmd.Start(); err != nil {
-		return nil, nil, err
+		return err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	return cmd, exited, nil
+	name := filepath.Base(bin)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("%s exited (%v); see %s", name, err, logPath)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := ready(rctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("%s did not answer within a minute; see %s", name, logPath)
+		}
+	}
 }
 
 // startChain runs the embedded chain and points every node at it.
@@ -64,27 +91,20 @@ func startChain(ctx context.Context, o Options, st *State) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	os.Remove(filepath.Join(dir, devchain.InfoName+".ready"))
-	cmd, exited, err := detach(bin, []string{"chain", "--dir", dir}, filepath.Join(dir, "chain.log"), nil)
-	if err != nil {
-		return err
-	}
 	var info *devchain.Info
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("devnet: the chain exited (%v); see %s", err, filepath.Join(dir, "chain.log"))
-		case <-time.After(100 * time.Millisecond):
+	err = launch(ctx, bin, []string{"chain", "--dir", dir}, "", filepath.Join(dir, "chain.log"), func(ctx context.Context) error {
+		i, err := devchain.ReadInfo(dir)
+		if err != nil {
+			return err
 		}
-		if i, err := devchain.ReadInfo(dir); err == nil && chainUp(ctx, i.IPC) {
-			info = i
-			break
+		if !chainUp(ctx, i.IPC) {
+			return errors.New("not up")
 		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("devnet: the chain did not come up; see %s", filepath.Join(dir, "chain.log"))
-		}
+		info = i
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("devnet: the chain: %w", err)
 	}
 	fmt.Fprintf(o.Out, "chain running in %s (token %s)\n", dir, info.Token)
 	for _, n := range st.Nodes {
@@ -138,27 +158,13 @@ func startSwap(ctx context.Context, o Options, st *State) error {
 		}
 	}
 	for _, n := range st.Nodes {
-		_, exited, err := detach(bin, []string{"--home", n.Home, "daemon"}, filepath.Join(n.Home, "swap.log"), []string{"MF_HOME=" + n.Home})
-		if err != nil {
-			return err
-		}
 		c := swap.NewClient(n.Home)
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			select {
-			case err := <-exited:
-				return fmt.Errorf("devnet: mf-swap of %s exited (%v); see %s", n.Name, err, filepath.Join(n.Home, "swap.log"))
-			case <-time.After(100 * time.Millisecond):
-			}
-			sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_, err := c.Status(sctx)
-			cancel()
-			if err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("devnet: mf-swap of %s did not answer; see %s", n.Name, filepath.Join(n.Home, "swap.log"))
-			}
+		err := launch(ctx, bin, []string{"--home", n.Home, "daemon"}, n.Home, filepath.Join(n.Home, "swap.log"), func(ctx context.Context) error {
+			_, err := c.Status(ctx)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("devnet: mf-swap of %s: %w", n.Name, err)
 		}
 		if !st.Funded {
 			dctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -200,26 +206,12 @@ func startCourt(ctx context.Context, o Options, n Node) error {
 			return fmt.Errorf("devnet: mf-court not found beside %s or on $PATH", sw)
 		}
 	}
-	_, exited, err := detach(bin, []string{"--home", n.Home, "daemon"}, filepath.Join(n.Home, "court.log"), []string{"MF_HOME=" + n.Home})
-	if err != nil {
+	err = launch(ctx, bin, []string{"--home", n.Home, "daemon"}, n.Home, filepath.Join(n.Home, "court.log"), func(ctx context.Context) error {
+		_, err := court.NewClient(n.Home).Stakes(ctx)
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("devnet: mf-court of %s: %w", n.Name, err)
 	}
-	c := court.NewClient(n.Home)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("devnet: mf-court of %s exited (%v); see %s", n.Name, err, filepath.Join(n.Home, "court.log"))
-		case <-time.After(100 * time.Millisecond):
-		}
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := c.Stakes(sctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("devnet: mf-court of %s did not answer; see %s", n.Name, filepath.Join(n.Home, "court.log"))
-		}
-	}
+	return nil
 }
