@@ -57,6 +57,9 @@ const watchPrefix = "watch/"
 
 func newSubscriptions(n *Node) *subscriptions {
 	s := &subscriptions{n: n, subs: map[string][]*subscriber{}, ids: map[[4]byte]int{}, watched: map[string]bool{}, wids: map[[4]byte]int{}, done: make(chan struct{})}
+	for _, t := range daemonTopics {
+		s.wids[TopicID(t)]++
+	}
 	_ = n.db.Scan([]byte(watchPrefix), func(k, _ []byte) error {
 		t := string(k[len(watchPrefix):])
 		s.watched[t] = true
@@ -85,24 +88,27 @@ func (s *subscriptions) count() int {
 }
 
 // watches reports whether packets with topic id t may be for this node: a
-// listener or a watched topic has that id.
+// listener, a watched topic or a daemon topic has that id.
 func (s *subscriptions) watches(t [4]byte) bool {
-	if t == benchTopicID || t == sessionTopicID || t == groupTopicID {
-		return true // bench, session offers and group keys work at any luminosity
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ids[t] > 0 || s.wids[t] > 0
 }
 
+// listening reports whether a live listener has topic id t: a relay that
+// listens tries to open packets on it (and shows it cannot).
+func (s *subscriptions) listening(t [4]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[t] > 0
+}
+
 // BenchTopic is the topic mf-route bench sends on.
 const BenchTopic = "mf/bench"
 
-var (
-	benchTopicID   = TopicID(BenchTopic)
-	sessionTopicID = TopicID(SessionTopic)
-	groupTopicID   = TopicID(GroupTopic)
-)
+// daemonTopics are always watched, so that bench packets, session offers
+// and group keys arrive at any luminosity.
+var daemonTopics = []string{BenchTopic, SessionTopic, GroupTopic}
 
 // watch makes topic watched, durably.
 func (s *subscriptions) watch(topic string) error {
