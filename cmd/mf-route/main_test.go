@@ -220,10 +220,12 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 // write a packet of KIND on /mf/route/1: valid (a real packet to HOME on
 // topic "raw"), tampered (the same with one ciphertext byte flipped),
 // garbage (random bytes), badpacket (a well-framed frame that is not a
-// packet), oversize (a frame header announcing more than the limit).
+// packet), oversize (a frame header announcing more than the limit), twice
+// (one valid packet written twice), stale (a valid packet signed as sent ten
+// minutes ago: what a replay after the duplicate filter forgot looks like).
 func cmdRawSend(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
-		ts.Fatalf("usage: rawsend HOME valid|tampered|garbage|badpacket|oversize")
+		ts.Fatalf("usage: rawsend HOME valid|tampered|garbage|badpacket|oversize|twice|stale")
 	}
 	card, err := route.ReadCard(ts.MkAbs(args[0]))
 	ts.Check(err)
@@ -236,16 +238,23 @@ func cmdRawSend(ts *testscript.TestScript, neg bool, args []string) {
 	s, err := h.NewStream(ctx, card.PeerID(), route.ProtocolID)
 	ts.Check(err)
 	var frame bytes.Buffer
-	packet := func() []byte {
+	packetAt := func(sent time.Time) []byte {
 		me, err := identity.Generate()
 		ts.Check(err)
-		p, err := route.SealPacket(me, card.Public, 256, 8, "raw", 0, []byte("raw packet\n"))
+		p, err := route.SealPacketAt(sent, me, card.Public, 256, 8, "raw", 0, []byte("raw packet\n"))
 		ts.Check(err)
 		return p.Marshal()
 	}
+	packet := func() []byte { return packetAt(time.Now()) }
 	switch args[1] {
 	case "valid":
 		ts.Check(wire.WriteFrame(&frame, packet()))
+	case "twice":
+		b := packet()
+		ts.Check(wire.WriteFrame(&frame, b))
+		ts.Check(wire.WriteFrame(&frame, b))
+	case "stale":
+		ts.Check(wire.WriteFrame(&frame, packetAt(time.Now().Add(-10*time.Minute))))
 	case "tampered":
 		b := packet()
 		b[len(b)-5] ^= 0x40

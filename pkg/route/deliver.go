@@ -18,6 +18,7 @@ type Message struct {
 	Address  string           `json:"address"`
 	Topic    string           `json:"topic"`
 	Payload  []byte           `json:"payload"`
+	Sent     time.Time        `json:"sent"` // the sender's clock, signed
 	Received time.Time        `json:"received"`
 }
 
@@ -303,6 +304,7 @@ func (n *Node) deliver(id [32]byte, env *Envelope) {
 		Address:  env.Sender.Address().Hex(),
 		Topic:    env.Topic,
 		Payload:  env.Payload,
+		Sent:     env.Sent,
 		Received: time.Now(),
 	}
 	if env.Flags&FlagBench != 0 {

@@ -313,6 +313,9 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) bool {
 		env, err = OpenPacket(n.opener, p)
 	}
 	switch {
+	case err == nil && !n.fresh(env.Sent):
+		n.stats.Stale.Add(1)
+		n.log.Debug("dropping stale packet", "id", shortID(id), "sent", env.Sent, "from", from)
 	case err == nil:
 		if from != "" {
 			n.hints.learn(env.Sender.Overlay(), from)

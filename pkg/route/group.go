@@ -377,6 +377,7 @@ func (g *groups) change(name string, add []Contact, remove []string) (*group, er
 //
 //	flags    1 byte
 //	sig      65 bytes: the sender's signature (signHash, with a zero key)
+//	sent     8 bytes, big-endian: Unix milliseconds
 //	topic    varint length ≤ MaxTopic, then the name
 //	payload  the rest
 func (g *groups) seal(x *group, ttl byte, flags byte, payload []byte) (*Packet, error) {
@@ -399,13 +400,15 @@ func (g *groups) seal(x *group, ttl byte, flags byte, payload []byte) (*Packet, 
 	}
 	hdr := p.header()
 	var zero seal.PublicKey
-	sig, err := crypto.Sign(signHash(hdr, &p.Eph, flags, &zero, x.Topic, payload), g.n.id.Key)
+	sent := sentStamp(nowFunc())
+	sig, err := crypto.Sign(signHash(hdr, &p.Eph, flags, &zero, sent, x.Topic, payload), g.n.id.Key)
 	if err != nil {
 		return nil, err
 	}
 	var w wire.Writer
 	w.Byte(flags)
 	w.Fixed(sig)
+	w.Uint64(sent)
 	w.Bytes([]byte(x.Topic))
 	w.Fixed(payload)
 	p.Body, err = seal.SealSym(nil, &x.key, p.Eph[:seal.NonceSize], w.B, hdr)
@@ -427,13 +430,15 @@ func (g *groups) openPacket(p *Packet) (*Envelope, error) {
 		r := wire.NewReader(pt)
 		e := &Envelope{Flags: r.Byte()}
 		sig := r.Fixed(65)
+		sent := r.Uint64()
+		e.Sent = sentTime(sent)
 		e.Topic = string(r.Bytes(MaxTopic))
 		e.Payload = r.Rest()
 		if r.Err() != nil || e.Topic != x.Topic {
 			return nil, fmt.Errorf("%w: group envelope", ErrEnvelope)
 		}
 		var zero seal.PublicKey
-		key, err := crypto.SigToPub(signHash(hdr, &p.Eph, e.Flags, &zero, e.Topic, e.Payload), sig)
+		key, err := crypto.SigToPub(signHash(hdr, &p.Eph, e.Flags, &zero, sent, e.Topic, e.Payload), sig)
 		if err != nil {
 			return nil, fmt.Errorf("%w: bad sender signature", ErrEnvelope)
 		}

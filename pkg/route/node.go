@@ -119,8 +119,8 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		db:      db,
 		log:     opts.Logger,
 		opts:    opts,
-		start:   time.Now(),
-		seen:    newSeenSet(2 * time.Minute),
+		start:   nowFunc(),
+		seen:    newSeenSet(seenMemory),
 		writers: make(map[peer.ID]*peerWriter),
 	}
 	n.self = n.pub.Overlay()

@@ -2,8 +2,10 @@ package route
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -55,7 +57,7 @@ const (
 	// MaxTopic is the longest topic name.
 	MaxTopic = 255
 
-	envelopeOverhead = 1 + 65 + 32 + 2 + MaxTopic
+	envelopeOverhead = 1 + 65 + 32 + 8 + 2 + MaxTopic
 	// MaxBody bounds the sealed envelope.
 	MaxBody = MaxPayload + envelopeOverhead + seal.Overhead
 	// MaxPacket bounds a whole encoded packet.
@@ -246,11 +248,17 @@ func matchesPrefix(o identity.Overlay, prefix []byte, bits uint16) bool {
 //	flags    1 byte
 //	sig      65 bytes: the sender's secp256k1 signature (see signHash)
 //	enc      32 bytes: the sender's X25519 key, so the recipient can reply
+//	sent     8 bytes, big-endian: the sender's clock, Unix milliseconds
 //	topic    varint length ≤ MaxTopic, then the name
 //	payload  the rest, ≤ MaxPayload
+//
+// The send time is signed with the rest, so a relay that replays a packet
+// after the recipient has forgotten its id finds it refused as stale (see
+// replay.go).
 type Envelope struct {
 	Flags   byte
 	Enc     seal.PublicKey
+	Sent    time.Time
 	Topic   string
 	Payload []byte
 
@@ -268,16 +276,30 @@ const (
 // signHash binds the signature to this packet's header and ephemeral key,
 // so a recipient cannot re-seal a signed envelope to someone else as if it
 // came fresh from the sender.
-func signHash(header []byte, eph *seal.PublicKey, flags byte, enc *seal.PublicKey, topic string, payload []byte) []byte {
+func signHash(header []byte, eph *seal.PublicKey, flags byte, enc *seal.PublicKey, sent uint64, topic string, payload []byte) []byte {
 	// The topic is length-prefixed so that topic and payload cannot trade
 	// bytes under the same signature.
-	return crypto.Keccak256([]byte("mf/envelope/v1"), header, eph[:], []byte{flags}, enc[:], []byte{byte(len(topic))}, []byte(topic), payload)
+	return crypto.Keccak256([]byte("mf/envelope/v1"), header, eph[:], []byte{flags}, enc[:], binary.BigEndian.AppendUint64(nil, sent), []byte{byte(len(topic))}, []byte(topic), payload)
 }
+
+// sentStamp is the send time as it travels: Unix milliseconds.
+func sentStamp(t time.Time) uint64 { return uint64(t.UnixMilli()) }
+
+// sentTime reads a send time; values past year 292 million are clamped so
+// that no stamp overflows time.Time arithmetic.
+func sentTime(ms uint64) time.Time { return time.UnixMilli(int64(min(ms, 1<<62))) }
 
 // SealPacket builds a data packet from id to a recipient: the destination
 // prefix (bits of the recipient's overlay) and topic are in clear, the rest
 // is sealed to the recipient's X25519 key.
 func SealPacket(id *identity.Identity, to identity.Public, bits uint16, ttl byte, topic string, flags byte, payload []byte) (*Packet, error) {
+	return SealPacketAt(nowFunc(), id, to, bits, ttl, topic, flags, payload)
+}
+
+// SealPacketAt is SealPacket with a given send time: a recipient refuses a
+// packet sent long before it arrives (replay.go), which tools that replay or
+// test that rule need to produce.
+func SealPacketAt(sent time.Time, id *identity.Identity, to identity.Public, bits uint16, ttl byte, topic string, flags byte, payload []byte) (*Packet, error) {
 	if len(topic) == 0 || len(topic) > MaxTopic {
 		return nil, fmt.Errorf("route: topic must be 1..%d bytes", MaxTopic)
 	}
@@ -296,15 +318,17 @@ func SealPacket(id *identity.Identity, to identity.Public, bits uint16, ttl byte
 	}
 	p.Eph = eph.Pub
 	enc := id.Public().Enc
-	sig, err := crypto.Sign(signHash(hdr, &p.Eph, flags, &enc, topic, payload), id.Key)
+	stamp := sentStamp(sent)
+	sig, err := crypto.Sign(signHash(hdr, &p.Eph, flags, &enc, stamp, topic, payload), id.Key)
 	if err != nil {
 		return nil, err
 	}
 	var w wire.Writer
-	w.B = make([]byte, 0, 1+65+32+2+len(topic)+len(payload)+seal.Overhead)
+	w.B = make([]byte, 0, 1+65+32+8+2+len(topic)+len(payload)+seal.Overhead)
 	w.Byte(flags)
 	w.Fixed(sig)
 	w.Fixed(enc[:])
+	w.Uint64(stamp)
 	w.Bytes([]byte(topic))
 	w.Fixed(payload)
 	p.Body, err = eph.Seal(nil, &to.Enc, w.B, hdr)
@@ -330,6 +354,8 @@ func decodeEnvelope(pt, hdr []byte, eph *seal.PublicKey) (*Envelope, error) {
 	e := &Envelope{Flags: r.Byte()}
 	sig := r.Fixed(65)
 	copy(e.Enc[:], r.Fixed(32))
+	sent := r.Uint64()
+	e.Sent = sentTime(sent)
 	e.Topic = string(r.Bytes(MaxTopic))
 	e.Payload = r.Rest()
 	if err := r.Done(); err != nil {
@@ -338,7 +364,7 @@ func decodeEnvelope(pt, hdr []byte, eph *seal.PublicKey) (*Envelope, error) {
 	if len(e.Payload) > MaxPayload {
 		return nil, fmt.Errorf("%w: payload over %d bytes", ErrEnvelope, MaxPayload)
 	}
-	key, err := crypto.SigToPub(signHash(hdr, eph, e.Flags, &e.Enc, e.Topic, e.Payload), sig)
+	key, err := crypto.SigToPub(signHash(hdr, eph, e.Flags, &e.Enc, sent, e.Topic, e.Payload), sig)
 	if err != nil {
 		return nil, fmt.Errorf("%w: bad sender signature", ErrEnvelope)
 	}

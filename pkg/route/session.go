@@ -223,8 +223,13 @@ func (s *sessions) accept(env *Envelope) {
 // sessionEnvelope is the plaintext of a KindSession packet:
 //
 //	flags    1 byte
+//	dir      1 byte: 1 if sealed by the side that opened the session, else 0
+//	sent     8 bytes, big-endian: Unix milliseconds
 //	topic    varint length ≤ MaxTopic, then the name
 //	payload  the rest
+//
+// Both sides share one key, so without dir a relay could send a party's
+// own packet back to it, to be read as the other party's.
 func sealSession(x *session, ttl byte, bits uint16, flags byte, payload []byte) (*Packet, error) {
 	if len(payload) > MaxPayload {
 		return nil, fmt.Errorf("route: payload of %d bytes is over the %d-byte limit", len(payload), MaxPayload)
@@ -234,8 +239,10 @@ func sealSession(x *session, ttl byte, bits uint16, flags byte, payload []byte) 
 		return nil, err
 	}
 	var w wire.Writer
-	w.B = make([]byte, 0, 2+len(x.Topic)+len(payload))
+	w.B = make([]byte, 0, 12+len(x.Topic)+len(payload))
 	w.Byte(flags)
+	w.Byte(sessionDir(x.Opened))
+	w.Uint64(sentStamp(nowFunc()))
 	w.Bytes([]byte(x.Topic))
 	w.Fixed(payload)
 	var err error
@@ -243,7 +250,14 @@ func sealSession(x *session, ttl byte, bits uint16, flags byte, payload []byte) 
 	return p, err
 }
 
-// openSession tries the sessions whose topic has the packet's tag.
+func sessionDir(opener bool) byte {
+	if opener {
+		return 1
+	}
+	return 0
+}
+
+// openPacket tries the sessions whose topic has the packet's tag.
 func (s *sessions) openPacket(p *Packet) (*Envelope, error) {
 	s.mu.Lock()
 	cands := s.byID[p.Topic]
@@ -255,9 +269,15 @@ func (s *sessions) openPacket(p *Packet) (*Envelope, error) {
 			continue
 		}
 		r := wire.NewReader(pt)
-		e := &Envelope{Flags: r.Byte(), Topic: string(r.Bytes(MaxTopic)), Payload: r.Rest(), Sender: x.peer}
+		e := &Envelope{Flags: r.Byte()}
+		dir := r.Byte()
+		e.Sent = sentTime(r.Uint64())
+		e.Topic, e.Payload, e.Sender = string(r.Bytes(MaxTopic)), r.Rest(), x.peer
 		if r.Err() != nil || e.Topic != x.Topic {
 			return nil, fmt.Errorf("%w: session envelope", ErrEnvelope)
+		}
+		if dir != sessionDir(!x.Opened) {
+			return nil, fmt.Errorf("%w: session packet sealed by this side, sent back", ErrEnvelope)
 		}
 		return e, nil
 	}

@@ -23,6 +23,9 @@ type Stats struct {
 	StrayReceipts atomic.Uint64
 	// Refused are frames from peers blocked for not paying.
 	Refused atomic.Uint64
+	// Stale are packets that opened here but were sent too long ago (or
+	// claim a time too far ahead): replays, or a sender's clock far off.
+	Stale atomic.Uint64
 }
 
 // StatsSnapshot is Stats as plain numbers, for the API.
@@ -43,6 +46,7 @@ type StatsSnapshot struct {
 	InboxFull     uint64 `json:"inbox_full"`
 	StrayReceipts uint64 `json:"stray_receipts"`
 	Refused       uint64 `json:"refused"`
+	Stale         uint64 `json:"stale"`
 }
 
 // Snapshot reads every counter.
@@ -53,5 +57,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		NotForUs: s.NotForUs.Load(), BadFrames: s.BadFrames.Load(), BadPackets: s.BadPackets.Load(),
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
+		Stale: s.Stale.Load(),
 	}
 }

@@ -2,7 +2,9 @@ package route
 
 import (
 	"bytes"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/seal"
@@ -164,11 +166,22 @@ func TestSessionPacket(t *testing.T) {
 	if bytes.Contains(raw, enc[:]) {
 		t.Fatal("a session packet carries a key")
 	}
-	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {x}}}
+	// The other side holds the same key with the opposite role.
+	other := *x
+	other.Opened = !x.Opened
+	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {&other}}}
 	q, _ := UnmarshalPacket(raw)
 	env, err := s.openPacket(q)
 	if err != nil || string(env.Payload) != "in session" {
 		t.Fatalf("open: %v", err)
+	}
+	if d := time.Since(env.Sent); d < 0 || d > time.Minute {
+		t.Fatalf("send time %v is not now", env.Sent)
+	}
+	// Sent back to its sealer, a packet must not pass as the peer's.
+	self := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {x}}}
+	if _, err := self.openPacket(q); !errors.Is(err, ErrEnvelope) {
+		t.Fatalf("a reflected session packet: %v", err)
 	}
 	q.Body[0] ^= 1
 	if _, err := s.openPacket(q); err != seal.ErrOpen {

@@ -29,7 +29,11 @@ func newStatusCmd(g *globals) *cobra.Command {
 Every packet the node drops is counted by reason: duplicates, tampered
 (addressed here but did not open), not_for_us (seen on a watched topic but
 sealed to someone else), bad_frames and bad_packets (garbage from a peer),
-expired, no_route, queue_full, send_failed, inbox_full.
+expired, no_route, queue_full, send_failed, inbox_full, stray_receipts
+(receipts for packets this node did not carry), refused (frames from peers
+blocked for not paying), stale (packets that opened but were sent over 90 s
+ago, before this daemon started, or over 30 s ahead of its clock: replays,
+or a sender whose clock is off).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -45,7 +49,7 @@ expired, no_route, queue_full, send_failed, inbox_full.
 			var counters map[string]uint64
 			b, _ := json.Marshal(st.Packets)
 			_ = json.Unmarshal(b, &counters)
-			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full"} {
+			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale"} {
 				fmt.Fprintf(w, "packets.%s\t%d\n", k, counters[k])
 			}
 			return w.Flush()
@@ -325,6 +329,9 @@ type listenOptions struct {
 	timeout time.Duration
 }
 
+// stampFormat prints times at a fixed width, so that they sort as text.
+const stampFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
 // listenJSON is the --json shape of a received packet.
 type listenJSON struct {
 	ID       string `json:"id"`
@@ -333,6 +340,7 @@ type listenJSON struct {
 	Address  string `json:"address"`
 	Topic    string `json:"topic"`
 	Payload  string `json:"payload"`
+	Sent     string `json:"sent"`
 	Received string `json:"received"`
 }
 
@@ -345,8 +353,9 @@ func newListenCmd(g *globals) *cobra.Command {
 
 Raw payloads go to standard output as they are; with --json, one object per
 packet: {"id", "from" (sender overlay), "peer_id", "address", "topic",
-"payload" (base64), "received"}. The sender is proved by its signature
-inside the sealed packet.
+"payload" (base64), "sent" (the sender's clock), "received"}. The sender
+and the send time are proved by the signature inside the sealed packet; a
+packet sent over 90 s before it arrives is refused as a possible replay.
 
 Packets that arrive while nobody listens wait in the daemon's inbox (up to
 10000) and are printed first. --count N stops after N packets; packets
@@ -395,7 +404,7 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 		if o.json {
 			b, _ := json.Marshal(listenJSON{
 				ID: m.ID, From: m.From.String(), PeerID: m.PeerID, Address: m.Address, Topic: m.Topic,
-				Payload: base64.StdEncoding.EncodeToString(m.Payload), Received: m.Received.Format("2006-01-02T15:04:05.000000000Z07:00"),
+				Payload: base64.StdEncoding.EncodeToString(m.Payload), Sent: m.Sent.Format(stampFormat), Received: m.Received.Format(stampFormat),
 			})
 			_, err := fmt.Fprintf(g.streams.Out, "%s\n", b)
 			return err
