@@ -487,7 +487,11 @@ func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {
 	defer n.subs.unsubscribe(sub)
 	st := localapi.NewStream(w)
 	sent := 0
+	// A message stored before it was handed out can be both in the inbox
+	// scan and on the channel: it goes out once.
+	scanned := make(map[string]bool, len(keys))
 	for i, m := range waiting {
+		scanned[string(keys[i])] = true
 		if err := st.Send(m); err != nil {
 			return
 		}
@@ -503,9 +507,17 @@ func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {
 		case <-n.subs.done:
 			return
 		case m := <-sub.ch:
+			if m.key != nil && scanned[string(m.key)] {
+				continue
+			}
 			if err := st.Send(m); err != nil {
-				n.subs.store(m)
+				if m.key == nil {
+					n.subs.store(m)
+				}
 				return
+			}
+			if m.key != nil {
+				n.subs.consumed(m.key)
 			}
 			if sent++; count > 0 && sent >= count {
 				return

@@ -20,6 +20,11 @@ type Message struct {
 	Payload  []byte           `json:"payload"`
 	Sent     time.Time        `json:"sent"` // the sender's clock, signed
 	Received time.Time        `json:"received"`
+
+	// key is the message's inbox key when it was stored before being
+	// handed out (certified packets): whoever writes it to a listener
+	// removes it from the inbox.
+	key []byte
 }
 
 // Packets that arrive for a topic nobody listens to wait in the inbox
@@ -52,6 +57,10 @@ type subscriptions struct {
 
 	done      chan struct{}
 	closeOnce sync.Once
+
+	// consumeMu makes check-and-delete of an inbox entry one step, so that
+	// two listeners handed the same stored message count it out once.
+	consumeMu sync.Mutex
 }
 
 const watchPrefix = "watch/"
@@ -197,6 +206,11 @@ func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]by
 
 // consumed removes a message handed to a listener from the inbox.
 func (s *subscriptions) consumed(key []byte) {
+	s.consumeMu.Lock()
+	defer s.consumeMu.Unlock()
+	if _, err := s.n.db.Get(key); err != nil {
+		return // already taken out by another listener
+	}
 	if err := s.n.db.Delete(key); err == nil {
 		s.mu.Lock()
 		s.inbox--
@@ -228,7 +242,7 @@ func (s *subscriptions) unsubscribe(sub *subscriber) {
 	for {
 		select {
 		case m := <-sub.ch:
-			if m != nil {
+			if m != nil && m.key == nil {
 				s.store(m)
 			}
 		default:
@@ -248,13 +262,14 @@ func inboxKeyPrefix(topic string) []byte {
 	return []byte(inboxPrefix + topic + "\x00")
 }
 
-// store puts m in the inbox durably.
-func (s *subscriptions) store(m *Message) {
+// store puts m in the inbox durably and returns its key, or nil when it
+// did not fit (counted) or could not be written.
+func (s *subscriptions) store(m *Message) []byte {
 	s.mu.Lock()
 	if s.inbox >= maxInbox {
 		s.mu.Unlock()
 		s.n.stats.InboxFull.Add(1)
-		return
+		return nil
 	}
 	s.seq++
 	seq := s.seq
@@ -264,19 +279,31 @@ func (s *subscriptions) store(m *Message) {
 	key := binary.BigEndian.AppendUint64(inboxKeyPrefix(m.Topic), seq)
 	if err := s.n.db.Set(key, b); err != nil {
 		s.n.log.Warn("inbox", "err", err)
+		s.mu.Lock()
+		s.inbox--
+		s.mu.Unlock()
+		return nil
 	}
+	return key
 }
 
 // publish hands m to every listener of its topic, or to the inbox when there
 // is none. A listener that cannot keep up for a second gets the message
-// through the inbox instead of blocking the network.
-func (s *subscriptions) publish(m *Message) {
+// through the inbox instead of blocking the network. With durable set (a
+// certified packet, whose receipt says it arrived) m is stored first and
+// handed out from there, so a crash after the receipt loses nothing. It
+// reports whether m was taken: false only when the inbox had to drop it.
+func (s *subscriptions) publish(m *Message, durable bool) bool {
+	if durable {
+		if m.key = s.store(m); m.key == nil {
+			return false
+		}
+	}
 	s.mu.Lock()
 	list := append([]*subscriber(nil), s.subs[m.Topic]...)
 	s.mu.Unlock()
 	if len(list) == 0 {
-		s.store(m)
-		return
+		return durable || s.store(m) != nil
 	}
 	for _, sub := range list {
 		select {
@@ -288,14 +315,18 @@ func (s *subscriptions) publish(m *Message) {
 		select {
 		case sub.ch <- m:
 		case <-t.C:
-			s.store(m)
+			if !durable {
+				s.store(m)
+			}
 		}
 		t.Stop()
 	}
+	return true
 }
 
-// deliver hands an opened packet to its listeners.
-func (n *Node) deliver(id [32]byte, env *Envelope) {
+// deliver hands an opened packet to its listeners, durably first when asked
+// to, and reports whether it was taken.
+func (n *Node) deliver(id [32]byte, env *Envelope, durable bool) bool {
 	n.stats.Delivered.Add(1)
 	m := &Message{
 		ID:       fmt.Sprintf("%x", id),
@@ -309,15 +340,15 @@ func (n *Node) deliver(id [32]byte, env *Envelope) {
 	}
 	if env.Flags&FlagBench != 0 {
 		n.bench.ack(id, env, m.Received)
-		return
+		return true
 	}
 	switch env.Topic {
 	case SessionTopic:
 		n.sess.accept(env)
-		return
+		return true
 	case GroupTopic:
 		n.groups.accept(env)
-		return
+		return true
 	}
-	n.subs.publish(m)
+	return n.subs.publish(m, durable)
 }

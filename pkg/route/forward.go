@@ -136,7 +136,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		}
 	}
 	if dec.InZone {
-		opened := n.tryOpen(id, p, from)
+		opened := n.tryOpen(id, p, from, bond != nil)
 		// A zone member asked for proof signs that it took the packet; in
 		// a dark zone every asked member does, recipient or not.
 		if bond != nil && (opened || from != "" && p.Bits < 256) {
@@ -253,7 +253,7 @@ func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) e
 		}
 	}
 	if inZone && n.seen.add(sha256.Sum256(append(id[:], 'd'))) {
-		n.tryOpen(id, p, from)
+		n.tryOpen(id, p, from, false)
 	}
 	if from != "" {
 		if p.TTL <= 1 {
@@ -298,7 +298,10 @@ func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
 // that does not is simply someone else's, dropped without a trace. Dark
 // packets are only tried on watched topics, which keeps trial decryption
 // cheap.
-func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) bool {
+//
+// It reports whether the packet opened and was taken; durable (certified
+// packets) stores it before that answer, since a receipt follows.
+func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool {
 	if p.Bits < 256 && !n.subs.watches(p.Topic) {
 		return false
 	}
@@ -320,8 +323,7 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID) bool {
 		if from != "" {
 			n.hints.learn(env.Sender.Overlay(), from)
 		}
-		n.deliver(id, env)
-		return true
+		return n.deliver(id, env, durable)
 	case errors.Is(err, seal.ErrOpen) && p.Bits == 256:
 		n.stats.Tampered.Add(1)
 		n.log.Debug("dropping packet that does not open", "id", shortID(id), "from", from)
