@@ -393,6 +393,7 @@ func (n *Node) writer(p peer.ID) *peerWriter {
 func (w *peerWriter) send(ctx context.Context, b []byte) error {
 	select {
 	case w.q <- b:
+		w.afterQueue()
 		return nil
 	default:
 	}
@@ -400,6 +401,7 @@ func (w *peerWriter) send(ctx context.Context, b []byte) error {
 	defer t.Stop()
 	select {
 	case w.q <- b:
+		w.afterQueue()
 		return nil
 	case <-w.done:
 		return fmt.Errorf("route: connection to %s closed", w.p)
@@ -413,6 +415,31 @@ func (w *peerWriter) send(ctx context.Context, b []byte) error {
 
 func (w *peerWriter) close() { w.once.Do(func() { close(w.done) }) }
 
+// afterQueue runs after a packet entered the queue. The writer closes done
+// and then empties the queue; a packet queued after that last emptying would
+// sit there unseen, so a sender that finds done closed empties it itself.
+func (w *peerWriter) afterQueue() {
+	select {
+	case <-w.done:
+		w.drain()
+	default:
+	}
+}
+
+// drain counts what is still queued as failed, and answers for the
+// certified packets among it.
+func (w *peerWriter) drain() {
+	for {
+		select {
+		case b := <-w.q:
+			w.n.stats.SendFailed.Add(1)
+			w.n.undeliverable(b)
+		default:
+			return
+		}
+	}
+}
+
 func (w *peerWriter) run() {
 	defer func() {
 		w.n.mu.Lock()
@@ -421,18 +448,8 @@ func (w *peerWriter) run() {
 		}
 		w.n.mu.Unlock()
 		w.close()
-		// Whatever is still queued can no longer go out: count it, and
-		// answer for the certified ones.
-		for {
-			select {
-			case b := <-w.q:
-				w.n.stats.SendFailed.Add(1)
-				w.n.undeliverable(b)
-				continue
-			default:
-			}
-			break
-		}
+		// Whatever is still queued can no longer go out.
+		w.drain()
 	}()
 	var s network.Stream
 	var bw *bufio.Writer
