@@ -31,6 +31,7 @@ import (
 	"github.com/mainframe/mf/pkg/court/courtcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routecmd"
 	"github.com/mainframe/mf/pkg/swap"
@@ -307,25 +308,50 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		{"POST", "/v0/groups/nope/members"}, {"GET", "/v0/receipts/xyz"}, {"GET", "/v0/luminosity"},
 		{"GET", "/v0/luminosity?anonymity=-1"}, {"DELETE", "/v0/topics/never-watched"},
 	}
+	type badRequest struct {
+		method, path, name, ctype string
+		body                      []byte
+	}
+	var reqs []badRequest
 	for _, e := range endpoints {
 		for name, body := range bodies {
-			req, _ := http.NewRequest(e.method, "http://mf"+e.path, bytes.NewReader(body))
-			resp, err := hc.Do(req)
-			if err != nil {
-				ts.Fatalf("%s %s with %s body: %v", e.method, e.path, name, err)
-			}
-			var eb struct {
-				Error string `json:"error"`
-				Code  string `json:"code"`
-			}
-			derr := json.NewDecoder(bufio.NewReader(resp.Body)).Decode(&eb)
-			resp.Body.Close()
-			if resp.StatusCode < 400 || resp.StatusCode >= 500 {
-				ts.Fatalf("%s %s with %s body: status %d, want 4xx", e.method, e.path, name, resp.StatusCode)
-			}
-			if derr != nil || eb.Error == "" || eb.Code == "" {
-				ts.Fatalf("%s %s with %s body: error body not JSON {error, code}: %v", e.method, e.path, name, derr)
-			}
+			reqs = append(reqs, badRequest{e.method, e.path, name, "", body})
+		}
+	}
+	// The raw-body form of /v0/send takes its fields from the query.
+	for name, path := range map[string]string{
+		"bad luminosity":    "/v0/send?to=x&topic=t&luminosity=abc",
+		"luminosity 257":    "/v0/send?to=x&topic=t&luminosity=257",
+		"bad certify":       "/v0/send?to=x&topic=t&certify=perhaps",
+		"unknown parameter": "/v0/send?to=x&topic=t&colour=blue",
+		"repeated topic":    "/v0/send?to=x&topic=a&topic=b",
+		"unknown target":    "/v0/send?to=nobody&topic=t",
+		"no target":         "/v0/send?topic=t",
+		"reserved topic":    "/v0/send?to=x&topic=mf/session",
+	} {
+		reqs = append(reqs, badRequest{"POST", path, name, localapi.OctetStream, []byte("payload")})
+	}
+	reqs = append(reqs, badRequest{"POST", "/v0/send?to=x&topic=t", "oversize raw", localapi.OctetStream, make([]byte, route.MaxPayload+1)})
+	for _, rq := range reqs {
+		req, _ := http.NewRequest(rq.method, "http://mf"+rq.path, bytes.NewReader(rq.body))
+		if rq.ctype != "" {
+			req.Header.Set("Content-Type", rq.ctype)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			ts.Fatalf("%s %s with %s body: %v", rq.method, rq.path, rq.name, err)
+		}
+		var eb struct {
+			Error string `json:"error"`
+			Code  string `json:"code"`
+		}
+		derr := json.NewDecoder(bufio.NewReader(resp.Body)).Decode(&eb)
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			ts.Fatalf("%s %s with %s body: status %d, want 4xx", rq.method, rq.path, rq.name, resp.StatusCode)
+		}
+		if derr != nil || eb.Error == "" || eb.Code == "" {
+			ts.Fatalf("%s %s with %s body: error body not JSON {error, code}: %v", rq.method, rq.path, rq.name, derr)
 		}
 	}
 	if _, err := status(ts.MkAbs(args[0])); err != nil {

@@ -119,6 +119,28 @@ func WriteError(w http.ResponseWriter, err error) {
 	_ = json.NewEncoder(w).Encode(e)
 }
 
+// OctetStream is the content type of a raw body: bytes as they are, with
+// the request's parameters in its query string.
+const OctetStream = "application/octet-stream"
+
+// IsOctets reports whether r carries a raw body rather than JSON.
+func IsOctets(r *http.Request) bool {
+	return r.Header.Get("Content-Type") == OctetStream
+}
+
+// ReadOctets reads a raw body of at most max bytes.
+func ReadOctets(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, Errorf(http.StatusRequestEntityTooLarge, "too_large", "request body over %d bytes", max)
+	}
+	if err != nil {
+		return nil, BadRequest("reading request body: %v", err)
+	}
+	return b, nil
+}
+
 // DecodeBody reads exactly one JSON value of at most max bytes into v,
 // refusing unknown fields, so that a typo in a script is an error and not a
 // silent default.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,7 +22,10 @@ import (
 )
 
 // The local API of mf-route, served on $MF_HOME/route.sock. Every body is
-// JSON; errors are {"error": "...", "code": "..."}.
+// JSON, but for /v0/send, which also takes the payload as a raw body
+// (Content-Type application/octet-stream) with the other fields of
+// SendRequest as query parameters: ?to=T&topic=X&luminosity=N&certify=true.
+// Errors are {"error": "...", "code": "..."}.
 //
 //	GET    /v0/status              IDInfo plus counters
 //	GET    /v0/peers               []PeerInfo
@@ -120,6 +124,60 @@ type SendRequest struct {
 	Certify bool `json:"certify,omitempty"`
 	// Group multicasts to a group instead (To and Topic stay empty).
 	Group string `json:"group,omitempty"`
+}
+
+// query is req without its payload, as the query string of a raw-body send.
+func (req *SendRequest) query() url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"to": req.To, "topic": req.Topic, "group": req.Group} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if req.Luminosity != nil {
+		q.Set("luminosity", strconv.Itoa(*req.Luminosity))
+	}
+	if req.Certify {
+		q.Set("certify", "true")
+	}
+	if req.Bench {
+		q.Set("bench", "true")
+	}
+	return q
+}
+
+// fromQuery is the inverse of query. Unknown or repeated parameters are
+// errors, as unknown JSON fields are.
+func (req *SendRequest) fromQuery(q url.Values) error {
+	for k, vs := range q {
+		if len(vs) != 1 {
+			return localapi.BadRequest("parameter %q given %d times", k, len(vs))
+		}
+		v := vs[0]
+		var err error
+		switch k {
+		case "to":
+			req.To = v
+		case "topic":
+			req.Topic = v
+		case "group":
+			req.Group = v
+		case "luminosity":
+			var l int
+			l, err = strconv.Atoi(v)
+			req.Luminosity = &l
+		case "certify":
+			req.Certify, err = strconv.ParseBool(v)
+		case "bench":
+			req.Bench, err = strconv.ParseBool(v)
+		default:
+			return localapi.BadRequest("unknown parameter %q", k)
+		}
+		if err != nil {
+			return localapi.BadRequest("parameter %s=%q is not a valid value", k, v)
+		}
+	}
+	return nil
 }
 
 // LuminosityAdvice answers /v0/luminosity.
@@ -301,7 +359,15 @@ func (n *Node) apiResolve(w http.ResponseWriter, r *http.Request) (any, error) {
 
 func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req SendRequest
-	if err := localapi.DecodeBody(w, r, &req, maxSendBody); err != nil {
+	if localapi.IsOctets(r) {
+		if err := req.fromQuery(r.URL.Query()); err != nil {
+			return nil, err
+		}
+		var err error
+		if req.Payload, err = localapi.ReadOctets(w, r, MaxPayload); err != nil {
+			return nil, err
+		}
+	} else if err := localapi.DecodeBody(w, r, &req, maxSendBody); err != nil {
 		return nil, err
 	}
 	if len(req.Payload) > MaxPayload {

@@ -54,9 +54,11 @@ func (c *Client) Resolve(ctx context.Context, target string) (*ContactInfo, erro
 }
 
 // Send sends one packet.
+//
+// The payload travels as a raw body, the rest in the query string.
 func (c *Client) Send(ctx context.Context, req SendRequest) (*SendResult, error) {
 	var out SendResult
-	return &out, c.c.Call(ctx, http.MethodPost, "/v0/send", req, &out)
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/send?"+req.query().Encode(), localapi.Octets(req.Payload), &out)
 }
 
 // Listen streams messages on topic to fn until count messages (0: no
