@@ -19,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/devchain"
 	"github.com/mainframe/mf/pkg/kv"
 )
@@ -44,7 +45,7 @@ func newTestService(t *testing.T) (*Service, *devchain.Chain) {
 		t.Fatal(err)
 	}
 	key, _ := crypto.GenerateKey()
-	if err := devchain.Faucet(ctx, filepath.Join(dir, "c"), crypto.PubkeyToAddress(key.PublicKey), big.NewInt(1e18)); err != nil {
+	if err := chaindir.Faucet(ctx, filepath.Join(dir, "c"), crypto.PubkeyToAddress(key.PublicKey), big.NewInt(1e18)); err != nil {
 		t.Fatal(err)
 	}
 	db, err := kv.Open(filepath.Join(dir, "db"))

@@ -13,7 +13,6 @@ package devchain
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -23,7 +22,6 @@ import (
 	"sync"
 	"time"
 
-	bind1 "github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
@@ -36,13 +34,7 @@ import (
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/rpc"
-)
-
-// Files inside a chain directory.
-const (
-	IPCName    = "geth.ipc"
-	FaucetName = "faucet.key"
-	DataName   = "geth"
+	"github.com/mainframe/mf/pkg/chaindir"
 )
 
 // Options configure a chain.
@@ -80,16 +72,16 @@ func Start(o Options) (*Chain, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	faucet, err := loadOrMakeKey(filepath.Join(dir, FaucetName))
+	faucet, err := chaindir.LoadOrMakeKey(filepath.Join(dir, chaindir.FaucetName))
 	if err != nil {
 		return nil, err
 	}
-	ipc := filepath.Join(dir, IPCName)
+	ipc := filepath.Join(dir, chaindir.IPCName)
 	if len(ipc) > 100 {
 		return nil, fmt.Errorf("devchain: %s is too long for a Unix socket path; use a shorter --dir", ipc)
 	}
 	conf := node.DefaultConfig
-	conf.DataDir = filepath.Join(dir, DataName)
+	conf.DataDir = filepath.Join(dir, chaindir.DataName)
 	conf.IPCPath = ipc
 	conf.P2P = p2p.Config{NoDiscovery: true, MaxPeers: 0, ListenAddr: ""}
 	conf.HTTPHost, conf.HTTPPort = "", 0
@@ -223,41 +215,11 @@ func (c *Chain) Close() error {
 }
 
 // FaucetAuth is a transactor for the faucet account.
-func (c *Chain) FaucetAuth() *bind.TransactOpts { return keyedAuth(c.Faucet, c.ChainID) }
-
-func keyedAuth(k *ecdsa.PrivateKey, id *big.Int) *bind.TransactOpts {
-	a, err := bind1.NewKeyedTransactorWithChainID(k, id)
-	if err != nil {
-		panic(err) // only for a nil chain id
-	}
-	return a
-}
+func (c *Chain) FaucetAuth() *bind.TransactOpts { return chaindir.KeyedAuth(c.Faucet, c.ChainID) }
 
 // SendETH transfers ether for gas from the faucet.
 func (c *Chain) SendETH(ctx context.Context, to common.Address, wei *big.Int) error {
-	return SendETH(ctx, c.client, c.Faucet, c.ChainID, to, wei)
-}
-
-func loadOrMakeKey(path string) (*ecdsa.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		k, err := crypto.HexToECDSA(strings.TrimSpace(string(b)))
-		if err != nil {
-			return nil, fmt.Errorf("devchain: %s is damaged: %v", path, err)
-		}
-		return k, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	k, err := crypto.GenerateKey()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, []byte(hex.EncodeToString(crypto.FromECDSA(k))+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	return k, nil
+	return chaindir.SendETH(ctx, c.client, c.Faucet, c.ChainID, to, wei)
 }
 
 func splitHostPort(s string) (string, int, error) {

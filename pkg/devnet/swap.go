@@ -13,9 +13,9 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court"
-	"github.com/mainframe/mf/pkg/devchain"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/swap"
 )
@@ -91,9 +91,9 @@ func startChain(ctx context.Context, o Options, st *State) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	var info *devchain.Info
+	var info *chaindir.Info
 	err = launch(ctx, bin, []string{"chain", "--dir", dir}, "", filepath.Join(dir, "chain.log"), func(ctx context.Context) error {
-		i, err := devchain.ReadInfo(dir)
+		i, err := chaindir.ReadInfo(dir)
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func startSwap(ctx context.Context, o Options, st *State) error {
 				return err
 			}
 			fctx, cancel := context.WithTimeout(ctx, time.Minute)
-			err = devchain.Faucet(fctx, st.ChainDir(), common.Address(c.Address()), new(big.Int).Mul(deposit, big.NewInt(2)))
+			err = chaindir.Faucet(fctx, st.ChainDir(), common.Address(c.Address()), new(big.Int).Mul(deposit, big.NewInt(2)))
 			cancel()
 			if err != nil {
 				return fmt.Errorf("devnet: funding %s: %w", n.Name, err)

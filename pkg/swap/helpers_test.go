@@ -23,6 +23,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/mainframe/mf/pkg/chain"
+	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/devchain"
 	"github.com/mainframe/mf/pkg/identity"
@@ -40,7 +41,7 @@ import (
 var (
 	chainOnce sync.Once
 	devChain  *devchain.Chain
-	devInfo   *devchain.Info
+	devInfo   *chaindir.Info
 	devErr    error
 )
 
@@ -67,7 +68,7 @@ func TestMain(m *testing.M) {
 
 // testChain starts (once) and returns the shared development chain, with
 // MFT and the checkbook factory deployed.
-func testChain(tb testing.TB) (*devchain.Chain, *devchain.Info) {
+func testChain(tb testing.TB) (*devchain.Chain, *chaindir.Info) {
 	tb.Helper()
 	chainOnce.Do(func() {
 		// Short: the IPC socket lives inside it.

@@ -19,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/devchain"
@@ -145,7 +146,7 @@ faucet's key lives in DIR.
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
-			if err := devchain.Faucet(ctx, dir, common.HexToAddress(args[0]), amount); err != nil {
+			if err := chaindir.Faucet(ctx, dir, common.HexToAddress(args[0]), amount); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.streams.Err, "funded %s with 1 ETH and %s MFT\n", args[0], swap.FormatAmount(amount))

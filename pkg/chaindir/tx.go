@@ -1,4 +1,4 @@
-package devchain
+package chaindir
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func WaitMined(ctx context.Context, c *ethclient.Client, h common.Hash) (*types.
 		r, err := c.TransactionReceipt(ctx, h)
 		if err == nil {
 			if r.Status != types.ReceiptStatusSuccessful {
-				return r, fmt.Errorf("devchain: transaction %s reverted", h)
+				return r, fmt.Errorf("chaindir: transaction %s reverted", h)
 			}
 			return r, nil
 		}
