@@ -28,13 +28,71 @@ type Message struct {
 }
 
 // Packets that arrive for a topic nobody listens to wait in the inbox
-// (inbox/<topic>\x00<seq>) until a listener comes; a listener drains them
-// first, oldest first. The inbox is bounded so that strangers cannot fill the
-// disk; what does not fit is counted as dropped.
+// (inbox/<topic>\x00<seq>: inboxEntry) until a listener comes; a listener
+// drains them first, oldest first. The inbox is bounded so that strangers
+// cannot fill the disk, and shared so that they cannot crowd out contacts:
+// one sender holds at most maxInboxPerSender entries, and senders who are
+// not contacts (identities cost nothing to make) at most maxInboxStrangers
+// together. What does not fit is counted as dropped (inbox_full).
 const (
-	inboxPrefix = "inbox/"
-	maxInbox    = 10000
+	inboxPrefix       = "inbox/"
+	maxInbox          = 10000
+	maxInboxPerSender = 1000
+	maxInboxStrangers = maxInbox / 2
 )
+
+// inboxEntry is a message as the inbox stores it: whether its sender was a
+// stranger is kept with it, so that the count it was charged to is the one
+// it is given back to, whatever the contact book says by then.
+type inboxEntry struct {
+	*Message
+	Stranger bool `json:"stranger,omitempty"`
+}
+
+func decodeInboxEntry(b []byte) (inboxEntry, error) {
+	e := inboxEntry{Message: &Message{}}
+	if err := json.Unmarshal(b, &e); err != nil {
+		// A damaged entry still takes room; it is charged to nobody.
+		return inboxEntry{Message: &Message{}}, err
+	}
+	return e, nil
+}
+
+// inboxUse counts what the inbox holds, for its quotas.
+type inboxUse struct {
+	total, strangers int
+	bySender         map[identity.Overlay]int
+}
+
+// take charges one entry from sender, or reports that it does not fit.
+func (u *inboxUse) take(sender identity.Overlay, stranger bool) bool {
+	if u.total >= maxInbox || u.bySender[sender] >= maxInboxPerSender || stranger && u.strangers >= maxInboxStrangers {
+		return false
+	}
+	u.add(sender, stranger, 1)
+	return true
+}
+
+// give returns what v counts.
+func (u *inboxUse) give(v *inboxUse) {
+	for o, k := range v.bySender {
+		u.add(o, false, -k)
+	}
+	u.strangers -= v.strangers
+}
+
+func (u *inboxUse) add(sender identity.Overlay, stranger bool, d int) {
+	if u.bySender == nil {
+		u.bySender = map[identity.Overlay]int{}
+	}
+	u.total += d
+	if stranger {
+		u.strangers += d
+	}
+	if u.bySender[sender] += d; u.bySender[sender] <= 0 {
+		delete(u.bySender, sender)
+	}
+}
 
 type subscriber struct {
 	topic string
@@ -47,7 +105,7 @@ type subscriptions struct {
 	subs  map[string][]*subscriber
 	ids   map[[4]byte]int
 	seq   uint64
-	inbox int
+	inbox inboxUse
 	// watched are the topics this node collects even with nobody
 	// listening (watch/<topic> in the store): every topic ever listened
 	// to, until `mf-route topics rm`. Dark packets are only tried on
@@ -77,8 +135,9 @@ func newSubscriptions(n *Node) *subscriptions {
 		return nil
 	})
 	// Count what earlier runs left in the inbox, and continue its sequence.
-	_ = n.db.Scan([]byte(inboxPrefix), func(k, _ []byte) error {
-		s.inbox++
+	_ = n.db.Scan([]byte(inboxPrefix), func(k, v []byte) error {
+		e, _ := decodeInboxEntry(v)
+		s.inbox.add(e.From, e.Stranger, 1)
 		if len(k) >= 8 {
 			s.seq = max(s.seq, binary.BigEndian.Uint64(k[len(k)-8:]))
 		}
@@ -147,9 +206,14 @@ func (s *subscriptions) unwatch(topic string) (bool, error) {
 		}
 	}
 	s.mu.Unlock()
+	s.consumeMu.Lock()
+	defer s.consumeMu.Unlock()
 	var keys [][]byte
-	_ = s.n.db.Scan(inboxKeyPrefix(topic), func(k, _ []byte) error {
+	var use inboxUse
+	_ = s.n.db.Scan(inboxKeyPrefix(topic), func(k, v []byte) error {
 		keys = append(keys, append([]byte(nil), k...))
+		e, _ := decodeInboxEntry(v)
+		use.add(e.From, e.Stranger, 1)
 		return nil
 	})
 	if !was && len(keys) == 0 {
@@ -164,7 +228,7 @@ func (s *subscriptions) unwatch(topic string) (bool, error) {
 		return true, err
 	}
 	s.mu.Lock()
-	s.inbox -= len(keys)
+	s.inbox.give(&use)
 	s.mu.Unlock()
 	return true, nil
 }
@@ -194,9 +258,8 @@ func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]by
 	var waiting []*Message
 	var keys [][]byte
 	_ = s.n.db.Scan(inboxKeyPrefix(topic), func(k, v []byte) error {
-		var m Message
-		if json.Unmarshal(v, &m) == nil {
-			waiting = append(waiting, &m)
+		if e, err := decodeInboxEntry(v); err == nil {
+			waiting = append(waiting, e.Message)
 			keys = append(keys, append([]byte(nil), k...))
 		}
 		return nil
@@ -208,12 +271,14 @@ func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]by
 func (s *subscriptions) consumed(key []byte) {
 	s.consumeMu.Lock()
 	defer s.consumeMu.Unlock()
-	if _, err := s.n.db.Get(key); err != nil {
+	v, err := s.n.db.Get(key)
+	if err != nil {
 		return // already taken out by another listener
 	}
 	if err := s.n.db.Delete(key); err == nil {
+		e, _ := decodeInboxEntry(v)
 		s.mu.Lock()
-		s.inbox--
+		s.inbox.add(e.From, e.Stranger, -1)
 		s.mu.Unlock()
 	}
 }
@@ -265,22 +330,22 @@ func inboxKeyPrefix(topic string) []byte {
 // store puts m in the inbox durably and returns its key, or nil when it
 // did not fit (counted) or could not be written.
 func (s *subscriptions) store(m *Message) []byte {
+	stranger := !s.n.isContact(m.From)
 	s.mu.Lock()
-	if s.inbox >= maxInbox {
+	if !s.inbox.take(m.From, stranger) {
 		s.mu.Unlock()
 		s.n.stats.InboxFull.Add(1)
 		return nil
 	}
 	s.seq++
 	seq := s.seq
-	s.inbox++
 	s.mu.Unlock()
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(inboxEntry{Message: m, Stranger: stranger})
 	key := binary.BigEndian.AppendUint64(inboxKeyPrefix(m.Topic), seq)
 	if err := s.n.db.Set(key, b); err != nil {
 		s.n.log.Warn("inbox", "err", err)
 		s.mu.Lock()
-		s.inbox--
+		s.inbox.add(m.From, stranger, -1)
 		s.mu.Unlock()
 		return nil
 	}

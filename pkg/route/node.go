@@ -77,19 +77,22 @@ type Node struct {
 	card      atomic.Pointer[identity.Card]
 	published atomic.Bool // the card is in the DHT
 
-	cards  cardCache
-	meter  meter
-	hints  routeHints
-	seen   *seenSet
-	subs   *subscriptions
-	stats  Stats
-	bench  *benchAcker
-	certs  *certifier
-	sess   *sessions
-	groups *groups
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cards cardCache
+	// contactSet caches the contacts' overlays (isContact); nil: reload.
+	contactMu  sync.Mutex
+	contactSet map[identity.Overlay]bool
+	meter      meter
+	hints      routeHints
+	seen       *seenSet
+	subs       *subscriptions
+	stats      Stats
+	bench      *benchAcker
+	certs      *certifier
+	sess       *sessions
+	groups     *groups
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 
 	mu      sync.Mutex
 	writers map[peer.ID]*peerWriter

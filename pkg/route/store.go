@@ -189,6 +189,7 @@ func (n *Node) AddContact(name string, c *identity.Card, luminosity *int) error 
 		ob, _ := json.Marshal(contactOptions{Luminosity: luminosity})
 		b.Set([]byte(contactOptPrefix+name), ob)
 	}
+	defer n.contactsChanged()
 	return b.Commit()
 }
 
@@ -200,6 +201,7 @@ func (n *Node) RemoveContact(name string) error {
 	b := n.db.NewBatch()
 	b.Delete([]byte(contactPrefix + name))
 	b.Delete([]byte(contactOptPrefix + name))
+	defer n.contactsChanged()
 	return b.Commit()
 }
 
@@ -238,18 +240,31 @@ func (n *Node) Contacts() ([]Contact, error) {
 	return out, err
 }
 
-// isContact reports whether o is the overlay of a contact.
+// isContact reports whether o is the overlay of a contact. It is asked per
+// packet (inbox quotas), so the set is kept in memory and dropped whenever
+// the contact book changes.
 func (n *Node) isContact(o identity.Overlay) bool {
-	cs, err := n.Contacts()
-	if err != nil {
-		return false
-	}
-	for _, c := range cs {
-		if c.Card.Overlay() == o {
-			return true
+	n.contactMu.Lock()
+	defer n.contactMu.Unlock()
+	if n.contactSet == nil {
+		cs, err := n.Contacts()
+		if err != nil {
+			return false
+		}
+		n.contactSet = make(map[identity.Overlay]bool, len(cs))
+		for _, c := range cs {
+			n.contactSet[c.Card.Overlay()] = true
 		}
 	}
-	return false
+	return n.contactSet[o]
+}
+
+// contactsChanged drops the cached set after the contact book changed. A
+// reload in progress holds contactMu, so it cannot outlive this.
+func (n *Node) contactsChanged() {
+	n.contactMu.Lock()
+	n.contactSet = nil
+	n.contactMu.Unlock()
 }
 
 func (n *Node) cacheCard(c *identity.Card) {

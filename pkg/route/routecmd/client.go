@@ -358,7 +358,8 @@ and the send time are proved by the signature inside the sealed packet; a
 packet sent over 90 s before it arrives is refused as a possible replay.
 
 Packets that arrive while nobody listens wait in the daemon's inbox (up to
-10000) and are printed first. --count N stops after N packets; packets
+10000; at most 1000 from one sender, and at most 5000 from senders who are
+not contacts, so strangers cannot crowd contacts out) and are printed first. --count N stops after N packets; packets
 after those stay in the inbox for the next listener. --timeout D gives up
 after D: with --count, fewer than N packets by then is an error (exit 1).
 ` + cli.ExitCodesHelp,
