@@ -1,6 +1,8 @@
 package route
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -34,11 +36,24 @@ import (
 // Bonds are recorded in the ledger (ledger/<id>); no token moves here: mf-swap
 // settles them.
 
-// Store keys.
+// Store keys. The records are kept for recordRetention; the time indexes
+// (<kind>at/<unix nanoseconds, 8 bytes big-endian><id> → nothing) let the
+// pruner find the old ones without reading the rest.
 const (
-	sentPrefix   = "sent/"   // sent/<id>: SentRecord of a certified packet this node sent
-	ledgerPrefix = "ledger/" // ledger/<id>: LedgerEntry of a certified packet this node relayed
+	sentPrefix     = "sent/"     // sent/<id>: SentRecord of a certified packet this node sent
+	ledgerPrefix   = "ledger/"   // ledger/<id>: LedgerEntry of a certified packet this node relayed
+	sentAtPrefix   = "sentat/"   // the index of sent/ by send time
+	ledgerAtPrefix = "ledgerat/" // the index of ledger/ by relay time
+
+	// recordRetention is how long receipts, ledger entries and their proofs
+	// are kept: long enough for any settlement or dispute about them.
+	recordRetention = 30 * 24 * time.Hour
 )
+
+func timeKey(prefix string, at time.Time, id [32]byte) []byte {
+	k := binary.BigEndian.AppendUint64([]byte(prefix), uint64(max(0, at.UnixNano())))
+	return append(k, id[:]...)
+}
 
 // Statuses of a certified packet.
 const (
@@ -167,12 +182,12 @@ func (c *certifier) started(id [32]byte, r *SentRecord) {
 	c.mu.Lock()
 	c.pending[id] = r
 	c.mu.Unlock()
-	c.save(append([]byte(sentPrefix), id[:]...), r)
+	c.saveIndexed(append([]byte(sentPrefix), id[:]...), timeKey(sentAtPrefix, r.SentAt, id), r)
 }
 
 // relayed records a certified packet passed on, in the ledger.
 func (c *certifier) relayed(id [32]byte, from peer.ID, next []peer.ID, bondIn, bondOut uint64) {
-	e := LedgerEntry{ID: hex.EncodeToString(id[:]), BondIn: bondIn, BondOut: bondOut, At: time.Now()}
+	e := LedgerEntry{ID: hex.EncodeToString(id[:]), BondIn: bondIn, BondOut: bondOut, At: nowFunc()}
 	if from != "" {
 		o := identity.OverlayOf(from)
 		e.Prev = &o
@@ -180,7 +195,63 @@ func (c *certifier) relayed(id [32]byte, from peer.ID, next []peer.ID, bondIn, b
 	for _, p := range next {
 		e.Next = append(e.Next, p.String())
 	}
-	c.save(append([]byte(ledgerPrefix), id[:]...), e)
+	c.saveIndexed(append([]byte(ledgerPrefix), id[:]...), timeKey(ledgerAtPrefix, e.At, id), e)
+}
+
+// saveIndexed stores a new record together with its time index entry.
+func (c *certifier) saveIndexed(key, index []byte, v any) {
+	b, _ := json.Marshal(v)
+	batch := c.n.db.NewBatch()
+	batch.Set(key, b)
+	batch.Set(index, nil)
+	if err := batch.Commit(); err != nil {
+		c.n.log.Warn("certified delivery record", "err", err)
+	}
+}
+
+// errStopScan ends a scan early.
+var errStopScan = errors.New("stop")
+
+// prune deletes the records (sent and ledger) made before cutoff, oldest
+// first, and reports how many went.
+func (c *certifier) prune(cutoff time.Time) (int, error) {
+	const chunk = 10000
+	total := 0
+	for _, ix := range [][2]string{{sentAtPrefix, sentPrefix}, {ledgerAtPrefix, ledgerPrefix}} {
+		at, rec := ix[0], ix[1]
+		for {
+			batch := c.n.db.NewBatch()
+			n := 0
+			err := c.n.db.Scan([]byte(at), func(k, _ []byte) error {
+				if n == chunk {
+					return errStopScan
+				}
+				if len(k) == len(at)+8+32 {
+					if int64(binary.BigEndian.Uint64(k[len(at):])) >= cutoff.UnixNano() {
+						return errStopScan
+					}
+					batch.Delete(append([]byte(rec), k[len(at)+8:]...))
+				}
+				batch.Delete(bytes.Clone(k))
+				n++
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStopScan) {
+				return total, err
+			}
+			if n == 0 {
+				break
+			}
+			if err := batch.Commit(); err != nil {
+				return total, err
+			}
+			total += n
+			if n < chunk {
+				break
+			}
+		}
+	}
+	return total, nil
 }
 
 // receipt handles a receipt for a packet this node took part in: it is kept

@@ -187,12 +187,21 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
+		var pruned time.Time
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case now := <-t.C:
 				n.certs.sweep(n.opts.CertTimeout)
+				if now.Sub(pruned) > time.Hour {
+					pruned = now
+					if k, err := n.certs.prune(now.Add(-recordRetention)); err != nil {
+						n.log.Warn("pruning certified delivery records", "err", err)
+					} else if k > 0 {
+						n.log.Info("pruned certified delivery records", "records", k, "older_than", recordRetention)
+					}
+				}
 			}
 		}
 	})

@@ -77,6 +77,7 @@ func newReceiptsCmd(g *globals) *cobra.Command {
              in time
 
 --wait ID blocks until that packet is no longer pending (exit 1 if failed).
+Records are kept for 30 days.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -153,7 +154,8 @@ func newLedgerCmd(g *globals) *cobra.Command {
 		Short: "List certified packets this node relayed, with bonds and proofs",
 		Long: `List the certified packets this node passed on: the bond it was offered,
 the bond it passed on (the difference is its fee), and the receipts it holds
-as proof. mf-swap settles these.
+as proof. Entries are kept for 30 days. The bonds are a record only: no
+token moves for them yet (mf-swap pays for the traffic itself, by metering).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
