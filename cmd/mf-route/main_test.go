@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -89,6 +90,7 @@ func TestScripts(t *testing.T) {
 			"checkreceipt":  cmdCheckReceipt,
 			"capture":       cmdCapture,
 			"waitgroup":     cmdWaitGroup,
+			"groupkeys":     cmdGroupKeys,
 			"waitsession":   cmdWaitSession,
 			"setconfig":     cmdSetConfig,
 			"restartswap":   cmdRestartSwap,
@@ -305,7 +307,7 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		{"DELETE", "/v0/contacts/no-such-contact"}, {"GET", "/v0/listen"}, {"GET", "/v0/listen?topic=x&count=-1"},
 		{"GET", "/v0/nonexistent"}, {"PUT", "/v0/status"},
 		{"POST", "/v0/estimate"}, {"POST", "/v0/sessions"}, {"POST", "/v0/groups"},
-		{"POST", "/v0/groups/nope/members"}, {"GET", "/v0/receipts/xyz"}, {"GET", "/v0/luminosity"},
+		{"POST", "/v0/groups/nope/members"}, {"POST", "/v0/groups/nope/resend"}, {"GET", "/v0/receipts/xyz"}, {"GET", "/v0/luminosity"},
 		{"GET", "/v0/luminosity?anonymity=-1"}, {"DELETE", "/v0/topics/never-watched"},
 	}
 	type badRequest struct {
@@ -562,6 +564,43 @@ func cmdWaitGroup(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("%s never got group %s epoch %d", args[0], args[1], epoch)
+}
+
+// groupkeys HOME NAME MEMBERS: wait up to 30s until exactly the members
+// named (comma-separated, in any order; - for none) hold the current key of
+// HOME's group NAME, as the owner knows from their receipts.
+func cmdGroupKeys(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: groupkeys HOME NAME MEMBERS")
+	}
+	want := strings.Split(args[2], ",")
+	if args[2] == "-" {
+		want = nil
+	}
+	slices.Sort(want)
+	var got []string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		gs, err := route.NewClient(ts.MkAbs(args[0])).Groups(context.Background())
+		if err != nil {
+			continue
+		}
+		got = nil
+		for _, g := range gs {
+			if g.Name != args[1] {
+				continue
+			}
+			for _, m := range g.Members {
+				if m.HasKey {
+					got = append(got, m.Name)
+				}
+			}
+		}
+		slices.Sort(got)
+		if slices.Equal(got, want) {
+			return
+		}
+	}
+	ts.Fatalf("members of %s holding the key: %v, want %v", args[1], got, want)
 }
 
 // waitsession HOME TOPIC: wait until HOME's daemon has the session.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ import (
 //	POST   /v0/groups              GroupRequest → GroupInfo
 //	GET    /v0/groups              []GroupInfo
 //	POST   /v0/groups/{name}/members   GroupChange → GroupInfo
+//	POST   /v0/groups/{name}/resend    hand the key again to members without it → GroupInfo
 
 // IDInfo describes this node.
 type IDInfo struct {
@@ -232,6 +234,7 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("POST /v0/groups", localapi.Handle(n.apiCreateGroup))
 	mux.Handle("GET /v0/groups", localapi.Handle(n.apiGroups))
 	mux.Handle("POST /v0/groups/{name}/members", localapi.Handle(n.apiChangeGroup))
+	mux.Handle("POST /v0/groups/{name}/resend", localapi.Handle(n.apiResendGroup))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -393,7 +396,7 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	if !validTopic(req.Topic) {
 		return nil, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic)
 	}
-	if req.Topic == SessionTopic || req.Topic == GroupTopic {
+	if slices.Contains(controlTopics, req.Topic) {
 		return nil, localapi.BadRequest("topic %s is reserved for the daemon", req.Topic)
 	}
 	if x := n.sess.get(req.Topic); x != nil && !req.Certify && req.Luminosity == nil {
@@ -769,6 +772,17 @@ func (n *Node) apiChangeGroup(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	name := r.PathValue("name")
 	if _, err := n.groups.change(name, add, req.Remove); err != nil {
+		return nil, groupErr(err)
+	}
+	return n.groupInfo(name)
+}
+
+func (n *Node) apiResendGroup(w http.ResponseWriter, r *http.Request) (any, error) {
+	name := r.PathValue("name")
+	if _, err := n.groups.resend(name); err != nil {
+		if errors.Is(err, ErrNoGroup) {
+			return nil, localapi.NotFound("%v", err)
+		}
 		return nil, groupErr(err)
 	}
 	return n.groupInfo(name)

@@ -165,7 +165,15 @@ func (c *Client) Groups(ctx context.Context) ([]GroupInfo, error) {
 	return out, c.c.Call(ctx, http.MethodGet, "/v0/groups", nil, &out)
 }
 
-// ChangeGroup adds or removes members and rekeys the group.
+// ResendGroup hands the current key of a group this node owns again to the
+// members whose receipts for it have not come back.
+func (c *Client) ResendGroup(ctx context.Context, name string) (*GroupInfo, error) {
+	var out GroupInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/groups/"+url.PathEscape(name)+"/resend", nil, &out)
+}
+
+// ChangeGroup adds or removes members of a group this node owns; the group
+// gets a new key.
 func (c *Client) ChangeGroup(ctx context.Context, name string, ch GroupChange) (*GroupInfo, error) {
 	var out GroupInfo
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/groups/"+url.PathEscape(name)+"/members", ch, &out)

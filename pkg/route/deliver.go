@@ -177,7 +177,11 @@ const BenchTopic = "mf/bench"
 
 // daemonTopics are always watched, so that bench packets, session offers
 // and group keys arrive at any luminosity.
-var daemonTopics = []string{BenchTopic, SessionTopic, GroupTopic}
+var daemonTopics = append([]string{BenchTopic}, controlTopics...)
+
+// controlTopics carry the daemon's own messages: nobody sends on them
+// through the API.
+var controlTopics = []string{SessionTopic, GroupTopic, GroupAckTopic}
 
 // watch makes topic watched, durably.
 func (s *subscriptions) watch(topic string) error {
@@ -413,6 +417,9 @@ func (n *Node) deliver(id [32]byte, env *Envelope, durable bool) bool {
 		return true
 	case GroupTopic:
 		n.groups.accept(env)
+		return true
+	case GroupAckTopic:
+		n.groups.acked(env)
 		return true
 	}
 	return n.subs.publish(m, durable)

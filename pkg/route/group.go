@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,9 +28,21 @@ import (
 // part. Adding or removing a member makes a new key (a new epoch) that only
 // the members at that moment receive, so a removed member cannot read what
 // is sent after.
+//
+// A member that takes a key confirms it to the owner on mf/group/ack, so
+// the owner knows who holds the current key (GroupMember.HasKey), sees who
+// missed a rekey (a node that was down) and can hand the key again
+// (resend). An acknowledgement rather than a delivery receipt, because a
+// member may receive a key and still refuse it (from a stranger). The new
+// epoch is stored before any key leaves, so a removal takes effect even
+// when some members cannot be reached.
 
-// GroupTopic is the control topic group keys travel on.
-const GroupTopic = "mf/group"
+// GroupTopic is the control topic group keys travel on, and GroupAckTopic
+// the one members confirm them on.
+const (
+	GroupTopic    = "mf/group"
+	GroupAckTopic = "mf/group/ack"
+)
 
 const groupPrefix = "group/" // group/<topic>: group record
 
@@ -50,6 +63,9 @@ type GroupMember struct {
 	Name    string           `json:"name,omitempty"`
 	Overlay identity.Overlay `json:"overlay"`
 	Card    string           `json:"card,omitempty"` // kept by the owner, to hand out keys
+	// HasKey is the owner's knowledge that the member confirmed the
+	// current epoch's key.
+	HasKey bool `json:"has_key,omitempty"`
 }
 
 type group struct {
@@ -81,6 +97,10 @@ type groups struct {
 	mu     sync.Mutex
 	byName map[string]*group
 	byID   map[[4]byte][]*group
+
+	// writeMu orders the read-modify-save changes of a group (rekeys,
+	// acknowledgements marking members) so that none is lost.
+	writeMu sync.Mutex
 }
 
 func newGroups(n *Node) *groups {
@@ -222,6 +242,8 @@ func decodeGroupInvite(b []byte) (*groupInvite, error) {
 
 // create makes a group of contacts and hands them its key.
 func (g *groups) create(name string, members []Contact, luminosity int) (*group, error) {
+	g.writeMu.Lock()
+	defer g.writeMu.Unlock()
 	if !groupName.MatchString(name) {
 		return nil, ErrGroupName
 	}
@@ -277,7 +299,22 @@ func (g *groups) rekey(x *group) error {
 	x.Key = hex.EncodeToString(key[:])
 	x.key = key
 	x.Epoch++
-	inv := groupInvite{Name: x.Name, Topic: x.Topic, Key: key, Epoch: x.Epoch, Luminosity: uint16(x.Luminosity)}
+	x.Members = slices.Clone(x.Members)
+	for i := range x.Members {
+		x.Members[i].HasKey = false
+	}
+	if err := g.save(x); err != nil {
+		return err
+	}
+	g.handKey(x)
+	return nil
+}
+
+// handKey sends the current key to every member not known to hold it. A
+// member it cannot even be sent to is logged; HasKey stays false either way
+// until the member's acknowledgement comes. Callers hold writeMu.
+func (g *groups) handKey(x *group) {
+	inv := groupInvite{Name: x.Name, Topic: x.Topic, Key: x.key, Epoch: x.Epoch, Luminosity: uint16(x.Luminosity)}
 	inv.Members = append(inv.Members, g.n.self)
 	for _, m := range x.Members {
 		inv.Members = append(inv.Members, m.Overlay)
@@ -287,15 +324,124 @@ func (g *groups) rekey(x *group) error {
 	}
 	payload := inv.marshal()
 	for _, m := range x.Members {
+		if m.HasKey {
+			continue
+		}
 		c, err := identity.ParseCard(m.Card)
 		if err != nil {
-			return err
+			g.n.log.Warn("group member's card is damaged", "group", x.Name, "member", m.Name, "err", err)
+			continue
 		}
 		if _, err := g.n.Send(g.n.ctx, c, SendOptions{Topic: GroupTopic, Payload: payload, Luminosity: 256}); err != nil {
-			return fmt.Errorf("route: handing the group key to %s: %w", m.Name, err)
+			g.n.log.Info("group key not sent", "group", x.Name, "member", m.Name, "err", err)
 		}
 	}
-	return g.save(x)
+}
+
+// resend hands the current key again to the members of a group this node
+// owns that have not confirmed it.
+func (g *groups) resend(name string) (*group, error) {
+	g.writeMu.Lock()
+	defer g.writeMu.Unlock()
+	x, err := g.get(name)
+	if err != nil {
+		return nil, err
+	}
+	if x.Owner != g.n.self {
+		return nil, ErrNotOwner
+	}
+	g.handKey(x)
+	return x, nil
+}
+
+// groupAck is a member's confirmation that it holds a group's key:
+//
+//	version  1 byte (1)
+//	topic    varint length ≤ MaxTopic: the epoch's topic, which names
+//	         the group and epoch without the owner's name for it
+//	epoch    8 bytes, big-endian
+type groupAck struct {
+	Topic string
+	Epoch uint64
+}
+
+func (a *groupAck) marshal() []byte {
+	var w wire.Writer
+	w.Byte(1)
+	w.Bytes([]byte(a.Topic))
+	w.Uint64(a.Epoch)
+	return w.B
+}
+
+func decodeGroupAck(b []byte) (*groupAck, error) {
+	r := wire.NewReader(b)
+	if v := r.Byte(); r.Err() == nil && v != 1 {
+		return nil, fmt.Errorf("route: group acknowledgement version %d", v)
+	}
+	a := &groupAck{Topic: string(r.Bytes(MaxTopic)), Epoch: r.Uint64()}
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("route: group acknowledgement: %w", err)
+	}
+	if a.Topic == "" {
+		return nil, errors.New("route: group acknowledgement without a topic")
+	}
+	return a, nil
+}
+
+// acknowledge confirms to the owner of x, a contact, that this node holds
+// x's key. It runs apart from the packet that brought the key: a send may
+// dial, and that must not hold up the stream it came on.
+func (g *groups) acknowledge(x *group) {
+	a := groupAck{Topic: x.Topic, Epoch: x.Epoch}
+	owner := x.Owner
+	g.n.goLoop(func() {
+		cs, err := g.n.Contacts()
+		if err != nil {
+			return
+		}
+		for _, c := range cs {
+			if c.Card.Overlay() == owner {
+				if _, err := g.n.Send(g.n.ctx, c.Card, SendOptions{Topic: GroupAckTopic, Payload: a.marshal(), Luminosity: 256}); err != nil {
+					g.n.log.Info("group key not acknowledged", "group", x.Name, "err", err)
+				}
+				return
+			}
+		}
+	})
+}
+
+// acked marks the sender of an acknowledgement as holding the key, if it is
+// a member of a group this node owns and the epoch is the current one.
+func (g *groups) acked(env *Envelope) {
+	a, err := decodeGroupAck(env.Payload)
+	if err != nil {
+		g.n.stats.BadPackets.Add(1)
+		return
+	}
+	from := env.Sender.Overlay()
+	g.writeMu.Lock()
+	defer g.writeMu.Unlock()
+	g.mu.Lock()
+	var x *group
+	for _, y := range g.byID[TopicID(a.Topic)] {
+		if y.Topic == a.Topic && y.Owner == g.n.self && y.Epoch == a.Epoch {
+			x = y
+		}
+	}
+	g.mu.Unlock()
+	if x == nil {
+		return // an older epoch, or not ours
+	}
+	i := slices.IndexFunc(x.Members, func(m GroupMember) bool { return m.Overlay == from })
+	if i < 0 || x.Members[i].HasKey {
+		return
+	}
+	y := *x
+	y.Members = slices.Clone(x.Members)
+	y.Members[i].HasKey = true
+	if err := g.save(&y); err != nil {
+		g.n.log.Warn("storing group", "err", err)
+	}
 }
 
 // accept stores a group key from its owner. A newer epoch replaces an older
@@ -313,16 +459,17 @@ func (g *groups) accept(env *Envelope) {
 		g.n.stats.Refused.Add(1)
 		return
 	}
+	g.writeMu.Lock()
+	defer g.writeMu.Unlock()
 	name := v.Name
-	if old, err := g.get(name); err == nil {
-		if old.Owner != owner {
-			name = v.Name + "@" + owner.String()[:8] // another owner's group of the same name
-			if o2, err := g.get(name); err == nil && o2.Epoch >= v.Epoch {
-				return
-			}
-		} else if old.Epoch >= v.Epoch {
-			return
+	if old, err := g.get(name); err == nil && old.Owner != owner {
+		name = v.Name + "@" + owner.String()[:8] // another owner's group of the same name
+	}
+	if old, err := g.get(name); err == nil && old.Epoch >= v.Epoch {
+		if old.Epoch == v.Epoch && old.Topic == v.Topic {
+			g.acknowledge(old) // the owner sent it again: our answer was lost
 		}
+		return
 	}
 	x := &group{Name: name, Topic: v.Topic, Key: hex.EncodeToString(v.Key[:]), Epoch: v.Epoch, Owner: owner, Luminosity: int(v.Luminosity), Created: time.Now(), key: v.Key}
 	for _, m := range v.Members {
@@ -333,11 +480,15 @@ func (g *groups) accept(env *Envelope) {
 	}
 	if err := g.save(x); err != nil {
 		g.n.log.Warn("storing group", "err", err)
+		return
 	}
+	g.acknowledge(x)
 }
 
 // change adds or removes members of a group this node owns, and rekeys.
 func (g *groups) change(name string, add []Contact, remove []string) (*group, error) {
+	g.writeMu.Lock()
+	defer g.writeMu.Unlock()
 	x, err := g.get(name)
 	if err != nil {
 		return nil, err

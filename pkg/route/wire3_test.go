@@ -91,6 +91,21 @@ func FuzzSessionOffer(f *testing.F) {
 	})
 }
 
+func FuzzGroupAck(f *testing.F) {
+	f.Add((&groupAck{Topic: "g/0123456789abcdef01234567", Epoch: 3}).marshal())
+	f.Add([]byte{1, 0})
+	f.Add([]byte{2, 1, 'g', 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := decodeGroupAck(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(a.marshal(), b) || a.Topic == "" {
+			t.Fatalf("accepted %x as %+v", b, a)
+		}
+	})
+}
+
 func FuzzGroupInvite(f *testing.F) {
 	v := groupInvite{Name: "team", Topic: "g/1", Epoch: 2, Luminosity: 256, Members: []identity.Overlay{{1}, {2}}}
 	f.Add(v.marshal())

@@ -68,6 +68,17 @@ agreement. Send inside a session with 'mf-route send --topic TOPIC'.
 	return cmd
 }
 
+// withKey counts the members known to hold the group's current key.
+func withKey(gi route.GroupInfo) int {
+	k := 0
+	for _, m := range gi.Members {
+		if m.HasKey {
+			k++
+		}
+	}
+	return k
+}
+
 func newGroupCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "group",
@@ -80,9 +91,15 @@ with 'mf-route listen --group NAME'. Adding or removing a member makes a new
 key that only the members at that moment get: a removed member cannot read
 what is sent afterwards. Only the creator changes the members.
 
+Keys travel as certified packets: 'group ls' shows, for a group this node
+created, how many members confirmed the current key with a receipt (KEYS).
+A member that was unreachable when the key changed gets it with
+'group resend NAME' once it is back.
+
   mf-route group create team --member alice --member bob
   echo hi | mf-route send --group team
   mf-route group rm team bob
+  mf-route group resend team
 ` + cli.ExitCodesHelp,
 	}
 	var members []string
@@ -133,9 +150,13 @@ what is sent afterwards. Only the creator changes the members.
 				return cli.WriteJSON(g.streams.Out, gs)
 			}
 			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tMEMBERS\tEPOCH\tMINE")
+			fmt.Fprintln(w, "NAME\tMEMBERS\tEPOCH\tMINE\tKEYS")
 			for _, gi := range gs {
-				fmt.Fprintf(w, "%s\t%d\t%d\t%v\n", gi.Name, len(gi.Members), gi.Epoch, gi.Mine)
+				keys := "-"
+				if gi.Mine {
+					keys = fmt.Sprintf("%d/%d", withKey(gi), len(gi.Members))
+				}
+				fmt.Fprintf(w, "%s\t%d\t%d\t%v\t%s\n", gi.Name, len(gi.Members), gi.Epoch, gi.Mine, keys)
 			}
 			return w.Flush()
 		},
@@ -165,7 +186,24 @@ what is sent afterwards. Only the creator changes the members.
 			},
 		}
 	}
-	cmd.AddCommand(create, ls,
+	resend := &cobra.Command{
+		Use:   "resend NAME",
+		Short: "Hand a group's current key again to members that have not confirmed it",
+		Long: `Send the current key of a group this node created, certified, to every member
+whose receipt for it has not come back (for example, a node that was down
+when the key changed). 'group ls' shows the count as receipts arrive.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			gi, err := g.client().ResendGroup(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintf(g.streams.Err, "group %s: key of epoch %d sent again to %d member(s)\n", gi.Name, gi.Epoch, len(gi.Members)-withKey(*gi))
+			return nil
+		},
+	}
+	cmd.AddCommand(create, ls, resend,
 		change("add NAME CONTACT...", "Add members and hand out a new key", true),
 		change("rm NAME CONTACT...", "Remove members and hand the others a new key", false))
 	return cmd
