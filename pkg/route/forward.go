@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -338,16 +339,39 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 // neighbourhood is what the forwarding rule looks at: the connected peers,
 // their overlay addresses, and the index of the previous hop (-1 for none).
 func (n *Node) neighbourhood(from peer.ID) ([]peer.ID, []identity.Overlay, int) {
-	peers := n.connectedPeers()
-	fromIdx := -1
-	overlays := make([]identity.Overlay, len(peers))
-	for i, pid := range peers {
-		overlays[i] = identity.OverlayOf(pid)
-		if pid == from {
-			fromIdx = i
-		}
+	nb := n.neighbours.Load()
+	if nb == nil {
+		nb = n.refreshNeighbours()
 	}
-	return peers, overlays, fromIdx
+	fromIdx := -1
+	if from != "" {
+		fromIdx = slices.Index(nb.peers, from)
+	}
+	return nb.peers, nb.overlays, fromIdx
+}
+
+// neighbours is the connected peers with their overlay addresses, made
+// again whenever a connection opens or closes rather than for every packet:
+// listing the swarm's peers and hashing each peer ID to its address was most
+// of a relay's per-packet work with many peers. The slices are shared and
+// never changed.
+type neighbours struct {
+	peers    []peer.ID
+	overlays []identity.Overlay
+}
+
+// refreshNeighbours reads the connected peers anew. The lock makes the
+// snapshot stored last one read after the last change.
+func (n *Node) refreshNeighbours() *neighbours {
+	n.neighboursMu.Lock()
+	defer n.neighboursMu.Unlock()
+	nb := &neighbours{peers: n.connectedPeers()}
+	nb.overlays = make([]identity.Overlay, len(nb.peers))
+	for i, p := range nb.peers {
+		nb.overlays[i] = identity.OverlayOf(p)
+	}
+	n.neighbours.Store(nb)
+	return nb
 }
 
 // connectedPeers lists the peers with a live connection.

@@ -96,6 +96,9 @@ type Node struct {
 
 	mu      sync.Mutex
 	writers map[peer.ID]*peerWriter
+
+	neighbours   atomic.Pointer[neighbours] // nil: read them anew
+	neighboursMu sync.Mutex
 }
 
 // New starts the libp2p host and DHT for id, storing state in db.
@@ -173,6 +176,10 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		return nil, fmt.Errorf("route: start dht: %w", err)
 	}
 	h.SetStreamHandler(ProtocolID, n.handleStream)
+	h.Network().Notify(&network.NotifyBundle{
+		ConnectedF:    func(network.Network, network.Conn) { n.refreshNeighbours() },
+		DisconnectedF: func(network.Network, network.Conn) { n.refreshNeighbours() },
+	})
 	n.startGateway()
 
 	ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -27,8 +28,16 @@ import (
 // /mf/route/1 protocol, and the node passes each on (parse, id, duplicate
 // filter, forwarding decision, queue, write). The figure to read is
 // packets/s; TARGETS.md asks for 50,000. The two bare hosts only write and
-// count frames, but they share the machine's cores with the relay.
+// count frames, but they share the machine's cores with the relay. With
+// peers=32, thirty more bare hosts are connected to the relay, as a node in
+// a real network would have them: the forwarding decision looks at them all.
 func BenchmarkRelay(b *testing.B) {
+	for _, peers := range []int{2, 32} {
+		b.Run(fmt.Sprintf("peers=%d", peers), func(b *testing.B) { benchmarkRelay(b, peers) })
+	}
+}
+
+func benchmarkRelay(b *testing.B, npeers int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	id, err := identity.Generate()
@@ -62,6 +71,10 @@ func BenchmarkRelay(b *testing.B) {
 	sender, receiver := bare(), bare()
 	defer sender.Close()
 	defer receiver.Close()
+	for range npeers - 2 {
+		h := bare()
+		defer h.Close()
+	}
 	var got atomic.Int64
 	done := make(chan struct{}, 1)
 	var want atomic.Int64
