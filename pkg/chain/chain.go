@@ -182,6 +182,26 @@ func (f *Factory) Genuine(ctx context.Context, checkbook common.Address) (bool, 
 	return ok, nil
 }
 
+// CheckbooksOf lists every genuine checkbook deployed for issuer, oldest
+// first, from the factory's CheckbookDeployed events. A payer's history is
+// the sum over all of them: deploying a fresh checkbook must not wipe out
+// the bounces of the old one.
+func (f *Factory) CheckbooksOf(ctx context.Context, issuer common.Address) ([]common.Address, error) {
+	it, err := f.FilterCheckbookDeployed(&bind.FilterOpts{Context: ctx}, []common.Address{issuer})
+	if err != nil {
+		return nil, fmt.Errorf("chain: listing checkbooks of %s: %w", issuer, err)
+	}
+	defer it.Close()
+	var out []common.Address
+	for it.Next() {
+		out = append(out, it.Event.Checkbook)
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("chain: listing checkbooks of %s: %w", issuer, err)
+	}
+	return out, nil
+}
+
 // waitReceipt polls for tx's receipt.
 func waitReceipt(ctx context.Context, b bind.DeployBackend, tx *types.Transaction) (*types.Receipt, error) {
 	t := time.NewTicker(25 * time.Millisecond)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -334,12 +335,14 @@ func (s *Service) remoteInvoice(w http.ResponseWriter, r *http.Request) (any, er
 
 // Score is a credit score (0 worst, 1 best; 0.5 for an unknown address).
 type Score struct {
-	Address     string  `json:"address"`
-	Score       float64 `json:"score"`
-	Checkbook   string  `json:"checkbook,omitempty"`
-	PaidOut     string  `json:"paid_out"`
-	Bounced     string  `json:"bounced"`
-	BounceCount uint64  `json:"bounce_count"`
+	Address   string  `json:"address"`
+	Score     float64 `json:"score"`
+	Checkbook string  `json:"checkbook,omitempty"`
+	// Checkbooks is how many checkbooks the history below sums over.
+	Checkbooks  int    `json:"checkbooks,omitempty"`
+	PaidOut     string `json:"paid_out"`
+	Bounced     string `json:"bounced"`
+	BounceCount uint64 `json:"bounce_count"`
 	// BouncedHere: a cheque of this address bounced when this node cashed it.
 	BouncedHere bool `json:"bounced_here,omitempty"`
 	// Court verdicts against and for the address (mf-court).
@@ -384,10 +387,10 @@ func (s *Service) localExperience(a common.Address) (bounced, paid bool) {
 	return bounced, paid
 }
 
-// score: from the chain, cheques the address's checkbook paid raise it
-// (logarithmically, and never above 0.95, so volume alone cannot buy a
-// perfect score); every bounce halves it and unpaid amounts weigh against
-// paid ones. New addresses start in the middle, at 0.5.
+// score: from the chain, cheques paid by the address's checkbooks (all it
+// ever had) raise it (logarithmically, and never above 0.95, so volume alone
+// cannot buy a perfect score); every bounce halves it and unpaid amounts
+// weigh against paid ones. New addresses start in the middle, at 0.5.
 func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 	sc := &Score{Address: a.Hex(), Score: 0.5, PaidOut: "0", Bounced: "0"}
 	cbAddr, err := s.factory.CheckbookOf(s.call(ctx), a)
@@ -404,23 +407,37 @@ func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
 		}
 		return sc, nil
 	}
-	cb, err := chain.NewCheckbook(cbAddr, s.eth)
-	if err != nil {
-		return nil, err
+	// The history is summed over every checkbook the address ever had, so
+	// that a fresh checkbook does not wash its bounces away. A chain that
+	// will not list the events (some RPC providers limit log queries) gives
+	// the current checkbook only.
+	books, err := s.factory.CheckbooksOf(ctx, a)
+	if err != nil || !slices.Contains(books, cbAddr) {
+		books = []common.Address{cbAddr}
 	}
-	paid, err := cb.TotalPaidOut(s.call(ctx))
-	if err != nil {
-		return nil, err
+	paid, bounced, count := new(big.Int), new(big.Int), new(big.Int)
+	for _, addr := range books {
+		cb, err := chain.NewCheckbook(addr, s.eth)
+		if err != nil {
+			return nil, err
+		}
+		p, err := cb.TotalPaidOut(s.call(ctx))
+		if err != nil {
+			return nil, err
+		}
+		b, err := cb.TotalBounced(s.call(ctx))
+		if err != nil {
+			return nil, err
+		}
+		c, err := cb.BounceCount(s.call(ctx))
+		if err != nil {
+			return nil, err
+		}
+		paid.Add(paid, p)
+		bounced.Add(bounced, b)
+		count.Add(count, c)
 	}
-	bounced, err := cb.TotalBounced(s.call(ctx))
-	if err != nil {
-		return nil, err
-	}
-	count, err := cb.BounceCount(s.call(ctx))
-	if err != nil {
-		return nil, err
-	}
-	sc.Checkbook, sc.PaidOut, sc.Bounced, sc.BounceCount = cbAddr.Hex(), paid.String(), bounced.String(), count.Uint64()
+	sc.Checkbook, sc.Checkbooks, sc.PaidOut, sc.Bounced, sc.BounceCount = cbAddr.Hex(), len(books), paid.String(), bounced.String(), count.Uint64()
 	mft := func(v *big.Int) float64 {
 		f, _ := new(big.Float).Quo(new(big.Float).SetInt(v), new(big.Float).SetInt(unit)).Float64()
 		return f

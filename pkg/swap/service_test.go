@@ -608,6 +608,18 @@ func TestBouncedChequeLowersScore(t *testing.T) {
 	}
 	wantEq(t, "B got the rest", diff(mftOf(t, b.self), wallet), mft(2))
 	wantEq(t, "B's balance of A once the rest is paid", b.bal(a.peer), new(big.Int))
+
+	// A fresh checkbook does not wash the bounce away: the score sums the
+	// history of every checkbook A ever had.
+	before := score(a.self)
+	fresh, _, err := a.factory.DeployCheckbook(ctx, a.self, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := score(a.self)
+	if after.Checkbook != fresh.Hex() || after.Checkbooks != 2 || after.BounceCount != before.BounceCount || after.Score != before.Score {
+		t.Errorf("A's score after a fresh checkbook = %+v, want the same history as before (%+v) over 2 checkbooks", after, before)
+	}
 }
 
 // TestWithdrawNotice: a withdrawal waits out the notice period on chain.

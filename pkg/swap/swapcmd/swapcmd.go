@@ -357,9 +357,10 @@ func newScoreCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score ADDRESS",
 		Short: "Credit score of an Ethereum address (0..1, 0.5 for a newcomer)",
-		Long: `Compute an address's credit score from the chain: cheques its checkbook paid
+		Long: `Compute an address's credit score from the chain: cheques its checkbooks paid
 raise it, bounced cheques lower it sharply; an address with no history
-scores 0.5.
+scores 0.5. The history covers every checkbook the address ever had, so a
+new checkbook does not start a new score.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
