@@ -15,12 +15,17 @@ import (
 //	bal/<peer id>        signed balance in base units: positive means the
 //	                     peer owes this node, negative that this node owes it
 //	usage/epoch          the mf-route epoch the counters below belong to
-//	usage/<peer id>      "in,out": mf-route's byte counters last priced
+//	usage/p/<peer id>    "in,out": mf-route's byte counters last priced
+//	addr/<peer id>       the peer's Ethereum address, as mf-route reports it
 //	chq/in/<peer id>     the best cheque received from the peer (binary)
 //	chq/out/<peer id>    the last cheque issued to the peer (binary)
-//	cashed/<peer id>     cumulative amount cashed from the peer's checkbook
+//	bounced/<peer id>    what of the peer's cheques bounced when cashed here
 //	booked/<checkbook>   the highest cumulative payout booked from a
 //	                     checkbook, whichever peer presented it
+//	manifest/<service>   this node's price manifest for a service (JSON)
+//
+// What was cashed is not kept here: the checkbook's paidOut on chain is
+// the record.
 //
 // Every change that moves money is one synced batch: a balance never moves
 // without the cheque that explains it, so a SIGKILL at any point leaves a
