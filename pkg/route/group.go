@@ -338,17 +338,26 @@ func (g *groups) handKey(x *group) {
 	}
 }
 
-// resend hands the current key again to the members of a group this node
-// owns that have not confirmed it.
-func (g *groups) resend(name string) (*group, error) {
-	g.writeMu.Lock()
-	defer g.writeMu.Unlock()
+// owned is the group of that name, if this node created it.
+func (g *groups) owned(name string) (*group, error) {
 	x, err := g.get(name)
 	if err != nil {
 		return nil, err
 	}
 	if x.Owner != g.n.self {
 		return nil, ErrNotOwner
+	}
+	return x, nil
+}
+
+// resend hands the current key again to the members of a group this node
+// owns that have not confirmed it.
+func (g *groups) resend(name string) (*group, error) {
+	g.writeMu.Lock()
+	defer g.writeMu.Unlock()
+	x, err := g.owned(name)
+	if err != nil {
+		return nil, err
 	}
 	g.handKey(x)
 	return x, nil
@@ -489,12 +498,9 @@ func (g *groups) accept(env *Envelope) {
 func (g *groups) change(name string, add []Contact, remove []string) (*group, error) {
 	g.writeMu.Lock()
 	defer g.writeMu.Unlock()
-	x, err := g.get(name)
+	x, err := g.owned(name)
 	if err != nil {
 		return nil, err
-	}
-	if x.Owner != g.n.self {
-		return nil, ErrNotOwner
 	}
 	var members []Contact
 	for _, m := range x.Members {
