@@ -584,35 +584,41 @@ func (g *groups) openPacket(p *Packet) (*Envelope, error) {
 		if err != nil {
 			continue
 		}
-		r := wire.NewReader(pt)
-		e := &Envelope{Flags: r.Byte()}
-		sig := r.Fixed(65)
-		sent := r.Uint64()
-		e.Sent = sentTime(sent)
-		e.Topic = string(r.Bytes(MaxTopic))
-		e.Payload = r.Rest()
-		if r.Err() != nil || e.Topic != x.Topic {
-			return nil, fmt.Errorf("%w: group envelope", ErrEnvelope)
-		}
-		var zero seal.PublicKey
-		key, err := crypto.SigToPub(signHash(hdr, &p.Eph, e.Flags, &zero, sent, e.Topic, e.Payload), sig)
-		if err != nil {
-			return nil, fmt.Errorf("%w: bad sender signature", ErrEnvelope)
-		}
-		e.Sender = identity.Public{Key: key}
-		from := e.Sender.Overlay()
-		member := from == x.Owner
-		for _, m := range x.Members {
-			member = member || m.Overlay == from
-		}
-		if !member {
-			return nil, fmt.Errorf("%w: group packet from a non-member", ErrEnvelope)
-		}
-		// Listeners know the group by name, not by this epoch's topic.
-		e.Topic = GroupListenTopic(x.Name)
-		return e, nil
+		return decodeGroupEnvelope(pt, hdr, &p.Eph, x)
 	}
 	return nil, seal.ErrOpen
+}
+
+// decodeGroupEnvelope reads the opened plaintext of a packet of group x
+// (header hdr, nonce eph) and checks that a member signed it.
+func decodeGroupEnvelope(pt, hdr []byte, eph *seal.PublicKey, x *group) (*Envelope, error) {
+	r := wire.NewReader(pt)
+	e := &Envelope{Flags: r.Byte()}
+	sig := r.Fixed(65)
+	sent := r.Uint64()
+	e.Sent = sentTime(sent)
+	e.Topic = string(r.Bytes(MaxTopic))
+	e.Payload = r.Rest()
+	if r.Err() != nil || e.Topic != x.Topic || len(e.Payload) > MaxPayload {
+		return nil, fmt.Errorf("%w: group envelope", ErrEnvelope)
+	}
+	var zero seal.PublicKey
+	key, err := crypto.SigToPub(signHash(hdr, eph, e.Flags, &zero, sent, e.Topic, e.Payload), sig)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad sender signature", ErrEnvelope)
+	}
+	e.Sender = identity.Public{Key: key}
+	from := e.Sender.Overlay()
+	member := from == x.Owner
+	for _, m := range x.Members {
+		member = member || m.Overlay == from
+	}
+	if !member {
+		return nil, fmt.Errorf("%w: group packet from a non-member", ErrEnvelope)
+	}
+	// Listeners know the group by name, not by this epoch's topic.
+	e.Topic = GroupListenTopic(x.Name)
+	return e, nil
 }
 
 // GroupListenTopic is the topic a group's packets are delivered on locally,

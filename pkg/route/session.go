@@ -268,18 +268,23 @@ func (s *sessions) openPacket(p *Packet) (*Envelope, error) {
 		if err != nil {
 			continue
 		}
-		r := wire.NewReader(pt)
-		e := &Envelope{Flags: r.Byte()}
-		dir := r.Byte()
-		e.Sent = sentTime(r.Uint64())
-		e.Topic, e.Payload, e.Sender = string(r.Bytes(MaxTopic)), r.Rest(), x.peer
-		if r.Err() != nil || e.Topic != x.Topic {
-			return nil, fmt.Errorf("%w: session envelope", ErrEnvelope)
-		}
-		if dir != sessionDir(!x.Opened) {
-			return nil, fmt.Errorf("%w: session packet sealed by this side, sent back", ErrEnvelope)
-		}
-		return e, nil
+		return decodeSessionEnvelope(pt, x)
 	}
 	return nil, seal.ErrOpen
+}
+
+// decodeSessionEnvelope reads the opened plaintext of a packet in session x.
+func decodeSessionEnvelope(pt []byte, x *session) (*Envelope, error) {
+	r := wire.NewReader(pt)
+	e := &Envelope{Flags: r.Byte()}
+	dir := r.Byte()
+	e.Sent = sentTime(r.Uint64())
+	e.Topic, e.Payload, e.Sender = string(r.Bytes(MaxTopic)), r.Rest(), x.peer
+	if r.Err() != nil || e.Topic != x.Topic || len(e.Payload) > MaxPayload {
+		return nil, fmt.Errorf("%w: session envelope", ErrEnvelope)
+	}
+	if dir != sessionDir(!x.Opened) {
+		return nil, fmt.Errorf("%w: session packet sealed by this side, sent back", ErrEnvelope)
+	}
+	return e, nil
 }
