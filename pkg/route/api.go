@@ -74,6 +74,10 @@ type StatusInfo struct {
 	Listeners int           `json:"listeners"`
 	Uptime    float64       `json:"uptime_seconds"`
 	Packets   StatsSnapshot `json:"packets"`
+	// Inbox is how many packets wait for a listener, of which
+	// InboxStrangers came from senders who are not contacts.
+	Inbox          int `json:"inbox"`
+	InboxStrangers int `json:"inbox_strangers"`
 }
 
 // PeerInfo is one connected peer.
@@ -257,13 +261,18 @@ func (n *Node) idInfo() IDInfo {
 }
 
 func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) (any, error) {
+	n.subs.mu.Lock()
+	inbox := n.subs.inbox
+	n.subs.mu.Unlock()
 	return StatusInfo{
-		IDInfo:    n.idInfo(),
-		Peers:     len(n.host.Network().Peers()),
-		Published: n.published.Load(),
-		Listeners: n.subs.count(),
-		Uptime:    time.Since(n.start).Seconds(),
-		Packets:   n.stats.Snapshot(),
+		IDInfo:         n.idInfo(),
+		Peers:          len(n.host.Network().Peers()),
+		Published:      n.published.Load(),
+		Listeners:      n.subs.count(),
+		Uptime:         time.Since(n.start).Seconds(),
+		Packets:        n.stats.Snapshot(),
+		Inbox:          inbox.total,
+		InboxStrangers: inbox.strangers,
 	}, nil
 }
 

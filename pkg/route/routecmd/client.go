@@ -24,7 +24,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the daemon's identity, peers and packet counters",
-		Long: `Show the running daemon's identity, peer count and packet counters.
+		Long: `Show the running daemon's identity, peer count, inbox and packet counters.
 
 Every packet the node drops is counted by reason: duplicates, tampered
 (addressed here but did not open), not_for_us (seen on a watched topic but
@@ -46,6 +46,7 @@ or a sender whose clock is off).
 			}
 			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(w, "overlay\t%s\npeer\t%s\npeers\t%d\nuptime\t%.0fs\n", st.Overlay, st.PeerID, st.Peers, st.Uptime)
+			fmt.Fprintf(w, "inbox\t%d waiting (%d from strangers)\n", st.Inbox, st.InboxStrangers)
 			var counters map[string]uint64
 			b, _ := json.Marshal(st.Packets)
 			_ = json.Unmarshal(b, &counters)
