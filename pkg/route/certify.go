@@ -29,8 +29,9 @@ import (
 // hears nothing in time names its first hop as the one that showed no proof.
 //
 // In dark mode (luminosity < 256) the recipient must not stand out, so only
-// a random fraction of zone members are asked for receipts, and every asked
-// member signs the same kind of receipt whether or not it could open the
+// a random fraction of zone members (at least one) are asked for receipts,
+// and every asked member signs the same kind of receipt whether or not it
+// could open the
 // packet. The sender recognises the recipient's receipt by its key.
 //
 // Bonds are recorded in the ledger (ledger/<id>); no token moves here: mf-swap

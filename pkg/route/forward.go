@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -188,10 +189,23 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	}
 	var certified []peer.ID
 	outs := make([][]byte, len(dec.Next))
+	ask := make([]bool, len(dec.Next))
+	if bond != nil {
+		asked := false
+		for k := range ask {
+			ask[k] = !dec.InZone || askReceipt(n.opts.ReceiptFraction)
+			asked = asked || ask[k]
+		}
+		if !asked && len(ask) > 0 {
+			// Inside a dark zone only a random share is asked, but never
+			// none: a packet nobody may answer for cannot be certified.
+			ask[rand.IntN(len(ask))] = true
+		}
+	}
 	for k, i := range dec.Next {
 		out := append([]byte(nil), raw...)
 		out[ttlOffset] = p.TTL
-		if bond != nil && (!dec.InZone || askReceipt(n.opts.ReceiptFraction)) {
+		if ask[k] {
 			out = certifiedFrame(bondOut, out)
 			certified = append(certified, peers[i])
 		}
