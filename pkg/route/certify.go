@@ -31,8 +31,8 @@ import (
 // In dark mode (luminosity < 256) the recipient must not stand out, so only
 // a random fraction of zone members (at least one) are asked for receipts,
 // and every asked member signs the same kind of receipt whether or not it
-// could open the
-// packet. The sender recognises the recipient's receipt by its key.
+// could open the packet. The sender recognises the recipient's receipt by
+// its key.
 //
 // Bonds are recorded in the ledger (ledger/<id>); no token moves here: mf-swap
 // settles them.
