@@ -73,15 +73,39 @@ func withContext(ctx context.Context, auth *bind.TransactOpts) *bind.TransactOpt
 }
 
 // waitDeployed waits for a contract creation and checks that code landed.
+//
+// The code is read at the receipt's block, not at "latest": a receipt can
+// be found a moment before the chain's head moves to its block, and go-
+// ethereum's bind.WaitDeployed, which reads at latest, then reported "no
+// contract code after deployment" for a deployment that had worked.
 func waitDeployed(ctx context.Context, b bind.DeployBackend, tx *types.Transaction, what string) (common.Address, error) {
-	if _, err := waitReceipt(ctx, b, tx); err != nil {
-		return common.Address{}, fmt.Errorf("chain: deploying %s: %w", what, err)
-	}
-	addr, err := bind.WaitDeployed(ctx, b, tx)
+	r, err := waitReceipt(ctx, b, tx)
 	if err != nil {
 		return common.Address{}, fmt.Errorf("chain: deploying %s: %w", what, err)
 	}
-	return addr, nil
+	if r.Status != types.ReceiptStatusSuccessful {
+		return common.Address{}, fmt.Errorf("%w: deploying %s in %s", ErrReverted, what, tx.Hash())
+	}
+	if r.ContractAddress == (common.Address{}) {
+		return common.Address{}, fmt.Errorf("chain: deploying %s: no contract address in the receipt of %s", what, tx.Hash())
+	}
+	// The block may not be readable yet: ask again for a while.
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	give := time.After(10 * time.Second)
+	for {
+		code, err := b.CodeAt(ctx, r.ContractAddress, r.BlockNumber)
+		if err == nil && len(code) > 0 {
+			return r.ContractAddress, nil
+		}
+		select {
+		case <-ctx.Done():
+			return common.Address{}, fmt.Errorf("chain: deploying %s: %w", what, ctx.Err())
+		case <-give:
+			return common.Address{}, fmt.Errorf("chain: deploying %s: no contract code at %s after %s (%v)", what, r.ContractAddress, tx.Hash(), err)
+		case <-t.C:
+		}
+	}
 }
 
 // DeployToken deploys MFT with auth's account as its minter and waits until

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,6 +64,9 @@ func launch(ctx context.Context, bin string, args []string, home, logPath string
 	for {
 		select {
 		case err := <-exited:
+			if last := lastLine(logPath); last != "" {
+				return fmt.Errorf("%s exited (%v): %s; see %s", name, err, last, logPath)
+			}
 			return fmt.Errorf("%s exited (%v); see %s", name, err, logPath)
 		case <-ctx.Done():
 			return ctx.Err()
@@ -79,6 +83,17 @@ func launch(ctx context.Context, bin string, args []string, home, logPath string
 			return fmt.Errorf("%s did not answer within a minute; see %s", name, logPath)
 		}
 	}
+}
+
+// lastLine is the last non-empty line of the log at path, where a daemon
+// that gives up says why.
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // startChain runs the embedded chain and points every node at it.
