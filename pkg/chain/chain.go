@@ -226,18 +226,41 @@ func (f *Factory) CheckbooksOf(ctx context.Context, issuer common.Address) ([]co
 	return out, nil
 }
 
-// waitReceipt polls for tx's receipt.
+// waitReceipt polls for tx's receipt, and then, where the backend tells
+// its head, until the head has reached the receipt's block: a receipt can
+// be found a moment before the head moves, and a caller that reads state at
+// "latest" right after a wait must see what the transaction did.
 func waitReceipt(ctx context.Context, b bind.DeployBackend, tx *types.Transaction) (*types.Receipt, error) {
 	t := time.NewTicker(25 * time.Millisecond)
 	defer t.Stop()
+	var r *types.Receipt
+	for r == nil {
+		if got, err := b.TransactionReceipt(ctx, tx.Hash()); err == nil && got != nil {
+			r = got
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+	hb, ok := b.(interface {
+		HeaderByNumber(context.Context, *big.Int) (*types.Header, error)
+	})
+	if !ok || r.BlockNumber == nil {
+		return r, nil
+	}
+	give := time.After(10 * time.Second)
 	for {
-		r, err := b.TransactionReceipt(ctx, tx.Hash())
-		if err == nil && r != nil {
+		if h, err := hb.HeaderByNumber(ctx, nil); err == nil && h.Number.Cmp(r.BlockNumber) >= 0 {
 			return r, nil
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-give:
+			return r, nil // a head that does not move is the caller's to notice
 		case <-t.C:
 		}
 	}

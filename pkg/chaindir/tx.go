@@ -3,14 +3,13 @@ package chaindir
 import (
 	"context"
 	"crypto/ecdsa"
-	"fmt"
 	"math/big"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/mainframe/mf/pkg/chain"
 )
 
 // SendETH transfers wei from key to to and waits for the receipt.
@@ -37,26 +36,6 @@ func SendETH(ctx context.Context, c *ethclient.Client, key *ecdsa.PrivateKey, ch
 	if err := c.SendTransaction(ctx, signed); err != nil {
 		return err
 	}
-	_, err = WaitMined(ctx, c, signed.Hash())
+	_, err = chain.Wait(ctx, c, signed)
 	return err
-}
-
-// WaitMined waits for a transaction's receipt and fails if it reverted.
-func WaitMined(ctx context.Context, c *ethclient.Client, h common.Hash) (*types.Receipt, error) {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		r, err := c.TransactionReceipt(ctx, h)
-		if err == nil {
-			if r.Status != types.ReceiptStatusSuccessful {
-				return r, fmt.Errorf("chaindir: transaction %s reverted", h)
-			}
-			return r, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
 }
