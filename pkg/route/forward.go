@@ -119,6 +119,12 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	id := PacketID(raw)
 	if !n.seen.add(id) {
 		n.stats.Duplicates.Add(1)
+		if bond != nil && from != "" && p.Bits < 256 && p.Matches(n.self) {
+			// A zone member asked for proof of a dark packet it already
+			// took (another member's copy came first) signs all the same,
+			// for the peer that asked: else that peer waits in vain.
+			n.signFor(id, from)
+		}
 		return nil
 	}
 	if bond != nil && from != "" {
@@ -306,6 +312,19 @@ func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
 		return
 	}
 	n.certs.receipt(rc, "")
+}
+
+// signFor signs that this node took packet id and sends the receipt to the
+// peer that asked, whichever way the packet first came.
+func (n *Node) signFor(id [32]byte, to peer.ID) {
+	rc, err := SignReceipt(n.id, id, ReceiptReceived, 256)
+	if err != nil {
+		n.log.Warn("signing receipt", "err", err)
+		return
+	}
+	if err := n.writer(to).send(n.ctx, append([]byte{frameReceipt}, rc.Marshal()...)); err != nil {
+		n.log.Debug("receipt not sent", "err", err)
+	}
 }
 
 // tryOpen is a zone member's trial decryption: a packet that opens is
