@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -186,4 +187,22 @@ func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// Table is the aligned text table every command prints: columns separated
+// by tabs, two spaces apart. Flush it when done.
+func Table(out io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(out, 0, 4, 2, ' ', 0) }
+
+// WriteList prints a list command's items: as JSON with asJSON, else as a
+// Table, header first, then row(item) for each.
+func WriteList[T any](out io.Writer, asJSON bool, items []T, header string, row func(T) string) error {
+	if asJSON {
+		return WriteJSON(out, items)
+	}
+	w := Table(out)
+	fmt.Fprintln(w, header)
+	for _, it := range items {
+		fmt.Fprintln(w, row(it))
+	}
+	return w.Flush()
 }

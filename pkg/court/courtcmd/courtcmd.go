@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -155,15 +154,9 @@ func newStakesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, as)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tSERVICE\tCLIENT\tAMOUNT (MFT)\tUNTIL\tSTATUS")
-			for _, a := range as {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Service, a.Client, fmtBase(a.Amount), time.Unix(a.Term, 0).UTC().Format(time.RFC3339), a.Status)
-			}
-			return w.Flush()
+			return cli.WriteList(g.streams.Out, asJSON, as, "ID\tSERVICE\tCLIENT\tAMOUNT (MFT)\tUNTIL\tSTATUS", func(a court.Agreement) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", a.ID, a.Service, a.Client, fmtBase(a.Amount), time.Unix(a.Term, 0).UTC().Format(time.RFC3339), a.Status)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -308,15 +301,9 @@ func newCasesCmd(g *globals) *cobra.Command {
 			if err := g.clientCall(cmd, &cs); err != nil {
 				return err
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, cs)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "CASE\tAGREEMENT\tKIND\tSTATUS")
-			for _, c := range cs {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.ID, c.Agreement, c.Kind, c.Status)
-			}
-			return w.Flush()
+			return cli.WriteList(g.streams.Out, asJSON, cs, "CASE\tAGREEMENT\tKIND\tSTATUS", func(c court.CaseInfo) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s", c.ID, c.Agreement, c.Kind, c.Status)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

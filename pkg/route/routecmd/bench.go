@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -246,7 +245,7 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 	if o.json {
 		return cli.WriteJSON(g.streams.Out, res)
 	}
-	w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+	w := cli.Table(g.streams.Out)
 	fmt.Fprintf(w, "packets\t%d sent, %d received, %d lost, %d send errors\n", res.Sent, res.Received, res.Lost, res.SendErrors)
 	fmt.Fprintf(w, "size\t%d bytes\n", res.Size)
 	fmt.Fprintf(w, "latency\tp50 %.3f ms  p99 %.3f ms  mean %.3f ms  max %.3f ms\n", res.P50MS, res.P99MS, res.MeanMS, res.MaxMS)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,7 +43,7 @@ or a sender whose clock is off).
 			if asJSON {
 				return cli.WriteJSON(g.streams.Out, st)
 			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			w := cli.Table(g.streams.Out)
 			fmt.Fprintf(w, "overlay\t%s\npeer\t%s\npeers\t%d\nuptime\t%.0fs\n", st.Overlay, st.PeerID, st.Peers, st.Uptime)
 			fmt.Fprintf(w, "inbox\t%d waiting (%d from strangers)\n", st.Inbox, st.InboxStrangers)
 			var counters map[string]uint64
@@ -72,15 +71,9 @@ func newPeersCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, ps)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "OVERLAY\tPEER\tADDR\tDIR")
-			for _, p := range ps {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Overlay.String()[:16], p.PeerID, p.Addr, p.Direction)
-			}
-			return w.Flush()
+			return cli.WriteList(g.streams.Out, asJSON, ps, "OVERLAY\tPEER\tADDR\tDIR", func(p route.PeerInfo) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s", p.Overlay.String()[:16], p.PeerID, p.Addr, p.Direction)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -155,15 +148,9 @@ func newContactsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, cs)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tOVERLAY\tADDRESS")
-			for _, c := range cs {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, c.Overlay, c.Address)
-			}
-			return w.Flush()
+			return cli.WriteList(g.streams.Out, asJSON, cs, "NAME\tOVERLAY\tADDRESS", func(c route.ContactInfo) string {
+				return fmt.Sprintf("%s\t%s\t%s", c.Name, c.Overlay, c.Address)
+			})
 		},
 	}
 	ls.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,7 +13,7 @@ import (
 )
 
 func printEstimate(g *globals, e *route.Estimate) {
-	w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+	w := cli.Table(g.streams.Out)
 	fmt.Fprintf(w, "network size\t~%.0f nodes\n", e.NetworkSize)
 	fmt.Fprintf(w, "luminosity\t%d bits\n", e.Luminosity)
 	fmt.Fprintf(w, "zone size\t~%.1f nodes (the anonymity set)\n", e.ZoneSize)
@@ -128,7 +127,7 @@ Records are kept for 30 days.
 }
 
 func printReceipts(g *globals, rs []route.SentRecord) {
-	w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+	w := cli.Table(g.streams.Out)
 	fmt.Fprintln(w, "PACKET\tTO\tLUM\tSTATUS\tDETAIL")
 	for _, r := range rs {
 		detail := ""
@@ -163,15 +162,9 @@ token moves for them yet (mf-swap pays for the traffic itself, by metering).
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, es)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "PACKET\tBOND IN\tBOND OUT\tPROOFS")
-			for _, e := range es {
-				fmt.Fprintf(w, "%s\t%d\t%d\t%d\n", e.ID[:16], e.BondIn, e.BondOut, len(e.Proofs))
-			}
-			return w.Flush()
+			return cli.WriteList(g.streams.Out, asJSON, es, "PACKET\tBOND IN\tBOND OUT\tPROOFS", func(e route.LedgerEntry) string {
+				return fmt.Sprintf("%s\t%d\t%d\t%d", e.ID[:16], e.BondIn, e.BondOut, len(e.Proofs))
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -79,7 +78,7 @@ each deposits 50 MFT into its checkbook.
 			if asJSON {
 				return cli.WriteJSON(g.streams.Out, ss)
 			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			w := cli.Table(g.streams.Out)
 			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tOVERLAY\tHOME")
 			for _, s := range ss {
 				state := "stopped"

@@ -2,7 +2,6 @@ package routecmd
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -52,15 +51,9 @@ agreement. Send inside a session with 'mf-route send --topic TOPIC'.
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, ss)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TOPIC\tPEER\tLUM\tOPENED HERE")
-			for _, s := range ss {
-				fmt.Fprintf(w, "%s\t%s\t%d\t%v\n", s.Topic, s.Peer, s.Luminosity, s.OpenedHere)
-			}
-			return w.Flush()
+			return cli.WriteList(g.streams.Out, asJSON, ss, "TOPIC\tPEER\tLUM\tOPENED HERE", func(s route.SessionInfo) string {
+				return fmt.Sprintf("%s\t%s\t%d\t%v", s.Topic, s.Peer, s.Luminosity, s.OpenedHere)
+			})
 		},
 	}
 	ls.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -146,19 +139,13 @@ A member that was unreachable when the key changed gets it with
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, gs)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tMEMBERS\tEPOCH\tMINE\tKEYS")
-			for _, gi := range gs {
+			return cli.WriteList(g.streams.Out, asJSON, gs, "NAME\tMEMBERS\tEPOCH\tMINE\tKEYS", func(gi route.GroupInfo) string {
 				keys := "-"
 				if gi.Mine {
 					keys = fmt.Sprintf("%d/%d", withKey(gi), len(gi.Members))
 				}
-				fmt.Fprintf(w, "%s\t%d\t%d\t%v\t%s\n", gi.Name, len(gi.Members), gi.Epoch, gi.Mine, keys)
-			}
-			return w.Flush()
+				return fmt.Sprintf("%s\t%d\t%d\t%v\t%s", gi.Name, len(gi.Members), gi.Epoch, gi.Mine, keys)
+			})
 		},
 	}
 	ls.Flags().BoolVar(&asJSON, "json", false, "print JSON")

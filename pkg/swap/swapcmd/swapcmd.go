@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -258,7 +257,7 @@ func newBalanceCmd(g *globals) *cobra.Command {
 				}
 				return cli.WriteJSON(g.streams.Out, bs)
 			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			w := cli.Table(g.streams.Out)
 			fmt.Fprintln(w, "PEER\tBALANCE (MFT)\tREFUSED")
 			for _, b := range bs {
 				fmt.Fprintf(w, "%s\t%s\t%v\n", b.Peer, b.MFT, b.Refused)
@@ -281,15 +280,9 @@ func newChequesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
-				return cli.WriteJSON(g.streams.Out, cs)
-			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "PEER\tDIRECTION\tCUMULATIVE (MFT)\tCASHED (MFT)")
-			for _, c := range cs {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Peer, c.Direction, fmtBase(c.Cumulative), fmtBase(c.Cashed))
-			}
-			return w.Flush()
+			return cli.WriteList(g.streams.Out, asJSON, cs, "PEER\tDIRECTION\tCUMULATIVE (MFT)\tCASHED (MFT)", func(c swap.ChequeInfo) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s", c.Peer, c.Direction, fmtBase(c.Cumulative), fmtBase(c.Cashed))
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -440,7 +433,7 @@ func newManifestCmd(g *globals) *cobra.Command {
 			if asJSON {
 				return cli.WriteJSON(g.streams.Out, m)
 			}
-			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			w := cli.Table(g.streams.Out)
 			fmt.Fprintln(w, "SERVICE\tPRICE (MFT)\tMIN SCORE\tTIERS")
 			for _, e := range m.Services {
 				var ts []string
