@@ -84,8 +84,8 @@ with 'mf-route listen --group NAME'. Adding or removing a member makes a new
 key that only the members at that moment get: a removed member cannot read
 what is sent afterwards. Only the creator changes the members.
 
-Keys travel as certified packets: 'group ls' shows, for a group this node
-created, how many members confirmed the current key with a receipt (KEYS).
+A member that takes a key confirms it to the creator: 'group ls' shows, for
+a group this node created, how many members hold the current key (KEYS).
 A member that was unreachable when the key changed gets it with
 'group resend NAME' once it is back.
 
@@ -176,9 +176,9 @@ A member that was unreachable when the key changed gets it with
 	resend := &cobra.Command{
 		Use:   "resend NAME",
 		Short: "Hand a group's current key again to members that have not confirmed it",
-		Long: `Send the current key of a group this node created, certified, to every member
-whose receipt for it has not come back (for example, a node that was down
-when the key changed). 'group ls' shows the count as receipts arrive.
+		Long: `Send the current key of a group this node created to every member that has
+not confirmed it (for example, a node that was down when the key changed).
+'group ls' shows the count as confirmations arrive.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
