@@ -166,7 +166,7 @@ func (c *Client) Groups(ctx context.Context) ([]GroupInfo, error) {
 }
 
 // ResendGroup hands the current key of a group this node owns again to the
-// members whose receipts for it have not come back.
+// members that have not confirmed it.
 func (c *Client) ResendGroup(ctx context.Context, name string) (*GroupInfo, error) {
 	var out GroupInfo
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/groups/"+url.PathEscape(name)+"/resend", nil, &out)
