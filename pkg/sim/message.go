@@ -56,7 +56,10 @@ type sender struct {
 	// route.Decide indexes.
 	peers []identity.Overlay
 	// online holds one node's online peers, with Config.NoticeOffline.
-	online  []int32
+	online []int32
+	// tried holds the peers (indexes into peers) one node has offered the
+	// packet to.
+	tried   []int
 	payload []byte
 }
 
@@ -204,19 +207,43 @@ func (s *sender) handle(t transmission, hop int, pkt *route.Packet, dest route.D
 		}
 		return nil
 	}
-	for _, i := range dec.Next {
-		q := peers[i]
-		out.copies++
-		out.bytes += int64(out.packetBytes)
-		switch {
-		case s.offline[q] == s.epoch:
-			out.offline++
-		case s.seen[q] == s.epoch:
-			out.duplicates++
-		default:
-			s.seen[q] = s.epoch
-			s.next = append(s.next, transmission{to: q, from: v, ttl: ttl})
+	if !dec.InZone {
+		// Outside the zone the packet goes to one peer. A write to a peer
+		// that is offline fails, and the node offers the packet to the
+		// next-closest peer, as the daemon does (route.NextClosest).
+		s.tried = s.tried[:0]
+		skip := func(j int) bool { return j == prev || slices.Contains(s.tried, j) }
+		for i := dec.Next[0]; i >= 0 && len(s.tried) < route.MaxAttempts; i = route.NextClosest(s.peers, dest, skip) {
+			if s.transmit(peers[i], v, ttl, out) {
+				return nil
+			}
+			s.tried = append(s.tried, i)
 		}
+		return nil
+	}
+	// In the zone every zone peer gets a copy: one lost at an offline
+	// peer leaves the others.
+	for _, i := range dec.Next {
+		s.transmit(peers[i], v, ttl, out)
 	}
 	return nil
+}
+
+// transmit sends a copy from node v to node q and reports whether the write
+// succeeded: it fails when q is offline. A copy to a node that already has
+// the packet is written, and dropped there.
+func (s *sender) transmit(q, v int32, ttl byte, out *outcome) bool {
+	out.copies++
+	out.bytes += int64(out.packetBytes)
+	switch {
+	case s.offline[q] == s.epoch:
+		out.offline++
+		return false
+	case s.seen[q] == s.epoch:
+		out.duplicates++
+	default:
+		s.seen[q] = s.epoch
+		s.next = append(s.next, transmission{to: q, from: v, ttl: ttl})
+	}
+	return true
 }

@@ -89,16 +89,19 @@ func TestCopiesGrowWithZone(t *testing.T) {
 	}
 }
 
+// Nodes that do not know which peers are offline lose the copies they write
+// to them, but a packet outside its zone is offered to the next-closest peer
+// when that write fails, so it still arrives. (Before that retry, 30 % churn
+// cost about 30 % of packets per hop outside the zone.)
 func TestChurn(t *testing.T) {
-	r, err := Run(context.Background(), Config{Nodes: 300, Luminosity: 4, Churn: 0.3, Messages: 60, Seed: 3}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.DeliveryRate >= 1 || r.DroppedOffline == 0 {
-		t.Errorf("churn 0.3: delivery %v, %d copies lost at offline nodes", r.DeliveryRate, r.DroppedOffline)
-	}
-	if r.Delivered == 0 {
-		t.Errorf("churn 0.3: nothing delivered")
+	for _, l := range []int{2, 4, 8, 256} {
+		r, err := Run(context.Background(), Config{Nodes: 300, Luminosity: l, Churn: 0.3, Messages: 60, Seed: 3}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.DeliveryRate < 0.99 || r.DroppedOffline == 0 {
+			t.Errorf("churn 0.3, L=%d: delivery %v, %d copies lost at offline nodes", l, r.DeliveryRate, r.DroppedOffline)
+		}
 	}
 }
 
