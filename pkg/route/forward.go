@@ -225,9 +225,21 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 			n.certs.relayed(id, from, certified, *bond, bondOut)
 		}
 	}
+	// Outside the zone one peer carries the packet; should the write to it
+	// fail, the next-closest peer is offered it (reroute).
+	var rt *retry
+	if !dec.InZone {
+		rt = &retry{from: from}
+	}
 	for k, i := range dec.Next {
-		if err := n.writer(peers[i]).send(ctx, outs[k]); err != nil && firstErr == nil {
-			firstErr = err
+		f := outFrame{b: outs[k], retry: rt}
+		if err := n.writer(peers[i]).sendFrame(ctx, f); err != nil {
+			if rt != nil && n.reroute(ctx, f, peers[i]) {
+				continue
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
 		}
 	}
 	if bond != nil {
@@ -426,7 +438,7 @@ type peerWriter struct {
 	n     *Node
 	meter *peerMeter
 	p     peer.ID
-	q     chan []byte
+	q     chan outFrame
 	done  chan struct{}
 	once  sync.Once
 }
@@ -438,7 +450,7 @@ func (n *Node) writer(p peer.ID) *peerWriter {
 	defer n.mu.Unlock()
 	w := n.writers[p]
 	if w == nil {
-		w = &peerWriter{n: n, p: p, q: make(chan []byte, writerQueue), done: make(chan struct{}), meter: n.meter.of(p)}
+		w = &peerWriter{n: n, p: p, q: make(chan outFrame, writerQueue), done: make(chan struct{}), meter: n.meter.of(p)}
 		n.writers[p] = w
 		n.goLoop(w.run)
 	}
@@ -448,6 +460,11 @@ func (n *Node) writer(p peer.ID) *peerWriter {
 // send queues b; it waits while the queue is full, up to a limit, so that a
 // slow peer slows its senders instead of losing packets.
 func (w *peerWriter) send(ctx context.Context, b []byte) error {
+	return w.sendFrame(ctx, outFrame{b: b})
+}
+
+// sendFrame is send for a frame that may carry what rerouting it needs.
+func (w *peerWriter) sendFrame(ctx context.Context, b outFrame) error {
 	select {
 	case w.q <- b:
 		w.afterQueue()
@@ -488,9 +505,8 @@ func (w *peerWriter) afterQueue() {
 func (w *peerWriter) drain() {
 	for {
 		select {
-		case b := <-w.q:
-			w.n.stats.SendFailed.Add(1)
-			w.n.undeliverable(b)
+		case f := <-w.q:
+			w.n.failed(f, w.p)
 		default:
 			return
 		}
@@ -513,7 +529,7 @@ func (w *peerWriter) run() {
 	// unflushed holds the frames written since the last successful flush:
 	// if the stream breaks they are written again on a new one. Receivers
 	// drop duplicates by packet id, so a resend is harmless.
-	var unflushed [][]byte
+	var unflushed []outFrame
 	idle := time.NewTimer(2 * time.Minute)
 	defer idle.Stop()
 	open := func() bool {
@@ -537,13 +553,13 @@ func (w *peerWriter) run() {
 			err := error(nil)
 			if attempt > 0 {
 				for _, f := range unflushed[:len(unflushed)-1] {
-					if err = wire.WriteFrame(bw, f); err != nil {
+					if err = wire.WriteFrame(bw, f.b); err != nil {
 						break
 					}
 				}
 			}
 			if err == nil {
-				err = wire.WriteFrame(bw, unflushed[len(unflushed)-1])
+				err = wire.WriteFrame(bw, unflushed[len(unflushed)-1].b)
 			}
 			if err == nil && flush {
 				err = bw.Flush()
@@ -558,7 +574,7 @@ func (w *peerWriter) run() {
 		return false
 	}
 	for {
-		var b []byte
+		var b outFrame
 		select {
 		case <-w.done:
 			if s != nil {
@@ -581,14 +597,13 @@ func (w *peerWriter) run() {
 		// that a busy peer does not pin every frame in memory.
 		flush := len(w.q) == 0 || len(unflushed) >= 64
 		if !write(flush) {
-			w.n.stats.SendFailed.Add(uint64(len(unflushed)))
 			for _, f := range unflushed {
-				w.n.undeliverable(f)
+				w.n.failed(f, w.p)
 			}
 			return
 		}
 		w.n.stats.Sent.Add(1)
-		w.meter.out.Add(uint64(len(b)))
+		w.meter.out.Add(uint64(len(b.b)))
 		if flush {
 			unflushed = unflushed[:0]
 		}

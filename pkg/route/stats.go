@@ -26,6 +26,11 @@ type Stats struct {
 	// Stale are packets that opened here but were sent too long ago (or
 	// claim a time too far ahead): replays, or a sender's clock far off.
 	Stale atomic.Uint64
+	// Rerouted are packets offered to the next-closest peer after the write
+	// to the chosen one failed.
+	Rerouted atomic.Uint64
+	// DeadPeers are peers disconnected for not answering pings.
+	DeadPeers atomic.Uint64
 }
 
 // StatsSnapshot is Stats as plain numbers, for the API.
@@ -47,6 +52,8 @@ type StatsSnapshot struct {
 	StrayReceipts uint64 `json:"stray_receipts"`
 	Refused       uint64 `json:"refused"`
 	Stale         uint64 `json:"stale"`
+	Rerouted      uint64 `json:"rerouted"`
+	DeadPeers     uint64 `json:"dead_peers"`
 }
 
 // Snapshot reads every counter.
@@ -57,6 +64,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		NotForUs: s.NotForUs.Load(), BadFrames: s.BadFrames.Load(), BadPackets: s.BadPackets.Load(),
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
-		Stale: s.Stale.Load(),
+		Stale: s.Stale.Load(), Rerouted: s.Rerouted.Load(), DeadPeers: s.DeadPeers.Load(),
 	}
 }

@@ -49,7 +49,7 @@ or a sender whose clock is off).
 			var counters map[string]uint64
 			b, _ := json.Marshal(st.Packets)
 			_ = json.Unmarshal(b, &counters)
-			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale"} {
+			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale", "rerouted", "dead_peers"} {
 				fmt.Fprintf(w, "packets.%s\t%d\n", k, counters[k])
 			}
 			return w.Flush()
