@@ -191,6 +191,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.watchIdentify(ctx) })
 	n.goLoop(func() { n.join(ctx) })
 	n.goLoop(func() { n.bench.run(ctx) })
+	n.goLoop(func() { n.watchLiveness(ctx) })
 	n.goLoop(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()

@@ -23,8 +23,11 @@ import (
 
 // testRelay starts an mf-route node on loopback TCP with nothing else
 // running, for tests of its forwarding.
-func testRelay(t *testing.T, ctx context.Context) *Node {
+func testRelay(t *testing.T, ctx context.Context, listen ...string) *Node {
 	t.Helper()
+	if len(listen) == 0 {
+		listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	}
 	id, err := identity.Generate()
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +37,7 @@ func testRelay(t *testing.T, ctx context.Context) *Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	n, err := New(ctx, id, db, Options{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Logger: slog.New(slog.DiscardHandler)})
+	n, err := New(ctx, id, db, Options{Listen: listen, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
