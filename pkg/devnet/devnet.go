@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,8 +21,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court"
+	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/swap"
 )
@@ -33,6 +37,9 @@ const StateFile = "devnet.json"
 const (
 	Mesh = "mesh" // every node may connect to every other
 	Line = "line" // node i only connects to i-1 and i+1: a relay chain
+	// Kademlia: each node connects only to a few peers per bucket, as a
+	// Kademlia routing table holds them, so packets cross relays.
+	Kademlia = "kademlia"
 )
 
 // Options describe a devnet to start.
@@ -49,6 +56,9 @@ type Options struct {
 	// Deposit is what each node's checkbook gets (MFT base units); the
 	// faucet gives each node twice that.
 	Deposit *big.Int
+	// BucketSize is how many peers per bucket a kademlia devnet's nodes
+	// keep (default DefaultBucketSize).
+	BucketSize int
 }
 
 // Node is one node of a devnet.
@@ -58,6 +68,8 @@ type Node struct {
 	PeerID  string `json:"peer_id"`
 	Overlay string `json:"overlay"`
 	Port    int    `json:"port"`
+	// Links names the nodes this one may connect to (kademlia only).
+	Links []string `json:"links,omitempty"`
 }
 
 // State is what devnet.json holds.
@@ -85,8 +97,14 @@ func Up(ctx context.Context, o Options) (*State, error) {
 	if o.Topology == "" {
 		o.Topology = Mesh
 	}
-	if o.Topology != Mesh && o.Topology != Line {
-		return nil, fmt.Errorf("devnet: topology must be %s or %s", Mesh, Line)
+	if o.Topology != Mesh && o.Topology != Line && o.Topology != Kademlia {
+		return nil, fmt.Errorf("devnet: topology must be %s, %s or %s", Mesh, Line, Kademlia)
+	}
+	if o.BucketSize == 0 {
+		o.BucketSize = DefaultBucketSize
+	}
+	if o.BucketSize < 1 {
+		return nil, fmt.Errorf("devnet: --bucket-size must be at least 1, not %d", o.BucketSize)
 	}
 	if o.Out == nil {
 		o.Out = io.Discard
@@ -173,6 +191,22 @@ func create(dir string, o Options) (*State, error) {
 		st.Nodes = append(st.Nodes, Node{Name: name, Home: home, PeerID: pub.PeerID().String(), Overlay: pub.Overlay().String(), Port: ports[i]})
 	}
 	addr := func(n Node) string { return fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/%s", n.Port, n.PeerID) }
+	if o.Topology == Kademlia {
+		overlays := make([]identity.Overlay, len(st.Nodes))
+		for i, n := range st.Nodes {
+			p, err := peer.Decode(n.PeerID)
+			if err != nil {
+				return nil, err
+			}
+			overlays[i] = identity.OverlayOf(p)
+		}
+		for i, l := range kademliaLinks(overlays, o.BucketSize, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))) {
+			for _, j := range l {
+				st.Nodes[i].Links = append(st.Nodes[i].Links, st.Nodes[j].Name)
+			}
+		}
+	}
+	graph := st.Graph()
 	for i, n := range st.Nodes {
 		cfg, err := config.Load(n.Home)
 		if err != nil {
@@ -187,13 +221,19 @@ func create(dir string, o Options) (*State, error) {
 			} else if i > 0 {
 				cfg.Route.Bootstrap = []string{addr(st.Nodes[0])}
 			}
-		case Line:
+		case Line, Kademlia:
+			// Only the node's neighbours in the graph: the connection
+			// gater refuses every other peer, so packets cross relays.
 			cfg.Route.Bootstrap, cfg.Route.AllowPeers = nil, nil
-			for _, j := range []int{i - 1, i + 1} {
-				if j >= 0 && j < len(st.Nodes) {
-					cfg.Route.Bootstrap = append(cfg.Route.Bootstrap, addr(st.Nodes[j]))
-					cfg.Route.AllowPeers = append(cfg.Route.AllowPeers, st.Nodes[j].PeerID)
+			for _, j := range graph[i] {
+				if o.Topology == Kademlia {
+					// QUIC as well, which libp2p prefers: a QUIC peer
+					// that dies says nothing, and its death must be
+					// noticed (a TCP peer's kernel closes the socket).
+					cfg.Route.Bootstrap = append(cfg.Route.Bootstrap, fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1/p2p/%s", st.Nodes[j].Port, st.Nodes[j].PeerID))
 				}
+				cfg.Route.Bootstrap = append(cfg.Route.Bootstrap, addr(st.Nodes[j]))
+				cfg.Route.AllowPeers = append(cfg.Route.AllowPeers, st.Nodes[j].PeerID)
 			}
 		}
 		if err := config.Save(n.Home, cfg); err != nil {
@@ -247,19 +287,8 @@ func start(ctx context.Context, bin string, n Node) error {
 // topology promises: all others in a mesh, its neighbours in a line; and in
 // a mesh, until every card is in the DHT so that overlay addresses resolve.
 func waitJoined(ctx context.Context, st *State, out io.Writer) {
-	want := func(i int) int {
-		if st.Topology == Line {
-			w := 0
-			if i > 0 {
-				w++
-			}
-			if i < len(st.Nodes)-1 {
-				w++
-			}
-			return w
-		}
-		return len(st.Nodes) - 1
-	}
+	graph := st.Graph()
+	want := func(i int) int { return len(graph[i]) }
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		ok := true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +33,7 @@ DIR restarts the same network.
 	var nodes int
 	var topology string
 	var noSwap bool
+	var bucket int
 	up := &cobra.Command{
 		Use:   "up --nodes N --dir DIR",
 		Short: "Create (first time) and start a devnet",
@@ -40,7 +42,10 @@ in the background, joined to each other, then wait until they are connected.
 
 --topology mesh lets every node connect to every other; line lets node i
 connect only to nodes i-1 and i+1, so packets from node1 to nodeN cross N-2
-relays. Each daemon logs to DIR/nodeI/route.log.
+relays; kademlia lets each node connect only to --bucket-size peers per
+Kademlia bucket (per length of the address prefix it shares with them),
+chosen at random, so most pairs are not linked and packets cross relays.
+Each daemon logs to DIR/nodeI/route.log.
 
 Unless --no-swap, the devnet also runs the embedded chain (mf-swap chain,
 in DIR/chain, logging to DIR/chain/chain.log) and one mf-swap daemon per
@@ -52,7 +57,7 @@ each deposits 50 MFT into its checkbook.
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			_, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap})
+			_, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, BucketSize: bucket})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
@@ -61,7 +66,8 @@ each deposits 50 MFT into its checkbook.
 	}
 	up.Flags().IntVar(&nodes, "nodes", 5, "number of nodes")
 	up.Flags().StringVar(&dir, "dir", "", "directory for the nodes' homes (required)")
-	up.Flags().StringVar(&topology, "topology", devnet.Mesh, "mesh or line")
+	up.Flags().StringVar(&topology, "topology", devnet.Mesh, "mesh, line or kademlia")
+	up.Flags().IntVar(&bucket, "bucket-size", devnet.DefaultBucketSize, "peers per bucket with --topology kademlia")
 	up.Flags().BoolVar(&noSwap, "no-swap", false, "leave out the chain and the mf-swap daemons")
 
 	var asJSON bool
@@ -114,7 +120,7 @@ each deposits 50 MFT into its checkbook.
 		},
 	}
 	down.Flags().StringVar(&dir, "dir", "", "devnet directory (required)")
-	cmd.AddCommand(up, status, down)
+	cmd.AddCommand(up, status, down, newDevnetChurnCmd(g))
 	return cmd
 }
 
@@ -127,4 +133,85 @@ func loadDevnet(dir string) (*devnet.State, error) {
 		return nil, cli.WithHint(fmt.Errorf("no devnet in %s (no %s)", dir, filepath.Join(dir, devnet.StateFile)), "start one with mf-route devnet up --dir %s", dir)
 	}
 	return st, err
+}
+
+type churnOptions struct {
+	dir         string
+	from        int
+	minDelivery float64
+	json        bool
+	devnet.ChurnOptions
+}
+
+func newDevnetChurnCmd(g *globals) *cobra.Command {
+	var o churnOptions
+	cmd := &cobra.Command{
+		Use:   "churn --dir DIR --kill N",
+		Short: "Kill nodes of a running devnet while one streams packets, and count what arrives",
+		Long: `Measure delivery while nodes die. One node (--from, default node1) streams
+packets at --rate to every node that will survive, in turn; after --before,
+--kill other nodes, drawn at random (--seed), are killed with SIGKILL, so
+their connections are left as they are. The sender goes on for --notice, the
+time it and the relays are given to notice the dead, and then for --after.
+
+Only receivers the topology still connects to the sender count. The figures
+are per phase: before the kill, the notice window, and after it. With
+--min-delivery, the command exits 1 when the share delivered after the
+notice window is below it.
+
+  mf-route devnet up --nodes 20 --topology kademlia --no-swap --dir /tmp/k
+  mf-route devnet churn --dir /tmp/k --kill 6
+  mf-route devnet down --dir /tmp/k
+
+The killed nodes stay down; 'devnet up' on the same DIR starts them again.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := loadDevnet(o.dir)
+			if err != nil {
+				return err
+			}
+			o.From = o.from - 1
+			o.Out = g.streams.Err
+			res, err := devnet.Churn(cmd.Context(), st, o.ChurnOptions)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				if err := cli.WriteJSON(g.streams.Out, res); err != nil {
+					return err
+				}
+			} else {
+				w := cli.Table(g.streams.Out)
+				fmt.Fprintf(w, "nodes\t%d (%s), %s sending, %d killed, %d receivers connected, %d cut off\n", res.Nodes, res.Topology, res.From, len(res.Killed), len(res.Receivers), len(res.Cut))
+				fmt.Fprintln(w, "PHASE\tSENT\tARRIVED\tDELIVERED\tREFUSED")
+				for _, ph := range []struct {
+					name string
+					p    devnet.ChurnPhase
+				}{{"before the kill", res.Before}, {fmt.Sprintf("first %gs after", res.NoticeSeconds), res.Notice}, {"after that", res.After}} {
+					fmt.Fprintf(w, "%s\t%d\t%d\t%.1f %%\t%d\n", ph.name, ph.p.Sent, ph.p.Arrived, 100*ph.p.Rate, ph.p.Refused)
+				}
+				if err := w.Flush(); err != nil {
+					return err
+				}
+			}
+			if o.minDelivery > 0 && res.After.Rate < o.minDelivery {
+				return fmt.Errorf("delivered %.1f %% after the notice window, below %.1f %%", 100*res.After.Rate, 100*o.minDelivery)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dir, "dir", "", "devnet directory (required)")
+	f.IntVar(&o.from, "from", 1, "the sending node's number")
+	f.IntVar(&o.Kill, "kill", 6, "how many other nodes to kill")
+	f.IntVar(&o.Rate, "rate", 100, "packets per second the sender offers")
+	f.DurationVar(&o.Before, "before", 3*time.Second, "how long to stream before the kill")
+	f.DurationVar(&o.Notice, "notice", 5*time.Second, "the time given to notice the dead, not counted")
+	f.DurationVar(&o.After, "after", 10*time.Second, "how long to stream after the notice window, counted")
+	f.Uint64Var(&o.Seed, "seed", 0, "picks the nodes to kill (0: at random)")
+	f.BoolVar(&o.PeersFirst, "peers-first", false, "kill the sender's own peers first")
+	f.Float64Var(&o.minDelivery, "min-delivery", 0, "exit 1 if the share delivered after the notice window is below this (0..1)")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
 }
