@@ -163,7 +163,8 @@ notice window is below it.
   mf-route devnet churn --dir /tmp/k --kill 6
   mf-route devnet down --dir /tmp/k
 
-The killed nodes stay down; 'devnet up' on the same DIR starts them again.
+The killed nodes stay down; 'devnet down' and then 'devnet up' on the same
+DIR start the whole devnet again.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
