@@ -49,7 +49,8 @@ type Config struct {
 	Churn float64
 	// NoticeOffline makes nodes route around offline peers, as they do
 	// once the connections have closed; without it a node still passes
-	// packets to a peer that went offline, and the copy is lost.
+	// packets to a peer that went offline: the copy is lost, and a node
+	// outside the zone offers the packet to its next-closest peer.
 	NoticeOffline bool
 	// Messages is how many messages to send, each from a random online node
 	// to another random online node.

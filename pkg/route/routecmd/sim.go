@@ -43,9 +43,10 @@ forwarding rule, and every node in the addressed zone trial-decrypts with
 its own key. What is modelled is the topology: each node keeps up to
 --bucket-size peers per Kademlia bucket, links work both ways, and with
 --churn a random fraction of the nodes is offline for each message. Peers
-do not know who is offline, as before a dead connection times out, and copies
-sent to an offline node are lost; with --notice-offline they do, as after
-the connections have closed, and route around it.
+do not know who is offline, as before a dead connection closes: a copy
+written to an offline node fails, and outside the zone the packet is offered
+to the next-closest peer, as the daemon does; with --notice-offline they do
+know, as after the connections have closed, and route around it.
 
 --luminosity takes a value, a range A..B, or a comma-separated list of both
 (0..8,256); every luminosity runs on the same network with the same senders,
