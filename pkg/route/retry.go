@@ -29,7 +29,9 @@ type retry struct {
 // the next-closest peer if it may be; else it is lost, counted, and a
 // certified packet's hop states that it could not pass the packet on.
 func (n *Node) failed(f outFrame, p peer.ID) {
-	if f.retry != nil && n.reroute(n.ctx, f, p) {
+	// A node shutting down empties its writers' queues here: nothing is
+	// rerouted then, which would start new writers.
+	if f.retry != nil && n.ctx.Err() == nil && n.reroute(n.ctx, f, p) {
 		return
 	}
 	n.stats.SendFailed.Add(1)
