@@ -30,7 +30,8 @@ import (
 //     deliver it; a fully addressed packet that does not open was altered
 //     and is dropped and counted;
 //  3. otherwise pass it on, ttl-1, to the connected peer closest to the
-//     destination prefix, never back to the peer it came from.
+//     destination prefix, never back to the peer it came from; if the write
+//     to that peer fails, to the next-closest (retry.go).
 //
 // A relay that listens on the packet's topic tries to open it too (it might
 // be a zone member later; see the dark-routing issue) and counts the

@@ -33,6 +33,10 @@ expired, no_route, queue_full, send_failed, inbox_full, stray_receipts
 blocked for not paying), stale (packets that opened but were sent over 90 s
 ago, before this daemon started, or over 30 s ahead of its clock: replays,
 or a sender whose clock is off).
+
+Two more count what churn costs: rerouted (packets offered to the
+next-closest peer after the write to the chosen one failed) and dead_peers
+(peers disconnected for not answering pings for 3.5 s).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
