@@ -2,7 +2,7 @@ package route
 
 import (
 	"context"
-	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -14,18 +14,15 @@ import (
 // a connection that still looks open: QUIC waits out its 30 s idle timeout,
 // TCP its keepalives, and writes to the connection succeed into buffers
 // meanwhile, so the forwarding rule keeps choosing a peer that loses every
-// packet. So every connected peer is pinged (libp2p's ping protocol, on one
-// stream) about once a second, and a peer that has not answered for
-// deadAfter is disconnected: it leaves the neighbour snapshot, and frames
-// queued for it are offered to the next-closest peer. A dead peer is noticed
-// within pingEvery + deadAfter, on every transport.
+// packet. So every connected peer is pinged (libp2p's ping protocol) about
+// once a second, and a peer that has not answered for deadAfter is
+// disconnected: it leaves the neighbour snapshot, and frames queued for it
+// are offered to the next-closest peer. A dead peer is noticed within
+// pingEvery + deadAfter, on every transport.
 const (
 	pingEvery = time.Second
 	deadAfter = 3500 * time.Millisecond
 )
-
-// errSilent means a peer stopped answering pings.
-var errSilent = errors.New("route: peer stopped answering pings")
 
 // watchLiveness keeps one watchPeer running per connected peer until ctx
 // ends.
@@ -84,73 +81,60 @@ func (n *Node) watchLiveness(ctx context.Context) {
 
 // watchPeer pings p until ctx ends, and disconnects it if it stays silent
 // for deadAfter.
+//
+// Each ping has a stream of its own, closed when it is answered: a stream
+// held open per peer would run into the resource manager's limit on ping
+// streams (64 to a few hundred in all) on a node with hundreds of peers.
+// Any answer counts, an error from the other side included (a refused or
+// reset stream): only silence means dead.
 func (n *Node) watchPeer(ctx context.Context, p peer.ID) {
+	// Spread the peers' pings over the interval.
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(rand.N(pingEvery)):
+	}
 	alive := time.Now()
-	for ctx.Err() == nil {
-		err := n.pingUntilSilent(ctx, p, &alive)
+	t := time.NewTicker(pingEvery)
+	defer t.Stop()
+	for {
+		answered := n.pingOnce(ctx, p)
 		switch {
 		case ctx.Err() != nil:
 			return
-		case errors.Is(err, errSilent):
+		case answered:
+			alive = time.Now()
+		case time.Since(alive) > deadAfter:
 			n.stats.DeadPeers.Add(1)
 			n.log.Info("peer stopped answering; disconnecting it", "peer", p, "silent", time.Since(alive).Round(time.Millisecond))
 			_ = n.host.Network().ClosePeer(p)
 			return
-		case n.host.Network().Connectedness(p) != network.Connected:
-			return
-		case !n.speaksPing(p):
-			// A peer without the ping protocol cannot be judged this way.
+		}
+		if n.host.Network().Connectedness(p) != network.Connected || !n.speaksPing(p) {
 			return
 		}
-		// The ping stream ended (the other side closes them after a while)
-		// or failed: open another, keeping the deadline.
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(min(pingEvery/4, time.Until(alive.Add(deadAfter)))):
-		}
-		if time.Since(alive) > deadAfter {
-			n.stats.DeadPeers.Add(1)
-			n.log.Info("peer stopped answering; disconnecting it", "peer", p, "err", err)
-			_ = n.host.Network().ClosePeer(p)
-			return
+		case <-t.C:
 		}
 	}
 }
 
-// pingUntilSilent pings p on one stream, one ping per pingEvery, updating
-// alive with each answer. It returns errSilent when no answer came for
-// deadAfter, or the error that ended the stream.
-func (n *Node) pingUntilSilent(ctx context.Context, p peer.ID, alive *time.Time) error {
-	pctx, cancel := context.WithCancel(ctx)
+// pingOnce pings p and reports whether anything came back within
+// deadAfter: an answer, or an error while the connection is still up (a
+// refused or reset stream: something is there to refuse; a local stream
+// limit, which says nothing either way).
+func (n *Node) pingOnce(ctx context.Context, p peer.ID) bool {
+	pctx, cancel := context.WithTimeout(ctx, deadAfter)
 	defer cancel()
-	// ping.Ping sends the next ping as soon as the last answer is read, so
-	// reading once per pingEvery paces it.
-	results := ping.Ping(pctx, n.host, p)
-	timer := time.NewTimer(time.Until(alive.Add(deadAfter)))
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
-			return errSilent
-		case res, ok := <-results:
-			if !ok {
-				return errors.New("route: ping stream ended")
-			}
-			if res.Error != nil {
-				return res.Error
-			}
-			*alive = time.Now()
-			timer.Reset(deadAfter)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(pingEvery):
-			}
-		}
+	// ping.Ping pings until pctx ends; the first result is all we need,
+	// and cancel then resets the stream.
+	res, ok := <-ping.Ping(pctx, n.host, p)
+	if !ok || pctx.Err() != nil {
+		return false
 	}
+	return res.Error == nil || n.host.Network().Connectedness(p) == network.Connected
 }
 
 // speaksPing reports whether p may answer pings: it announced the ping
