@@ -126,7 +126,7 @@ func (s *Service) apiBalances(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	out := []PeerBalance{}
 	for p, b := range bals {
-		out = append(out, PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.blocked[p]})
+		out = append(out, PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Peer < out[j].Peer })
 	return out, nil
@@ -138,7 +138,7 @@ func (s *Service) apiBalance(w http.ResponseWriter, r *http.Request) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.blocked[p]}, nil
+	return PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)}, nil
 }
 
 func (s *Service) apiCheques(w http.ResponseWriter, r *http.Request) (any, error) {

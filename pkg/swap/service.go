@@ -101,7 +101,15 @@ type Service struct {
 	checkbook common.Address
 	cb        *chain.Checkbook
 	log       *slog.Logger
-	blocked   map[string]bool
+
+	// mu guards blocked, which the settle loop writes while the balance
+	// handlers read it.
+	mu      sync.Mutex
+	blocked map[string]bool
+
+	// cashMu serializes cashing: the settle loop and the cash endpoint
+	// would otherwise present the same cheque twice, and both use quiet.
+	cashMu sync.Mutex
 	// vetted remembers, per peer, whether its manifest and score passed and
 	// when that was decided.
 	vetted map[string]vetting
@@ -263,9 +271,11 @@ func (s *Service) settle(ctx context.Context) {
 			bal, _ = s.led.balance(peer)
 		}
 		over := bal.Cmp(s.set.Disconnect) > 0 || refuse
-		if over != s.blocked[peer] {
+		if over != s.isBlocked(peer) {
 			if err := s.route.Block(ctx, peer, over); err == nil {
+				s.mu.Lock()
 				s.blocked[peer] = over
+				s.mu.Unlock()
 				s.log.Info("peer service", "peer", peer, "refused", over, "owes", FormatAmount(bal))
 			}
 		}
@@ -273,6 +283,13 @@ func (s *Service) settle(ctx context.Context) {
 			s.log.Debug("cashing", "peer", peer, "err", err)
 		}
 	}
+}
+
+// isBlocked reports whether this node has asked mf-route to refuse peer.
+func (s *Service) isBlocked(peer string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blocked[peer]
 }
 
 func crypto_PubkeyToAddress(k *ecdsa.PrivateKey) common.Address {
