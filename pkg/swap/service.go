@@ -20,6 +20,7 @@ import (
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
 )
 
@@ -251,7 +252,14 @@ func (s *Service) meter(ctx context.Context) error {
 // this node owes the peer).
 func (s *Service) AddUsage(peer string, amount *big.Int) (*big.Int, error) {
 	return s.led.update(peer, func(bal *big.Int, _ *kv.Batch) (*big.Int, error) {
-		return new(big.Int).Add(bal, amount), nil
+		nb := new(big.Int).Add(bal, amount)
+		// No real debt comes near this; a balance past what a cheque can
+		// carry is a runaway caller, and would make every later invoice
+		// and cheque for the peer fail.
+		if new(big.Int).Abs(nb).Cmp(maxAmount) > 0 {
+			return nil, localapi.BadRequest("the balance with %s would leave ±2^256 base units (it is %s MFT)", peer, FormatAmount(bal))
+		}
+		return nb, nil
 	})
 }
 
