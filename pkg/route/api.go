@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -405,9 +404,6 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	if !validTopic(req.Topic) {
 		return nil, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic)
 	}
-	if slices.Contains(controlTopics, req.Topic) {
-		return nil, localapi.BadRequest("topic %s is reserved for the daemon", req.Topic)
-	}
 	if x := n.sess.get(req.Topic); x != nil && !req.Certify && req.Luminosity == nil {
 		if req.To != "" {
 			t, err := n.Resolve(r.Context(), req.To)
@@ -423,6 +419,13 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, err
 		}
 		return SendResult{ID: fmt.Sprintf("%x", id), To: x.peer.Overlay(), Bytes: len(req.Payload), Luminosity: x.Luminosity, SentAt: time.Now(), Session: true}, nil
+	}
+	if ReservedTopic(req.Topic) && !(req.Topic == BenchTopic && req.Bench) {
+		// Receivers drop plain packets on these topics (reserved.go).
+		if n.sess.get(req.Topic) != nil {
+			return nil, localapi.BadRequest("topic %s is a session: its packets take no certify or luminosity", req.Topic)
+		}
+		return nil, localapi.BadRequest("topic %s is reserved for the daemon (topics starting with group/, g/, s/ or mf/ are)", req.Topic)
 	}
 	if req.To == "" {
 		return nil, localapi.BadRequest("a send needs a target (to), a session topic, or a group")

@@ -353,6 +353,9 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 	case err == nil && !n.fresh(env.Sent):
 		n.stats.Stale.Add(1)
 		n.log.Debug("dropping stale packet", "id", shortID(id), "sent", env.Sent, "from", from)
+	case err == nil && !admitted(p.Kind, env):
+		n.stats.Forged.Add(1)
+		n.log.Debug("dropping packet on a reserved topic it was not sealed for", "id", shortID(id), "topic", env.Topic, "from", from)
 	case err == nil:
 		if from != "" {
 			n.hints.learn(env.Sender.Overlay(), from)

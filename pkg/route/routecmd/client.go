@@ -32,7 +32,8 @@ expired, no_route, queue_full, send_failed, inbox_full, stray_receipts
 (receipts for packets this node did not carry), refused (frames from peers
 blocked for not paying), stale (packets that opened but were sent over 90 s
 ago, before this daemon started, or over 30 s ahead of its clock: replays,
-or a sender whose clock is off).
+or a sender whose clock is off), forged (packets that opened but claim a
+session, group or daemon topic they were not sealed for).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,7 +50,7 @@ or a sender whose clock is off).
 			var counters map[string]uint64
 			b, _ := json.Marshal(st.Packets)
 			_ = json.Unmarshal(b, &counters)
-			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale"} {
+			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale", "forged"} {
 				fmt.Fprintf(w, "packets.%s\t%d\n", k, counters[k])
 			}
 			return w.Flush()
