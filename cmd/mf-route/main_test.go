@@ -99,6 +99,8 @@ func TestScripts(t *testing.T) {
 			"swapexact":     cmdSwapExact,
 			"waitfor":       cmdWaitFor,
 			"tryexec":       cmdTryExec,
+			"streams":       cmdStreams,
+			"watchmany":     cmdWatchMany,
 		},
 	})
 }

@@ -564,7 +564,17 @@ func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {
 		}
 		count = v
 	}
-	sub, waiting, keys := n.subs.subscribe(topic)
+	release, err := n.streamSlot()
+	if err != nil {
+		localapi.WriteError(w, err)
+		return
+	}
+	defer release()
+	sub, waiting, keys, err := n.subs.subscribe(topic)
+	if err != nil {
+		localapi.WriteError(w, err)
+		return
+	}
 	defer n.subs.unsubscribe(sub)
 	st := localapi.NewStream(w)
 	sent := 0

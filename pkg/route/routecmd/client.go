@@ -351,6 +351,11 @@ Packets that arrive while nobody listens wait in the daemon's inbox (up to
 not contacts, so strangers cannot crowd contacts out) and are printed first. --count N stops after N packets; packets
 after those stay in the inbox for the next listener. --timeout D gives up
 after D: with --count, fewer than N packets by then is an error (exit 1).
+If the daemon stops or dies under it, listen says so and exits 1.
+
+The daemon serves at most 1024 listen streams at once (more are refused
+with 503) and watches at most 1000 topics for listeners: a listen on a new
+topic past that is refused until 'mf-route topics rm' frees one.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runListen(cmd, g, o) },
@@ -410,13 +415,16 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 	}
 	if err != nil {
 		var le *localapi.Error
-		if errors.As(err, &le) {
-			return err
+		if errors.As(err, &le) || cmd.Context().Err() != nil || route.IsNotRunning(err) {
+			return g.clientErr(err)
 		}
-		return g.clientErr(err)
+		// The connection broke under the stream: the daemon died.
+		return fmt.Errorf("lost the daemon after %d packets: %v", got, err)
 	}
-	if o.count > 0 && got < o.count {
-		return fmt.Errorf("the daemon stopped after %d of %d packets", got, o.count)
+	// The daemon ends a stream only after --count packets, or when it
+	// stops: a script must see that its listener died.
+	if o.count == 0 || got < o.count {
+		return fmt.Errorf("the daemon stopped after %d packets; the stream ended", got)
 	}
 	return nil
 }
