@@ -38,7 +38,7 @@ func FuzzUnmarshalPacket(f *testing.F) {
 	f.Add(rawPacket(Version, KindData, 16, 12, []byte{0xab, 0xc0}, []byte("body")))
 	f.Add(rawPacket(Version, KindData, 0, 0, nil, nil))
 	f.Add([]byte{})
-	gp, _, _ := groupPacket(f)
+	gp := fixedGroupPacket(5)
 	f.Add(gp.Marshal())
 	gp.Dests = gp.Dests[1:]
 	f.Add(gp.Marshal())
