@@ -35,11 +35,9 @@ const maxDestDepth = 6
 
 // destLeaf is the leaf hash of a destination.
 func destLeaf(d Dest) [32]byte {
-	h := sha256.New()
-	h.Write([]byte{0})
-	h.Write(binary.BigEndian.AppendUint16(nil, d.Bits))
-	h.Write(d.Prefix)
-	return [32]byte(h.Sum(nil))
+	var b [3 + 32]byte
+	binary.BigEndian.PutUint16(b[1:], d.Bits)
+	return sha256.Sum256(b[:3+copy(b[3:], d.Prefix)])
 }
 
 // destNode is the hash of an inner node.

@@ -167,3 +167,17 @@ func FuzzVerifyDest(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkUnmarshalGroupPacket decodes a group packet to MaxDests
+// members, checking every destination's proof: what a relay pays per group
+// packet for the commitment.
+func BenchmarkUnmarshalGroupPacket(b *testing.B) {
+	raw := fixedGroupPacket(MaxDests).Marshal()
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := UnmarshalPacket(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -25,7 +25,10 @@ import (
 // reads frames until the stream ends. A packet is handled the same way
 // wherever it comes from (the local API or a peer):
 //
-//  1. drop it if its id was seen in the last minutes (loops, duplicates);
+//  1. drop it if its id was seen in the last minutes (loops, duplicates),
+//     unless this copy has more ttl than every earlier one: then it only
+//     goes on again (step 3), so that a copy sent ahead with ttl 1 cannot
+//     stop the genuine packet;
 //  2. if this node lies in the addressed zone, try to open it: if it opens,
 //     deliver it; a fully addressed packet that does not open was altered
 //     and is dropped and counted;
