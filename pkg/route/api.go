@@ -36,7 +36,7 @@ import (
 //	POST   /v0/resolve             ResolveRequest → ContactInfo
 //	POST   /v0/send                SendRequest → SendResult
 //	POST   /v0/estimate            SendRequest (to, luminosity) → Estimate
-//	GET    /v0/listen?topic=T&count=N   NDJSON Message
+//	GET    /v0/listen?topic=T&count=N   NDJSON Message; 503 past MaxListeners streams, 409 on a new topic past MaxTopics
 //	GET    /v0/topics              watched topics
 //	DELETE /v0/topics/{topic}      stop watching a topic
 //	GET    /v0/receipts            []SentRecord of certified packets sent
