@@ -552,6 +552,8 @@ func (g *groups) seal(x *group, ttl byte, flags byte, payload []byte) (*Packet, 
 	if len(p.Dests) == 0 {
 		return nil, ErrGroupEmpty
 	}
+	// The header, which the body is sealed to, commits to the list.
+	p.commitDests()
 	if _, err := rand.Read(p.Eph[:]); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type Stats struct {
 	// Stale are packets that opened here but were sent too long ago (or
 	// claim a time too far ahead): replays, or a sender's clock far off.
 	Stale atomic.Uint64
+	// Forged are packets that opened here but name a session, group or
+	// daemon topic without being sealed under its key (reserved.go).
+	Forged atomic.Uint64
 	// Rerouted are packets offered to the next-closest peer after the write
 	// to the chosen one failed.
 	Rerouted atomic.Uint64
@@ -52,6 +55,7 @@ type StatsSnapshot struct {
 	StrayReceipts uint64 `json:"stray_receipts"`
 	Refused       uint64 `json:"refused"`
 	Stale         uint64 `json:"stale"`
+	Forged        uint64 `json:"forged"`
 	Rerouted      uint64 `json:"rerouted"`
 	DeadPeers     uint64 `json:"dead_peers"`
 }
@@ -64,6 +68,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		NotForUs: s.NotForUs.Load(), BadFrames: s.BadFrames.Load(), BadPackets: s.BadPackets.Load(),
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
-		Stale: s.Stale.Load(), Rerouted: s.Rerouted.Load(), DeadPeers: s.DeadPeers.Load(),
+		Stale: s.Stale.Load(), Forged: s.Forged.Load(), Rerouted: s.Rerouted.Load(), DeadPeers: s.DeadPeers.Load(),
 	}
 }
