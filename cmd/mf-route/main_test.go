@@ -99,6 +99,7 @@ func TestScripts(t *testing.T) {
 			"swapexact":     cmdSwapExact,
 			"waitfor":       cmdWaitFor,
 			"tryexec":       cmdTryExec,
+			"freeport":      cmdFreePort,
 		},
 	})
 }
