@@ -100,6 +100,7 @@ func TestScripts(t *testing.T) {
 			"waitfor":       cmdWaitFor,
 			"tryexec":       cmdTryExec,
 			"freeport":      cmdFreePort,
+			"apistatus":     cmdAPIStatus,
 		},
 	})
 }
