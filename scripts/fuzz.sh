@@ -1,11 +1,30 @@
 #!/usr/bin/env bash
-# Run every fuzz target in the module for $1 (default 30s) each.
-set -euo pipefail
+# Run every fuzz target in the module for $1 (default 30s) each. A failing
+# target does not stop the run: every target runs, the failures are listed at
+# the end, and the exit status is 1 if there were any.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-30s}
-for pkg in $(go list ./...); do
-  for f in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
-    echo "== $pkg $f"
-    go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg"
-  done
-done
+failed=()
+n=0
+# Targets are found in the test sources rather than with go test -list, which
+# would build every package's tests once more just to list them.
+while read -r file target; do
+  pkg=./$(dirname "$file")
+  n=$((n + 1))
+  echo "== $pkg $target"
+  if ! go test -run '^$' -fuzz "^$target\$" -fuzztime "$t" "$pkg"; then
+    failed+=("$pkg $target")
+  fi
+done < <(git ls-files --cached --others --exclude-standard '*_test.go' | xargs grep -H '^func Fuzz' |
+  sed -E 's/^([^:]+):func (Fuzz[A-Za-z0-9_]*)\(.*/\1 \2/' | sort -u)
+if [ "$n" -eq 0 ]; then
+  echo "fuzz: no fuzz targets found" >&2
+  exit 1
+fi
+if [ "${#failed[@]}" -ne 0 ]; then
+  echo "fuzz: ${#failed[@]} of $n targets failed:" >&2
+  printf '  %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+echo "fuzz: all $n targets passed"

@@ -101,6 +101,8 @@ func TestScripts(t *testing.T) {
 			"tryexec":       cmdTryExec,
 			"streams":       cmdStreams,
 			"watchmany":     cmdWatchMany,
+			"freeport":      cmdFreePort,
+			"apistatus":     cmdAPIStatus,
 		},
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/mainframe/mf/pkg/buildinfo"
 	"github.com/mainframe/mf/pkg/localapi"
 )
 
@@ -101,6 +102,8 @@ func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs(0)(cmd, 
 
 // Prepare sets the conventions on a root command and its children.
 func Prepare(root *cobra.Command) {
+	// --version on every binary, from the build (buildinfo.Version).
+	root.Version = buildinfo.Version()
 	root.SilenceUsage = true
 	root.SilenceErrors = true
 	root.DisableAutoGenTag = true

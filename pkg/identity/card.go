@@ -147,9 +147,14 @@ func ParseCard(s string) (*Card, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: does not start with %q", ErrCard, CardPrefix)
 	}
-	b, err := base64.RawURLEncoding.DecodeString(body)
-	if err != nil {
-		return nil, fmt.Errorf("%w: not base64url", ErrCard)
+	// One card has one text form. The decoder ignores the unused low bits
+	// of the last character (unless Strict) and skips line breaks (even
+	// then), so a card with its last character changed or its line broken
+	// would parse as the same card under another spelling; the re-encoding
+	// must give the input back.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(body)
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != body {
+		return nil, fmt.Errorf("%w: not canonical base64url", ErrCard)
 	}
 	return DecodeCard(b)
 }

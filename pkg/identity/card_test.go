@@ -278,6 +278,44 @@ func TestParseCardErrors(t *testing.T) {
 	}
 }
 
+// TestParseCardCanonical: a card has one text form. Changing its last
+// character (whose low bits carry no data when the card's length is not a
+// multiple of 3) or breaking its line must not give another spelling of the
+// same card.
+func TestParseCardCanonical(t *testing.T) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	tested := 0
+	for n := range len(testAddrs) + 1 {
+		c := testCard(t, testIdentity(t, "alice"), testAddrs[:n]...)
+		if len(c.Bytes())%3 == 0 {
+			continue // every bit of the last character is data
+		}
+		tested++
+		text := c.String()
+		if _, err := ParseCard(text); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range alphabet {
+			other := text[:len(text)-1] + string(r)
+			if other == text {
+				continue
+			}
+			if got, err := ParseCard(other); !errors.Is(err, ErrCard) {
+				t.Fatalf("%d addresses, last character %q for %q: ParseCard = %v, %v; want ErrCard", n, r, text[len(text)-1:], got, err)
+			}
+		}
+		for _, brk := range []string{"\n", "\r\n"} {
+			other := text[:len(text)/2] + brk + text[len(text)/2:]
+			if got, err := ParseCard(other); !errors.Is(err, ErrCard) {
+				t.Fatalf("line break %q inside: ParseCard = %v, %v; want ErrCard", brk, got, err)
+			}
+		}
+	}
+	if tested == 0 {
+		t.Fatal("no test card has unused bits in its last character")
+	}
+}
+
 // checkCard checks the invariants of a card that verified: its binary form
 // is the input, it is the canonical encoding of its fields, and everything
 // derived from the key agrees.
@@ -366,9 +404,10 @@ func FuzzParseCard(f *testing.F) {
 		if len(strings.TrimSpace(s)) > MaxCardText {
 			t.Fatalf("accepted %d characters", len(s))
 		}
-		// The text form is not canonical (the base64 decoder skips line
-		// breaks and ignores the unused low bits of the last character), but
-		// the signed binary form is.
 		checkCard(t, c, c.Bytes())
+		// The text form is canonical too: one card, one spelling.
+		if got := strings.TrimSpace(s); got != c.String() {
+			t.Fatalf("accepted %q, a second spelling of %q", got, c.String())
+		}
 	})
 }

@@ -107,12 +107,13 @@ func WriteJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// WriteError writes err as a JSON error body; errors that are not *Error
-// become 500s.
+// WriteError writes err as a JSON error body. An *Error keeps its status;
+// an error that wraps a sentinel given to Classify gets the sentinel's status
+// and code, with its own full message; any other error becomes a 500.
 func WriteError(w http.ResponseWriter, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
-		e = Errorf(http.StatusInternalServerError, "internal", "%s", err.Error())
+		e = classified(err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)

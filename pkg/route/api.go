@@ -326,7 +326,7 @@ func (n *Node) apiAddContact(w http.ResponseWriter, r *http.Request) (any, error
 		return nil, localapi.BadRequest("luminosity must be 0..256, not %d", *req.Luminosity)
 	}
 	if err := n.AddContact(req.Name, c, req.Luminosity); err != nil {
-		if errors.Is(err, ErrContactName) || errors.Is(err, ErrContactExists) {
+		if errors.Is(err, ErrContactName) || errors.Is(err, ErrContactTarget) || errors.Is(err, ErrContactExists) {
 			return nil, localapi.BadRequest("%v", err)
 		}
 		return nil, err

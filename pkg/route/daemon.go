@@ -111,6 +111,9 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 		return err
 	}
 	defer h.Close()
+	if err := checkPortsFree(cfg.Listen); err != nil {
+		return err
+	}
 	id := h.Identity
 	n, err := New(ctx, id, h.DB, Options{
 		Listen:          cfg.Listen,

@@ -25,7 +25,7 @@ import (
 
 // The gateway lets the other mf services (mf-swap, mf-court, ...) talk to
 // their counterparts on other nodes without a libp2p host of their own
-// (DESIGN: "Remote calls"). A service calls
+// (docs/architecture.md, "Processes and sockets"). A service calls
 //
 //	POST /v0/call/{peer}/{service}/{path...}
 //

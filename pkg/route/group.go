@@ -54,6 +54,8 @@ var (
 	ErrGroupEmpty      = errors.New("route: a group needs at least one member besides this node")
 	ErrDuplicateMember = errors.New("route: member listed twice")
 	ErrNotOwner        = errors.New("route: only the node that created a group changes its members")
+	ErrNotMember       = errors.New("route: not a member of the group")
+	ErrGroupTooBig     = fmt.Errorf("route: a group has at most %d members", MaxDests)
 )
 
 var groupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -275,7 +277,7 @@ func (g *groups) setMembers(x *group, members []Contact) error {
 		return ErrGroupEmpty
 	}
 	if len(ms) > MaxDests {
-		return fmt.Errorf("route: a group has at most %d members", MaxDests)
+		return ErrGroupTooBig
 	}
 	x.Members = ms
 	return nil
@@ -520,7 +522,7 @@ func (g *groups) change(name string, add []Contact, remove []string) (*group, er
 		members = append(members, Contact{Name: m.Name, Card: c})
 	}
 	if len(members)+len(remove) != len(x.Members) {
-		return nil, fmt.Errorf("route: %v: not all of them are members of %s", remove, name)
+		return nil, fmt.Errorf("%w %s: %s", ErrNotMember, name, strings.Join(notMembers(x.Members, remove), ", "))
 	}
 	members = append(members, add...)
 	y := *x
@@ -528,6 +530,30 @@ func (g *groups) change(name string, add []Contact, remove []string) (*group, er
 		return nil, err
 	}
 	return &y, g.rekey(&y)
+}
+
+// notMembers lists the names in remove that match no member; a name given
+// twice (say, as contact and as overlay address) is listed as such.
+func notMembers(members []GroupMember, remove []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range remove {
+		found := false
+		for _, m := range members {
+			found = found || r == m.Name || r == m.Overlay.String()
+		}
+		switch {
+		case !found:
+			out = append(out, r)
+		case seen[r]:
+			out = append(out, r+" (listed twice)")
+		}
+		seen[r] = true
+	}
+	if len(out) == 0 {
+		out = []string{"a member listed twice"}
+	}
+	return out
 }
 
 // groupEnvelope is the plaintext of a KindGroup packet:

@@ -27,6 +27,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 
+	"github.com/mainframe/mf/pkg/buildinfo"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/seal"
@@ -155,6 +156,9 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ListenAddrStrings(opts.Listen...),
 		libp2p.DisableRelay(),
+		// Other libp2p software sees what it talks to (identify's agent
+		// version); libp2p's default is the module path with no version.
+		libp2p.UserAgent(buildinfo.AgentVersion()),
 		// mf exposes its own counters; prometheus metrics cost memory on
 		// every node for nobody.
 		libp2p.DisableMetrics(),

@@ -27,10 +27,11 @@ import (
 // libp2p host writes packets addressed to another bare host over the node's
 // /mf/route/1 protocol, and the node passes each on (parse, id, duplicate
 // filter, forwarding decision, queue, write). The figure to read is
-// packets/s; TARGETS.md asks for 50,000. The two bare hosts only write and
-// count frames, but they share the machine's cores with the relay. With
-// peers=32, thirty more bare hosts are connected to the relay, as a node in
-// a real network would have them: the forwarding decision looks at them all.
+// packets/s; the target (docs/benchmarks.md) is 50,000. The two bare hosts
+// only write and count frames, but they share the machine's cores with the
+// relay. With peers=32, thirty more bare hosts are connected to the relay,
+// as a node in a real network would have them: the forwarding decision
+// looks at them all.
 func BenchmarkRelay(b *testing.B) {
 	for _, peers := range []int{2, 32} {
 		b.Run(fmt.Sprintf("peers=%d", peers), func(b *testing.B) { benchmarkRelay(b, peers) })

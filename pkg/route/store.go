@@ -172,6 +172,9 @@ var (
 	ErrContactName   = errors.New("route: contact names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	ErrContactExists = errors.New("route: a different contact already has this name")
 	ErrNoContact     = errors.New("route: no such contact")
+	// ErrContactTarget refuses a name that send and the other commands
+	// would read as an overlay address or a card, never as the name.
+	ErrContactTarget = errors.New("route: a contact name may not look like an overlay address (64 hex digits) or a card (" + identity.CardPrefix + "...)")
 )
 
 // AddContact stores card under name. Re-adding the same key under the same
@@ -179,6 +182,9 @@ var (
 func (n *Node) AddContact(name string, c *identity.Card, luminosity *int) error {
 	if !contactName.MatchString(name) {
 		return ErrContactName
+	}
+	if looksLikeOverlay(name) || identity.LooksLikeCard(name) {
+		return ErrContactTarget
 	}
 	if old, err := n.Contact(name); err == nil && old.PeerID() != c.PeerID() {
 		return fmt.Errorf("%w: %s", ErrContactExists, name)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 // delivery, sessions and groups.
 
 func FuzzDecodeReceipt(f *testing.F) {
-	id := newIdentity(f)
+	id := seededIdentity(f, "signer")
 	rc, err := SignReceipt(id, [32]byte{1, 2, 3}, ReceiptUnreachable, 7)
 	if err != nil {
 		f.Fatal(err)
@@ -62,8 +63,10 @@ func TestReceipt(t *testing.T) {
 }
 
 func FuzzDecodeCertified(f *testing.F) {
-	alice, bob := newIdentity(f), newIdentity(f)
+	restore := deterministicSeeds(f)
+	alice, bob := seededIdentity(f, "alice"), seededIdentity(f, "bob")
 	p := mustSeal(f, alice, bob.Public(), 256, "t", 0, []byte("x"))
+	restore()
 	f.Add(certifiedFrame(1000, p.Marshal())[1:])
 	f.Add([]byte{0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -123,11 +126,11 @@ func FuzzGroupInvite(f *testing.F) {
 }
 
 func groupPacket(t testing.TB) (*Packet, *group, *identity.Identity) {
-	owner := newIdentity(t)
+	owner := seededIdentity(t, "owner")
 	key, _ := seal.NewSymKey()
 	x := &group{Name: "team", Topic: "g/test", key: key, Owner: owner.Public().Overlay(), Luminosity: 256}
 	for i := 0; i < 3; i++ {
-		x.Members = append(x.Members, GroupMember{Overlay: newIdentity(t).Public().Overlay()})
+		x.Members = append(x.Members, GroupMember{Overlay: seededIdentity(t, fmt.Sprint("member", i)).Public().Overlay()})
 	}
 	g := &groups{n: &Node{id: owner, self: owner.Public().Overlay()}}
 	p, err := g.seal(x, 16, 0, []byte("hello group"))
@@ -278,7 +281,8 @@ func BenchmarkTrialDecryptSession(b *testing.B) {
 // decoder, as a key holder could seal it: it must not panic, and what it
 // accepts must be within limits and carry the session's topic.
 func FuzzSessionEnvelope(f *testing.F) {
-	x := &session{Topic: "s/1", Opened: true, peer: newIdentity(f).Public()}
+	restore := deterministicSeeds(f)
+	x := &session{Topic: "s/1", Opened: true, peer: seededIdentity(f, "peer").Public()}
 	key, _ := seal.NewSymKey()
 	x.key = key
 	other := *x
@@ -291,6 +295,7 @@ func FuzzSessionEnvelope(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	restore()
 	f.Add(pt)
 	f.Add([]byte{0, 0})
 	f.Add([]byte{0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3, 's', '/', '1'})
@@ -311,7 +316,9 @@ func FuzzSessionEnvelope(f *testing.F) {
 // FuzzGroupEnvelope does the same for group packets: anything accepted
 // must be signed by a member.
 func FuzzGroupEnvelope(f *testing.F) {
+	restore := deterministicSeeds(f)
 	p, x, _ := groupPacket(f)
+	restore()
 	hdr := p.header()
 	pt, err := seal.OpenSym(nil, &x.key, p.Eph[:seal.NonceSize], p.Body, hdr)
 	if err != nil {

@@ -70,11 +70,14 @@ type Ephemeral struct {
 }
 
 // NewEphemeral makes a fresh ephemeral key pair (one scalar multiplication).
+// The scalar is read from crypto/rand.Reader (ecdh's GenerateKey would
+// ignore a Reader that tests replace to build the same seeds every run).
 func NewEphemeral() (*Ephemeral, error) {
-	p, err := x25519.GenerateKey(rand.Reader)
+	k, err := NewPrivateKey()
 	if err != nil {
 		return nil, err
 	}
+	p := k.ecdh()
 	return &Ephemeral{priv: p, Pub: PublicKey(p.PublicKey().Bytes())}, nil
 }
 

@@ -51,7 +51,8 @@ func (w *Writer) Bytes(b []byte) {
 
 // Reader consumes fields from a byte slice. The first error sticks: later
 // reads return zero values, and Err or Done reports it, so decoders can read
-// a whole record and check once.
+// a whole record and check once. Its errors are ErrShort, ErrTooLong (possibly
+// wrapped) and ErrVarint; Done adds ErrTrailing.
 type Reader struct {
 	b   []byte
 	err error

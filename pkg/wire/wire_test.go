@@ -204,7 +204,9 @@ func frame(n uint64, body string) []byte {
 // FuzzReader drives a Reader over arbitrary bytes with a script of reads:
 // each op byte picks a read and the next byte, if any, its argument. No
 // script may panic, return more than it was allowed, or hand out bytes that
-// are not the next ones of the input.
+// are not the next ones of the input. Its errors are the Reader's contract:
+// ErrShort, ErrTooLong or ErrVarint (a varint that is not minimal, which
+// binary.Uvarint would accept).
 func FuzzReader(f *testing.F) {
 	var w Writer
 	w.Byte(1)
@@ -228,6 +230,7 @@ func FuzzReader(f *testing.F) {
 			}
 			off := len(data) - r.Len()
 			before := r.Len()
+			errBefore := r.Err()
 			var got []byte
 			switch op {
 			case 0:
@@ -244,6 +247,12 @@ func FuzzReader(f *testing.F) {
 				}
 			case 3:
 				v := r.Uvarint()
+				if errBefore == nil && errors.Is(r.Err(), ErrVarint) {
+					// Only a longer form of a value binary.Uvarint reads is refused.
+					if u, m := binary.Uvarint(data[off:]); m <= 0 || len(binary.AppendUvarint(nil, u)) == m {
+						t.Fatalf("Uvarint refused % x as non-minimal", data[off:])
+					}
+				}
 				if r.Err() == nil {
 					n := before - r.Len()
 					if u, m := binary.Uvarint(data[off:]); u != v || m != n {
@@ -300,7 +309,7 @@ func FuzzReader(f *testing.F) {
 				if r.Len() != 0 {
 					t.Fatalf("Len = %d after error %v", r.Len(), err)
 				}
-				if !errors.Is(err, ErrShort) && !errors.Is(err, ErrTooLong) {
+				if !errors.Is(err, ErrShort) && !errors.Is(err, ErrTooLong) && !errors.Is(err, ErrVarint) {
 					t.Fatalf("unexpected error %v", err)
 				}
 			}

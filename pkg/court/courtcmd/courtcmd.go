@@ -36,7 +36,8 @@ func NewRoot(s cli.Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "mf-court",
 		Short: "Swear and swindle: stakes, promises, cases and verdicts on chain",
-		Long: `mf-court is the node's agent in the swear-and-swindle game (whitepaper).
+		Long: `mf-court is the node's agent in the swear-and-swindle game of the Mainframe
+whitepaper (section "Incentivization").
 
 A provider stakes MFT for a service agreement with a client (stake) and
 signs promises about what it holds (promise); the client can take it to the

@@ -7,7 +7,6 @@ package routecmd
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -15,19 +14,6 @@ import (
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/route"
 )
-
-// Version is set with -ldflags "-X github.com/mainframe/mf/pkg/route/routecmd.Version=...".
-var Version = ""
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 // globals are the flags every command shares.
 type globals struct {
@@ -63,7 +49,6 @@ Start with:
   mf-route daemon &
   mf-route id --card           # give this to people who should reach you
 ` + cli.ExitCodesHelp,
-		Version: version(),
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(

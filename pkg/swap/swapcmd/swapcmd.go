@@ -45,7 +45,8 @@ func NewRoot(s cli.Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "mf-swap",
 		Short: "SWAP accounting: balances with peers, cheques, checkbook, credit scores",
-		Long: `mf-swap keeps the node's accounts with its peers (whitepaper: SWAP).
+		Long: `mf-swap keeps the node's accounts with its peers: SWAP, in the Mainframe
+whitepaper's section "Incentivized packet routing".
 
 It prices the packets mf-route exchanges with each peer, nets what flows
 both ways, invoices a peer that owes more than the payment threshold, and
