@@ -425,7 +425,7 @@ type neighbours struct {
 func (n *Node) refreshNeighbours() *neighbours {
 	n.neighboursMu.Lock()
 	defer n.neighboursMu.Unlock()
-	nb := &neighbours{peers: n.connectedPeers()}
+	nb := &neighbours{peers: n.speakers(n.connectedPeers())}
 	nb.overlays = make([]identity.Overlay, len(nb.peers))
 	for i, p := range nb.peers {
 		nb.overlays[i] = identity.OverlayOf(p)

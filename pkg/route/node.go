@@ -367,9 +367,10 @@ func parseBootstrap(s string) (peer.AddrInfo, error) {
 }
 
 // watchIdentify records every identified peer's listen addresses, so the
-// node can find its peers again after a restart.
+// node can find its peers again after a restart, and reads the neighbours
+// anew once a peer's protocols are known (see speakers).
 func (n *Node) watchIdentify(ctx context.Context) {
-	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
+	sub, err := n.host.EventBus().Subscribe([]any{new(event.EvtPeerIdentificationCompleted), new(event.EvtPeerProtocolsUpdated)})
 	if err != nil {
 		n.log.Error("event bus", "err", err)
 		return
@@ -380,8 +381,10 @@ func (n *Node) watchIdentify(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case ev := <-sub.Out():
-			e := ev.(event.EvtPeerIdentificationCompleted)
-			n.savePeer(e.Peer, e.ListenAddrs)
+			if e, ok := ev.(event.EvtPeerIdentificationCompleted); ok {
+				n.savePeer(e.Peer, e.ListenAddrs)
+			}
+			n.refreshNeighbours()
 		}
 	}
 }

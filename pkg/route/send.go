@@ -39,7 +39,9 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]
 		// A direct connection is the shortest path; where it cannot be had
 		// (firewalls, fixed topologies) the packet goes through relays. A
 		// dark packet never dials its recipient: that would name it.
-		_ = n.connect(ctx, peer.AddrInfo{ID: to.PeerID(), Addrs: to.Addrs})
+		if n.connect(ctx, peer.AddrInfo{ID: to.PeerID(), Addrs: to.Addrs}) == nil {
+			n.ensureNeighbour(to.PeerID())
+		}
 	}
 	raw := p.Marshal()
 	id := PacketID(raw)
