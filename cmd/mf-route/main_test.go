@@ -88,6 +88,7 @@ func TestScripts(t *testing.T) {
 			"pickzone":      cmdPickZone,
 			"zonecheck":     cmdZoneCheck,
 			"checkreceipt":  cmdCheckReceipt,
+			"linestall":     cmdLineStall,
 			"capture":       cmdCapture,
 			"waitgroup":     cmdWaitGroup,
 			"groupkeys":     cmdGroupKeys,

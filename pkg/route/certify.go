@@ -22,10 +22,11 @@ import (
 // hop passes the packet on with a smaller bond (it keeps its fee) and
 // remembers where it came from. The recipient signs a receipt over the
 // packet id; the receipt travels back hop by hop, and every hop keeps it as
-// proof that it passed the packet on. A hop that cannot pass the packet on
-// and has no peer closer to the destination signs a statement that the
-// recipient is unreachable, with how many bits it shares with the
-// destination (finger pointing), and that goes back instead. A sender that
+// proof that it passed the packet on. A certified packet is forwarded by
+// the same rule as a plain one (Decide); a hop signs a statement that the
+// recipient is unreachable only where that rule would drop a plain packet
+// too: no peer to pass it to, the ttl run out, or the packet come round a
+// loop (finger pointing); that goes back instead. A sender that
 // hears nothing in time names its first hop as the one that showed no proof.
 //
 // In dark mode (luminosity < 256) the recipient must not stand out, so only
@@ -158,6 +159,17 @@ func (c *certifier) track(id [32]byte, from peer.ID) bool {
 	}
 	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[2]any]bool{}, next: map[peer.ID]bool{}}
 	return true
+}
+
+// loopedBack reports whether certified packet id, already handled here,
+// came again from a peer other than the one that first handed it over (or,
+// at its sender, came back at all): it went round a loop. A copy from the
+// same peer is a resend after a broken stream.
+func (c *certifier) loopedBack(id [32]byte, from peer.ID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.relays[id]
+	return e != nil && e.prev != from
 }
 
 // askedFor notes that peers were handed the certified packet id.

@@ -50,9 +50,11 @@ type Decision struct {
 	InZone bool
 	// Next lists the peers (indexes into the peer list) to pass it to.
 	Next []int
-	// Closest is true when no peer is closer to the destination than this
-	// node (used by certified delivery to point at the recipient's
-	// neighbourhood).
+	// Closest is true when no peer shares more bits with the destination
+	// than this node (a tie is not closer). It says where the packet
+	// stands, not whether it goes on: the packet still goes to Next, and a
+	// certified packet, forwarded by this same rule, is stated unreachable
+	// only where Next is empty.
 	Closest bool
 }
 

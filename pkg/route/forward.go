@@ -131,7 +131,12 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 			// A zone member asked for proof of a dark packet it already
 			// took (another member's copy came first) signs all the same,
 			// for the peer that asked: else that peer waits in vain.
-			n.signFor(id, from)
+			n.signFor(id, from, ReceiptReceived, 256)
+		} else if bond != nil && from != "" && !p.Matches(n.self) && n.certs.loopedBack(id, from) {
+			// The packet came round again (a plain one is dropped here
+			// too): the recipient cannot be reached this way, and the
+			// peer that asked hears so instead of waiting in vain.
+			n.signFor(id, from, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
 		}
 		return nil
 	}
@@ -158,14 +163,17 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		if bond != nil && (opened || from != "" && p.Bits < 256) {
 			n.sign(id, ReceiptReceived, 256)
 		} else if bond != nil && again && from != "" {
-			n.signFor(id, from) // it took the earlier copy
+			n.signFor(id, from, ReceiptReceived, 256) // it took the earlier copy
 		}
 		if p.Bits == 256 {
 			return nil
 		}
-	} else if bond != nil && from != "" && (dec.Closest || len(dec.Next) == 0) {
-		// Finger pointing: nobody here is closer to the destination, so
-		// this hop states that the recipient is unreachable.
+	} else if bond != nil && from != "" && len(dec.Next) == 0 {
+		// Finger pointing: the forwarding rule has nowhere to pass the
+		// packet (a plain one would be dropped here too), so this hop
+		// states that the recipient is unreachable. A peer that shares no
+		// more bits than this node still takes it, as it takes a plain
+		// packet: on a sparse topology that is the way on.
 		n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
 		return nil
 	} else if from != "" && !again && p.Kind == KindData && n.subs.listening(p.Topic) {
@@ -178,6 +186,9 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	if from != "" {
 		if p.TTL <= 1 {
 			n.stats.Expired.Add(1)
+			if bond != nil && !dec.InZone {
+				n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+			}
 			return nil
 		}
 		p.TTL--
@@ -338,10 +349,10 @@ func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
 	n.certs.receipt(rc, "")
 }
 
-// signFor signs that this node took packet id and sends the receipt to the
-// peer that asked, whichever way the packet first came.
-func (n *Node) signFor(id [32]byte, to peer.ID) {
-	rc, err := SignReceipt(n.id, id, ReceiptReceived, 256)
+// signFor signs a receipt of kind for packet id and sends it to the peer
+// that asked, whichever way the packet first came.
+func (n *Node) signFor(id [32]byte, to peer.ID, kind byte, prox uint16) {
+	rc, err := SignReceipt(n.id, id, kind, prox)
 	if err != nil {
 		n.log.Warn("signing receipt", "err", err)
 		return

@@ -31,9 +31,10 @@ const (
 	// ReceiptReceived: the signer took the packet as a member of its
 	// destination zone (for a fully addressed packet: the recipient got it).
 	ReceiptReceived = 0
-	// ReceiptUnreachable: the signer could not pass the packet on, had no
-	// peer closer to the destination, and shares Proximity bits with it
-	// (finger pointing: it claims to be the recipient's nearest neighbour).
+	// ReceiptUnreachable: the signer could not pass the packet on (the
+	// forwarding rule gave it no next hop, the ttl ran out, the packet came
+	// round a loop, or the write to the next hop failed), and shares
+	// Proximity bits with the destination (finger pointing).
 	ReceiptUnreachable = 1
 )
 
