@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -26,8 +27,18 @@ import (
 // the same rule as a plain one (Decide); a hop signs a statement that the
 // recipient is unreachable only where that rule would drop a plain packet
 // too: no peer to pass it to, the ttl run out, or the packet come round a
-// loop (finger pointing); that goes back instead. A sender that
-// hears nothing in time names its first hop as the one that showed no proof.
+// loop (finger pointing); that goes back instead.
+//
+// Every hop handed a certified packet first signs that it took it, naming
+// the peer it took it from, and that goes back too. The sender trusts only
+// what it can check: a statement counts if its signer was handed the
+// packet (it is on the chain of such acceptances that starts at the
+// sender's own first hops); how close the signer is to the recipient is
+// computed from its address; a dark packet's zone receipt counts only from
+// a zone member. A sender that hears nothing in time follows the chain to
+// its end: the last hop that took the packet and cannot show a receipt or
+// a statement from a next hop (the recipient itself, when it took the
+// packet but its inbox was full) is named.
 //
 // In dark mode (luminosity < 256) the recipient must not stand out, so only
 // a random fraction of zone members (at least one) are asked for receipts,
@@ -67,19 +78,31 @@ const (
 
 // ReceiptInfo is a receipt as the API shows it.
 type ReceiptInfo struct {
-	Signer    identity.Overlay `json:"signer"`
-	PeerID    string           `json:"peer_id"`
-	Kind      string           `json:"kind"`
-	Proximity int              `json:"proximity,omitempty"`
-	Receipt   string           `json:"receipt"` // hex of the signed receipt
+	Signer identity.Overlay `json:"signer"`
+	PeerID string           `json:"peer_id"`
+	Kind   string           `json:"kind"`
+	// Prev is the peer that handed the signer the packet, as it says.
+	Prev *identity.Overlay `json:"prev,omitempty"`
+	// Proximity is how many bits the signer of a statement shares with
+	// the destination, computed by the sender from the signer's address.
+	Proximity int    `json:"proximity,omitempty"`
+	Receipt   string `json:"receipt"` // hex of the signed receipt
 }
 
 func receiptInfo(rc *Receipt) ReceiptInfo {
 	kind := "received"
-	if rc.Kind == ReceiptUnreachable {
+	switch rc.Kind {
+	case ReceiptUnreachable:
 		kind = "unreachable"
+	case ReceiptTaken:
+		kind = "taken"
 	}
-	return ReceiptInfo{Signer: rc.Signer.Overlay(), PeerID: rc.Signer.PeerID().String(), Kind: kind, Proximity: int(rc.Proximity), Receipt: hex.EncodeToString(rc.Marshal())}
+	info := ReceiptInfo{Signer: rc.Signer.Overlay(), PeerID: rc.Signer.PeerID().String(), Kind: kind, Receipt: hex.EncodeToString(rc.Marshal())}
+	if rc.Prev != (identity.Overlay{}) {
+		prev := rc.Prev
+		info.Prev = &prev
+	}
+	return info
 }
 
 // SentRecord is what a sender knows about a certified packet.
@@ -102,6 +125,13 @@ type SentRecord struct {
 	FailedHop *identity.Overlay `json:"failed_hop,omitempty"`
 	Statement *ReceiptInfo      `json:"statement,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
+	// Hops are the signed acceptances of the hops that took the packet, as
+	// they came back: the chain a failure is traced along.
+	Hops []ReceiptInfo `json:"hops,omitempty"`
+
+	// held are statements whose signer is not (yet) known to have been
+	// handed the packet; one counts once its signer's acceptance comes.
+	held []*Receipt
 }
 
 // LedgerEntry is what a relay records for a certified packet it passed on.
@@ -172,7 +202,9 @@ func (c *certifier) loopedBack(id [32]byte, from peer.ID) bool {
 	return e != nil && e.prev != from
 }
 
-// askedFor notes that peers were handed the certified packet id.
+// askedFor notes that peers were handed the certified packet id. For this
+// node's own packet they are its first hops: where the chain of
+// acceptances starts.
 func (c *certifier) askedFor(id [32]byte, peers []peer.ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -181,6 +213,23 @@ func (c *certifier) askedFor(id [32]byte, peers []peer.ID) {
 			e.next[p] = true
 		}
 	}
+	if r := c.pending[id]; r != nil {
+		r.FirstHops = r.FirstHops[:0]
+		for _, p := range peers {
+			r.FirstHops = append(r.FirstHops, p.String())
+		}
+	}
+}
+
+// prevOf is the overlay address of the peer that handed this node packet
+// id (zero for its own packets and packets it does not know).
+func (c *certifier) prevOf(id [32]byte) identity.Overlay {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.relays[id]; e != nil && e.prev != "" {
+		return identity.OverlayOf(e.prev)
+	}
+	return identity.Overlay{}
 }
 
 func (c *certifier) save(key []byte, v any) {
@@ -285,7 +334,11 @@ func (c *certifier) receipt(rc *Receipt, from peer.ID) {
 	prev := e.prev
 	c.mu.Unlock()
 	if prev != "" {
-		c.addProof(rc)
+		// An acceptance is this relay's proof only from the hop it handed
+		// the packet to; those of hops further on just pass through.
+		if rc.Kind != ReceiptTaken || rc.Prev == c.n.self {
+			c.addProof(rc)
+		}
 		frame := append([]byte{frameReceipt}, rc.Marshal()...)
 		if err := c.n.writer(prev).send(c.n.ctx, frame); err != nil {
 			c.n.log.Debug("receipt not passed back", "err", err)
@@ -327,19 +380,47 @@ func (c *certifier) settle(rc *Receipt) {
 			return
 		}
 	}
+	if c.apply(r, rc, time.Now()) {
+		if r.Status != StatusPending {
+			delete(c.pending, rc.ID)
+		}
+		c.save(key, r)
+	}
+}
+
+// apply updates r with receipt rc and reports whether r changed. The
+// sender checks every receipt against what it knows itself (whom it handed
+// the packet, the recipient's address) and takes nothing on the signer's
+// word but the signature.
+func (c *certifier) apply(r *SentRecord, rc *Receipt, now time.Time) bool {
 	info := receiptInfo(rc)
-	now := time.Now()
+	signer := rc.Signer.Overlay()
+	dest := Dest{Bits: uint16(r.Bits), Prefix: AddressPrefix(r.To, uint16(r.Bits))}
 	switch {
 	case r.Status == StatusDelivered:
-		return
-	case rc.Kind == ReceiptReceived && r.Bits == 256 && rc.Signer.Overlay() != r.To:
-		// Only the recipient can take a fully addressed packet: a relay
-		// signing "received" is trying to dodge blame.
-		return
-	case rc.Kind == ReceiptReceived && rc.Signer.Overlay() == r.To:
+		return false
+	case rc.Kind == ReceiptTaken:
+		if len(r.Hops) >= maxReceipts {
+			return false
+		}
+		r.Hops = append(r.Hops, info)
+		// A statement that came before its signer's acceptance counts now.
+		held := r.held
+		r.held = nil
+		for _, h := range held {
+			c.apply(r, h, now)
+		}
+		return true
+	case rc.Kind == ReceiptReceived && signer == r.To:
 		r.Status, r.Receipt, r.DoneAt = StatusDelivered, &info, &now
 		r.FailedHop, r.Statement, r.Reason = nil, nil, ""
-		delete(c.pending, rc.ID)
+		return true
+	case rc.Kind == ReceiptReceived && (r.Bits == 256 || !dest.Matches(signer)):
+		// Only the recipient can take a fully addressed packet, and only a
+		// zone member a dark one: anyone else signing "received" is trying
+		// to dodge blame.
+		c.n.stats.StrayReceipts.Add(1)
+		return false
 	case rc.Kind == ReceiptReceived:
 		// A zone member took it: that settles a dark packet as far as
 		// the sender can know, unless the recipient's own receipt follows.
@@ -347,15 +428,72 @@ func (c *certifier) settle(rc *Receipt) {
 		if r.Status == StatusPending {
 			r.Status, r.DoneAt = StatusZone, &now
 			r.Reason = "zone members took it; the recipient's receipt has not come (it may not have been asked)"
-			delete(c.pending, rc.ID)
 		}
-	case r.Status == StatusPending || r.Status == StatusZone && len(r.ZoneReceipts) == 0:
-		o := rc.Signer.Overlay()
-		r.Status, r.FailedHop, r.Statement, r.DoneAt = StatusFailed, &o, &info, &now
-		r.Reason = "the hop closest to the recipient could not reach it"
-		delete(c.pending, rc.ID)
+		return true
+	case r.Status != StatusPending:
+		return false
+	case signer != c.n.self && !r.chain(c.n.self).took[signer]:
+		// Not signed by a hop the packet was handed to, or not yet known
+		// to be one: it counts once that hop's acceptance comes, if it does.
+		if len(r.held) < maxReceipts {
+			r.held = append(r.held, rc)
+		}
+		return false
+	default:
+		info.Proximity = dest.Proximity(signer)
+		r.Status, r.FailedHop, r.Statement, r.DoneAt = StatusFailed, &signer, &info, &now
+		r.Reason = fmt.Sprintf("hop %s could not pass it on (it shares %d bits with the recipient)", signer.String()[:16], info.Proximity)
+		return true
 	}
-	c.save(key, r)
+}
+
+// hopChain is what the acceptances of a sent packet show.
+type hopChain struct {
+	// took holds the hops known to have been handed the packet: the first
+	// hops that accepted it, the hops those handed it to, and so on.
+	took map[identity.Overlay]bool
+	// end is the last hop of the longest chain (the first to answer among
+	// equals), nil when no first hop accepted the packet.
+	end *identity.Overlay
+}
+
+// chain follows the acceptances from the sender self: its first hops, the
+// hops each of them named as taking it from them, and so on. An acceptance
+// that names a hop not on the chain proves nothing: anybody can sign one.
+func (r *SentRecord) chain(self identity.Overlay) hopChain {
+	first := map[identity.Overlay]bool{}
+	for _, s := range r.FirstHops {
+		if p, err := peer.Decode(s); err == nil {
+			first[identity.OverlayOf(p)] = true
+		}
+	}
+	next := map[identity.Overlay][]identity.Overlay{}
+	for _, h := range r.Hops {
+		if h.Prev != nil {
+			next[*h.Prev] = append(next[*h.Prev], h.Signer)
+		}
+	}
+	hc := hopChain{took: map[identity.Overlay]bool{self: true}}
+	level := []identity.Overlay{self}
+	for len(level) > 0 {
+		var deeper []identity.Overlay
+		for _, o := range level {
+			for _, h := range next[o] {
+				if hc.took[h] || o == self && !first[h] {
+					continue
+				}
+				hc.took[h] = true
+				deeper = append(deeper, h)
+			}
+		}
+		if len(deeper) > 0 {
+			end := deeper[0]
+			hc.end = &end
+		}
+		level = deeper
+	}
+	delete(hc.took, self)
+	return hc
 }
 
 // sweep settles packets that got no answer in time, and forgets old relay
@@ -373,13 +511,7 @@ func (c *certifier) sweep(timeout time.Duration) {
 			r.Reason = "zone members took it; the recipient was not among those asked for a receipt"
 		} else {
 			r.Status = StatusFailed
-			r.Reason = "no proof of delivery within " + timeout.String()
-			if len(r.FirstHops) > 0 {
-				if p, err := peer.Decode(r.FirstHops[0]); err == nil {
-					o := identity.OverlayOf(p)
-					r.FailedHop = &o
-				}
-			}
+			r.FailedHop, r.Reason = r.blame(c.n.self, timeout)
 		}
 		r.DoneAt = &now
 		delete(c.pending, id)
@@ -390,6 +522,27 @@ func (c *certifier) sweep(timeout time.Duration) {
 			delete(c.relays, id)
 		}
 	}
+}
+
+// blame names the hop at the end of the chain of proofs of a packet that
+// got no answer: the last one that took the packet and showed neither a
+// receipt nor a statement from a next hop. With no acceptance at all, that
+// is the first hop it was handed to.
+func (r *SentRecord) blame(self identity.Overlay, timeout time.Duration) (*identity.Overlay, string) {
+	hc := r.chain(self)
+	switch {
+	case hc.end != nil && *hc.end == r.To:
+		return hc.end, fmt.Sprintf("the recipient took the packet but gave no receipt within %s (its inbox may be full)", timeout)
+	case hc.end != nil:
+		return hc.end, fmt.Sprintf("hop %s took the packet and showed no proof of delivery within %s", hc.end.String()[:16], timeout)
+	}
+	for _, s := range r.FirstHops {
+		if p, err := peer.Decode(s); err == nil {
+			o := identity.OverlayOf(p)
+			return &o, fmt.Sprintf("first hop %s never confirmed taking the packet, and no proof of delivery came within %s", o.String()[:16], timeout)
+		}
+	}
+	return nil, "no proof of delivery within " + timeout.String()
 }
 
 // sent lists this node's certified packets, newest first.
@@ -443,11 +596,10 @@ func (n *Node) undeliverable(frame []byte) {
 	if err != nil {
 		return
 	}
-	p, err := UnmarshalPacket(raw)
-	if err != nil {
+	if _, err := UnmarshalPacket(raw); err != nil {
 		return
 	}
-	n.sign(PacketID(raw), ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+	n.sign(PacketID(raw), ReceiptUnreachable)
 }
 
 // askReceipt decides whether a zone member is asked for a receipt.

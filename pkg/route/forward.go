@@ -131,17 +131,20 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 			// A zone member asked for proof of a dark packet it already
 			// took (another member's copy came first) signs all the same,
 			// for the peer that asked: else that peer waits in vain.
-			n.signFor(id, from, ReceiptReceived, 256)
+			n.signFor(id, from, ReceiptReceived)
 		} else if bond != nil && from != "" && !p.Matches(n.self) && n.certs.loopedBack(id, from) {
 			// The packet came round again (a plain one is dropped here
 			// too): the recipient cannot be reached this way, and the
 			// peer that asked hears so instead of waiting in vain.
-			n.signFor(id, from, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+			n.signFor(id, from, ReceiptUnreachable)
 		}
 		return nil
 	}
-	if bond != nil && from != "" {
-		n.certs.track(id, from)
+	if bond != nil && from != "" && n.certs.track(id, from) {
+		// This hop answers for the packet from now on, and says so first:
+		// a sender that hears nothing more can follow these to the hop
+		// that went silent.
+		n.sign(id, ReceiptTaken)
 	}
 	peers, overlays, fromIdx := n.neighbourhood(from)
 	dec := Decide(n.self, overlays, fromIdx, p.Dest())
@@ -161,9 +164,9 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		// A zone member asked for proof signs that it took the packet; in
 		// a dark zone every asked member does, recipient or not.
 		if bond != nil && (opened || from != "" && p.Bits < 256) {
-			n.sign(id, ReceiptReceived, 256)
+			n.sign(id, ReceiptReceived)
 		} else if bond != nil && again && from != "" {
-			n.signFor(id, from, ReceiptReceived, 256) // it took the earlier copy
+			n.signFor(id, from, ReceiptReceived) // it took the earlier copy
 		}
 		if p.Bits == 256 {
 			return nil
@@ -174,7 +177,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		// states that the recipient is unreachable. A peer that shares no
 		// more bits than this node still takes it, as it takes a plain
 		// packet: on a sparse topology that is the way on.
-		n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+		n.sign(id, ReceiptUnreachable)
 		return nil
 	} else if from != "" && !again && p.Kind == KindData && n.subs.listening(p.Topic) {
 		// Trial decryption on a watched topic: a relay holds the bytes but,
@@ -187,7 +190,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		if p.TTL <= 1 {
 			n.stats.Expired.Add(1)
 			if bond != nil && !dec.InZone {
-				n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+				n.sign(id, ReceiptUnreachable)
 			}
 			return nil
 		}
@@ -265,7 +268,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	}
 	if bond != nil {
 		if firstErr != nil && from != "" && !dec.InZone {
-			n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+			n.sign(id, ReceiptUnreachable)
 		}
 	}
 	return firstErr
@@ -339,9 +342,9 @@ func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) e
 }
 
 // sign issues a receipt for packet id and sends it back the way the packet
-// came.
-func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
-	rc, err := SignReceipt(n.id, id, kind, prox)
+// came, naming the peer that handed it over.
+func (n *Node) sign(id [32]byte, kind byte) {
+	rc, err := SignReceipt(n.id, id, kind, n.certs.prevOf(id))
 	if err != nil {
 		n.log.Warn("signing receipt", "err", err)
 		return
@@ -351,8 +354,8 @@ func (n *Node) sign(id [32]byte, kind byte, prox uint16) {
 
 // signFor signs a receipt of kind for packet id and sends it to the peer
 // that asked, whichever way the packet first came.
-func (n *Node) signFor(id [32]byte, to peer.ID, kind byte, prox uint16) {
-	rc, err := SignReceipt(n.id, id, kind, prox)
+func (n *Node) signFor(id [32]byte, to peer.ID, kind byte) {
+	rc, err := SignReceipt(n.id, id, kind, identity.OverlayOf(to))
 	if err != nil {
 		n.log.Warn("signing receipt", "err", err)
 		return

@@ -33,43 +33,50 @@ const (
 	ReceiptReceived = 0
 	// ReceiptUnreachable: the signer could not pass the packet on (the
 	// forwarding rule gave it no next hop, the ttl ran out, the packet came
-	// round a loop, or the write to the next hop failed), and shares
-	// Proximity bits with the destination (finger pointing).
+	// round a loop, or the write to the next hop failed): finger pointing.
+	// How close the signer is to the destination follows from its address.
 	ReceiptUnreachable = 1
+	// ReceiptTaken: the signer was handed the packet, by Prev, and answers
+	// for it from now on. Every hop asked for proof signs one at once, so a
+	// sender that hears nothing more can follow the hops to the last one
+	// that took the packet: the one that showed no proof.
+	ReceiptTaken = 2
 )
 
 // Receipt is a signed statement about one packet.
 //
-//	id         32 bytes, the packet id
-//	kind       1 byte
-//	proximity  2 bytes, big-endian
-//	sig        65 bytes, secp256k1 over Keccak-256("mf/receipt/v1" ‖ id ‖ kind ‖ proximity)
+//	id    32 bytes, the packet id
+//	kind  1 byte
+//	prev  32 bytes, the overlay address of the peer that handed the signer
+//	      the packet (zero where the signer is its sender)
+//	sig   65 bytes, secp256k1 over Keccak-256("mf/receipt/v2" ‖ id ‖ kind ‖ prev)
 type Receipt struct {
-	ID        [32]byte
-	Kind      byte
-	Proximity uint16
-	Sig       []byte
+	ID   [32]byte
+	Kind byte
+	Prev identity.Overlay
+	Sig  []byte
 
 	// Signer is recovered from Sig when decoding.
 	Signer identity.Public
 }
 
-const receiptLen = 32 + 1 + 2 + 65
+const receiptLen = 32 + 1 + 32 + 65
 
 // ErrReceipt means a receipt is malformed or its signature invalid.
 var ErrReceipt = errors.New("route: invalid receipt")
 
-func receiptHash(id [32]byte, kind byte, prox uint16) []byte {
-	return crypto.Keccak256([]byte("mf/receipt/v1"), id[:], []byte{kind, byte(prox >> 8), byte(prox)})
+func receiptHash(id [32]byte, kind byte, prev identity.Overlay) []byte {
+	return crypto.Keccak256([]byte("mf/receipt/v2"), id[:], []byte{kind}, prev[:])
 }
 
-// SignReceipt makes a receipt by id.
-func SignReceipt(id *identity.Identity, packet [32]byte, kind byte, prox uint16) (*Receipt, error) {
-	sig, err := crypto.Sign(receiptHash(packet, kind, prox), id.Key)
+// SignReceipt makes a receipt by id; prev is the peer that handed id the
+// packet.
+func SignReceipt(id *identity.Identity, packet [32]byte, kind byte, prev identity.Overlay) (*Receipt, error) {
+	sig, err := crypto.Sign(receiptHash(packet, kind, prev), id.Key)
 	if err != nil {
 		return nil, err
 	}
-	return &Receipt{ID: packet, Kind: kind, Proximity: prox, Sig: sig, Signer: id.Public()}, nil
+	return &Receipt{ID: packet, Kind: kind, Prev: prev, Sig: sig, Signer: id.Public()}, nil
 }
 
 // Marshal encodes r without the frame byte.
@@ -77,7 +84,7 @@ func (r *Receipt) Marshal() []byte {
 	var w wire.Writer
 	w.Fixed(r.ID[:])
 	w.Byte(r.Kind)
-	w.Uint16(r.Proximity)
+	w.Fixed(r.Prev[:])
 	w.Fixed(r.Sig)
 	return w.B
 }
@@ -88,18 +95,15 @@ func DecodeReceipt(b []byte) (*Receipt, error) {
 	rc := &Receipt{}
 	copy(rc.ID[:], r.Fixed(32))
 	rc.Kind = r.Byte()
-	rc.Proximity = r.Uint16()
+	copy(rc.Prev[:], r.Fixed(32))
 	rc.Sig = append([]byte(nil), r.Fixed(65)...)
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
-	if rc.Kind > ReceiptUnreachable {
+	if rc.Kind > ReceiptTaken {
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrReceipt, rc.Kind)
 	}
-	if rc.Proximity > 256 {
-		return nil, fmt.Errorf("%w: proximity %d over 256", ErrReceipt, rc.Proximity)
-	}
-	key, err := crypto.SigToPub(receiptHash(rc.ID, rc.Kind, rc.Proximity), rc.Sig)
+	key, err := crypto.SigToPub(receiptHash(rc.ID, rc.Kind, rc.Prev), rc.Sig)
 	if err != nil {
 		return nil, fmt.Errorf("%w: bad signature", ErrReceipt)
 	}

@@ -60,7 +60,7 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]
 	bond := n.opts.Bond
 	if err := n.handlePacket(ctx, p, raw, "", &bond); err != nil {
 		// Nothing left this node: it is the hop without proof.
-		rc, serr := SignReceipt(n.id, id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
+		rc, serr := SignReceipt(n.id, id, ReceiptUnreachable, identity.Overlay{})
 		if serr == nil {
 			n.certs.settle(rc)
 		}

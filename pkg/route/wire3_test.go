@@ -17,7 +17,7 @@ import (
 
 func FuzzDecodeReceipt(f *testing.F) {
 	id := seededIdentity(f, "signer")
-	rc, err := SignReceipt(id, [32]byte{1, 2, 3}, ReceiptUnreachable, 7)
+	rc, err := SignReceipt(id, [32]byte{1, 2, 3}, ReceiptUnreachable, identity.Overlay{7})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func FuzzDecodeReceipt(f *testing.F) {
 		if !bytes.Equal(rc.Marshal(), b) {
 			t.Fatalf("re-marshalled differently")
 		}
-		if rc.Kind > ReceiptUnreachable || rc.Proximity > 256 {
+		if rc.Kind > ReceiptTaken {
 			t.Fatalf("accepted out-of-range receipt %+v", rc)
 		}
 	})
@@ -39,7 +39,7 @@ func FuzzDecodeReceipt(f *testing.F) {
 
 func TestReceipt(t *testing.T) {
 	id := newIdentity(t)
-	rc, err := SignReceipt(id, [32]byte{9}, ReceiptReceived, 256)
+	rc, err := SignReceipt(id, [32]byte{9}, ReceiptTaken, identity.Overlay{5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestReceipt(t *testing.T) {
 	for i := range b {
 		c := bytes.Clone(b)
 		c[i] ^= 0x10
-		if r2, err := DecodeReceipt(c); err == nil && r2.Signer.Overlay() == id.Public().Overlay() && r2.ID == rc.ID && r2.Kind == rc.Kind && r2.Proximity == rc.Proximity {
+		if r2, err := DecodeReceipt(c); err == nil && r2.Signer.Overlay() == id.Public().Overlay() && r2.ID == rc.ID && r2.Kind == rc.Kind && r2.Prev == rc.Prev {
 			t.Fatalf("altered byte %d still verifies as the same receipt", i)
 		}
 	}

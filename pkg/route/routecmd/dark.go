@@ -137,7 +137,7 @@ func printReceipts(g *globals, rs []route.SentRecord) {
 		case r.Statement != nil:
 			detail = fmt.Sprintf("hop %s: recipient unreachable (shares %d bits)", r.Statement.Signer.String()[:16], r.Statement.Proximity)
 		case r.FailedHop != nil:
-			detail = fmt.Sprintf("hop %s: %s", r.FailedHop.String()[:16], r.Reason)
+			detail = r.Reason // it names the hop
 		case len(r.ZoneReceipts) > 0:
 			detail = fmt.Sprintf("%d zone receipt(s)", len(r.ZoneReceipts))
 		}
