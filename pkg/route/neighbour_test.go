@@ -3,6 +3,7 @@ package route
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,5 +117,27 @@ func TestForeignPeerIsNoNeighbour(t *testing.T) {
 	}
 	if f := a.stats.SendFailed.Load(); f != 0 {
 		t.Fatalf("a failed to send %d packets", f)
+	}
+
+	// A peer whose identify failed (it can time out on a loaded machine)
+	// is asked directly: an mf peer becomes a neighbour, a foreign one
+	// does not.
+	cid := c.host.ID()
+	if err := a.host.Peerstore().RemoveProtocols(cid, ProtocolID); err != nil {
+		t.Fatal(err)
+	}
+	a.refreshNeighbours()
+	if a.speaks(cid) || slices.Contains(a.neighbours.Load().peers, cid) {
+		t.Fatal("c is still a neighbour without its protocol")
+	}
+	a.probe(context.Background(), cid)
+	if !slices.Contains(a.neighbours.Load().peers, cid) {
+		t.Fatal("a probed c and did not take it back as a neighbour")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	a.probe(ctx, fid)
+	if slices.Contains(a.neighbours.Load().peers, fid) {
+		t.Fatal("a probed the foreign host and took it as a neighbour")
 	}
 }

@@ -205,7 +205,15 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		n.Close()
 		return nil, err
 	}
-	n.goLoop(func() { n.watchIdentify(ctx) })
+	// Subscribe before reading the neighbours, so that no peer identified
+	// in between is missed.
+	idEvents, err := h.EventBus().Subscribe([]any{new(event.EvtPeerIdentificationCompleted), new(event.EvtPeerIdentificationFailed), new(event.EvtPeerProtocolsUpdated)})
+	if err != nil {
+		n.Close()
+		return nil, fmt.Errorf("route: event bus: %w", err)
+	}
+	n.refreshNeighbours()
+	n.goLoop(func() { n.watchIdentify(ctx, idEvents) })
 	n.goLoop(func() { n.join(ctx) })
 	n.goLoop(func() { n.bench.run(ctx) })
 	n.goLoop(func() { n.watchLiveness(ctx) })
@@ -369,20 +377,18 @@ func parseBootstrap(s string) (peer.AddrInfo, error) {
 // watchIdentify records every identified peer's listen addresses, so the
 // node can find its peers again after a restart, and reads the neighbours
 // anew once a peer's protocols are known (see speakers).
-func (n *Node) watchIdentify(ctx context.Context) {
-	sub, err := n.host.EventBus().Subscribe([]any{new(event.EvtPeerIdentificationCompleted), new(event.EvtPeerProtocolsUpdated)})
-	if err != nil {
-		n.log.Error("event bus", "err", err)
-		return
-	}
+func (n *Node) watchIdentify(ctx context.Context, sub event.Subscription) {
 	defer sub.Close()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case ev := <-sub.Out():
-			if e, ok := ev.(event.EvtPeerIdentificationCompleted); ok {
+			switch e := ev.(type) {
+			case event.EvtPeerIdentificationCompleted:
 				n.savePeer(e.Peer, e.ListenAddrs)
+			case event.EvtPeerIdentificationFailed:
+				n.goLoop(func() { n.probe(ctx, e.Peer) })
 			}
 			n.refreshNeighbours()
 		}
