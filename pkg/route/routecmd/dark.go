@@ -72,8 +72,9 @@ func newReceiptsCmd(g *globals) *cobra.Command {
              was not among those asked
   failed     the hop named could not show proof: either its signed statement
              that the recipient was unreachable, with how many bits of the
-             recipient's address it shares (finger pointing), or no answer
-             in time
+             recipient's address it shares (finger pointing), or, with no
+             answer in time, the last hop that signed that it took the
+             packet (the recipient itself when it took it but gave no receipt)
 
 --wait ID blocks until that packet is no longer pending (exit 1 if failed).
 Records are kept for 30 days.
