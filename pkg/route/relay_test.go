@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,6 +97,14 @@ func benchmarkRelay(b *testing.B, npeers int) {
 			}
 		}
 	})
+
+	// The relay routes to the receiver once it knows that it speaks
+	// /mf/route/1 (its identify push, after the handler was set).
+	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(relay.refreshNeighbours().peers, receiver.ID()); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("the relay never took the receiver as a neighbour")
+		}
+	}
 
 	// One packet to the receiver; copies differ in their ephemeral key
 	// field (a counter), so each has its own id. The relay is not in the

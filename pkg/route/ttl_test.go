@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,8 +72,9 @@ func newRelayRig(t *testing.T) *relayRig {
 			}
 		}
 	})
-	// The node must see both hosts before it can route between them.
-	for deadline := time.Now().Add(10 * time.Second); len(n.connectedPeers()) < 2; time.Sleep(10 * time.Millisecond) {
+	// The node must see both hosts before it can route between them, and
+	// know that the receiver speaks /mf/route/1 (its identify push).
+	for deadline := time.Now().Add(10 * time.Second); len(n.connectedPeers()) < 2 || !slices.Contains(n.refreshNeighbours().peers, receiver.ID()); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the node never saw its two peers")
 		}
