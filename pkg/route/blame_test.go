@@ -235,3 +235,21 @@ func TestFullInboxNamesRecipient(t *testing.T) {
 		t.Fatal("the recipient's inbox was not full")
 	}
 }
+
+// A packet rerouted after a failed write has two first hops: the chain may
+// start at either.
+func TestRerouteAddsFirstHop(t *testing.T) {
+	to := newIdentity(t)
+	f := sentPacket(t, ov(to), 256)
+	other := newIdentity(t)
+	f.n.certs.askedFor(f.id, []peer.ID{other.Public().PeerID()})
+	rc, err := SignReceipt(other, f.id, ReceiptTaken, f.n.self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.n.certs.receipt(rc, other.Public().PeerID())
+	r := f.timeout()
+	if len(r.FirstHops) != 2 || r.FailedHop == nil || *r.FailedHop != ov(other) {
+		t.Fatalf("first hops %v, failed hop %v; want both first hops and the one that took it", r.FirstHops, r.FailedHop)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -132,6 +133,8 @@ type SentRecord struct {
 	// held are statements whose signer is not (yet) known to have been
 	// handed the packet; one counts once its signer's acceptance comes.
 	held []*Receipt
+	// asked is set once FirstHops lists the peers actually handed it.
+	asked bool
 }
 
 // LedgerEntry is what a relay records for a certified packet it passed on.
@@ -203,8 +206,9 @@ func (c *certifier) loopedBack(id [32]byte, from peer.ID) bool {
 }
 
 // askedFor notes that peers were handed the certified packet id. For this
-// node's own packet they are its first hops: where the chain of
-// acceptances starts.
+// node's own packet they are its first hops, where the chain of
+// acceptances starts: the first call (handlePacket) replaces the estimate
+// Send made, later ones (a reroute after a failed write) add to it.
 func (c *certifier) askedFor(id [32]byte, peers []peer.ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -214,9 +218,13 @@ func (c *certifier) askedFor(id [32]byte, peers []peer.ID) {
 		}
 	}
 	if r := c.pending[id]; r != nil {
-		r.FirstHops = r.FirstHops[:0]
+		if !r.asked {
+			r.FirstHops, r.asked = nil, true
+		}
 		for _, p := range peers {
-			r.FirstHops = append(r.FirstHops, p.String())
+			if !slices.Contains(r.FirstHops, p.String()) {
+				r.FirstHops = append(r.FirstHops, p.String())
+			}
 		}
 	}
 }
