@@ -8,6 +8,7 @@ package kv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // ErrNotFound is returned by Get for a missing key.
@@ -34,7 +36,7 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("kv: %w", err)
 	}
-	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, FS: noReuseFS{vfs.Default}})
 	if err != nil {
 		if isLockErr(err) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
@@ -138,6 +140,39 @@ func (b *Batch) Commit() error {
 		return fmt.Errorf("kv: commit: %w", err)
 	}
 	return nil
+}
+
+// Purge makes deletions and overwrites final on disk: it flushes the
+// memtable (so the write-ahead log holding the old values becomes obsolete
+// and is removed) and compacts every key, which rewrites the tables without
+// the shadowed values and removes the files that held them. State that
+// must not outlive its deletion (forward secrecy: old session and group
+// keys, prekeys) relies on it. It costs a full compaction, so callers batch
+// their deletions. What the file system does with freed blocks is beyond
+// Pebble.
+func (db *DB) Purge(ctx context.Context) error {
+	if err := db.p.Flush(); err != nil {
+		return fmt.Errorf("kv: purge: %w", err)
+	}
+	// Every key sorts before 0xff: the daemons' keys start with an ASCII
+	// prefix.
+	if err := db.p.Compact(ctx, []byte{}, []byte{0xff}, false); err != nil {
+		return fmt.Errorf("kv: purge: %w", err)
+	}
+	return nil
+}
+
+// noReuseFS is the default file system, except that a write-ahead log is
+// never recycled: a recycled log is overwritten from its start, so records
+// of deleted keys would linger in its tail. Pebble asks to reuse an
+// obsolete log; this removes it and creates the new one instead.
+type noReuseFS struct{ vfs.FS }
+
+func (fs noReuseFS) ReuseForWrite(oldname, newname string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	if err := fs.Remove(oldname); err != nil {
+		return nil, err
+	}
+	return fs.Create(newname, c)
 }
 
 // quietLogger keeps Pebble's informational chatter off the daemon's stderr;
