@@ -16,7 +16,6 @@ import (
 	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // ErrNotFound is returned by Get for a missing key.
@@ -36,7 +35,7 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("kv: %w", err)
 	}
-	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, FS: noReuseFS{vfs.Default}})
+	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, Cleaner: removeCleaner{}})
 	if err != nil {
 		if isLockErr(err) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
@@ -144,7 +143,7 @@ func (b *Batch) Commit() error {
 
 // Purge makes deletions and overwrites final on disk: it flushes the
 // memtable (so the write-ahead log holding the old values becomes obsolete
-// and is removed) and compacts every key, which rewrites the tables without
+// and is removed, never recycled: see removeCleaner) and compacts every key, which rewrites the tables without
 // the shadowed values and removes the files that held them. State that
 // must not outlive its deletion (forward secrecy: old session and group
 // keys, prekeys) relies on it. It costs a full compaction, so callers batch
@@ -162,18 +161,18 @@ func (db *DB) Purge(ctx context.Context) error {
 	return nil
 }
 
-// noReuseFS is the default file system, except that a write-ahead log is
-// never recycled: a recycled log is overwritten from its start, so records
-// of deleted keys would linger in its tail. Pebble asks to reuse an
-// obsolete log; this removes it and creates the new one instead.
-type noReuseFS struct{ vfs.FS }
-
-func (fs noReuseFS) ReuseForWrite(oldname, newname string, c vfs.DiskWriteCategory) (vfs.File, error) {
-	if err := fs.Remove(oldname); err != nil {
-		return nil, err
-	}
-	return fs.Create(newname, c)
+// removeCleaner deletes obsolete files, as Pebble's default cleaner does,
+// and in doing so also keeps Pebble from recycling write-ahead logs: an
+// obsolete log waits in the recycler, old records and all, until it is
+// reused. Pebble recycles no log for a cleaner that "needs file contents",
+// which the (deeper) embedded ArchiveCleaner declares; Clean comes from the
+// shallower DeleteCleaner.
+type removeCleaner struct {
+	pebble.DeleteCleaner
+	contentsNeeded
 }
+
+type contentsNeeded struct{ pebble.ArchiveCleaner }
 
 // quietLogger keeps Pebble's informational chatter off the daemon's stderr;
 // fatal errors still end the process.

@@ -423,6 +423,9 @@ func (s *sessions) accept(env *Envelope) {
 // answer agrees epoch e's key with the proposer's key A: it makes and
 // forgets an ephemeral key, records the answer in x and adds the key.
 func (s *sessions) answer(x *session, e uint64, theirs seal.PublicKey) error {
+	if err := x.load(); err != nil {
+		return err
+	}
 	prev := x.key(e - 1)
 	if prev == nil {
 		return fmt.Errorf("route: no key of epoch %d", e-1)
