@@ -415,3 +415,60 @@ func fsLogger(t *testing.T) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// TestSessionRekeyOrder: both sides propose a rekey at once (the opener's
+// proposal wins), and a packet sealed before the rekey but delivered after
+// it still opens during the grace, and no longer after it.
+func TestSessionRekeyOrder(t *testing.T) {
+	ctx := t.Context()
+	a := startFSNode(t, ctx, nil)
+	defer a.stop(t)
+	b := startFSNode(t, ctx, []string{a.Card().String()})
+	defer b.stop(t)
+	waitFor(t, "the two nodes to connect", func() bool { return len(a.host.Network().Peers()) > 0 })
+	if err := a.AddContact("b", b.Card(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddContact("a", a.Card(), nil); err != nil {
+		t.Fatal(err)
+	}
+	topic, err := a.sess.open(b.Card(), 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "session epoch 2 on both sides", func() bool {
+		x := b.sess.get(topic)
+		return a.sess.get(topic).Send == 2 && x != nil && x.Send == 2
+	})
+	// Sealed by b in epoch 2, held back (a slow relay).
+	late, err := sealSession(b.sess.get(topic), 16, 256, 0, sessionControl{}, true, []byte("late"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, _ = UnmarshalPacket(late.Marshal())
+	// Both propose before either hears of the other.
+	if err := b.sess.rekey(topic); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.sess.rekey(topic); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "session epoch 3 on both sides", func() bool {
+		return a.sess.get(topic).Send == 3 && b.sess.get(topic).Send == 3
+	})
+	if x := b.sess.get(topic); x.Pending != nil {
+		t.Fatalf("b still holds its losing proposal for epoch %d", x.Pending.Epoch)
+	}
+	sub, _, _ := a.subs.subscribe(topic)
+	if _, err := b.SendSession(ctx, topic, 0, []byte("in epoch 3")); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, sub, "in epoch 3")
+	if env, err := a.sess.openPacket(late); err != nil || string(env.Payload) != "late" {
+		t.Fatalf("a packet of the previous epoch, within the grace: %v", err)
+	}
+	a.sess.expire(topic, nowFunc().Add(KeyGrace+time.Second))
+	if _, err := a.sess.openPacket(late); !errors.Is(err, seal.ErrOpen) {
+		t.Fatalf("a packet of the previous epoch, after the grace: %v", err)
+	}
+}

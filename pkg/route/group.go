@@ -378,6 +378,7 @@ func (g *groups) handKey(x *group) {
 		inv.Members = inv.Members[:MaxDests]
 	}
 	payload := inv.marshal()
+	g.setHandedAt(x.Name, nowFunc())
 	for _, m := range x.Members {
 		if m.HasKey {
 			continue

@@ -358,12 +358,13 @@ func (s *sessions) open(card *identity.Card, luminosity int) (string, error) {
 	x := &session{Topic: topic, Peer: hex.EncodeToString(crypto.CompressPubkey(card.Key)), Luminosity: luminosity, Opened: true, Created: now,
 		Send: 1, Since: now, Pending: &sessionProposal{Epoch: 2, Priv: hex.EncodeToString(eph[:]), At: now}}
 	x.setKey(1, sessionKey(secret, nil, topic, 1))
-	// The offer goes first contact, at the session's luminosity.
+	// The offer goes first contact, at the session's luminosity. writeMu
+	// holds a quick answer back until the session is stored.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	if _, err := s.n.Send(s.n.ctx, card, SendOptions{Topic: SessionTopic, Payload: offer.marshal(), Luminosity: luminosity}); err != nil {
 		return "", err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
 	return topic, s.store(x)
 }
 
