@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -270,6 +271,9 @@ func TestForwardSecrecy(t *testing.T) {
 		}
 		n.sess.expire(topic, later)
 		n.groups.expire("team", later)
+		if slices.Contains(n.subs.watchedTopics(), bg.Topic) {
+			t.Fatal("the first group epoch's topic is still watched after its key was deleted")
+		}
 		if err := n.db.Purge(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -196,11 +196,14 @@ func (g *groups) save(x *group) error {
 	if err := x.load(); err != nil {
 		return err
 	}
-	b, _ := json.Marshal(x)
 	batch := g.n.db.NewBatch()
 	for _, t := range x.Old {
 		batch.Delete([]byte(groupPrefix + t))
 	}
+	// The records of earlier epochs go in this batch: no need to remember
+	// them after it, and a group rekeyed daily would list ever more.
+	x.Old = nil
+	b, _ := json.Marshal(x)
 	batch.Set([]byte(groupPrefix+x.Topic), b)
 	if err := batch.Commit(); err != nil {
 		return err

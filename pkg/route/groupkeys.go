@@ -143,8 +143,16 @@ func (g *groups) expire(name string, now time.Time) bool {
 	if err != nil {
 		return false
 	}
-	keep := slices.DeleteFunc(slices.Clone(x.OldKeys), func(o oldGroupKey) bool { return now.After(o.Until) })
-	if len(keep) == len(x.OldKeys) {
+	var keep []oldGroupKey
+	var gone []string
+	for _, o := range x.OldKeys {
+		if now.After(o.Until) {
+			gone = append(gone, o.Topic)
+		} else {
+			keep = append(keep, o)
+		}
+	}
+	if len(gone) == 0 {
 		return false
 	}
 	y := *x
@@ -152,6 +160,13 @@ func (g *groups) expire(name string, now time.Time) bool {
 	if err := g.save(&y); err != nil {
 		g.n.log.Warn("storing group", "err", err)
 		return false
+	}
+	// Nothing opens the old epochs' packets any more: stop watching
+	// their topics, so that daily epochs do not pile up watches.
+	for _, t := range gone {
+		if _, err := g.n.subs.unwatch(t); err != nil {
+			g.n.log.Warn("unwatching an old group topic", "err", err)
+		}
 	}
 	return true
 }
