@@ -143,20 +143,29 @@ func (b *Batch) Commit() error {
 
 // Purge makes deletions and overwrites final on disk: it flushes the
 // memtable (so the write-ahead log holding the old values becomes obsolete
-// and is removed, never recycled: see removeCleaner) and compacts every key, which rewrites the tables without
-// the shadowed values and removes the files that held them. State that
-// must not outlive its deletion (forward secrecy: old session and group
-// keys, prekeys) relies on it. It costs a full compaction, so callers batch
-// their deletions. What the file system does with freed blocks is beyond
-// Pebble.
-func (db *DB) Purge(ctx context.Context) error {
+// and is removed, never recycled: see removeCleaner) and compacts the keys
+// under the given prefixes (every key when none is given), which rewrites
+// the tables that hold them without the shadowed values and removes the
+// files that held them. State that must not outlive its deletion (forward
+// secrecy: old session and group keys, prekeys) relies on it. What the
+// file system does with freed blocks is beyond Pebble.
+func (db *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
 	if err := db.p.Flush(); err != nil {
 		return fmt.Errorf("kv: purge: %w", err)
 	}
 	// Every key sorts before 0xff: the daemons' keys start with an ASCII
 	// prefix.
-	if err := db.p.Compact(ctx, []byte{}, []byte{0xff}, false); err != nil {
-		return fmt.Errorf("kv: purge: %w", err)
+	ranges := [][2][]byte{{{}, {0xff}}}
+	if len(prefixes) > 0 {
+		ranges = ranges[:0]
+		for _, p := range prefixes {
+			ranges = append(ranges, [2][]byte{p, prefixEnd(p)})
+		}
+	}
+	for _, r := range ranges {
+		if err := db.p.Compact(ctx, r[0], r[1], false); err != nil {
+			return fmt.Errorf("kv: purge: %w", err)
+		}
 	}
 	return nil
 }

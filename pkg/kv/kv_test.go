@@ -340,6 +340,18 @@ func BenchmarkSet(b *testing.B) {
 // none of their bytes in any file of the database: not in a table, not in a
 // write-ahead log (recycled or not), not in a file waiting for deletion.
 func TestPurgeRemovesBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		prefixes [][]byte
+	}{
+		{"every key", nil},
+		{"one prefix", [][]byte{[]byte("k/")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testPurge(t, tt.prefixes) })
+	}
+}
+
+func testPurge(t *testing.T, prefixes [][]byte) {
 	dir := filepath.Join(t.TempDir(), "db")
 	db, err := Open(dir)
 	if err != nil {
@@ -366,7 +378,8 @@ func TestPurgeRemovesBytes(t *testing.T) {
 			_ = db.Set([]byte(fmt.Sprintf("k/%d", i)), []byte("kept"))
 		}
 	}
-	if err := db.Purge(t.Context()); err != nil {
+	_ = db.Set([]byte("other"), []byte("outside the prefix"))
+	if err := db.Purge(t.Context(), prefixes...); err != nil {
 		t.Fatal(err)
 	}
 	// More writes after the purge, as a running daemon makes, reuse no log.

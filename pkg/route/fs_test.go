@@ -274,7 +274,7 @@ func TestForwardSecrecy(t *testing.T) {
 		if slices.Contains(n.subs.watchedTopics(), bg.Topic) {
 			t.Fatal("the first group epoch's topic is still watched after its key was deleted")
 		}
-		if err := n.db.Purge(ctx); err != nil {
+		if err := n.purgeKeys(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -35,7 +35,7 @@ func (n *Node) maintainKeys(ctx context.Context, now time.Time) {
 	}
 	if now.Sub(u.purged) >= purgeEvery && n.purgeFlag.Swap(false) {
 		u.purged = now
-		if err := n.db.Purge(ctx); err != nil {
+		if err := n.purgeKeys(ctx); err != nil {
 			n.purgeFlag.Store(true)
 			n.log.Warn("purging deleted keys", "err", err)
 		}
@@ -66,4 +66,11 @@ func (n *Node) rotateKeys(ctx context.Context, now time.Time) {
 	if n.groups.maintain(now) {
 		n.keysDeleted()
 	}
+}
+
+// purgeKeys removes from disk the deleted or overwritten records that held
+// keys: only their key ranges are compacted, not the inbox, which may be
+// large.
+func (n *Node) purgeKeys(ctx context.Context) error {
+	return n.db.Purge(ctx, []byte(sessionPrefix), []byte(groupPrefix), []byte(prekeyPrefix))
 }
