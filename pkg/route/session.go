@@ -213,12 +213,12 @@ type sessions struct {
 
 	// writeMu orders the read-modify-store changes of sessions (rekeys).
 	writeMu sync.Mutex
-	// confirmed rate-limits repeated confirmations, per topic.
-	confirmed map[string]time.Time
+	// repeated rate-limits repeated answers and confirmations (again).
+	repeated map[string]time.Time
 }
 
 func newSessions(n *Node) *sessions {
-	s := &sessions{n: n, byTopic: map[string]*session{}, byID: map[[4]byte][]*session{}, confirmed: map[string]time.Time{}}
+	s := &sessions{n: n, byTopic: map[string]*session{}, byID: map[[4]byte][]*session{}, repeated: map[string]time.Time{}}
 	_ = n.db.Scan([]byte(sessionPrefix), func(_, v []byte) error {
 		var x session
 		if json.Unmarshal(v, &x) != nil || x.load() != nil {
@@ -648,7 +648,9 @@ func (s *sessions) rekeyStep(topic string, epoch uint64, ctl sessionControl) {
 		case ctl.Epoch != y.Send+1:
 			// Old, or beyond what this side knows.
 		case y.Answered != nil && y.Answered.Epoch == ctl.Epoch:
-			reply = true // the answer was lost; it rides on the next packet
+			// The answer was lost, or is on its way while more packets
+			// carry the proposal: answer again, at most every few seconds.
+			reply = s.again(topic+"/answer", now)
 		case y.Pending != nil && y.Opened:
 			// Both proposed: the opener's proposal wins, the peer
 			// answers it.
@@ -664,10 +666,7 @@ func (s *sessions) rekeyStep(topic string, epoch uint64, ctl sessionControl) {
 		p := y.Pending
 		if p == nil || p.Epoch != ctl.Epoch {
 			// Answered already: confirm again, at most every few seconds.
-			if ctl.Epoch <= y.Send && now.Sub(s.confirmed[topic]) > 5*time.Second {
-				s.confirmed[topic] = now
-				reply = true
-			}
+			reply = ctl.Epoch <= y.Send && s.again(topic+"/confirm", now)
 			break
 		}
 		var priv seal.PrivateKey
@@ -696,6 +695,18 @@ func (s *sessions) rekeyStep(topic string, epoch uint64, ctl sessionControl) {
 	if reply {
 		s.sendControl(x)
 	}
+}
+
+// again reports whether a repeated rekey message of kind (topic and
+// message) may be sent at now: at most one every 5 seconds, so that a burst
+// of packets that all carry a stale message is not answered packet for
+// packet. Callers hold writeMu.
+func (s *sessions) again(kind string, now time.Time) bool {
+	if now.Sub(s.repeated[kind]) < 5*time.Second {
+		return false
+	}
+	s.repeated[kind] = now
+	return true
 }
 
 // sendControl sends x's peer a packet that carries only x's rekey message,
