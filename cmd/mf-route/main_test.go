@@ -99,6 +99,8 @@ func TestScripts(t *testing.T) {
 			"swapexact":     cmdSwapExact,
 			"waitfor":       cmdWaitFor,
 			"tryexec":       cmdTryExec,
+			"streams":       cmdStreams,
+			"watchmany":     cmdWatchMany,
 		},
 	})
 }
@@ -226,9 +228,14 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 // packet), oversize (a frame header announcing more than the limit), twice
 // (one valid packet written twice), stale (a valid packet signed as sent ten
 // minutes ago: what a replay after the duplicate filter forgot looks like).
+// TOPIC, if given, replaces "raw": a hostile peer may name any topic.
 func cmdRawSend(ts *testscript.TestScript, neg bool, args []string) {
+	topic := "raw"
+	if len(args) == 3 {
+		topic, args = args[2], args[:2]
+	}
 	if len(args) != 2 {
-		ts.Fatalf("usage: rawsend HOME valid|tampered|garbage|badpacket|oversize|twice|stale")
+		ts.Fatalf("usage: rawsend HOME valid|tampered|garbage|badpacket|oversize|twice|stale [TOPIC]")
 	}
 	card, err := route.ReadCard(ts.MkAbs(args[0]))
 	ts.Check(err)
@@ -244,7 +251,7 @@ func cmdRawSend(ts *testscript.TestScript, neg bool, args []string) {
 	packetAt := func(sent time.Time) []byte {
 		me, err := identity.Generate()
 		ts.Check(err)
-		p, err := route.SealPacketAt(sent, me, card.Public, 256, 8, "raw", 0, []byte("raw packet\n"))
+		p, err := route.SealPacketAt(sent, me, card.Public, 256, 8, topic, 0, []byte("raw packet\n"))
 		ts.Check(err)
 		return p.Marshal()
 	}

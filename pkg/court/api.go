@@ -142,6 +142,10 @@ func (s *Service) agreement(r *http.Request, id *big.Int) (*Agreement, error) {
 		Amount: a.Amount.String(), Term: int64(a.Term), Status: chain.AgreementStatus(a.Status).String(), CaseOpen: a.CaseOpen}, nil
 }
 
+// MaxTerm bounds how long a stake can be locked for one agreement: past
+// that, a typo (or 2^63 seconds) would lock the provider's MFT for good.
+const MaxTerm = 10 * 365 * 24 * time.Hour
+
 func (s *Service) apiStake(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req StakeRequest
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
@@ -157,6 +161,9 @@ func (s *Service) apiStake(w http.ResponseWriter, r *http.Request) (any, error) 
 	amount, ok := new(big.Int).SetString(req.Amount, 10)
 	if !ok || amount.Sign() <= 0 || amount.BitLen() > 256 {
 		return nil, localapi.BadRequest("amount must be a positive whole number of base units below 2^256")
+	}
+	if now := time.Now(); req.Term <= now.Unix() || req.Term > now.Add(MaxTerm).Unix() {
+		return nil, localapi.BadRequest("term must be a unix time in the future and at most %d days ahead, not %d", int(MaxTerm.Hours()/24), req.Term)
 	}
 	id, err := chain.Stake(r.Context(), s.eth, s.auth, s.registry, svc, common.HexToAddress(req.Client), amount, time.Unix(req.Term, 0))
 	if err != nil {

@@ -68,7 +68,10 @@ func TestAPIBadInput(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	big := strings.Repeat("A", 2<<20)
-	bodies := []string{"", "garbage{", `{"nonsense": 1}`, `{} {}`, `{"service": 5}`, `{"id": "x"}`, `{"amount": "-1", "service": "hold", "client": "0x0000000000000000000000000000000000000001", "term": 1}`, `{"claim": {"agreement": "1", "key": "zz", "hash": "", "signature": ""}}`, `{"agreement": "0", "key": "", "data": ""}`, `"` + big + `"`}
+	bodies := []string{"", "garbage{", `{"nonsense": 1}`, `{} {}`, `{"service": 5}`, `{"id": "x"}`, `{"amount": "-1", "service": "hold", "client": "0x0000000000000000000000000000000000000001", "term": 1}`, `{"claim": {"agreement": "1", "key": "zz", "hash": "", "signature": ""}}`, `{"agreement": "0", "key": "", "data": ""}`, `"` + big + `"`,
+		// Funded and well formed, but locked for ever, or already over.
+		`{"amount": "1000", "service": "hold", "client": "0x0000000000000000000000000000000000000001", "term": 9223372036854775807}`,
+		`{"amount": "1000", "service": "hold", "client": "0x0000000000000000000000000000000000000001", "term": 1}`}
 	for _, path := range []string{"/v0/stakes", "/v0/unstake", "/v0/promises", "/v0/cases"} {
 		for _, b := range bodies {
 			resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader([]byte(b)))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +36,7 @@ import (
 //	POST   /v0/resolve             ResolveRequest → ContactInfo
 //	POST   /v0/send                SendRequest → SendResult
 //	POST   /v0/estimate            SendRequest (to, luminosity) → Estimate
-//	GET    /v0/listen?topic=T&count=N   NDJSON Message
+//	GET    /v0/listen?topic=T&count=N   NDJSON Message; 503 past MaxListeners streams, 409 on a new topic past MaxTopics
 //	GET    /v0/topics              watched topics
 //	DELETE /v0/topics/{topic}      stop watching a topic
 //	GET    /v0/receipts            []SentRecord of certified packets sent
@@ -405,9 +404,6 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	if !validTopic(req.Topic) {
 		return nil, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic)
 	}
-	if slices.Contains(controlTopics, req.Topic) {
-		return nil, localapi.BadRequest("topic %s is reserved for the daemon", req.Topic)
-	}
 	if x := n.sess.get(req.Topic); x != nil && !req.Certify && req.Luminosity == nil {
 		if req.To != "" {
 			t, err := n.Resolve(r.Context(), req.To)
@@ -423,6 +419,13 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, err
 		}
 		return SendResult{ID: fmt.Sprintf("%x", id), To: x.peer.Overlay(), Bytes: len(req.Payload), Luminosity: x.Luminosity, SentAt: time.Now(), Session: true}, nil
+	}
+	if ReservedTopic(req.Topic) && !(req.Topic == BenchTopic && req.Bench) {
+		// Receivers drop plain packets on these topics (reserved.go).
+		if n.sess.get(req.Topic) != nil {
+			return nil, localapi.BadRequest("topic %s is a session: its packets take no certify or luminosity", req.Topic)
+		}
+		return nil, localapi.BadRequest("topic %s is reserved for the daemon (topics starting with group/, g/, s/ or mf/ are)", req.Topic)
 	}
 	if req.To == "" {
 		return nil, localapi.BadRequest("a send needs a target (to), a session topic, or a group")
@@ -561,7 +564,17 @@ func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {
 		}
 		count = v
 	}
-	sub, waiting, keys := n.subs.subscribe(topic)
+	release, err := n.streamSlot()
+	if err != nil {
+		localapi.WriteError(w, err)
+		return
+	}
+	defer release()
+	sub, waiting, keys, err := n.subs.subscribe(topic)
+	if err != nil {
+		localapi.WriteError(w, err)
+		return
+	}
 	defer n.subs.unsubscribe(sub)
 	st := localapi.NewStream(w)
 	sent := 0

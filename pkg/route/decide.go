@@ -30,6 +30,11 @@ import (
 type Dest struct {
 	Bits   uint16
 	Prefix []byte
+
+	// Index and Path prove a group packet's destination against the
+	// sender's commitment (dests.go); other packets leave them empty.
+	Index uint8
+	Path  [][32]byte
 }
 
 // Matches reports whether overlay o lies in the destination's zone.

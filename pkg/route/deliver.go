@@ -3,6 +3,7 @@ package route
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -184,11 +185,22 @@ var daemonTopics = append([]string{BenchTopic}, controlTopics...)
 var controlTopics = []string{SessionTopic, GroupTopic, GroupAckTopic}
 
 // watch makes topic watched, durably.
-func (s *subscriptions) watch(topic string) error {
+func (s *subscriptions) watch(topic string) error { return s.watchUpTo(topic, 0) }
+
+// errWatchFull: the topic would be one more than the bound.
+var errWatchFull = errors.New("route: too many watched topics")
+
+// watchUpTo is watch that refuses a new topic when limit (if not 0) are
+// watched already.
+func (s *subscriptions) watchUpTo(topic string, limit int) error {
 	s.mu.Lock()
 	if s.watched[topic] {
 		s.mu.Unlock()
 		return nil
+	}
+	if limit > 0 && len(s.watched) >= limit {
+		s.mu.Unlock()
+		return errWatchFull
 	}
 	s.watched[topic] = true
 	s.wids[TopicID(topic)]++
@@ -249,12 +261,15 @@ func (s *subscriptions) watchedTopics() []string {
 }
 
 // subscribe registers a listener; packets already waiting in the inbox for
-// the topic are returned so the caller hands them out before live ones.
-func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]byte) {
-	sub := &subscriber{topic: topic, ch: make(chan *Message, 1024)}
-	if err := s.watch(topic); err != nil {
+// the topic are returned so the caller hands them out before live ones. A
+// topic not yet watched is refused when MaxTopics are (errTooManyTopics).
+func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]byte, error) {
+	if err := s.watchUpTo(topic, s.n.opts.MaxTopics); errors.Is(err, errWatchFull) {
+		return nil, nil, nil, s.n.errTooManyTopics(topic)
+	} else if err != nil {
 		s.n.log.Warn("watching topic", "topic", topic, "err", err)
 	}
+	sub := &subscriber{topic: topic, ch: make(chan *Message, 1024)}
 	s.mu.Lock()
 	s.subs[topic] = append(s.subs[topic], sub)
 	s.ids[TopicID(topic)]++
@@ -268,7 +283,7 @@ func (s *subscriptions) subscribe(topic string) (*subscriber, []*Message, [][]by
 		}
 		return nil
 	})
-	return sub, waiting, keys
+	return sub, waiting, keys, nil
 }
 
 // consumed removes a message handed to a listener from the inbox.

@@ -25,7 +25,10 @@ import (
 // reads frames until the stream ends. A packet is handled the same way
 // wherever it comes from (the local API or a peer):
 //
-//  1. drop it if its id was seen in the last minutes (loops, duplicates);
+//  1. drop it if its id was seen in the last minutes (loops, duplicates),
+//     unless this copy has more ttl than every earlier one: then it only
+//     goes on again (step 3), so that a copy sent ahead with ttl 1 cannot
+//     stop the genuine packet;
 //  2. if this node lies in the addressed zone, try to open it: if it opens,
 //     deliver it; a fully addressed packet that does not open was altered
 //     and is dropped and counted;
@@ -117,7 +120,11 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		return n.handleGroupPacket(ctx, p, from)
 	}
 	id := PacketID(raw)
-	if !n.seen.add(id) {
+	// again: a copy of a packet already handled that carries more ttl than
+	// any before it. It goes on again, but is not delivered twice.
+	first, more := n.seen.see(id, p.TTL)
+	again := !first
+	if again && !more {
 		n.stats.Duplicates.Add(1)
 		if bond != nil && from != "" && p.Bits < 256 && p.Matches(n.self) {
 			// A zone member asked for proof of a dark packet it already
@@ -144,11 +151,13 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		}
 	}
 	if dec.InZone {
-		opened := n.tryOpen(id, p, from, bond != nil)
+		opened := !again && n.tryOpen(id, p, from, bond != nil)
 		// A zone member asked for proof signs that it took the packet; in
 		// a dark zone every asked member does, recipient or not.
 		if bond != nil && (opened || from != "" && p.Bits < 256) {
 			n.sign(id, ReceiptReceived, 256)
+		} else if bond != nil && again && from != "" {
+			n.signFor(id, from) // it took the earlier copy
 		}
 		if p.Bits == 256 {
 			return nil
@@ -158,7 +167,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		// this hop states that the recipient is unreachable.
 		n.sign(id, ReceiptUnreachable, uint16(p.Dest().Proximity(n.self)))
 		return nil
-	} else if from != "" && p.Kind == KindData && n.subs.listening(p.Topic) {
+	} else if from != "" && !again && p.Kind == KindData && n.subs.listening(p.Topic) {
 		// Trial decryption on a watched topic: a relay holds the bytes but,
 		// not being the recipient, cannot open them.
 		if _, err := OpenPacket(n.opener, p); err != nil {
@@ -252,7 +261,9 @@ func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) e
 		w.Uint16(d.Bits)
 		w.Fixed(d.Prefix)
 	}
-	if !n.seen.add(sha256.Sum256(w.B)) {
+	// A copy with more ttl than the one seen goes on again (see
+	// handlePacket); delivery stays once, on the id alone.
+	if first, more := n.seen.see(sha256.Sum256(w.B), p.TTL); !first && !more {
 		n.stats.Duplicates.Add(1)
 		return nil
 	}
@@ -353,6 +364,9 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 	case err == nil && !n.fresh(env.Sent):
 		n.stats.Stale.Add(1)
 		n.log.Debug("dropping stale packet", "id", shortID(id), "sent", env.Sent, "from", from)
+	case err == nil && !admitted(p.Kind, env):
+		n.stats.Forged.Add(1)
+		n.log.Debug("dropping packet on a reserved topic it was not sealed for", "id", shortID(id), "topic", env.Topic, "from", from)
 	case err == nil:
 		if from != "" {
 			n.hints.learn(env.Sender.Overlay(), from)
@@ -625,35 +639,52 @@ func (h *routeHints) lookup(o identity.Overlay) (peer.ID, bool) {
 const maxSeen = 1 << 20
 
 // seenSet remembers packet ids for at least the given window, in two
-// generations so that forgetting is O(1).
+// generations so that forgetting is O(1), each with the most ttl a copy of
+// it arrived with.
 type seenSet struct {
 	mu       sync.Mutex
-	cur, old map[[32]byte]struct{}
+	cur, old map[[32]byte]byte
 	window   time.Duration
 	rotated  time.Time
 }
 
 func newSeenSet(window time.Duration) *seenSet {
-	return &seenSet{cur: map[[32]byte]struct{}{}, old: map[[32]byte]struct{}{}, window: window, rotated: time.Now()}
+	return &seenSet{cur: map[[32]byte]byte{}, old: map[[32]byte]byte{}, window: window, rotated: time.Now()}
 }
 
 // add records id and reports whether it was new.
 func (s *seenSet) add(id [32]byte) bool {
+	first, _ := s.see(id, 0)
+	return first
+}
+
+// see records a copy of id that arrived with ttl. first: the id is new.
+// more: it is not, but this copy has more ttl than every earlier one. The
+// ttl changes at every hop and cannot be signed, so a copy sent ahead with
+// ttl 1 must not stop the genuine packet: one with more ttl goes on again.
+// Each copy that does has more ttl than the last, so a packet goes on at
+// most 255 times from one node.
+func (s *seenSet) see(id [32]byte, ttl byte) (first, more bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Rotate on time, or early when a flood of ids would otherwise grow the
 	// set without bound.
 	if time.Since(s.rotated) > s.window || len(s.cur) > maxSeen {
-		s.old, s.cur, s.rotated = s.cur, make(map[[32]byte]struct{}, len(s.cur)), time.Now()
+		s.old, s.cur, s.rotated = s.cur, make(map[[32]byte]byte, len(s.cur)), time.Now()
 	}
-	if _, ok := s.cur[id]; ok {
-		return false
+	was, inCur := s.cur[id]
+	if !inCur {
+		var inOld bool
+		if was, inOld = s.old[id]; !inOld {
+			s.cur[id] = ttl
+			return true, false
+		}
 	}
-	if _, ok := s.old[id]; ok {
-		return false
+	if ttl <= was {
+		return false, false
 	}
-	s.cur[id] = struct{}{}
-	return true
+	s.cur[id] = ttl
+	return false, true
 }
 
 func shortID(id [32]byte) string { return fmt.Sprintf("%x", id[:6]) }

@@ -134,6 +134,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+func subscribe(t *testing.T, n *fsNode, topic string) *subscriber {
+	t.Helper()
+	sub, _, _, err := n.subs.subscribe(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
 func receive(t *testing.T, sub *subscriber, want string) {
 	t.Helper()
 	select {
@@ -184,7 +193,7 @@ func TestForwardSecrecy(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "b to accept the session", func() bool { return b.sess.get(topic) != nil })
-	sub, _, _ := b.subs.subscribe(topic)
+	sub := subscribe(t, b, topic)
 	// The epoch of a's first packet depends on when b's answer arrives: the
 	// recording holds both epochs either way.
 	if _, err := a.SendSession(ctx, topic, 0, []byte("session secret 1")); err != nil {
@@ -200,7 +209,7 @@ func TestForwardSecrecy(t *testing.T) {
 	receive(t, sub, "session secret 2")
 
 	// A group whose key goes to b sealed to its prekey.
-	gsub, _, _ := b.subs.subscribe(GroupListenTopic("team"))
+	gsub := subscribe(t, b, GroupListenTopic("team"))
 	if _, err := a.groups.create("team", []Contact{{Name: "b", Card: b.Card()}}, 256); err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +472,7 @@ func TestSessionRekeyOrder(t *testing.T) {
 	if x := b.sess.get(topic); x.Pending != nil {
 		t.Fatalf("b still holds its losing proposal for epoch %d", x.Pending.Epoch)
 	}
-	sub, _, _ := a.subs.subscribe(topic)
+	sub := subscribe(t, a, topic)
 	if _, err := b.SendSession(ctx, topic, 0, []byte("in epoch 3")); err != nil {
 		t.Fatal(err)
 	}

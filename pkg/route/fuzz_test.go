@@ -18,9 +18,9 @@ import (
 func minimalBodyLength(b []byte, p *Packet) bool {
 	hdr := 3 + 2 + len(p.Prefix) + 4 + 32
 	if p.Kind == KindGroup {
-		hdr = 3 + 1 + 4 + 32
+		hdr = 3 + 1 + 32 + 1 + 4 + 32
 		for _, d := range p.Dests {
-			hdr += 2 + len(d.Prefix)
+			hdr += 1 + 2 + len(d.Prefix) + 32*len(d.Path)
 		}
 	}
 	n := len(b) - len(p.Body) - hdr
@@ -38,6 +38,10 @@ func FuzzUnmarshalPacket(f *testing.F) {
 	f.Add(rawPacket(Version, KindData, 16, 12, []byte{0xab, 0xc0}, []byte("body")))
 	f.Add(rawPacket(Version, KindData, 0, 0, nil, nil))
 	f.Add([]byte{})
+	gp := fixedGroupPacket(5)
+	f.Add(gp.Marshal())
+	gp.Dests = gp.Dests[1:]
+	f.Add(gp.Marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in := bytes.Clone(b)
 		p, err := UnmarshalPacket(b)
@@ -63,6 +67,13 @@ func FuzzUnmarshalPacket(f *testing.F) {
 		// them), so only the other kinds hash the encoding.
 		if p.Kind != KindGroup && PacketID(b) != p.ID() {
 			t.Fatal("PacketID(b) != p.ID()")
+		}
+		// Every destination of an accepted group packet is in the list its
+		// sender committed to.
+		for _, d := range p.Dests {
+			if !verifyDest(p.Root, p.Depth, d) {
+				t.Fatalf("accepted destination %d that is not under the root", d.Index)
+			}
 		}
 		// The prefix is a valid zone: the overlay made of it lies in it,
 		// and AddressPrefix gives the prefix back.

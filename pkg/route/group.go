@@ -640,6 +640,8 @@ func (g *groups) seal(x *group, ttl byte, flags byte, payload []byte) (*Packet, 
 	if len(p.Dests) == 0 {
 		return nil, ErrGroupEmpty
 	}
+	// The header, which the body is sealed to, commits to the list.
+	p.commitDests()
 	if _, err := rand.Read(p.Eph[:]); err != nil {
 		return nil, err
 	}
@@ -669,7 +671,11 @@ func (g *groups) openPacket(p *Packet) (*Envelope, error) {
 	hdr := p.header()
 	now := nowFunc()
 	for _, x := range cands {
-		for _, k := range x.keys {
+		keys := x.keys
+		if keys == nil { // a record built without load: its current key only
+			keys = []groupKey{{topic: x.Topic, key: x.key}}
+		}
+		for _, k := range keys {
 			if TopicID(k.topic) != p.Topic || (!k.until.IsZero() && now.After(k.until)) {
 				continue
 			}

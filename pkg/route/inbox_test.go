@@ -71,7 +71,7 @@ func TestInboxQuotas(t *testing.T) {
 	}
 
 	// Handing a message out frees its sender's room, once.
-	_, waiting, keys := n.subs.subscribe("t")
+	_, waiting, keys, _ := n.subs.subscribe("t")
 	if len(waiting) != before.total {
 		t.Fatalf("%d messages waiting, want %d", len(waiting), before.total)
 	}

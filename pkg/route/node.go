@@ -59,6 +59,9 @@ type Options struct {
 	// Home is the node directory, where the gateway finds the other
 	// services' sockets.
 	Home string
+	// MaxListeners bounds concurrent listen streams, and MaxTopics the
+	// topics watched for listeners (streams.go); 0: the defaults.
+	MaxListeners, MaxTopics int
 }
 
 // Node is a running mf-route node.
@@ -102,6 +105,10 @@ type Node struct {
 
 	neighbours   atomic.Pointer[neighbours] // nil: read them anew
 	neighboursMu sync.Mutex
+
+	// listenStreams counts open listen streams, streamPeak the most since
+	// they were last all closed (streams.go).
+	listenStreams, streamPeak atomic.Int64
 }
 
 // New starts the libp2p host and DHT for id, storing state in db.
@@ -117,6 +124,12 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	}
 	if opts.CertTimeout <= 0 {
 		opts.CertTimeout = 20 * time.Second
+	}
+	if opts.MaxListeners <= 0 {
+		opts.MaxListeners = DefaultMaxListeners
+	}
+	if opts.MaxTopics <= 0 {
+		opts.MaxTopics = DefaultMaxTopics
 	}
 	if opts.ReceiptFraction <= 0 || opts.ReceiptFraction > 1 {
 		opts.ReceiptFraction = 0.5

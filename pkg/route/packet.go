@@ -14,10 +14,10 @@ import (
 	"github.com/mainframe/mf/pkg/wire"
 )
 
-// Packet wire format, version 1. Everything a relay needs is in clear; the
+// Packet wire format, version 2. Everything a relay needs is in clear; the
 // payload and everything about the sender travel sealed to the recipient.
 //
-//	version  1 byte (1)
+//	version  1 byte (2)
 //	kind     1 byte (KindData)
 //	ttl      1 byte, decremented by every relay; not covered by the id
 //	bits     2 bytes, big-endian: how many leading bits of the destination
@@ -37,14 +37,19 @@ import (
 //	KindSession  inside a session (session.go): eph is a random nonce, the
 //	             body is sealed with the session's symmetric key, and the
 //	             packet carries no key of either party
-//	KindGroup    multicast (group.go): instead of one bits+prefix there is a
-//	             count byte (1..MaxDests) and that many bits+prefix pairs, one
-//	             per member; eph is a random nonce and the body is sealed
-//	             once with the group key. Relays split the destination list
-//	             where the members' paths part, so the id of a group packet
-//	             leaves out its destinations (and ttl).
+//	KindGroup    multicast (group.go): instead of one bits+prefix there is
+//	             the sender's commitment to its destination list (a Merkle
+//	             root) and 1..MaxDests destinations, one per member, each
+//	             with its proof (dests.go); eph is a random nonce and the
+//	             body is sealed once with the group key. Relays split the
+//	             destination list where the members' paths part, so the id
+//	             of a group packet covers the commitment but not the
+//	             destinations carried (nor the ttl).
+//
+// Version 2 added the commitment; version 1 group packets carried bare
+// destinations, which relays could add to or rewrite.
 const (
-	Version     = 1
+	Version     = 2
 	KindData    = 0
 	KindSession = 1
 	KindGroup   = 2
@@ -61,7 +66,7 @@ const (
 	// MaxBody bounds the sealed envelope.
 	MaxBody = MaxPayload + envelopeOverhead + seal.Overhead
 	// MaxPacket bounds a whole encoded packet.
-	MaxPacket = 3 + 1 + MaxDests*(2+32) + 4 + 32 + 4 + MaxBody
+	MaxPacket = 3 + 1 + 32 + 1 + MaxDests*(1+2+32+maxDestDepth*32) + 4 + 32 + 4 + MaxBody
 )
 
 // Errors that decoding a packet or an envelope reports.
@@ -81,9 +86,11 @@ func TopicID(name string) [4]byte {
 type Packet struct {
 	Kind   byte
 	TTL    byte
-	Bits   uint16 // KindData, KindSession
-	Prefix []byte // KindData, KindSession
-	Dests  []Dest // KindGroup
+	Bits   uint16   // KindData, KindSession
+	Prefix []byte   // KindData, KindSession
+	Dests  []Dest   // KindGroup, each with its proof
+	Root   [32]byte // KindGroup: the Merkle root of the sender's destinations
+	Depth  byte     // KindGroup: the depth of that tree
 	Topic  [4]byte
 	Eph    seal.PublicKey // the ephemeral key, or a nonce
 	Body   []byte
@@ -99,6 +106,9 @@ func (p *Packet) header() []byte {
 	if p.Kind != KindGroup {
 		w.Uint16(p.Bits)
 		w.Fixed(p.Prefix)
+	} else {
+		w.Byte(p.Depth)
+		w.Fixed(p.Root[:])
 	}
 	w.Fixed(p.Topic[:])
 	return w.B
@@ -111,11 +121,7 @@ func (p *Packet) Marshal() []byte {
 	w.Byte(p.Kind)
 	w.Byte(p.TTL)
 	if p.Kind == KindGroup {
-		w.Byte(byte(len(p.Dests)))
-		for _, d := range p.Dests {
-			w.Uint16(d.Bits)
-			w.Fixed(d.Prefix)
-		}
+		p.writeDests(&w)
 	} else {
 		w.Uint16(p.Bits)
 		w.Fixed(p.Prefix)
@@ -133,7 +139,8 @@ const ttlOffset = 2
 func (p *Packet) ID() [32]byte {
 	if p.Kind == KindGroup {
 		h := sha256.New()
-		h.Write([]byte{Version, p.Kind})
+		h.Write([]byte{Version, p.Kind, p.Depth})
+		h.Write(p.Root[:])
 		h.Write(p.Topic[:])
 		h.Write(p.Eph[:])
 		h.Write(p.Body)
@@ -176,20 +183,8 @@ func UnmarshalPacket(b []byte) (*Packet, error) {
 			return nil, err
 		}
 	case p.Kind == KindGroup:
-		n := int(r.Byte())
-		if r.Err() == nil && (n < 1 || n > MaxDests) {
-			return nil, fmt.Errorf("%w: %d destinations, want 1..%d", ErrPacket, n, MaxDests)
-		}
-		for i := 0; i < n && r.Err() == nil; i++ {
-			d := Dest{Bits: r.Uint16()}
-			if d.Bits > 256 {
-				return nil, fmt.Errorf("%w: luminosity %d over 256 bits", ErrPacket, d.Bits)
-			}
-			d.Prefix = r.Fixed(prefixLen(d.Bits))
-			if err := checkPrefix(d.Prefix, d.Bits); r.Err() == nil && err != nil {
-				return nil, err
-			}
-			p.Dests = append(p.Dests, d)
+		if err := p.readDests(r); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrPacket, p.Kind)

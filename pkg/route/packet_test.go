@@ -298,7 +298,8 @@ func TestUnmarshalPacket(t *testing.T) {
 		in   []byte
 	}{
 		{"empty", nil},
-		{"unknown version", rawPacket(2, KindData, 16, 8, []byte{0xab}, []byte("b"))},
+		{"unknown version", rawPacket(Version+1, KindData, 16, 8, []byte{0xab}, []byte("b"))},
+		{"version 1, before the destination commitment", rawPacket(1, KindData, 16, 8, []byte{0xab}, []byte("b"))},
 		{"version 0", rawPacket(0, KindData, 16, 8, []byte{0xab}, []byte("b"))},
 		{"unknown kind", rawPacket(Version, 9, 16, 8, []byte{0xab}, []byte("b"))},
 		{"257 bits", rawPacket(Version, KindData, 16, 257, make([]byte, 33), []byte("b"))},

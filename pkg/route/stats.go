@@ -26,6 +26,9 @@ type Stats struct {
 	// Stale are packets that opened here but were sent too long ago (or
 	// claim a time too far ahead): replays, or a sender's clock far off.
 	Stale atomic.Uint64
+	// Forged are packets that opened here but name a session, group or
+	// daemon topic without being sealed under its key (reserved.go).
+	Forged atomic.Uint64
 }
 
 // StatsSnapshot is Stats as plain numbers, for the API.
@@ -47,6 +50,7 @@ type StatsSnapshot struct {
 	StrayReceipts uint64 `json:"stray_receipts"`
 	Refused       uint64 `json:"refused"`
 	Stale         uint64 `json:"stale"`
+	Forged        uint64 `json:"forged"`
 }
 
 // Snapshot reads every counter.
@@ -57,6 +61,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		NotForUs: s.NotForUs.Load(), BadFrames: s.BadFrames.Load(), BadPackets: s.BadPackets.Load(),
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
-		Stale: s.Stale.Load(),
+		Stale: s.Stale.Load(), Forged: s.Forged.Load(),
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
@@ -74,6 +75,9 @@ type CashRequest struct {
 // AmountRequest carries an amount in base units.
 type AmountRequest struct {
 	Amount string `json:"amount"`
+	// Replace (withdraw only) announces a new amount over a pending
+	// announcement, which restarts the notice period.
+	Replace bool `json:"replace,omitempty"`
 }
 
 // UsageRequest books units served to (positive) or by (negative) a peer.
@@ -126,7 +130,7 @@ func (s *Service) apiBalances(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	out := []PeerBalance{}
 	for p, b := range bals {
-		out = append(out, PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.blocked[p]})
+		out = append(out, PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Peer < out[j].Peer })
 	return out, nil
@@ -138,7 +142,7 @@ func (s *Service) apiBalance(w http.ResponseWriter, r *http.Request) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.blocked[p]}, nil
+	return PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)}, nil
 }
 
 func (s *Service) apiCheques(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -281,6 +285,18 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 	if announced.Cmp(v) == 0 {
 		return nil, localapi.Errorf(http.StatusConflict, "notice", "withdrawal of %s MFT announced; the notice period ends at unix time %d", FormatAmount(v), after.Uint64())
 	}
+	// A new announcement replaces the pending one and restarts its notice:
+	// only on purpose.
+	if announced.Sign() > 0 && !req.Replace {
+		return nil, localapi.Errorf(http.StatusConflict, "pending", "a withdrawal of %s MFT is already announced (withdrawable from unix time %d); withdraw that amount, or pass replace to announce %s MFT instead and restart the notice", FormatAmount(announced), after.Uint64(), FormatAmount(v))
+	}
+	held, err := cb.Balance(s.call(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if v.Cmp(held) > 0 {
+		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT, less than %s", FormatAmount(held), FormatAmount(v))
+	}
 	tx, err := cb.AnnounceWithdraw(s.txOpts(ctx), v)
 	if err != nil {
 		return nil, err
@@ -298,8 +314,13 @@ func (s *Service) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	v, ok := new(big.Int).SetString(req.Amount, 10)
-	if !ok || new(big.Int).Abs(v).Cmp(maxAmount) > 0 || req.Peer == "" {
-		return nil, localapi.BadRequest("usage needs a peer and a whole amount of base units within ±2^256")
+	if !ok || new(big.Int).Abs(v).Cmp(maxAmount) > 0 {
+		return nil, localapi.BadRequest("usage needs a whole amount of base units within ±2^256")
+	}
+	// The peer becomes a key in the ledger and a name in every listing:
+	// only a libp2p peer ID is one.
+	if _, err := peer.Decode(req.Peer); err != nil {
+		return nil, localapi.BadRequest("usage needs a peer ID, not %q", req.Peer)
 	}
 	b, err := s.AddUsage(req.Peer, v)
 	if err != nil {

@@ -98,6 +98,12 @@ func TestAPIRefusesBadInput(t *testing.T) {
 	for _, a := range []string{"abc", "1.5", "", "1e3", "0x10", "--1", over, "-" + over, over + "0"} {
 		post("/v0/usage", nil, fmt.Sprintf(`{"peer":"p","amount":%q}`, a))
 	}
+	// The peer becomes a ledger key and a listing's name: a peer ID only.
+	for _, p := range []string{"p", "../..", "\u0000", "a\nb", "12D3KooW", "0x0000000000000000000000000000000000000001"} {
+		post("/v0/usage", nil, fmt.Sprintf(`{"peer":"%s","amount":"1"}`, p))
+	}
+	// The checkbook holds 2 MFT: a withdrawal of more is not announced.
+	post("/v0/withdraw", nil, fmt.Sprintf(`{"amount":%q}`, mft(3).String()))
 
 	post("/v0/manifest", nil,
 		`{"service":1,"price":"1"}`,
@@ -191,4 +197,60 @@ func FuzzInvoiceBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUsageBounded: usage adds up only while the balance stays within what a
+// cheque can carry; past that it is refused and the balance stays.
+func TestUsageBounded(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, nil)
+	other := fundedIdentity(t).Public().PeerID().String()
+	body := fmt.Sprintf(`{"peer":%q,"amount":%q}`, other, maxAmount.String())
+	if code, out := n.do(http.MethodPost, "/v0/usage", nil, body); code != http.StatusOK {
+		t.Fatalf("first usage: %d %s", code, out)
+	}
+	code, out := n.do(http.MethodPost, "/v0/usage", nil, body)
+	apiError(t, "usage past 2^256", code, out)
+	wantEq(t, "balance", n.bal(other), maxAmount)
+}
+
+// TestWithdrawPending: a second amount does not silently replace an
+// announced withdrawal (which would restart its notice); --replace does.
+func TestWithdrawPending(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	n := newNode(t, nil)
+	n.deposit(mft(2))
+	cbk, err := chain.NewCheckbook(n.checkbook, n.eth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	announced := func() (*big.Int, *big.Int) {
+		w, err := cbk.WithdrawAmount(&bind.CallOpts{Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := cbk.WithdrawAfter(&bind.CallOpts{Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w, after
+	}
+	if code, out := n.do(http.MethodPost, "/v0/withdraw", nil, fmt.Sprintf(`{"amount":%q}`, mft(1).String())); code != http.StatusOK {
+		t.Fatalf("announce: %d %s", code, out)
+	}
+	w0, after0 := announced()
+	code, out := n.do(http.MethodPost, "/v0/withdraw", nil, fmt.Sprintf(`{"amount":%q}`, milli(500).String()))
+	if e := apiError(t, "a second amount", code, out); e.Code != "pending" {
+		t.Errorf("code %q, want pending", e.Code)
+	}
+	if w, after := announced(); w.Cmp(w0) != 0 || after.Cmp(after0) != 0 {
+		t.Errorf("announcement changed to %s until %s, want %s until %s", w, after, w0, after0)
+	}
+	if code, out := n.do(http.MethodPost, "/v0/withdraw", nil, fmt.Sprintf(`{"amount":%q,"replace":true}`, milli(500).String())); code != http.StatusOK {
+		t.Fatalf("replace: %d %s", code, out)
+	}
+	if w, _ := announced(); w.Cmp(milli(500)) != 0 {
+		t.Errorf("announced %s after replace, want 0.5 MFT", w)
+	}
 }

@@ -50,10 +50,11 @@ func (c *Client) Deposit(ctx context.Context, amount string) (*Status, error) {
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/deposit", AmountRequest{Amount: amount}, &out)
 }
 
-// Withdraw announces a withdrawal, or makes it once the notice is over.
-func (c *Client) Withdraw(ctx context.Context, amount string) (*WithdrawResult, error) {
+// Withdraw announces a withdrawal, or makes it once the notice is over;
+// replace announces over a pending announcement of another amount.
+func (c *Client) Withdraw(ctx context.Context, amount string, replace bool) (*WithdrawResult, error) {
 	var out WithdrawResult
-	return &out, c.c.Call(ctx, http.MethodPost, "/v0/withdraw", AmountRequest{Amount: amount}, &out)
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/withdraw", AmountRequest{Amount: amount, Replace: replace}, &out)
 }
 
 // Score returns an address's credit score.

@@ -20,6 +20,7 @@ import (
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
 )
 
@@ -101,7 +102,15 @@ type Service struct {
 	checkbook common.Address
 	cb        *chain.Checkbook
 	log       *slog.Logger
-	blocked   map[string]bool
+
+	// mu guards blocked, which the settle loop writes while the balance
+	// handlers read it.
+	mu      sync.Mutex
+	blocked map[string]bool
+
+	// cashMu serializes cashing: the settle loop and the cash endpoint
+	// would otherwise present the same cheque twice, and both use quiet.
+	cashMu sync.Mutex
 	// vetted remembers, per peer, whether its manifest and score passed and
 	// when that was decided.
 	vetted map[string]vetting
@@ -243,7 +252,14 @@ func (s *Service) meter(ctx context.Context) error {
 // this node owes the peer).
 func (s *Service) AddUsage(peer string, amount *big.Int) (*big.Int, error) {
 	return s.led.update(peer, func(bal *big.Int, _ *kv.Batch) (*big.Int, error) {
-		return new(big.Int).Add(bal, amount), nil
+		nb := new(big.Int).Add(bal, amount)
+		// No real debt comes near this; a balance past what a cheque can
+		// carry is a runaway caller, and would make every later invoice
+		// and cheque for the peer fail.
+		if new(big.Int).Abs(nb).Cmp(maxAmount) > 0 {
+			return nil, localapi.BadRequest("the balance with %s would leave ±2^256 base units (it is %s MFT)", peer, FormatAmount(bal))
+		}
+		return nb, nil
 	})
 }
 
@@ -263,9 +279,11 @@ func (s *Service) settle(ctx context.Context) {
 			bal, _ = s.led.balance(peer)
 		}
 		over := bal.Cmp(s.set.Disconnect) > 0 || refuse
-		if over != s.blocked[peer] {
+		if over != s.isBlocked(peer) {
 			if err := s.route.Block(ctx, peer, over); err == nil {
+				s.mu.Lock()
 				s.blocked[peer] = over
+				s.mu.Unlock()
 				s.log.Info("peer service", "peer", peer, "refused", over, "owes", FormatAmount(bal))
 			}
 		}
@@ -273,6 +291,13 @@ func (s *Service) settle(ctx context.Context) {
 			s.log.Debug("cashing", "peer", peer, "err", err)
 		}
 	}
+}
+
+// isBlocked reports whether this node has asked mf-route to refuse peer.
+func (s *Service) isBlocked(peer string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blocked[peer]
 }
 
 func crypto_PubkeyToAddress(k *ecdsa.PrivateKey) common.Address {

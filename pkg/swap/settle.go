@@ -199,6 +199,8 @@ func (s *Service) issue(peer string, beneficiary common.Address, asked *big.Int)
 // maybeCash cashes a peer's best cheque when enough is uncashed (or always,
 // when forced).
 func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error {
+	s.cashMu.Lock()
+	defer s.cashMu.Unlock()
 	c, err := s.lastCheque("in", peer)
 	if err != nil || c == nil {
 		if force && c == nil && err == nil {
@@ -208,7 +210,6 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 	}
 	// The settle loop looks every second; a cheque it already found not
 	// worth cashing is not asked about on chain again until a new one comes.
-	// (Only the loop reads or writes quiet; forced cashing skips it.)
 	if !force && s.quiet[peer] != nil && s.quiet[peer].Cmp(c.Cumulative) == 0 {
 		return nil
 	}

@@ -110,8 +110,8 @@ it to the client. Prints the agreement.
 			if err != nil || v.Sign() == 0 {
 				return cli.Usagef("--amount must be a positive amount of MFT (like 10 or 1500wei)")
 			}
-			if term <= 0 {
-				return cli.Usagef("--term must be positive, like 24h")
+			if term <= 0 || term > court.MaxTerm {
+				return cli.Usagef("--term must be positive and at most %dh (ten years), like 24h", int(court.MaxTerm.Hours()))
 			}
 			a, err := g.client().Stake(cmd.Context(), court.StakeRequest{Service: args[0], Client: clientAddr, Amount: v.String(), Term: time.Now().Add(term).Unix()})
 			if err != nil {

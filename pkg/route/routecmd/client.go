@@ -32,7 +32,8 @@ expired, no_route, queue_full, send_failed, inbox_full, stray_receipts
 (receipts for packets this node did not carry), refused (frames from peers
 blocked for not paying), stale (packets that opened but were sent over 90 s
 ago, before this daemon started, or over 30 s ahead of its clock: replays,
-or a sender whose clock is off).
+or a sender whose clock is off), forged (packets that opened but claim a
+session, group or daemon topic they were not sealed for).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,7 +50,7 @@ or a sender whose clock is off).
 			var counters map[string]uint64
 			b, _ := json.Marshal(st.Packets)
 			_ = json.Unmarshal(b, &counters)
-			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale"} {
+			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale", "forged"} {
 				fmt.Fprintf(w, "packets.%s\t%d\n", k, counters[k])
 			}
 			return w.Flush()
@@ -350,6 +351,11 @@ Packets that arrive while nobody listens wait in the daemon's inbox (up to
 not contacts, so strangers cannot crowd contacts out) and are printed first. --count N stops after N packets; packets
 after those stay in the inbox for the next listener. --timeout D gives up
 after D: with --count, fewer than N packets by then is an error (exit 1).
+If the daemon stops or dies under it, listen says so and exits 1.
+
+The daemon serves at most 1024 listen streams at once (more are refused
+with 503) and watches at most 1000 topics for listeners: a listen on a new
+topic past that is refused until 'mf-route topics rm' frees one.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runListen(cmd, g, o) },
@@ -409,13 +415,16 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 	}
 	if err != nil {
 		var le *localapi.Error
-		if errors.As(err, &le) {
-			return err
+		if errors.As(err, &le) || cmd.Context().Err() != nil || route.IsNotRunning(err) {
+			return g.clientErr(err)
 		}
-		return g.clientErr(err)
+		// The connection broke under the stream: the daemon died.
+		return fmt.Errorf("lost the daemon after %d packets: %v", got, err)
 	}
-	if o.count > 0 && got < o.count {
-		return fmt.Errorf("the daemon stopped after %d of %d packets", got, o.count)
+	// The daemon ends a stream only after --count packets, or when it
+	// stops: a script must see that its listener died.
+	if o.count == 0 || got < o.count {
+		return fmt.Errorf("the daemon stopped after %d packets; the stream ended", got)
 	}
 	return nil
 }

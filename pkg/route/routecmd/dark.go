@@ -178,23 +178,30 @@ func newTopicsCmd(g *globals) *cobra.Command {
 		Long: `A topic becomes watched the first time it is listened to: from then on the
 node collects its packets into the inbox even while nobody listens, and
 tries to open dark packets carrying its tag. 'topics rm' stops that and
-empties the topic's inbox.
+empties the topic's inbox. 'mf-route topics' alone lists them, as 'topics
+ls' does.
+
+A node watches at most 1000 topics for its listeners: past that, a listen
+on a new topic is refused until 'topics rm' frees one.
 ` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
 	}
+	list := func(cmd *cobra.Command, args []string) error {
+		ts, err := g.client().Topics(cmd.Context())
+		if err != nil {
+			return g.clientErr(err)
+		}
+		for _, t := range ts {
+			fmt.Fprintln(g.streams.Out, t)
+		}
+		return nil
+	}
+	cmd.RunE = list
 	ls := &cobra.Command{
 		Use:   "ls",
 		Short: "List watched topics",
 		Args:  cli.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := g.client().Topics(cmd.Context())
-			if err != nil {
-				return g.clientErr(err)
-			}
-			for _, t := range ts {
-				fmt.Fprintln(g.streams.Out, t)
-			}
-			return nil
-		},
+		RunE:  list,
 	}
 	rm := &cobra.Command{
 		Use:   "rm TOPIC",

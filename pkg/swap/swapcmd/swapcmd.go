@@ -310,7 +310,8 @@ func newAmountCmd(g *globals, verb string) *cobra.Command {
 		"deposit":  "Move MFT from the node's wallet into its checkbook",
 		"withdraw": "Announce a withdrawal from the checkbook; run again after the notice period to withdraw",
 	}[verb]
-	return &cobra.Command{
+	var replace bool
+	cmd := &cobra.Command{
 		Use:   verb + " AMOUNT",
 		Short: short,
 		Long:  short + ".\n\nAMOUNT is MFT (1.5) or base units (1500wei); it must be positive.\n" + cli.ExitCodesHelp,
@@ -331,7 +332,7 @@ func newAmountCmd(g *globals, verb string) *cobra.Command {
 				fmt.Fprintf(g.streams.Err, "checkbook balance %s MFT\n", fmtBase(st.Balance))
 				return nil
 			}
-			r, err := g.client().Withdraw(cmd.Context(), v.String())
+			r, err := g.client().Withdraw(cmd.Context(), v.String(), replace)
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -343,6 +344,17 @@ func newAmountCmd(g *globals, verb string) *cobra.Command {
 			return nil
 		},
 	}
+	if verb == "withdraw" {
+		cmd.Long = short + `.
+
+AMOUNT is MFT (1.5) or base units (1500wei); it must be positive and at most
+what the checkbook holds. While one withdrawal is announced, another amount
+is refused unless --replace is given, since a new announcement restarts the
+notice period.
+` + cli.ExitCodesHelp
+		cmd.Flags().BoolVar(&replace, "replace", false, "announce this amount instead of the pending announcement (restarts the notice)")
+	}
+	return cmd
 }
 
 func newScoreCmd(g *globals) *cobra.Command {
