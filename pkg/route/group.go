@@ -31,7 +31,8 @@ import (
 // the members at that moment receive, so a removed member cannot read what
 // is sent after. The owner also makes a new epoch every GroupRekeyAfter,
 // for forward secrecy; every node keeps a replaced epoch's key KeyGrace for
-// packets still in flight, then deletes it.
+// packets still in flight, then deletes it, except after a removal, when
+// the replaced key goes at once.
 //
 // A member that takes a key confirms it to the owner on mf/group/ack, so
 // the owner knows who holds the current key (GroupMember.HasKey), sees who
@@ -160,10 +161,11 @@ func (x *group) load() error {
 }
 
 // retireKey moves x's current key to OldKeys, to be deleted KeyGrace from
-// now, and drops old keys already past their grace.
-func (x *group) retireKey(now time.Time) {
-	x.OldKeys = slices.DeleteFunc(slices.Clone(x.OldKeys), func(o oldGroupKey) bool { return now.After(o.Until) })
-	if x.Topic != "" {
+// now, and drops old keys already past their grace. Without grace, every
+// earlier key goes at once.
+func (x *group) retireKey(now time.Time, grace bool) {
+	x.OldKeys = slices.DeleteFunc(slices.Clone(x.OldKeys), func(o oldGroupKey) bool { return !grace || now.After(o.Until) })
+	if x.Topic != "" && grace {
 		x.OldKeys = append(x.OldKeys, oldGroupKey{Topic: x.Topic, Key: x.Key, Until: now.Add(KeyGrace)})
 	}
 }
@@ -202,11 +204,21 @@ func (g *groups) save(x *group) error {
 	}
 	// The records of earlier epochs go in this batch: no need to remember
 	// them after it, and a group rekeyed daily would list ever more.
+	old := x.Old
 	x.Old = nil
 	b, _ := json.Marshal(x)
 	batch.Set([]byte(groupPrefix+x.Topic), b)
 	if err := batch.Commit(); err != nil {
 		return err
+	}
+	// An earlier epoch whose key is gone is no longer watched (one still
+	// in its grace is, until expire drops it).
+	for _, t := range old {
+		if t != x.Topic && !slices.ContainsFunc(x.OldKeys, func(o oldGroupKey) bool { return o.Topic == t }) {
+			if _, err := g.n.subs.unwatch(t); err != nil {
+				g.n.log.Warn("unwatching an old group topic", "err", err)
+			}
+		}
 	}
 	g.index(x)
 	return g.n.subs.watch(x.Topic)
@@ -308,7 +320,7 @@ func (g *groups) create(name string, members []Contact, luminosity int) (*group,
 	if err := g.setMembers(x, members); err != nil {
 		return nil, err
 	}
-	return x, g.rekey(x)
+	return x, g.rekey(x, false)
 }
 
 func (g *groups) setMembers(x *group, members []Contact) error {
@@ -337,7 +349,11 @@ func (g *groups) setMembers(x *group, members []Contact) error {
 
 // rekey starts a new epoch: a fresh topic and key, handed to the current
 // members one by one.
-func (g *groups) rekey(x *group) error {
+//
+// With grace, the previous key still opens packets for KeyGrace (a daily
+// rekey, or members added); without it, the previous key is dropped at
+// once: a removed member must not write into the group with it.
+func (g *groups) rekey(x *group, grace bool) error {
 	var rnd [12]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return err
@@ -350,7 +366,7 @@ func (g *groups) rekey(x *group) error {
 		x.Old = append(x.Old, x.Topic)
 	}
 	now := nowFunc()
-	x.retireKey(now)
+	x.retireKey(now, grace)
 	x.Since = now
 	x.Topic = "g/" + hex.EncodeToString(rnd[:])
 	x.Key = hex.EncodeToString(key[:])
@@ -570,7 +586,7 @@ func (g *groups) accept(env *Envelope) {
 		x.Old = append(old.Old, old.Topic)
 		// The replaced key opens packets still in flight for KeyGrace.
 		y := *old
-		y.retireKey(now)
+		y.retireKey(now, !removedAny(old.Members, v.Members))
 		x.OldKeys = y.OldKeys
 		x.Created = old.Created
 	}
@@ -615,7 +631,7 @@ func (g *groups) change(name string, add []Contact, remove []string) (*group, er
 	if err := g.setMembers(&y, members); err != nil {
 		return nil, err
 	}
-	return &y, g.rekey(&y)
+	return &y, g.rekey(&y, len(remove) == 0)
 }
 
 // groupEnvelope is the plaintext of a KindGroup packet:
@@ -725,3 +741,14 @@ func decodeGroupEnvelope(pt, hdr []byte, eph *seal.PublicKey, x *group, topic st
 // GroupListenTopic is the topic a group's packets are delivered on locally,
 // whatever the epoch: listen --group NAME listens on it.
 func GroupListenTopic(name string) string { return "group/" + name }
+
+// removedAny reports whether a member of before is not in after, the
+// overlays of the new epoch's members.
+func removedAny(before []GroupMember, after []identity.Overlay) bool {
+	for _, m := range before {
+		if !slices.Contains(after, m.Overlay) {
+			return true
+		}
+	}
+	return false
+}
