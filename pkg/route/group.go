@@ -204,22 +204,13 @@ func (g *groups) save(x *group) error {
 	}
 	// The records of earlier epochs go in this batch: no need to remember
 	// them after it, and a group rekeyed daily would list ever more.
-	old := x.Old
 	x.Old = nil
 	b, _ := json.Marshal(x)
 	batch.Set([]byte(groupPrefix+x.Topic), b)
 	if err := batch.Commit(); err != nil {
 		return err
 	}
-	// An earlier epoch whose key is gone is no longer watched (one still
-	// in its grace is, until expire drops it).
-	for _, t := range old {
-		if t != x.Topic && !slices.ContainsFunc(x.OldKeys, func(o oldGroupKey) bool { return o.Topic == t }) {
-			if _, err := g.n.subs.unwatch(t); err != nil {
-				g.n.log.Warn("unwatching an old group topic", "err", err)
-			}
-		}
-	}
+
 	g.index(x)
 	return g.n.subs.watch(x.Topic)
 }
