@@ -8,6 +8,7 @@ package kv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -34,7 +35,7 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("kv: %w", err)
 	}
-	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, Cleaner: removeCleaner{}})
 	if err != nil {
 		if isLockErr(err) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
@@ -139,6 +140,48 @@ func (b *Batch) Commit() error {
 	}
 	return nil
 }
+
+// Purge makes deletions and overwrites final on disk: it flushes the
+// memtable (so the write-ahead log holding the old values becomes obsolete
+// and is removed, never recycled: see removeCleaner) and compacts the keys
+// under the given prefixes (every key when none is given), which rewrites
+// the tables that hold them without the shadowed values and removes the
+// files that held them. State that must not outlive its deletion (forward
+// secrecy: old session and group keys, prekeys) relies on it. What the
+// file system does with freed blocks is beyond Pebble.
+func (db *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
+	if err := db.p.Flush(); err != nil {
+		return fmt.Errorf("kv: purge: %w", err)
+	}
+	// Every key sorts before 0xff: the daemons' keys start with an ASCII
+	// prefix.
+	ranges := [][2][]byte{{{}, {0xff}}}
+	if len(prefixes) > 0 {
+		ranges = ranges[:0]
+		for _, p := range prefixes {
+			ranges = append(ranges, [2][]byte{p, prefixEnd(p)})
+		}
+	}
+	for _, r := range ranges {
+		if err := db.p.Compact(ctx, r[0], r[1], false); err != nil {
+			return fmt.Errorf("kv: purge: %w", err)
+		}
+	}
+	return nil
+}
+
+// removeCleaner deletes obsolete files, as Pebble's default cleaner does,
+// and in doing so also keeps Pebble from recycling write-ahead logs: an
+// obsolete log waits in the recycler, old records and all, until it is
+// reused. Pebble recycles no log for a cleaner that "needs file contents",
+// which the (deeper) embedded ArchiveCleaner declares; Clean comes from the
+// shallower DeleteCleaner.
+type removeCleaner struct {
+	pebble.DeleteCleaner
+	contentsNeeded
+}
+
+type contentsNeeded struct{ pebble.ArchiveCleaner }
 
 // quietLogger keeps Pebble's informational chatter off the daemon's stderr;
 // fatal errors still end the process.

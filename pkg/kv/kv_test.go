@@ -335,3 +335,80 @@ func BenchmarkSet(b *testing.B) {
 		i++
 	}
 }
+
+// TestPurgeRemovesBytes overwrites and deletes secrets, purges, and finds
+// none of their bytes in any file of the database: not in a table, not in a
+// write-ahead log (recycled or not), not in a file waiting for deletion.
+func TestPurgeRemovesBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		prefixes [][]byte
+	}{
+		{"every key", nil},
+		{"one prefix", [][]byte{[]byte("k/")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testPurge(t, tt.prefixes) })
+	}
+}
+
+func testPurge(t *testing.T, prefixes [][]byte) {
+	dir := filepath.Join(t.TempDir(), "db")
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets [][]byte
+	for round := 0; round < 3; round++ {
+		// Enough writes to rotate the log and flush tables in between.
+		for i := 0; i < 200; i++ {
+			v := []byte(fmt.Sprintf("SECRET-%d-%d-%s", round, i, strings.Repeat("x", 40)))
+			secrets = append(secrets, v)
+			if err := db.Set([]byte(fmt.Sprintf("k/%d", i)), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.p.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 200; i++ {
+		if i%2 == 0 {
+			_ = db.Delete([]byte(fmt.Sprintf("k/%d", i)))
+		} else {
+			_ = db.Set([]byte(fmt.Sprintf("k/%d", i)), []byte("kept"))
+		}
+	}
+	_ = db.Set([]byte("other"), []byte("outside the prefix"))
+	if err := db.Purge(t.Context(), prefixes...); err != nil {
+		t.Fatal(err)
+	}
+	// More writes after the purge, as a running daemon makes, reuse no log.
+	_ = db.Set([]byte("after"), []byte("purge"))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte("SECRET-")) {
+			return fmt.Errorf("%s still holds a deleted value", filepath.Base(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, err := db.Get([]byte("k/1")); err != nil || string(v) != "kept" {
+		t.Fatalf("after purge: %q, %v", v, err)
+	}
+}

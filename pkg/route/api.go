@@ -701,7 +701,7 @@ func (n *Node) apiOpenSession(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	x := n.sess.get(topic)
-	return SessionInfo{Topic: topic, Peer: x.peer.Overlay(), Luminosity: x.Luminosity, OpenedHere: true, Created: x.Created}, nil
+	return SessionInfo{Topic: topic, Peer: x.peer.Overlay(), Luminosity: x.Luminosity, OpenedHere: true, Created: x.Created, Epoch: x.Send}, nil
 }
 
 func (n *Node) apiSessions(w http.ResponseWriter, r *http.Request) (any, error) {

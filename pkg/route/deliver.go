@@ -436,6 +436,8 @@ func (n *Node) deliver(id [32]byte, env *Envelope, durable bool) bool {
 	case GroupAckTopic:
 		n.groups.acked(env)
 		return true
+	case sessionControlTopic:
+		return true // a rekey message, taken by the session when it opened
 	}
 	return n.subs.publish(m, durable)
 }

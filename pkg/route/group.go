@@ -21,13 +21,18 @@ import (
 )
 
 // Multicast (whitepaper, "Encryption"): a group has one symmetric key,
-// handed to each member sealed to that member's own key (a first-contact
-// packet on the control topic mf/group). A group packet is encrypted once
+// handed to each member in a first-contact packet on the control topic
+// mf/group, and inside it sealed once more to the member's signed prekey
+// with an ephemeral key of the owner (see prekey.go), so that the key
+// cannot be recovered from the member's keystore once the prekey is gone. A group packet is encrypted once
 // and lists every member as a destination; a relay passes one copy on per
 // next hop and splits the destination list only where the members' paths
 // part. Adding or removing a member makes a new key (a new epoch) that only
 // the members at that moment receive, so a removed member cannot read what
-// is sent after.
+// is sent after. The owner also makes a new epoch every GroupRekeyAfter,
+// for forward secrecy; every node keeps a replaced epoch's key KeyGrace for
+// packets still in flight, then deletes it, except after a removal, when
+// the replaced key goes at once.
 //
 // A member that takes a key confirms it to the owner on mf/group/ack, so
 // the owner knows who holds the current key (GroupMember.HasKey), sees who
@@ -80,8 +85,27 @@ type group struct {
 	Luminosity int              `json:"luminosity"`
 	Created    time.Time        `json:"created"`
 	Old        []string         `json:"old_topics,omitempty"`
+	// Since is when this node took the current epoch's key.
+	Since time.Time `json:"since,omitzero"`
+	// OldKeys are replaced epochs' keys, kept until Until.
+	OldKeys []oldGroupKey `json:"old_keys,omitempty"`
 
-	key seal.SymKey
+	key  seal.SymKey
+	keys []groupKey // the current key first, then OldKeys
+}
+
+type oldGroupKey struct {
+	Topic string    `json:"topic"`
+	Key   string    `json:"key"` // hex
+	Until time.Time `json:"until"`
+}
+
+// groupKey is a key a group's packets may be sealed with, and the epoch
+// topic they carry with it.
+type groupKey struct {
+	topic string
+	key   seal.SymKey
+	until time.Time // zero: the current epoch
 }
 
 // GroupInfo is a group as the API shows it.
@@ -98,11 +122,13 @@ type groups struct {
 	n      *Node
 	mu     sync.Mutex
 	byName map[string]*group
-	byID   map[[4]byte][]*group
+	byID   map[[4]byte][]*group // by the tag of every epoch topic it holds a key of
 
 	// writeMu orders the read-modify-save changes of a group (rekeys,
 	// acknowledgements marking members) so that none is lost.
 	writeMu sync.Mutex
+	// handed is when the owner last handed each group's key again.
+	handed map[string]time.Time
 }
 
 func newGroups(n *Node) *groups {
@@ -125,37 +151,68 @@ func (x *group) load() error {
 		return errors.New("bad group key")
 	}
 	x.key = seal.SymKey(b)
+	x.keys = []groupKey{{topic: x.Topic, key: x.key}}
+	for _, o := range x.OldKeys {
+		b, err := hex.DecodeString(o.Key)
+		if err != nil || len(b) != 32 {
+			return errors.New("bad group key")
+		}
+		x.keys = append(x.keys, groupKey{topic: o.Topic, key: seal.SymKey(b), until: o.Until})
+	}
 	return nil
 }
 
+// retireKey moves x's current key to OldKeys, to be deleted KeyGrace from
+// now, and drops old keys already past their grace. Without grace, every
+// earlier key goes at once.
+func (x *group) retireKey(now time.Time, grace bool) {
+	x.OldKeys = slices.DeleteFunc(slices.Clone(x.OldKeys), func(o oldGroupKey) bool { return !grace || now.After(o.Until) })
+	if x.Topic != "" && grace {
+		x.OldKeys = append(x.OldKeys, oldGroupKey{Topic: x.Topic, Key: x.Key, Until: now.Add(KeyGrace)})
+	}
+}
+
 func (g *groups) index(x *group) {
+	if x.keys == nil {
+		_ = x.load()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if old := g.byName[x.Name]; old != nil {
-		id := TopicID(old.Topic)
-		list := g.byID[id]
-		for i, o := range list {
-			if o == old {
-				g.byID[id] = append(list[:i:i], list[i+1:]...)
-				break
+		for _, k := range old.keys {
+			id := TopicID(k.topic)
+			g.byID[id] = slices.DeleteFunc(slices.Clone(g.byID[id]), func(o *group) bool { return o == old })
+			if len(g.byID[id]) == 0 {
+				delete(g.byID, id)
 			}
 		}
 	}
 	g.byName[x.Name] = x
-	id := TopicID(x.Topic)
-	g.byID[id] = append(g.byID[id], x)
+	for _, k := range x.keys {
+		id := TopicID(k.topic)
+		if !slices.Contains(g.byID[id], x) {
+			g.byID[id] = append(g.byID[id], x)
+		}
+	}
 }
 
 func (g *groups) save(x *group) error {
-	b, _ := json.Marshal(x)
+	if err := x.load(); err != nil {
+		return err
+	}
 	batch := g.n.db.NewBatch()
 	for _, t := range x.Old {
 		batch.Delete([]byte(groupPrefix + t))
 	}
+	// The records of earlier epochs go in this batch: no need to remember
+	// them after it, and a group rekeyed daily would list ever more.
+	x.Old = nil
+	b, _ := json.Marshal(x)
 	batch.Set([]byte(groupPrefix+x.Topic), b)
 	if err := batch.Commit(); err != nil {
 		return err
 	}
+
 	g.index(x)
 	return g.n.subs.watch(x.Topic)
 }
@@ -256,7 +313,7 @@ func (g *groups) create(name string, members []Contact, luminosity int) (*group,
 	if err := g.setMembers(x, members); err != nil {
 		return nil, err
 	}
-	return x, g.rekey(x)
+	return x, g.rekey(x, false)
 }
 
 func (g *groups) setMembers(x *group, members []Contact) error {
@@ -285,7 +342,11 @@ func (g *groups) setMembers(x *group, members []Contact) error {
 
 // rekey starts a new epoch: a fresh topic and key, handed to the current
 // members one by one.
-func (g *groups) rekey(x *group) error {
+//
+// With grace, the previous key still opens packets for KeyGrace (a daily
+// rekey, or members added); without it, the previous key is dropped at
+// once: a removed member must not write into the group with it.
+func (g *groups) rekey(x *group, grace bool) error {
 	var rnd [12]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return err
@@ -297,6 +358,9 @@ func (g *groups) rekey(x *group) error {
 	if x.Topic != "" {
 		x.Old = append(x.Old, x.Topic)
 	}
+	now := nowFunc()
+	x.retireKey(now, grace)
+	x.Since = now
 	x.Topic = "g/" + hex.EncodeToString(rnd[:])
 	x.Key = hex.EncodeToString(key[:])
 	x.key = key
@@ -308,6 +372,7 @@ func (g *groups) rekey(x *group) error {
 	if err := g.save(x); err != nil {
 		return err
 	}
+	g.n.keysDeleted() // the previous key, in the record's earlier versions
 	g.handKey(x)
 	return nil
 }
@@ -325,6 +390,7 @@ func (g *groups) handKey(x *group) {
 		inv.Members = inv.Members[:MaxDests]
 	}
 	payload := inv.marshal()
+	g.setHandedAt(x.Name, nowFunc())
 	for _, m := range x.Members {
 		if m.HasKey {
 			continue
@@ -334,7 +400,12 @@ func (g *groups) handKey(x *group) {
 			g.n.log.Warn("group member's card is damaged", "group", x.Name, "member", m.Name, "err", err)
 			continue
 		}
-		if _, err := g.n.Send(g.n.ctx, c, SendOptions{Topic: GroupTopic, Payload: payload, Luminosity: 256}); err != nil {
+		sealed, err := sealInvite(g.n, c, payload)
+		if err != nil {
+			g.n.log.Warn("group key not sealed", "group", x.Name, "member", m.Name, "err", err)
+			continue
+		}
+		if _, err := g.n.Send(g.n.ctx, c, SendOptions{Topic: GroupTopic, Payload: sealed, Luminosity: 256}); err != nil {
 			g.n.log.Info("group key not sent", "group", x.Name, "member", m.Name, "err", err)
 		}
 	}
@@ -367,34 +438,41 @@ func (g *groups) resend(name string) (*group, error) {
 
 // groupAck is a member's confirmation that it holds a group's key:
 //
-//	version  1 byte (1)
+//	version  1 byte (2)
 //	topic    varint length ≤ MaxTopic: the epoch's topic, which names
 //	         the group and epoch without the owner's name for it
 //	epoch    8 bytes, big-endian
+//	prekey   varint length, 0 or identity.PrekeySize: the member's signed
+//	         prekey, for the owner to seal the next epoch's key to
 type groupAck struct {
-	Topic string
-	Epoch uint64
+	Topic  string
+	Epoch  uint64
+	Prekey []byte
 }
 
 func (a *groupAck) marshal() []byte {
 	var w wire.Writer
-	w.Byte(1)
+	w.Byte(2)
 	w.Bytes([]byte(a.Topic))
 	w.Uint64(a.Epoch)
+	w.Bytes(a.Prekey)
 	return w.B
 }
 
 func decodeGroupAck(b []byte) (*groupAck, error) {
 	r := wire.NewReader(b)
-	if v := r.Byte(); r.Err() == nil && v != 1 {
+	if v := r.Byte(); r.Err() == nil && v != 2 {
 		return nil, fmt.Errorf("route: group acknowledgement version %d", v)
 	}
-	a := &groupAck{Topic: string(r.Bytes(MaxTopic)), Epoch: r.Uint64()}
+	a := &groupAck{Topic: string(r.Bytes(MaxTopic)), Epoch: r.Uint64(), Prekey: r.Bytes(identity.PrekeySize)}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("route: group acknowledgement: %w", err)
 	}
 	if a.Topic == "" {
 		return nil, errors.New("route: group acknowledgement without a topic")
+	}
+	if len(a.Prekey) != 0 && len(a.Prekey) != identity.PrekeySize {
+		return nil, errors.New("route: group acknowledgement with a malformed prekey")
 	}
 	return a, nil
 }
@@ -403,7 +481,7 @@ func decodeGroupAck(b []byte) (*groupAck, error) {
 // x's key. It runs apart from the packet that brought the key: a send may
 // dial, and that must not hold up the stream it came on.
 func (g *groups) acknowledge(x *group) {
-	a := groupAck{Topic: x.Topic, Epoch: x.Epoch}
+	a := groupAck{Topic: x.Topic, Epoch: x.Epoch, Prekey: g.n.ownPrekeyBytes()}
 	owner := x.Owner
 	g.n.goLoop(func() {
 		cs, err := g.n.Contacts()
@@ -430,6 +508,11 @@ func (g *groups) acked(env *Envelope) {
 		return
 	}
 	from := env.Sender.Overlay()
+	if len(a.Prekey) > 0 {
+		if p, err := identity.DecodePrekey(a.Prekey); err == nil && p.Owner.Overlay() == from && g.n.isContact(from) {
+			g.n.prekeys.learn(p)
+		}
+	}
 	g.writeMu.Lock()
 	defer g.writeMu.Unlock()
 	g.mu.Lock()
@@ -458,7 +541,12 @@ func (g *groups) acked(env *Envelope) {
 // accept stores a group key from its owner. A newer epoch replaces an older
 // one of the same owner and name.
 func (g *groups) accept(env *Envelope) {
-	v, err := decodeGroupInvite(env.Payload)
+	inner, err := openInvite(g.n, env.Payload)
+	if err != nil {
+		g.n.log.Debug("dropping group invite", "err", err)
+		return
+	}
+	v, err := decodeGroupInvite(inner)
 	if err != nil {
 		g.n.log.Debug("dropping group invite", "err", err)
 		return
@@ -482,17 +570,24 @@ func (g *groups) accept(env *Envelope) {
 		}
 		return
 	}
-	x := &group{Name: name, Topic: v.Topic, Key: hex.EncodeToString(v.Key[:]), Epoch: v.Epoch, Owner: owner, Luminosity: int(v.Luminosity), Created: time.Now(), key: v.Key}
+	now := nowFunc()
+	x := &group{Name: name, Topic: v.Topic, Key: hex.EncodeToString(v.Key[:]), Epoch: v.Epoch, Owner: owner, Luminosity: int(v.Luminosity), Created: time.Now(), Since: now, key: v.Key}
 	for _, m := range v.Members {
 		x.Members = append(x.Members, GroupMember{Overlay: m})
 	}
 	if old, err := g.get(name); err == nil {
 		x.Old = append(old.Old, old.Topic)
+		// The replaced key opens packets still in flight for KeyGrace.
+		y := *old
+		y.retireKey(now, !removedAny(old.Members, v.Members))
+		x.OldKeys = y.OldKeys
+		x.Created = old.Created
 	}
 	if err := g.save(x); err != nil {
 		g.n.log.Warn("storing group", "err", err)
 		return
 	}
+	g.n.keysDeleted()
 	g.acknowledge(x)
 }
 
@@ -529,7 +624,7 @@ func (g *groups) change(name string, add []Contact, remove []string) (*group, er
 	if err := g.setMembers(&y, members); err != nil {
 		return nil, err
 	}
-	return &y, g.rekey(&y)
+	return &y, g.rekey(&y, len(remove) == 0)
 }
 
 // notMembers lists the names in remove that match no member; a name given
@@ -604,22 +699,33 @@ func (g *groups) seal(x *group, ttl byte, flags byte, payload []byte) (*Packet, 
 // that the sender is a member.
 func (g *groups) openPacket(p *Packet) (*Envelope, error) {
 	g.mu.Lock()
-	cands := g.byID[p.Topic]
+	cands := slices.Clone(g.byID[p.Topic])
 	g.mu.Unlock()
 	hdr := p.header()
+	now := nowFunc()
 	for _, x := range cands {
-		pt, err := seal.OpenSym(nil, &x.key, p.Eph[:seal.NonceSize], p.Body, hdr)
-		if err != nil {
-			continue
+		keys := x.keys
+		if keys == nil { // a record built without load: its current key only
+			keys = []groupKey{{topic: x.Topic, key: x.key}}
 		}
-		return decodeGroupEnvelope(pt, hdr, &p.Eph, x)
+		for _, k := range keys {
+			if TopicID(k.topic) != p.Topic || (!k.until.IsZero() && now.After(k.until)) {
+				continue
+			}
+			pt, err := seal.OpenSym(nil, &k.key, p.Eph[:seal.NonceSize], p.Body, hdr)
+			if err != nil {
+				continue
+			}
+			return decodeGroupEnvelope(pt, hdr, &p.Eph, x, k.topic)
+		}
 	}
 	return nil, seal.ErrOpen
 }
 
 // decodeGroupEnvelope reads the opened plaintext of a packet of group x
-// (header hdr, nonce eph) and checks that a member signed it.
-func decodeGroupEnvelope(pt, hdr []byte, eph *seal.PublicKey, x *group) (*Envelope, error) {
+// (header hdr, nonce eph), sealed with the key of the epoch on topic, and
+// checks that a member signed it.
+func decodeGroupEnvelope(pt, hdr []byte, eph *seal.PublicKey, x *group, topic string) (*Envelope, error) {
 	r := wire.NewReader(pt)
 	e := &Envelope{Flags: r.Byte()}
 	sig := r.Fixed(65)
@@ -627,7 +733,7 @@ func decodeGroupEnvelope(pt, hdr []byte, eph *seal.PublicKey, x *group) (*Envelo
 	e.Sent = sentTime(sent)
 	e.Topic = string(r.Bytes(MaxTopic))
 	e.Payload = r.Rest()
-	if r.Err() != nil || e.Topic != x.Topic || len(e.Payload) > MaxPayload {
+	if r.Err() != nil || e.Topic != topic || len(e.Payload) > MaxPayload {
 		return nil, fmt.Errorf("%w: group envelope", ErrEnvelope)
 	}
 	var zero seal.PublicKey
@@ -652,3 +758,14 @@ func decodeGroupEnvelope(pt, hdr []byte, eph *seal.PublicKey, x *group) (*Envelo
 // GroupListenTopic is the topic a group's packets are delivered on locally,
 // whatever the epoch: listen --group NAME listens on it.
 func GroupListenTopic(name string) string { return "group/" + name }
+
+// removedAny reports whether a member of before is not in after, the
+// overlays of the new epoch's members.
+func removedAny(before []GroupMember, after []identity.Overlay) bool {
+	for _, m := range before {
+		if !slices.Contains(after, m.Overlay) {
+			return true
+		}
+	}
+	return false
+}

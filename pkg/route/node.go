@@ -94,6 +94,9 @@ type Node struct {
 	certs      *certifier
 	sess       *sessions
 	groups     *groups
+	prekeys    *prekeys
+	upkeep     keyUpkeep // owned by the maintenance loop
+	purgeFlag  atomic.Bool
 	ctx        context.Context
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
@@ -147,6 +150,10 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.subs = newSubscriptions(n)
 	n.bench = newBenchAcker(n)
 	n.certs = newCertifier(n)
+	n.prekeys = newPrekeys(n)
+	if _, err := n.prekeys.maintain(nowFunc()); err != nil {
+		return nil, fmt.Errorf("route: prekey: %w", err)
+	}
 	n.sess = newSessions(n)
 	n.groups = newGroups(n)
 
@@ -185,7 +192,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.kad, err = dht.New(h,
 		dht.Mode(dht.ModeServer),
 		dht.ProtocolPrefix(dhtPrefix),
-		dht.Validator(record.NamespacedValidator{cardNamespace: cardValidator{}}),
+		dht.Validator(record.NamespacedValidator{cardNamespace: cardValidator{}, prekeyNamespace: prekeyValidator{}}),
 		dht.DisableProviders(),
 	)
 	if err != nil {
@@ -227,6 +234,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 				return
 			case now := <-t.C:
 				n.certs.sweep(n.opts.CertTimeout)
+				n.maintainKeys(ctx, now)
 				if now.Sub(pruned) > time.Hour {
 					pruned = now
 					if k, err := n.certs.prune(now.Add(-recordRetention)); err != nil {
@@ -351,7 +359,10 @@ func (n *Node) publishCard(ctx context.Context) error {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	return n.kad.PutValue(pctx, cardKey(n.self), n.Card().Bytes())
+	if err := n.kad.PutValue(pctx, cardKey(n.self), n.Card().Bytes()); err != nil {
+		return err
+	}
+	return n.publishPrekey(ctx)
 }
 
 // parseBootstrap accepts a multiaddr ending in /p2p/ID or a contact card.

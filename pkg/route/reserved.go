@@ -39,7 +39,9 @@ func ReservedTopic(topic string) bool {
 func admitted(kind byte, env *Envelope) bool {
 	switch kind {
 	case KindSession:
-		return strings.HasPrefix(env.Topic, "s/")
+		// sessionControlTopic: a session packet that carries only a rekey
+		// message, already acted on when it opened.
+		return strings.HasPrefix(env.Topic, "s/") || env.Topic == sessionControlTopic
 	case KindGroup:
 		return strings.HasPrefix(env.Topic, "group/")
 	}

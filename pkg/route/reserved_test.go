@@ -23,6 +23,8 @@ func TestAdmitted(t *testing.T) {
 		{KindData, BenchTopic, 0, false},
 		{KindSession, "s/0123", 0, true},
 		{KindSession, "group/team", 0, false},
+		{KindSession, sessionControlTopic, 0, true},
+		{KindData, sessionControlTopic, 0, false},
 		{KindGroup, "group/team", 0, true},
 		{KindGroup, "s/0123", 0, false},
 	}

@@ -76,7 +76,8 @@ func (n *Node) SendSession(ctx context.Context, topic string, flags byte, payloa
 	if x == nil {
 		return [32]byte{}, fmt.Errorf("%w: %s", ErrNoSession, topic)
 	}
-	p, err := sealSession(x, byte(n.opts.TTL), uint16(x.Luminosity), flags, payload)
+	x = n.sess.propose(x, false)
+	p, err := sealSession(x, byte(n.opts.TTL), uint16(x.Luminosity), flags, x.control(), true, payload)
 	if err != nil {
 		return [32]byte{}, err
 	}

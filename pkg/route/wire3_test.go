@@ -2,14 +2,18 @@ package route
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/crypto"
+
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/seal"
+	"github.com/mainframe/mf/pkg/wire"
 )
 
 // Fuzz targets and tests for the wire messages of dark routing, certified
@@ -128,7 +132,10 @@ func FuzzGroupInvite(f *testing.F) {
 func groupPacket(t testing.TB) (*Packet, *group, *identity.Identity) {
 	owner := seededIdentity(t, "owner")
 	key, _ := seal.NewSymKey()
-	x := &group{Name: "team", Topic: "g/test", key: key, Owner: owner.Public().Overlay(), Luminosity: 256}
+	x := &group{Name: "team", Topic: "g/test", Key: hex.EncodeToString(key[:]), Owner: owner.Public().Overlay(), Luminosity: 256}
+	if err := x.load(); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 3; i++ {
 		x.Members = append(x.Members, GroupMember{Overlay: seededIdentity(t, fmt.Sprint("member", i)).Public().Overlay()})
 	}
@@ -165,18 +172,33 @@ func TestGroupPacket(t *testing.T) {
 	}
 	// Without the key (a non-member), it does not open.
 	other := *x
-	other.key, _ = seal.NewSymKey()
+	k2, _ := seal.NewSymKey()
+	other.Key = hex.EncodeToString(k2[:])
+	if err := other.load(); err != nil {
+		t.Fatal(err)
+	}
 	g2 := &groups{byID: map[[4]byte][]*group{TopicID(x.Topic): {&other}}}
 	if _, err := g2.openPacket(q); err != seal.ErrOpen {
 		t.Fatalf("a non-member opened it: %v", err)
 	}
 }
 
+// testSession is one side of a session in epoch 1 with key.
+func testSession(t testing.TB, peer identity.Public, opened bool, key seal.SymKey) *session {
+	t.Helper()
+	x := &session{Topic: "s/1", Peer: hex.EncodeToString(crypto.CompressPubkey(peer.Key)), Opened: opened, Send: 1}
+	x.setKey(1, key)
+	if err := x.load(); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 func TestSessionPacket(t *testing.T) {
 	peer := newIdentity(t)
 	key, _ := seal.NewSymKey()
-	x := &session{Topic: "s/1", key: key, peer: peer.Public()}
-	p, err := sealSession(x, 16, 256, 0, []byte("in session"))
+	x := testSession(t, peer.Public(), false, key)
+	p, err := sealSession(x, 16, 256, 0, sessionControl{}, true, []byte("in session"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,9 +208,8 @@ func TestSessionPacket(t *testing.T) {
 		t.Fatal("a session packet carries a key")
 	}
 	// The other side holds the same key with the opposite role.
-	other := *x
-	other.Opened = !x.Opened
-	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {&other}}}
+	other := testSession(t, peer.Public(), !x.Opened, key)
+	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {other}}}
 	q, _ := UnmarshalPacket(raw)
 	env, err := s.openPacket(q)
 	if err != nil || string(env.Payload) != "in session" {
@@ -266,9 +287,9 @@ func BenchmarkTrialDecryptData(b *testing.B) {
 func BenchmarkTrialDecryptSession(b *testing.B) {
 	k1, _ := seal.NewSymKey()
 	k2, _ := seal.NewSymKey()
-	x := &session{Topic: "s/1", key: k1, peer: newIdentity(b).Public()}
-	p, _ := sealSession(x, 16, 2, 0, make([]byte, 4096))
-	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {{Topic: "s/1", key: k2}}}}
+	x := testSession(b, newIdentity(b).Public(), false, k1)
+	p, _ := sealSession(x, 16, 2, 0, sessionControl{}, true, make([]byte, 4096))
+	s := &sessions{byID: map[[4]byte][]*session{TopicID(x.Topic): {testSession(b, newIdentity(b).Public(), true, k2)}}}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.openPacket(p); err != seal.ErrOpen {
@@ -282,12 +303,11 @@ func BenchmarkTrialDecryptSession(b *testing.B) {
 // accepts must be within limits and carry the session's topic.
 func FuzzSessionEnvelope(f *testing.F) {
 	restore := deterministicSeeds(f)
-	x := &session{Topic: "s/1", Opened: true, peer: seededIdentity(f, "peer").Public()}
-	key, _ := seal.NewSymKey()
-	x.key = key
-	other := *x
-	other.Opened = false
-	p, err := sealSession(&other, 16, 256, 0, []byte("in session"))
+	peer := seededIdentity(f, "peer").Public()
+	key := seal.SymKey{1}
+	x := testSession(f, peer, true, key)
+	other := testSession(f, peer, false, key)
+	p, err := sealSession(other, 16, 256, 0, sessionControl{Kind: ctlPropose, Epoch: 2, A: seal.PublicKey{3}}, true, []byte("in session"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -300,7 +320,7 @@ func FuzzSessionEnvelope(f *testing.F) {
 	f.Add([]byte{0, 0})
 	f.Add([]byte{0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3, 's', '/', '1'})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		e, err := decodeSessionEnvelope(b, x)
+		e, _, _, err := decodeSessionEnvelope(b, x, 1)
 		if err != nil {
 			if !errors.Is(err, ErrEnvelope) {
 				t.Fatalf("error %v is not ErrEnvelope", err)
@@ -328,7 +348,7 @@ func FuzzGroupEnvelope(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add(append([]byte{0}, make([]byte, 80)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		e, err := decodeGroupEnvelope(b, hdr, &p.Eph, x)
+		e, err := decodeGroupEnvelope(b, hdr, &p.Eph, x, x.Topic)
 		if err != nil {
 			if !errors.Is(err, ErrEnvelope) {
 				t.Fatalf("error %v is not ErrEnvelope", err)
@@ -356,6 +376,31 @@ func FuzzInboxEntry(f *testing.F) {
 		e, err := decodeInboxEntry(b)
 		if e.Message == nil {
 			t.Fatalf("nil message for %q (err %v)", b, err)
+		}
+	})
+}
+
+// FuzzSealedInvite feeds arbitrary bytes to the sealed invite decoder: what
+// it accepts encodes back to the same bytes.
+func FuzzSealedInvite(f *testing.F) {
+	var w wire.Writer
+	w.Byte(2)
+	w.Fixed(make([]byte, 64))
+	w.Bytes([]byte("sealed"))
+	f.Add(w.B)
+	f.Add([]byte{2})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		to, eph, body, err := decodeSealedInvite(b)
+		if err != nil {
+			return
+		}
+		var w wire.Writer
+		w.Byte(2)
+		w.Fixed(to[:])
+		w.Fixed(eph[:])
+		w.Bytes(body)
+		if !bytes.Equal(w.B, b) || len(body) > maxSealedInvite {
+			t.Fatalf("accepted %x", b)
 		}
 	})
 }

@@ -208,3 +208,25 @@ func BenchmarkSealSession(b *testing.B) {
 		}
 	}
 }
+
+func TestDH(t *testing.T) {
+	a, _ := NewPrivateKey()
+	b, _ := NewPrivateKey()
+	ap, bp := a.Public(), b.Public()
+	s1, err := DH(&a, &bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := NewOpener(b).DH(&ap)
+	if err != nil || string(s1) != string(s2) {
+		t.Fatalf("the two sides disagree: %v", err)
+	}
+	var low PublicKey // the identity point: an all-zero secret
+	if _, err := DH(&a, &low); err == nil {
+		t.Fatal("a low-order key was accepted")
+	}
+	k1 := DeriveSymKey(s1, []byte("salt"), []byte("info"))
+	if k2 := DeriveSymKey(s1, nil, []byte("info")); k1 == k2 {
+		t.Fatal("the salt does not change the key")
+	}
+}
