@@ -162,7 +162,11 @@ func TestForwardSecrecy(t *testing.T) {
 			b.stop(t)
 		}
 	}()
-	waitFor(t, "the two nodes to connect", func() bool { return len(a.host.Network().Peers()) > 0 })
+	// Connected is not enough: a peer is a routing neighbour once identify
+	// has shown it speaks /mf/route/1.
+	waitFor(t, "the two nodes to take each other as neighbours", func() bool {
+		return len(a.neighbours.Load().peers) > 0 && len(b.neighbours.Load().peers) > 0
+	})
 	if err := a.AddContact("b", b.Card(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +431,11 @@ func TestSessionRekeyOrder(t *testing.T) {
 	defer a.stop(t)
 	b := startFSNode(t, ctx, []string{a.Card().String()})
 	defer b.stop(t)
-	waitFor(t, "the two nodes to connect", func() bool { return len(a.host.Network().Peers()) > 0 })
+	// Connected is not enough: a peer is a routing neighbour once identify
+	// has shown it speaks /mf/route/1.
+	waitFor(t, "the two nodes to take each other as neighbours", func() bool {
+		return len(a.neighbours.Load().peers) > 0 && len(b.neighbours.Load().peers) > 0
+	})
 	if err := a.AddContact("b", b.Card(), nil); err != nil {
 		t.Fatal(err)
 	}
