@@ -111,10 +111,12 @@ func Start(o Options) (*Chain, error) {
 	}
 	faucetAddr := crypto.PubkeyToAddress(faucet.PublicKey)
 	genesis := core.DeveloperGenesisBlock(ethconfig.Defaults.Miner.GasCeil, &faucetAddr)
-	// Run the latest released fork (Osaka). go-ethereum's developer config
-	// also turns on Bogota, still being specified, under whose gas rules
-	// eth_estimateGas comes out below what a transaction with storage
-	// refunds needs: replacing an announced withdrawal ran out of gas.
+	// Run the latest released fork (Osaka), not Bogota, which go-ethereum's
+	// developer config also turns on and which is still being specified: a
+	// development chain should price and run transactions as the chains mf
+	// is used on do. (Replacing an announced withdrawal that ran out of gas
+	// was not Bogota's doing: it fails under Osaka as well, see
+	// chain.GasLimit.)
 	cfg := *genesis.Config
 	cfg.BogotaTime = nil
 	genesis.Config = &cfg
