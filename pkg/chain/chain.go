@@ -111,6 +111,7 @@ func waitDeployed(ctx context.Context, b bind.DeployBackend, tx *types.Transacti
 // DeployToken deploys MFT with auth's account as its minter and waits until
 // it is mined.
 func DeployToken(ctx context.Context, b Backend, auth *bind.TransactOpts) (common.Address, *MFT, error) {
+	b = WithGasMargin(b)
 	_, tx, token, err := DeployMFT(withContext(ctx, auth), b)
 	if err != nil {
 		return common.Address{}, nil, fmt.Errorf("chain: deploying MFT: %w", err)
@@ -137,6 +138,7 @@ type Factory struct {
 // from auth, and waits until it is mined. The returned Factory sends later
 // transactions from auth as well.
 func DeployFactory(ctx context.Context, b Backend, auth *bind.TransactOpts, token common.Address) (*Factory, error) {
+	b = WithGasMargin(b)
 	_, tx, _, err := DeployCheckbookFactory(withContext(ctx, auth), b, token)
 	if err != nil {
 		return nil, fmt.Errorf("chain: deploying CheckbookFactory: %w", err)
@@ -151,6 +153,7 @@ func DeployFactory(ctx context.Context, b Backend, auth *bind.TransactOpts, toke
 // NewFactory binds the CheckbookFactory at addr; auth sends its
 // transactions and may be nil for a factory that is only read.
 func NewFactory(addr common.Address, b Backend, auth *bind.TransactOpts) (*Factory, error) {
+	b = WithGasMargin(b)
 	f, err := NewCheckbookFactory(addr, b)
 	if err != nil {
 		return nil, fmt.Errorf("chain: binding CheckbookFactory: %w", err)

@@ -203,6 +203,7 @@ var DefaultCourtConfig = CourtConfig{ResponseWindow: time.Hour, TestimonyWindow:
 // deployer, the only one that may set its court (see DeployCourtFor); until
 // then the registry takes no stakes.
 func DeployRegistry(ctx context.Context, b Backend, auth *bind.TransactOpts, token common.Address) (common.Address, *StakeRegistry, error) {
+	b = WithGasMargin(b)
 	_, tx, reg, err := DeployStakeRegistry(withContext(ctx, auth), b, token)
 	if err != nil {
 		return common.Address{}, nil, fmt.Errorf("chain: deploying StakeRegistry: %w", err)
@@ -219,6 +220,7 @@ func DeployRegistry(ctx context.Context, b Backend, auth *bind.TransactOpts, tok
 // registry's court, both sent from auth, which must be the registry's
 // deployer. It waits for both and returns the court's address and binding.
 func DeployCourtFor(ctx context.Context, b Backend, auth *bind.TransactOpts, registry common.Address, cfg CourtConfig) (common.Address, *Court, error) {
+	b = WithGasMargin(b)
 	resp, testi := uint64(cfg.ResponseWindow/time.Second), uint64(cfg.TestimonyWindow/time.Second)
 	if cfg.ResponseWindow < time.Second || cfg.TestimonyWindow < time.Second {
 		return common.Address{}, nil, errNegativeWindow
@@ -252,6 +254,7 @@ func DeployCourtFor(ctx context.Context, b Backend, auth *bind.TransactOpts, reg
 // in the future by the latest block's clock, a zero amount or a client that
 // is the provider are refused before anything is sent.
 func Stake(ctx context.Context, b Backend, auth *bind.TransactOpts, registry common.Address, service [32]byte, client common.Address, amount *big.Int, term time.Time) (*big.Int, error) {
+	b = WithGasMargin(b)
 	if auth == nil {
 		return nil, errNoSender
 	}
@@ -325,6 +328,7 @@ func Stake(ctx context.Context, b Backend, auth *bind.TransactOpts, registry com
 // agreementID, sent from auth (the agreement's client), with the provider's
 // signature over the promise (SignPromise); it returns the case id.
 func OpenPromiseCase(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, agreementID *big.Int, key, hash [32]byte, sig []byte) (*big.Int, error) {
+	b = WithGasMargin(b)
 	if auth == nil {
 		return nil, errNoSender
 	}
@@ -340,6 +344,7 @@ func OpenPromiseCase(ctx context.Context, b Backend, auth *bind.TransactOpts, co
 // agreementID, sent from auth (the agreement's client), calling panel with
 // the provider's signature over it (SignPanel); it returns the case id.
 func OpenWitnessCase(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, agreementID *big.Int, panel []common.Address, sig []byte) (*big.Int, error) {
+	b = WithGasMargin(b)
 	if auth == nil {
 		return nil, errNoSender
 	}

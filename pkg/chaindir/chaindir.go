@@ -98,7 +98,7 @@ func Faucet(ctx context.Context, dir string, addr common.Address, amount *big.In
 	if err := SendETH(ctx, c, key, id, addr, eth); err != nil {
 		return err
 	}
-	tok, err := chain.NewMFT(common.HexToAddress(info.Token), c)
+	tok, err := chain.NewMFT(common.HexToAddress(info.Token), chain.NewClient(c))
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,6 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/kv"
@@ -48,7 +47,7 @@ type Service struct {
 	key      *ecdsa.PrivateKey
 	self     common.Address
 	db       *kv.DB
-	eth      *ethclient.Client
+	eth      *chain.Client
 	chainID  *big.Int
 	auth     *bind.TransactOpts
 	registry common.Address

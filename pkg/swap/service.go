@@ -94,7 +94,7 @@ type Service struct {
 	db        *kv.DB
 	led       *ledger
 	route     *route.Client
-	eth       *ethclient.Client
+	eth       *chain.Client
 	chainID   *big.Int
 	auth      *bind.TransactOpts
 	factory   *chain.Factory
@@ -130,8 +130,9 @@ type vetting struct {
 	why string
 }
 
-// Dial connects to the chain: an IPC path, or a URL.
-func Dial(ctx context.Context, rpcURL string) (*ethclient.Client, *big.Int, error) {
+// Dial connects to the chain: an IPC path, or a URL. Transactions sent
+// through the client carry chain.GasLimit's margin over their estimates.
+func Dial(ctx context.Context, rpcURL string) (*chain.Client, *big.Int, error) {
 	if rpcURL == "" {
 		return nil, nil, errors.New("swap: no chain configured: set swap.eth_rpc (or --eth-rpc, MF_ETH_RPC)")
 	}
@@ -146,7 +147,7 @@ func Dial(ctx context.Context, rpcURL string) (*ethclient.Client, *big.Int, erro
 		c.Close()
 		return nil, nil, fmt.Errorf("swap: cannot reach the chain at %s: %v", rpcURL, err)
 	}
-	return c, id, nil
+	return chain.NewClient(c), id, nil
 }
 
 // NewService connects to the chain and finds (or deploys) this node's

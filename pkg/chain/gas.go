@@ -1,0 +1,67 @@
+package chain
+
+import (
+	"context"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/ethclient"
+)
+
+// GasLimit is the gas limit mf gives a transaction whose eth_estimateGas
+// came to estimate: a quarter more, and at least 20,000 more.
+//
+// An estimate is the least gas the transaction needed when run against the
+// chain's head, but it runs in a later block: with a later timestamp and
+// after whatever else that block holds. What a storage write costs depends
+// on whether it changes the slot, so the same call can need more gas there.
+// Replacing an announced withdrawal is the case that was seen:
+// announceWithdraw sets withdrawAfter to block.timestamp plus the notice,
+// and estimated against the head that holds the first announcement that is
+// the value already stored, a write of 100 gas; in the next block it
+// changes the slot, 2,900. The transaction ran out of gas and "reverted"
+// (TestWithdrawPending, TestEstimateAtHeadFallsShort). 20,000 is what a slot
+// written from zero costs over one already set, the most a single write can
+// differ by. Gas a transaction does not use is not paid for; a higher limit
+// only asks the account to hold a little more ether while it is pending.
+func GasLimit(estimate uint64) uint64 {
+	return estimate + max(estimate/4, 20_000)
+}
+
+// WithGasMargin returns b with every gas estimate raised to GasLimit, so
+// that transactions sent through bindings over it (which estimate when
+// their TransactOpts set no GasLimit, as mf's never do) carry the margin.
+// The package's own helpers apply it to the backend they are given.
+func WithGasMargin(b Backend) Backend {
+	switch b.(type) {
+	case *Client, margined:
+		return b
+	}
+	return margined{b}
+}
+
+type margined struct{ Backend }
+
+func (m margined) EstimateGas(ctx context.Context, call ethereum.CallMsg) (uint64, error) {
+	g, err := m.Backend.EstimateGas(ctx, call)
+	if err != nil {
+		return 0, err
+	}
+	return GasLimit(g), nil
+}
+
+// Client is a connection to a chain whose gas estimates are raised to
+// GasLimit (see WithGasMargin); mf-swap and mf-court send every
+// transaction through one.
+type Client struct{ *ethclient.Client }
+
+// NewClient wraps c.
+func NewClient(c *ethclient.Client) *Client { return &Client{c} }
+
+// EstimateGas is c's estimate raised to GasLimit.
+func (c *Client) EstimateGas(ctx context.Context, call ethereum.CallMsg) (uint64, error) {
+	g, err := c.Client.EstimateGas(ctx, call)
+	if err != nil {
+		return 0, err
+	}
+	return GasLimit(g), nil
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package devchain
+
+// raceBuild is true in binaries built with -race. See logIndexOff.
+const raceBuild = false
