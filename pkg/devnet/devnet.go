@@ -284,7 +284,7 @@ func start(ctx context.Context, bin string, n Node) error {
 }
 
 // waitJoined waits (a bounded time) until every node has the peers its
-// topology promises: all others in a mesh, its neighbours in a line; and in
+// topology promises as routing neighbours: all others in a mesh, its neighbours in a line; and in
 // a mesh, until every card is in the DHT so that overlay addresses resolve.
 func waitJoined(ctx context.Context, st *State, out io.Writer) {
 	graph := st.Graph()
@@ -296,7 +296,11 @@ func waitJoined(ctx context.Context, st *State, out io.Writer) {
 			sctx, cancel := context.WithTimeout(ctx, time.Second)
 			s, err := route.NewClient(n.Home).Status(sctx)
 			cancel()
-			if err != nil || s.Peers < want(i) || (st.Topology == Mesh && len(st.Nodes) > 1 && !s.Published) {
+			// Neighbours, not peers: a connected peer takes packets only
+			// once identify has said it speaks /mf/route/1, which can take
+			// seconds on a loaded machine (a script that sent at once then
+			// missed a zone member, or a route a churn run relies on).
+			if err != nil || s.Neighbours < want(i) || (st.Topology == Mesh && len(st.Nodes) > 1 && !s.Published) {
 				ok = false
 				break
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,6 +68,9 @@ type IDInfo struct {
 type StatusInfo struct {
 	IDInfo
 	Peers int `json:"peers"`
+	// Neighbours is how many of the peers packets are routed to: those
+	// identified as speaking /mf/route/1 (speakers.go).
+	Neighbours int `json:"neighbours"`
 	// Published tells whether the node's card is in the DHT, so that others
 	// can find it by overlay address.
 	Published bool          `json:"published"`
@@ -86,6 +90,9 @@ type PeerInfo struct {
 	Addr      string           `json:"addr"`
 	Direction string           `json:"direction"`
 	LatencyMS float64          `json:"latency_ms,omitempty"`
+	// Neighbour: the peer is among those packets are routed to (it spoke
+	// /mf/route/1 in identify; see speakers.go).
+	Neighbour bool `json:"neighbour"`
 }
 
 // ContactInfo is a contact or a resolved target.
@@ -263,9 +270,14 @@ func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) (any, error) {
 	n.subs.mu.Lock()
 	inbox := n.subs.inbox
 	n.subs.mu.Unlock()
+	neighbours := 0
+	if nb := n.neighbours.Load(); nb != nil {
+		neighbours = len(nb.peers)
+	}
 	return StatusInfo{
 		IDInfo:         n.idInfo(),
 		Peers:          len(n.host.Network().Peers()),
+		Neighbours:     neighbours,
 		Published:      n.published.Load(),
 		Listeners:      n.subs.count(),
 		Uptime:         time.Since(n.start).Seconds(),
@@ -277,6 +289,7 @@ func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) (any, error) {
 
 func (n *Node) apiPeers(w http.ResponseWriter, r *http.Request) (any, error) {
 	out := []PeerInfo{}
+	nb := n.neighbours.Load()
 	for _, p := range n.host.Network().Peers() {
 		conns := n.host.Network().ConnsToPeer(p)
 		if len(conns) == 0 {
@@ -287,6 +300,7 @@ func (n *Node) apiPeers(w http.ResponseWriter, r *http.Request) (any, error) {
 			Overlay:   identity.OverlayOf(p),
 			Addr:      conns[0].RemoteMultiaddr().String(),
 			Direction: conns[0].Stat().Direction.String(),
+			Neighbour: nb != nil && slices.Contains(nb.peers, p),
 		}
 		if l := n.host.Peerstore().LatencyEWMA(p); l > 0 {
 			pi.LatencyMS = float64(l.Microseconds()) / 1000

@@ -354,7 +354,9 @@ Packets that arrive while nobody listens wait in the daemon's inbox (up to
 10000; at most 1000 from one sender, and at most 5000 from senders who are
 not contacts, so strangers cannot crowd contacts out) and are printed first. --count N stops after N packets; packets
 after those stay in the inbox for the next listener. --timeout D gives up
-after D: with --count, fewer than N packets by then is an error (exit 1).
+D after the daemon has subscribed (from then on it watches the topic, even
+after listen exits): with --count, fewer than N packets by then is an error
+(exit 1).
 If the daemon stops or dies under it, listen says so and exits 1.
 
 The daemon serves at most 1024 listen streams at once (more are refused
@@ -371,6 +373,9 @@ topic past that is refused until 'mf-route topics rm' frees one.
 	cmd.Flags().StringVar(&o.group, "group", "", "listen to a group's packets instead of --topic")
 	return cmd
 }
+
+// errListenTimeout ends a listen whose --timeout ran out.
+var errListenTimeout = errors.New("listen timed out")
 
 func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 	if o.group != "" {
@@ -391,14 +396,19 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 	if o.timeout < 0 {
 		return cli.Usagef("--timeout must not be negative")
 	}
-	ctx := cmd.Context()
+	// The timeout runs from when the daemon has taken the subscription (it
+	// then watches the topic for good), not from the request: counted from
+	// the request, a short --timeout on a loaded machine ran out before the
+	// daemon subscribed, and listen exited 0 with the topic never watched
+	// (dark.txtar's zone members then ignored the dark packet).
+	ctx, cancel := context.WithCancelCause(cmd.Context())
+	defer cancel(nil)
+	opened := func() {}
 	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
+		opened = func() { time.AfterFunc(o.timeout, func() { cancel(errListenTimeout) }) }
 	}
 	got := 0
-	err := g.client().Listen(ctx, o.topic, o.count, func(m *route.Message) error {
+	err := g.client().ListenOpen(ctx, o.topic, o.count, opened, func(m *route.Message) error {
 		got++
 		if o.json {
 			b, _ := json.Marshal(listenJSON{
@@ -411,7 +421,7 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 		_, err := g.streams.Out.Write(m.Payload)
 		return err
 	})
-	if errors.Is(err, context.DeadlineExceeded) && cmd.Context().Err() == nil {
+	if errors.Is(context.Cause(ctx), errListenTimeout) && cmd.Context().Err() == nil {
 		if o.count > 0 && got < o.count {
 			return fmt.Errorf("timed out after %s with %d of %d packets", o.timeout, got, o.count)
 		}
