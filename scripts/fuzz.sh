@@ -13,9 +13,19 @@ while read -r file target; do
   pkg=./$(dirname "$file")
   n=$((n + 1))
   echo "== $pkg $target"
-  if ! go test -run '^$' -fuzz "^$target\$" -fuzztime "$t" "$pkg"; then
-    failed+=("$pkg $target")
+  out=$(mktemp)
+  if ! go test -run '^$' -fuzz "^$target\$" -fuzztime "$t" "$pkg" 2>&1 | tee "$out"; then
+    # Go 1.26's fuzzing coordinator can report "context deadline exceeded"
+    # as a failure when -fuzztime runs out while a worker is mid-call (Go
+    # issue 75804, fixed in 1.27). That is no finding: a real one writes a
+    # failing input. Only such a run is counted as passed, with a note.
+    if ! grep -q 'Failing input written' "$out" && grep -q '^    context deadline exceeded$' "$out"; then
+      echo "fuzz: $target: the fuzzing coordinator's deadline race (no failing input), not a finding"
+    else
+      failed+=("$pkg $target")
+    fi
   fi
+  rm -f "$out"
 done < <(git ls-files --cached --others --exclude-standard '*_test.go' | xargs grep -H '^func Fuzz' |
   sed -E 's/^([^:]+):func (Fuzz[A-Za-z0-9_]*)\(.*/\1 \2/' | sort -u)
 if [ "$n" -eq 0 ]; then
