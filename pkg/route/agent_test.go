@@ -2,16 +2,12 @@ package route
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
-
-	"github.com/mainframe/mf/pkg/identity"
-	"github.com/mainframe/mf/pkg/kv"
 )
 
 // TestAgentVersion connects a plain libp2p host to a node, as other libp2p
@@ -19,20 +15,7 @@ import (
 func TestAgentVersion(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	id, err := identity.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := kv.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n, err := New(ctx, id, db, Options{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n := testRelay(t, ctx)
 
 	h, err := libp2p.New(libp2p.Transport(tcp.NewTCPTransport), libp2p.NoListenAddrs, libp2p.DisableRelay(), libp2p.DisableMetrics())
 	if err != nil {
