@@ -3,6 +3,7 @@ package route
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -82,10 +83,7 @@ func openInvite(n *Node, b []byte) ([]byte, error) {
 // grace. It reports whether it deleted any.
 func (g *groups) maintain(now time.Time) bool {
 	g.mu.Lock()
-	all := make([]*group, 0, len(g.byName))
-	for _, x := range g.byName {
-		all = append(all, x)
-	}
+	all := slices.Collect(maps.Values(g.byName))
 	g.mu.Unlock()
 	deleted := false
 	for _, x := range all {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -759,10 +760,7 @@ func (s *sessions) propose(x *session, force bool) *session {
 // whether it deleted any.
 func (s *sessions) maintain(now time.Time) bool {
 	s.mu.Lock()
-	all := make([]*session, 0, len(s.byTopic))
-	for _, x := range s.byTopic {
-		all = append(all, x)
-	}
+	all := slices.Collect(maps.Values(s.byTopic))
 	s.mu.Unlock()
 	deleted := false
 	for _, x := range all {
