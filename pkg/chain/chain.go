@@ -10,11 +10,16 @@
 //     is its only minter (a development chain's faucet).
 //   - Checkbook, a node's MFT account. Its issuer signs EIP-712 cheques over
 //     (checkbook, beneficiary, cumulative payout); anyone may cash one, which
-//     pays the beneficiary the difference to what it was already paid, or what
-//     the checkbook holds, recording the rest as bounced. The issuer
-//     withdraws only after a notice period, so cheques in flight stay good.
-//   - CheckbookFactory, which deploys checkbooks and remembers them, so a peer
-//     can tell a genuine checkbook from any contract that looks like one.
+//     pays the beneficiary the difference to what it was already paid, or
+//     what is available to it, recording the rest as bounced. The issuer sets
+//     hard deposits aside per beneficiary; a hard deposit pays only its
+//     beneficiary's cheques and can be lowered only after an announcement
+//     and the checkbook's notice period, so a cheque it covers stays good for
+//     that long. The rest of the balance (the liquid balance) is guaranteed
+//     to nobody: the issuer can cheque it to itself at any time.
+//   - CheckbookFactory, which deploys checkbooks for their callers and
+//     remembers them, so a peer can tell a genuine checkbook from any
+//     contract that looks like one.
 //   - StakeRegistry (swear): providers lock MFT for a service agreement with
 //     a client; only the Court can forfeit a stake (court.go).
 //   - Court (swindle): cases against staked agreements, decided from a
@@ -161,12 +166,12 @@ func NewFactory(addr common.Address, b Backend, auth *bind.TransactOpts) (*Facto
 	return &Factory{CheckbookFactory: f, Address: addr, backend: b, auth: auth}, nil
 }
 
-// DeployCheckbook deploys a checkbook owned by issuer whose withdrawals wait
-// notice (whole seconds; less is rounded down), waits until it is mined and
-// returns its address and binding. The factory records it as genuine and,
-// when the factory's account is the issuer or the issuer had none,
-// as checkbookOf(issuer).
-func (f *Factory) DeployCheckbook(ctx context.Context, issuer common.Address, notice time.Duration) (common.Address, *Checkbook, error) {
+// DeployCheckbook deploys a checkbook owned by the factory's account (the
+// factory deploys for its caller only) whose withdrawals and hard deposit
+// decreases wait notice (whole seconds; less is rounded down), waits until it
+// is mined and returns its address and binding. The factory records it as
+// genuine and as checkbookOf(the account).
+func (f *Factory) DeployCheckbook(ctx context.Context, notice time.Duration) (common.Address, *Checkbook, error) {
 	if f.auth == nil {
 		return common.Address{}, nil, errors.New("chain: factory has no account to send from")
 	}
@@ -174,7 +179,7 @@ func (f *Factory) DeployCheckbook(ctx context.Context, issuer common.Address, no
 		return common.Address{}, nil, fmt.Errorf("chain: negative notice period %v", notice)
 	}
 	secs := new(big.Int).SetInt64(int64(notice / time.Second))
-	tx, err := f.Deploy(withContext(ctx, f.auth), issuer, secs)
+	tx, err := f.Deploy(withContext(ctx, f.auth), secs)
 	if err != nil {
 		return common.Address{}, nil, fmt.Errorf("chain: deploying checkbook: %w", err)
 	}

@@ -156,7 +156,7 @@ func (c *testChain) checkbook(notice time.Duration, fund *big.Int) (common.Addre
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	addr, cb, err := f.DeployCheckbook(c.ctx, addrOf(issuerKey), notice)
+	addr, cb, err := f.DeployCheckbook(c.ctx, notice)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -461,41 +461,15 @@ func TestFactoryRecordsGenuineCheckbooks(t *testing.T) {
 		t.Fatalf("Genuine(hand-deployed checkbook) = %v, %v", ok, err)
 	}
 
-	// Mallory deploys a checkbook for the issuer: genuine, but not the
-	// issuer's choice.
-	mf, err := NewFactory(c.factory.Address, c.b, c.auth(malloryKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _, err := mf.DeployCheckbook(c.ctx, issuer, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, _ := c.factory.Genuine(c.ctx, other); !ok {
-		t.Fatal("checkbook deployed through the factory by a stranger is not genuine")
-	}
-	if got, _ := c.factory.CheckbookOf(nil, issuer); got != cbAddr {
-		t.Fatalf("a stranger moved checkbookOf(issuer) to %s", got)
-	}
-	// For someone who has none, the first deployment counts.
-	carol := addrOf(carolKey)
-	third, _, err := mf.DeployCheckbook(c.ctx, carol, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := c.factory.CheckbookOf(nil, carol); got != third {
-		t.Fatalf("checkbookOf(carol) = %s, want %s", got, third)
-	}
-
 	// A read-only factory cannot send.
 	ro, err := NewFactory(c.factory.Address, c.b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ro.DeployCheckbook(c.ctx, issuer, time.Hour); err == nil {
+	if _, _, err := ro.DeployCheckbook(c.ctx, time.Hour); err == nil {
 		t.Fatal("read-only factory deployed a checkbook")
 	}
-	if _, _, err := c.factory.DeployCheckbook(c.ctx, issuer, -time.Second); err == nil {
+	if _, _, err := c.factory.DeployCheckbook(c.ctx, -time.Second); err == nil {
 		t.Fatal("negative notice period accepted")
 	}
 }

@@ -178,7 +178,7 @@ func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set S
 	}
 	if cb == (common.Address{}) {
 		log.Info("deploying this node's checkbook")
-		cb, _, err = s.factory.DeployCheckbook(ctx, s.self, set.Notice)
+		cb, _, err = s.factory.DeployCheckbook(ctx, set.Notice)
 		if err != nil {
 			return nil, fmt.Errorf("swap: deploying the checkbook: %v (does the node's address %s hold ether for gas?)", err, s.self)
 		}

@@ -313,7 +313,7 @@ func TestBadChequesRefused(t *testing.T) {
 	// checkbook's cheque again must still be a replay: the high-water mark
 	// is per checkbook, not "whatever the last cheque was drawn on".
 	t.Run("replay after a cheque on another checkbook", func(t *testing.T) {
-		cb2, _, err := a.factory.DeployCheckbook(ctx, a.self, 0)
+		cb2, _, err := a.factory.DeployCheckbook(ctx, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -612,7 +612,7 @@ func TestBouncedChequeLowersScore(t *testing.T) {
 	// A fresh checkbook does not wash the bounce away: the score sums the
 	// history of every checkbook A ever had.
 	before := score(a.self)
-	fresh, _, err := a.factory.DeployCheckbook(ctx, a.self, time.Hour)
+	fresh, _, err := a.factory.DeployCheckbook(ctx, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,14 +22,27 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 /// - A cheque whose cumulativePayout is not above what the beneficiary was
 ///   already paid reverts with "Checkbook: cheque already cashed", so cashing
 ///   the same cheque twice pays nothing and changes nothing.
-/// - When the checkbook holds less than is due, it pays what it holds and the
-///   rest bounces: ChequeBounced is emitted, `bounced` becomes true for good,
+/// - Hard deposits: the issuer sets part of the balance aside for one
+///   beneficiary (increaseHardDeposit). A cheque pays from its beneficiary's
+///   hard deposit first and then from the liquid balance (what no hard
+///   deposit holds). Nothing else can touch a hard deposit: withdrawals and
+///   cheques to other beneficiaries (the issuer itself, or a second address
+///   of its own) reach the liquid balance only. Lowering a hard deposit takes
+///   an announcement and noticePeriod seconds, so a cheque covered by a hard
+///   deposit stays good for at least the notice period: that is the
+///   checkbook's only guarantee to a beneficiary.
+/// - When the checkbook cannot pay a cheque in full from the beneficiary's
+///   hard deposit and the liquid balance, it pays what it can and the rest
+///   bounces: ChequeBounced is emitted, `bounced` becomes true for good,
 ///   `bounceCount` grows, and the unpaid rest is readable in
 ///   `bouncedOf(beneficiary)` and `totalBounced`. Presenting the same cheque
 ///   again after the checkbook was refilled pays the rest; presenting it again
-///   while the checkbook is still empty reverts with "Checkbook: nothing to pay".
-/// - The issuer withdraws only after announcing the amount and waiting
-///   `noticePeriod` seconds, so cheques in flight can be cashed first.
+///   while nothing is available to the beneficiary reverts with
+///   "Checkbook: nothing to pay".
+/// - The issuer withdraws liquid balance only, after announcing the amount
+///   and waiting `noticePeriod` seconds. The wait warns peers; it guarantees
+///   nothing, since a cheque to the issuer itself reaches the same liquid
+///   balance at once.
 contract Checkbook is EIP712 {
     using SafeERC20 for IERC20;
 
@@ -58,6 +71,16 @@ contract Checkbook is EIP712 {
     /// @notice True once any cheque has bounced; never reset.
     bool public bounced;
 
+    /// @notice Tokens set aside for each beneficiary: only its cheques can
+    /// spend them.
+    mapping(address => uint256) public hardDeposit;
+    /// @notice Sum of all hard deposits.
+    uint256 public totalHardDeposit;
+    /// @notice Announced decrease of each beneficiary's hard deposit (0: none).
+    mapping(address => uint256) public decreaseAmount;
+    /// @notice Time after which the announced decrease may be made.
+    mapping(address => uint256) public decreaseAfter;
+
     /// @notice Amount of the pending withdrawal (0: none).
     uint256 public withdrawAmount;
     /// @notice Time after which the pending withdrawal may be made.
@@ -73,6 +96,11 @@ contract Checkbook is EIP712 {
     event WithdrawAnnounced(uint256 amount, uint256 notBefore);
     /// @notice The issuer withdrew `amount`.
     event Withdrawn(uint256 amount);
+    /// @notice The hard deposit of `beneficiary` is now `amount`.
+    event HardDepositChanged(address indexed beneficiary, uint256 amount);
+    /// @notice The issuer announced lowering the hard deposit of `beneficiary`
+    /// by `amount`, possible from `notBefore`.
+    event HardDepositDecreaseAnnounced(address indexed beneficiary, uint256 amount, uint256 notBefore);
 
     constructor(IERC20 token_, address issuer_, uint256 noticePeriod_) EIP712("Mainframe Checkbook", "1") {
         require(address(token_) != address(0), "Checkbook: zero token");
@@ -85,6 +113,19 @@ contract Checkbook is EIP712 {
     /// @notice Tokens the checkbook holds.
     function balance() public view returns (uint256) {
         return token.balanceOf(address(this));
+    }
+
+    /// @notice Tokens no hard deposit holds: what withdrawals and cheques
+    /// beyond their beneficiary's hard deposit can reach.
+    function liquidBalance() public view returns (uint256) {
+        uint256 held = balance();
+        return held > totalHardDeposit ? held - totalHardDeposit : 0;
+    }
+
+    /// @notice What a cheque to `beneficiary` can draw at most right now: its
+    /// hard deposit plus the liquid balance.
+    function availableTo(address beneficiary) public view returns (uint256) {
+        return liquidBalance() + hardDeposit[beneficiary];
     }
 
     /// @notice What presented cheques left unpaid for `beneficiary`.
@@ -108,10 +149,11 @@ contract Checkbook is EIP712 {
         uint256 paid = paidOut[beneficiary];
         require(cumulativePayout > paid, "Checkbook: cheque already cashed");
         uint256 due = cumulativePayout - paid;
-        uint256 held = balance();
+        uint256 held = availableTo(beneficiary);
         uint256 pay = due < held ? due : held;
         uint256 seen = presented[beneficiary];
         require(pay > 0 || cumulativePayout > seen, "Checkbook: nothing to pay");
+        _drawHardDeposit(beneficiary, pay);
 
         uint256 owedBefore = seen - paid;
         if (cumulativePayout > seen) {
@@ -134,11 +176,72 @@ contract Checkbook is EIP712 {
         }
     }
 
+    /// @dev Takes what a cheque pays from its beneficiary's hard deposit
+    /// first: that part is the beneficiary's alone.
+    function _drawHardDeposit(address beneficiary, uint256 pay) private {
+        uint256 hard = hardDeposit[beneficiary];
+        uint256 fromHard = pay < hard ? pay : hard;
+        if (fromHard == 0) {
+            return;
+        }
+        hard -= fromHard;
+        hardDeposit[beneficiary] = hard;
+        totalHardDeposit -= fromHard;
+        if (decreaseAmount[beneficiary] > hard) {
+            decreaseAmount[beneficiary] = hard;
+        }
+        emit HardDepositChanged(beneficiary, hard);
+    }
+
     /// @notice Moves `amount` tokens from the caller into the checkbook; the
     /// caller must have approved it first. A plain ERC20 transfer works too.
     function deposit(uint256 amount) external {
         token.safeTransferFrom(msg.sender, address(this), amount);
         emit Deposited(msg.sender, amount);
+    }
+
+    /// @notice Sets `amount` more of the liquid balance aside for
+    /// `beneficiary`. Issuer only; takes effect at once.
+    function increaseHardDeposit(address beneficiary, uint256 amount) external {
+        require(msg.sender == issuer, "Checkbook: caller is not the issuer");
+        require(beneficiary != address(0), "Checkbook: zero beneficiary");
+        require(amount <= liquidBalance(), "Checkbook: hard deposit above the liquid balance");
+        uint256 hard = hardDeposit[beneficiary] + amount;
+        hardDeposit[beneficiary] = hard;
+        totalHardDeposit += amount;
+        emit HardDepositChanged(beneficiary, hard);
+    }
+
+    /// @notice Announces lowering the hard deposit of `beneficiary` by
+    /// `amount`, possible after noticePeriod seconds; replaces any earlier
+    /// announcement for that beneficiary and restarts the wait. Announcing 0
+    /// cancels.
+    function announceHardDepositDecrease(address beneficiary, uint256 amount) external {
+        require(msg.sender == issuer, "Checkbook: caller is not the issuer");
+        require(amount <= hardDeposit[beneficiary], "Checkbook: decrease above the hard deposit");
+        decreaseAmount[beneficiary] = amount;
+        decreaseAfter[beneficiary] = block.timestamp + noticePeriod;
+        emit HardDepositDecreaseAnnounced(beneficiary, amount, decreaseAfter[beneficiary]);
+    }
+
+    /// @notice Makes the announced decrease of the hard deposit of
+    /// `beneficiary` once the notice period is over: the tokens go back to
+    /// the liquid balance. Issuer only.
+    function decreaseHardDeposit(address beneficiary) external {
+        require(msg.sender == issuer, "Checkbook: caller is not the issuer");
+        uint256 amount = decreaseAmount[beneficiary];
+        require(amount > 0, "Checkbook: no decrease announced");
+        require(block.timestamp >= decreaseAfter[beneficiary], "Checkbook: notice period not over");
+        uint256 hard = hardDeposit[beneficiary];
+        if (amount > hard) {
+            amount = hard;
+        }
+        hard -= amount;
+        hardDeposit[beneficiary] = hard;
+        totalHardDeposit -= amount;
+        decreaseAmount[beneficiary] = 0;
+        decreaseAfter[beneficiary] = 0;
+        emit HardDepositChanged(beneficiary, hard);
     }
 
     /// @notice Announces a withdrawal of `amount`, possible after noticePeriod
@@ -151,14 +254,15 @@ contract Checkbook is EIP712 {
         emit WithdrawAnnounced(amount, withdrawAfter);
     }
 
-    /// @notice Sends the announced amount, or all the checkbook holds if that
-    /// is less, to the issuer once the notice period is over.
+    /// @notice Sends the announced amount, or the liquid balance if that is
+    /// less, to the issuer once the notice period is over. Hard deposits
+    /// stay.
     function withdraw() external {
         require(msg.sender == issuer, "Checkbook: caller is not the issuer");
         uint256 amount = withdrawAmount;
         require(amount > 0, "Checkbook: no withdrawal announced");
         require(block.timestamp >= withdrawAfter, "Checkbook: notice period not over");
-        uint256 held = balance();
+        uint256 held = liquidBalance();
         if (amount > held) {
             amount = held;
         }

@@ -24,17 +24,17 @@ contract CheckbookFactory {
         token = token_;
     }
 
-    /// @notice Deploys a checkbook owned by `issuer` with the given notice
-    /// period in seconds. Anyone may deploy for anyone; checkbookOf(issuer)
-    /// points at the new checkbook when the issuer itself deploys it or when
-    /// the issuer has none yet, so nobody else can replace an issuer's choice.
-    function deploy(address issuer, uint256 noticePeriod) external returns (address) {
-        Checkbook cb = new Checkbook(token, issuer, noticePeriod);
+    /// @notice Deploys a checkbook owned by the caller with the given notice
+    /// period in seconds, and makes it checkbookOf(caller). Nobody can deploy
+    /// a checkbook for somebody else: the issuer alone chooses its checkbook
+    /// and its notice period, which its creditors then judge (a hard deposit
+    /// is worth the wait its decrease takes).
+    function deploy(uint256 noticePeriod) external returns (address) {
+        Checkbook cb = new Checkbook(token, msg.sender, noticePeriod);
         address addr = address(cb);
+        address issuer = msg.sender;
         deployedBy[addr] = true;
-        if (msg.sender == issuer || checkbookOf[issuer] == address(0)) {
-            checkbookOf[issuer] = addr;
-        }
+        checkbookOf[issuer] = addr;
         emit CheckbookDeployed(issuer, addr);
         return addr;
     }
