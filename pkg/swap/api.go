@@ -55,6 +55,24 @@ type PeerBalance struct {
 	Balance string `json:"balance"`
 	MFT     string `json:"balance_mft"`
 	Refused bool   `json:"refused,omitempty"`
+	// Uncashed is the value of the peer's cheques not yet presented on
+	// chain; Safe the part of it the hard deposit of the peer's checkbook
+	// guarantees this node; AtRisk the balance (when the peer owes) plus
+	// Uncashed less Safe, which the disconnect threshold applies to. All in
+	// base units; absent when the chain could not be read.
+	Uncashed string `json:"uncashed,omitempty"`
+	Safe     string `json:"safe,omitempty"`
+	AtRisk   string `json:"at_risk,omitempty"`
+}
+
+// withGuarantee fills the chain's side of pb.
+func (s *Service) withGuarantee(ctx context.Context, pb PeerBalance, bal *big.Int, fresh bool) PeerBalance {
+	g, err := s.guaranteeOf(ctx, pb.Peer, fresh)
+	if err != nil {
+		return pb
+	}
+	pb.Uncashed, pb.Safe, pb.AtRisk = g.Uncashed.String(), g.Safe.String(), g.atRisk(bal).String()
+	return pb
 }
 
 // ChequeInfo is a stored cheque.
@@ -130,7 +148,7 @@ func (s *Service) apiBalances(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	out := []PeerBalance{}
 	for p, b := range bals {
-		out = append(out, PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)})
+		out = append(out, s.withGuarantee(r.Context(), PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)}, b, false))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Peer < out[j].Peer })
 	return out, nil
@@ -142,7 +160,7 @@ func (s *Service) apiBalance(w http.ResponseWriter, r *http.Request) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)}, nil
+	return s.withGuarantee(r.Context(), PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)}, b, true), nil
 }
 
 func (s *Service) apiCheques(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -343,9 +361,21 @@ func (s *Service) remoteInvoice(w http.ResponseWriter, r *http.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
+	var hard *big.Int
+	if inv.HardDeposit != "" {
+		if hard, err = parseBase("hard_deposit", inv.HardDeposit, 0); err != nil {
+			return nil, err
+		}
+	}
 	c, err := s.issue(peer, common.HexToAddress(addr), asked)
 	if err != nil {
 		return nil, err
+	}
+	// The cheque is booked and stands on its own; the hard deposit behind
+	// it is what the creditor counts as safe, and when it cannot be raised
+	// the creditor sees the cheque at risk.
+	if _, err := s.cover(r.Context(), common.HexToAddress(addr), c, hard); err != nil {
+		s.log.Warn("cheque not covered by a hard deposit", "peer", peer, "err", err)
 	}
 	raw, err := c.MarshalBinary()
 	if err != nil {

@@ -119,9 +119,17 @@ type Service struct {
 	// below the cash threshold (see maybeCash).
 	quiet map[string]*big.Int
 
+	// txMu serializes the transactions this node sends from more than one
+	// goroutine (cashing in the settle loop, hard deposits in the invoice
+	// handler), which would otherwise take the same nonce.
+	txMu sync.Mutex
+
 	cacheMu   sync.Mutex
 	manifests map[string]cached[*Manifest]
 	scores    map[string]cached[float64]
+	// covers: per peer, the last reading of what its hard deposit
+	// guarantees this node (see guaranteeOf).
+	covers map[string]*guarantee
 }
 
 type vetting struct {
@@ -158,7 +166,7 @@ func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set S
 		return nil, err
 	}
 	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{},
-		manifests: map[string]cached[*Manifest]{}, scores: map[string]cached[float64]{}, quiet: map[string]*big.Int{}}
+		manifests: map[string]cached[*Manifest]{}, scores: map[string]cached[float64]{}, quiet: map[string]*big.Int{}, covers: map[string]*guarantee{}}
 	s.self = crypto_PubkeyToAddress(key)
 	s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID)
 	if err != nil {
@@ -264,8 +272,8 @@ func (s *Service) AddUsage(peer string, amount *big.Int) (*big.Int, error) {
 	})
 }
 
-// settle invoices debtors, blocks those past the disconnect threshold, and
-// cashes cheques.
+// settle invoices debtors, blocks those with more at risk than the
+// disconnect threshold, and cashes cheques.
 func (s *Service) settle(ctx context.Context) {
 	bals, err := s.led.balances()
 	if err != nil {
@@ -279,16 +287,30 @@ func (s *Service) settle(ctx context.Context) {
 			}
 			bal, _ = s.led.balance(peer)
 		}
-		over := bal.Cmp(s.set.Disconnect) > 0 || refuse
+		// What counts is what is at risk: the debt plus the peer's
+		// cheques that no hard deposit guarantees. A chain that cannot
+		// be read guarantees nothing.
+		g, err := s.guaranteeOf(ctx, peer, false)
+		if err != nil {
+			s.log.Debug("reading the hard deposit", "peer", peer, "err", err)
+			g = zeroGuarantee()
+			if c, _ := s.lastCheque("in", peer); c != nil {
+				g.Uncashed.Set(c.Cumulative)
+			}
+		}
+		risk := g.atRisk(bal)
+		over := risk.Cmp(s.set.Disconnect) > 0 || refuse
 		if over != s.isBlocked(peer) {
 			if err := s.route.Block(ctx, peer, over); err == nil {
 				s.mu.Lock()
 				s.blocked[peer] = over
 				s.mu.Unlock()
-				s.log.Info("peer service", "peer", peer, "refused", over, "owes", FormatAmount(bal))
+				s.log.Info("peer service", "peer", peer, "refused", over, "owes", FormatAmount(bal), "at_risk", FormatAmount(risk))
 			}
 		}
-		if err := s.maybeCash(ctx, peer, false); err != nil {
+		// A decrease of the hard deposit announced: cash before it is made.
+		force := g.Decrease.Sign() > 0 && g.Uncashed.Sign() > 0
+		if err := s.maybeCash(ctx, peer, force); err != nil {
 			s.log.Debug("cashing", "peer", peer, "err", err)
 		}
 	}

@@ -20,6 +20,11 @@ import (
 // the mf-route gateway): how much it thinks it is owed.
 type Invoice struct {
 	Amount string `json:"amount"` // base units
+	// HardDeposit (base units, optional) is the hard deposit the creditor
+	// asks the debtor's checkbook to hold for it: what covers its uncashed
+	// cheques and the one asked for. The debtor raises it after issuing
+	// the cheque, never beyond what its cheques to the creditor can draw.
+	HardDeposit string `json:"hard_deposit,omitempty"`
 }
 
 // ChequeMsg carries a cheque as hex of its binary form.
@@ -47,7 +52,8 @@ func (s *Service) lastCheque(dir, peer string) (*chain.Cheque, error) {
 // invoice asks a debtor for a cheque and books what it sends.
 func (s *Service) invoice(ctx context.Context, peer string, owed *big.Int) error {
 	var msg ChequeMsg
-	if err := s.route.CallService(ctx, peer, "swap", http.MethodPost, "/v0/invoice", Invoice{Amount: owed.String()}, &msg); err != nil {
+	inv := Invoice{Amount: owed.String(), HardDeposit: s.hardDepositAsk(ctx, peer, owed).String()}
+	if err := s.route.CallService(ctx, peer, "swap", http.MethodPost, "/v0/invoice", inv, &msg); err != nil {
 		return err
 	}
 	b, err := hex.DecodeString(msg.Cheque)
@@ -252,11 +258,15 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 		s.quiet[peer] = c.Cumulative
 		return nil
 	}
+	s.txMu.Lock()
 	tx, err := cb.CashCheque(s.txOpts(ctx), s.self, c.Cumulative, c.Signature)
 	if err != nil {
+		s.txMu.Unlock()
 		return fmt.Errorf("swap: cashing %s's cheque: %v", peer, err)
 	}
-	if _, err := chain.Wait(ctx, s.eth, tx); err != nil {
+	_, err = chain.Wait(ctx, s.eth, tx)
+	s.txMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("swap: cashing %s's cheque: %v", peer, err)
 	}
 	bounced, err := cb.BouncedOf(&bind.CallOpts{Context: ctx}, s.self)
