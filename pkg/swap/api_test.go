@@ -126,6 +126,11 @@ func TestAPIRefusesBadInput(t *testing.T) {
 	for _, a := range []string{"-1", "0", "abc", "1.5", "", over, "-" + over} {
 		post("/remote/v0/invoice", peerHdr, fmt.Sprintf(`{"amount":%q}`, a))
 	}
+	// The hard deposit asked for is a whole number of base units too.
+	for _, h := range []string{"-1", "abc", "1.5", " 1", "0x10", over} {
+		post("/remote/v0/invoice", peerHdr, fmt.Sprintf(`{"amount":%q,"hard_deposit":%q}`, mft(1).String(), h))
+	}
+	post("/remote/v0/invoice", peerHdr, fmt.Sprintf(`{"amount":%q,"hard_deposit":5}`, mft(1).String()))
 	// A good invoice that did not come through mf-route.
 	good := fmt.Sprintf(`{"amount":%q}`, mft(1).String())
 	onlyID, onlyAddr, badAddr := http.Header{}, http.Header{}, http.Header{}
@@ -163,6 +168,9 @@ func TestAPIRefusesBadInput(t *testing.T) {
 	if w, err := cbk.WithdrawAmount(&bind.CallOpts{Context: ctx}); err != nil || w.Sign() != 0 {
 		t.Errorf("a withdrawal of %v was announced (%v)", w, err)
 	}
+	if h, err := cbk.TotalHardDeposit(&bind.CallOpts{Context: ctx}); err != nil || h.Sign() != 0 {
+		t.Errorf("a hard deposit of %v was set aside (%v)", h, err)
+	}
 
 	// The same good invoice through mf-route's headers is paid, so the
 	// refusals above were about the input.
@@ -177,7 +185,7 @@ func TestAPIRefusesBadInput(t *testing.T) {
 func FuzzInvoiceBody(f *testing.F) {
 	n := newNode(f, nil)
 	hdr := callerHeaders(f, "fuzz-peer")
-	for _, s := range []string{`{"amount":"1"}`, `{"amount":"` + maxAmount.String() + `"}`, `{"amount":"-1"}`, `{}`, ``, `{"amount":1}`} {
+	for _, s := range []string{`{"amount":"1"}`, `{"amount":"1","hard_deposit":"1"}`, `{"amount":"` + maxAmount.String() + `"}`, `{"amount":"-1"}`, `{}`, ``, `{"amount":1}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
