@@ -5,10 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"math"
 	"math/big"
 	"net/http"
-	"slices"
 	"sort"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -308,12 +306,13 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 	if announced.Sign() > 0 && !req.Replace {
 		return nil, localapi.Errorf(http.StatusConflict, "pending", "a withdrawal of %s MFT is already announced (withdrawable from unix time %d); withdraw that amount, or pass replace to announce %s MFT instead and restart the notice", FormatAmount(announced), after.Uint64(), FormatAmount(v))
 	}
-	held, err := cb.Balance(s.call(ctx))
+	// Hard deposits stay in the checkbook: only the liquid balance can go.
+	held, err := cb.LiquidBalance(s.call(ctx))
 	if err != nil {
 		return nil, err
 	}
 	if v.Cmp(held) > 0 {
-		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT, less than %s", FormatAmount(held), FormatAmount(v))
+		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT outside hard deposits, less than %s", FormatAmount(held), FormatAmount(v))
 	}
 	tx, err := cb.AnnounceWithdraw(s.txOpts(ctx), v)
 	if err != nil {
@@ -399,24 +398,14 @@ type Score struct {
 	// Court verdicts against and for the address (mf-court).
 	VerdictsAgainst uint64 `json:"verdicts_against,omitempty"`
 	VerdictsFor     uint64 `json:"verdicts_for,omitempty"`
-}
-
-// verdicts reads the court's record of an address, when a court is set.
-func (s *Service) verdicts(ctx context.Context, a common.Address) (against, favour uint64) {
-	if s.set.Court == (common.Address{}) {
-		return 0, 0
-	}
-	c, err := chain.NewCourt(s.set.Court, s.eth)
-	if err != nil {
-		return 0, 0
-	}
-	if v, err := c.VerdictsAgainst(s.call(ctx), a); err == nil {
-		against = v.Uint64()
-	}
-	if v, err := c.VerdictsFor(s.call(ctx), a); err == nil {
-		favour = v.Uint64()
-	}
-	return against, favour
+	// Payees is how many distinct beneficiaries with a history of their
+	// own the address paid, and Weighted what of its payments counts
+	// (MFT, after weighing and capping; see docs/score.md).
+	Payees   int    `json:"payees,omitempty"`
+	Weighted string `json:"weighted_paid_mft,omitempty"`
+	// Plaintiffs is how many distinct clients with a history of their own
+	// lost a case against the address.
+	Plaintiffs int `json:"plaintiffs,omitempty"`
 }
 
 // localExperience looks at the cheques peers with address a paid this
@@ -436,93 +425,6 @@ func (s *Service) localExperience(a common.Address) (bounced, paid bool) {
 		return nil
 	})
 	return bounced, paid
-}
-
-// score: from the chain, cheques paid by the address's checkbooks (all it
-// ever had) raise it (logarithmically, and never above 0.95, so volume alone
-// cannot buy a perfect score); every bounce halves it and unpaid amounts
-// weigh against paid ones. New addresses start in the middle, at 0.5.
-func (s *Service) score(ctx context.Context, a common.Address) (*Score, error) {
-	sc := &Score{Address: a.Hex(), Score: 0.5, PaidOut: "0", Bounced: "0"}
-	cbAddr, err := s.factory.CheckbookOf(s.call(ctx), a)
-	if err != nil {
-		return nil, err
-	}
-	if cbAddr == (common.Address{}) {
-		if bounced, _ := s.localExperience(a); bounced {
-			sc.Score, sc.BouncedHere = 0.4, true
-		}
-		if against, favour := s.verdicts(ctx, a); against > 0 || favour > 0 {
-			sc.VerdictsAgainst, sc.VerdictsFor = against, favour
-			sc.Score = math.Max(0, math.Min(1, sc.Score*math.Pow(0.5, float64(against))+0.01*float64(favour)))
-		}
-		return sc, nil
-	}
-	// The history is summed over every checkbook the address ever had, so
-	// that a fresh checkbook does not wash its bounces away. A chain that
-	// will not list the events (some RPC providers limit log queries) gives
-	// the current checkbook only.
-	books, err := s.factory.CheckbooksOf(ctx, a)
-	if err != nil || !slices.Contains(books, cbAddr) {
-		books = []common.Address{cbAddr}
-	}
-	paid, bounced, count := new(big.Int), new(big.Int), new(big.Int)
-	for _, addr := range books {
-		cb, err := chain.NewCheckbook(addr, s.eth)
-		if err != nil {
-			return nil, err
-		}
-		p, err := cb.TotalPaidOut(s.call(ctx))
-		if err != nil {
-			return nil, err
-		}
-		b, err := cb.TotalBounced(s.call(ctx))
-		if err != nil {
-			return nil, err
-		}
-		c, err := cb.BounceCount(s.call(ctx))
-		if err != nil {
-			return nil, err
-		}
-		paid.Add(paid, p)
-		bounced.Add(bounced, b)
-		count.Add(count, c)
-	}
-	sc.Checkbook, sc.Checkbooks, sc.PaidOut, sc.Bounced, sc.BounceCount = cbAddr.Hex(), len(books), paid.String(), bounced.String(), count.Uint64()
-	mft := func(v *big.Int) float64 {
-		f, _ := new(big.Float).Quo(new(big.Float).SetInt(v), new(big.Float).SetInt(unit)).Float64()
-		return f
-	}
-	paidMFT, bouncedMFT := mft(paid), mft(bounced)
-	v := math.Min(0.95, 0.5+0.05*math.Log2(1+paidMFT))
-	if count.Sign() > 0 {
-		// Each bounce halves the score, and what is still unpaid weighs
-		// against what was paid: a bouncing payer always ends up below a
-		// newcomer.
-		v *= math.Pow(0.5, float64(count.Uint64()))
-		if paidMFT+bouncedMFT > 0 {
-			v *= paidMFT / (paidMFT + bouncedMFT)
-		}
-	}
-	// Court verdicts against the address halve the score each; verdicts
-	// for it count a little.
-	if against, favour := s.verdicts(ctx, a); against > 0 || favour > 0 {
-		sc.VerdictsAgainst, sc.VerdictsFor = against, favour
-		v *= math.Pow(0.5, float64(against))
-		v += 0.01 * float64(favour)
-	}
-	// Local experience: cheques from this address that bounced on this
-	// node count against it even before the chain shows a pattern;
-	// cheques it paid here in full count a little for it.
-	bouncedHere, paidHere := s.localExperience(a)
-	sc.BouncedHere = bouncedHere
-	if bouncedHere {
-		v *= 0.8
-	} else if paidHere {
-		v += 0.02
-	}
-	sc.Score = math.Max(0, math.Min(1, v))
-	return sc, nil
 }
 
 func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) (any, error) {
