@@ -39,9 +39,12 @@ const (
 	// than the payer being scored and itself) its own checkbooks paid at
 	// least standingMin (0.1 MFT) each, over standingPayees, at most 1.
 	standingPayees = 5
-	// maxExamined bounds the chain reads of one score: the payees paid
-	// most and the plaintiffs with most cases are examined, this many each.
-	maxExamined = 32
+	// maxPayees and maxPlaintiffs bound the chain reads of one score: the
+	// payees paid most and the plaintiffs with most cases are examined.
+	// 64 payees at the cap weigh 640 MFT, past the 511 that reach
+	// maxPayRaise.
+	maxPayees     = 64
+	maxPlaintiffs = 32
 	// verdictBonus is what a not-guilty verdict adds, times the standing
 	// of the client who lost it, once per client; maxVerdictBonus caps the
 	// sum.
@@ -221,8 +224,8 @@ func (s *Service) history(ctx context.Context, a common.Address) (*history, *Sco
 			}
 			return h.payees[i].addr.Cmp(h.payees[j].addr) < 0
 		})
-		if len(h.payees) > maxExamined {
-			h.payees = h.payees[:maxExamined]
+		if len(h.payees) > maxPayees {
+			h.payees = h.payees[:maxPayees]
 		}
 		for i := range h.payees {
 			h.payees[i].standing = s.standing(ctx, h.payees[i].addr, a)
@@ -286,7 +289,7 @@ func (s *Service) standing(ctx context.Context, b, not common.Address) float64 {
 // verdicts reads the court's record of an address, when a court is set:
 // the guilty verdicts against it, the not-guilty ones for it, and who lost
 // those, with the standing of each (the plaintiffs with most cases first,
-// maxExamined of them). A chain that will not list the Verdict events gives
+// maxPlaintiffs of them). A chain that will not list the Verdict events gives
 // no plaintiffs: verdicts for the address then count for nothing.
 func (s *Service) verdicts(ctx context.Context, a common.Address) (against, favour uint64, plaintiffs []plaintiff) {
 	if s.set.Court == (common.Address{}) {
@@ -329,8 +332,8 @@ func (s *Service) verdicts(ctx context.Context, a common.Address) (against, favo
 		}
 		return plaintiffs[i].addr.Cmp(plaintiffs[j].addr) < 0
 	})
-	if len(plaintiffs) > maxExamined {
-		plaintiffs = plaintiffs[:maxExamined]
+	if len(plaintiffs) > maxPlaintiffs {
+		plaintiffs = plaintiffs[:maxPlaintiffs]
 	}
 	for i := range plaintiffs {
 		plaintiffs[i].standing = s.standing(ctx, plaintiffs[i].addr, a)

@@ -51,8 +51,10 @@ whitepaper's section "Incentivized packet routing".
 It prices the packets mf-route exchanges with each peer, nets what flows
 both ways, invoices a peer that owes more than the payment threshold, and
 settles with EIP-712 cheques on the peer's checkbook contract, cashed on
-chain when enough has accumulated. A peer that owes more than the
-disconnect threshold and does not pay is refused service by mf-route.
+chain when enough has accumulated. Only a cheque covered by the hard
+deposit the peer's checkbook holds for this node is safe; a peer with more
+at risk (debt plus uncovered cheques) than the disconnect threshold is
+refused service by mf-route. See docs/checkbook.md.
 
   mf-swap chain --dir /tmp/chain          # an embedded development chain
   mf-swap faucet ADDRESS 100 --chain-dir /tmp/chain
@@ -364,9 +366,11 @@ func newScoreCmd(g *globals) *cobra.Command {
 		Use:   "score ADDRESS",
 		Short: "Credit score of an Ethereum address (0..1, 0.5 for a newcomer)",
 		Long: `Compute an address's credit score from the chain: cheques its checkbooks paid
-raise it, bounced cheques lower it sharply; an address with no history
-scores 0.5. The history covers every checkbook the address ever had, so a
-new checkbook does not start a new score.
+raise it, weighed by each beneficiary's own history and capped per
+beneficiary; bounced cheques lower it sharply; court verdicts count by the
+losing client's history. An address with no history scores 0.5. The history
+covers every checkbook the address ever had, so a new checkbook does not
+start a new score. The rule is in docs/score.md.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
