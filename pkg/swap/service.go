@@ -288,17 +288,23 @@ func (s *Service) settle(ctx context.Context) {
 			bal, _ = s.led.balance(peer)
 		}
 		// What counts is what is at risk: the debt plus the peer's
-		// cheques that no hard deposit guarantees. A chain that cannot
-		// be read guarantees nothing.
+		// cheques that no hard deposit guarantees. When the chain cannot
+		// be read, the last reading stands in; without one, the peer's
+		// service stays as it is until the chain answers.
 		g, err := s.guaranteeOf(ctx, peer, false)
 		if err != nil {
 			s.log.Debug("reading the hard deposit", "peer", peer, "err", err)
-			g = zeroGuarantee()
-			if c, _ := s.lastCheque("in", peer); c != nil {
-				g.Uncashed.Set(c.Cumulative)
-			}
+			s.cacheMu.Lock()
+			g = s.covers[peer]
+			s.cacheMu.Unlock()
 		}
-		risk := g.atRisk(bal)
+		if g == nil && !refuse {
+			continue
+		}
+		risk := new(big.Int)
+		if g != nil {
+			risk = g.atRisk(bal)
+		}
 		over := risk.Cmp(s.set.Disconnect) > 0 || refuse
 		if over != s.isBlocked(peer) {
 			if err := s.route.Block(ctx, peer, over); err == nil {
@@ -309,7 +315,7 @@ func (s *Service) settle(ctx context.Context) {
 			}
 		}
 		// A decrease of the hard deposit announced: cash before it is made.
-		force := g.Decrease.Sign() > 0 && g.Uncashed.Sign() > 0
+		force := g != nil && g.Decrease.Sign() > 0 && g.Uncashed.Sign() > 0
 		if err := s.maybeCash(ctx, peer, force); err != nil {
 			s.log.Debug("cashing", "peer", peer, "err", err)
 		}
