@@ -54,7 +54,8 @@ contract Checkbook is EIP712 {
     IERC20 public immutable token;
     /// @notice The node whose signature makes a cheque good; also the owner.
     address public immutable issuer;
-    /// @notice Seconds between announceWithdraw and the earliest withdraw.
+    /// @notice Seconds between an announcement (of a withdrawal, or of a hard
+    /// deposit decrease) and the earliest moment it may be carried out.
     uint256 public immutable noticePeriod;
 
     /// @notice Total paid so far to each beneficiary.
