@@ -44,7 +44,11 @@ type Status struct {
 	Checkbook string `json:"checkbook"`
 	ChainID   string `json:"chain_id"`
 	Balance   string `json:"checkbook_balance"`
-	Wallet    string `json:"wallet_balance"`
+	// Liquid is the part of the checkbook's balance outside hard
+	// deposits: what withdrawals can take and what no creditor is
+	// guaranteed.
+	Liquid string `json:"liquid_balance"`
+	Wallet string `json:"wallet_balance"`
 }
 
 // PeerBalance is one peer's balance: positive, the peer owes this node.
@@ -136,7 +140,11 @@ func (s *Service) apiStatus(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return Status{Address: s.self.Hex(), Checkbook: s.checkbook.Hex(), ChainID: s.chainID.String(), Balance: cbBal.String(), Wallet: wBal.String()}, nil
+	liquid, err := s.cb.LiquidBalance(s.call(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	return Status{Address: s.self.Hex(), Checkbook: s.checkbook.Hex(), ChainID: s.chainID.String(), Balance: cbBal.String(), Liquid: liquid.String(), Wallet: wBal.String()}, nil
 }
 
 func (s *Service) apiBalances(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -62,6 +62,11 @@ func TestCreditorCountsHardDepositOnly(t *testing.T) {
 	wantStr(t, "B's safe figure for A", pb.Safe, hard)
 	wantStr(t, "uncashed", pb.Uncashed, x)
 	wantStr(t, "at risk", pb.AtRisk, new(big.Int))
+	var st Status
+	if code, body := a.do(http.MethodGet, "/v0/status", nil, ""); code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil {
+		t.Fatalf("GET /v0/status = %d %s", code, body)
+	}
+	wantStr(t, "A's liquid balance", st.Liquid, diff(mft(5), x))
 
 	// A drains its checkbook with a cheque to itself: it gets the liquid
 	// balance only.
