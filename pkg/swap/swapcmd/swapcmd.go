@@ -213,7 +213,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				return cli.WriteJSON(g.streams.Out, st)
 			}
 			fmt.Fprintf(g.streams.Out, "address    %s\ncheckbook  %s\nchain      %s\n", st.Address, st.Checkbook, st.ChainID)
-			fmt.Fprintf(g.streams.Out, "checkbook balance  %s MFT\nwallet balance     %s MFT\n", fmtBase(st.Balance), fmtBase(st.Wallet))
+			fmt.Fprintf(g.streams.Out, "checkbook balance  %s MFT\n  liquid           %s MFT (the rest is in hard deposits for creditors)\nwallet balance     %s MFT\n", fmtBase(st.Balance), fmtBase(st.Liquid), fmtBase(st.Wallet))
 			return nil
 		},
 	}
