@@ -96,6 +96,7 @@ func TestScripts(t *testing.T) {
 			"setconfig":     cmdSetConfig,
 			"restartswap":   cmdRestartSwap,
 			"restartcourt":  cmdRestartCourt,
+			"replay":        cmdReplay,
 			"waitswap":      cmdWaitSwap,
 			"swapexact":     cmdSwapExact,
 			"waitfor":       cmdWaitFor,
