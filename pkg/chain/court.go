@@ -67,7 +67,7 @@ var (
 )
 
 var (
-	// ErrBadSignature means a promise, panel or testimony signature is
+	// ErrBadSignature means a promise or testimony signature is
 	// malformed or not in the form the court accepts (65 bytes r || s || v,
 	// v 27 or 28, low s).
 	ErrBadSignature = errors.New("chain: invalid signature")

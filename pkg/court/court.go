@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -62,9 +63,12 @@ type Service struct {
 	registry common.Address
 	court    common.Address
 	route    *route.Client // mf-route's gateway: witnesses reach providers through it
-	reg      *chain.StakeRegistry
-	crt      *chain.Court
-	log      *slog.Logger
+
+	mu         sync.Mutex
+	witnessing map[string]bool // cases this node is working on as a witness
+	reg        *chain.StakeRegistry
+	crt        *chain.Court
+	log        *slog.Logger
 }
 
 // NewService connects to the chain.

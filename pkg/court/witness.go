@@ -26,7 +26,7 @@ import (
 // earlier answer, and no chunk revealed on chain, can stand in for them),
 // checks each against the promise's Merkle root, and testifies: not guilty
 // when every chunk proves, guilty when one does not or when the provider
-// does not answer within half the testimony window.
+// gives no chunks within half the testimony window.
 //
 // The provider's side of it, reached by peers only (the gateway adds the
 // /remote prefix and the caller's authenticated address):
@@ -40,11 +40,18 @@ type ChunksAnswer struct {
 	Proofs []byte `json:"proofs"`
 }
 
-// testimonyRetry is the pause between a witness's attempts to reach the
-// provider.
-const testimonyRetry = 2 * time.Second
+// testimonyRetry is the first pause between a witness's attempts to reach
+// the provider; it doubles up to maxTestimonyRetry.
+const (
+	testimonyRetry    = 2 * time.Second
+	maxTestimonyRetry = time.Minute
+)
 
-// testify answers a call as witness in case caseID.
+// testify answers a call as witness in case caseID. It checks the call
+// and starts the witness's work in the background, since asking an
+// unreachable provider goes on for up to half the testimony window (hours
+// on a real chain) and must hold up nothing else; a call already being
+// worked on is not started twice.
 func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
 	c, err := s.crt.Cases(s.call(ctx), caseID)
 	if err != nil {
@@ -66,13 +73,39 @@ func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
 		// cannot fail short of a broken node.
 		return err
 	}
+	s.mu.Lock()
+	if s.witnessing == nil {
+		s.witnessing = map[string]bool{}
+	}
+	busy := s.witnessing[caseID.String()]
+	s.witnessing[caseID.String()] = true
+	s.mu.Unlock()
+	if busy {
+		return nil
+	}
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			delete(s.witnessing, caseID.String())
+			s.mu.Unlock()
+		}()
+		if err := s.witness(ctx, caseID, time.Unix(int64(c.Deadline), 0), ev, peer); err != nil {
+			s.log.Warn("witness: no testimony", "case", caseID, "err", err)
+		}
+	}()
+	return nil
+}
+
+// witness asks the provider at peer for chunks of the promise ev cites,
+// checks them and testifies in case caseID before deadline.
+func (s *Service) witness(ctx context.Context, caseID *big.Int, deadline time.Time, ev *chain.CourtCaseOpened, peer string) error {
 	idx := randomIndices(ev.Chunks)
 	// Try until half the testimony window is gone: a provider briefly
 	// unreachable is not yet a provider that does not hold the data.
-	until := time.Unix(int64(c.Deadline), 0)
-	until = time.Now().Add(time.Until(until) / 2)
+	until := time.Now().Add(time.Until(deadline) / 2)
 	var guilty bool
 	var why string
+	pause := testimonyRetry
 	for attempt := 1; ; attempt++ {
 		var ans ChunksAnswer
 		err := s.route.CallService(ctx, peer, "court", http.MethodGet, "/v0/chunks?case="+caseID.String()+"&index="+joinIndices(idx), nil, &ans)
@@ -93,12 +126,9 @@ func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
 			s.log.Warn("called as witness but mf-route is not running: cannot ask the provider", "case", caseID)
 			return err
 		}
-		var le *localapi.Error
-		if errors.As(err, &le) && le.Status != http.StatusBadGateway && le.Status != http.StatusServiceUnavailable {
-			// The provider answered, and refused.
-			guilty, why = true, "the provider refused the chunks: "+err.Error()
-			break
-		}
+		// Unreachable, or an answer other than chunks (a provider whose
+		// chain connection lags may not see the case yet): try again
+		// until half the window is gone.
 		if time.Now().After(until) {
 			guilty, why = true, fmt.Sprintf("the provider did not answer in %d attempts: %v", attempt, err)
 			break
@@ -107,8 +137,9 @@ func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(testimonyRetry):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, maxTestimonyRetry)
 	}
 	tx, err := s.crt.Testify(s.txOpts(ctx), caseID, guilty)
 	if err == nil {
@@ -118,7 +149,7 @@ func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
 		s.log.Warn("testifying", "case", caseID, "err", err)
 		return err
 	}
-	s.log.Info("testified as witness", "case", caseID, "provider", c.Provider, "guilty", guilty, "because", why)
+	s.log.Info("testified as witness", "case", caseID, "provider", ev.Provider, "guilty", guilty, "because", why)
 	return nil
 }
 
