@@ -1344,3 +1344,45 @@ func TestServiceID(t *testing.T) {
 		})
 	}
 }
+
+// Nobody steers a draw by changing the pool once the case is open: a
+// witness that joins later is never drawn for it, and one that leaves
+// drops out without reshuffling the rest.
+func TestPoolChangesAfterOpeningDoNotSteerTheDraw(t *testing.T) {
+	c := newCourtChain(t)
+	c.pool(witnessKeys[:4]...)
+	late := []*ecdsa.PrivateKey{witnessKeys[4], malloryKey}
+	c.must(c.token.Mint(c.auth(deployerKey), addrOf(malloryKey), mft(10)))
+	ag := c.stake(mft(100), 24*time.Hour)
+	for round := range 4 {
+		p := c.promise(providerKey, ag)
+		id, err := OpenWitnessCase(c.ctx, c.b, c.auth(clientKey), c.courtAddr, p.Promise, p.sig, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// After the opening: two sybils join, one early witness leaves.
+		c.pool(late...)
+		leaver := witnessKeys[round%4]
+		c.must(c.court.LeaveWitnesses(c.auth(leaver)))
+		panel := c.draw(id)
+		for _, k := range panel {
+			if k == leaver || slices.Contains(late, k) {
+				t.Fatalf("round %d: drew %s, who was not in the pool at the opening or left since", round, addrOf(k))
+			}
+		}
+		for _, k := range panel[:2] {
+			c.must(c.court.Testify(c.auth(k), id, false))
+		}
+		// Back to the pool of four early witnesses.
+		for _, k := range late {
+			c.must(c.court.LeaveWitnesses(c.auth(k)))
+		}
+		c.pool(leaver)
+	}
+	if n, _ := c.court.WitnessCount(nil); n.Int64() != 4 {
+		t.Fatalf("witnessCount = %s, want 4", n)
+	}
+	if pool, _ := c.court.WitnessPool(nil); len(pool) != 4 {
+		t.Fatalf("witnessPool() has %d, want 4", len(pool))
+	}
+}

@@ -35,7 +35,9 @@ import {StakeRegistry} from "./StakeRegistry.sol";
 ///   their Merkle paths, checked here, before the deadline (opening +
 ///   responseWindow): not guilty. Past the deadline, judge(caseId): guilty.
 /// - A witness case: the seed draws a panel (odd, at most MAX_WITNESSES) from
-///   the court's pool of staked witnesses, never a party, never one twice.
+///   the court's pool of staked witnesses as it stood when the case opened
+///   (joining or leaving afterwards cannot steer the draw), never a party,
+///   never one twice.
 ///   Each witness asks the provider for chunks of its own choosing over the
 ///   network, checks them against the root, and testifies once, directly
 ///   (testify) or through anyone relaying its signed testimony
@@ -114,6 +116,7 @@ contract Court is EIP712 {
         uint8 guiltyVotes;
         uint8 notGuiltyVotes;
         bool drawn; // witness cases: the panel is drawn
+        uint32 poolSize; // witness cases: pool slots when the case opened; only they are drawn
         uint64 chunks; // the promise: chunk count...
         uint64 seedBlock; // the block whose hash is the seed
         bytes32 key; // ...what the provider promised to hold...
@@ -152,8 +155,14 @@ contract Court is EIP712 {
     mapping(address => uint256) public pendingCases;
 
     mapping(uint256 => address[]) private _witnesses;
-    address[] private _pool;
-    mapping(address => uint256) private _poolIndex; // position in _pool + 1; 0: not in it
+    /// @dev Every membership of the pool ever, in the order joined. A slot
+    /// is never reused nor moved, so that nothing done after a case opens
+    /// changes the order its panel is drawn in: a witness that leaves only
+    /// stops counting, and one that joins lands past the case's poolSize.
+    address[] private _slots;
+    mapping(address => uint256) private _slotOf; // the witness's live slot + 1; 0: not in the pool
+    /// @notice Witnesses in the pool now.
+    uint256 public witnessCount;
 
     /// @notice `plaintiff` opened case `caseId` against `provider` on
     /// agreement `agreementId` citing the promise (key, root, chunks) signed
@@ -239,10 +248,11 @@ contract Court is EIP712 {
     /// what the caller still holds here from an earlier stake), approved to
     /// this court first.
     function joinWitnesses() external {
-        require(_poolIndex[msg.sender] == 0, "Court: already a witness");
+        require(_slotOf[msg.sender] == 0, "Court: already a witness");
         uint256 have = witnessBalance[msg.sender];
-        _pool.push(msg.sender);
-        _poolIndex[msg.sender] = _pool.length;
+        _slots.push(msg.sender);
+        _slotOf[msg.sender] = _slots.length;
+        witnessCount += 1;
         emit WitnessPool(msg.sender, true);
         if (have < witnessStake) {
             witnessBalance[msg.sender] = witnessStake;
@@ -255,30 +265,31 @@ contract Court is EIP712 {
     function leaveWitnesses() external {
         require(pendingCases[msg.sender] == 0, "Court: called in an open case");
         uint256 amount = witnessBalance[msg.sender];
-        require(_poolIndex[msg.sender] != 0 || amount > 0, "Court: not a witness");
-        if (_poolIndex[msg.sender] != 0) _leavePool(msg.sender);
+        require(_slotOf[msg.sender] != 0 || amount > 0, "Court: not a witness");
+        if (_slotOf[msg.sender] != 0) _leavePool(msg.sender);
         witnessBalance[msg.sender] = 0;
         if (amount > 0) token.safeTransfer(msg.sender, amount);
     }
 
     function _leavePool(address w) private {
-        uint256 i = _poolIndex[w] - 1;
-        address last = _pool[_pool.length - 1];
-        _pool[i] = last;
-        _poolIndex[last] = i + 1;
-        _pool.pop();
-        _poolIndex[w] = 0;
+        _slotOf[w] = 0;
+        witnessCount -= 1;
         emit WitnessPool(w, false);
     }
 
-    /// @notice The pool, in its current order.
-    function witnessPool() external view returns (address[] memory) {
-        return _pool;
+    /// @notice The witnesses in the pool now, in the order they joined.
+    function witnessPool() external view returns (address[] memory pool) {
+        pool = new address[](witnessCount);
+        uint256 k = 0;
+        for (uint256 i = 0; i < _slots.length; i++) {
+            address w = _slots[i];
+            if (_slotOf[w] == i + 1) pool[k++] = w;
+        }
     }
 
     /// @notice Whether `w` is in the pool.
     function isWitness(address w) public view returns (bool) {
-        return _poolIndex[w] != 0;
+        return _slotOf[w] != 0;
     }
 
     // ---- opening ----
@@ -313,6 +324,7 @@ contract Court is EIP712 {
         Case storage c = _cases[caseId];
         require(_eligible(c) >= panelSize, "Court: not enough witnesses in the pool");
         c.witnessCount = panelSize;
+        c.poolSize = uint32(_slots.length);
         registry.markCaseOpen(agreementId);
     }
 
@@ -367,9 +379,9 @@ contract Court is EIP712 {
 
     /// @dev Pool members who are not a party of c.
     function _eligible(Case storage c) private view returns (uint256 n) {
-        n = _pool.length;
-        if (_poolIndex[c.provider] != 0) n--;
-        if (_poolIndex[c.plaintiff] != 0) n--;
+        n = witnessCount;
+        if (_slotOf[c.provider] != 0) n--;
+        if (_slotOf[c.plaintiff] != 0) n--;
     }
 
     // ---- seeds ----
@@ -492,22 +504,27 @@ contract Court is EIP712 {
     }
 
     /// @dev Draws c.witnessCount distinct witnesses, none a party: the
-    /// first ones of a Fisher-Yates shuffle of the pool driven by the seed
-    /// (step i swaps position i with i + keccak256(abi.encode(seed, i)) %
-    /// (n - i)), skipping the parties. The shuffle is virtual: only the
-    /// positions it moved are kept, in memory, and it stops after at most
-    /// witnessCount + 2 steps since only the two parties are ever skipped.
+    /// first ones of a Fisher-Yates shuffle of the c.poolSize slots the pool
+    /// had when the case opened, driven by the seed (step i swaps position i
+    /// with i + keccak256(abi.encode(seed, i)) % (poolSize - i)), skipping
+    /// the parties and the slots whose witness has left since. The order is
+    /// fixed when the case opens, and joining or leaving later cannot
+    /// change it: a witness that leaves only drops out of it. The shuffle
+    /// is virtual: only the positions it moved are kept, in memory.
     function _draw(uint256 caseId, Case storage c) private {
         uint256 size = c.witnessCount;
+        uint256 n = c.poolSize;
         address[] memory panel = new address[](size);
-        uint256[] memory movedPos = new uint256[](size + 2);
-        uint256[] memory movedVal = new uint256[](size + 2);
+        uint256[] memory movedPos = new uint256[](n);
+        uint256[] memory movedVal = new uint256[](n);
         uint256 moved = 0;
         uint256 picked = 0;
         for (uint256 i = 0; picked < size; i++) {
-            address w;
-            (w, moved) = _shuffleStep(c.seed, movedPos, movedVal, moved, i);
-            if (w == c.provider || w == c.plaintiff) continue;
+            require(i < n, "Court: not enough witnesses in the pool");
+            uint256 slot;
+            (slot, moved) = _shuffleStep(c.seed, n, movedPos, movedVal, moved, i);
+            address w = _slots[slot];
+            if (_slotOf[w] != slot + 1 || w == c.provider || w == c.plaintiff) continue;
             panel[picked++] = w;
             testimonyOf[caseId][w] = Testimony.Called;
             pendingCases[w] += 1;
@@ -516,19 +533,21 @@ contract Court is EIP712 {
         _witnesses[caseId] = panel;
     }
 
-    /// @dev Step i of the virtual shuffle: the witness it brings to position i.
-    function _shuffleStep(bytes32 seed, uint256[] memory movedPos, uint256[] memory movedVal, uint256 moved, uint256 i)
-        private
-        view
-        returns (address, uint256)
-    {
-        uint256 n = _pool.length;
-        require(i < n, "Court: not enough witnesses in the pool");
+    /// @dev Step i of the virtual shuffle of n slots: the slot it brings to
+    /// position i.
+    function _shuffleStep(
+        bytes32 seed,
+        uint256 n,
+        uint256[] memory movedPos,
+        uint256[] memory movedVal,
+        uint256 moved,
+        uint256 i
+    ) private pure returns (uint256, uint256) {
         uint256 j = i + uint256(keccak256(abi.encode(seed, i))) % (n - i);
         uint256 vj = _at(movedPos, movedVal, moved, j);
         uint256 vi = _at(movedPos, movedVal, moved, i);
         moved = _put(movedPos, movedVal, moved, j, vi);
-        return (_pool[vj], moved);
+        return (vj, moved);
     }
 
     function _at(uint256[] memory pos, uint256[] memory val, uint256 n, uint256 p) private pure returns (uint256) {
@@ -617,7 +636,7 @@ contract Court is EIP712 {
             uint256 pen = bal < witnessPenalty ? bal : witnessPenalty;
             witnessBalance[w] = bal - pen;
             emit WitnessPenalized(caseId, w, pen);
-            if (bal - pen < witnessStake && _poolIndex[w] != 0) _leavePool(w);
+            if (bal - pen < witnessStake && _slotOf[w] != 0) _leavePool(w);
         }
     }
 
