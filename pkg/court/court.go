@@ -311,11 +311,11 @@ func joinIndices(idx []uint64) string {
 	return strings.Join(parts, ",")
 }
 
-// parseIndices reads "i,j,..." : at most proof.MaxProofs indices below n.
-func parseIndices(s string, n uint64) ([]uint64, error) {
+// parseIndices reads "i,j,..." : at most max indices below n.
+func parseIndices(s string, n uint64, max int) ([]uint64, error) {
 	parts := strings.Split(s, ",")
-	if s == "" || len(parts) > proof.MaxProofs {
-		return nil, fmt.Errorf("index must list 1 to %d chunk numbers, comma-separated", proof.MaxProofs)
+	if s == "" || len(parts) > max {
+		return nil, fmt.Errorf("index must list 1 to %d chunk numbers, comma-separated", max)
 	}
 	out := make([]uint64, len(parts))
 	for i, p := range parts {

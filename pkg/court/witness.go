@@ -216,7 +216,9 @@ func (s *Service) apiRemoteChunks(w http.ResponseWriter, r *http.Request) (any, 
 	if t, err := s.crt.TestimonyOf(s.call(r.Context()), id, common.HexToAddress(caller)); err != nil || chain.Testimony(t) == chain.TestimonyNone {
 		return nil, localapi.Errorf(http.StatusForbidden, "forbidden", "%s is not a witness of case %s", caller, id)
 	}
-	idx, err := parseIndices(r.URL.Query().Get("index"), c.Chunks)
+	// A witness needs a challenge's worth of chunks, not the data: the
+	// promise may be private.
+	idx, err := parseIndices(r.URL.Query().Get("index"), c.Chunks, proof.Challenges)
 	if err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
