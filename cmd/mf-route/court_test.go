@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -15,6 +16,8 @@ import (
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/proof"
 )
 
 // replay HOME FROM TO: take the answer that won case FROM off the chain
@@ -97,5 +100,33 @@ func cmdReplay(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if neg {
 		ts.Fatalf("the court took case %s's answer in case %s", from, to)
+	}
+}
+
+// corruptdata HOME: flip a byte in every chunk of the data HOME's
+// mf-court keeps for its promises, as a failing disk or a provider that
+// kept something else would. Stop HOME's mf-court first (its database is
+// locked while it runs).
+func cmdCorruptData(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: corruptdata HOME")
+	}
+	db, err := kv.Open(filepath.Join(ts.MkAbs(args[0]), "data", "court"))
+	ts.Check(err)
+	defer db.Close()
+	bad := map[string][]byte{}
+	ts.Check(db.Scan([]byte("promise/"), func(k, v []byte) error {
+		b := append([]byte(nil), v...)
+		for i := 0; i < len(b); i += proof.ChunkSize {
+			b[i] ^= 0xff
+		}
+		bad[string(k)] = b
+		return nil
+	}))
+	if len(bad) == 0 {
+		ts.Fatalf("corruptdata: %s keeps no promised data", args[0])
+	}
+	for k, v := range bad {
+		ts.Check(db.Set([]byte(k), v))
 	}
 }
