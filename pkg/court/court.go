@@ -103,8 +103,9 @@ func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
 func (s *Service) call(ctx context.Context) *bind.CallOpts { return &bind.CallOpts{Context: ctx} }
 
 // Run watches the court until ctx ends: it answers promise cases against
-// this node and asks for judgement on this node's own cases once their
-// deadline has passed.
+// this node, draws the panels of witness cases against it, testifies where
+// it is drawn as a witness, and asks for judgement on this node's own cases
+// once their deadline has passed.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
