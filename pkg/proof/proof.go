@@ -114,6 +114,9 @@ func Build(r io.Reader) (*Tree, error) {
 	for {
 		k, err := io.ReadFull(r, buf)
 		if k > 0 {
+			if uint64(len(leaves)) == MaxChunks {
+				return nil, fmt.Errorf("%w: data over %d chunks", ErrChunks, MaxChunks)
+			}
 			leaves = append(leaves, Leaf(buf[:k]))
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -121,9 +124,6 @@ func Build(r io.Reader) (*Tree, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("proof: reading data: %w", err)
-		}
-		if uint64(len(leaves)) >= MaxChunks {
-			return nil, fmt.Errorf("%w: data over %d chunks", ErrChunks, MaxChunks)
 		}
 	}
 	if len(leaves) == 0 {
