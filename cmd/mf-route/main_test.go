@@ -96,6 +96,8 @@ func TestScripts(t *testing.T) {
 			"setconfig":     cmdSetConfig,
 			"restartswap":   cmdRestartSwap,
 			"restartcourt":  cmdRestartCourt,
+			"corruptdata":   cmdCorruptData,
+			"replay":        cmdReplay,
 			"waitswap":      cmdWaitSwap,
 			"swapexact":     cmdSwapExact,
 			"waitfor":       cmdWaitFor,

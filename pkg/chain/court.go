@@ -3,27 +3,32 @@ package chain
 // Swear and swindle: the StakeRegistry and Court contracts (see
 // contracts/StakeRegistry.sol and contracts/Court.sol for the rules), the
 // helpers that deploy and wire them, and the off-chain half of what the
-// court verifies: EIP-712 promises, witness panels and testimony.
+// court verifies: EIP-712 promises and testimony.
 //
 // A provider stakes MFT behind an agreement (service, client, amount, term)
-// in the registry. The client may open a case against the agreement in the
-// court while the term runs, with one of two claims:
+// in the registry, and signs promises (SignPromise) that it holds data under
+// a key: the Merkle root over the data's chunks and their count (pkg/proof).
+// The client may open a case on such a promise while the term runs:
 //
-//   - a promise the provider signed (SignPromise) that it holds data whose
-//     keccak256 is hash under key. The provider answers with the data before
-//     the response window closes (not guilty), or after it anyone may call
-//     judge (guilty: the stake goes to the client);
-//   - a panel of witnesses the provider signed (SignPanel). The witnesses
-//     testify, directly or with signed testimony (SignTestimony) anyone may
-//     relay; the first majority is the verdict. Without a majority by the
-//     end of the testimony window, judge dismisses the case.
+//   - a promise case: a seed fixed by the block after the opening picks
+//     chunks; the provider answers with them and their Merkle paths before
+//     the response window closes (Respond: not guilty), or after it anyone
+//     may call judge (guilty: the stake goes to the client);
+//   - a witness case: the same seed draws a panel from the court's pool of
+//     staked witnesses (DrawPanel); each witness asks the provider for
+//     chunks itself and testifies, directly or with signed testimony
+//     (SignTestimony) anyone may relay; the first majority is the verdict.
+//     Without a majority by the end of the testimony window, judge
+//     dismisses the case and the silent witnesses lose a little stake.
 
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +36,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/mainframe/mf/pkg/proof"
 )
 
 // The EIP-712 domain and types of the court, exactly as Court.sol has them.
@@ -38,11 +45,9 @@ const (
 	// CourtDomainName is the EIP-712 domain name of every court.
 	CourtDomainName = "Mainframe Court"
 	// CourtDomainVersion is the EIP-712 domain version of every court.
-	CourtDomainVersion = "1"
+	CourtDomainVersion = "2"
 	// PromiseType is the EIP-712 encoded type of a provider's promise.
-	PromiseType = "Promise(uint256 agreementId,bytes32 key,bytes32 hash)"
-	// PanelType is the EIP-712 encoded type of a witness panel.
-	PanelType = "Panel(uint256 agreementId,address[] witnesses)"
+	PromiseType = "Promise(uint256 agreementId,bytes32 key,bytes32 root,uint64 chunks)"
 	// TestimonyType is the EIP-712 encoded type of a witness's testimony.
 	TestimonyType = "Testimony(uint256 caseId,bool guilty)"
 )
@@ -54,7 +59,6 @@ var (
 	courtNameHash      = crypto.Keccak256Hash([]byte(CourtDomainName))
 	courtVerHash       = crypto.Keccak256Hash([]byte(CourtDomainVersion))
 	promiseTypeHash    = crypto.Keccak256Hash([]byte(PromiseType))
-	panelTypeHash      = crypto.Keccak256Hash([]byte(PanelType))
 	testimonyTypeHash  = crypto.Keccak256Hash([]byte(TestimonyType))
 	errNoSender        = errors.New("chain: no account to send from")
 	errNegativeWindow  = errors.New("chain: court windows must be at least one second")
@@ -63,7 +67,7 @@ var (
 )
 
 var (
-	// ErrBadSignature means a promise, panel or testimony signature is
+	// ErrBadSignature means a promise or testimony signature is
 	// malformed or not in the form the court accepts (65 bytes r || s || v,
 	// v 27 or 28, low s).
 	ErrBadSignature = errors.New("chain: invalid signature")
@@ -190,13 +194,28 @@ func ServiceName(id [32]byte) string {
 type CourtConfig struct {
 	// ResponseWindow is how long a provider has to answer a promise case.
 	ResponseWindow time.Duration
-	// TestimonyWindow is how long witnesses have to reach a majority.
+	// TestimonyWindow is how long a drawn panel has to reach a majority
+	// (and the parties to draw it once the case is open).
 	TestimonyWindow time.Duration
+	// WitnessStake is what a witness locks to join the pool, in MFT base
+	// units; nil means 10 MFT.
+	WitnessStake *big.Int
+	// WitnessPenalty is what a drawn witness that does not testify loses,
+	// at most WitnessStake; nil means 1 MFT.
+	WitnessPenalty *big.Int
 }
 
 // DefaultCourtConfig are the windows mf deploys courts with: an hour to
-// answer a promise, a day to testify.
+// answer a promise, a day to testify; 10 MFT to witness, 1 MFT lost for
+// silence.
 var DefaultCourtConfig = CourtConfig{ResponseWindow: time.Hour, TestimonyWindow: 24 * time.Hour}
+
+// DefaultWitnessStake and DefaultWitnessPenalty are a CourtConfig's
+// defaults: 10 MFT and 1 MFT.
+var (
+	DefaultWitnessStake   = new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))
+	DefaultWitnessPenalty = big.NewInt(1e18)
+)
 
 // DeployRegistry deploys a StakeRegistry for the token at token, sending
 // from auth, and waits until it is mined. auth's account is the registry's
@@ -225,7 +244,14 @@ func DeployCourtFor(ctx context.Context, b Backend, auth *bind.TransactOpts, reg
 	if cfg.ResponseWindow < time.Second || cfg.TestimonyWindow < time.Second {
 		return common.Address{}, nil, errNegativeWindow
 	}
-	_, tx, court, err := DeployCourt(withContext(ctx, auth), b, registry, resp, testi)
+	stake, penalty := cfg.WitnessStake, cfg.WitnessPenalty
+	if stake == nil {
+		stake = DefaultWitnessStake
+	}
+	if penalty == nil {
+		penalty = DefaultWitnessPenalty
+	}
+	_, tx, court, err := DeployCourt(withContext(ctx, auth), b, registry, resp, testi, stake, penalty)
 	if err != nil {
 		return common.Address{}, nil, fmt.Errorf("chain: deploying Court: %w", err)
 	}
@@ -324,10 +350,19 @@ func Stake(ctx context.Context, b Backend, auth *bind.TransactOpts, registry com
 	return nil, fmt.Errorf("chain: stake: no Staked event in %s", tx.Hash())
 }
 
-// OpenPromiseCase opens a promise case in the Court at court on agreement
-// agreementID, sent from auth (the agreement's client), with the provider's
-// signature over the promise (SignPromise); it returns the case id.
-func OpenPromiseCase(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, agreementID *big.Int, key, hash [32]byte, sig []byte) (*big.Int, error) {
+// Promise is what a provider promises: under Key, data whose Merkle root
+// over Chunks chunks is Root (pkg/proof), for agreement Agreement.
+type Promise struct {
+	Agreement *big.Int
+	Key       [32]byte
+	Root      [32]byte
+	Chunks    uint64
+}
+
+// OpenPromiseCase opens a promise case in the Court at court on promise p,
+// sent from auth (the agreement's client), with the provider's signature
+// over it (SignPromise); it returns the case id.
+func OpenPromiseCase(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, p Promise, sig []byte) (*big.Int, error) {
 	b = WithGasMargin(b)
 	if auth == nil {
 		return nil, errNoSender
@@ -336,27 +371,179 @@ func OpenPromiseCase(ctx context.Context, b Backend, auth *bind.TransactOpts, co
 	if err != nil {
 		return nil, fmt.Errorf("chain: binding Court: %w", err)
 	}
-	tx, err := c.OpenPromiseCase(withContext(ctx, auth), agreementID, key, hash, sig)
+	tx, err := c.OpenPromiseCase(withContext(ctx, auth), p.Agreement, p.Key, p.Root, p.Chunks, sig)
 	return caseOpened(ctx, b, c, court, tx, err)
 }
 
-// OpenWitnessCase opens a witness case in the Court at court on agreement
-// agreementID, sent from auth (the agreement's client), calling panel with
-// the provider's signature over it (SignPanel); it returns the case id.
-func OpenWitnessCase(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, agreementID *big.Int, panel []common.Address, sig []byte) (*big.Int, error) {
+// OpenWitnessCase opens a witness case in the Court at court on promise p,
+// sent from auth (the agreement's client), with the provider's signature
+// over it; a panel of panelSize witnesses (odd, at most MaxWitnesses) is
+// drawn from the court's pool with DrawPanel once the next block is mined.
+// It returns the case id.
+func OpenWitnessCase(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, p Promise, sig []byte, panelSize int) (*big.Int, error) {
 	b = WithGasMargin(b)
 	if auth == nil {
 		return nil, errNoSender
 	}
-	if len(panel)%2 != 1 || len(panel) > MaxWitnesses {
+	if panelSize%2 != 1 || panelSize > MaxWitnesses || panelSize < 0 {
 		return nil, errWitnessesCount
 	}
 	c, err := NewCourt(court, b)
 	if err != nil {
 		return nil, fmt.Errorf("chain: binding Court: %w", err)
 	}
-	tx, err := c.OpenWitnessCase(withContext(ctx, auth), agreementID, panel, sig)
+	tx, err := c.OpenWitnessCase(withContext(ctx, auth), p.Agreement, p.Key, p.Root, p.Chunks, sig, uint8(panelSize))
 	return caseOpened(ctx, b, c, court, tx, err)
+}
+
+// ErrSeedNotReady means a case's seed block is not mined yet: its
+// challenge or panel cannot be drawn before the next block.
+var ErrSeedNotReady = errors.New("chain: the case's seed block is not mined yet")
+
+// ErrSeedFixed means the seed of a case is already fixed (its panel
+// drawn): nothing to draw.
+var ErrSeedFixed = errors.New("chain: the case's seed is already fixed")
+
+// ErrSeedMoved means a case's seed block fell out of blockhash's reach
+// before the seed was fixed, and DrawChallenge or DrawPanel moved it to the
+// next block: call again after it.
+var ErrSeedMoved = errors.New("chain: the case's seed block was out of reach and moved to the next block")
+
+// ErrSeedOutOfReach means a case's seed block is more than 256 blocks
+// back and the seed was never fixed: DrawChallenge (or DrawPanel) moves it
+// to the next block.
+var ErrSeedOutOfReach = errors.New("chain: the case's seed block is out of blockhash's reach")
+
+// Challenge returns the seed of case caseID and the chunk indices a
+// promise case asks for, computed here with pkg/proof from the seed
+// block's hash exactly as the court computes them. ErrSeedNotReady until a
+// block after the seed block is mined (a transaction can use the seed only
+// from then); ErrSeedOutOfReach when the seed block is out of reach and
+// the seed was never fixed.
+func Challenge(ctx context.Context, b Backend, court common.Address, caseID *big.Int) (proof.Hash, []uint64, error) {
+	c, err := NewCourt(court, b)
+	if err != nil {
+		return proof.Hash{}, nil, fmt.Errorf("chain: binding Court: %w", err)
+	}
+	cs, err := c.Cases(&bind.CallOpts{Context: ctx}, caseID)
+	if err != nil {
+		return proof.Hash{}, nil, fmt.Errorf("chain: reading case %s: %w", caseID, err)
+	}
+	if CaseStatus(cs.Status) == CaseNone {
+		return proof.Hash{}, nil, fmt.Errorf("chain: no case %s", caseID)
+	}
+	seed := proof.Hash(cs.Seed)
+	if seed == (proof.Hash{}) {
+		head, err := b.HeaderByNumber(ctx, nil)
+		if err != nil {
+			return proof.Hash{}, nil, fmt.Errorf("chain: reading the latest block: %w", err)
+		}
+		n := head.Number.Uint64()
+		switch {
+		case n <= cs.SeedBlock:
+			return proof.Hash{}, nil, ErrSeedNotReady
+		case n-cs.SeedBlock >= 256:
+			return proof.Hash{}, nil, ErrSeedOutOfReach
+		}
+		h, err := b.HeaderByNumber(ctx, new(big.Int).SetUint64(cs.SeedBlock))
+		if err != nil {
+			return proof.Hash{}, nil, fmt.Errorf("chain: reading the seed block: %w", err)
+		}
+		seed = proof.Seed(proof.Hash(h.Hash()), caseID)
+	}
+	return seed, proof.Indices(seed, cs.Chunks), nil
+}
+
+// Respond answers promise case caseID with answer: the chunks its
+// challenge asks for, in order, with their Merkle paths (proof.Tree.Answer).
+func Respond(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, caseID *big.Int, answer []proof.Proof) (*types.Receipt, error) {
+	b = WithGasMargin(b)
+	if auth == nil {
+		return nil, errNoSender
+	}
+	c, err := NewCourt(court, b)
+	if err != nil {
+		return nil, fmt.Errorf("chain: binding Court: %w", err)
+	}
+	chunks, paths := AnswerArgs(answer)
+	tx, err := c.Respond(withContext(ctx, auth), caseID, chunks, paths)
+	if err != nil {
+		return nil, fmt.Errorf("chain: responding: %w", err)
+	}
+	return Wait(ctx, b, tx)
+}
+
+// AnswerArgs turns an answer into Court.respond's arguments.
+func AnswerArgs(answer []proof.Proof) ([][]byte, [][][32]byte) {
+	chunks := make([][]byte, len(answer))
+	paths := make([][][32]byte, len(answer))
+	for i, p := range answer {
+		chunks[i] = p.Chunk
+		paths[i] = make([][32]byte, len(p.Path))
+		for j, h := range p.Path {
+			paths[i][j] = h
+		}
+	}
+	return chunks, paths
+}
+
+// DrawPanel draws the panel of witness case caseID (Court.drawPanel) and
+// returns who was called. ErrSeedNotReady before the seed block is mined;
+// ErrSeedMoved when the seed block was out of reach and moved.
+func DrawPanel(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, caseID *big.Int) ([]common.Address, error) {
+	return drawSeed(ctx, b, auth, court, caseID, true)
+}
+
+// DrawChallenge fixes the seed of promise case caseID
+// (Court.drawChallenge), so that nobody can wait for its seed block to fall
+// out of reach. ErrSeedNotReady before the seed block is mined;
+// ErrSeedMoved when it was out of reach and moved.
+func DrawChallenge(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, caseID *big.Int) error {
+	_, err := drawSeed(ctx, b, auth, court, caseID, false)
+	return err
+}
+
+func drawSeed(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, caseID *big.Int, panel bool) ([]common.Address, error) {
+	b = WithGasMargin(b)
+	if auth == nil {
+		return nil, errNoSender
+	}
+	c, err := NewCourt(court, b)
+	if err != nil {
+		return nil, fmt.Errorf("chain: binding Court: %w", err)
+	}
+	var tx *types.Transaction
+	if panel {
+		tx, err = c.DrawPanel(withContext(ctx, auth), caseID)
+	} else {
+		tx, err = c.DrawChallenge(withContext(ctx, auth), caseID)
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "seed block not mined yet") {
+			return nil, ErrSeedNotReady
+		}
+		if strings.Contains(err.Error(), "panel already drawn") || strings.Contains(err.Error(), "seed already fixed") {
+			return nil, ErrSeedFixed
+		}
+		return nil, fmt.Errorf("chain: drawing: %w", err)
+	}
+	r, err := Wait(ctx, b, tx)
+	if err != nil {
+		return nil, fmt.Errorf("chain: drawing: %w", err)
+	}
+	var called []common.Address
+	for _, l := range r.Logs {
+		if l.Address != court {
+			continue
+		}
+		if _, err := c.ParseSeedMoved(*l); err == nil {
+			return nil, ErrSeedMoved
+		}
+		if ev, err := c.ParseWitnessCalled(*l); err == nil {
+			called = append(called, ev.Witness)
+		}
+	}
+	return called, nil
 }
 
 // caseOpened waits for an openPromiseCase or openWitnessCase transaction
@@ -403,38 +590,18 @@ func courtDigest(chainID *big.Int, court common.Address, structHash common.Hash)
 }
 
 // PromiseDigest is the EIP-712 digest a provider signs, and
-// Court.promiseDigest returns, to promise it holds data whose keccak256 is
-// hash under key, for agreement agreementID, to the court at court on the
+// Court.promiseDigest returns, to promise p to the court at court on the
 // chain chainID.
-func PromiseDigest(chainID *big.Int, court common.Address, agreementID *big.Int, key, hash [32]byte) (common.Hash, error) {
-	// structHash = keccak256(abi.encode(PROMISE_TYPEHASH, agreementId, key, hash))
-	var st [4 * 32]byte
+func PromiseDigest(chainID *big.Int, court common.Address, p Promise) (common.Hash, error) {
+	// structHash = keccak256(abi.encode(PROMISE_TYPEHASH, agreementId, key, root, chunks))
+	var st [5 * 32]byte
 	copy(st[0:], promiseTypeHash[:])
-	if err := putUint256(st[32:], agreementID); err != nil {
+	if err := putUint256(st[32:], p.Agreement); err != nil {
 		return common.Hash{}, fmt.Errorf("chain: agreement id: %w", err)
 	}
-	copy(st[64:], key[:])
-	copy(st[96:], hash[:])
-	return courtDigest(chainID, court, crypto.Keccak256Hash(st[:]))
-}
-
-// PanelDigest is the EIP-712 digest a provider signs, and Court.panelDigest
-// returns, to accept panel, in this order, as the witnesses for agreement
-// agreementID.
-func PanelDigest(chainID *big.Int, court common.Address, agreementID *big.Int, panel []common.Address) (common.Hash, error) {
-	// An address[] member is keccak256 of its elements, each padded to 32 bytes.
-	list := make([]byte, 32*len(panel))
-	for i, a := range panel {
-		copy(list[32*i+12:], a[:])
-	}
-	lh := crypto.Keccak256Hash(list)
-	// structHash = keccak256(abi.encode(PANEL_TYPEHASH, agreementId, listHash))
-	var st [3 * 32]byte
-	copy(st[0:], panelTypeHash[:])
-	if err := putUint256(st[32:], agreementID); err != nil {
-		return common.Hash{}, fmt.Errorf("chain: agreement id: %w", err)
-	}
-	copy(st[64:], lh[:])
+	copy(st[64:], p.Key[:])
+	copy(st[96:], p.Root[:])
+	binary.BigEndian.PutUint64(st[152:], p.Chunks)
 	return courtDigest(chainID, court, crypto.Keccak256Hash(st[:]))
 }
 
@@ -463,27 +630,15 @@ func signDigest(key *ecdsa.PrivateKey, h common.Hash, what string) ([]byte, erro
 	return sig, nil
 }
 
-// SignPromise signs, with the provider's key, its promise to the court at
-// court on the chain chainID that it holds data whose keccak256 is hash
-// under key, for agreement agreementID. The client opens a promise case
-// with it (OpenPromiseCase).
-func SignPromise(priv *ecdsa.PrivateKey, chainID *big.Int, court common.Address, agreementID *big.Int, key, hash [32]byte) ([]byte, error) {
-	h, err := PromiseDigest(chainID, court, agreementID, key, hash)
+// SignPromise signs, with the provider's key, promise p to the court at
+// court on the chain chainID. The client opens a case with it
+// (OpenPromiseCase, OpenWitnessCase).
+func SignPromise(priv *ecdsa.PrivateKey, chainID *big.Int, court common.Address, p Promise) ([]byte, error) {
+	h, err := PromiseDigest(chainID, court, p)
 	if err != nil {
 		return nil, err
 	}
 	return signDigest(priv, h, "promise")
-}
-
-// SignPanel signs, with the provider's key, its acceptance of panel as the
-// witnesses for agreement agreementID. The client opens a witness case with
-// it (OpenWitnessCase).
-func SignPanel(priv *ecdsa.PrivateKey, chainID *big.Int, court common.Address, agreementID *big.Int, panel []common.Address) ([]byte, error) {
-	h, err := PanelDigest(chainID, court, agreementID, panel)
-	if err != nil {
-		return nil, err
-	}
-	return signDigest(priv, h, "panel")
 }
 
 // SignTestimony signs, with a witness's key, its testimony in case caseID,
@@ -496,8 +651,8 @@ func SignTestimony(priv *ecdsa.PrivateKey, chainID *big.Int, court common.Addres
 	return signDigest(priv, h, "testimony")
 }
 
-// RecoverSigner returns who signed digest (from PromiseDigest, PanelDigest
-// or TestimonyDigest), checking sig by the court's rules: 65 bytes
+// RecoverSigner returns who signed digest (from PromiseDigest or
+// TestimonyDigest), checking sig by the court's rules: 65 bytes
 // r || s || v, v 27 or 28, low s. Whether the signer is the right one is
 // the caller's question.
 func RecoverSigner(digest common.Hash, sig []byte) (common.Address, error) {
@@ -521,4 +676,81 @@ func RecoverSigner(digest common.Hash, sig []byte) (common.Address, error) {
 		return common.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	return crypto.PubkeyToAddress(*pub), nil
+}
+
+// RecoverKey is RecoverSigner returning the signer's public key: a witness
+// finds the provider's node from the key that signed its promise.
+func RecoverKey(digest common.Hash, sig []byte) (*ecdsa.PublicKey, error) {
+	if _, err := RecoverSigner(digest, sig); err != nil {
+		return nil, err
+	}
+	var rsv [65]byte
+	copy(rsv[:], sig)
+	rsv[64] -= 27
+	pub, err := crypto.SigToPub(digest[:], rsv[:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	return pub, nil
+}
+
+// JoinWitnesses puts auth's account in the witness pool of the Court at
+// court, approving the court for its witness stake first when the
+// allowance is short.
+func JoinWitnesses(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address) error {
+	b = WithGasMargin(b)
+	if auth == nil {
+		return errNoSender
+	}
+	c, err := NewCourt(court, b)
+	if err != nil {
+		return fmt.Errorf("chain: binding Court: %w", err)
+	}
+	call := &bind.CallOpts{Context: ctx}
+	stake, err := c.WitnessStake(call)
+	if err != nil {
+		return fmt.Errorf("chain: reading the witness stake: %w", err)
+	}
+	held, err := c.WitnessBalance(call, auth.From)
+	if err != nil {
+		return fmt.Errorf("chain: reading the witness stake: %w", err)
+	}
+	if need := new(big.Int).Sub(stake, held); need.Sign() > 0 {
+		tokenAddr, err := c.Token(call)
+		if err != nil {
+			return fmt.Errorf("chain: reading the court's token: %w", err)
+		}
+		token, err := NewMFT(tokenAddr, b)
+		if err != nil {
+			return fmt.Errorf("chain: binding MFT: %w", err)
+		}
+		have, err := token.BalanceOf(call, auth.From)
+		if err != nil {
+			return fmt.Errorf("chain: reading the balance: %w", err)
+		}
+		if have.Cmp(need) < 0 {
+			return fmt.Errorf("%w: the witness stake is %s, balance %s", ErrBalance, need, have)
+		}
+		allowed, err := token.Allowance(call, auth.From, court)
+		if err != nil {
+			return fmt.Errorf("chain: reading the allowance: %w", err)
+		}
+		if allowed.Cmp(need) < 0 {
+			tx, err := token.Approve(withContext(ctx, auth), court, need)
+			if err == nil {
+				_, err = Wait(ctx, b, tx)
+			}
+			if err != nil {
+				return fmt.Errorf("chain: approving the court: %w", err)
+			}
+		}
+	}
+	tx, err := c.JoinWitnesses(withContext(ctx, auth))
+	if err == nil {
+		_, err = Wait(ctx, b, tx)
+	}
+	if err != nil {
+		return fmt.Errorf("chain: joining the witnesses: %w", err)
+	}
+	return nil
 }

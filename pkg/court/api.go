@@ -1,6 +1,7 @@
 package court
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/proof"
 )
 
 // The local API of mf-court, on $MF_HOME/court.sock:
@@ -21,11 +23,16 @@ import (
 //	GET  /v0/stakes               []Agreement this node provides or is client of
 //	POST /v0/unstake              IDRequest → Agreement
 //	POST /v0/promises             PromiseRequest → Claim (give it to the client)
-//	POST /v0/panels               PanelRequest → Claim naming witnesses
 //	POST /v0/cases                CaseRequest → CaseInfo
 //	GET  /v0/cases/{id}           CaseInfo
 //	GET  /v0/cases                []CaseInfo this node opened or answered
 //	GET  /v0/record/{address}     Record: verdicts for and against
+//	GET  /v0/witness              WitnessInfo: this node in the witness pool
+//	POST /v0/witness              WitnessRequest → WitnessInfo (join or leave)
+//
+// and for peers, through mf-route's gateway (witness.go):
+//
+//	GET  /remote/v0/chunks?case=ID&index=I,J   ChunksAnswer
 
 // Agreement is a staked service agreement.
 type Agreement struct {
@@ -61,29 +68,39 @@ type PromiseRequest struct {
 	Data      []byte `json:"data"`
 }
 
-// Claim is what a client opens a promise case with: the provider's signed
-// promise.
-//
-// A witness claim instead names a panel of witnesses (which the provider
-// signed, so that a client cannot pack the panel) and has no key or hash.
+// Claim is what a client opens a case with: the provider's signed promise
+// that it holds, under Key, data whose Merkle root over Chunks chunks of
+// 4 KiB is Root (pkg/proof).
 type Claim struct {
-	Agreement string   `json:"agreement"`
-	Key       string   `json:"key,omitempty"`  // 32 bytes hex
-	Hash      string   `json:"hash,omitempty"` // keccak256 of the data, 32 bytes hex
-	Witnesses []string `json:"witnesses,omitempty"`
-	Signature string   `json:"signature"`
+	Agreement string `json:"agreement"`
+	Key       string `json:"key"`    // 32 bytes hex
+	Root      string `json:"root"`   // Merkle root of the data, 32 bytes hex
+	Chunks    uint64 `json:"chunks"` // number of chunks
+	Signature string `json:"signature"`
 }
 
-// PanelRequest: the provider agrees to a panel of witnesses for an
-// agreement.
-type PanelRequest struct {
-	Agreement string   `json:"agreement"`
-	Witnesses []string `json:"witnesses"`
-}
-
-// CaseRequest opens a case.
+// CaseRequest opens a case on a claim: a promise case (the court
+// challenges the provider) when Witnesses is 0, else a witness case whose
+// panel of Witnesses (odd, at most 7) the court draws from its pool.
 type CaseRequest struct {
-	Claim Claim `json:"claim"`
+	Claim     Claim `json:"claim"`
+	Witnesses int   `json:"witnesses,omitempty"`
+}
+
+// WitnessRequest joins (true) or leaves (false) the court's witness pool.
+type WitnessRequest struct {
+	Join bool `json:"join"`
+}
+
+// WitnessInfo is this node's place in the court's witness pool.
+type WitnessInfo struct {
+	Address  string `json:"address"`
+	InPool   bool   `json:"in_pool"`
+	Balance  string `json:"balance"` // witness stake held, base units
+	Stake    string `json:"stake"`   // what joining locks, base units
+	Penalty  string `json:"penalty"` // what silence costs, base units
+	Pending  uint64 `json:"pending"` // open cases this node is called in
+	PoolSize int    `json:"pool_size"`
 }
 
 // CaseInfo is a case as the court records it.
@@ -95,6 +112,10 @@ type CaseInfo struct {
 	Plaintiff string `json:"plaintiff"`
 	Provider  string `json:"provider"`
 	Deadline  int64  `json:"deadline"`
+	Root      string `json:"root"`
+	Chunks    uint64 `json:"chunks"`
+	// Witnesses are the panel drawn (witness cases, once drawn).
+	Witnesses []string `json:"witnesses,omitempty"`
 }
 
 // Record is an address's trust record.
@@ -111,7 +132,9 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("GET /v0/stakes", localapi.Handle(s.apiStakes))
 	m.Handle("POST /v0/unstake", localapi.Handle(s.apiUnstake))
 	m.Handle("POST /v0/promises", localapi.Handle(s.apiPromise))
-	m.Handle("POST /v0/panels", localapi.Handle(s.apiPanel))
+	m.Handle("GET /v0/witness", localapi.Handle(s.apiWitness))
+	m.Handle("POST /v0/witness", localapi.Handle(s.apiWitnessJoin))
+	m.Handle("GET /remote/v0/chunks", localapi.Handle(s.apiRemoteChunks))
 	m.Handle("POST /v0/cases", localapi.Handle(s.apiOpenCase))
 	m.Handle("GET /v0/cases/{id}", localapi.Handle(s.apiCase))
 	m.Handle("GET /v0/cases", localapi.Handle(s.apiCases))
@@ -214,7 +237,7 @@ func (s *Service) apiUnstake(w http.ResponseWriter, r *http.Request) (any, error
 
 func (s *Service) apiPromise(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req PromiseRequest
-	if err := localapi.DecodeBody(w, r, &req, 2*maxPromise+64<<10); err != nil {
+	if err := localapi.DecodeBody(w, r, &req, maxPromise*4/3+64<<10); err != nil {
 		return nil, err
 	}
 	id, err := parseID(req.Agreement)
@@ -231,18 +254,18 @@ func (s *Service) apiPromise(w http.ResponseWriter, r *http.Request) (any, error
 	if common.HexToAddress(a.Provider) != s.self {
 		return nil, localapi.BadRequest("agreement %s is provided by %s, not by this node", id, a.Provider)
 	}
-	key := crypto.Keccak256Hash([]byte(req.Key))
-	hash := crypto.Keccak256Hash(req.Data)
-	sig, err := chain.SignPromise(s.key, s.chainID, s.court, id, key, hash)
+	tree := proof.FromBytes(req.Data)
+	p := chain.Promise{Agreement: id, Key: crypto.Keccak256Hash([]byte(req.Key)), Root: tree.Root(), Chunks: tree.Chunks()}
+	sig, err := chain.SignPromise(s.key, s.chainID, s.court, p)
 	if err != nil {
 		return nil, err
 	}
 	// The data is kept before the promise leaves: a case can only come
 	// after this node can answer it.
-	if err := s.db.Set(promiseKey(id, key), req.Data); err != nil {
+	if err := s.db.Set(promiseKey(id, p.Key), req.Data); err != nil {
 		return nil, err
 	}
-	return Claim{Agreement: id.String(), Key: hex.EncodeToString(key[:]), Hash: hex.EncodeToString(hash[:]), Signature: hex.EncodeToString(sig)}, nil
+	return Claim{Agreement: id.String(), Key: hex.EncodeToString(p.Key[:]), Root: hex.EncodeToString(p.Root[:]), Chunks: p.Chunks, Signature: hex.EncodeToString(sig)}, nil
 }
 
 func decode32(s, what string) ([32]byte, error) {
@@ -275,33 +298,100 @@ func (s *Service) apiOpenCase(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	if len(req.Claim.Witnesses) > 0 {
-		return s.openWitnessCase(r, id, req.Claim)
-	}
-	key, err := decode32(req.Claim.Key, "key")
+	p, sig, err := s.checkClaim(r, id, req.Claim)
 	if err != nil {
 		return nil, err
 	}
-	hash, err := decode32(req.Claim.Hash, "hash")
-	if err != nil {
-		return nil, err
+	var caseID *big.Int
+	kind := chain.PromiseCase
+	if req.Witnesses != 0 {
+		if req.Witnesses < 0 || req.Witnesses%2 == 0 || req.Witnesses > chain.MaxWitnesses {
+			return nil, localapi.BadRequest("a panel is an odd number of witnesses, at most %d, not %d", chain.MaxWitnesses, req.Witnesses)
+		}
+		if err := s.checkPool(r, id, req.Witnesses); err != nil {
+			return nil, err
+		}
+		kind = chain.WitnessCase
+		caseID, err = chain.OpenWitnessCase(r.Context(), s.eth, s.auth, s.court, p, sig, req.Witnesses)
+	} else {
+		caseID, err = chain.OpenPromiseCase(r.Context(), s.eth, s.auth, s.court, p, sig)
 	}
-	sig, err := hex.DecodeString(req.Claim.Signature)
-	if err != nil || len(sig) != 65 {
-		return nil, localapi.BadRequest("claim signature must be 130 hex digits")
-	}
-	caseID, err := chain.OpenPromiseCase(r.Context(), s.eth, s.auth, s.court, id, key, hash, sig)
 	if err != nil {
 		return nil, localapi.Errorf(http.StatusConflict, "refused", "the court refused the case: %v", err)
 	}
-	c, err := s.crt.Cases(s.call(r.Context()), caseID)
-	if err == nil {
-		b := s.db.NewBatch()
+	b := s.db.NewBatch()
+	b.Set([]byte("case/"+caseID.String()), nil)
+	if c, err := s.crt.Cases(s.call(r.Context()), caseID); err == nil {
 		b.Set([]byte("mycase/"+caseID.String()), []byte(itoa(c.Deadline)))
-		b.Set([]byte("case/"+caseID.String()), nil)
-		_ = b.Commit()
 	}
+	_ = b.Commit()
+	// Fix the seed (draw the panel) as soon as the next block allows, so
+	// that nobody can wait for the seed block to fall out of reach.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), seedWait)
+		defer cancel()
+		if err := s.draw(ctx, caseID, kind); err != nil {
+			s.log.Warn("fixing the seed of a case", "case", caseID, "err", err)
+		}
+	}()
 	return s.caseInfo(r, caseID)
+}
+
+// checkClaim checks a claim's form and its signature before anything is
+// sent: a claim not signed by the agreement's provider, for this court and
+// chain, would only be refused on chain.
+func (s *Service) checkClaim(r *http.Request, id *big.Int, c Claim) (chain.Promise, []byte, error) {
+	p := chain.Promise{Agreement: id, Chunks: c.Chunks}
+	var err error
+	if p.Key, err = decode32(c.Key, "key"); err != nil {
+		return p, nil, err
+	}
+	if p.Root, err = decode32(c.Root, "root"); err != nil {
+		return p, nil, err
+	}
+	if c.Chunks == 0 || c.Chunks > proof.MaxChunks {
+		return p, nil, localapi.BadRequest("claim chunks must be 1 to %d", proof.MaxChunks)
+	}
+	sig, err := hex.DecodeString(c.Signature)
+	if err != nil || len(sig) != 65 {
+		return p, nil, localapi.BadRequest("claim signature must be 130 hex digits")
+	}
+	a, err := s.agreement(r, id)
+	if err != nil {
+		return p, nil, err
+	}
+	d, err := chain.PromiseDigest(s.chainID, s.court, p)
+	if err != nil {
+		return p, nil, localapi.BadRequest("%v", err)
+	}
+	signer, err := chain.RecoverSigner(d, sig)
+	if err != nil || signer != common.HexToAddress(a.Provider) {
+		return p, nil, localapi.BadRequest("the claim is not signed by agreement %s's provider %s for this court", id, a.Provider)
+	}
+	return p, sig, nil
+}
+
+// checkPool refuses a witness case the pool cannot staff: the court draws
+// from the pool without the two parties.
+func (s *Service) checkPool(r *http.Request, id *big.Int, size int) error {
+	a, err := s.agreement(r, id)
+	if err != nil {
+		return err
+	}
+	pool, err := s.crt.WitnessPool(s.call(r.Context()))
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, w := range pool {
+		if w != common.HexToAddress(a.Provider) && w != s.self {
+			n++
+		}
+	}
+	if n < size {
+		return localapi.Errorf(http.StatusConflict, "refused", "the witness pool has %d members besides the parties, fewer than the %d asked for", n, size)
+	}
+	return nil
 }
 
 func (s *Service) caseInfo(r *http.Request, id *big.Int) (*CaseInfo, error) {
@@ -312,8 +402,18 @@ func (s *Service) caseInfo(r *http.Request, id *big.Int) (*CaseInfo, error) {
 	if c.Status == uint8(chain.CaseNone) {
 		return nil, localapi.NotFound("no case %s", id)
 	}
-	return &CaseInfo{ID: id.String(), Agreement: c.AgreementId.String(), Kind: chain.CaseKind(c.Kind).String(), Status: chain.CaseStatus(c.Status).String(),
-		Plaintiff: c.Plaintiff.Hex(), Provider: c.Provider.Hex(), Deadline: int64(c.Deadline)}, nil
+	info := &CaseInfo{ID: id.String(), Agreement: c.AgreementId.String(), Kind: chain.CaseKind(c.Kind).String(), Status: chain.CaseStatus(c.Status).String(),
+		Plaintiff: c.Plaintiff.Hex(), Provider: c.Provider.Hex(), Deadline: int64(c.Deadline), Root: hex.EncodeToString(c.Root[:]), Chunks: c.Chunks}
+	if c.Drawn {
+		ws, err := s.crt.Witnesses(s.call(r.Context()), id)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range ws {
+			info.Witnesses = append(info.Witnesses, w.Hex())
+		}
+	}
+	return info, nil
 }
 
 func (s *Service) apiCase(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -358,63 +458,58 @@ func (s *Service) apiCases(w http.ResponseWriter, r *http.Request) (any, error) 
 	return out, nil
 }
 
-func parsePanel(ws []string) ([]common.Address, error) {
-	if len(ws) == 0 || len(ws) > chain.MaxWitnesses || len(ws)%2 == 0 {
-		return nil, localapi.BadRequest("a panel is an odd number of witnesses, at most %d", chain.MaxWitnesses)
-	}
-	var out []common.Address
-	for _, w := range ws {
-		if !common.IsHexAddress(w) {
-			return nil, localapi.BadRequest("witness %q is not an Ethereum address", w)
-		}
-		out = append(out, common.HexToAddress(w))
-	}
-	return out, nil
+func (s *Service) apiWitness(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.witnessInfo(r.Context())
 }
 
-func (s *Service) apiPanel(w http.ResponseWriter, r *http.Request) (any, error) {
-	var req PanelRequest
+func (s *Service) witnessInfo(ctx context.Context) (*WitnessInfo, error) {
+	call := s.call(ctx)
+	in, err1 := s.crt.IsWitness(call, s.self)
+	bal, err2 := s.crt.WitnessBalance(call, s.self)
+	stake, err3 := s.crt.WitnessStake(call)
+	pen, err4 := s.crt.WitnessPenalty(call)
+	pending, err5 := s.crt.PendingCases(call, s.self)
+	pool, err6 := s.crt.WitnessPool(call)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+		return nil, err
+	}
+	return &WitnessInfo{Address: s.self.Hex(), InPool: in, Balance: bal.String(), Stake: stake.String(), Penalty: pen.String(),
+		Pending: pending.Uint64(), PoolSize: len(pool)}, nil
+}
+
+func (s *Service) apiWitnessJoin(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req WitnessRequest
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
 		return nil, err
 	}
-	id, err := parseID(req.Agreement)
+	info, err := s.witnessInfo(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	panel, err := parsePanel(req.Witnesses)
-	if err != nil {
-		return nil, err
+	if req.Join {
+		if info.InPool {
+			return nil, localapi.Errorf(http.StatusConflict, "refused", "this node is already in the witness pool")
+		}
+		if err := chain.JoinWitnesses(r.Context(), s.eth, s.auth, s.court); err != nil {
+			if errors.Is(err, chain.ErrBalance) {
+				return nil, localapi.BadRequest("%v", err)
+			}
+			return nil, localapi.Errorf(http.StatusConflict, "refused", "joining the witness pool: %v", err)
+		}
+	} else {
+		if !info.InPool && info.Balance == "0" {
+			return nil, localapi.Errorf(http.StatusConflict, "refused", "this node is not in the witness pool")
+		}
+		if info.Pending > 0 {
+			return nil, localapi.Errorf(http.StatusConflict, "refused", "this node is called in %d open case(s); it can leave once they close", info.Pending)
+		}
+		tx, err := s.crt.LeaveWitnesses(s.txOpts(r.Context()))
+		if err == nil {
+			_, err = chain.Wait(r.Context(), s.eth, tx)
+		}
+		if err != nil {
+			return nil, localapi.Errorf(http.StatusConflict, "refused", "leaving the witness pool: %v", err)
+		}
 	}
-	a, err := s.agreement(r, id)
-	if err != nil {
-		return nil, err
-	}
-	if common.HexToAddress(a.Provider) != s.self {
-		return nil, localapi.BadRequest("agreement %s is provided by %s, not by this node", id, a.Provider)
-	}
-	sig, err := chain.SignPanel(s.key, s.chainID, s.court, id, panel)
-	if err != nil {
-		return nil, err
-	}
-	return Claim{Agreement: id.String(), Witnesses: req.Witnesses, Signature: hex.EncodeToString(sig)}, nil
-}
-
-func (s *Service) openWitnessCase(r *http.Request, id *big.Int, claim Claim) (any, error) {
-	panel, err := parsePanel(claim.Witnesses)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := hex.DecodeString(claim.Signature)
-	if err != nil || len(sig) != 65 {
-		return nil, localapi.BadRequest("claim signature must be 130 hex digits")
-	}
-	caseID, err := chain.OpenWitnessCase(r.Context(), s.eth, s.auth, s.court, id, panel, sig)
-	if err != nil {
-		return nil, localapi.Errorf(http.StatusConflict, "refused", "the court refused the case: %v", err)
-	}
-	_ = s.db.Set([]byte("case/"+caseID.String()), nil)
-	if c, err := s.crt.Cases(s.call(r.Context()), caseID); err == nil {
-		_ = s.db.Set([]byte("mycase/"+caseID.String()), []byte(itoa(c.Deadline)))
-	}
-	return s.caseInfo(r, caseID)
+	return s.witnessInfo(r.Context())
 }

@@ -38,10 +38,11 @@ func (c *Client) Promise(ctx context.Context, req PromiseRequest) (*Claim, error
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/promises", req, &out)
 }
 
-// OpenCase takes a provider to court with a claim.
-func (c *Client) OpenCase(ctx context.Context, claim Claim) (*CaseInfo, error) {
+// OpenCase takes a provider to court with a claim: a promise case, or a
+// witness case with a panel of req.Witnesses drawn from the pool.
+func (c *Client) OpenCase(ctx context.Context, req CaseRequest) (*CaseInfo, error) {
 	var out CaseInfo
-	return &out, c.c.Call(ctx, http.MethodPost, "/v0/cases", CaseRequest{Claim: claim}, &out)
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/cases", req, &out)
 }
 
 // Case returns a case.
@@ -62,8 +63,14 @@ func (c *Client) Cases(ctx context.Context) ([]CaseInfo, error) {
 	return out, c.c.Call(ctx, http.MethodGet, "/v0/cases", nil, &out)
 }
 
-// Panel has the provider sign a panel of witnesses for an agreement.
-func (c *Client) Panel(ctx context.Context, req PanelRequest) (*Claim, error) {
-	var out Claim
-	return &out, c.c.Call(ctx, http.MethodPost, "/v0/panels", req, &out)
+// Witness shows this node's place in the witness pool.
+func (c *Client) Witness(ctx context.Context) (*WitnessInfo, error) {
+	var out WitnessInfo
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/witness", nil, &out)
+}
+
+// SetWitness joins (true) or leaves (false) the witness pool.
+func (c *Client) SetWitness(ctx context.Context, join bool) (*WitnessInfo, error) {
+	var out WitnessInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/witness", WitnessRequest{Join: join}, &out)
 }

@@ -1,26 +1,31 @@
 // Package court is mf-court: swear and swindle (whitepaper, "Incentivized
 // packet holding", "file storage", "data services"). A provider stakes MFT
-// for a service agreement with a client (swear); the client can take the
-// provider to the Court contract with a claim (swindle). mf-court is the
-// node's agent for both sides: it stakes, keeps the data the provider
-// promised (or asks the service that holds it), answers cases against this
-// node automatically with the data that proves compliance, and asks the
-// court to judge this node's cases once their deadline has passed.
+// for a service agreement with a client (swear) and signs promises that it
+// holds data: the Merkle root over the data's 4 KiB chunks and their count
+// (pkg/proof, docs/challenges.md). The client can take the provider to the
+// Court contract on such a promise (swindle). mf-court is the node's agent
+// on every side: it stakes, keeps the data the provider promised (or asks
+// the service that holds it), answers challenges against this node with the
+// chunks and Merkle paths the court asks for, fixes the seed of this node's
+// own cases as soon as it can, asks the court to judge them once their
+// deadline has passed, and, as a witness in the court's pool, checks the
+// chunks it asks a provider for over the network and testifies.
 //
 // The proof interface a service offers mf-court on its own socket:
 //
-//	GET /v0/proof?key=<64 hex digits>   → the bytes stored under that key
-//	                                      (200), or 404
+//	GET /v0/proof?key=<64 hex digits>&index=<i>,<j>,...
+//	    → 200 with the answer in pkg/proof's wire form (the chunks i, j, ...
+//	      of the data promised under key, with their Merkle paths), or 404
 //
 // Until a service implements it, mf-court answers from the data given to
 // `mf-court promise`, which it keeps in its own store.
 package court
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +34,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -38,6 +46,8 @@ import (
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/proof"
+	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/swap"
 )
 
@@ -52,9 +62,13 @@ type Service struct {
 	auth     *bind.TransactOpts
 	registry common.Address
 	court    common.Address
-	reg      *chain.StakeRegistry
-	crt      *chain.Court
-	log      *slog.Logger
+	route    *route.Client // mf-route's gateway: witnesses reach providers through it
+
+	mu         sync.Mutex
+	witnessing map[string]bool // cases this node is working on as a witness
+	reg        *chain.StakeRegistry
+	crt        *chain.Court
+	log        *slog.Logger
 }
 
 // NewService connects to the chain.
@@ -63,7 +77,8 @@ func NewService(ctx context.Context, home string, key *ecdsa.PrivateKey, rpcURL 
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{home: home, key: key, self: crypto.PubkeyToAddress(key.PublicKey), db: db, eth: eth, chainID: chainID, registry: registry, court: court, log: log}
+	s := &Service{home: home, key: key, self: crypto.PubkeyToAddress(key.PublicKey), db: db, eth: eth, chainID: chainID, registry: registry, court: court,
+		route: route.NewClient(home), log: log}
 	if s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID); err != nil {
 		return nil, err
 	}
@@ -88,8 +103,9 @@ func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
 func (s *Service) call(ctx context.Context) *bind.CallOpts { return &bind.CallOpts{Context: ctx} }
 
 // Run watches the court until ctx ends: it answers promise cases against
-// this node and asks for judgement on this node's own cases once their
-// deadline has passed.
+// this node, draws the panels of witness cases against it, testifies where
+// it is drawn as a witness, and asks for judgement on this node's own cases
+// once their deadline has passed.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -129,7 +145,10 @@ func (s *Service) watch(ctx context.Context) error {
 		switch {
 		case ev.Provider == s.self && ev.Kind == uint8(chain.PromiseCase):
 			_ = s.db.Set([]byte("case/"+ev.CaseId.String()), nil)
-			s.answer(ctx, ev)
+			_ = s.answer(ctx, ev)
+		case ev.Provider == s.self && ev.Kind == uint8(chain.WitnessCase):
+			_ = s.db.Set([]byte("case/"+ev.CaseId.String()), nil)
+			_ = s.draw(ctx, ev.CaseId, chain.WitnessCase)
 		case ev.Plaintiff == s.self:
 			_ = s.db.Set([]byte("mycase/"+ev.CaseId.String()), []byte(fmt.Sprint(ev.Deadline)))
 		}
@@ -141,7 +160,7 @@ func (s *Service) watch(ctx context.Context) error {
 	}
 	for wit.Next() {
 		_ = s.db.Set([]byte("case/"+wit.Event.CaseId.String()), nil)
-		s.testify(ctx, wit.Event.CaseId)
+		_ = s.testify(ctx, wit.Event.CaseId)
 	}
 	wit.Close()
 	if err := s.db.Set([]byte(lastBlockKey), []byte(fmt.Sprint(head))); err != nil {
@@ -150,51 +169,164 @@ func (s *Service) watch(ctx context.Context) error {
 	return s.judgeMine(ctx)
 }
 
-// answer responds to a promise case with the promised data.
-func (s *Service) answer(ctx context.Context, ev *chain.CourtCaseOpened) {
+// seedWait bounds how long answer and draw wait for a case's seed block:
+// a few blocks on any chain.
+const seedWait = 2 * time.Minute
+
+// answer responds to a promise case against this node: it waits for the
+// seed block, takes the chunks the challenge asks for from the data held
+// under the promise's key, checks them against the promise's root (a wrong
+// answer is refused on chain anyway, and costs gas), and sends them.
+func (s *Service) answer(ctx context.Context, ev *chain.CourtCaseOpened) error {
 	ag, err := s.reg.Agreements(s.call(ctx), ev.AgreementId)
 	if err != nil {
-		return
+		return err
 	}
-	data, err := s.proof(ctx, chain.ServiceName(ag.Service), ev.AgreementId, ev.Key)
+	_, idx, err := s.challenge(ctx, ev.CaseId)
+	if err != nil {
+		s.log.Warn("cannot answer a case: no challenge", "case", ev.CaseId, "err", err)
+		return err
+	}
+	ans, err := s.proofs(ctx, chain.ServiceName(ag.Service), ev.AgreementId, ev.Key, idx)
 	if err != nil {
 		s.log.Warn("cannot answer a case: no proof", "case", ev.CaseId, "err", err)
-		return
+		return err
 	}
-	if crypto.Keccak256Hash(data) != common.Hash(ev.Hash) {
-		s.log.Warn("cannot answer a case: the data held does not match the promise", "case", ev.CaseId)
-		return
+	if err := proof.VerifyChunks(ev.Root, ev.Chunks, idx, ans); err != nil {
+		s.log.Warn("cannot answer a case: the data held does not match the promise", "case", ev.CaseId, "err", err)
+		return err
 	}
-	tx, err := s.crt.Respond(s.txOpts(ctx), ev.CaseId, data)
-	if err == nil {
-		_, err = chain.Wait(ctx, s.eth, tx)
-	}
-	if err != nil {
+	if _, err := chain.Respond(ctx, s.eth, s.txOpts(ctx), s.court, ev.CaseId, ans); err != nil {
 		s.log.Warn("answering a case", "case", ev.CaseId, "err", err)
-		return
+		return err
 	}
-	s.log.Info("answered a case with the promised data", "case", ev.CaseId, "agreement", ev.AgreementId)
+	s.log.Info("answered a case with the chunks it asked for", "case", ev.CaseId, "agreement", ev.AgreementId, "chunks", idx)
+	return nil
 }
 
-// proof gets the data promised under key: from the service's socket if it
-// runs, else from mf-court's own store.
-func (s *Service) proof(ctx context.Context, service string, agreement *big.Int, key [32]byte) ([]byte, error) {
+// challenge waits until case caseID's seed can be used and returns it with
+// the indices it picks; a seed block out of reach is moved first.
+func (s *Service) challenge(ctx context.Context, caseID *big.Int) (proof.Hash, []uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, seedWait)
+	defer cancel()
+	for {
+		seed, idx, err := chain.Challenge(ctx, s.eth, s.court, caseID)
+		switch {
+		case err == nil:
+			return seed, idx, nil
+		case errors.Is(err, chain.ErrSeedOutOfReach):
+			if err := chain.DrawChallenge(ctx, s.eth, s.txOpts(ctx), s.court, caseID); err != nil && !errors.Is(err, chain.ErrSeedMoved) {
+				return proof.Hash{}, nil, err
+			}
+		case !errors.Is(err, chain.ErrSeedNotReady):
+			return proof.Hash{}, nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return proof.Hash{}, nil, fmt.Errorf("court: waiting for the seed of case %s: %w", caseID, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// draw fixes the seed of case caseID (drawing the panel of a witness
+// case) as soon as its seed block allows, so that nobody can wait for the
+// seed block to fall out of reach and draw again. Both parties' agents do
+// it; the second finds it done.
+func (s *Service) draw(ctx context.Context, caseID *big.Int, kind chain.CaseKind) error {
+	ctx, cancel := context.WithTimeout(ctx, seedWait)
+	defer cancel()
+	for {
+		var err error
+		if kind == chain.WitnessCase {
+			var called []common.Address
+			called, err = chain.DrawPanel(ctx, s.eth, s.txOpts(ctx), s.court, caseID)
+			if err == nil {
+				s.log.Info("drew the panel of a case", "case", caseID, "witnesses", called)
+			}
+		} else {
+			err = chain.DrawChallenge(ctx, s.eth, s.txOpts(ctx), s.court, caseID)
+		}
+		switch {
+		case err == nil, errors.Is(err, chain.ErrSeedFixed):
+			return nil
+		case !errors.Is(err, chain.ErrSeedNotReady) && !errors.Is(err, chain.ErrSeedMoved):
+			// Another agent's transaction may have fixed it meanwhile.
+			if c, cerr := s.crt.Cases(s.call(ctx), caseID); cerr == nil && (c.Seed != [32]byte{} || c.Status != uint8(chain.CaseOpen)) {
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("court: waiting for the seed of case %s: %w", caseID, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// proofs gets the chunks idx of the data promised under key, with their
+// Merkle paths: from the service's socket if it runs, else from the data
+// mf-court keeps itself.
+func (s *Service) proofs(ctx context.Context, service string, agreement *big.Int, key [32]byte, idx []uint64) ([]proof.Proof, error) {
 	sock := filepath.Join(s.home, service+".sock")
 	if _, err := os.Stat(sock); err == nil {
-		hc := localapi.HTTPClient(sock, 10*time.Second)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/proof?key="+hex.EncodeToString(key[:]), nil)
+		hc := localapi.HTTPClient(sock, 30*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/proof?key="+hex.EncodeToString(key[:])+"&index="+joinIndices(idx), nil)
 		if resp, err := hc.Do(req); err == nil {
 			defer resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return io.ReadAll(io.LimitReader(resp.Body, maxPromise+1))
+				b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+				if err != nil {
+					return nil, err
+				}
+				return proof.Decode(b)
 			}
 		}
 	}
-	b, err := s.db.Get(promiseKey(agreement, key))
+	data, err := s.db.Get(promiseKey(agreement, key))
 	if errors.Is(err, kv.ErrNotFound) {
 		return nil, fmt.Errorf("court: no data promised under key %x for agreement %s", key, agreement)
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	tr := proof.FromBytes(data)
+	out := make([]proof.Proof, len(idx))
+	for j, i := range idx {
+		if out[j], err = tr.Prove(bytes.NewReader(data), i); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// maxAnswer bounds an encoded answer: MaxProofs chunks with full paths.
+const maxAnswer = proof.MaxProofs * (proof.ChunkSize + 32*proof.MaxDepth + 32)
+
+func joinIndices(idx []uint64) string {
+	parts := make([]string, len(idx))
+	for i, v := range idx {
+		parts[i] = strconv.FormatUint(v, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseIndices reads "i,j,..." : at most max indices below n.
+func parseIndices(s string, n uint64, max int) ([]uint64, error) {
+	parts := strings.Split(s, ",")
+	if s == "" || len(parts) > max {
+		return nil, fmt.Errorf("index must list 1 to %d chunk numbers, comma-separated", max)
+	}
+	out := make([]uint64, len(parts))
+	for i, p := range parts {
+		v, err := strconv.ParseUint(p, 10, 64)
+		if err != nil || v >= n {
+			return nil, fmt.Errorf("chunk %q is not a number below %d", p, n)
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 func promiseKey(agreement *big.Int, key [32]byte) []byte {
@@ -236,53 +368,6 @@ func (s *Service) judgeMine(ctx context.Context) error {
 	return nil
 }
 
-const maxPromise = 64 << 10
-
-// testify answers a call as witness. The node testifies from what it knows
-// of the provider: its credit score as this node's mf-swap computes it
-// (payments, bounces and court verdicts seen on chain, and this node's own
-// experience). Below 0.5 it says guilty. Without a running mf-swap it does
-// not testify at all rather than guess.
-func (s *Service) testify(ctx context.Context, caseID *big.Int) {
-	c, err := s.crt.Cases(s.call(ctx), caseID)
-	if err != nil || c.Status != uint8(chain.CaseOpen) {
-		return
-	}
-	score, err := s.swapScore(ctx, c.Provider)
-	if err != nil {
-		s.log.Warn("called as witness but cannot judge the provider (is mf-swap running?)", "case", caseID, "err", err)
-		return
-	}
-	guilty := score < 0.5
-	tx, err := s.crt.Testify(s.txOpts(ctx), caseID, guilty)
-	if err == nil {
-		_, err = chain.Wait(ctx, s.eth, tx)
-	}
-	if err != nil {
-		s.log.Warn("testifying", "case", caseID, "err", err)
-		return
-	}
-	s.log.Info("testified as witness", "case", caseID, "provider", c.Provider, "score", score, "guilty", guilty)
-}
-
-// swapScore asks this node's mf-swap for an address's credit score.
-func (s *Service) swapScore(ctx context.Context, a common.Address) (float64, error) {
-	sock := filepath.Join(s.home, "swap.sock")
-	hc := localapi.HTTPClient(sock, 10*time.Second)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/score/"+a.Hex(), nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("mf-swap answered %s", resp.Status)
-	}
-	var sc struct {
-		Score float64 `json:"score"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&sc); err != nil {
-		return 0, err
-	}
-	return sc.Score, nil
-}
+// maxPromise bounds the data mf-court keeps for a promise itself: a
+// service that holds more answers GET /v0/proof on its own socket.
+const maxPromise = 1 << 20

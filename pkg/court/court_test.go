@@ -22,6 +22,7 @@ import (
 	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/devchain"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/route"
 )
 
 // newTestService runs a devchain with the court contracts and an mf-court
@@ -61,6 +62,11 @@ func newTestService(t *testing.T) (*Service, *devchain.Chain) {
 	return s, c
 }
 
+var (
+	hex64  = strings.Repeat("ab", 32)
+	sig130 = strings.Repeat("cd", 65)
+)
+
 // TestAPIBadInput: every endpoint answers bad input with a 4xx JSON error
 // and changes nothing.
 func TestAPIBadInput(t *testing.T) {
@@ -72,7 +78,17 @@ func TestAPIBadInput(t *testing.T) {
 		// Funded and well formed, but locked for ever, or already over.
 		`{"amount": "1000", "service": "hold", "client": "0x0000000000000000000000000000000000000001", "term": 9223372036854775807}`,
 		`{"amount": "1000", "service": "hold", "client": "0x0000000000000000000000000000000000000001", "term": 1}`}
-	for _, path := range []string{"/v0/stakes", "/v0/unstake", "/v0/promises", "/v0/cases"} {
+	bodies = append(bodies,
+		// Claims of the wrong shape: a bad root, no chunks, too many, a
+		// panel that is not odd, a signature nobody made.
+		`{"claim": {"agreement": "1", "key": "`+hex64+`", "root": "zz", "chunks": 1, "signature": "`+sig130+`"}}`,
+		`{"claim": {"agreement": "1", "key": "`+hex64+`", "root": "`+hex64+`", "chunks": 0, "signature": "`+sig130+`"}}`,
+		`{"claim": {"agreement": "1", "key": "`+hex64+`", "root": "`+hex64+`", "chunks": 1099511627777, "signature": "`+sig130+`"}}`,
+		`{"claim": {"agreement": "1", "key": "`+hex64+`", "root": "`+hex64+`", "chunks": 1, "signature": "`+sig130+`"}, "witnesses": 2}`,
+		`{"claim": {"agreement": "1", "key": "`+hex64+`", "root": "`+hex64+`", "chunks": 1, "signature": "`+sig130+`"}, "witnesses": -1}`,
+		`{"claim": {"agreement": "1", "key": "`+hex64+`", "root": "`+hex64+`", "chunks": 1, "signature": "`+sig130+`"}}`,
+		`{"join": "yes"}`, `{"join": false}`)
+	for _, path := range []string{"/v0/stakes", "/v0/unstake", "/v0/promises", "/v0/cases", "/v0/witness"} {
 		for _, b := range bodies {
 			resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader([]byte(b)))
 			if err != nil {
@@ -86,7 +102,10 @@ func TestAPIBadInput(t *testing.T) {
 			}
 		}
 	}
-	for _, path := range []string{"/v0/cases/x", "/v0/cases/0", "/v0/cases/99", "/v0/record/nope", "/v0/nothing"} {
+	for _, path := range []string{"/v0/cases/x", "/v0/cases/0", "/v0/cases/99", "/v0/record/nope", "/v0/nothing",
+		// Chunks are for peers through the gateway, and then only for a
+		// case's witnesses.
+		"/remote/v0/chunks?case=1&index=0", "/remote/v0/chunks", "/v0/chunks?case=1&index=0"} {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
@@ -94,6 +113,19 @@ func TestAPIBadInput(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
 			t.Errorf("GET %s: status %d", path, resp.StatusCode)
+		}
+	}
+	// Through the gateway, a peer that is no witness, or a bad case, is refused.
+	for _, q := range []string{"case=1&index=0", "case=x&index=0", "case=1&index=a", "case=1&index=", "case=99999&index=0"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/remote/v0/chunks?"+q, nil)
+		req.Header.Set(route.HeaderPeerAddress, "0x0000000000000000000000000000000000000001")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			t.Errorf("GET /remote/v0/chunks?%s from a peer: status %d", q, resp.StatusCode)
 		}
 	}
 	// Nothing was staked.
@@ -108,7 +140,7 @@ func TestAPIBadInput(t *testing.T) {
 // FuzzParseClaim: a claim file from disk never panics the parser, and what
 // it accepts re-encodes to the same fields.
 func FuzzParseClaim(f *testing.F) {
-	f.Add([]byte(`{"agreement":"1","key":"00","hash":"00","signature":"00"}`))
+	f.Add([]byte(`{"agreement":"1","key":"00","root":"00","chunks":64,"signature":"00"}`))
 	f.Add([]byte(`{"agreement": 1}`))
 	f.Add([]byte(`garbage`))
 	f.Fuzz(func(t *testing.T, b []byte) {

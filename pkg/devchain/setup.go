@@ -45,5 +45,7 @@ func (c *Chain) Setup(ctx context.Context) (*chaindir.Info, error) {
 }
 
 // DevCourtConfig gives a development chain's court short windows, so that
-// a case is decided in seconds: 10 s to respond, 30 s to testify.
+// a case is decided in seconds: 10 s to respond, 30 s to testify once a
+// panel is drawn. Witnesses stake the default 10 MFT and lose 1 MFT for
+// silence.
 var DevCourtConfig = chain.CourtConfig{ResponseWindow: 10 * time.Second, TestimonyWindow: 30 * time.Second}

@@ -40,21 +40,33 @@ func NewRoot(s cli.Streams) *cobra.Command {
 whitepaper (section "Incentivization").
 
 A provider stakes MFT for a service agreement with a client (stake) and
-signs promises about what it holds (promise); the client can take it to the
-Court contract with such a promise (case open). The provider's mf-court
-daemon answers automatically with the promised data, from the service's
-socket (GET /v0/proof?key=...) or from what 'promise' stored, and wins; a
-provider that does not answer before the deadline loses its stake to the
-client. Verdicts are public: 'record' shows them, and mf-swap's credit score
-counts them.
+signs promises about what it holds (promise): the Merkle root over the
+data's 4 KiB chunks. The client can take it to the Court contract with such
+a promise (case open). In a promise case the court picks a few chunks from
+the hash of the block after the opening, which nobody knew in advance; the
+provider's mf-court daemon answers with those chunks and their Merkle paths,
+from the service's socket (GET /v0/proof?key=...&index=...) or from what
+'promise' stored, and wins. An answer to an earlier case does not answer a
+new one. A provider that does not answer before the deadline loses its
+stake to the client.
+
+In a witness case (case open --witnesses 3) the court draws the panel from
+its pool of staked witnesses (witness join), never a party, never one twice,
+with the same kind of seed. Each witness's daemon asks the provider for
+chunks it picks itself, over the network, checks them against the promise,
+and testifies; the majority decides. A drawn witness that stays silent
+loses a little of its witness stake. Verdicts are public: 'record' shows
+them, and mf-swap's credit score counts them. docs/challenges.md has the
+rules.
 
   mf-court stake hold --client 0xCLIENT --amount 10 --term 24h
   mf-court promise 1 --key photo.jpg --file photo.jpg > claim.json   # give claim.json to the client
   mf-court case open 1 --claim claim.json                            # the client, if it must
+  mf-court witness join                                              # anyone, to serve on panels
 ` + cli.ExitCodesHelp,
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
-	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newPanelCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g))
+	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newWitnessCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g))
 	root.AddCommand(cli.ManCommand(root))
 	root.InitDefaultCompletionCmd()
 	cli.Prepare(root)
@@ -65,11 +77,12 @@ func newDaemonCmd(g *globals) *cobra.Command {
 	var ethRPC string
 	cmd := &cobra.Command{
 		Use:   "daemon",
-		Short: "Run mf-court: answer cases against this node, judge its own",
+		Short: "Run mf-court: answer cases against this node, judge its own, testify",
 		Long: `Run mf-court in the foreground until SIGINT or SIGTERM. It needs a chain
 (--eth-rpc, MF_ETH_RPC or swap.eth_rpc) and the court contracts in
 config.toml ([court] registry and court; a devnet sets them). Its API is on
-$MF_HOME/court.sock.
+$MF_HOME/court.sock. As a witness it reaches providers through this node's
+mf-route daemon, which must run too.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -170,16 +183,17 @@ func newPromiseCmd(g *globals) *cobra.Command {
 		Use:   "promise AGREEMENT --key KEY --file FILE",
 		Short: "Promise to hold FILE under KEY; prints the signed claim for the client",
 		Long: `Sign a promise, under agreement AGREEMENT, that this node holds the bytes of
-FILE (at most 64 KiB) under KEY, keep them, and print the claim (JSON) that
-the client can take to court with 'mf-court case open'. While mf-court runs,
-it answers such a case with the bytes and wins.
+FILE (at most 1 MiB) under KEY, keep them, and print the claim (JSON) that
+the client can take to court with 'mf-court case open'. The promise names
+the Merkle root over FILE's 4 KiB chunks and their count. While mf-court
+runs, it answers such a case with the chunks the court asks for and wins.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if key == "" || file == "" {
 				return cli.Usagef("promise needs --key and --file")
 			}
-			data, err := readLimited(file, 64<<10)
+			data, err := readLimited(file, 1<<20)
 			if err != nil {
 				return err
 			}
@@ -195,32 +209,62 @@ it answers such a case with the bytes and wins.
 	return cmd
 }
 
-func newPanelCmd(g *globals) *cobra.Command {
-	var witnesses []string
+func newWitnessCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "panel AGREEMENT --witness ADDRESS...",
-		Short: "Agree to a panel of witnesses; prints the signed claim for the client",
-		Long: `As the provider of AGREEMENT, sign a panel of witnesses (an odd number, at most
-7, neither party) and print the claim (JSON) the client can open a witness
-case with. Called witnesses' mf-court daemons testify from what their node
-knows of the provider: guilty when its credit score is below 0.5. The
-majority decides.
+		Use:   "witness",
+		Short: "Join, leave or show this node's place in the court's witness pool",
+		Long: `Witness cases are decided by a panel the court draws from its pool of staked
+witnesses. 'witness join' locks the court's witness stake (10 MFT on a devnet)
+and puts this node in the pool; when drawn, its mf-court daemon asks the
+provider for chunks of the promised data over the network, checks them
+against the promise and testifies. A drawn witness that does not testify in
+time loses the court's penalty (1 MFT on a devnet) and, its stake then
+short, its place in the pool. 'witness leave' returns what is left, once no
+case it is called in is open.
 ` + cli.ExitCodesHelp,
-		Args: cli.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(witnesses) == 0 || len(witnesses)%2 == 0 || len(witnesses) > 7 {
-				return cli.Usagef("give an odd number of --witness, at most 7")
-			}
-			c, err := g.client().Panel(cmd.Context(), court.PanelRequest{Agreement: args[0], Witnesses: witnesses})
-			if err != nil {
-				return g.clientErr(err)
-			}
-			return cli.WriteJSON(g.streams.Out, c)
-		},
 	}
-	cmd.Flags().StringArrayVar(&witnesses, "witness", nil, "a witness's Ethereum address (repeatable)")
+	var asJSON bool
+	show := func(w *court.WitnessInfo) error {
+		if asJSON {
+			return cli.WriteJSON(g.streams.Out, w)
+		}
+		fmt.Fprintf(g.streams.Out, "%s: in the pool %v, stake held %s MFT (joining locks %s, silence costs %s), called in %d open case(s); pool of %d\n",
+			w.Address, w.InPool, fmtBase(w.Balance), fmtBase(w.Stake), fmtBase(w.Penalty), w.Pending, w.PoolSize)
+		return nil
+	}
+	for _, sub := range []struct {
+		use, short string
+		join       *bool
+	}{
+		{"join", "Lock the witness stake and join the pool", ptr(true)},
+		{"leave", "Leave the pool and take back the witness stake", ptr(false)},
+		{"status", "Show this node's place in the pool", nil},
+	} {
+		c := &cobra.Command{
+			Use:   sub.use,
+			Short: sub.short,
+			Args:  cli.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var w *court.WitnessInfo
+				var err error
+				if sub.join == nil {
+					w, err = g.client().Witness(cmd.Context())
+				} else {
+					w, err = g.client().SetWitness(cmd.Context(), *sub.join)
+				}
+				if err != nil {
+					return g.clientErr(err)
+				}
+				return show(w)
+			},
+		}
+		c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+		cmd.AddCommand(c)
+	}
 	return cmd
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func readLimited(path string, max int64) ([]byte, error) {
 	f, err := os.Open(path)
@@ -241,13 +285,25 @@ func readLimited(path string, max int64) ([]byte, error) {
 func newCaseCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "case", Short: "Open or show a case"}
 	var claimFile string
+	var witnesses int
 	open := &cobra.Command{
-		Use:   "open AGREEMENT --claim FILE",
+		Use:   "open AGREEMENT --claim FILE [--witnesses N]",
 		Short: "Take the provider of AGREEMENT to court with a signed claim",
-		Args:  cli.ExactArgs(1),
+		Long: `Open a case on the provider's signed promise in FILE (from 'mf-court
+promise'). Without --witnesses it is a promise case: the court challenges the
+provider for chunks picked by the hash of the next block, and an answer it
+checks on chain wins. With --witnesses N (odd, at most 7) it is a witness
+case: the court draws N witnesses from its pool, none a party, and their
+majority decides after each checks chunks of its own choosing with the
+provider. Prints the case id.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if claimFile == "" {
 				return cli.Usagef("case open needs --claim FILE")
+			}
+			if witnesses != 0 && (witnesses < 0 || witnesses%2 == 0 || witnesses > 7) {
+				return cli.Usagef("--witnesses must be odd, at most 7")
 			}
 			b, err := readLimited(claimFile, 64<<10)
 			if err != nil {
@@ -260,7 +316,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 			if claim.Agreement != args[0] {
 				return fmt.Errorf("the claim is about agreement %q, not %s", claim.Agreement, args[0])
 			}
-			c, err := g.client().OpenCase(cmd.Context(), *claim)
+			c, err := g.client().OpenCase(cmd.Context(), court.CaseRequest{Claim: *claim, Witnesses: witnesses})
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -269,6 +325,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 		},
 	}
 	open.Flags().StringVar(&claimFile, "claim", "", "the claim file from 'mf-court promise' (required)")
+	open.Flags().IntVar(&witnesses, "witnesses", 0, "open a witness case with a panel of N drawn from the pool (odd, at most 7)")
 	var asJSON bool
 	show := &cobra.Command{
 		Use:   "show ID",
@@ -283,6 +340,9 @@ func newCaseCmd(g *globals) *cobra.Command {
 				return cli.WriteJSON(g.streams.Out, c)
 			}
 			fmt.Fprintf(g.streams.Out, "case %s on agreement %s (%s): %s\nplaintiff %s\nprovider  %s\ndeadline  %s\n", c.ID, c.Agreement, c.Kind, c.Status, c.Plaintiff, c.Provider, time.Unix(c.Deadline, 0).UTC().Format(time.RFC3339))
+			for _, w := range c.Witnesses {
+				fmt.Fprintf(g.streams.Out, "witness   %s\n", w)
+			}
 			return nil
 		},
 	}
