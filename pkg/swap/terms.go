@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
@@ -303,9 +304,9 @@ func mustJSON(v any) []byte {
 // remoteTerms is the buyer's side: a peer proposes what it charges this
 // node; this node checks and countersigns, and books by them from now on.
 func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, error) {
-	peer := r.Header.Get(route.HeaderPeerID)
+	caller := r.Header.Get(route.HeaderPeerID)
 	addr := r.Header.Get(route.HeaderPeerAddress)
-	if peer == "" || !common.IsHexAddress(addr) {
+	if caller == "" || !common.IsHexAddress(addr) {
 		return nil, localapi.Errorf(http.StatusForbidden, "forbidden", "terms come through mf-route only")
 	}
 	t := new(Terms)
@@ -325,7 +326,7 @@ func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, erro
 	s.termsMu.Lock()
 	defer s.termsMu.Unlock()
 	var sc schedule
-	if err := getJSON(s.db, buyKey(peer), &sc); err != nil {
+	if err := getJSON(s.db, buyKey(caller), &sc); err != nil {
 		return nil, err
 	}
 	last := sc.last()
@@ -341,7 +342,7 @@ func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, localapi.Errorf(http.StatusConflict, "terms_order", "terms %d from mark %d do not follow terms %d from mark %d", t.Seq, t.Mark, last.Seq, last.Mark)
 	}
 	var tr traffic
-	if err := getJSON(s.db, trafficKey(peer), &tr); err != nil {
+	if err := getJSON(s.db, trafficKey(caller), &tr); err != nil {
 		return nil, err
 	}
 	if t.Seq > 1 && t.Mark+maxRepricedBytes < tr.Out {
@@ -353,10 +354,10 @@ func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	t.BuyerSig = sig
 	sc.add(*t)
-	if err := s.db.Set(buyKey(peer), mustJSON(sc)); err != nil {
+	if err := s.db.Set(buyKey(caller), mustJSON(sc)); err != nil {
 		return nil, err
 	}
-	s.log.Info("routing price agreed", "peer", peer, "seq", t.Seq, "mark", t.Mark, "price", t.Price)
+	s.log.Info("routing price agreed", "peer", caller, "seq", t.Seq, "mark", t.Mark, "price", t.Price)
 	return t, nil
 }
 
@@ -370,6 +371,9 @@ type Agreement struct {
 
 func (s *Service) apiTerms(w http.ResponseWriter, r *http.Request) (any, error) {
 	p := r.PathValue("peer")
+	if _, err := peer.Decode(p); err != nil {
+		return nil, localapi.BadRequest("terms are kept by peer ID, not %q", p)
+	}
 	var sell, buy schedule
 	if err := getJSON(s.db, sellKey(p), &sell); err != nil {
 		return nil, err
