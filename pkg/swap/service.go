@@ -241,7 +241,18 @@ func (s *Service) meter(ctx context.Context) error {
 				_ = s.db.Set([]byte("addr/"+p.PeerID), []byte(p.Address))
 			}
 		}
-		var counted traffic
+		var seen traffic
+		if err := getJSON(s.db, trafficKey(p.PeerID), &seen); err != nil {
+			return err
+		}
+		active := seen.In+din > 0 || seen.Out+dout > 0
+		if active {
+			// A new price covers the bytes counted from this look on:
+			// its mark is the count before them.
+			if err := s.propose(ctx, p.PeerID, p.Address, seen.In); err != nil {
+				s.log.Debug("routing terms", "peer", p.PeerID, "err", err)
+			}
+		}
 		_, err := s.led.update(p.PeerID, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
 			var tr traffic
 			if err := getJSON(s.db, trafficKey(p.PeerID), &tr); err != nil {
@@ -258,7 +269,6 @@ func (s *Service) meter(ctx context.Context) error {
 				return nil, err
 			}
 			tr.Booked = now.String()
-			counted = tr
 			b.Set([]byte("usage/epoch"), []byte(fmt.Sprint(u.Epoch)))
 			b.Set([]byte("usage/p/"+p.PeerID), []byte(fmt.Sprintf("%d,%d", p.BytesIn, p.BytesOut)))
 			b.Set(trafficKey(p.PeerID), mustJSON(tr))
@@ -267,8 +277,8 @@ func (s *Service) meter(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if counted.In > 0 || counted.Out > 0 {
-			if err := s.agree(ctx, p.PeerID, p.Address, counted.In); err != nil {
+		if active {
+			if err := s.handOver(ctx, p.PeerID); err != nil {
 				s.log.Debug("routing terms", "peer", p.PeerID, "err", err)
 			}
 		}

@@ -51,6 +51,10 @@ import (
 //     recomputed from the whole count at every look. A buyer refuses terms
 //     that would reprice more than maxRepricedBytes it had already sent.
 //
+// The seller proposes at the look that first sees the new price, with the
+// count before that look as the mark: the new price covers the bytes
+// counted from that look on.
+//
 // Both sides then book cost(schedule, bytes) for each direction, each
 // rounded once over the whole count (never per look), so two ledgers that
 // counted the same bytes hold the same figure with opposite signs. They
@@ -245,10 +249,10 @@ func (s *Service) trafficAmount(peer string, tr traffic) (*big.Int, error) {
 	return new(big.Int).Sub(sell.cost(tr.In), buy.cost(tr.Out)), nil
 }
 
-// agree keeps this node's price for peer agreed: it proposes new terms
-// when there are none or the price changed, and hands the newest terms to
-// the peer until the peer has countersigned them.
-func (s *Service) agree(ctx context.Context, peer, peerAddr string, countedIn uint64) error {
+// propose keeps this node's price for peer agreed: it proposes new terms
+// when there are none or the price changed, from mark countedIn (the
+// buyer's bytes it counted so far).
+func (s *Service) propose(ctx context.Context, peer, peerAddr string, countedIn uint64) error {
 	if !common.IsHexAddress(peerAddr) {
 		return nil // an address comes with mf-route's usage; until then, wait
 	}
@@ -260,25 +264,36 @@ func (s *Service) agree(ctx context.Context, peer, peerAddr string, countedIn ui
 	}
 	price := s.ownPrice(ctx, peer)
 	last := sc.last()
-	if last == nil || last.Price != price.String() {
-		t := Terms{Seller: s.self.Hex(), Buyer: common.HexToAddress(peerAddr).Hex(), Seq: 1, Price: price.String()}
-		if last != nil {
-			t.Seq, t.Mark = last.Seq+1, max(countedIn, last.Mark)
-		}
-		sig, err := s.signTerms(&t)
-		if err != nil {
-			return err
-		}
-		t.SellerSig = sig
-		sc.add(t)
-		if err := s.db.Set(sellKey(peer), mustJSON(sc)); err != nil {
-			return err
-		}
-		s.log.Info("routing price proposed", "peer", peer, "seq", t.Seq, "mark", t.Mark, "price", FormatAmount(price))
-		last = sc.last()
-	}
-	if last.BuyerSig != "" {
+	if last != nil && last.Price == price.String() {
 		return nil
+	}
+	t := Terms{Seller: s.self.Hex(), Buyer: common.HexToAddress(peerAddr).Hex(), Seq: 1, Price: price.String()}
+	if last != nil {
+		t.Seq, t.Mark = last.Seq+1, max(countedIn, last.Mark)
+	}
+	sig, err := s.signTerms(&t)
+	if err != nil {
+		return err
+	}
+	t.SellerSig = sig
+	sc.add(t)
+	if err := s.db.Set(sellKey(peer), mustJSON(sc)); err != nil {
+		return err
+	}
+	s.log.Info("routing price proposed", "peer", peer, "seq", t.Seq, "mark", t.Mark, "price", FormatAmount(price))
+	return nil
+}
+
+// handOver hands this node's newest terms for peer to the peer until it
+// has countersigned them.
+func (s *Service) handOver(ctx context.Context, peer string) error {
+	s.termsMu.Lock()
+	var sc schedule
+	err := getJSON(s.db, sellKey(peer), &sc)
+	s.termsMu.Unlock()
+	last := sc.last()
+	if err != nil || last == nil || last.BuyerSig != "" {
+		return err
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -289,8 +304,20 @@ func (s *Service) agree(ctx context.Context, peer, peerAddr string, countedIn ui
 	if err := last.signedBy(ack.BuyerSig, last.Buyer); err != nil {
 		return fmt.Errorf("swap: %s's countersignature: %w", peer, err)
 	}
-	last.BuyerSig = ack.BuyerSig
-	return s.db.Set(sellKey(peer), mustJSON(sc))
+	s.termsMu.Lock()
+	defer s.termsMu.Unlock()
+	var now schedule
+	if err := getJSON(s.db, sellKey(peer), &now); err != nil {
+		return err
+	}
+	// Terms proposed meanwhile stay as they are; only these get the
+	// countersignature.
+	for i := range now.Terms {
+		if now.Terms[i].Seq == last.Seq && now.Terms[i].SellerSig == last.SellerSig {
+			now.Terms[i].BuyerSig = ack.BuyerSig
+		}
+	}
+	return s.db.Set(sellKey(peer), mustJSON(now))
 }
 
 func mustJSON(v any) []byte {
