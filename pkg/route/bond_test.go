@@ -218,3 +218,30 @@ func TestCheckBondEventRefusesForgery(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckBondEvent: whatever an event's fields hold, checking it never
+// panics, and an event that checks rests on a receipt that decodes.
+func FuzzCheckBondEvent(f *testing.F) {
+	self, hop := newIdentity(f), newIdentity(f)
+	id := [32]byte{1, 2, 3}
+	rc, err := SignReceipt(hop, id, ReceiptTaken, ov(self))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(hex.EncodeToString(id[:]), hop.Public().PeerID().String(), BondCharged, hex.EncodeToString(rc.Marshal()))
+	f.Add("", "", "", "")
+	f.Add("zz", "nobody", BondPaid, "00")
+	f.Fuzz(func(t *testing.T, packet, p, role, proof string) {
+		ev := BondEvent{Packet: packet, Peer: p, Role: role, Bond: 1, Proof: proof}
+		if CheckBondEvent(&ev, ov(self)) != nil {
+			return
+		}
+		raw, err := hex.DecodeString(proof)
+		if err != nil {
+			t.Fatalf("checked with a proof that is not hex: %v", err)
+		}
+		if _, err := DecodeReceipt(raw); err != nil {
+			t.Fatalf("checked with a proof that does not decode: %v", err)
+		}
+	})
+}

@@ -371,15 +371,24 @@ func (s *Service) vet(ctx context.Context, peer string) bool {
 		}
 	}
 	if v.ok && s.set.MaxPrice != nil {
-		var m Manifest
-		if err := s.route.CallService(ctx, peer, "swap", "GET", "/v0/manifest", nil, &m); err != nil {
-			return true
+		// The price the peer proposed in its terms is what this node
+		// would pay; before any, its manifest at this node's own score.
+		var p *big.Int
+		var sc schedule
+		if err := getJSON(s.db, buyKey(peer), &sc); err == nil && sc.last() != nil {
+			p, _ = sc.last().price()
+		} else {
+			var m Manifest
+			if err := s.route.CallService(ctx, peer, "swap", "GET", "/v0/manifest", nil, &m); err != nil {
+				return true
+			}
+			myScore := 0.5
+			if sc, err := s.score(ctx, s.self); err == nil {
+				myScore = sc.Score
+			}
+			p = m.PriceFor("route", myScore)
 		}
-		myScore := 0.5
-		if sc, err := s.score(ctx, s.self); err == nil {
-			myScore = sc.Score
-		}
-		if p := m.PriceFor("route", myScore); p != nil && p.Cmp(s.set.MaxPrice) > 0 {
+		if p != nil && p.Cmp(s.set.MaxPrice) > 0 {
 			v = vetting{ok: false, at: v.at, why: fmt.Sprintf("asks %s MFT per KiB, above %s", FormatAmount(p), FormatAmount(s.set.MaxPrice))}
 		}
 	}
