@@ -43,10 +43,12 @@ import (
 // writes the outcome as a BondEvent; mf-swap reads the events (GET
 // /v0/bonds) and books each link once (by packet id and peer), after
 // checking the signed evidence itself. The two ends see the same receipts
-// (every receipt passes back through P), so they book the same figure;
-// they can differ only when a proof reaches H right at its deadline, later
-// than P's (P waits bondGrace longer for that reason), or when the stream
-// that carried it back broke.
+// (every receipt passes back through P), so they book the same figure.
+// Each end's deadline runs from the moment it handled the packet, and H
+// handled it a moment after P: a proof that reaches H within that moment
+// (and its way back) of the deadline counts at H and not at P. That, a
+// stream that broke while carrying a proof back, and a restart while a
+// packet was in flight are where the two ends can differ.
 
 // ReceiptHeld is reserved for mf-hold: a delegate's signed statement that
 // it holds the packet for an offline recipient, naming the hop that handed
@@ -118,9 +120,9 @@ const (
 	bondMarkPrefix = "bondmark/" // bondmark/<id><in|out><peer id>: the link is settled
 )
 
-// bondGrace is how much longer a hop waits for its next hop's proof than
-// the next hop itself does, so that a proof that came just in time there
-// reaches it too.
+// bondGrace is how long after the certify timeout the links settle: the
+// sender has judged its packet by then, and a receipt still on its way
+// back at the timeout is counted.
 const bondGrace = 3 * time.Second
 
 // bondLink is what a node knows about one next hop of a certified packet.
