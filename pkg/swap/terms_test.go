@@ -216,3 +216,63 @@ func FuzzParseTerms(f *testing.F) {
 		sc.cost(tm.Mark + 12345)
 	})
 }
+
+// Two nodes whose meters look at different moments, and a price change
+// whose mark the buyer's count has already passed, still end with ledgers
+// that are exact mirror images once both counted the same bytes.
+func TestTermsKeepLedgersMirrored(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	a, b := newNode(t, nil), newNode(t, nil)
+	fa, fb := a.serveRoute(b), b.serveRoute(a)
+	setPrice := func(n *testNode, price string) {
+		if code, body := n.do(http.MethodPost, "/v0/manifest", nil, fmt.Sprintf(`{"service":"route","price":%q}`, price)); code != http.StatusOK {
+			t.Fatalf("manifest: %d %s", code, body)
+		}
+	}
+	count := func(fr *fakeRoute, peer *testNode, in, out uint64) {
+		fr.mu.Lock()
+		fr.usage = route.Usage{Epoch: 1, Peers: []route.PeerUsage{{PeerID: peer.peer, Address: peer.self.Hex(), BytesIn: in, BytesOut: out}}}
+		fr.mu.Unlock()
+	}
+	look := func(n *testNode) {
+		if err := n.meter(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mirrored := func(what string) {
+		t.Helper()
+		ab, ba := a.bal(b.peer), b.bal(a.peer)
+		if new(big.Int).Add(ab, ba).Sign() != 0 {
+			t.Fatalf("%s: a says %s, b says %s", what, ab, ba)
+		}
+	}
+	setPrice(a, "3001")
+	setPrice(b, "17")
+	// a handed b 7000 bytes and b handed a 5000; b's meter looks before
+	// the last 1000 of a's reached it.
+	count(fa, b, 5000, 7000)
+	count(fb, a, 6000, 5000)
+	look(a)
+	look(b)
+	look(a) // the terms are agreed by now: book again
+	look(b)
+	count(fb, a, 7000, 5000)
+	look(b)
+	mirrored("after the first traffic")
+	want := new(big.Int).Sub(big.NewInt(5000*3001/1024), big.NewInt(7000*17/1024))
+	wantEq(t, "a's balance", a.bal(b.peer), want)
+
+	// a's price changes. b's count of what it handed a runs ahead of a's.
+	setPrice(a, "9999")
+	count(fb, a, 7000, 9000)
+	look(b)
+	count(fa, b, 8000, 7000)
+	look(a) // proposes from mark 5000 and hands the terms over
+	look(b) // b's 4000 bytes past the mark are repriced
+	count(fa, b, 9000, 7000)
+	look(a)
+	mirrored("after the price change")
+	want = new(big.Int).Sub(big.NewInt((5000*3001+4000*9999)/1024), big.NewInt(7000*17/1024))
+	wantEq(t, "a's balance after the change", a.bal(b.peer), want)
+}
