@@ -29,7 +29,10 @@ func bondBookedKey(ev *route.BondEvent) []byte {
 	return []byte("bondbk/" + ev.Packet + "/" + ev.Link() + "/" + ev.Peer)
 }
 
-// bonds books the bond events mf-route settled since the last look.
+// bonds books the bond events mf-route settled since the last look. The
+// cursor is mf-route's event number, which counts on for as long as its
+// database lives; the marks keep an event read twice from being booked
+// twice.
 func (s *Service) bonds(ctx context.Context) error {
 	var after uint64
 	if b, err := s.db.Get([]byte(bondCursorKey)); err == nil {
@@ -40,12 +43,6 @@ func (s *Service) bonds(ctx context.Context) error {
 	evs, err := s.route.Bonds(ctx, after)
 	if err != nil {
 		return err
-	}
-	if len(evs) > 0 && evs[0].Seq <= after {
-		// mf-route lost its events (a new home?) and numbers from 1
-		// again: the marks below keep what was booked from being booked
-		// twice.
-		after = 0
 	}
 	for i := range evs {
 		ev := &evs[i]
