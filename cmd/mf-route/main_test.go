@@ -106,6 +106,10 @@ func TestScripts(t *testing.T) {
 			"watchmany":     cmdWatchMany,
 			"freeport":      cmdFreePort,
 			"apistatus":     cmdAPIStatus,
+			"waitbal":       cmdWaitBal,
+			"scoresplit":    cmdScoreSplit,
+			"swapmirror":    cmdSwapMirror,
+			"restartroute":  cmdRestartRoute,
 		},
 	})
 }
@@ -321,6 +325,7 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		{"POST", "/v0/estimate"}, {"POST", "/v0/sessions"}, {"POST", "/v0/groups"},
 		{"POST", "/v0/groups/nope/members"}, {"POST", "/v0/groups/nope/resend"}, {"GET", "/v0/receipts/xyz"}, {"GET", "/v0/luminosity"},
 		{"GET", "/v0/luminosity?anonymity=-1"}, {"DELETE", "/v0/topics/never-watched"},
+		{"GET", "/v0/bonds?after=abc"}, {"GET", "/v0/bonds?after=-1"},
 	}
 	type badRequest struct {
 		method, path, name, ctype string

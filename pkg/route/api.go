@@ -43,6 +43,7 @@ import (
 //	GET    /v0/receipts            []SentRecord of certified packets sent
 //	GET    /v0/receipts/{id}       SentRecord
 //	GET    /v0/ledger              []LedgerEntry of certified packets relayed
+//	GET    /v0/bonds?after=N       []BondEvent: settled bond links, for mf-swap
 //	GET    /v0/luminosity?anonymity=K   LuminosityAdvice
 //	ANY    /v0/call/{peer}/{service}/{path...}  a request to a peer's service (gateway.go)
 //	GET    /v0/usage               Usage: bytes exchanged per peer, for mf-swap
@@ -235,6 +236,7 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("GET /v0/receipts", localapi.Handle(n.apiReceipts))
 	mux.Handle("GET /v0/receipts/{id}", localapi.Handle(n.apiReceipt))
 	mux.Handle("GET /v0/ledger", localapi.Handle(n.apiLedger))
+	mux.Handle("GET /v0/bonds", localapi.Handle(n.apiBonds))
 	mux.Handle("GET /v0/luminosity", localapi.Handle(n.apiLuminosity))
 	mux.HandleFunc("/v0/call/{peer}/{service}/{path...}", n.apiCall)
 	mux.Handle("GET /v0/usage", localapi.Handle(n.apiUsage))

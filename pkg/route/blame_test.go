@@ -34,7 +34,7 @@ func sentPacket(t *testing.T, to identity.Overlay, bits int) *certFixture {
 	n.certs = newCertifier(n)
 	f := &certFixture{t: t, n: n, first: newIdentity(t)}
 	rand.Read(f.id[:])
-	n.certs.track(f.id, "")
+	n.certs.track(f.id, "", 0)
 	n.certs.started(f.id, &SentRecord{ID: hex.EncodeToString(f.id[:]), To: to, Bits: bits, SentAt: time.Now(), Status: StatusPending})
 	n.certs.askedFor(f.id, []peer.ID{f.first.Public().PeerID()})
 	return f

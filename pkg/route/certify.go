@@ -47,8 +47,9 @@ import (
 // could open the packet. The sender recognises the recipient's receipt by
 // its key.
 //
-// Bonds are recorded in the ledger (ledger/<id>); no token moves here: mf-swap
-// settles them.
+// Bonds are recorded in the ledger (ledger/<id>), and each link of a
+// packet's path settles its bond from the receipts (bond.go): mf-swap books
+// the outcomes in the SWAP balances with the peers.
 
 // Store keys. The records are kept for recordRetention; the time indexes
 // (<kind>at/<unix nanoseconds, 8 bytes big-endian><id> → nothing) let the
@@ -157,6 +158,8 @@ type relayEntry struct {
 	// next are the peers this node asked for proof: receipts are taken
 	// from them only.
 	next map[peer.ID]bool
+	// bond is what the links of this packet through this node settle.
+	bond bondState
 }
 
 // maxReceipts bounds the receipts one packet collects.
@@ -167,6 +170,8 @@ type certifier struct {
 	mu      sync.Mutex
 	relays  map[[32]byte]*relayEntry
 	pending map[[32]byte]*SentRecord
+	// bondSeq numbers bond events (bond.go).
+	bondSeq uint64
 }
 
 func newCertifier(n *Node) *certifier {
@@ -179,18 +184,19 @@ func newCertifier(n *Node) *certifier {
 		}
 		return nil
 	})
+	c.bondSeq = c.lastBondSeq()
 	return c
 }
 
-// track remembers where a certified packet came from; it reports false for
-// a packet already tracked.
-func (c *certifier) track(id [32]byte, from peer.ID) bool {
+// track remembers where a certified packet came from, with the bond it
+// was offered; it reports false for a packet already tracked.
+func (c *certifier) track(id [32]byte, from peer.ID, bond uint64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.relays[id]; ok {
 		return false
 	}
-	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[2]any]bool{}, next: map[peer.ID]bool{}}
+	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[2]any]bool{}, next: map[peer.ID]bool{}, bond: bondState{in: bond}}
 	return true
 }
 
@@ -321,7 +327,8 @@ func (c *certifier) prune(cutoff time.Time) (int, error) {
 			}
 		}
 	}
-	return total, nil
+	k, err := c.pruneBonds(cutoff)
+	return total + k, err
 }
 
 // receipt handles a receipt for a packet this node took part in: it is kept
@@ -340,6 +347,7 @@ func (c *certifier) receipt(rc *Receipt, from peer.ID) {
 	}
 	e.signed[key] = true
 	prev := e.prev
+	c.bondReceipt(e, rc, from)
 	c.mu.Unlock()
 	if prev != "" {
 		// An acceptance is this relay's proof only from the hop it handed
@@ -526,6 +534,7 @@ func (c *certifier) sweep(timeout time.Duration) {
 		c.save(append([]byte(sentPrefix), id[:]...), r)
 	}
 	for id, e := range c.relays {
+		c.bondSweep(id, e, now, timeout)
 		if now.Sub(e.at) > 10*time.Minute {
 			delete(c.relays, id)
 		}

@@ -124,6 +124,13 @@ func (c *Client) Receipt(ctx context.Context, id string) (*SentRecord, error) {
 	return &out, c.c.Call(ctx, http.MethodGet, "/v0/receipts/"+url.PathEscape(id), nil, &out)
 }
 
+// Bonds lists the settled bond links after event number after, oldest
+// first (at most a thousand at a time).
+func (c *Client) Bonds(ctx context.Context, after uint64) ([]BondEvent, error) {
+	var out []BondEvent
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/bonds?after="+strconv.FormatUint(after, 10), nil, &out)
+}
+
 // Ledger lists the certified packets this node relayed, with their bonds.
 func (c *Client) Ledger(ctx context.Context) ([]LedgerEntry, error) {
 	var out []LedgerEntry

@@ -131,20 +131,25 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 			// A zone member asked for proof of a dark packet it already
 			// took (another member's copy came first) signs all the same,
 			// for the peer that asked: else that peer waits in vain.
-			n.signFor(id, from, ReceiptReceived)
+			n.signFor(id, from, ReceiptReceived, *bond)
 		} else if bond != nil && from != "" && !p.Matches(n.self) && n.certs.loopedBack(id, from) {
 			// The packet came round again (a plain one is dropped here
 			// too): the recipient cannot be reached this way, and the
 			// peer that asked hears so instead of waiting in vain.
-			n.signFor(id, from, ReceiptUnreachable)
+			n.signFor(id, from, ReceiptUnreachable, *bond)
 		}
 		return nil
 	}
-	if bond != nil && from != "" && n.certs.track(id, from) {
+	if bond != nil && from != "" && n.certs.track(id, from, *bond) {
 		// This hop answers for the packet from now on, and says so first:
 		// a sender that hears nothing more can follow these to the hop
 		// that went silent.
 		n.sign(id, ReceiptTaken)
+		if n.opts.DropCertified {
+			// The test-only fault: a relay that takes the packet and
+			// then drops it, showing nothing.
+			return nil
+		}
 	}
 	peers, overlays, fromIdx := n.neighbourhood(from)
 	dec := Decide(n.self, overlays, fromIdx, p.Dest())
@@ -166,7 +171,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		if bond != nil && (opened || from != "" && p.Bits < 256) {
 			n.sign(id, ReceiptReceived)
 		} else if bond != nil && again && from != "" {
-			n.signFor(id, from, ReceiptReceived) // it took the earlier copy
+			n.signFor(id, from, ReceiptReceived, *bond) // it took the earlier copy
 		}
 		if p.Bits == 256 {
 			return nil
@@ -244,6 +249,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	// Record who was asked for proof before anything leaves: a fast
 	// receipt must find its entry.
 	if bond != nil {
+		n.certs.offer(id, bondOut)
 		n.certs.askedFor(id, certified)
 		if from != "" {
 			n.certs.relayed(id, from, certified, *bond, bondOut)
@@ -353,13 +359,15 @@ func (n *Node) sign(id [32]byte, kind byte) {
 }
 
 // signFor signs a receipt of kind for packet id and sends it to the peer
-// that asked, whichever way the packet first came.
-func (n *Node) signFor(id [32]byte, to peer.ID, kind byte) {
+// that asked, whichever way the packet first came; bond is what that peer
+// offered with its copy.
+func (n *Node) signFor(id [32]byte, to peer.ID, kind byte, bond uint64) {
 	rc, err := SignReceipt(n.id, id, kind, identity.OverlayOf(to))
 	if err != nil {
 		n.log.Warn("signing receipt", "err", err)
 		return
 	}
+	n.certs.signedFor(rc, to, bond)
 	if err := n.writer(to).send(n.ctx, append([]byte{frameReceipt}, rc.Marshal()...)); err != nil {
 		n.log.Debug("receipt not sent", "err", err)
 	}

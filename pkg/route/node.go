@@ -60,6 +60,11 @@ type Options struct {
 	// Home is the node directory, where the gateway finds the other
 	// services' sockets.
 	Home string
+	// DropCertified is a fault for tests only: the node takes certified
+	// packets, signs its acceptance and drops them, so that a test can show
+	// such a relay charged its bond. The daemon sets it from
+	// MF_TEST_DROP_CERTIFIED=1.
+	DropCertified bool
 	// MaxListeners bounds concurrent listen streams, and MaxTopics the
 	// topics watched for listeners (streams.go); 0: the defaults.
 	MaxListeners, MaxTopics int

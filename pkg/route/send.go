@@ -55,7 +55,7 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]
 	for _, pid := range n.firstHops(p) {
 		rec.FirstHops = append(rec.FirstHops, pid.String())
 	}
-	n.certs.track(id, "")
+	n.certs.track(id, "", 0)
 	n.certs.started(id, rec)
 	bond := n.opts.Bond
 	if err := n.handlePacket(ctx, p, raw, "", &bond); err != nil {

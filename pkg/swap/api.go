@@ -32,10 +32,12 @@ import (
 //	GET  /v0/manifest               Manifest
 //	POST /v0/manifest               ManifestEntry: set a service's price
 //	GET  /v0/manifest/{peer}        Manifest of a peer, through mf-route
+//	GET  /v0/terms/{peer}           Agreement: the routing prices agreed with a peer
 //
 // Peers reach, through the mf-route gateway (which sets X-Mf-Peer-*):
 //
 //	POST /remote/v0/invoice         Invoice → ChequeMsg
+//	POST /remote/v0/terms           Terms signed by the caller → countersigned
 //	GET  /remote/v0/manifest        Manifest
 
 // Status is /v0/status.
@@ -121,7 +123,9 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("GET /v0/manifest", localapi.Handle(s.apiManifest))
 	m.Handle("POST /v0/manifest", localapi.Handle(s.apiSetManifest))
 	m.Handle("GET /v0/manifest/{peer}", localapi.Handle(s.apiPeerManifest))
+	m.Handle("GET /v0/terms/{peer}", localapi.Handle(s.apiTerms))
 	m.Handle("POST /remote/v0/invoice", localapi.Handle(s.remoteInvoice))
+	m.Handle("POST /remote/v0/terms", localapi.Handle(s.remoteTerms))
 	m.Handle("GET /remote/v0/manifest", localapi.Handle(s.apiManifest))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))

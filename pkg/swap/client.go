@@ -78,3 +78,9 @@ func (c *Client) SetManifest(ctx context.Context, e ManifestEntry) (*Manifest, e
 	var out Manifest
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/manifest", e, &out)
 }
+
+// Terms returns the routing prices agreed with a peer.
+func (c *Client) Terms(ctx context.Context, peer string) (*Agreement, error) {
+	var out Agreement
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/terms/"+url.PathEscape(peer), nil, &out)
+}

@@ -23,6 +23,12 @@ import (
 //	booked/<checkbook>   the highest cumulative payout booked from a
 //	                     checkbook, whichever peer presented it
 //	manifest/<service>   this node's price manifest for a service (JSON)
+//	terms/sell/<peer id> the routing terms this node set for the peer, and
+//	terms/buy/<peer id>  the peer's for this node (JSON schedules, terms.go)
+//	traffic/<peer id>    bytes counted with the peer since peering, and what
+//	                     of them is booked (JSON, terms.go)
+//	bondcursor           the last bond event of mf-route read (bonds.go)
+//	bondbk/<packet>/<in|out>/<peer id>  a certified packet's link, booked
 //
 // What was cashed is not kept here: the checkbook's paidOut on chain is
 // the record.

@@ -124,6 +124,9 @@ type Service struct {
 	// handler), which would otherwise take the same nonce.
 	txMu sync.Mutex
 
+	// termsMu serializes changes to the routing terms (terms.go).
+	termsMu sync.Mutex
+
 	cacheMu   sync.Mutex
 	manifests map[string]cached[*Manifest]
 	scores    map[string]cached[float64]
@@ -215,11 +218,20 @@ func (s *Service) Run(ctx context.Context) {
 		if err := s.meter(ctx); err != nil {
 			s.log.Debug("metering", "err", err)
 		}
+		if err := s.bonds(ctx); err != nil {
+			s.log.Debug("bonds", "err", err)
+		}
 		s.settle(ctx)
 	}
 }
 
-// meter prices the traffic mf-route counted since the last look.
+// meter books the traffic mf-route counted since the last look, at the
+// agreed prices (terms.go): the counts since peering grow by what mf-route
+// counted since the last look, and the balance moves by what the whole
+// count comes to under the terms minus what was booked before. Pricing the
+// whole count each time, rounded once, is what keeps the two sides'
+// figures equal; and terms that arrive late (the peer's, or a new price
+// that reaches back to its mark) are booked at the next look.
 func (s *Service) meter(ctx context.Context) error {
 	u, err := s.route.Usage(ctx)
 	if err != nil {
@@ -232,26 +244,51 @@ func (s *Service) meter(ctx context.Context) error {
 	for _, p := range u.Peers {
 		prev := last[p.PeerID]
 		din, dout := p.BytesIn-min(prev[0], p.BytesIn), p.BytesOut-min(prev[1], p.BytesOut)
-		if din == 0 && dout == 0 {
-			continue
+		if p.Address != "" {
+			if a, err := s.db.Get([]byte("addr/" + p.PeerID)); err != nil || string(a) != p.Address {
+				_ = s.db.Set([]byte("addr/"+p.PeerID), []byte(p.Address))
+			}
 		}
-		// What the peer handed this node is priced by this node's manifest,
-		// what this node handed the peer by the peer's: each side charges
-		// its own price, and both sides compute the same two numbers.
-		earned := new(big.Int).Mul(new(big.Int).SetUint64(din), s.ownPrice(ctx, p.PeerID))
-		spent := new(big.Int).Mul(new(big.Int).SetUint64(dout), s.peerPrice(ctx, p.PeerID))
-		delta := new(big.Int).Sub(earned, spent)
-		delta.Quo(delta, big.NewInt(1024))
+		var seen traffic
+		if err := getJSON(s.db, trafficKey(p.PeerID), &seen); err != nil {
+			return err
+		}
+		active := seen.In+din > 0 || seen.Out+dout > 0
+		if active {
+			// A new price covers the bytes counted from this look on:
+			// its mark is the count before them.
+			if err := s.propose(ctx, p.PeerID, p.Address, seen.In); err != nil {
+				s.log.Debug("routing terms", "peer", p.PeerID, "err", err)
+			}
+		}
 		_, err := s.led.update(p.PeerID, func(bal *big.Int, b *kv.Batch) (*big.Int, error) {
+			var tr traffic
+			if err := getJSON(s.db, trafficKey(p.PeerID), &tr); err != nil {
+				return nil, err
+			}
+			tr.In += din
+			tr.Out += dout
+			booked, _ := new(big.Int).SetString(tr.Booked, 10)
+			if booked == nil {
+				booked = new(big.Int)
+			}
+			now, err := s.trafficAmount(p.PeerID, tr)
+			if err != nil {
+				return nil, err
+			}
+			tr.Booked = now.String()
 			b.Set([]byte("usage/epoch"), []byte(fmt.Sprint(u.Epoch)))
 			b.Set([]byte("usage/p/"+p.PeerID), []byte(fmt.Sprintf("%d,%d", p.BytesIn, p.BytesOut)))
-			return new(big.Int).Add(bal, delta), nil
+			b.Set(trafficKey(p.PeerID), mustJSON(tr))
+			return new(big.Int).Add(bal, now.Sub(now, booked)), nil
 		})
 		if err != nil {
 			return err
 		}
-		if p.Address != "" {
-			_ = s.db.Set([]byte("addr/"+p.PeerID), []byte(p.Address))
+		if active {
+			if err := s.handOver(ctx, p.PeerID); err != nil {
+				s.log.Debug("routing terms", "peer", p.PeerID, "err", err)
+			}
 		}
 	}
 	return nil
@@ -362,15 +399,24 @@ func (s *Service) vet(ctx context.Context, peer string) bool {
 		}
 	}
 	if v.ok && s.set.MaxPrice != nil {
-		var m Manifest
-		if err := s.route.CallService(ctx, peer, "swap", "GET", "/v0/manifest", nil, &m); err != nil {
-			return true
+		// The price the peer proposed in its terms is what this node
+		// would pay; before any, its manifest at this node's own score.
+		var p *big.Int
+		var sc schedule
+		if err := getJSON(s.db, buyKey(peer), &sc); err == nil && sc.last() != nil {
+			p, _ = sc.last().price()
+		} else {
+			var m Manifest
+			if err := s.route.CallService(ctx, peer, "swap", "GET", "/v0/manifest", nil, &m); err != nil {
+				return true
+			}
+			myScore := 0.5
+			if sc, err := s.score(ctx, s.self); err == nil {
+				myScore = sc.Score
+			}
+			p = m.PriceFor("route", myScore)
 		}
-		myScore := 0.5
-		if sc, err := s.score(ctx, s.self); err == nil {
-			myScore = sc.Score
-		}
-		if p := m.PriceFor("route", myScore); p != nil && p.Cmp(s.set.MaxPrice) > 0 {
+		if p != nil && p.Cmp(s.set.MaxPrice) > 0 {
 			v = vetting{ok: false, at: v.at, why: fmt.Sprintf("asks %s MFT per KiB, above %s", FormatAmount(p), FormatAmount(s.set.MaxPrice))}
 		}
 	}
@@ -399,33 +445,6 @@ func (s *Service) ownPrice(ctx context.Context, peer string) *big.Int {
 	}
 	if p := m.PriceFor("route", s.cachedScore(ctx, peer)); p != nil {
 		return p
-	}
-	return s.set.PricePerKiB
-}
-
-// peerPrice is what peer charges this node, from its manifest (asked
-// through mf-route and kept for ten minutes).
-func (s *Service) peerPrice(ctx context.Context, peer string) *big.Int {
-	s.cacheMu.Lock()
-	c, ok := s.manifests[peer]
-	s.cacheMu.Unlock()
-	if !ok || time.Since(c.at) > priceCacheTTL {
-		var m Manifest
-		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := s.route.CallService(cctx, peer, "swap", "GET", "/v0/manifest", nil, &m)
-		cancel()
-		c = cached[*Manifest]{at: time.Now()}
-		if err == nil {
-			c.v = &m
-		}
-		s.cacheMu.Lock()
-		s.manifests[peer] = c
-		s.cacheMu.Unlock()
-	}
-	if c.v != nil {
-		if p := c.v.PriceFor("route", s.cachedScore(ctx, selfKey)); p != nil {
-			return p
-		}
 	}
 	return s.set.PricePerKiB
 }

@@ -154,8 +154,11 @@ func newLedgerCmd(g *globals) *cobra.Command {
 		Short: "List certified packets this node relayed, with bonds and proofs",
 		Long: `List the certified packets this node passed on: the bond it was offered,
 the bond it passed on (the difference is its fee), and the receipts it holds
-as proof. Entries are kept for 30 days. The bonds are a record only: no
-token moves for them yet (mf-swap pays for the traffic itself, by metering).
+as proof. Entries are kept for 30 days. Each link's bond is settled from the
+receipts: a hop that shows proof earns the bond it was offered, one that took
+the packet and shows nothing is charged it, and mf-swap books both in the
+balance with that peer (see docs/bonds.md; the settled links are listed by
+GET /v0/bonds on the daemon's socket).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
