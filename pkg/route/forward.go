@@ -492,7 +492,11 @@ type neighbours struct {
 func (n *Node) refreshNeighbours() *neighbours {
 	n.neighboursMu.Lock()
 	defer n.neighboursMu.Unlock()
+	// In a fixed order (the swarm lists its peers in map order): a tie in
+	// the forwarding rule goes to the lower index, and should go the same
+	// way for every packet, not change whenever a connection comes or goes.
 	nb := &neighbours{peers: n.speakers(n.connectedPeers())}
+	slices.Sort(nb.peers)
 	nb.overlays = make([]identity.Overlay, len(nb.peers))
 	for i, p := range nb.peers {
 		nb.overlays[i] = identity.OverlayOf(p)
