@@ -25,10 +25,15 @@ import (
 // remembers where it came from. The recipient signs a receipt over the
 // packet id; the receipt travels back hop by hop, and every hop keeps it as
 // proof that it passed the packet on. A certified packet is forwarded by
-// the same rule as a plain one (Decide); a hop signs a statement that the
-// recipient is unreachable only where that rule would drop a plain packet
-// too: no peer to pass it to, the ttl run out, or the packet come round a
-// loop (finger pointing); that goes back instead.
+// the same rule as a plain one (Decide, and backtracking: backtrack.go); a
+// hop signs a statement that the recipient is unreachable only where a
+// plain packet would be dropped too: the ttl run out, or the write handing
+// it on or back failed (finger pointing); that goes back instead. A hop
+// that hands the packet back (no untried peer left, or a copy that came
+// round a loop) signs that it did (ReceiptReturned): it no longer holds the
+// packet, and the walk goes on elsewhere. When every way leads back to the
+// sender, the sender settles the packet as failed and names the farthest
+// hop that gave it back, with that statement.
 //
 // Every hop handed a certified packet first signs that it took it, naming
 // the peer it took it from, and that goes back too. The sender trusts only
@@ -37,9 +42,14 @@ import (
 // sender's own first hops); how close the signer is to the recipient is
 // computed from its address; a dark packet's zone receipt counts only from
 // a zone member. A sender that hears nothing in time follows the chain to
-// its end: the last hop that took the packet and cannot show a receipt or
-// a statement from a next hop (the recipient itself, when it took the
-// packet but its inbox was full) is named.
+// its end: the last hop that took the packet, did not give it back, and
+// cannot show a receipt or a statement from a next hop (the recipient
+// itself, when it took the packet but its inbox was full) is named.
+//
+// A hop that signs that it gave the packet back but kept it shifts that
+// blame to the hop before it, which cannot prove that the packet never came
+// back; it gains nothing by it (it earns no fee for a packet it gave back),
+// and the statement it signed stays in that hop's ledger.
 //
 // In dark mode (luminosity < 256) the recipient must not stand out, so only
 // a random fraction of zone members (at least one) are asked for receipts,
@@ -552,9 +562,9 @@ func (c *certifier) exhausted(id [32]byte) {
 	if st := r.chain(c.n.self).farthest; st != nil {
 		signer := st.Signer
 		r.FailedHop, r.Statement = &signer, st
-		r.Reason = fmt.Sprintf("no way on: every peer the packet was offered to gave it back; the farthest hop, %s, had no untried peer left (it shares %d bits with the recipient)", signer.String()[:16], st.Proximity)
+		r.Reason = fmt.Sprintf("no way on: every peer the packet was offered to gave it back or could not be reached; the farthest hop that gave it back, %s, had no untried peer left (it shares %d bits with the recipient)", signer.String()[:16], st.Proximity)
 	} else {
-		r.Reason = "no way on: every peer the packet was offered to gave it back"
+		r.Reason = "no way on: every peer the packet was offered to gave it back or could not be reached"
 	}
 	delete(c.pending, id)
 	c.save(append([]byte(sentPrefix), id[:]...), r)

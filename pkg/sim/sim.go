@@ -5,7 +5,8 @@
 // connected peers; a packet moves over an in-memory transport. Everything
 // that decides what happens to a packet is the daemon's own code: packets are
 // sealed with route.SealPacket, each node picks where a packet goes with
-// route.Decide, and zone members trial-decrypt with route.OpenPacket. So the
+// route.Decide (and, when it comes back, route.Trail), and zone members
+// trial-decrypt with route.OpenPacket. So the
 // figures describe the forwarding rule and the crypto as shipped, not a
 // model of them; what is modelled is only the topology (Kademlia routing
 // tables, made symmetric as libp2p connections are) and churn.
