@@ -288,9 +288,10 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 // the bounds.
 func (n *Node) cameAgain(ctx context.Context, id [32]byte, p *Packet, raw []byte, from peer.ID, bond *uint64) {
 	arr := Drop
+	var prev peer.ID
 	n.trails.with(id, false, "", func(t *Trail[peer.ID]) {
 		if t != nil {
-			arr = t.Arrived(from)
+			arr, prev = t.Arrived(from), t.Prev
 		}
 	})
 	if arr == Drop {
@@ -313,7 +314,7 @@ func (n *Node) cameAgain(ctx context.Context, id [32]byte, p *Packet, raw []byte
 		out = certifiedFrame(*bond, out)
 	}
 	if arr == CameBack {
-		n.onward(ctx, outFrame{b: out, retry: &retry{}}, "")
+		n.onward(ctx, outFrame{b: out, retry: &retry{from: prev}}, prev)
 		return
 	}
 	n.stats.Backtracked.Add(1)
