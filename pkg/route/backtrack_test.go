@@ -1,13 +1,17 @@
 package route
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
 	"slices"
 	"testing"
 
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/wire"
 )
 
 // backtrackLayout is a topology where greedy forwarding alone loses the
@@ -194,5 +198,78 @@ func TestTrail(t *testing.T) {
 	}
 	if offers != MaxAttempts || loops != MaxAttempts {
 		t.Fatalf("%d offers and %d loops given back, want %d each", offers, loops, MaxAttempts)
+	}
+}
+
+// Peers that hand a packet back over and over, or send it round in circles,
+// get a bounded answer: each hand-back counts once, from a peer the packet
+// was handed to; each looped copy is given back once; nothing is
+// amplified.
+func TestBacktrackHostileBounded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	relay := testRelay(t, ctx)
+	prev, gotPrev := countingPeer(t, ctx, relay)
+	h1, got1 := countingPeer(t, ctx, relay)
+	h2, got2 := countingPeer(t, ctx, relay)
+	h3, got3 := countingPeer(t, ctx, relay)
+	waitFor(t, "the relay has four neighbours", func() bool { return len(relay.refreshNeighbours().peers) == 4 })
+
+	// Addressed next to h1, so that the rule picks it.
+	dst := identity.OverlayOf(h1.ID())
+	dst[31] ^= 1
+	body := make([]byte, 64)
+	rand.Read(body)
+	packet := func(ttl byte) []byte {
+		return (&Packet{Kind: KindData, TTL: ttl, Bits: 256, Prefix: dst[:], Topic: TopicID("hostile"), Body: body}).Marshal()
+	}
+	send := func(h host.Host, n int, ttl byte) {
+		t.Helper()
+		s, err := h.NewStream(ctx, relay.host.ID(), ProtocolID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		w := bufio.NewWriter(s)
+		for range n {
+			if err := wire.WriteFrame(w, packet(ttl)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	received := func() uint64 { return relay.stats.Received.Load() }
+
+	send(prev, 1, 30)
+	waitFor(t, "h1 gets the packet", func() bool { return got1.Load() == 1 })
+	// h1 gives it back twenty times: the relay offers it to the next
+	// closest, h2, once.
+	send(h1, 20, 28)
+	waitFor(t, "the copies are read", func() bool { return received() == 21 })
+	waitFor(t, "the next closest gets the packet", func() bool { return got2.Load()+got3.Load() == 1 })
+	if got3.Load() == 1 {
+		h2, got2, h3, got3 = h3, got3, h2, got2
+	}
+	// h3, never handed it, sends it twenty times, as from a loop: it gets
+	// one copy back.
+	send(h3, 20, 20)
+	waitFor(t, "the copies are read", func() bool { return received() == 41 })
+	waitFor(t, "h3 gets its copy back", func() bool { return got3.Load() == 1 })
+	// h2 gives it back twenty times: nothing untried is left (h3 has it),
+	// so it goes back to prev, once.
+	send(h2, 20, 26)
+	waitFor(t, "the copies are read", func() bool { return received() == 61 })
+	waitFor(t, "prev gets it back", func() bool { return gotPrev.Load() == 1 })
+	// prev itself resending it is a resend, dropped.
+	send(prev, 20, 30)
+	waitFor(t, "the copies are read", func() bool { return received() == 81 })
+
+	if sent := gotPrev.Load() + got1.Load() + got2.Load() + got3.Load(); sent != 4 {
+		t.Fatalf("the relay sent %d copies for 81 it got (prev %d, h1 %d, h2 %d, h3 %d); want 4", sent, gotPrev.Load(), got1.Load(), got2.Load(), got3.Load())
+	}
+	if st := relay.stats.Snapshot(); st.Backtracked != 2 || st.Rerouted != 1 {
+		t.Fatalf("backtracked %d, rerouted %d; want 2 and 1", st.Backtracked, st.Rerouted)
 	}
 }
