@@ -37,8 +37,10 @@ import (
 // peers), and hands a packet back to its previous hop at most once. So a
 // peer that returns everything, or sends copies round in circles, makes a
 // node send at most 2·MaxAttempts+1 copies of one packet, all within its
-// ttl; no copy ever goes to more than one peer at a time, so nothing is
-// amplified. The trails themselves are bounded like the seen set: kept for
+// ttl (a copy with more ttl than any before it is another matter, bounded
+// by the seen set: forward.go); each copy that comes in makes at most one
+// go out, so nothing is amplified. A peer that gives back a packet it could
+// carry only does what dropping it would, less: the walk goes on elsewhere. The trails themselves are bounded like the seen set: kept for
 // the seen set's window, in two generations that rotate early when a flood
 // of packets would grow them past maxTrails, so a peer inventing packets
 // cannot grow a node's memory; a packet whose trail was forgotten is dropped
