@@ -513,7 +513,8 @@ func cmdZoneCheck(ts *testscript.TestScript, neg bool, args []string) {
 // checkreceipt HOME ID OVERLAY delivered|failed: the certified packet ID
 // sent from HOME has that status, and its receipt (delivered) or statement
 // (failed) verifies: signed over the packet id by OVERLAY (delivered) or by
-// the hop it names (failed), never by the recipient.
+// the hop it names (failed: that it dropped the packet, or, with no way on,
+// gave it back), never by the recipient.
 func cmdCheckReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 4 {
 		ts.Fatalf("usage: checkreceipt HOME ID OVERLAY delivered|failed")
@@ -548,7 +549,7 @@ func cmdCheckReceipt(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("receipt signed by %s, want the recipient %s", rc.Signer.Overlay(), args[2])
 		}
 	case route.StatusFailed:
-		if rc.Signer.Overlay() != *rec.FailedHop || rc.Kind != route.ReceiptUnreachable {
+		if rc.Signer.Overlay() != *rec.FailedHop || rc.Kind != route.ReceiptUnreachable && rc.Kind != route.ReceiptReturned {
 			ts.Fatalf("statement signed by %s, not by the failed hop %s", rc.Signer.Overlay(), rec.FailedHop)
 		}
 		if rc.Signer.Overlay().String() == args[2] {

@@ -31,8 +31,10 @@ import (
 //     certify timeout, showed neither proof nor a statement of its own that
 //     it could not pass the packet on: the chain of proofs ends at H, and H
 //     owes P the bond: H is charged.
-//   - H stated that it could not pass the packet on (finger pointing): the
-//     recipient is unreachable from there, which is no fault; nothing moves.
+//   - H stated that it could not pass the packet on (finger pointing), or
+//     gave it back to P to try another way (ReceiptReturned, backtrack.go):
+//     the recipient is unreachable from there, which is no fault; nothing
+//     moves.
 //
 // A relay is paid the bond it was offered and pays the smaller bond it
 // offered on, so it keeps its fee; the sender pays the first bond; the
@@ -54,7 +56,7 @@ import (
 // it holds the packet for an offline recipient, naming the hop that handed
 // it over. It will count as proof of handover for the hops before it, like
 // an acceptance; decoders refuse it until mf-hold issues it.
-const ReceiptHeld = 3
+const ReceiptHeld = 4
 
 // provesHandover reports whether rc shows that hop handed the packet on or
 // took it as its recipient: the proof that earns hop its bond.
@@ -174,7 +176,9 @@ func (c *certifier) bondReceipt(e *relayEntry, rc *Receipt, from peer.ID) {
 		switch rc.Kind {
 		case ReceiptTaken:
 			b.ownTaken = rc
-		case ReceiptUnreachable:
+		case ReceiptUnreachable, ReceiptReturned:
+			// Gave up the packet, or gave it back to try another way
+			// (backtrack.go): no fault, nothing moves.
 			b.stated = true
 		}
 	}
@@ -194,7 +198,10 @@ func (c *certifier) bondReceipt(e *relayEntry, rc *Receipt, from peer.ID) {
 	switch {
 	case signer == hop && rc.Kind == ReceiptTaken && rc.Prev == self:
 		l.taken = rc
-	case signer == hop && rc.Kind == ReceiptUnreachable:
+	case signer == hop && (rc.Kind == ReceiptUnreachable || rc.Kind == ReceiptReturned):
+		// A hop that gave the packet back does not count as proof of
+		// handover (it could give it back for an accomplice that then
+		// drops it), only as a statement: nothing moves on this link.
 		l.stated = true
 	}
 	if l.proved == nil && provesHandover(rc, hop) {

@@ -25,10 +25,15 @@ import (
 // remembers where it came from. The recipient signs a receipt over the
 // packet id; the receipt travels back hop by hop, and every hop keeps it as
 // proof that it passed the packet on. A certified packet is forwarded by
-// the same rule as a plain one (Decide); a hop signs a statement that the
-// recipient is unreachable only where that rule would drop a plain packet
-// too: no peer to pass it to, the ttl run out, or the packet come round a
-// loop (finger pointing); that goes back instead.
+// the same rule as a plain one (Decide, and backtracking: backtrack.go); a
+// hop signs a statement that the recipient is unreachable only where a
+// plain packet would be dropped too: the ttl run out, or the write handing
+// it on or back failed (finger pointing); that goes back instead. A hop
+// that hands the packet back (no untried peer left, or a copy that came
+// round a loop) signs that it did (ReceiptReturned): it no longer holds the
+// packet, and the walk goes on elsewhere. When every way leads back to the
+// sender, the sender settles the packet as failed and names the farthest
+// hop that gave it back, with that statement.
 //
 // Every hop handed a certified packet first signs that it took it, naming
 // the peer it took it from, and that goes back too. The sender trusts only
@@ -37,9 +42,14 @@ import (
 // sender's own first hops); how close the signer is to the recipient is
 // computed from its address; a dark packet's zone receipt counts only from
 // a zone member. A sender that hears nothing in time follows the chain to
-// its end: the last hop that took the packet and cannot show a receipt or
-// a statement from a next hop (the recipient itself, when it took the
-// packet but its inbox was full) is named.
+// its end: the last hop that took the packet, did not give it back, and
+// cannot show a receipt or a statement from a next hop (the recipient
+// itself, when it took the packet but its inbox was full) is named.
+//
+// A hop that signs that it gave the packet back but kept it shifts that
+// blame to the hop before it, which cannot prove that the packet never came
+// back; it gains nothing by it (it earns no fee for a packet it gave back),
+// and the statement it signed stays in that hop's ledger.
 //
 // In dark mode (luminosity < 256) the recipient must not stand out, so only
 // a random fraction of zone members (at least one) are asked for receipts,
@@ -98,6 +108,8 @@ func receiptInfo(rc *Receipt) ReceiptInfo {
 		kind = "unreachable"
 	case ReceiptTaken:
 		kind = "taken"
+	case ReceiptReturned:
+		kind = "returned"
 	}
 	info := ReceiptInfo{Signer: rc.Signer.Overlay(), PeerID: rc.Signer.PeerID().String(), Kind: kind, Receipt: hex.EncodeToString(rc.Marshal())}
 	if rc.Prev != (identity.Overlay{}) {
@@ -130,6 +142,9 @@ type SentRecord struct {
 	// Hops are the signed acceptances of the hops that took the packet, as
 	// they came back: the chain a failure is traced along.
 	Hops []ReceiptInfo `json:"hops,omitempty"`
+	// Returned are the signed statements of hops that gave the packet
+	// back (backtracking): they no longer hold it.
+	Returned []ReceiptInfo `json:"returned,omitempty"`
 
 	// held are statements whose signer is not (yet) known to have been
 	// handed the packet; one counts once its signer's acceptance comes.
@@ -154,7 +169,7 @@ type LedgerEntry struct {
 type relayEntry struct {
 	prev   peer.ID
 	at     time.Time
-	signed map[[2]any]bool
+	signed map[[3]any]bool
 	// next are the peers this node asked for proof: receipts are taken
 	// from them only.
 	next map[peer.ID]bool
@@ -196,19 +211,8 @@ func (c *certifier) track(id [32]byte, from peer.ID, bond uint64) bool {
 	if _, ok := c.relays[id]; ok {
 		return false
 	}
-	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[2]any]bool{}, next: map[peer.ID]bool{}, bond: bondState{in: bond}}
+	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[3]any]bool{}, next: map[peer.ID]bool{}, bond: bondState{in: bond}}
 	return true
-}
-
-// loopedBack reports whether certified packet id, already handled here,
-// came again from a peer other than the one that first handed it over (or,
-// at its sender, came back at all): it went round a loop. A copy from the
-// same peer is a resend after a broken stream.
-func (c *certifier) loopedBack(id [32]byte, from peer.ID) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.relays[id]
-	return e != nil && e.prev != from
 }
 
 // askedFor notes that peers were handed the certified packet id. For this
@@ -337,7 +341,9 @@ func (c *certifier) prune(cutoff time.Time) (int, error) {
 func (c *certifier) receipt(rc *Receipt, from peer.ID) {
 	c.mu.Lock()
 	e := c.relays[rc.ID]
-	key := [2]any{rc.Signer.Overlay(), rc.Kind}
+	// A hop may hand a packet back more than once (a looped copy to one
+	// peer, its own copy to its previous hop): the key names the peer too.
+	key := [3]any{rc.Signer.Overlay(), rc.Kind, rc.Prev}
 	// A receipt counts only from a peer this node handed the packet to
 	// (or from this node itself), and a packet collects a bounded number.
 	if e == nil || e.signed[key] || (from != "" && !e.next[from]) || len(e.signed) >= maxReceipts {
@@ -455,6 +461,15 @@ func (c *certifier) apply(r *SentRecord, rc *Receipt, now time.Time) bool {
 			r.held = append(r.held, rc)
 		}
 		return false
+	case rc.Kind == ReceiptReturned:
+		// The hop gave the packet back, and its walk goes on elsewhere:
+		// nothing is settled until it ends (exhausted) or times out.
+		if len(r.Returned) >= maxReceipts {
+			return false
+		}
+		info.Proximity = dest.Proximity(signer)
+		r.Returned = append(r.Returned, info)
+		return true
 	default:
 		info.Proximity = dest.Proximity(signer)
 		r.Status, r.FailedHop, r.Statement, r.DoneAt = StatusFailed, &signer, &info, &now
@@ -469,8 +484,14 @@ type hopChain struct {
 	// hops that accepted it, the hops those handed it to, and so on.
 	took map[identity.Overlay]bool
 	// end is the last hop of the longest chain (the first to answer among
-	// equals), nil when no first hop accepted the packet.
+	// equals) that still holds the packet: a hop that gave it back (a
+	// ReceiptReturned naming the peer it took the packet from) has shown
+	// what became of it. nil when no such hop accepted the packet.
 	end *identity.Overlay
+	// farthest is the statement of the hop farthest along the chain among
+	// those that gave the packet back (the first to answer among equals),
+	// nil when none did.
+	farthest *ReceiptInfo
 }
 
 // chain follows the acceptances from the sender self: its first hops, the
@@ -489,10 +510,22 @@ func (r *SentRecord) chain(self identity.Overlay) hopChain {
 			next[*h.Prev] = append(next[*h.Prev], h.Signer)
 		}
 	}
+	// gaveBack: the hop's statement that it gave back the packet it took
+	// from prev (its own copy, not a looped one).
+	gaveBack := map[[2]identity.Overlay]*ReceiptInfo{}
+	for i, h := range r.Returned {
+		if h.Prev != nil {
+			if k := [2]identity.Overlay{h.Signer, *h.Prev}; gaveBack[k] == nil {
+				gaveBack[k] = &r.Returned[i]
+			}
+		}
+	}
 	hc := hopChain{took: map[identity.Overlay]bool{self: true}}
 	level := []identity.Overlay{self}
 	for len(level) > 0 {
 		var deeper []identity.Overlay
+		var holds *identity.Overlay
+		var back *ReceiptInfo
 		for _, o := range level {
 			for _, h := range next[o] {
 				if hc.took[h] || o == self && !first[h] {
@@ -500,16 +533,49 @@ func (r *SentRecord) chain(self identity.Overlay) hopChain {
 				}
 				hc.took[h] = true
 				deeper = append(deeper, h)
+				if b := gaveBack[[2]identity.Overlay{h, o}]; b != nil {
+					if back == nil {
+						back = b
+					}
+				} else if holds == nil {
+					holds = &h
+				}
 			}
 		}
-		if len(deeper) > 0 {
-			end := deeper[0]
-			hc.end = &end
+		if holds != nil {
+			hc.end = holds
+		}
+		if back != nil {
+			hc.farthest = back
 		}
 		level = deeper
 	}
 	delete(hc.took, self)
 	return hc
+}
+
+// exhausted settles this node's certified packet id when it came back to
+// it and no peer was left to try: every way the packet was offered led
+// back. The hop named is the farthest one that gave it back, with its
+// signed statement.
+func (c *certifier) exhausted(id [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.pending[id]
+	if r == nil {
+		return
+	}
+	now := time.Now()
+	r.Status, r.DoneAt = StatusFailed, &now
+	if st := r.chain(c.n.self).farthest; st != nil {
+		signer := st.Signer
+		r.FailedHop, r.Statement = &signer, st
+		r.Reason = fmt.Sprintf("no way on: every peer the packet was offered to gave it back or could not be reached; the farthest hop that gave it back, %s, had no untried peer left (it shares %d bits with the recipient)", signer.String()[:16], st.Proximity)
+	} else {
+		r.Reason = "no way on: every peer the packet was offered to gave it back or could not be reached"
+	}
+	delete(c.pending, id)
+	c.save(append([]byte(sentPrefix), id[:]...), r)
 }
 
 // sweep settles packets that got no answer in time, and forgets old relay
@@ -548,6 +614,8 @@ func (c *certifier) sweep(timeout time.Duration) {
 func (r *SentRecord) blame(self identity.Overlay, timeout time.Duration) (*identity.Overlay, string) {
 	hc := r.chain(self)
 	switch {
+	case hc.end == nil && hc.farthest != nil:
+		return &hc.farthest.Signer, fmt.Sprintf("every hop that took the packet gave it back, and no proof of delivery came within %s; the farthest was %s", timeout, hc.farthest.Signer.String()[:16])
 	case hc.end != nil && *hc.end == r.To:
 		return hc.end, fmt.Sprintf("the recipient took the packet but gave no receipt within %s (its inbox may be full)", timeout)
 	case hc.end != nil:

@@ -34,7 +34,9 @@ import (
 //     and is dropped and counted;
 //  3. otherwise pass it on, ttl-1, to the connected peer closest to the
 //     destination prefix, never back to the peer it came from; if the write
-//     to that peer fails, to the next-closest (retry.go).
+//     to that peer fails, or the packet comes back, to the next-closest
+//     (retry.go), and with none left back to the peer it came from
+//     (backtrack.go).
 //
 // A relay that listens on the packet's topic tries to open it too (it might
 // be a zone member later; see the dark-routing issue) and counts the
@@ -127,16 +129,21 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 	again := !first
 	if again && !more {
 		n.stats.Duplicates.Add(1)
-		if bond != nil && from != "" && p.Bits < 256 && p.Matches(n.self) {
-			// A zone member asked for proof of a dark packet it already
-			// took (another member's copy came first) signs all the same,
-			// for the peer that asked: else that peer waits in vain.
-			n.signFor(id, from, ReceiptReceived, *bond)
-		} else if bond != nil && from != "" && !p.Matches(n.self) && n.certs.loopedBack(id, from) {
-			// The packet came round again (a plain one is dropped here
-			// too): the recipient cannot be reached this way, and the
-			// peer that asked hears so instead of waiting in vain.
-			n.signFor(id, from, ReceiptUnreachable, *bond)
+		switch {
+		case from == "":
+		case p.Matches(n.self):
+			if bond != nil && p.Bits < 256 {
+				// A zone member asked for proof of a dark packet it
+				// already took (another member's copy came first) signs
+				// all the same, for the peer that asked: else that peer
+				// waits in vain.
+				n.signFor(id, from, ReceiptReceived, *bond)
+			}
+		default:
+			// Outside the zone a copy may come back: given back by a
+			// peer that could not take it on, or round a loop
+			// (backtrack.go).
+			n.cameAgain(ctx, id, p, raw, from, bond)
 		}
 		return nil
 	}
@@ -176,14 +183,6 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		if p.Bits == 256 {
 			return nil
 		}
-	} else if bond != nil && from != "" && len(dec.Next) == 0 {
-		// Finger pointing: the forwarding rule has nowhere to pass the
-		// packet (a plain one would be dropped here too), so this hop
-		// states that the recipient is unreachable. A peer that shares no
-		// more bits than this node still takes it, as it takes a plain
-		// packet: on a sparse topology that is the way on.
-		n.sign(id, ReceiptUnreachable)
-		return nil
 	} else if from != "" && !again && p.Kind == KindData && n.subs.listening(p.Topic) {
 		// Trial decryption on a watched topic: a relay holds the bytes but,
 		// not being the recipient, cannot open them.
@@ -205,11 +204,21 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		if dec.InZone {
 			return nil // a zone with no other member here
 		}
-		if from != "" {
-			n.stats.NoRoute.Add(1)
-			n.log.Debug("no route for packet", "id", shortID(id))
+		if from == "" {
+			return ErrNoRoute
 		}
-		return ErrNoRoute
+		// A dead end: no peer but the previous hop. The packet goes back
+		// to it, to try its next option (backtrack.go); a certified one
+		// too, with this hop's statement that it handed it back. A peer
+		// that shares no more bits than this node still takes a packet,
+		// certified or not: on a sparse topology that is the way on.
+		out := append([]byte(nil), raw...)
+		out[ttlOffset] = p.TTL
+		if bond != nil {
+			out = certifiedFrame(*bond, out)
+		}
+		n.onward(ctx, outFrame{b: out, retry: &retry{from: from}}, from)
+		return nil
 	}
 	if from != "" {
 		n.stats.Relayed.Add(1)
@@ -256,28 +265,73 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		}
 	}
 	// Outside the zone one peer carries the packet; should the write to it
-	// fail, the next-closest peer is offered it (reroute).
+	// fail, or the packet come back, the next-closest peer is offered it,
+	// and so on (onward).
 	var rt *retry
 	if !dec.InZone {
 		rt = &retry{from: from}
+		n.trails.with(id, true, from, func(t *Trail[peer.ID]) { t.Offered(peers[dec.Next[0]]) })
 	}
 	for k, i := range dec.Next {
 		f := outFrame{b: outs[k], retry: rt}
 		if err := n.writer(peers[i]).sendFrame(ctx, f); err != nil {
-			if rt != nil && n.reroute(ctx, f, peers[i]) {
-				continue
+			if rt != nil {
+				return n.onward(ctx, f, from)
 			}
 			if firstErr == nil {
 				firstErr = err
 			}
 		}
 	}
-	if bond != nil {
-		if firstErr != nil && from != "" && !dec.InZone {
+	return firstErr
+}
+
+// cameAgain handles a copy of a packet outside its zone that this node
+// passed on already: one given back by a peer it handed it to goes on to
+// the next option, one that came round a loop goes back to the peer that
+// sent it, and the rest (resends, and copies answered already) are
+// dropped, as every duplicate was before backtracking. See backtrack.go for
+// the bounds.
+func (n *Node) cameAgain(ctx context.Context, id [32]byte, p *Packet, raw []byte, from peer.ID, bond *uint64) {
+	arr := Drop
+	var prev peer.ID
+	n.trails.with(id, false, "", func(t *Trail[peer.ID]) {
+		if t != nil {
+			arr, prev = t.Arrived(from), t.Prev
+		}
+	})
+	if arr == Drop {
+		return
+	}
+	if p.TTL <= 1 {
+		// A plain packet is dropped here, and so a certified one is
+		// stated unreachable, by the hop the walk ends at.
+		n.stats.Expired.Add(1)
+		if bond != nil && arr == Looped {
+			n.signFor(id, from, ReceiptUnreachable, *bond)
+		} else if bond != nil {
 			n.sign(id, ReceiptUnreachable)
 		}
+		return
 	}
-	return firstErr
+	out := append([]byte(nil), raw...)
+	out[ttlOffset] = p.TTL - 1
+	if bond != nil {
+		out = certifiedFrame(*bond, out)
+	}
+	if arr == CameBack {
+		n.onward(ctx, outFrame{b: out, retry: &retry{from: prev}}, prev)
+		return
+	}
+	n.stats.Backtracked.Add(1)
+	if bond != nil {
+		// The peer that sent it asked this node for proof: it hears that
+		// the copy went back, signed, before the copy does.
+		n.signFor(id, from, ReceiptReturned, *bond)
+	}
+	if err := n.writer(from).send(ctx, out); err != nil {
+		n.log.Debug("looped copy not given back", "err", err)
+	}
 }
 
 // handleGroupPacket routes a multicast packet: members among the
@@ -447,7 +501,11 @@ type neighbours struct {
 func (n *Node) refreshNeighbours() *neighbours {
 	n.neighboursMu.Lock()
 	defer n.neighboursMu.Unlock()
+	// In a fixed order (the swarm lists its peers in map order): a tie in
+	// the forwarding rule goes to the lower index, and should go the same
+	// way for every packet, not change whenever a connection comes or goes.
 	nb := &neighbours{peers: n.speakers(n.connectedPeers())}
+	slices.Sort(nb.peers)
 	nb.overlays = make([]identity.Overlay, len(nb.peers))
 	for i, p := range nb.peers {
 		nb.overlays[i] = identity.OverlayOf(p)

@@ -93,6 +93,7 @@ type Node struct {
 	meter      meter
 	hints      routeHints
 	seen       *seenSet
+	trails     *trailStore
 	subs       *subscriptions
 	stats      Stats
 	bench      *benchAcker
@@ -149,6 +150,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		opts:    opts,
 		start:   nowFunc(),
 		seen:    newSeenSet(seenMemory),
+		trails:  newTrailStore(seenMemory),
 		writers: make(map[peer.ID]*peerWriter),
 	}
 	n.self = n.pub.Overlay()

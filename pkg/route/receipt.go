@@ -31,9 +31,9 @@ const (
 	// ReceiptReceived: the signer took the packet as a member of its
 	// destination zone (for a fully addressed packet: the recipient got it).
 	ReceiptReceived = 0
-	// ReceiptUnreachable: the signer could not pass the packet on (the
-	// forwarding rule gave it no next hop, the ttl ran out, the packet came
-	// round a loop, or the write to the next hop failed): finger pointing.
+	// ReceiptUnreachable: the signer could not pass the packet on and
+	// dropped it (the ttl ran out, or the write handing it on or back
+	// failed): finger pointing.
 	// How close the signer is to the destination follows from its address.
 	ReceiptUnreachable = 1
 	// ReceiptTaken: the signer was handed the packet, by Prev, and answers
@@ -41,6 +41,13 @@ const (
 	// sender that hears nothing more can follow the hops to the last one
 	// that took the packet: the one that showed no proof.
 	ReceiptTaken = 2
+	// ReceiptReturned: the signer, handed the packet by Prev, gave it back
+	// to Prev (it had no untried peer left to pass it to), or gave back a
+	// copy that came round a loop from Prev (backtrack.go). It answers
+	// for the signer's part without ending the packet's walk: the sender
+	// stops counting the signer as holding the packet, and names the
+	// farthest such hop when every way was tried.
+	ReceiptReturned = 3
 )
 
 // Receipt is a signed statement about one packet.
@@ -100,7 +107,7 @@ func DecodeReceipt(b []byte) (*Receipt, error) {
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
-	if rc.Kind > ReceiptTaken {
+	if rc.Kind > ReceiptReturned {
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrReceipt, rc.Kind)
 	}
 	key, err := crypto.SigToPub(receiptHash(rc.ID, rc.Kind, rc.Prev), rc.Sig)

@@ -2,7 +2,6 @@ package route
 
 import (
 	"context"
-	"slices"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -10,66 +9,104 @@ import (
 // outFrame is one frame queued for a peer. retry is set for a packet that
 // another peer may carry instead: one outside its zone, which Decide gave
 // to a single peer. Frames without it (receipts, zone copies, group
-// packets) are lost with the stream they were written to.
+// packets, hand-backs) are lost with the stream they were written to.
 type outFrame struct {
 	b     []byte
 	retry *retry
 }
 
-// retry is what rerouting a frame needs besides its bytes: the previous hop,
-// which must not get the packet back, and the peers already offered it.
-// Only the goroutine that holds the frame touches it.
+// retry is what moving a frame on needs besides its bytes and the packet's
+// trail (backtrack.go): the previous hop, should the trail have been
+// forgotten.
 type retry struct {
-	from  peer.ID
-	tried []peer.ID
+	from peer.ID
 }
 
 // failed handles a frame that could not be written to peer p: the stream
-// reset, the connection closed, or no stream would open. It is offered to
-// the next-closest peer if it may be; else it is lost, counted, and a
-// certified packet's hop states that it could not pass the packet on.
+// reset, the connection closed, or no stream would open. It is moved on
+// (onward) if it may be; else it is lost, counted, and a certified
+// packet's hop states that it could not pass the packet on.
 func (n *Node) failed(f outFrame, p peer.ID) {
 	// A node shutting down empties its writers' queues here: nothing is
 	// rerouted then, which would start new writers.
-	if f.retry != nil && n.ctx.Err() == nil && n.reroute(n.ctx, f, p) {
+	if id, _, _, ok := frameDest(f.b); ok && f.retry != nil && n.ctx.Err() == nil {
+		n.trails.with(id, true, f.retry.from, func(t *Trail[peer.ID]) { t.Offered(p) })
+		n.onward(n.ctx, f, f.retry.from)
 		return
 	}
 	n.stats.SendFailed.Add(1)
 	n.undeliverable(f.b)
 }
 
-// reroute offers frame f, whose write to peer failed, to the connected peer
-// closest to its destination that has not had it yet (NextClosest), and on
-// to the next while writes fail, up to MaxAttempts peers in all. It reports
-// whether some peer took it. The frame is written unchanged: the ttl was
-// already decremented for this hop, and a certified frame keeps its bond; the
-// new peer is noted as asked for proof, so that its receipt counts.
-func (n *Node) reroute(ctx context.Context, f outFrame, failed peer.ID) bool {
-	r := f.retry
-	r.tried = append(r.tried, failed)
+// onward moves a packet on after the peer it was offered to could not take
+// it (the write failed) or gave it back: to the connected peer closest to
+// its destination that has not had it yet (Trail.Next), and on to the next
+// while writes fail, up to MaxAttempts peers in all; with none left, back
+// to the peer it came from, so that that one tries its next option; at its
+// sender, nowhere: it gave up, and reports ErrNoRoute. The frame is written
+// unchanged: the ttl was already decremented for this hop, and a certified
+// frame keeps its bond; a new peer is noted as asked for proof, so that its
+// receipt counts, and a certified packet handed back is signed for
+// (ReceiptReturned). from is the previous hop, used only where the packet's
+// trail was forgotten.
+func (n *Node) onward(ctx context.Context, f outFrame, from peer.ID) error {
 	id, p, certified, ok := frameDest(f.b)
 	if !ok {
-		return false
+		n.stats.SendFailed.Add(1)
+		return ErrNoRoute
 	}
 	d := p.Dest()
-	for len(r.tried) < MaxAttempts {
+	for {
 		peers, overlays, _ := n.neighbourhood("")
-		i := NextClosest(overlays, d, func(i int) bool { return peers[i] == r.from || slices.Contains(r.tried, peers[i]) })
-		if i < 0 {
-			return false
+		var next peer.ID
+		found, back, origin := false, false, false
+		n.trails.with(id, true, from, func(t *Trail[peer.ID]) {
+			i, b := t.Next(peers, overlays, d)
+			switch {
+			case i >= 0:
+				next, found = peers[i], true
+			case b:
+				next, back = t.Prev, true
+			}
+			origin = t.Origin
+		})
+		switch {
+		case found:
+			if certified {
+				n.certs.askedFor(id, []peer.ID{next})
+			}
+			n.stats.Rerouted.Add(1)
+			n.log.Debug("offering packet to the next-closest peer", "id", shortID(id), "next", next)
+			if err := n.writer(next).sendFrame(ctx, outFrame{b: f.b, retry: &retry{from: from}}); err == nil {
+				return nil
+			}
+		case back:
+			n.stats.Backtracked.Add(1)
+			n.log.Debug("handing packet back", "id", shortID(id), "to", next)
+			if certified {
+				// Signed before the packet goes, on the same stream: the
+				// sender has it before the packet can come back to it.
+				n.sign(id, ReceiptReturned)
+			}
+			if err := n.writer(next).sendFrame(ctx, outFrame{b: f.b}); err != nil {
+				n.stats.SendFailed.Add(1)
+				n.undeliverable(f.b)
+			}
+			return nil
+		default:
+			n.stats.NoRoute.Add(1)
+			n.log.Debug("no way on for packet", "id", shortID(id))
+			if certified {
+				if origin {
+					n.certs.exhausted(id)
+				} else {
+					// Handed back once already: it is dropped here.
+					n.sign(id, ReceiptUnreachable)
+				}
+			}
+			return ErrNoRoute
 		}
-		next := peers[i]
-		if certified {
-			n.certs.askedFor(id, []peer.ID{next})
-		}
-		n.stats.Rerouted.Add(1)
-		n.log.Debug("offering packet to the next-closest peer", "id", shortID(id), "failed", failed, "next", next)
-		if err := n.writer(next).sendFrame(ctx, f); err == nil {
-			return true
-		}
-		r.tried = append(r.tried, next)
 	}
-	return false
 }
 
 // frameDest reads the packet id and packet (for its destination) back out of

@@ -74,14 +74,16 @@ func countingPeer(t *testing.T, ctx context.Context, n *Node) (host.Host, *atomi
 }
 
 // A packet whose write to the peer closest to its destination failed goes to
-// the next-closest peer, never back to the peer it came from.
+// the next-closest peer, never back to the peer it came from; with no other
+// peer left, it goes back to the peer it came from, which tries its next
+// option (backtracking).
 func TestRerouteOnFailedWrite(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	relay := testRelay(t, ctx)
-	prev, _ := countingPeer(t, ctx, relay)
+	prev, gotPrev := countingPeer(t, ctx, relay)
 	dead, _ := countingPeer(t, ctx, relay)
-	next, got := countingPeer(t, ctx, relay)
+	_, got := countingPeer(t, ctx, relay)
 	deadline := time.Now().Add(10 * time.Second)
 	for len(relay.neighbours.Load().peers) < 3 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -110,17 +112,31 @@ func TestRerouteOnFailedWrite(t *testing.T) {
 		t.Fatalf("next-closest peer got %d frames; rerouted %d, send_failed %d", got.Load(), st.Rerouted, st.SendFailed)
 	}
 
-	// With the previous hop the only other peer left, the packet is lost,
-	// and counted.
-	relay.failed(outFrame{b: frame, retry: &retry{from: prev.ID(), tried: []peer.ID{next.ID()}}}, dead.ID())
-	if st := relay.stats.Snapshot(); st.SendFailed != 1 || st.Rerouted != 1 {
-		t.Fatalf("rerouted %d, send_failed %d; want the packet dropped", st.Rerouted, st.SendFailed)
+	// The write to that one failed too: with the previous hop the only
+	// other peer left, the packet goes back to it, once.
+	var next peer.ID
+	for _, p := range relay.neighbours.Load().peers {
+		if p != prev.ID() && p != dead.ID() {
+			next = p
+		}
+	}
+	relay.failed(outFrame{b: frame, retry: &retry{from: prev.ID()}}, next)
+	for gotPrev.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := relay.stats.Snapshot(); gotPrev.Load() != 1 || st.Backtracked != 1 || st.SendFailed != 0 {
+		t.Fatalf("previous hop got %d frames; backtracked %d, send_failed %d; want the packet handed back", gotPrev.Load(), st.Backtracked, st.SendFailed)
+	}
+	// Nothing is left to try: a third failure loses the packet, counted.
+	relay.failed(outFrame{b: frame, retry: &retry{from: prev.ID()}}, prev.ID())
+	if st := relay.stats.Snapshot(); st.NoRoute != 1 || st.Backtracked != 1 {
+		t.Fatalf("no_route %d, backtracked %d; want the packet dropped", st.NoRoute, st.Backtracked)
 	}
 
 	// Frames that may not go elsewhere (zone copies, receipts) are lost with
 	// their stream.
 	relay.failed(outFrame{b: frame}, dead.ID())
-	if st := relay.stats.Snapshot(); st.SendFailed != 2 || st.Rerouted != 1 {
+	if st := relay.stats.Snapshot(); st.SendFailed != 1 || st.Rerouted != 1 {
 		t.Fatalf("rerouted %d, send_failed %d; want the zone copy dropped", st.Rerouted, st.SendFailed)
 	}
 }

@@ -30,10 +30,14 @@ type Stats struct {
 	// daemon topic without being sealed under its key (reserved.go).
 	Forged atomic.Uint64
 	// Rerouted are packets offered to the next-closest peer after the write
-	// to the chosen one failed.
+	// to the chosen one failed or the packet came back from it.
 	Rerouted atomic.Uint64
 	// DeadPeers are peers disconnected for not answering pings.
 	DeadPeers atomic.Uint64
+	// Backtracked are packets handed back: to the previous hop, with no
+	// untried peer left to pass them to, or to a peer whose copy came
+	// round a loop (backtrack.go).
+	Backtracked atomic.Uint64
 }
 
 // StatsSnapshot is Stats as plain numbers, for the API.
@@ -58,6 +62,7 @@ type StatsSnapshot struct {
 	Forged        uint64 `json:"forged"`
 	Rerouted      uint64 `json:"rerouted"`
 	DeadPeers     uint64 `json:"dead_peers"`
+	Backtracked   uint64 `json:"backtracked"`
 }
 
 // Snapshot reads every counter.
@@ -69,5 +74,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
 		Stale: s.Stale.Load(), Forged: s.Forged.Load(), Rerouted: s.Rerouted.Load(), DeadPeers: s.DeadPeers.Load(),
+		Backtracked: s.Backtracked.Load(),
 	}
 }

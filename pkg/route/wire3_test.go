@@ -26,6 +26,11 @@ func FuzzDecodeReceipt(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(rc.Marshal())
+	back, err := SignReceipt(id, [32]byte{1, 2, 3}, ReceiptReturned, identity.Overlay{7})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(back.Marshal())
 	f.Add(make([]byte, receiptLen))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rc, err := DecodeReceipt(b)
@@ -35,7 +40,7 @@ func FuzzDecodeReceipt(f *testing.F) {
 		if !bytes.Equal(rc.Marshal(), b) {
 			t.Fatalf("re-marshalled differently")
 		}
-		if rc.Kind > ReceiptTaken {
+		if rc.Kind > ReceiptReturned {
 			t.Fatalf("accepted out-of-range receipt %+v", rc)
 		}
 	})
@@ -62,6 +67,16 @@ func TestReceipt(t *testing.T) {
 	for _, bad := range [][]byte{nil, b[:10], append(bytes.Clone(b), 0)} {
 		if _, err := DecodeReceipt(bad); err == nil {
 			t.Fatalf("accepted %x", bad)
+		}
+	}
+	// Every kind up to ReceiptReturned decodes, and none after it.
+	for kind := byte(0); kind <= ReceiptReturned+1; kind++ {
+		rc, err := SignReceipt(id, [32]byte{9}, kind, identity.Overlay{5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeReceipt(rc.Marshal()); (err == nil) != (kind <= ReceiptReturned) {
+			t.Fatalf("kind %d: %v", kind, err)
 		}
 	}
 }

@@ -29,12 +29,17 @@ type outcome struct {
 	duplicates  int64
 	expired     int64
 	noRoute     int64
+	backtracked int64
 }
 
 // transmission is one copy of a packet on the in-memory transport.
 type transmission struct {
 	to, from int32 // from is -1 for the packet the sender hands itself
 	ttl      byte  // the ttl the copy carries
+	// again: the copy reaches a node that has the packet already. Outside
+	// the zone it may be one given back, or one that came round a loop,
+	// and the node acts on it (route.Trail).
+	again bool
 }
 
 // sender simulates one message at a time; each worker has its own, so it
@@ -57,10 +62,14 @@ type sender struct {
 	peers []identity.Overlay
 	// online holds one node's online peers, with Config.NoticeOffline.
 	online []int32
-	// tried holds the peers (indexes into peers) one node has offered the
-	// packet to.
-	tried   []int
+	// trails holds, for each node that passed the packet on outside its
+	// zone, what route.Trail remembers there: the daemon's backtracking
+	// rule, with node numbers for peer IDs.
+	trails  map[int32]*route.Trail[int32]
 	payload []byte
+	// lastFrom and lastTo are the sender and recipient of the last
+	// message, for tests.
+	lastFrom, lastTo int32
 }
 
 func (n *Network) newSender() *sender {
@@ -70,6 +79,7 @@ func (n *Network) newSender() *sender {
 		offline: make([]uint32, nodes),
 		seen:    make([]uint32, nodes),
 		perm:    make([]int32, nodes),
+		trails:  map[int32]*route.Trail[int32]{},
 		payload: make([]byte, n.cfg.PayloadSize),
 	}
 }
@@ -79,15 +89,18 @@ func (n *Network) newSender() *sender {
 // The packet spreads hop by hop: every copy sent at hop h arrives at hop
 // h+1, in the order it was sent, as if every link had the same delay. A
 // node handles the first copy to reach it the way the daemon's
-// handlePacket does, and drops the rest as duplicates; a copy that arrives
-// after another at the same node would be dropped on arrival, so it is
-// counted and dropped when it is sent, which keeps the queue no longer than
-// the number of nodes.
+// handlePacket does. Inside the zone it drops the rest as duplicates: a
+// zone copy that arrives after another at the same node would be dropped on
+// arrival, so it is counted and dropped when it is sent, which keeps the
+// queue no longer than the number of nodes. Outside the zone one copy walks
+// at a time, and one that reaches a node again (given back, or round a
+// loop) is delivered to it, to act on as the daemon does.
 func (s *sender) send(msg int, bits uint16) (outcome, error) {
 	var out outcome
 	n := s.n
 	nodes := len(n.overlays)
 	s.epoch++
+	clear(s.trails)
 	rng := rand.New(rand.NewPCG(uint64(n.cfg.Seed), 0x6d7367<<32|uint64(msg)))
 
 	// Churn: a fresh random set of nodes is offline for each message.
@@ -106,6 +119,7 @@ func (s *sender) send(msg int, bits uint16) (outcome, error) {
 		b++
 	}
 	from, to := online[a], online[b]
+	s.lastFrom, s.lastTo = from, to
 	for i := 0; i < len(s.payload); i += 8 {
 		var w [8]byte
 		binary.LittleEndian.PutUint64(w[:], rng.Uint64())
@@ -135,6 +149,10 @@ func (s *sender) send(msg int, bits uint16) (outcome, error) {
 	for hop := 0; len(s.cur) > 0; hop++ {
 		s.next = s.next[:0]
 		for _, t := range s.cur {
+			if t.again {
+				s.again(t, dest, &out)
+				continue
+			}
 			if err := s.handle(t, hop, pkt, dest, from, to, &out); err != nil {
 				return out, err
 			}
@@ -151,22 +169,7 @@ func (s *sender) send(msg int, bits uint16) (outcome, error) {
 func (s *sender) handle(t transmission, hop int, pkt *route.Packet, dest route.Dest, from, to int32, out *outcome) error {
 	n := s.n
 	v := t.to
-	peers := n.peers(v)
-	if n.cfg.NoticeOffline {
-		// The connections to offline peers have closed: they are not in
-		// the list the node routes with.
-		s.online = s.online[:0]
-		for _, q := range peers {
-			if s.offline[q] != s.epoch {
-				s.online = append(s.online, q)
-			}
-		}
-		peers = s.online
-	}
-	s.peers = s.peers[:0]
-	for _, q := range peers {
-		s.peers = append(s.peers, n.overlays[q])
-	}
+	peers := s.neighbours(v)
 	prev := -1
 	if t.from >= 0 {
 		prev, _ = slices.BinarySearch(peers, t.from)
@@ -210,35 +213,111 @@ func (s *sender) handle(t transmission, hop int, pkt *route.Packet, dest route.D
 	if !dec.InZone {
 		// Outside the zone the packet goes to one peer. A write to a peer
 		// that is offline fails, and the node offers the packet to the
-		// next-closest peer, as the daemon does (route.NextClosest).
-		s.tried = s.tried[:0]
-		skip := func(j int) bool { return j == prev || slices.Contains(s.tried, j) }
-		for i := dec.Next[0]; i >= 0 && len(s.tried) < route.MaxAttempts; i = route.NextClosest(s.peers, dest, skip) {
-			if s.transmit(peers[i], v, ttl, out) {
-				return nil
-			}
-			s.tried = append(s.tried, i)
+		// next-closest peer, as the daemon does; with none left it goes
+		// back to the peer it came from (route.Trail).
+		tr := &route.Trail[int32]{Prev: t.from, Origin: t.from < 0}
+		s.trails[v] = tr
+		tr.Offered(peers[dec.Next[0]])
+		if !s.transmit(peers[dec.Next[0]], v, ttl, true, out) {
+			s.onward(v, tr, ttl, dest, out)
 		}
 		return nil
 	}
 	// In the zone every zone peer gets a copy: one lost at an offline
 	// peer leaves the others.
 	for _, i := range dec.Next {
-		s.transmit(peers[i], v, ttl, out)
+		s.transmit(peers[i], v, ttl, false, out)
 	}
 	return nil
 }
 
+// neighbours lists node v's peers as it routes with them, and puts their
+// overlay addresses in s.peers, the list route.Decide indexes.
+func (s *sender) neighbours(v int32) []int32 {
+	n := s.n
+	peers := n.peers(v)
+	if n.cfg.NoticeOffline {
+		// The connections to offline peers have closed: they are not in
+		// the list the node routes with.
+		s.online = s.online[:0]
+		for _, q := range peers {
+			if s.offline[q] != s.epoch {
+				s.online = append(s.online, q)
+			}
+		}
+		peers = s.online
+	}
+	s.peers = s.peers[:0]
+	for _, q := range peers {
+		s.peers = append(s.peers, n.overlays[q])
+	}
+	return peers
+}
+
+// again is node v receiving a copy of the packet it has already, as the
+// daemon's cameAgain: outside the zone, a copy given back goes on to the
+// next option and one that came round a loop goes back to its sender; the
+// rest are dropped.
+func (s *sender) again(t transmission, dest route.Dest, out *outcome) {
+	v := t.to
+	tr := s.trails[v]
+	if dest.Matches(s.n.overlays[v]) || tr == nil {
+		out.duplicates++
+		return
+	}
+	arr := tr.Arrived(t.from)
+	if arr == route.Drop {
+		out.duplicates++
+		return
+	}
+	if t.ttl <= 1 {
+		out.expired++
+		return
+	}
+	if arr == route.Looped {
+		out.backtracked++
+		s.transmit(t.from, v, t.ttl-1, true, out)
+		return
+	}
+	s.onward(v, tr, t.ttl-1, dest, out)
+}
+
+// onward moves the packet on from node v after a failed write or a
+// hand-back: to the next-closest untried peer while writes fail, else back
+// to the peer it came from, else (at the sender) nowhere.
+func (s *sender) onward(v int32, tr *route.Trail[int32], ttl byte, dest route.Dest, out *outcome) {
+	peers := s.neighbours(v)
+	for {
+		i, back := tr.Next(peers, s.peers, dest)
+		switch {
+		case i >= 0:
+			if s.transmit(peers[i], v, ttl, true, out) {
+				return
+			}
+		case back:
+			out.backtracked++
+			s.transmit(tr.Prev, v, ttl, true, out)
+			return
+		default:
+			out.noRoute++
+			return
+		}
+	}
+}
+
 // transmit sends a copy from node v to node q and reports whether the write
 // succeeded: it fails when q is offline. A copy to a node that already has
-// the packet is written, and dropped there.
-func (s *sender) transmit(q, v int32, ttl byte, out *outcome) bool {
+// the packet is written, and dropped there; one walking outside the zone
+// (walk) is delivered, for the node to act on.
+func (s *sender) transmit(q, v int32, ttl byte, walk bool, out *outcome) bool {
 	out.copies++
 	out.bytes += int64(out.packetBytes)
 	switch {
 	case s.offline[q] == s.epoch:
 		out.offline++
 		return false
+	case s.seen[q] == s.epoch && walk:
+		s.next = append(s.next, transmission{to: q, from: v, ttl: ttl, again: true})
 	case s.seen[q] == s.epoch:
 		out.duplicates++
 	default:

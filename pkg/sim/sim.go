@@ -5,7 +5,8 @@
 // connected peers; a packet moves over an in-memory transport. Everything
 // that decides what happens to a packet is the daemon's own code: packets are
 // sealed with route.SealPacket, each node picks where a packet goes with
-// route.Decide, and zone members trial-decrypt with route.OpenPacket. So the
+// route.Decide (and, when it comes back, route.Trail), and zone members
+// trial-decrypt with route.OpenPacket. So the
 // figures describe the forwarding rule and the crypto as shipped, not a
 // model of them; what is modelled is only the topology (Kademlia routing
 // tables, made symmetric as libp2p connections are) and churn.
@@ -131,7 +132,8 @@ type Result struct {
 	Delivered    int     `json:"delivered"`
 	DeliveryRate float64 `json:"delivery_rate"`
 	// HopsMean and HopsP99 are over delivered messages: transmissions on
-	// the shortest path the packet took from sender to recipient.
+	// the shortest path the packet took from sender to recipient, counting
+	// the steps back of a walk that backtracked.
 	HopsMean float64 `json:"hops_mean"`
 	HopsP99  int     `json:"hops_p99"`
 
@@ -163,6 +165,10 @@ type Result struct {
 	Duplicates     int64 `json:"duplicates"`
 	Expired        int64 `json:"expired"`
 	NoRoute        int64 `json:"no_route"`
+	// Backtracked counts copies handed back: to the previous hop with no
+	// untried peer left, or to the sender of a copy that came round a
+	// loop (route.Trail).
+	Backtracked int64 `json:"backtracked"`
 
 	DurationSeconds float64 `json:"duration_seconds"`
 }
@@ -271,6 +277,7 @@ func (n *Network) summarize(luminosity int, outs []outcome) *Result {
 		r.Duplicates += o.duplicates
 		r.Expired += o.expired
 		r.NoRoute += o.noRoute
+		r.Backtracked += o.backtracked
 	}
 	m := float64(msgs)
 	r.DeliveryRate = float64(r.Delivered) / m

@@ -239,3 +239,66 @@ func BenchmarkSimMessage(b *testing.B) {
 		})
 	}
 }
+
+// connected reports whether the online nodes link a to b, as s left the
+// offline set after its last message.
+func (s *sender) connected(a, b int32) bool {
+	seen := map[int32]bool{a: true}
+	queue := []int32{a}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		if v == b {
+			return true
+		}
+		for _, q := range s.n.peers(v) {
+			if !seen[q] && s.offline[q] != s.epoch {
+				seen[q] = true
+				queue = append(queue, q)
+			}
+		}
+	}
+	return false
+}
+
+// With one peer per bucket and 30 % of the nodes offline, greedy forwarding
+// alone runs into dead ends (a node whose only online peer is the one the
+// packet came from) and ties that lead there, though the online graph still
+// connects sender and recipient. Backtracking (route.Trail) walks back and
+// tries the next option: every such message arrives, whether nodes know who
+// is offline or find out by failed writes.
+func TestBacktrackReachesConnected(t *testing.T) {
+	for _, notice := range []bool{true, false} {
+		n, err := Build(context.Background(), Config{Nodes: 100, BucketSize: 1, Churn: 0.4, NoticeOffline: notice, Messages: 1, Seed: 5, TTL: 255})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := n.newSender()
+		connected, delivered, back := 0, 0, int64(0)
+		for i := range 400 {
+			out, err := s.send(i, 256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The message's sender and recipient, drawn as send draws them.
+			from, to := s.lastFrom, s.lastTo
+			if !s.connected(from, to) {
+				if out.delivered {
+					t.Fatalf("message %d arrived between nodes the online graph does not connect", i)
+				}
+				continue
+			}
+			connected++
+			back += out.backtracked
+			if out.delivered {
+				delivered++
+			} else {
+				t.Errorf("notice %v, message %d: node %d to node %d not delivered though connected (%d backtracked, %d no route, %d expired)", notice, i, from, to, out.backtracked, out.noRoute, out.expired)
+			}
+		}
+		t.Logf("notice %v: %d of %d connected pairs delivered, %d copies handed back", notice, delivered, connected, back)
+		if back == 0 {
+			t.Errorf("notice %v: nothing was handed back: the layout does not test backtracking", notice)
+		}
+	}
+}
