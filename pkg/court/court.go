@@ -55,6 +55,8 @@ type Service struct {
 	reg      *chain.StakeRegistry
 	crt      *chain.Court
 	log      *slog.Logger
+	// retry paces the pending actions (pending.go).
+	retry backoff
 }
 
 // NewService connects to the chain.
@@ -87,9 +89,10 @@ func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
 
 func (s *Service) call(ctx context.Context) *bind.CallOpts { return &bind.CallOpts{Context: ctx} }
 
-// Run watches the court until ctx ends: it answers promise cases against
-// this node and asks for judgement on this node's own cases once their
-// deadline has passed.
+// Run watches the court until ctx ends: it records what cases against this
+// node and calls to testify require, acts on those records until they are
+// done (pending.go), and asks for judgement on this node's own cases once
+// their deadline has passed.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -102,11 +105,19 @@ func (s *Service) Run(ctx context.Context) {
 		if err := s.watch(ctx); err != nil {
 			s.log.Debug("watching the court", "err", err)
 		}
+		s.runPending(ctx)
+		if err := s.judgeMine(ctx); err != nil {
+			s.log.Debug("judging this node's cases", "err", err)
+		}
 	}
 }
 
 const lastBlockKey = "watch/last-block"
 
+// watch reads the Court's events since the last block it saw and records
+// the actions they call for. The actions and the new last-seen block are
+// written in one synced batch: an event is either still ahead of the
+// watcher or recorded as pending, never lost in between.
 func (s *Service) watch(ctx context.Context) error {
 	head, err := s.eth.BlockNumber(ctx)
 	if err != nil {
@@ -118,8 +129,9 @@ func (s *Service) watch(ctx context.Context) error {
 		from++
 	}
 	if from > head {
-		return s.judgeMine(ctx)
+		return nil
 	}
+	b := s.db.NewBatch()
 	it, err := s.crt.FilterCaseOpened(&bind.FilterOpts{Start: from, End: &head, Context: ctx}, nil, nil, nil)
 	if err != nil {
 		return err
@@ -128,52 +140,58 @@ func (s *Service) watch(ctx context.Context) error {
 		ev := it.Event
 		switch {
 		case ev.Provider == s.self && ev.Kind == uint8(chain.PromiseCase):
-			_ = s.db.Set([]byte("case/"+ev.CaseId.String()), nil)
-			s.answer(ctx, ev)
+			b.Set([]byte("case/"+ev.CaseId.String()), nil)
+			b.Set(pendingKey(actAnswer, ev.CaseId.String()), answerAction(ev).encode())
 		case ev.Plaintiff == s.self:
-			_ = s.db.Set([]byte("mycase/"+ev.CaseId.String()), []byte(fmt.Sprint(ev.Deadline)))
+			b.Set([]byte("mycase/"+ev.CaseId.String()), []byte(fmt.Sprint(ev.Deadline)))
 		}
 	}
+	err = it.Error()
 	it.Close()
+	if err != nil {
+		return err
+	}
 	wit, err := s.crt.FilterWitnessCalled(&bind.FilterOpts{Start: from, End: &head, Context: ctx}, nil, []common.Address{s.self})
 	if err != nil {
 		return err
 	}
 	for wit.Next() {
-		_ = s.db.Set([]byte("case/"+wit.Event.CaseId.String()), nil)
-		s.testify(ctx, wit.Event.CaseId)
+		id := wit.Event.CaseId.String()
+		b.Set([]byte("case/"+id), nil)
+		b.Set(pendingKey(actTestify, id), (&pendingAction{Kind: actTestify, Case: id}).encode())
 	}
+	err = wit.Error()
 	wit.Close()
-	if err := s.db.Set([]byte(lastBlockKey), []byte(fmt.Sprint(head))); err != nil {
+	if err != nil {
 		return err
 	}
-	return s.judgeMine(ctx)
+	b.Set([]byte(lastBlockKey), []byte(fmt.Sprint(head)))
+	return b.Commit()
 }
 
-// answer responds to a promise case with the promised data.
-func (s *Service) answer(ctx context.Context, ev *chain.CourtCaseOpened) {
+// answer responds to a promise case with the promised data. An error
+// leaves the case to be tried again (runPending).
+func (s *Service) answer(ctx context.Context, ev *chain.CourtCaseOpened) error {
 	ag, err := s.reg.Agreements(s.call(ctx), ev.AgreementId)
 	if err != nil {
-		return
+		return fmt.Errorf("reading the agreement: %w", err)
 	}
 	data, err := s.proof(ctx, chain.ServiceName(ag.Service), ev.AgreementId, ev.Key)
 	if err != nil {
-		s.log.Warn("cannot answer a case: no proof", "case", ev.CaseId, "err", err)
-		return
+		return fmt.Errorf("no proof: %w", err)
 	}
 	if crypto.Keccak256Hash(data) != common.Hash(ev.Hash) {
-		s.log.Warn("cannot answer a case: the data held does not match the promise", "case", ev.CaseId)
-		return
+		return errors.New("the data held does not match the promise")
 	}
 	tx, err := s.crt.Respond(s.txOpts(ctx), ev.CaseId, data)
 	if err == nil {
 		_, err = chain.Wait(ctx, s.eth, tx)
 	}
 	if err != nil {
-		s.log.Warn("answering a case", "case", ev.CaseId, "err", err)
-		return
+		return fmt.Errorf("answering: %w", err)
 	}
 	s.log.Info("answered a case with the promised data", "case", ev.CaseId, "agreement", ev.AgreementId)
+	return nil
 }
 
 // proof gets the data promised under key: from the service's socket if it
@@ -201,41 +219,6 @@ func promiseKey(agreement *big.Int, key [32]byte) []byte {
 	return []byte(fmt.Sprintf("promise/%s/%x", agreement, key))
 }
 
-// judgeMine asks for judgement on this node's open cases past their
-// deadline.
-func (s *Service) judgeMine(ctx context.Context) error {
-	head, err := s.eth.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return err
-	}
-	var due []string
-	_ = s.db.Scan([]byte("mycase/"), func(k, v []byte) error {
-		var deadline uint64
-		fmt.Sscan(string(v), &deadline)
-		if head.Time > deadline {
-			due = append(due, string(k[len("mycase/"):]))
-		}
-		return nil
-	})
-	for _, id := range due {
-		caseID, _ := new(big.Int).SetString(id, 10)
-		c, err := s.crt.Cases(s.call(ctx), caseID)
-		if err == nil && c.Status == uint8(chain.CaseOpen) {
-			tx, err := s.crt.Judge(s.txOpts(ctx), caseID)
-			if err == nil {
-				_, err = chain.Wait(ctx, s.eth, tx)
-			}
-			if err != nil {
-				s.log.Debug("judging", "case", id, "err", err)
-				continue
-			}
-			s.log.Info("case judged after its deadline", "case", id)
-		}
-		_ = s.db.Delete([]byte("mycase/" + id))
-	}
-	return nil
-}
-
 const maxPromise = 64 << 10
 
 // testify answers a call as witness. The node testifies from what it knows
@@ -243,15 +226,17 @@ const maxPromise = 64 << 10
 // (payments, bounces and court verdicts seen on chain, and this node's own
 // experience). Below 0.5 it says guilty. Without a running mf-swap it does
 // not testify at all rather than guess.
-func (s *Service) testify(ctx context.Context, caseID *big.Int) {
+func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
 	c, err := s.crt.Cases(s.call(ctx), caseID)
-	if err != nil || c.Status != uint8(chain.CaseOpen) {
-		return
+	if err != nil {
+		return fmt.Errorf("reading the case: %w", err)
+	}
+	if c.Status != uint8(chain.CaseOpen) {
+		return nil
 	}
 	score, err := s.swapScore(ctx, c.Provider)
 	if err != nil {
-		s.log.Warn("called as witness but cannot judge the provider (is mf-swap running?)", "case", caseID, "err", err)
-		return
+		return fmt.Errorf("called as witness but cannot judge the provider (is mf-swap running?): %w", err)
 	}
 	guilty := score < 0.5
 	tx, err := s.crt.Testify(s.txOpts(ctx), caseID, guilty)
@@ -259,10 +244,10 @@ func (s *Service) testify(ctx context.Context, caseID *big.Int) {
 		_, err = chain.Wait(ctx, s.eth, tx)
 	}
 	if err != nil {
-		s.log.Warn("testifying", "case", caseID, "err", err)
-		return
+		return fmt.Errorf("testifying: %w", err)
 	}
 	s.log.Info("testified as witness", "case", caseID, "provider", c.Provider, "score", score, "guilty", guilty)
+	return nil
 }
 
 // swapScore asks this node's mf-swap for an address's credit score.
