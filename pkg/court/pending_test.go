@@ -172,7 +172,7 @@ func TestAnswerSurvivesCutConnection(t *testing.T) {
 	if err := prov.watch(ctx); err != nil {
 		t.Fatal(err)
 	}
-	proxy.BreakOn("eth_sendRawTransaction")
+	proxy.BreakOn("eth_sendRawTransaction", false)
 	id := openCase(t, client, claim)
 	until(t, 20*time.Second, "the provider tries to answer", func() bool {
 		_ = prov.watch(ctx)
@@ -235,7 +235,7 @@ func TestJudgeSurvivesFailedRead(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	proxy.BreakOn("eth_call")
+	proxy.BreakOn("eth_call", false)
 	until(t, 20*time.Second, "the client tries to read its case", func() bool {
 		_ = client.judgeMine(ctx)
 		_, hits := proxy.Broken()

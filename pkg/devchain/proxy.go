@@ -16,10 +16,11 @@ import (
 //
 // Break cuts every connection now and refuses new ones until Heal: an
 // outage. BreakOn cuts every connection the moment a request for the named
-// JSON-RPC method passes, without delivering it, and lets the next
-// connection through: a blip at an exact step, say between reading an
-// event and sending the transaction that answers it, after which the
-// client reconnects and carries on.
+// JSON-RPC method passes, without delivering it: a failure at an exact
+// step, say between reading an event and sending the transaction that
+// answers it. Then either the next connection goes through (a blip, after
+// which the client reconnects and carries on) or, with outage, none does
+// until Heal.
 type Proxy struct {
 	Path   string // the socket to dial instead of the chain's IPC
 	target string
@@ -28,6 +29,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	broken bool
 	method []byte // the request that breaks the proxy, nil for none
+	outage bool   // whether that break lasts until Heal
 	conns  map[net.Conn]struct{}
 	hits   int
 }
@@ -68,11 +70,12 @@ func (p *Proxy) breakLocked() {
 }
 
 // BreakOn arms the proxy: the first request for method cuts every
-// connection once.
-func (p *Proxy) BreakOn(method string) {
+// connection, once or (outage) until Heal.
+func (p *Proxy) BreakOn(method string, outage bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.method = []byte(`"method":"` + method + `"`)
+	p.outage = outage
 }
 
 // Heal lets connections through again (and disarms BreakOn).
@@ -158,7 +161,8 @@ func (p *Proxy) trips(b []byte) bool {
 		return false
 	}
 	p.hits++
+	outage := p.outage
 	p.breakLocked()
-	p.broken = false
+	p.broken = outage
 	return true
 }
