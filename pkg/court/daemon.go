@@ -29,7 +29,7 @@ func SocketPath(home string) string { return filepath.Join(home, SocketName) }
 func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Logger) error {
 	for _, a := range []struct{ name, v string }{{"court.registry", cfg.Court.Registry}, {"court.court", cfg.Court.Court}} {
 		if !common.IsHexAddress(a.v) {
-			return fmt.Errorf("config: %s is not an address (%q); a devnet sets it, or give the deployed contract", a.name, a.v)
+			return fmt.Errorf("config: %s is not an address (%q): give --chain-dir for a development chain, or set the deployed contract in config.toml", a.name, a.v)
 		}
 	}
 	h, err := daemon.Open(home, "court", cfg.Route)

@@ -193,6 +193,7 @@ func startSwap(ctx context.Context, o Options, st *State) error {
 		if err := startCourt(ctx, o, n); err != nil {
 			return err
 		}
+		fmt.Fprintf(o.Out, "mf-court running for %s\n", n.Name)
 	}
 	if !st.Funded {
 		st.Funded = true

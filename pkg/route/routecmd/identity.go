@@ -17,6 +17,7 @@ type initOptions struct {
 	dev          bool
 	passwordFile string
 	listen       []string
+	json         bool
 }
 
 func newInitCmd(g *globals) *cobra.Command {
@@ -37,6 +38,7 @@ development nodes only. An existing node is never overwritten.
 	}
 	cmd.Flags().BoolVar(&o.dev, "dev", false, "development node: empty keystore password")
 	cmd.Flags().StringVar(&o.passwordFile, "password-file", "", "file whose first line is the keystore password")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the new node's identity as JSON (as id --json)")
 	cmd.Flags().StringArrayVar(&o.listen, "listen", nil, fmt.Sprintf("multiaddr to listen on (repeatable; default TCP and QUIC on port %d)", config.DefaultPort))
 	return cmd
 }
@@ -66,6 +68,17 @@ func runInit(g *globals, o initOptions) error {
 	}
 	pub := id.Public()
 	fmt.Fprintf(g.streams.Err, "created node in %s\n", home)
+	if o.json {
+		c, err := route.ReadCard(home)
+		if err != nil {
+			return err
+		}
+		info := route.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
+		for _, a := range c.Addrs {
+			info.Addrs = append(info.Addrs, a.String())
+		}
+		return cli.WriteJSON(g.streams.Out, info)
+	}
 	fmt.Fprintf(g.streams.Out, "overlay  %s\npeer     %s\naddress  %s\n", pub.Overlay(), pub.PeerID(), pub.Address().Hex())
 	return nil
 }
