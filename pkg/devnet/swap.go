@@ -50,7 +50,14 @@ func launch(ctx context.Context, bin string, args []string, home, logPath string
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Env = os.Environ()
+	// A devnet process is configured by its home's config.toml alone: the
+	// caller's MF_* settings (MF_LISTEN for its own node, say) would give
+	// every node the same port or chain.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MF_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	if home != "" {
 		cmd.Env = append(cmd.Env, "MF_HOME="+home)
 	}
