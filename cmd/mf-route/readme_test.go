@@ -83,8 +83,9 @@ func (b readmeBlock) runsTestSuite() bool {
 // MF_BOOTSTRAP and listens on a free loopback port through MF_LISTEN (both
 // documented settings). They act as people on the other end would, so
 // that the README's commands have something to talk to:
-//   - once the reader's daemon runs, alice sends it two chat messages (the
-//     two listen --count 1 lines);
+//   - once the reader's daemon runs, alice and bob add it as a contact,
+//     and alice sends it two chat messages (the two listen --count 1
+//     lines);
 //   - once alice holds the key of a group named team, she sends to it
 //     (listen --group team --count 1);
 //   - before the block with "mf-swap cash PEER", alice runs mf-swap on the
@@ -284,7 +285,7 @@ func (w *readmeWorld) run(name, script, home string) (string, error) {
 		return "", err
 	}
 	defer logf.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-e", "-o", "pipefail", "-c", script)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = w.env, w.work, logf, logf
@@ -313,17 +314,27 @@ func (w *readmeWorld) prepare(b readmeBlock) {
 	}
 }
 
-// aliceChats sends the reader's node two chat messages once its daemon
-// answers.
+// aliceChats waits for the reader's daemon, has alice and bob add the
+// reader as a contact (a member takes a group key only from a contact),
+// and sends the reader two chat messages.
 func (w *readmeWorld) aliceChats() {
-	for {
+	var card string
+	for card == "" {
 		select {
 		case <-w.stop:
 			return
 		case <-time.After(200 * time.Millisecond):
 		}
-		if _, err := status(w.me); err == nil {
-			break
+		if st, err := status(w.me); err == nil {
+			card = st.Card
+		}
+	}
+	for _, home := range []string{w.alice, w.bob} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := route.NewClient(home).AddContact(ctx, "reader", card)
+		cancel()
+		if err != nil {
+			w.t.Errorf("adding the reader as a contact of %s: %v", home, err)
 		}
 	}
 	for range 2 {
