@@ -208,7 +208,7 @@ func create(dir string, o Options) (*State, error) {
 	}
 	graph := st.Graph()
 	for i, n := range st.Nodes {
-		cfg, err := config.Load(n.Home)
+		cfg, err := config.LoadFile(n.Home)
 		if err != nil {
 			return nil, err
 		}

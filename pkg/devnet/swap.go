@@ -130,7 +130,7 @@ func startChain(ctx context.Context, o Options, st *State) error {
 	}
 	fmt.Fprintf(o.Out, "chain running in %s (token %s)\n", dir, info.Token)
 	for _, n := range st.Nodes {
-		cfg, err := config.Load(n.Home)
+		cfg, err := config.LoadFile(n.Home)
 		if err != nil {
 			return err
 		}
