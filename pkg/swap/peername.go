@@ -29,6 +29,9 @@ func (s *Service) peerArg(ctx context.Context, p string) (string, error) {
 		if errors.As(err, &le) {
 			return "", localapi.BadRequest("peer %q: %s", p, le.Message)
 		}
+		if errors.Is(err, localapi.ErrNotRunning) {
+			return "", localapi.BadRequest("%q is not a peer ID, and mf-route, which knows contact names, is not running", p)
+		}
 		return "", err
 	}
 	if c.PeerID == "" {
