@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"strings"
 	"sync"
@@ -178,7 +179,13 @@ func (s *Service) runPending(ctx context.Context) {
 		done, err := s.attempt(ctx, it.a)
 		if err != nil {
 			wait := s.retry.failed(it.key, time.Now())
-			s.log.Warn("a pending action failed; retrying", "action", it.a.Kind, "case", it.a.Case, "in", wait, "err", err)
+			// Said at warn level while the backoff grows, then at debug: a
+			// long outage would otherwise fill the log.
+			level := slog.LevelWarn
+			if wait >= retryMax {
+				level = slog.LevelDebug
+			}
+			s.log.Log(ctx, level, "a pending action failed; retrying", "action", it.a.Kind, "case", it.a.Case, "in", wait, "err", err)
 			continue
 		}
 		if done {
