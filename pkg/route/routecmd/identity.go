@@ -10,6 +10,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 )
 
@@ -73,11 +74,7 @@ func runInit(g *globals, o initOptions) error {
 		if err != nil {
 			return err
 		}
-		info := route.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
-		for _, a := range c.Addrs {
-			info.Addrs = append(info.Addrs, a.String())
-		}
-		return cli.WriteJSON(g.streams.Out, info)
+		return cli.WriteJSON(g.streams.Out, cardInfo(c))
 	}
 	fmt.Fprintf(g.streams.Out, "overlay  %s\npeer     %s\naddress  %s\n", pub.Overlay(), pub.PeerID(), pub.Address().Hex())
 	return nil
@@ -123,10 +120,7 @@ func runID(cmd *cobra.Command, g *globals, o idOptions) error {
 		if err != nil {
 			return fmt.Errorf("cannot read this node's card in %s: %v", home, err)
 		}
-		info = route.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
-		for _, a := range c.Addrs {
-			info.Addrs = append(info.Addrs, a.String())
-		}
+		info = cardInfo(c)
 	}
 	switch {
 	case o.json:
@@ -141,6 +135,16 @@ func runID(cmd *cobra.Command, g *globals, o idOptions) error {
 		fmt.Fprintf(g.streams.Out, "card     %s\n", info.Card)
 	}
 	return nil
+}
+
+// cardInfo is what id prints for a node whose daemon is not running: what
+// its card says.
+func cardInfo(c *identity.Card) route.IDInfo {
+	info := route.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
+	for _, a := range c.Addrs {
+		info.Addrs = append(info.Addrs, a.String())
+	}
+	return info
 }
 
 func newConfigCmd(g *globals) *cobra.Command {
