@@ -82,3 +82,21 @@ func fill(cfg *config.Config, info *Info, over bool) {
 	set(&cfg.Court.Registry, info.Registry)
 	set(&cfg.Court.Court, info.Court)
 }
+
+// ApplyFlags settles where a daemon's chain and contracts are, from its
+// flags: --chain-dir (or MF_CHAIN_DIR) first, then --eth-rpc for the
+// endpoint, then the chain itself for any contract still unknown.
+func ApplyFlags(ctx context.Context, cfg *config.Config, chainDir, ethRPC string) error {
+	if chainDir == "" {
+		chainDir = os.Getenv("MF_CHAIN_DIR")
+	}
+	if chainDir != "" {
+		if err := Apply(ctx, cfg, chainDir); err != nil {
+			return err
+		}
+	}
+	if ethRPC != "" {
+		cfg.Swap.EthRPC = ethRPC
+	}
+	return Apply(ctx, cfg, "")
+}

@@ -89,18 +89,7 @@ their deadline, across restarts. Its API is on $MF_HOME/court.sock.
 			if err != nil {
 				return err
 			}
-			if chainDir == "" {
-				chainDir = os.Getenv("MF_CHAIN_DIR")
-			}
-			if chainDir != "" {
-				if err := chaindir.Apply(cmd.Context(), &cfg, chainDir); err != nil {
-					return err
-				}
-			}
-			if ethRPC != "" {
-				cfg.Swap.EthRPC = ethRPC
-			}
-			if err := chaindir.Apply(cmd.Context(), &cfg, ""); err != nil {
+			if err := chaindir.ApplyFlags(cmd.Context(), &cfg, chainDir, ethRPC); err != nil {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(g.streams.Err, nil))

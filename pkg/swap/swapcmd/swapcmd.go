@@ -179,7 +179,7 @@ deploys the node's checkbook. Its API is on $MF_HOME/swap.sock.
 			if err != nil {
 				return err
 			}
-			if err := applyChain(cmd.Context(), &cfg, chainDir, g.ethRPC); err != nil {
+			if err := chaindir.ApplyFlags(cmd.Context(), &cfg, chainDir, g.ethRPC); err != nil {
 				return err
 			}
 			if passwordFile != "" {
@@ -197,24 +197,6 @@ deploys the node's checkbook. Its API is on $MF_HOME/swap.sock.
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().StringVar(&chainDir, "chain-dir", "", "development chain directory: its IPC socket and contracts (env MF_CHAIN_DIR)")
 	return cmd
-}
-
-// applyChain settles where the chain and its contracts are: --chain-dir
-// (or MF_CHAIN_DIR), then --eth-rpc for the endpoint, then the chain
-// itself for any contract still unknown.
-func applyChain(ctx context.Context, cfg *config.Config, chainDir, ethRPC string) error {
-	if chainDir == "" {
-		chainDir = os.Getenv("MF_CHAIN_DIR")
-	}
-	if chainDir != "" {
-		if err := chaindir.Apply(ctx, cfg, chainDir); err != nil {
-			return err
-		}
-	}
-	if ethRPC != "" {
-		cfg.Swap.EthRPC = ethRPC
-	}
-	return chaindir.Apply(ctx, cfg, "")
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
