@@ -105,6 +105,7 @@ func TestScripts(t *testing.T) {
 			"streams":       cmdStreams,
 			"watchmany":     cmdWatchMany,
 			"freeport":      cmdFreePort,
+			"chainproxy":    cmdChainProxy,
 			"apistatus":     cmdAPIStatus,
 			"waitbal":       cmdWaitBal,
 			"scoresplit":    cmdScoreSplit,
@@ -658,6 +659,8 @@ func cmdSetConfig(ts *testscript.TestScript, neg bool, args []string) {
 		cfg.Swap.CashThreshold = args[2]
 	case "swap.max_price":
 		cfg.Swap.MaxPrice = args[2]
+	case "swap.eth_rpc":
+		cfg.Swap.EthRPC = ts.MkAbs(args[2])
 	default:
 		ts.Fatalf("setconfig does not know %s", args[1])
 	}
@@ -677,13 +680,22 @@ func cmdRestartSwap(ts *testscript.TestScript, neg bool, args []string) {
 	})
 }
 
-// restartcourt HOME: as restartswap, for mf-court.
+// restartcourt [-nowait] HOME: as restartswap, for mf-court. With -nowait
+// it does not wait for the daemon to answer (one whose chain is down may
+// not, yet).
 func cmdRestartCourt(ts *testscript.TestScript, neg bool, args []string) {
+	nowait := len(args) > 0 && args[0] == "-nowait"
+	if nowait {
+		args = args[1:]
+	}
 	if len(args) != 1 {
-		ts.Fatalf("usage: restartcourt HOME")
+		ts.Fatalf("usage: restartcourt [-nowait] HOME")
 	}
 	home := ts.MkAbs(args[0])
 	restartDaemon(ts, "mf-court", "court.pid", home, func() error {
+		if nowait {
+			return nil
+		}
 		return exec.Command("mf-court", "--home", home, "stakes").Run()
 	})
 }

@@ -149,6 +149,20 @@ func Default() Config {
 // Load reads $home/config.toml over the defaults, then applies MF_*
 // variables. Unknown keys are errors so that typos do not pass silently.
 func Load(home string) (Config, error) {
+	c, err := LoadFile(home)
+	if err != nil {
+		return c, err
+	}
+	if err := c.applyEnv(); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// LoadFile reads $home/config.toml over the defaults, without the MF_*
+// variables: for a program that edits another node's file (a devnet), which
+// must not write its own environment into it.
+func LoadFile(home string) (Config, error) {
 	c := Default()
 	b, err := os.ReadFile(filepath.Join(home, FileName))
 	if errors.Is(err, os.ErrNotExist) {
@@ -172,10 +186,7 @@ func Load(home string) (Config, error) {
 		}
 		return c, fmt.Errorf("config: %s: %w", filepath.Join(home, FileName), err)
 	}
-	if err := c.applyEnv(); err != nil {
-		return c, err
-	}
-	return c, c.Validate()
+	return c, nil
 }
 
 // Validate checks values that the TOML types cannot.

@@ -15,6 +15,7 @@ import (
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
+	"github.com/mainframe/mf/pkg/swap"
 )
 
 // The local API of mf-court, on $MF_HOME/court.sock:
@@ -190,8 +191,9 @@ func (s *Service) apiStake(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	id, err := chain.Stake(r.Context(), s.eth, s.auth, s.registry, svc, common.HexToAddress(req.Client), amount, time.Unix(req.Term, 0))
 	if err != nil {
-		if errors.Is(err, chain.ErrBalance) || errors.Is(err, chain.ErrAmount) {
-			return nil, localapi.BadRequest("%v", err)
+		if errors.Is(err, chain.ErrBalance) {
+			// In MFT, as the user typed it: chain's error has base units.
+			return nil, localapi.BadRequest("stake of %s MFT is above balance: the wallet holds %s MFT", swap.FormatAmount(amount), s.walletMFT(r.Context()))
 		}
 		return nil, localapi.BadRequest("%v", err)
 	}
@@ -512,4 +514,22 @@ func (s *Service) apiWitnessJoin(w http.ResponseWriter, r *http.Request) (any, e
 		}
 	}
 	return s.witnessInfo(r.Context())
+}
+
+// walletMFT is this node's MFT balance, formatted, for error messages ("?"
+// when it cannot be read).
+func (s *Service) walletMFT(ctx context.Context) string {
+	tokenAddr, err := s.reg.Token(s.call(ctx))
+	if err != nil {
+		return "?"
+	}
+	tok, err := chain.NewMFT(tokenAddr, s.eth)
+	if err != nil {
+		return "?"
+	}
+	have, err := tok.BalanceOf(s.call(ctx), s.self)
+	if err != nil {
+		return "?"
+	}
+	return swap.FormatAmount(have)
 }

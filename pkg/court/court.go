@@ -69,6 +69,8 @@ type Service struct {
 	reg        *chain.StakeRegistry
 	crt        *chain.Court
 	log        *slog.Logger
+	// retry paces the pending actions (pending.go).
+	retry backoff
 }
 
 // NewService connects to the chain.
@@ -102,10 +104,10 @@ func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
 
 func (s *Service) call(ctx context.Context) *bind.CallOpts { return &bind.CallOpts{Context: ctx} }
 
-// Run watches the court until ctx ends: it answers promise cases against
-// this node, draws the panels of witness cases against it, testifies where
-// it is drawn as a witness, and asks for judgement on this node's own cases
-// once their deadline has passed.
+// Run watches the court until ctx ends: it records what cases against this
+// node, the panels of witness cases against it and calls to testify
+// require, acts on those records until they are done (pending.go), and asks
+// for judgement on this node's own cases once their deadline has passed.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -118,11 +120,19 @@ func (s *Service) Run(ctx context.Context) {
 		if err := s.watch(ctx); err != nil {
 			s.log.Debug("watching the court", "err", err)
 		}
+		s.runPending(ctx)
+		if err := s.judgeMine(ctx); err != nil {
+			s.log.Debug("judging this node's cases", "err", err)
+		}
 	}
 }
 
 const lastBlockKey = "watch/last-block"
 
+// watch reads the Court's events since the last block it saw and records
+// the actions they call for. The actions and the new last-seen block are
+// written in one synced batch: an event is either still ahead of the
+// watcher or recorded as pending, never lost in between.
 func (s *Service) watch(ctx context.Context) error {
 	head, err := s.eth.BlockNumber(ctx)
 	if err != nil {
@@ -134,8 +144,9 @@ func (s *Service) watch(ctx context.Context) error {
 		from++
 	}
 	if from > head {
-		return s.judgeMine(ctx)
+		return nil
 	}
+	b := s.db.NewBatch()
 	it, err := s.crt.FilterCaseOpened(&bind.FilterOpts{Start: from, End: &head, Context: ctx}, nil, nil, nil)
 	if err != nil {
 		return err
@@ -144,29 +155,36 @@ func (s *Service) watch(ctx context.Context) error {
 		ev := it.Event
 		switch {
 		case ev.Provider == s.self && ev.Kind == uint8(chain.PromiseCase):
-			_ = s.db.Set([]byte("case/"+ev.CaseId.String()), nil)
-			_ = s.answer(ctx, ev)
+			b.Set([]byte("case/"+ev.CaseId.String()), nil)
+			b.Set(pendingKey(actAnswer, ev.CaseId.String()), answerAction(ev).encode())
 		case ev.Provider == s.self && ev.Kind == uint8(chain.WitnessCase):
-			_ = s.db.Set([]byte("case/"+ev.CaseId.String()), nil)
-			_ = s.draw(ctx, ev.CaseId, chain.WitnessCase)
+			b.Set([]byte("case/"+ev.CaseId.String()), nil)
+			b.Set(pendingKey(actDraw, ev.CaseId.String()), (&pendingAction{Kind: actDraw, Case: ev.CaseId.String()}).encode())
 		case ev.Plaintiff == s.self:
-			_ = s.db.Set([]byte("mycase/"+ev.CaseId.String()), []byte(fmt.Sprint(ev.Deadline)))
+			b.Set([]byte("mycase/"+ev.CaseId.String()), []byte(fmt.Sprint(ev.Deadline)))
 		}
 	}
+	err = it.Error()
 	it.Close()
+	if err != nil {
+		return err
+	}
 	wit, err := s.crt.FilterWitnessCalled(&bind.FilterOpts{Start: from, End: &head, Context: ctx}, nil, []common.Address{s.self})
 	if err != nil {
 		return err
 	}
 	for wit.Next() {
-		_ = s.db.Set([]byte("case/"+wit.Event.CaseId.String()), nil)
-		_ = s.testify(ctx, wit.Event.CaseId)
+		id := wit.Event.CaseId.String()
+		b.Set([]byte("case/"+id), nil)
+		b.Set(pendingKey(actTestify, id), (&pendingAction{Kind: actTestify, Case: id}).encode())
 	}
+	err = wit.Error()
 	wit.Close()
-	if err := s.db.Set([]byte(lastBlockKey), []byte(fmt.Sprint(head))); err != nil {
+	if err != nil {
 		return err
 	}
-	return s.judgeMine(ctx)
+	b.Set([]byte(lastBlockKey), []byte(fmt.Sprint(head)))
+	return b.Commit()
 }
 
 // seedWait bounds how long answer and draw wait for a case's seed block:
@@ -176,29 +194,26 @@ const seedWait = 2 * time.Minute
 // answer responds to a promise case against this node: it waits for the
 // seed block, takes the chunks the challenge asks for from the data held
 // under the promise's key, checks them against the promise's root (a wrong
-// answer is refused on chain anyway, and costs gas), and sends them.
+// answer is refused on chain anyway, and costs gas), and sends them. An
+// error leaves the case to be tried again (runPending).
 func (s *Service) answer(ctx context.Context, ev *chain.CourtCaseOpened) error {
 	ag, err := s.reg.Agreements(s.call(ctx), ev.AgreementId)
 	if err != nil {
-		return err
+		return fmt.Errorf("reading the agreement: %w", err)
 	}
 	_, idx, err := s.challenge(ctx, ev.CaseId)
 	if err != nil {
-		s.log.Warn("cannot answer a case: no challenge", "case", ev.CaseId, "err", err)
-		return err
+		return fmt.Errorf("no challenge: %w", err)
 	}
 	ans, err := s.proofs(ctx, chain.ServiceName(ag.Service), ev.AgreementId, ev.Key, idx)
 	if err != nil {
-		s.log.Warn("cannot answer a case: no proof", "case", ev.CaseId, "err", err)
-		return err
+		return fmt.Errorf("no proof: %w", err)
 	}
 	if err := proof.VerifyChunks(ev.Root, ev.Chunks, idx, ans); err != nil {
-		s.log.Warn("cannot answer a case: the data held does not match the promise", "case", ev.CaseId, "err", err)
-		return err
+		return fmt.Errorf("the data held does not match the promise: %w", err)
 	}
 	if _, err := chain.Respond(ctx, s.eth, s.txOpts(ctx), s.court, ev.CaseId, ans); err != nil {
-		s.log.Warn("answering a case", "case", ev.CaseId, "err", err)
-		return err
+		return fmt.Errorf("answering: %w", err)
 	}
 	s.log.Info("answered a case with the chunks it asked for", "case", ev.CaseId, "agreement", ev.AgreementId, "chunks", idx)
 	return nil
@@ -331,41 +346,6 @@ func parseIndices(s string, n uint64, max int) ([]uint64, error) {
 
 func promiseKey(agreement *big.Int, key [32]byte) []byte {
 	return []byte(fmt.Sprintf("promise/%s/%x", agreement, key))
-}
-
-// judgeMine asks for judgement on this node's open cases past their
-// deadline.
-func (s *Service) judgeMine(ctx context.Context) error {
-	head, err := s.eth.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return err
-	}
-	var due []string
-	_ = s.db.Scan([]byte("mycase/"), func(k, v []byte) error {
-		var deadline uint64
-		fmt.Sscan(string(v), &deadline)
-		if head.Time > deadline {
-			due = append(due, string(k[len("mycase/"):]))
-		}
-		return nil
-	})
-	for _, id := range due {
-		caseID, _ := new(big.Int).SetString(id, 10)
-		c, err := s.crt.Cases(s.call(ctx), caseID)
-		if err == nil && c.Status == uint8(chain.CaseOpen) {
-			tx, err := s.crt.Judge(s.txOpts(ctx), caseID)
-			if err == nil {
-				_, err = chain.Wait(ctx, s.eth, tx)
-			}
-			if err != nil {
-				s.log.Debug("judging", "case", id, "err", err)
-				continue
-			}
-			s.log.Info("case judged after its deadline", "case", id)
-		}
-		_ = s.db.Delete([]byte("mycase/" + id))
-	}
-	return nil
 }
 
 // maxPromise bounds the data mf-court keeps for a promise itself: a

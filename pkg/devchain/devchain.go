@@ -102,7 +102,7 @@ func Start(o Options) (*Chain, error) {
 			return nil, err
 		}
 		conf.HTTPHost, conf.HTTPPort = host, port
-		conf.HTTPModules = []string{"eth", "net", "web3"}
+		conf.HTTPModules = []string{"eth", "net", "web3", chaindir.RPCNamespace}
 	}
 	conf.Logger = nil
 	stack, err := node.New(&conf)
@@ -133,7 +133,8 @@ func Start(o Options) (*Chain, error) {
 		return nil, fmt.Errorf("devchain: %w", err)
 	}
 	fs := filters.NewFilterSystem(backend.APIBackend, filters.Config{})
-	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(fs)}})
+	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(fs)},
+		{Namespace: chaindir.RPCNamespace, Service: &contractsAPI{dir: dir}}})
 	period := uint64(o.BlockTime / time.Second)
 	if o.BlockTime > 0 && period == 0 {
 		period = 1
@@ -160,7 +161,11 @@ func Start(o Options) (*Chain, error) {
 		client: ethclient.NewClient(stack.Attach()),
 	}
 	if o.HTTP != "" {
-		c.HTTP = "http://" + stack.HTTPEndpoint()
+		// HTTPEndpoint has its scheme already.
+		c.HTTP = stack.HTTPEndpoint()
+		if !strings.HasPrefix(c.HTTP, "http://") {
+			c.HTTP = "http://" + c.HTTP
+		}
 	}
 	if period == 0 {
 		c.wg.Add(1)
@@ -253,4 +258,18 @@ func splitHostPort(s string) (string, int, error) {
 		return "", 0, fmt.Errorf("devchain: bad port in %q", s)
 	}
 	return s[:i], port, nil
+}
+
+// contractsAPI answers mf_contracts: where this chain's contracts are, so
+// that a daemon given only the chain's address (its IPC socket or HTTP URL)
+// finds them without a hand-copied config.
+type contractsAPI struct{ dir string }
+
+// Contracts returns chain.json as it stands (nil before Setup wrote it).
+func (a *contractsAPI) Contracts() (*chaindir.Info, error) {
+	info, err := chaindir.ReadInfo(a.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, errors.New("devchain: the contracts are not deployed yet")
+	}
+	return info, err
 }

@@ -208,7 +208,7 @@ func create(dir string, o Options) (*State, error) {
 	}
 	graph := st.Graph()
 	for i, n := range st.Nodes {
-		cfg, err := config.Load(n.Home)
+		cfg, err := config.LoadFile(n.Home)
 		if err != nil {
 			return nil, err
 		}
@@ -340,6 +340,9 @@ type NodeStatus struct {
 	Error   string `json:"error,omitempty"`
 	// Swap is whether the node's mf-swap daemon runs (swap devnets only).
 	Swap bool `json:"swap_running,omitempty"`
+	// Court is whether the node's mf-court daemon runs (swap devnets
+	// only).
+	Court bool `json:"court_running,omitempty"`
 }
 
 // pidOf returns the pid of home's mf-route daemon if that process is alive
@@ -388,6 +391,7 @@ func Status(st *State) []NodeStatus {
 		}
 		if st.Swap {
 			s.Swap = pidIn(filepath.Join(n.Home, swap.PIDName), "daemon", n.Home) != 0
+			s.Court = pidIn(filepath.Join(n.Home, court.PIDName), "daemon", n.Home) != 0
 		}
 		out = append(out, s)
 	}

@@ -50,7 +50,14 @@ func launch(ctx context.Context, bin string, args []string, home, logPath string
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Env = os.Environ()
+	// A devnet process is configured by its home's config.toml alone: the
+	// caller's MF_* settings (MF_LISTEN for its own node, say) would give
+	// every node the same port or chain.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MF_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	if home != "" {
 		cmd.Env = append(cmd.Env, "MF_HOME="+home)
 	}
@@ -123,7 +130,7 @@ func startChain(ctx context.Context, o Options, st *State) error {
 	}
 	fmt.Fprintf(o.Out, "chain running in %s (token %s)\n", dir, info.Token)
 	for _, n := range st.Nodes {
-		cfg, err := config.Load(n.Home)
+		cfg, err := config.LoadFile(n.Home)
 		if err != nil {
 			return err
 		}
@@ -193,6 +200,7 @@ func startSwap(ctx context.Context, o Options, st *State) error {
 		if err := startCourt(ctx, o, n); err != nil {
 			return err
 		}
+		fmt.Fprintf(o.Out, "mf-court running for %s\n", n.Name)
 	}
 	if !st.Funded {
 		st.Funded = true

@@ -32,8 +32,11 @@ func ParseAmount(s string) (*big.Int, error) {
 	s = strings.TrimSpace(s)
 	if w, ok := strings.CutSuffix(s, "wei"); ok {
 		v, ok := new(big.Int).SetString(w, 10)
-		if !ok || v.Sign() < 0 || v.Cmp(maxAmount) > 0 || strings.HasPrefix(w, "+") {
-			return nil, fmt.Errorf("%w: %q", ErrAmount, s)
+		if !ok || v.Sign() < 0 || strings.HasPrefix(w, "+") {
+			return nil, fmt.Errorf("%w: %q (write MFT like 1.5, or base units like 1500wei)", ErrAmount, s)
+		}
+		if v.Cmp(maxAmount) > 0 {
+			return nil, errTooLarge(s)
 		}
 		return v, nil
 	}
@@ -44,9 +47,14 @@ func ParseAmount(s string) (*big.Int, error) {
 	}
 	v, _ := new(big.Int).SetString(whole+frac+strings.Repeat("0", Decimals-len(frac)), 10)
 	if v == nil || v.Cmp(maxAmount) > 0 {
-		return nil, fmt.Errorf("%w: %q", ErrAmount, s)
+		return nil, errTooLarge(s)
 	}
 	return v, nil
+}
+
+// errTooLarge says, in MFT, how much an amount may be at most.
+func errTooLarge(s string) error {
+	return fmt.Errorf("%w: %q is more than the most MFT there can be (%s MFT)", ErrAmount, s, FormatAmount(maxAmount))
 }
 
 func digits(s string) bool {

@@ -25,6 +25,8 @@ import (
 //	GET  /v0/balances/{peer}        PeerBalance
 //	GET  /v0/cheques                []ChequeInfo (received and issued)
 //	POST /v0/cash                   CashRequest: cash a peer's cheque now
+//	                                (peer: a peer ID, or a contact name, card
+//	                                or overlay address that mf-route resolves)
 //	POST /v0/deposit                AmountRequest: wallet → checkbook
 //	POST /v0/withdraw               AmountRequest: announce, or withdraw after the notice
 //	POST /v0/usage                  UsageRequest: another service books priced units
@@ -165,7 +167,10 @@ func (s *Service) apiBalances(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (s *Service) apiBalance(w http.ResponseWriter, r *http.Request) (any, error) {
-	p := r.PathValue("peer")
+	p, err := s.peerArg(r.Context(), r.PathValue("peer"))
+	if err != nil {
+		return nil, err
+	}
 	b, err := s.led.balance(p)
 	if err != nil {
 		return nil, err
@@ -205,13 +210,14 @@ func (s *Service) apiCash(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
 		return nil, err
 	}
-	if req.Peer == "" {
-		return nil, localapi.BadRequest("peer is required")
-	}
-	if err := s.maybeCash(r.Context(), req.Peer, true); err != nil {
+	p, err := s.peerArg(r.Context(), req.Peer)
+	if err != nil {
 		return nil, err
 	}
-	return s.apiChequesOf(r, req.Peer)
+	if err := s.maybeCash(r.Context(), p, true); err != nil {
+		return nil, err
+	}
+	return s.apiChequesOf(r, p)
 }
 
 func (s *Service) apiChequesOf(r *http.Request, peer string) (any, error) {
@@ -258,7 +264,7 @@ func (s *Service) apiDeposit(w http.ResponseWriter, r *http.Request) (any, error
 		return nil, err
 	}
 	if have.Cmp(v) < 0 {
-		return nil, localapi.BadRequest("the wallet %s holds %s MFT, less than %s", s.self, FormatAmount(have), FormatAmount(v))
+		return nil, localapi.BadRequest("the wallet %s holds %s MFT, less than %s MFT", s.self, FormatAmount(have), FormatAmount(v))
 	}
 	tx, err := s.token.Transfer(s.txOpts(r.Context()), s.checkbook, v)
 	if err != nil {
@@ -324,7 +330,7 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	if v.Cmp(held) > 0 {
-		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT outside hard deposits, less than %s", FormatAmount(held), FormatAmount(v))
+		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT outside hard deposits, less than %s MFT", FormatAmount(held), FormatAmount(v))
 	}
 	tx, err := cb.AnnounceWithdraw(s.txOpts(ctx), v)
 	if err != nil {

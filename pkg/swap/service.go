@@ -79,7 +79,7 @@ func ParseSettings(c config.Swap) (Settings, error) {
 		out      *common.Address
 	}{{"token", c.Token, &s.Token}, {"factory", c.Factory, &s.Factory}} {
 		if !common.IsHexAddress(a.in) {
-			return s, fmt.Errorf("config: swap.%s is not an address (%q); a devnet sets it, or give the deployed contract", a.name, a.in)
+			return s, fmt.Errorf("config: swap.%s is not an address (%q): give --chain-dir for a development chain, or set the deployed contract in config.toml", a.name, a.in)
 		}
 		*a.out = common.HexToAddress(a.in)
 	}

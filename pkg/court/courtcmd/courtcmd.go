@@ -2,6 +2,7 @@
 package courtcmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court"
@@ -66,7 +68,11 @@ rules.
 ` + cli.ExitCodesHelp,
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
-	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newWitnessCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g))
+	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newWitnessCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g),
+		cli.WaitCommand("mf-court", "the daemon", func(ctx context.Context) error {
+			_, err := g.client().Stakes(ctx)
+			return err
+		}, g.clientErr))
 	root.AddCommand(cli.ManCommand(root))
 	root.InitDefaultCompletionCmd()
 	cli.Prepare(root)
@@ -74,13 +80,17 @@ rules.
 }
 
 func newDaemonCmd(g *globals) *cobra.Command {
-	var ethRPC string
+	var ethRPC, chainDir string
 	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run mf-court: answer cases against this node, judge its own, testify",
-		Long: `Run mf-court in the foreground until SIGINT or SIGTERM. It needs a chain
-(--eth-rpc, MF_ETH_RPC or swap.eth_rpc) and the court contracts in
-config.toml ([court] registry and court; a devnet sets them). Its API is on
+		Long: `Run mf-court in the foreground until SIGINT or SIGTERM. It needs a chain:
+--chain-dir DIR for a development chain (mf-swap chain --dir DIR), or
+--eth-rpc, MF_ETH_RPC or swap.eth_rpc. The court contracts come from
+config.toml ([court] registry and court), else from the chain directory,
+else from the chain itself (a development chain names them). Cases to
+answer, panels to draw and testimony to give are kept in its store and
+retried until their deadline, across restarts. Its API is on
 $MF_HOME/court.sock. As a witness it reaches providers through this node's
 mf-route daemon, which must run too.
 ` + cli.ExitCodesHelp,
@@ -93,20 +103,22 @@ mf-route daemon, which must run too.
 			if err != nil {
 				return err
 			}
-			if ethRPC != "" {
-				cfg.Swap.EthRPC = ethRPC
+			if err := chaindir.ApplyFlags(cmd.Context(), &cfg, chainDir, ethRPC); err != nil {
+				return err
 			}
 			log := slog.New(slog.NewTextHandler(g.streams.Err, nil))
 			return court.RunDaemon(cmd.Context(), g.home(), cfg, log)
 		},
 	}
 	cmd.Flags().StringVar(&ethRPC, "eth-rpc", "", "chain: IPC path or URL (env MF_ETH_RPC)")
+	cmd.Flags().StringVar(&chainDir, "chain-dir", "", "development chain directory: its IPC socket and contracts (env MF_CHAIN_DIR)")
 	return cmd
 }
 
 func newStakeCmd(g *globals) *cobra.Command {
 	var clientAddr, amount string
 	var term time.Duration
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "stake SERVICE --client ADDRESS --amount A --term D",
 		Short: "Lock MFT for a service agreement with a client",
@@ -131,10 +143,14 @@ it to the client. Prints the agreement.
 			if err != nil {
 				return g.clientErr(err)
 			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, a)
+			}
 			fmt.Fprintln(g.streams.Out, a.ID)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the agreement as JSON")
 	cmd.Flags().StringVar(&clientAddr, "client", "", "the client's Ethereum address (required)")
 	cmd.Flags().StringVar(&amount, "amount", "", "stake in MFT (required)")
 	cmd.Flags().DurationVar(&term, "term", 0, "how long the agreement runs, e.g. 24h (required)")
@@ -286,6 +302,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "case", Short: "Open or show a case"}
 	var claimFile string
 	var witnesses int
+	var openJSON bool
 	open := &cobra.Command{
 		Use:   "open AGREEMENT --claim FILE [--witnesses N]",
 		Short: "Take the provider of AGREEMENT to court with a signed claim",
@@ -320,10 +337,14 @@ provider. Prints the case id.
 			if err != nil {
 				return g.clientErr(err)
 			}
+			if openJSON {
+				return cli.WriteJSON(g.streams.Out, c)
+			}
 			fmt.Fprintln(g.streams.Out, c.ID)
 			return nil
 		},
 	}
+	open.Flags().BoolVar(&openJSON, "json", false, "print the case as JSON")
 	open.Flags().StringVar(&claimFile, "claim", "", "the claim file from 'mf-court promise' (required)")
 	open.Flags().IntVar(&witnesses, "witnesses", 0, "open a witness case with a panel of N drawn from the pool (odd, at most 7)")
 	var asJSON bool

@@ -34,6 +34,7 @@ DIR restarts the same network.
 	var topology string
 	var noSwap bool
 	var bucket int
+	var upJSON bool
 	up := &cobra.Command{
 		Use:   "up --nodes N --dir DIR",
 		Short: "Create (first time) and start a devnet",
@@ -48,22 +49,28 @@ chosen at random, so most pairs are not linked and packets cross relays.
 Each daemon logs to DIR/nodeI/route.log.
 
 Unless --no-swap, the devnet also runs the embedded chain (mf-swap chain,
-in DIR/chain, logging to DIR/chain/chain.log) and one mf-swap daemon per
-node (DIR/nodeI/swap.log); the first time, the faucet funds every node and
-each deposits 50 MFT into its checkbook.
+in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
+(DIR/nodeI/swap.log) and one mf-court daemon (DIR/nodeI/court.log) per
+node; the first time, the faucet funds every node and each deposits 50 MFT
+into its checkbook. With --json it prints the devnet's status, as devnet
+status --json does, once everything runs.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			_, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, BucketSize: bucket})
+			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, BucketSize: bucket})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
-			return err
+			if err != nil || !upJSON {
+				return err
+			}
+			return cli.WriteJSON(g.streams.Out, devnet.Status(st))
 		},
 	}
+	up.Flags().BoolVar(&upJSON, "json", false, "print the devnet's status as JSON once it runs")
 	up.Flags().IntVar(&nodes, "nodes", 5, "number of nodes")
 	up.Flags().StringVar(&dir, "dir", "", "directory for the nodes' homes (required)")
 	up.Flags().StringVar(&topology, "topology", devnet.Mesh, "mesh, line or kademlia")
@@ -85,19 +92,17 @@ each deposits 50 MFT into its checkbook.
 				return cli.WriteJSON(g.streams.Out, ss)
 			}
 			w := cli.Table(g.streams.Out)
-			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tOVERLAY\tHOME")
+			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tCOURT\tOVERLAY\tHOME")
 			for _, s := range ss {
 				state := "stopped"
 				if s.Running {
 					state = "running"
 				}
-				sw := "-"
-				if st.Swap && s.Swap {
-					sw = "running"
-				} else if st.Swap {
-					sw = "stopped"
+				sw, ct := "-", "-"
+				if st.Swap {
+					sw, ct = running(s.Swap), running(s.Court)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, s.Overlay[:16], s.Home)
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, ct, s.Overlay[:16], s.Home)
 			}
 			return w.Flush()
 		},
@@ -122,6 +127,13 @@ each deposits 50 MFT into its checkbook.
 	down.Flags().StringVar(&dir, "dir", "", "devnet directory (required)")
 	cmd.AddCommand(up, status, down, newDevnetChurnCmd(g))
 	return cmd
+}
+
+func running(b bool) string {
+	if b {
+		return "running"
+	}
+	return "stopped"
 }
 
 func loadDevnet(dir string) (*devnet.State, error) {

@@ -97,6 +97,7 @@ A member that was unreachable when the key changed gets it with
 	}
 	var members []string
 	var lum int
+	var createJSON bool
 	create := &cobra.Command{
 		Use:   "create NAME --member CONTACT...",
 		Short: "Create a group of contacts",
@@ -123,10 +124,14 @@ A member that was unreachable when the key changed gets it with
 			if err != nil {
 				return g.clientErr(err)
 			}
+			if createJSON {
+				return cli.WriteJSON(g.streams.Out, gi)
+			}
 			fmt.Fprintf(g.streams.Err, "created group %s with %d member(s)\n", gi.Name, len(gi.Members))
 			return nil
 		},
 	}
+	create.Flags().BoolVar(&createJSON, "json", false, "print the group as JSON")
 	create.Flags().StringArrayVar(&members, "member", nil, "contact to include (repeatable, at least one)")
 	create.Flags().IntVar(&lum, "luminosity", 256, "destination bits each member's address discloses")
 	var asJSON bool

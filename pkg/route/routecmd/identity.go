@@ -10,6 +10,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 )
 
@@ -17,6 +18,7 @@ type initOptions struct {
 	dev          bool
 	passwordFile string
 	listen       []string
+	json         bool
 }
 
 func newInitCmd(g *globals) *cobra.Command {
@@ -37,6 +39,7 @@ development nodes only. An existing node is never overwritten.
 	}
 	cmd.Flags().BoolVar(&o.dev, "dev", false, "development node: empty keystore password")
 	cmd.Flags().StringVar(&o.passwordFile, "password-file", "", "file whose first line is the keystore password")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the new node's identity as JSON (as id --json)")
 	cmd.Flags().StringArrayVar(&o.listen, "listen", nil, fmt.Sprintf("multiaddr to listen on (repeatable; default TCP and QUIC on port %d)", config.DefaultPort))
 	return cmd
 }
@@ -66,6 +69,13 @@ func runInit(g *globals, o initOptions) error {
 	}
 	pub := id.Public()
 	fmt.Fprintf(g.streams.Err, "created node in %s\n", home)
+	if o.json {
+		c, err := route.ReadCard(home)
+		if err != nil {
+			return err
+		}
+		return cli.WriteJSON(g.streams.Out, cardInfo(c))
+	}
 	fmt.Fprintf(g.streams.Out, "overlay  %s\npeer     %s\naddress  %s\n", pub.Overlay(), pub.PeerID(), pub.Address().Hex())
 	return nil
 }
@@ -110,10 +120,7 @@ func runID(cmd *cobra.Command, g *globals, o idOptions) error {
 		if err != nil {
 			return fmt.Errorf("cannot read this node's card in %s: %v", home, err)
 		}
-		info = route.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
-		for _, a := range c.Addrs {
-			info.Addrs = append(info.Addrs, a.String())
-		}
+		info = cardInfo(c)
 	}
 	switch {
 	case o.json:
@@ -128,6 +135,16 @@ func runID(cmd *cobra.Command, g *globals, o idOptions) error {
 		fmt.Fprintf(g.streams.Out, "card     %s\n", info.Card)
 	}
 	return nil
+}
+
+// cardInfo is what id prints for a node whose daemon is not running: what
+// its card says.
+func cardInfo(c *identity.Card) route.IDInfo {
+	info := route.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
+	for _, a := range c.Addrs {
+		info.Addrs = append(info.Addrs, a.String())
+	}
+	return info
 }
 
 func newConfigCmd(g *globals) *cobra.Command {

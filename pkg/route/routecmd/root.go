@@ -5,6 +5,7 @@
 package routecmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -58,6 +59,10 @@ Start with:
 		newLuminosityCmd(g), newReceiptsCmd(g), newLedgerCmd(g), newTopicsCmd(g),
 		newSessionCmd(g), newGroupCmd(g),
 		newSimCmd(g),
+		cli.WaitCommand("mf-route", "the daemon", func(ctx context.Context) error {
+			_, err := g.client().Status(ctx)
+			return err
+		}, g.clientErr),
 	)
 	root.AddCommand(cli.ManCommand(root))
 	// Added now rather than lazily at Execute, so man pages list it too.

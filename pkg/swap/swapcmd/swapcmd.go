@@ -67,7 +67,7 @@ refused service by mf-route. See docs/checkbook.md.
 	root.PersistentFlags().StringVar(&g.ethRPC, "eth-rpc", "", "chain for the daemon: IPC path or URL (env MF_ETH_RPC; the other commands use the running daemon's)")
 	root.AddCommand(newChainCmd(g), newFaucetCmd(g), newDaemonCmd(g), newStatusCmd(g), newBalanceCmd(g),
 		newChequesCmd(g), newCashCmd(g), newAmountCmd(g, "deposit"), newAmountCmd(g, "withdraw"),
-		newScoreCmd(g), newManifestCmd(g))
+		newScoreCmd(g), newManifestCmd(g), newWaitCmd(g))
 	root.AddCommand(cli.ManCommand(root))
 	root.InitDefaultCompletionCmd()
 	cli.Prepare(root)
@@ -160,15 +160,17 @@ faucet's key lives in DIR.
 }
 
 func newDaemonCmd(g *globals) *cobra.Command {
-	var passwordFile, logLevel string
+	var passwordFile, logLevel, chainDir string
 	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run mf-swap: meter, invoice, pay and cash",
 		Long: `Run mf-swap in the foreground until SIGINT or SIGTERM. It needs the node's
-mf-route daemon (for traffic counts and to reach peers) and a chain
-(--eth-rpc, MF_ETH_RPC or swap.eth_rpc, with swap.token and swap.factory in
-config.toml; a devnet sets them). On first start it deploys the node's
-checkbook. Its API is on $MF_HOME/swap.sock.
+mf-route daemon (for traffic counts and to reach peers) and a chain:
+--chain-dir DIR for a development chain (mf-swap chain --dir DIR), or
+--eth-rpc, MF_ETH_RPC or swap.eth_rpc. The contracts come from swap.token
+and swap.factory in config.toml, else from the chain directory, else from
+the chain itself (a development chain names them). On first start it
+deploys the node's checkbook. Its API is on $MF_HOME/swap.sock.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -179,8 +181,8 @@ checkbook. Its API is on $MF_HOME/swap.sock.
 			if err != nil {
 				return err
 			}
-			if g.ethRPC != "" {
-				cfg.Swap.EthRPC = g.ethRPC
+			if err := chaindir.ApplyFlags(cmd.Context(), &cfg, chainDir, g.ethRPC); err != nil {
+				return err
 			}
 			if passwordFile != "" {
 				cfg.Route.PasswordFile = passwordFile
@@ -195,6 +197,7 @@ checkbook. Its API is on $MF_HOME/swap.sock.
 	}
 	cmd.Flags().StringVar(&passwordFile, "password-file", "", "file holding the keystore password (env MF_PASSWORD_FILE)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&chainDir, "chain-dir", "", "development chain directory: its IPC socket and contracts (env MF_CHAIN_DIR)")
 	return cmd
 }
 
@@ -293,19 +296,29 @@ func newChequesCmd(g *globals) *cobra.Command {
 }
 
 func newCashCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "cash PEER",
 		Short: "Cash the best cheque received from a peer now",
-		Args:  cli.ExactArgs(1),
+		Long: `Cash the best cheque received from PEER now, rather than when what it owes
+passes swap.cash_threshold. PEER is a contact name, a card, an overlay
+address or a peer ID, as for mf-route's commands.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client().Cash(cmd.Context(), args[0])
 			if err != nil {
 				return g.clientErr(err)
 			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, c)
+			}
 			fmt.Fprintf(g.streams.Err, "cashed %s's cheque up to %s MFT\n", args[0], fmtBase(c.Cumulative))
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the cheque as JSON")
+	return cmd
 }
 
 func newAmountCmd(g *globals, verb string) *cobra.Command {
@@ -313,7 +326,7 @@ func newAmountCmd(g *globals, verb string) *cobra.Command {
 		"deposit":  "Move MFT from the node's wallet into its checkbook",
 		"withdraw": "Announce a withdrawal from the checkbook; run again after the notice period to withdraw",
 	}[verb]
-	var replace bool
+	var replace, asJSON bool
 	cmd := &cobra.Command{
 		Use:   verb + " AMOUNT",
 		Short: short,
@@ -332,12 +345,18 @@ func newAmountCmd(g *globals, verb string) *cobra.Command {
 				if err != nil {
 					return g.clientErr(err)
 				}
+				if asJSON {
+					return cli.WriteJSON(g.streams.Out, st)
+				}
 				fmt.Fprintf(g.streams.Err, "checkbook balance %s MFT\n", fmtBase(st.Balance))
 				return nil
 			}
 			r, err := g.client().Withdraw(cmd.Context(), v.String(), replace)
 			if err != nil {
 				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, r)
 			}
 			if r.Withdrawn != "" {
 				fmt.Fprintf(g.streams.Err, "withdrew %s MFT\n", fmtBase(r.Withdrawn))
@@ -347,6 +366,7 @@ func newAmountCmd(g *globals, verb string) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	if verb == "withdraw" {
 		cmd.Long = short + `.
 
@@ -464,5 +484,34 @@ func newManifestCmd(g *globals) *cobra.Command {
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(set, show)
+	return cmd
+}
+
+// newWaitCmd is `wait`, for the daemon or, with --chain-dir, for a
+// development chain started in the background.
+func newWaitCmd(g *globals) *cobra.Command {
+	var dir string
+	cmd := cli.WaitCommand("mf-swap", "the daemon (or, with --chain-dir, the chain)", func(ctx context.Context) error {
+		if dir != "" {
+			info, err := chaindir.ReadInfo(dir)
+			if err != nil {
+				return err
+			}
+			c, _, err := swap.Dial(ctx, info.IPC)
+			if err != nil {
+				return err
+			}
+			c.Close()
+			return nil
+		}
+		_, err := g.client().Status(ctx)
+		return err
+	}, func(err error) error {
+		if dir != "" {
+			return fmt.Errorf("the chain in %s did not come up: %v", dir, err)
+		}
+		return g.clientErr(err)
+	})
+	cmd.Flags().StringVar(&dir, "chain-dir", "", "wait for the development chain in this directory instead")
 	return cmd
 }
