@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,10 @@ type Options struct {
 	// MaxListeners bounds concurrent listen streams, and MaxTopics the
 	// topics watched for listeners (streams.go); 0: the defaults.
 	MaxListeners, MaxTopics int
+	// MaxCallsPerPeer bounds the gateway calls one peer may have open on
+	// this node at once, and MaxCalls those of all peers (gateway.go);
+	// 0: the defaults.
+	MaxCallsPerPeer, MaxCalls int
 }
 
 // Node is a running mf-route node.
@@ -86,6 +91,9 @@ type Node struct {
 	contactMu  sync.Mutex
 	contactSet map[identity.Overlay]bool
 	meter      meter
+	calls      gateCalls
+	svcMu      sync.Mutex
+	svcClients map[string]*http.Client
 	hints      routeHints
 	seen       *seenSet
 	subs       *subscriptions
@@ -131,6 +139,12 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	}
 	if opts.MaxTopics <= 0 {
 		opts.MaxTopics = DefaultMaxTopics
+	}
+	if opts.MaxCallsPerPeer <= 0 {
+		opts.MaxCallsPerPeer = DefaultMaxCallsPerPeer
+	}
+	if opts.MaxCalls <= 0 {
+		opts.MaxCalls = DefaultMaxCalls
 	}
 	if opts.ReceiptFraction <= 0 || opts.ReceiptFraction > 1 {
 		opts.ReceiptFraction = 0.5
