@@ -319,6 +319,9 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		{"POST", "/v0/estimate"}, {"POST", "/v0/sessions"}, {"POST", "/v0/groups"},
 		{"POST", "/v0/groups/nope/members"}, {"POST", "/v0/groups/nope/resend"}, {"GET", "/v0/receipts/xyz"}, {"GET", "/v0/luminosity"},
 		{"GET", "/v0/luminosity?anonymity=-1"}, {"DELETE", "/v0/topics/never-watched"},
+		{"POST", "/v0/services"}, {"DELETE", "/v0/services/never"}, {"DELETE", "/v0/services/BAD"},
+		{"GET", "/v0/providers/BAD"}, {"GET", "/v0/providers/store?limit=0"}, {"GET", "/v0/providers/store?limit=x"},
+		{"POST", "/v0/call/not-a-peer/nosuch/x"},
 	}
 	type badRequest struct {
 		method, path, name, ctype string

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mainframe/mf/pkg/localapi"
 )
@@ -278,4 +279,34 @@ func (c *Client) CallServiceStream(ctx context.Context, sc ServiceCall) (*http.R
 		return nil, e
 	}
 	return resp, nil
+}
+
+// Announce announces a service in the DHT, or renews its lease; lease 0
+// means DefaultServiceLease. Renew it well within the lease while the
+// service runs.
+func (c *Client) Announce(ctx context.Context, service string, lease time.Duration) (*Announcement, error) {
+	var out Announcement
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/services", AnnounceRequest{Service: service, LeaseSeconds: int(lease / time.Second)}, &out)
+}
+
+// Withdraw stops announcing a service.
+func (c *Client) Withdraw(ctx context.Context, service string) error {
+	return c.c.Call(ctx, http.MethodDelete, "/v0/services/"+url.PathEscape(service), nil, nil)
+}
+
+// Announcements lists the services this node announces.
+func (c *Client) Announcements(ctx context.Context) ([]Announcement, error) {
+	var out []Announcement
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/services", nil, &out)
+}
+
+// Providers looks up the nodes that announce a service (limit 0: the most
+// the daemon returns). They are claims: check each against its manifest.
+func (c *Client) Providers(ctx context.Context, service string, limit int) ([]Provider, error) {
+	var out []Provider
+	p := "/v0/providers/" + url.PathEscape(service)
+	if limit > 0 {
+		p += "?limit=" + strconv.Itoa(limit)
+	}
+	return out, c.c.Call(ctx, http.MethodGet, p, nil, &out)
 }

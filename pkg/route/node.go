@@ -17,6 +17,7 @@ import (
 
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p-kad-dht/records"
 	record "github.com/libp2p/go-libp2p-record"
 	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/event"
@@ -92,6 +93,7 @@ type Node struct {
 	contactSet map[identity.Overlay]bool
 	meter      meter
 	calls      gateCalls
+	ann        *announcer
 	svcMu      sync.Mutex
 	svcClients map[string]*http.Client
 	hints      routeHints
@@ -163,6 +165,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.self = n.pub.Overlay()
 	n.subs = newSubscriptions(n)
 	n.bench = newBenchAcker(n)
+	n.ann = newAnnouncer()
 	n.certs = newCertifier(n)
 	n.prekeys = newPrekeys(n)
 	if _, err := n.prekeys.maintain(nowFunc()); err != nil {
@@ -207,7 +210,9 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		dht.Mode(dht.ModeServer),
 		dht.ProtocolPrefix(dhtPrefix),
 		dht.Validator(record.NamespacedValidator{cardNamespace: cardValidator{}, prekeyNamespace: prekeyValidator{}}),
-		dht.DisableProviders(),
+		// Provider records announce services (discovery.go); they lapse
+		// after providerValidity unless announced again.
+		dht.ProviderManagerOpts(records.ProvideValidity(providerValidity)),
 	)
 	if err != nil {
 		h.Close()
@@ -237,6 +242,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.watchIdentify(ctx, idEvents) })
 	n.goLoop(func() { n.join(ctx) })
 	n.goLoop(func() { n.bench.run(ctx) })
+	n.goLoop(func() { n.announceLoop(ctx) })
 	n.goLoop(func() { n.watchLiveness(ctx) })
 	n.goLoop(func() {
 		t := time.NewTicker(time.Second)

@@ -43,5 +43,6 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 	defer s.Close()
 	log.Info("mf-swap daemon running", "address", s.self.Hex(), "checkbook", s.checkbook.Hex(), "socket", SocketPath(home))
 	go s.Run(ctx)
+	go s.announceServices(ctx)
 	return h.Serve(ctx, s.Handler())
 }

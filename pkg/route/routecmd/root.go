@@ -56,7 +56,7 @@ Start with:
 		newPeersCmd(g), newPingCmd(g), newContactsCmd(g),
 		newSendCmd(g), newListenCmd(g), newBenchCmd(g), newDevnetCmd(g),
 		newLuminosityCmd(g), newReceiptsCmd(g), newLedgerCmd(g), newTopicsCmd(g),
-		newSessionCmd(g), newGroupCmd(g),
+		newSessionCmd(g), newGroupCmd(g), newServicesCmd(g),
 		newSimCmd(g),
 	)
 	root.AddCommand(cli.ManCommand(root))
