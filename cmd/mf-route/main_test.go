@@ -78,6 +78,7 @@ func TestScripts(t *testing.T) {
 			"waitpeers":     cmdWaitPeers,
 			"waitlisteners": cmdWaitListeners,
 			"nodeenv":       cmdNodeEnv,
+			"fakeprovider":  cmdFakeProvider,
 			"killnode":      cmdKillNode,
 			"rawsend":       cmdRawSend,
 			"apibad":        cmdAPIBad,
