@@ -73,7 +73,7 @@ const (
 	gatewayBuf = 128 << 10
 
 	DefaultMaxCallsPerPeer = 16
-	DefaultMaxCalls        = 256
+	DefaultMaxCalls        = 128
 )
 
 // gatewayScope is the libp2p resource manager service that gateway streams
