@@ -70,10 +70,10 @@ const (
 	// deadline: an NDJSON response (a watch) may stay open for hours.
 	gatewayHeadTimeout = 30 * time.Second
 	// gatewayBuf is the copy buffer of a body in each direction.
-	gatewayBuf = 128 << 10
+	gatewayBuf = 256 << 10
 
 	DefaultMaxCallsPerPeer = 16
-	DefaultMaxCalls        = 128
+	DefaultMaxCalls        = 64
 )
 
 // gatewayScope is the libp2p resource manager service that gateway streams
@@ -153,8 +153,10 @@ func (n *Node) serviceClient(svc string) *http.Client {
 		MaxIdleConnsPerHost:   16,
 		ResponseHeaderTimeout: gatewayHeadTimeout,
 		DisableCompression:    true,
-		WriteBufferSize:       gatewayBuf,
-		ReadBufferSize:        gatewayBuf,
+		// Bodies move in gatewayBuf pieces, which bufio passes
+		// straight through: these buffers only gather heads.
+		WriteBufferSize: 64 << 10,
+		ReadBufferSize:  64 << 10,
 	}
 	c := &http.Client{Transport: tr}
 	n.svcClients[svc] = c
