@@ -1,8 +1,10 @@
 package route
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -201,10 +203,44 @@ func (c *Client) Block(ctx context.Context, peerID string, blocked bool) error {
 	return c.c.Call(ctx, http.MethodPost, "/v0/blocks", BlockRequest{Peer: peerID, Blocked: blocked}, nil)
 }
 
-// CallService sends a request to a peer's service through the gateway and
-// decodes the JSON answer into out.
+// MaxServiceAnswer bounds the JSON answer CallService reads, and
+// ServiceCallTimeout the call when ctx sets no deadline: the gateway
+// streams bodies of any size for as long as both ends want, but a JSON call
+// to a peer that may be hostile must not read without end.
+const (
+	MaxServiceAnswer   = 4 << 20
+	ServiceCallTimeout = 30 * time.Second
+)
+
+// CallService sends a JSON request to a peer's service through the gateway
+// and decodes the JSON answer, of at most MaxServiceAnswer bytes, into out.
 func (c *Client) CallService(ctx context.Context, peer, service, method, path string, in, out any) error {
-	return c.c.Call(ctx, method, "/v0/call/"+url.PathEscape(peer)+"/"+service+"/"+strings.TrimPrefix(path, "/"), in, out)
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ServiceCallTimeout)
+		defer cancel()
+	}
+	sc := ServiceCall{Peer: peer, Service: service, Method: method, Path: path}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		sc.Body, sc.Length, sc.ContentType = bytes.NewReader(b), int64(len(b)), "application/json"
+	}
+	resp, err := c.CallServiceStream(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxServiceAnswer))
+		return err
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, MaxServiceAnswer)).Decode(out); err != nil {
+		return fmt.Errorf("route: bad answer from %s's mf-%s: %w", peer, service, err)
+	}
+	return nil
 }
 
 // IsNotRunning reports whether err means the daemon is not running.

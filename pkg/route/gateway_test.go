@@ -102,6 +102,16 @@ func serveTestService(t testing.TB, home string) *testService {
 		}
 		fmt.Fprintf(w, "%d %x", k, h.Sum(nil))
 	})
+	mux.HandleFunc("/remote/endless", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"v":"`)
+		junk := bytes.Repeat([]byte("a"), 64<<10)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(junk); err != nil {
+				return
+			}
+		}
+	})
 	mux.HandleFunc("/remote/discard", func(w http.ResponseWriter, r *http.Request) {
 		k, _ := io.CopyBuffer(io.Discard, struct{ io.Reader }{r.Body}, make([]byte, 256<<10))
 		fmt.Fprint(w, k)
@@ -216,6 +226,22 @@ func TestGatewayLargeBodies(t *testing.T) {
 	if err := c.CallService(ctx, b.host.ID().String(), "store", "GET", "/lines", nil, &out); err != nil || out["line"] != 0.0 {
 		// CallService decodes the first value of the answer.
 		t.Fatalf("CallService: %v %v", out, err)
+	}
+}
+
+// A JSON call reads at most MaxServiceAnswer bytes of the answer: a peer's
+// service that answers without end (the gateway no longer caps bodies)
+// gets an error, not the caller's memory.
+func TestCallServiceBoundsAnswer(t *testing.T) {
+	a, b := startGatewayNode(t, 0), startGatewayNode(t, 0)
+	serveTestService(t, b.home)
+	linkNodes(t, a.Node, b.Node)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out map[string]string
+	err := NewClient(a.home).CallService(ctx, b.host.ID().String(), "store", "GET", "/endless", nil, &out)
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("an endless answer: %v (context: %v), want an error at once", err, ctx.Err())
 	}
 }
 
@@ -391,6 +417,7 @@ func FuzzGatewayHead(f *testing.F) {
 	f.Add([]byte("GET /v0/manifest HTTP/1.1\r\nHost: mf\r\n\r\n"))
 	f.Add([]byte("POST /x HTTP/1.1\r\nHost: mf\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"))
 	f.Add([]byte("POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"))
+	f.Add([]byte("POST /x HTTP/1.1\r\nX-Mf-Body: eof\r\n\r\nto the end"))
 	f.Add([]byte("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cr := &countReader{r: bytes.NewReader(b)}
