@@ -94,6 +94,7 @@ type Node struct {
 	meter      meter
 	calls      gateCalls
 	ann        *announcer
+	provs      *boundedProviders
 	svcMu      sync.Mutex
 	svcClients map[string]*http.Client
 	hints      routeHints
@@ -166,6 +167,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.subs = newSubscriptions(n)
 	n.bench = newBenchAcker(n)
 	n.ann = newAnnouncer()
+	n.provs = newBoundedProviders(maxProviderRecords, maxProviderKeysPerPeer)
 	n.certs = newCertifier(n)
 	n.prekeys = newPrekeys(n)
 	if _, err := n.prekeys.maintain(nowFunc()); err != nil {
@@ -213,6 +215,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		// Provider records announce services (discovery.go); they lapse
 		// after providerValidity unless announced again.
 		dht.ProviderManagerOpts(records.ProvideValidity(providerValidity)),
+		dht.ProviderDatastore(n.provs),
 	)
 	if err != nil {
 		h.Close()
