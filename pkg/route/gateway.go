@@ -65,10 +65,6 @@ const (
 	// headers) read from a peer; a body is framed (Content-Length,
 	// chunked, or the end of the stream) and never read whole.
 	gatewayHeaderLimit = 64 << 10
-	// gatewayHeadTimeout is how long a peer may take to send a request
-	// head, and a service to answer with a response head. Bodies have no
-	// deadline: an NDJSON response (a watch) may stay open for hours.
-	gatewayHeadTimeout = 30 * time.Second
 	// gatewayBuf is the copy buffer of a body in each direction.
 	gatewayBuf = 256 << 10
 
@@ -79,6 +75,12 @@ const (
 // gatewayScope is the libp2p resource manager service that gateway streams
 // are charged to, so the host's own stream limits apply to them as well.
 const gatewayScope = "mf.gateway"
+
+// gatewayHeadTimeout is how long a peer may take to send a request head,
+// and a service to begin its answer once it has the whole request. Bodies
+// have no deadline: an upload may take hours, and an NDJSON answer (a
+// watch) stay open as long. A variable so that tests can shorten it.
+var gatewayHeadTimeout = 30 * time.Second
 
 func serviceProtocol(svc string) protocol.ID { return protocol.ID("/mf/" + svc + "/1") }
 
@@ -458,17 +460,32 @@ func (n *Node) apiCall(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.BadRequest("bad request: %v", err))
 		return
 	}
+	// The answer's head is due some time after the whole request is
+	// written, however long the upload took; headMu keeps the writer
+	// from setting that deadline after the head has come.
+	var headMu sync.Mutex
+	headIn := false
 	wrote := make(chan error, 1)
 	go func() {
 		err := writeGatewayRequest(s, out, r.Header.Get("Content-Type"), r.ContentLength, r.Body)
 		if err == nil {
 			err = s.CloseWrite()
 		}
+		headMu.Lock()
+		if !headIn {
+			// Twice the peer's own wait for its service, so that the
+			// peer's account of a silent service arrives first.
+			_ = s.SetReadDeadline(time.Now().Add(2 * gatewayHeadTimeout))
+		}
+		headMu.Unlock()
 		wrote <- err
 	}()
-	_ = s.SetReadDeadline(time.Now().Add(gatewayHeadTimeout))
 	br, hl := newHeadReader(s)
 	resp, err := http.ReadResponse(br, out)
+	headMu.Lock()
+	headIn = true
+	_ = s.SetReadDeadline(time.Time{})
+	headMu.Unlock()
 	if err != nil {
 		s.Reset()
 		if werr := <-wrote; werr != nil {
@@ -478,7 +495,6 @@ func (n *Node) apiCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hl.lift.Store(true)
-	_ = s.SetReadDeadline(time.Time{})
 	defer resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		w.Header().Set("Content-Type", ct)

@@ -245,6 +245,53 @@ func TestCallServiceBoundsAnswer(t *testing.T) {
 	}
 }
 
+// The answer's head is due a while after the whole request has been
+// written, not after the call began: an upload that takes longer than that
+// passes. A service that then keeps silent is given up on.
+func TestGatewayHeadTimeoutAfterUpload(t *testing.T) {
+	defer func(d time.Duration) { gatewayHeadTimeout = d }(gatewayHeadTimeout)
+	gatewayHeadTimeout = time.Second
+	a, b := startGatewayNode(t, 0), startGatewayNode(t, 0)
+	ts := serveTestService(t, b.home)
+	defer close(ts.release)
+	linkNodes(t, a.Node, b.Node)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := NewClient(a.home)
+	// Ten pieces a quarter of a second apart: 2.5 s of upload.
+	resp, err := c.CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "POST", Path: "/sink",
+		Body: &slowBody{pieces: 10, every: 250 * time.Millisecond}, Length: -1})
+	if err != nil {
+		t.Fatalf("a slow upload: %v", err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.HasPrefix(got, []byte("10240 ")) {
+		t.Fatalf("the sink saw %q, want 10240 bytes", got)
+	}
+	start := time.Now()
+	_, err = c.CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
+	var le *localapi.Error
+	if !errors.As(err, &le) || le.Status != http.StatusServiceUnavailable || time.Since(start) > 20*time.Second {
+		t.Fatalf("a silent service: %v after %v, want a 503 after about a second", err, time.Since(start))
+	}
+}
+
+// slowBody yields pieces of 1 KiB, one every every.
+type slowBody struct {
+	pieces int
+	every  time.Duration
+}
+
+func (s *slowBody) Read(p []byte) (int, error) {
+	if s.pieces == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(s.every)
+	s.pieces--
+	return copy(p, make([]byte, min(len(p), 1024))), nil
+}
+
 // A long-lived NDJSON answer reaches the caller line by line: the service
 // writes its second line only after the caller has read the first, so a
 // gateway that held the body until its end would never deliver either.
