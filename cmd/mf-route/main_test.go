@@ -78,6 +78,10 @@ func TestScripts(t *testing.T) {
 			"waitpeers":     cmdWaitPeers,
 			"waitlisteners": cmdWaitListeners,
 			"nodeenv":       cmdNodeEnv,
+			"fakeprovider":  cmdFakeProvider,
+			"gwservice":     cmdGWService,
+			"gwupload":      cmdGWUpload,
+			"gwlines":       cmdGWLines,
 			"killnode":      cmdKillNode,
 			"rawsend":       cmdRawSend,
 			"apibad":        cmdAPIBad,
@@ -327,6 +331,9 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		{"POST", "/v0/groups/nope/members"}, {"POST", "/v0/groups/nope/resend"}, {"GET", "/v0/receipts/xyz"}, {"GET", "/v0/luminosity"},
 		{"GET", "/v0/luminosity?anonymity=-1"}, {"DELETE", "/v0/topics/never-watched"},
 		{"GET", "/v0/bonds?after=abc"}, {"GET", "/v0/bonds?after=-1"},
+		{"POST", "/v0/services"}, {"DELETE", "/v0/services/never"}, {"DELETE", "/v0/services/BAD"},
+		{"GET", "/v0/providers/BAD"}, {"GET", "/v0/providers/store?limit=0"}, {"GET", "/v0/providers/store?limit=x"},
+		{"POST", "/v0/call/not-a-peer/nosuch/x"},
 	}
 	type badRequest struct {
 		method, path, name, ctype string

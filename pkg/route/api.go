@@ -48,6 +48,10 @@ import (
 //	ANY    /v0/call/{peer}/{service}/{path...}  a request to a peer's service (gateway.go)
 //	GET    /v0/usage               Usage: bytes exchanged per peer, for mf-swap
 //	POST   /v0/blocks              BlockRequest: refuse or restore service to a peer
+//	POST   /v0/services            AnnounceRequest: announce a service in the DHT, or renew its lease (discovery.go)
+//	GET    /v0/services            []Announcement: the services this node announces
+//	DELETE /v0/services/{service}  stop announcing a service
+//	GET    /v0/providers/{service} []Provider: the nodes the DHT names as its providers (?limit=N)
 //	POST   /v0/sessions            SessionRequest → SessionInfo
 //	GET    /v0/sessions            []SessionInfo
 //	POST   /v0/groups              GroupRequest → GroupInfo
@@ -240,6 +244,10 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("GET /v0/luminosity", localapi.Handle(n.apiLuminosity))
 	mux.HandleFunc("/v0/call/{peer}/{service}/{path...}", n.apiCall)
 	mux.Handle("GET /v0/usage", localapi.Handle(n.apiUsage))
+	mux.Handle("POST /v0/services", localapi.Handle(n.apiAnnounce))
+	mux.Handle("GET /v0/services", localapi.Handle(n.apiAnnouncements))
+	mux.Handle("DELETE /v0/services/{service}", localapi.Handle(n.apiWithdraw))
+	mux.Handle("GET /v0/providers/{service}", localapi.Handle(n.apiProviders))
 	mux.Handle("POST /v0/blocks", localapi.Handle(n.apiBlock))
 	mux.Handle("POST /v0/sessions", localapi.Handle(n.apiOpenSession))
 	mux.Handle("GET /v0/sessions", localapi.Handle(n.apiSessions))

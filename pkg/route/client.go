@@ -1,19 +1,31 @@
 package route
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mainframe/mf/pkg/localapi"
 )
 
 // Client is the typed client of mf-route's local API; the mf-route commands
 // and other mf services use nothing else to talk to the daemon.
-type Client struct{ c *localapi.Client }
+type Client struct {
+	c *localapi.Client
+	// raw carries streaming calls, whose bodies the JSON client would
+	// hold whole.
+	rawOnce sync.Once
+	raw     *http.Client
+}
 
 // NewClient returns a client for the daemon of home.
 func NewClient(home string) *Client { return &Client{c: localapi.NewClient(SocketPath(home))} }
@@ -198,11 +210,146 @@ func (c *Client) Block(ctx context.Context, peerID string, blocked bool) error {
 	return c.c.Call(ctx, http.MethodPost, "/v0/blocks", BlockRequest{Peer: peerID, Blocked: blocked}, nil)
 }
 
-// CallService sends a request to a peer's service through the gateway and
-// decodes the JSON answer into out.
+// MaxServiceAnswer bounds the JSON answer CallService reads, and
+// ServiceCallTimeout the call when ctx sets no deadline: the gateway
+// streams bodies of any size for as long as both ends want, but a JSON call
+// to a peer that may be hostile must not read without end.
+const (
+	MaxServiceAnswer   = 4 << 20
+	ServiceCallTimeout = 30 * time.Second
+)
+
+// CallService sends a JSON request to a peer's service through the gateway
+// and decodes the JSON answer, of at most MaxServiceAnswer bytes, into out.
 func (c *Client) CallService(ctx context.Context, peer, service, method, path string, in, out any) error {
-	return c.c.Call(ctx, method, "/v0/call/"+url.PathEscape(peer)+"/"+service+"/"+strings.TrimPrefix(path, "/"), in, out)
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ServiceCallTimeout)
+		defer cancel()
+	}
+	sc := ServiceCall{Peer: peer, Service: service, Method: method, Path: path}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		sc.Body, sc.Length, sc.ContentType = bytes.NewReader(b), int64(len(b)), "application/json"
+	}
+	resp, err := c.CallServiceStream(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxServiceAnswer))
+		return err
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, MaxServiceAnswer)).Decode(out); err != nil {
+		return fmt.Errorf("route: bad answer from %s's mf-%s: %w", peer, service, err)
+	}
+	return nil
 }
 
 // IsNotRunning reports whether err means the daemon is not running.
 func IsNotRunning(err error) bool { return err == localapi.ErrNotRunning }
+
+// ServiceCall is a call to a peer's service whose bodies stream: Body is
+// sent as it is read (nil: none), and the answer's body is read as the peer
+// writes it.
+type ServiceCall struct {
+	Peer, Service, Method, Path string
+	// ContentType of Body; empty: application/octet-stream.
+	ContentType string
+	Body        io.Reader
+	// Length of Body if known (it then travels with a Content-Length);
+	// -1 or 0 with a Body: unknown, sent chunked.
+	Length int64
+}
+
+// CallServiceStream makes a streaming call through the gateway. The caller
+// must close the response's body; a status of 300 or more comes back as a
+// *localapi.Error, as with every other call.
+func (c *Client) CallServiceStream(ctx context.Context, sc ServiceCall) (*http.Response, error) {
+	path := "/v0/call/" + url.PathEscape(sc.Peer) + "/" + sc.Service + "/" + strings.TrimPrefix(sc.Path, "/")
+	var body io.Reader
+	if sc.Body != nil {
+		body = bigReader{sc.Body}
+	}
+	req, err := http.NewRequestWithContext(ctx, sc.Method, "http://mf"+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Body != nil {
+		req.ContentLength = sc.Length
+		if sc.Length == 0 {
+			req.ContentLength = -1
+		}
+		ct := sc.ContentType
+		if ct == "" {
+			ct = localapi.OctetStream
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	c.rawOnce.Do(func() {
+		// Large buffers: a body moves in a few big writes, not many 4 KiB
+		// ones.
+		sock := c.c.Socket
+		c.raw = &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				var d net.Dialer
+				return d.DialContext(ctx, "unix", sock)
+			},
+			MaxIdleConnsPerHost: 16,
+			DisableCompression:  true,
+			WriteBufferSize:     128 << 10,
+			ReadBufferSize:      128 << 10,
+		}}
+	})
+	resp, err := c.raw.Do(req)
+	if err != nil {
+		if localapi.IsConnRefused(err) {
+			return nil, localapi.ErrNotRunning
+		}
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		e := &localapi.Error{Status: resp.StatusCode}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, localapi.MaxBody))
+		if json.Unmarshal(b, e) != nil || e.Message == "" {
+			e.Message = "daemon answered " + resp.Status
+		}
+		return nil, e
+	}
+	return resp, nil
+}
+
+// Announce announces a service in the DHT, or renews its lease; lease 0
+// means DefaultServiceLease. Renew it well within the lease while the
+// service runs.
+func (c *Client) Announce(ctx context.Context, service string, lease time.Duration) (*Announcement, error) {
+	var out Announcement
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/services", AnnounceRequest{Service: service, LeaseSeconds: int(lease / time.Second)}, &out)
+}
+
+// Withdraw stops announcing a service.
+func (c *Client) Withdraw(ctx context.Context, service string) error {
+	return c.c.Call(ctx, http.MethodDelete, "/v0/services/"+url.PathEscape(service), nil, nil)
+}
+
+// Announcements lists the services this node announces.
+func (c *Client) Announcements(ctx context.Context) ([]Announcement, error) {
+	var out []Announcement
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/services", nil, &out)
+}
+
+// Providers looks up the nodes that announce a service (limit 0: the most
+// the daemon returns). They are claims: check each against its manifest.
+func (c *Client) Providers(ctx context.Context, service string, limit int) ([]Provider, error) {
+	var out []Provider
+	p := "/v0/providers/" + url.PathEscape(service)
+	if limit > 0 {
+		p += "?limit=" + strconv.Itoa(limit)
+	}
+	return out, c.c.Call(ctx, http.MethodGet, p, nil, &out)
+}

@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p-kad-dht/records"
 	record "github.com/libp2p/go-libp2p-record"
 	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/event"
@@ -68,6 +70,10 @@ type Options struct {
 	// MaxListeners bounds concurrent listen streams, and MaxTopics the
 	// topics watched for listeners (streams.go); 0: the defaults.
 	MaxListeners, MaxTopics int
+	// MaxCallsPerPeer bounds the gateway calls one peer may have open on
+	// this node at once, and MaxCalls those of all peers (gateway.go);
+	// 0: the defaults.
+	MaxCallsPerPeer, MaxCalls int
 }
 
 // Node is a running mf-route node.
@@ -91,6 +97,11 @@ type Node struct {
 	contactMu  sync.Mutex
 	contactSet map[identity.Overlay]bool
 	meter      meter
+	calls      gateCalls
+	ann        *announcer
+	provs      *boundedProviders
+	svcMu      sync.Mutex
+	svcClients map[string]*http.Client
 	hints      routeHints
 	seen       *seenSet
 	trails     *trailStore
@@ -138,6 +149,12 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	if opts.MaxTopics <= 0 {
 		opts.MaxTopics = DefaultMaxTopics
 	}
+	if opts.MaxCallsPerPeer <= 0 {
+		opts.MaxCallsPerPeer = DefaultMaxCallsPerPeer
+	}
+	if opts.MaxCalls <= 0 {
+		opts.MaxCalls = DefaultMaxCalls
+	}
 	if opts.ReceiptFraction <= 0 || opts.ReceiptFraction > 1 {
 		opts.ReceiptFraction = 0.5
 	}
@@ -156,6 +173,8 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.self = n.pub.Overlay()
 	n.subs = newSubscriptions(n)
 	n.bench = newBenchAcker(n)
+	n.ann = newAnnouncer()
+	n.provs = newBoundedProviders(maxProviderRecords, maxProviderKeysPerPeer)
 	n.certs = newCertifier(n)
 	n.prekeys = newPrekeys(n)
 	if _, err := n.prekeys.maintain(nowFunc()); err != nil {
@@ -200,7 +219,10 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		dht.Mode(dht.ModeServer),
 		dht.ProtocolPrefix(dhtPrefix),
 		dht.Validator(record.NamespacedValidator{cardNamespace: cardValidator{}, prekeyNamespace: prekeyValidator{}}),
-		dht.DisableProviders(),
+		// Provider records announce services (discovery.go); they lapse
+		// after providerValidity unless announced again.
+		dht.ProviderManagerOpts(records.ProvideValidity(providerValidity)),
+		dht.ProviderDatastore(n.provs),
 	)
 	if err != nil {
 		h.Close()
@@ -230,6 +252,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.watchIdentify(ctx, idEvents) })
 	n.goLoop(func() { n.join(ctx) })
 	n.goLoop(func() { n.bench.run(ctx) })
+	n.goLoop(func() { n.announceLoop(ctx) })
 	n.goLoop(func() { n.watchLiveness(ctx) })
 	n.goLoop(func() {
 		t := time.NewTicker(time.Second)

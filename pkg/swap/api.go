@@ -32,9 +32,11 @@ import (
 //	POST /v0/usage                  UsageRequest: another service books priced units
 //	GET  /v0/score/{address}        Score
 //	GET  /v0/manifest               Manifest
-//	POST /v0/manifest               ManifestEntry: set a service's price
+//	POST /v0/manifest               ManifestEntry: set a service's price (and announce it: discovery.go)
+//	DELETE /v0/manifest/{service}   take a service out of the manifest (and withdraw it)
 //	GET  /v0/manifest/{peer}        Manifest of a peer, through mf-route
 //	GET  /v0/terms/{peer}           Agreement: the routing prices agreed with a peer
+//	GET  /v0/offers/{service}?max_price=P&min_score=S   []Offer: the network's providers, checked against their manifests
 //
 // Peers reach, through the mf-route gateway (which sets X-Mf-Peer-*):
 //
@@ -123,7 +125,9 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("POST /v0/usage", localapi.Handle(s.apiUsage))
 	m.Handle("GET /v0/score/{address}", localapi.Handle(s.apiScore))
 	m.Handle("GET /v0/manifest", localapi.Handle(s.apiManifest))
-	m.Handle("POST /v0/manifest", localapi.Handle(s.apiSetManifest))
+	m.Handle("POST /v0/manifest", localapi.Handle(s.apiSetManifestAnnounce))
+	m.Handle("DELETE /v0/manifest/{service}", localapi.Handle(s.apiRemoveManifest))
+	m.Handle("GET /v0/offers/{service}", localapi.Handle(s.apiFind))
 	m.Handle("GET /v0/manifest/{peer}", localapi.Handle(s.apiPeerManifest))
 	m.Handle("GET /v0/terms/{peer}", localapi.Handle(s.apiTerms))
 	m.Handle("POST /remote/v0/invoice", localapi.Handle(s.remoteInvoice))

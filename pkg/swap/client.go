@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/mainframe/mf/pkg/localapi"
 )
@@ -83,4 +84,30 @@ func (c *Client) SetManifest(ctx context.Context, e ManifestEntry) (*Manifest, e
 func (c *Client) Terms(ctx context.Context, peer string) (*Agreement, error) {
 	var out Agreement
 	return &out, c.c.Call(ctx, http.MethodGet, "/v0/terms/"+url.PathEscape(peer), nil, &out)
+}
+
+// RemoveManifest takes a service out of the manifest, which also stops
+// announcing it.
+func (c *Client) RemoveManifest(ctx context.Context, service string) (*Manifest, error) {
+	var out Manifest
+	return &out, c.c.Call(ctx, http.MethodDelete, "/v0/manifest/"+url.PathEscape(service), nil, &out)
+}
+
+// Find lists the nodes in the network that offer a service, each checked
+// against its own manifest; maxPrice "" means any price (else base units),
+// minScore 0 any score.
+func (c *Client) Find(ctx context.Context, service, maxPrice string, minScore float64) ([]Offer, error) {
+	q := url.Values{}
+	if maxPrice != "" {
+		q.Set("max_price", maxPrice)
+	}
+	if minScore > 0 {
+		q.Set("min_score", strconv.FormatFloat(minScore, 'f', -1, 64))
+	}
+	p := "/v0/offers/" + url.PathEscape(service)
+	if len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	var out []Offer
+	return out, c.c.Call(ctx, http.MethodGet, p, nil, &out)
 }

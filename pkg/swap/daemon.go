@@ -43,5 +43,13 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 	defer s.Close()
 	log.Info("mf-swap daemon running", "address", s.self.Hex(), "checkbook", s.checkbook.Hex(), "socket", SocketPath(home))
 	go s.Run(ctx)
-	return h.Serve(ctx, s.Handler())
+	// The manifest's services are announced while the daemon serves, and
+	// withdrawn before it exits.
+	actx, stopAnnouncing := context.WithCancel(ctx)
+	announced := make(chan struct{})
+	go func() { s.announceServices(actx); close(announced) }()
+	err = h.Serve(ctx, s.Handler())
+	stopAnnouncing()
+	<-announced
+	return err
 }

@@ -57,7 +57,7 @@ Start with:
 		newPeersCmd(g), newPingCmd(g), newContactsCmd(g),
 		newSendCmd(g), newListenCmd(g), newBenchCmd(g), newDevnetCmd(g),
 		newLuminosityCmd(g), newReceiptsCmd(g), newLedgerCmd(g), newTopicsCmd(g),
-		newSessionCmd(g), newGroupCmd(g),
+		newSessionCmd(g), newGroupCmd(g), newServicesCmd(g),
 		newSimCmd(g),
 		cli.WaitCommand("mf-route", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)

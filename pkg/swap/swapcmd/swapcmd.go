@@ -483,7 +483,68 @@ func newManifestCmd(g *globals) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(set, show)
+	remove := &cobra.Command{
+		Use:   "remove SERVICE",
+		Short: "Take a service out of the manifest; it is no longer announced",
+		Args:  cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := g.client().RemoveManifest(cmd.Context(), args[0]); err != nil {
+				return g.clientErr(err)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(set, show, remove, newFindCmd(g))
+	return cmd
+}
+
+func newFindCmd(g *globals) *cobra.Command {
+	var maxPrice string
+	var minScore float64
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "find SERVICE [--max-price P] [--min-score S] [--json]",
+		Short: "List the nodes in the network that offer a service, with their prices and scores",
+		Long: `Find looks the service up in the DHT, where nodes announce the services of
+their manifests, and lists each provider whose own manifest (fetched from it
+through mf-route) offers the service: a DHT record alone is not believed.
+PRICE is what the provider charges this node, by this node's score; "-" when
+it does not serve this node's score. SCORE is the provider's credit score.`,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mp := ""
+			if maxPrice != "" {
+				p, err := swap.ParseAmount(maxPrice)
+				if err != nil {
+					return cli.UsageError{Err: err}
+				}
+				mp = p.String()
+			}
+			if minScore < 0 || minScore > 1 {
+				return cli.Usagef("--min-score must be within 0..1")
+			}
+			offers, err := g.client().Find(cmd.Context(), args[0], mp, minScore)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, offers)
+			}
+			w := cli.Table(g.streams.Out)
+			fmt.Fprintln(w, "PEER\tADDRESS\tPRICE (MFT)\tMIN SCORE\tSCORE")
+			for _, o := range offers {
+				price := "-"
+				if o.Price != "" {
+					price = fmtBase(o.Price)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%.2f\t%.3f\n", o.PeerID, o.Address, price, o.Entry.MinScore, o.Score)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&maxPrice, "max-price", "", "only providers charging this node at most P per unit (MFT or base units)")
+	cmd.Flags().Float64Var(&minScore, "min-score", 0, "only providers with a credit score of at least S (0..1)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
