@@ -13,7 +13,7 @@ demo: build
 	./scripts/demo.sh
 
 test:
-	$(GO) test -race -timeout 20m ./...
+	$(GO) test -race -timeout 30m ./...
 
 # Run every fuzz target for a while (FUZZTIME each).
 FUZZTIME ?= 30s

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -111,7 +113,18 @@ func cmdCorruptData(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: corruptdata HOME")
 	}
-	db, err := kv.Open(filepath.Join(ts.MkAbs(args[0]), "data", "court"))
+	dir := filepath.Join(ts.MkAbs(args[0]), "data", "court")
+	db, err := kv.Open(dir)
+	// The daemon was killed just before; its lock goes with it. If another
+	// process still holds it, say which: a second daemon on one home is a
+	// bug worth seeing, not a wait to lengthen.
+	for i := 0; i < 100 && errors.Is(err, kv.ErrLocked); i++ {
+		time.Sleep(100 * time.Millisecond)
+		db, err = kv.Open(dir)
+	}
+	if errors.Is(err, kv.ErrLocked) {
+		ts.Fatalf("corruptdata: %v; processes with it open: %s", err, holders(dir))
+	}
 	ts.Check(err)
 	defer db.Close()
 	bad := map[string][]byte{}
@@ -129,4 +142,29 @@ func cmdCorruptData(ts *testscript.TestScript, neg bool, args []string) {
 	for k, v := range bad {
 		ts.Check(db.Set([]byte(k), v))
 	}
+}
+
+// holders lists the command lines of the processes with a file under dir
+// open (from /proc), for a failure message.
+func holders(dir string) string {
+	var out []string
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	seen := map[string]bool{}
+	for _, fd := range fds {
+		target, err := os.Readlink(fd)
+		if err != nil || !strings.HasPrefix(target, dir) {
+			continue
+		}
+		proc := filepath.Dir(filepath.Dir(fd))
+		if seen[proc] {
+			continue
+		}
+		seen[proc] = true
+		cmd, _ := os.ReadFile(filepath.Join(proc, "cmdline"))
+		out = append(out, fmt.Sprintf("%s: %s", filepath.Base(proc), strings.ReplaceAll(string(cmd), "\x00", " ")))
+	}
+	if len(out) == 0 {
+		return "none found"
+	}
+	return strings.Join(out, "; ")
 }
