@@ -359,17 +359,27 @@ type Promise struct {
 	Chunks    uint64
 }
 
+// sendingCourt binds the Court at court for a transaction from auth, with
+// the gas margin every sender here uses.
+func sendingCourt(b Backend, auth *bind.TransactOpts, court common.Address) (Backend, *Court, error) {
+	if auth == nil {
+		return nil, nil, errNoSender
+	}
+	b = WithGasMargin(b)
+	c, err := NewCourt(court, b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("chain: binding Court: %w", err)
+	}
+	return b, c, nil
+}
+
 // OpenPromiseCase opens a promise case in the Court at court on promise p,
 // sent from auth (the agreement's client), with the provider's signature
 // over it (SignPromise); it returns the case id.
 func OpenPromiseCase(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, p Promise, sig []byte) (*big.Int, error) {
-	b = WithGasMargin(b)
-	if auth == nil {
-		return nil, errNoSender
-	}
-	c, err := NewCourt(court, b)
+	b, c, err := sendingCourt(b, auth, court)
 	if err != nil {
-		return nil, fmt.Errorf("chain: binding Court: %w", err)
+		return nil, err
 	}
 	tx, err := c.OpenPromiseCase(withContext(ctx, auth), p.Agreement, p.Key, p.Root, p.Chunks, sig)
 	return caseOpened(ctx, b, c, court, tx, err)
@@ -457,13 +467,9 @@ func Challenge(ctx context.Context, b Backend, court common.Address, caseID *big
 // Respond answers promise case caseID with answer: the chunks its
 // challenge asks for, in order, with their Merkle paths (proof.Tree.Answer).
 func Respond(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, caseID *big.Int, answer []proof.Proof) (*types.Receipt, error) {
-	b = WithGasMargin(b)
-	if auth == nil {
-		return nil, errNoSender
-	}
-	c, err := NewCourt(court, b)
+	b, c, err := sendingCourt(b, auth, court)
 	if err != nil {
-		return nil, fmt.Errorf("chain: binding Court: %w", err)
+		return nil, err
 	}
 	chunks, paths := AnswerArgs(answer)
 	tx, err := c.Respond(withContext(ctx, auth), caseID, chunks, paths)
@@ -504,13 +510,9 @@ func DrawChallenge(ctx context.Context, b Backend, auth *bind.TransactOpts, cour
 }
 
 func drawSeed(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, caseID *big.Int, panel bool) ([]common.Address, error) {
-	b = WithGasMargin(b)
-	if auth == nil {
-		return nil, errNoSender
-	}
-	c, err := NewCourt(court, b)
+	b, c, err := sendingCourt(b, auth, court)
 	if err != nil {
-		return nil, fmt.Errorf("chain: binding Court: %w", err)
+		return nil, err
 	}
 	var tx *types.Transaction
 	if panel {
@@ -698,13 +700,9 @@ func RecoverKey(digest common.Hash, sig []byte) (*ecdsa.PublicKey, error) {
 // court, approving the court for its witness stake first when the
 // allowance is short.
 func JoinWitnesses(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address) error {
-	b = WithGasMargin(b)
-	if auth == nil {
-		return errNoSender
-	}
-	c, err := NewCourt(court, b)
+	b, c, err := sendingCourt(b, auth, court)
 	if err != nil {
-		return fmt.Errorf("chain: binding Court: %w", err)
+		return err
 	}
 	call := &bind.CallOpts{Context: ctx}
 	stake, err := c.WitnessStake(call)

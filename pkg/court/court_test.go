@@ -9,7 +9,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -29,22 +28,10 @@ import (
 // service for a funded key.
 func newTestService(t *testing.T) (*Service, *devchain.Chain) {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ct")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	c, err := devchain.Start(devchain.Options{Dir: filepath.Join(dir, "c")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	env := newCourtEnv(t)
+	dir, c, info := env.dir, env.chain, env.info
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	info, err := c.Setup(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	key, _ := crypto.GenerateKey()
 	if err := chaindir.Faucet(ctx, filepath.Join(dir, "c"), crypto.PubkeyToAddress(key.PublicKey), big.NewInt(1e18)); err != nil {
 		t.Fatal(err)
