@@ -53,6 +53,15 @@ const (
 // on a real chain) and must hold up nothing else; a call already being
 // worked on is not started twice.
 func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
+	// The pending loop calls this each pass until the chain shows the
+	// testimony; while the work runs, nothing here needs the chain (the
+	// case's opening is found by scanning logs, which is not cheap).
+	s.mu.Lock()
+	running := s.witnessing[caseID.String()]
+	s.mu.Unlock()
+	if running {
+		return nil
+	}
 	c, err := s.crt.Cases(s.call(ctx), caseID)
 	if err != nil {
 		return err
