@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/chain"
@@ -270,7 +271,7 @@ func (s *Service) apiDeposit(w http.ResponseWriter, r *http.Request) (any, error
 	if have.Cmp(v) < 0 {
 		return nil, localapi.BadRequest("the wallet %s holds %s MFT, less than %s MFT", s.self, FormatAmount(have), FormatAmount(v))
 	}
-	tx, err := s.token.Transfer(s.txOpts(r.Context()), s.checkbook, v)
+	tx, err := s.send(func() (*types.Transaction, error) { return s.token.Transfer(s.txOpts(r.Context()), s.checkbook, v) })
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +312,7 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	if announced.Cmp(v) == 0 && after.Uint64() <= head.Time {
-		tx, err := cb.Withdraw(s.txOpts(ctx))
+		tx, err := s.send(func() (*types.Transaction, error) { return cb.Withdraw(s.txOpts(ctx)) })
 		if err != nil {
 			return nil, err
 		}
@@ -336,7 +337,7 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 	if v.Cmp(held) > 0 {
 		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT outside hard deposits, less than %s MFT", FormatAmount(held), FormatAmount(v))
 	}
-	tx, err := cb.AnnounceWithdraw(s.txOpts(ctx), v)
+	tx, err := s.send(func() (*types.Transaction, error) { return cb.AnnounceWithdraw(s.txOpts(ctx), v) })
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/kv"
@@ -291,4 +292,14 @@ func (s *Service) txOpts(ctx context.Context) *bind.TransactOpts {
 	o := *s.auth
 	o.Context = ctx
 	return &o
+}
+
+// send sends one transaction under txMu: the settle loop, the invoice
+// handler and the API all send from this node's key, and two sends at once
+// would take the same nonce. The lock covers the send only; waiting for
+// the receipt needs no lock.
+func (s *Service) send(f func() (*types.Transaction, error)) (*types.Transaction, error) {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	return f()
 }
