@@ -275,3 +275,19 @@ func FuzzPendingAction(f *testing.F) {
 		}
 	})
 }
+
+// A witness's retries never sleep past half the testimony window: the
+// doubling pause once slept from 14 s to 30 s of a 30 s window, and the
+// testimony landed after the deadline (case dismissed, witness penalized).
+func TestRetryPauseStopsAtUntil(t *testing.T) {
+	until := time.Now().Add(time.Second)
+	if p := retryPause(16*time.Second, until); p > time.Second {
+		t.Fatalf("pause %v runs past until, 1 s away", p)
+	}
+	if p := retryPause(2*time.Second, time.Now().Add(time.Minute)); p != 2*time.Second {
+		t.Fatalf("pause %v, want the 2 s asked for while until is far", p)
+	}
+	if p := retryPause(2*time.Second, time.Now().Add(-time.Second)); p != 0 {
+		t.Fatalf("pause %v after until, want 0", p)
+	}
+}

@@ -146,7 +146,7 @@ func (s *Service) witness(ctx context.Context, caseID *big.Int, deadline time.Ti
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(pause):
+		case <-time.After(retryPause(pause, until)):
 		}
 		pause = min(2*pause, maxTestimonyRetry)
 	}
@@ -160,6 +160,15 @@ func (s *Service) witness(ctx context.Context, caseID *big.Int, deadline time.Ti
 	}
 	s.log.Info("testified as witness", "case", caseID, "provider", ev.Provider, "guilty", guilty, "because", why)
 	return nil
+}
+
+// retryPause is how long a witness waits before its next attempt: pause,
+// but never past until, so that the last attempt is made at until and the
+// testimony that follows still lands inside the window. (Doubling alone
+// could sleep from just before until to past the deadline: with a 30 s
+// window, attempts at 0, 2, 6 and 14 s and then a 16 s pause.)
+func retryPause(pause time.Duration, until time.Time) time.Duration {
+	return max(0, min(pause, time.Until(until)))
 }
 
 // caseOpened finds the CaseOpened event of case caseID: the promise and
