@@ -14,6 +14,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/swap"
 )
@@ -70,9 +71,9 @@ func cmdScoreSplit(ts *testscript.TestScript, neg bool, args []string) {
 	if theirs.Score == own.Score {
 		ts.Fatalf("the seller and the buyer see the buyer's score alike (%v)", own.Score)
 	}
-	low, err := swap.ParseAmount(args[2])
+	low, err := amount.Parse(args[2])
 	ts.Check(err)
-	high, err := swap.ParseAmount(args[3])
+	high, err := amount.Parse(args[3])
 	ts.Check(err)
 	base, tier := low, high
 	if theirs.Score < own.Score {

@@ -27,6 +27,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtcmd"
@@ -736,7 +737,7 @@ func restartDaemon(ts *testscript.TestScript, name, pidName, home string, probe 
 }
 
 // cashThreshold is mf-swap's default cash threshold, which the devnet keeps.
-var cashThreshold, _ = swap.ParseAmount("0.5")
+var cashThreshold, _ = amount.Parse("0.5")
 
 // waitswap HOME WHAT: wait up to 60s for a condition on HOME's mf-swap:
 //
@@ -813,7 +814,7 @@ func cmdSwapExact(ts *testscript.TestScript, neg bool, args []string) {
 	if cashed.Sign() == 0 {
 		ts.Fatalf("the creditor cashed nothing from the debtor")
 	}
-	fifty, _ := swap.ParseAmount("50")
+	fifty, _ := amount.Parse("50")
 	cst, err := cred.Status(ctx)
 	ts.Check(err)
 	dst, err := debt.Status(ctx)
@@ -821,12 +822,12 @@ func cmdSwapExact(ts *testscript.TestScript, neg bool, args []string) {
 	wallet, _ := new(big.Int).SetString(cst.Wallet, 10)
 	book, _ := new(big.Int).SetString(dst.Balance, 10)
 	if want := new(big.Int).Add(fifty, cashed); wallet.Cmp(want) != 0 {
-		ts.Fatalf("creditor wallet %s, want 50 + %s", swap.FormatAmount(wallet), swap.FormatAmount(cashed))
+		ts.Fatalf("creditor wallet %s, want 50 + %s", amount.Format(wallet), amount.Format(cashed))
 	}
 	if want := new(big.Int).Sub(fifty, cashed); book.Cmp(want) != 0 {
-		ts.Fatalf("debtor checkbook %s, want 50 - %s", swap.FormatAmount(book), swap.FormatAmount(cashed))
+		ts.Fatalf("debtor checkbook %s, want 50 - %s", amount.Format(book), amount.Format(cashed))
 	}
-	ts.Logf("cheque of %s MFT moved exactly", swap.FormatAmount(cashed))
+	ts.Logf("cheque of %s MFT moved exactly", amount.Format(cashed))
 	var lastC, lastD *big.Int
 	for i := 0; i < 200; i++ {
 		c, err1 := cred.Balance(ctx, dcard.PeerID().String())

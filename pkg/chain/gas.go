@@ -2,6 +2,10 @@ package chain
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -64,4 +68,25 @@ func (c *Client) EstimateGas(ctx context.Context, call ethereum.CallMsg) (uint64
 		return 0, err
 	}
 	return GasLimit(g), nil
+}
+
+// Dial connects to the chain: an IPC path, or a URL, and reads its chain
+// id. Transactions sent through the client carry GasLimit's margin over
+// their estimates. mf-swap and mf-court both start here.
+func Dial(ctx context.Context, rpcURL string) (*Client, *big.Int, error) {
+	if rpcURL == "" {
+		return nil, nil, errors.New("no chain configured: set swap.eth_rpc (or --eth-rpc, MF_ETH_RPC)")
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := ethclient.DialContext(dctx, rpcURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot reach the chain at %s: %v", rpcURL, err)
+	}
+	id, err := c.ChainID(dctx)
+	if err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("cannot reach the chain at %s: %v", rpcURL, err)
+	}
+	return NewClient(c), id, nil
 }

@@ -12,10 +12,10 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
-	"github.com/mainframe/mf/pkg/swap"
 )
 
 // The local API of mf-court, on $MF_HOME/court.sock:
@@ -182,18 +182,18 @@ func (s *Service) apiStake(w http.ResponseWriter, r *http.Request) (any, error) 
 	if !common.IsHexAddress(req.Client) {
 		return nil, localapi.BadRequest("client %q is not an Ethereum address", req.Client)
 	}
-	amount, ok := new(big.Int).SetString(req.Amount, 10)
-	if !ok || amount.Sign() <= 0 || amount.BitLen() > 256 {
+	v, ok := new(big.Int).SetString(req.Amount, 10)
+	if !ok || v.Sign() <= 0 || v.BitLen() > 256 {
 		return nil, localapi.BadRequest("amount must be a positive whole number of base units below 2^256")
 	}
 	if now := time.Now(); req.Term <= now.Unix() || req.Term > now.Add(MaxTerm).Unix() {
 		return nil, localapi.BadRequest("term must be a unix time in the future and at most %d days ahead, not %d", int(MaxTerm.Hours()/24), req.Term)
 	}
-	id, err := chain.Stake(r.Context(), s.eth, s.auth, s.registry, svc, common.HexToAddress(req.Client), amount, time.Unix(req.Term, 0))
+	id, err := chain.Stake(r.Context(), s.eth, s.auth, s.registry, svc, common.HexToAddress(req.Client), v, time.Unix(req.Term, 0))
 	if err != nil {
 		if errors.Is(err, chain.ErrBalance) {
 			// In MFT, as the user typed it: chain's error has base units.
-			return nil, localapi.BadRequest("stake of %s MFT is above balance: the wallet holds %s MFT", swap.FormatAmount(amount), s.walletMFT(r.Context()))
+			return nil, localapi.BadRequest("stake of %s MFT is above balance: the wallet holds %s MFT", amount.Format(v), s.walletMFT(r.Context()))
 		}
 		return nil, localapi.BadRequest("%v", err)
 	}
@@ -531,5 +531,5 @@ func (s *Service) walletMFT(ctx context.Context) string {
 	if err != nil {
 		return "?"
 	}
-	return swap.FormatAmount(have)
+	return amount.Format(have)
 }

@@ -48,7 +48,6 @@ import (
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
 	"github.com/mainframe/mf/pkg/route"
-	"github.com/mainframe/mf/pkg/swap"
 )
 
 // Service is a running mf-court.
@@ -75,9 +74,9 @@ type Service struct {
 
 // NewService connects to the chain.
 func NewService(ctx context.Context, home string, key *ecdsa.PrivateKey, rpcURL string, registry, court common.Address, db *kv.DB, log *slog.Logger) (*Service, error) {
-	eth, chainID, err := swap.Dial(ctx, rpcURL)
+	eth, chainID, err := chain.Dial(ctx, rpcURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("court: %w", err)
 	}
 	s := &Service{home: home, key: key, self: crypto.PubkeyToAddress(key.PublicKey), db: db, eth: eth, chainID: chainID, registry: registry, court: court,
 		route: route.NewClient(home), log: log}

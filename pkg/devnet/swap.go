@@ -14,6 +14,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/mainframe/mf/pkg/amount"
+	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court"
@@ -146,7 +148,7 @@ func startChain(ctx context.Context, o Options, st *State) error {
 func chainUp(ctx context.Context, ipc string) bool {
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	c, _, err := swap.Dial(cctx, ipc)
+	c, _, err := chain.Dial(cctx, ipc)
 	if err != nil {
 		return false
 	}
@@ -163,7 +165,7 @@ func startSwap(ctx context.Context, o Options, st *State) error {
 	}
 	deposit := o.Deposit
 	if deposit == nil {
-		deposit, _ = swap.ParseAmount("50")
+		deposit, _ = amount.Parse("50")
 	}
 	if !st.Funded {
 		for _, n := range st.Nodes {

@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
@@ -165,7 +166,7 @@ func (s *Service) apiBalances(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	out := []PeerBalance{}
 	for p, b := range bals {
-		out = append(out, s.withGuarantee(r.Context(), PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)}, b, false))
+		out = append(out, s.withGuarantee(r.Context(), PeerBalance{Peer: p, Balance: b.String(), MFT: amount.Format(b), Refused: s.isBlocked(p)}, b, false))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Peer < out[j].Peer })
 	return out, nil
@@ -180,7 +181,7 @@ func (s *Service) apiBalance(w http.ResponseWriter, r *http.Request) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return s.withGuarantee(r.Context(), PeerBalance{Peer: p, Balance: b.String(), MFT: FormatAmount(b), Refused: s.isBlocked(p)}, b, true), nil
+	return s.withGuarantee(r.Context(), PeerBalance{Peer: p, Balance: b.String(), MFT: amount.Format(b), Refused: s.isBlocked(p)}, b, true), nil
 }
 
 func (s *Service) apiCheques(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -249,7 +250,7 @@ func parseReqAmount(a string) (*big.Int, error) { return parseBase("amount", a, 
 // and below 2^256.
 func parseBase(what, a string, min int) (*big.Int, error) {
 	v, ok := new(big.Int).SetString(a, 10)
-	if !ok || v.Sign() < min || v.Cmp(maxAmount) > 0 {
+	if !ok || v.Sign() < min || v.Cmp(amount.Max) > 0 {
 		return nil, localapi.BadRequest("%s must be a whole number of base units from %d to below 2^256, not %q", what, min, a)
 	}
 	return v, nil
@@ -269,7 +270,7 @@ func (s *Service) apiDeposit(w http.ResponseWriter, r *http.Request) (any, error
 		return nil, err
 	}
 	if have.Cmp(v) < 0 {
-		return nil, localapi.BadRequest("the wallet %s holds %s MFT, less than %s MFT", s.self, FormatAmount(have), FormatAmount(v))
+		return nil, localapi.BadRequest("the wallet %s holds %s MFT, less than %s MFT", s.self, amount.Format(have), amount.Format(v))
 	}
 	tx, err := s.send(func() (*types.Transaction, error) { return s.token.Transfer(s.txOpts(r.Context()), s.checkbook, v) })
 	if err != nil {
@@ -322,12 +323,12 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 		return WithdrawResult{Withdrawn: v.String()}, nil
 	}
 	if announced.Cmp(v) == 0 {
-		return nil, localapi.Errorf(http.StatusConflict, "notice", "withdrawal of %s MFT announced; the notice period ends at unix time %d", FormatAmount(v), after.Uint64())
+		return nil, localapi.Errorf(http.StatusConflict, "notice", "withdrawal of %s MFT announced; the notice period ends at unix time %d", amount.Format(v), after.Uint64())
 	}
 	// A new announcement replaces the pending one and restarts its notice:
 	// only on purpose.
 	if announced.Sign() > 0 && !req.Replace {
-		return nil, localapi.Errorf(http.StatusConflict, "pending", "a withdrawal of %s MFT is already announced (withdrawable from unix time %d); withdraw that amount, or pass replace to announce %s MFT instead and restart the notice", FormatAmount(announced), after.Uint64(), FormatAmount(v))
+		return nil, localapi.Errorf(http.StatusConflict, "pending", "a withdrawal of %s MFT is already announced (withdrawable from unix time %d); withdraw that amount, or pass replace to announce %s MFT instead and restart the notice", amount.Format(announced), after.Uint64(), amount.Format(v))
 	}
 	// Hard deposits stay in the checkbook: only the liquid balance can go.
 	held, err := cb.LiquidBalance(s.call(ctx))
@@ -335,7 +336,7 @@ func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	if v.Cmp(held) > 0 {
-		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT outside hard deposits, less than %s MFT", FormatAmount(held), FormatAmount(v))
+		return nil, localapi.Errorf(http.StatusConflict, "balance", "the checkbook holds %s MFT outside hard deposits, less than %s MFT", amount.Format(held), amount.Format(v))
 	}
 	tx, err := s.send(func() (*types.Transaction, error) { return cb.AnnounceWithdraw(s.txOpts(ctx), v) })
 	if err != nil {
@@ -354,7 +355,7 @@ func (s *Service) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	v, ok := new(big.Int).SetString(req.Amount, 10)
-	if !ok || new(big.Int).Abs(v).Cmp(maxAmount) > 0 {
+	if !ok || new(big.Int).Abs(v).Cmp(amount.Max) > 0 {
 		return nil, localapi.BadRequest("usage needs a whole amount of base units within ±2^256")
 	}
 	// The peer becomes a key in the ledger and a name in every listing:
@@ -366,7 +367,7 @@ func (s *Service) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return PeerBalance{Peer: req.Peer, Balance: b.String(), MFT: FormatAmount(b)}, nil
+	return PeerBalance{Peer: req.Peer, Balance: b.String(), MFT: amount.Format(b)}, nil
 }
 
 func (s *Service) remoteInvoice(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
@@ -89,7 +90,7 @@ func TestAPIRefusesBadInput(t *testing.T) {
 		}
 	}
 	// More than the wallet holds is a well-formed deposit the node refuses.
-	post("/v0/deposit", nil, fmt.Sprintf(`{"amount":%q}`, mft(1000).String()), fmt.Sprintf(`{"amount":%q}`, maxAmount.String()))
+	post("/v0/deposit", nil, fmt.Sprintf(`{"amount":%q}`, mft(1000).String()), fmt.Sprintf(`{"amount":%q}`, amount.Max.String()))
 
 	// Usage may be negative (this node owes the peer), but not beyond a
 	// uint256, nor anything but a whole number.
@@ -185,7 +186,7 @@ func TestAPIRefusesBadInput(t *testing.T) {
 func FuzzInvoiceBody(f *testing.F) {
 	n := newNode(f, nil)
 	hdr := callerHeaders(f, "fuzz-peer")
-	for _, s := range []string{`{"amount":"1"}`, `{"amount":"1","hard_deposit":"1"}`, `{"amount":"` + maxAmount.String() + `"}`, `{"amount":"-1"}`, `{}`, ``, `{"amount":1}`} {
+	for _, s := range []string{`{"amount":"1"}`, `{"amount":"1","hard_deposit":"1"}`, `{"amount":"` + amount.Max.String() + `"}`, `{"amount":"-1"}`, `{}`, ``, `{"amount":1}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -213,13 +214,13 @@ func TestUsageBounded(t *testing.T) {
 	t.Parallel()
 	n := newNode(t, nil)
 	other := fundedIdentity(t).Public().PeerID().String()
-	body := fmt.Sprintf(`{"peer":%q,"amount":%q}`, other, maxAmount.String())
+	body := fmt.Sprintf(`{"peer":%q,"amount":%q}`, other, amount.Max.String())
 	if code, out := n.do(http.MethodPost, "/v0/usage", nil, body); code != http.StatusOK {
 		t.Fatalf("first usage: %d %s", code, out)
 	}
 	code, out := n.do(http.MethodPost, "/v0/usage", nil, body)
 	apiError(t, "usage past 2^256", code, out)
-	wantEq(t, "balance", n.bal(other), maxAmount)
+	wantEq(t, "balance", n.bal(other), amount.Max)
 }
 
 // TestWithdrawPending: a second amount does not silently replace an

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
 )
@@ -62,7 +63,7 @@ func BenchmarkReceiveChequeWithChainChecks(b *testing.B) {
 	ctx := testCtx(b)
 	a := newNode(b, nil)
 	cr := newNode(b, nil)
-	if _, err := cr.AddUsage(a.peer, maxAmount); err != nil { // A owes plenty
+	if _, err := cr.AddUsage(a.peer, amount.Max); err != nil { // A owes plenty
 		b.Fatal(err)
 	}
 	var cum int64

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 )
 
@@ -185,7 +186,7 @@ func (s *Service) cover(ctx context.Context, beneficiary common.Address, c *chai
 	}
 	hard.Add(hard, raise)
 	if hard.Cmp(need) < 0 {
-		return hard, fmt.Errorf("swap: the hard deposit of %s covers %s MFT of %s: deposit more", beneficiary, FormatAmount(hard), FormatAmount(need))
+		return hard, fmt.Errorf("swap: the hard deposit of %s covers %s MFT of %s: deposit more", beneficiary, amount.Format(hard), amount.Format(need))
 	}
 	return hard, nil
 }

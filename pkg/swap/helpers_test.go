@@ -22,6 +22,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/config"
@@ -109,7 +110,7 @@ func testCtx(tb testing.TB) context.Context {
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // mft is n whole MFT in base units.
-func mft(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), unit) }
+func mft(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), amount.Unit) }
 
 // milli is n thousandths of an MFT.
 func milli(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), big.NewInt(1e15)) }
@@ -192,7 +193,7 @@ func fundAll(ctx context.Context, addrs []common.Address) error {
 	for _, a := range addrs {
 		to := a
 		tx, err := types.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: c.ChainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap,
-			Gas: 21000, To: &to, Value: unit}), types.LatestSignerForChainID(c.ChainID), c.Faucet)
+			Gas: 21000, To: &to, Value: amount.Unit}), types.LatestSignerForChainID(c.ChainID), c.Faucet)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 )
 
@@ -53,7 +54,7 @@ const (
 )
 
 // standingMin is 0.1 MFT in base units.
-var standingMin = new(big.Int).Div(unit, big.NewInt(10))
+var standingMin = new(big.Int).Div(amount.Unit, big.NewInt(10))
 
 // payee is one beneficiary of the scored address's cheques.
 type payee struct {
@@ -92,7 +93,7 @@ type rated struct {
 }
 
 func toMFT(v *big.Int) float64 {
-	f, _ := new(big.Float).Quo(new(big.Float).SetInt(v), new(big.Float).SetInt(unit)).Float64()
+	f, _ := new(big.Float).Quo(new(big.Float).SetInt(v), new(big.Float).SetInt(amount.Unit)).Float64()
 	return f
 }
 

@@ -15,8 +15,8 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/kv"
@@ -53,7 +53,7 @@ func ParseSettings(c config.Swap) (Settings, error) {
 		{"disconnect_threshold", c.DisconnectThreshold, &s.Disconnect},
 		{"cash_threshold", c.CashThreshold, &s.Cash},
 	} {
-		if *f.out, err = ParseAmount(f.in); err != nil {
+		if *f.out, err = amount.Parse(f.in); err != nil {
 			return s, fmt.Errorf("config: swap.%s: %w", f.name, err)
 		}
 	}
@@ -66,7 +66,7 @@ func ParseSettings(c config.Swap) (Settings, error) {
 	s.Notice = time.Duration(c.NoticeSeconds) * time.Second
 	s.Pay = c.Pay
 	if c.MaxPrice != "" {
-		if s.MaxPrice, err = ParseAmount(c.MaxPrice); err != nil {
+		if s.MaxPrice, err = amount.Parse(c.MaxPrice); err != nil {
 			return s, fmt.Errorf("config: swap.max_price: %w", err)
 		}
 	}
@@ -141,32 +141,12 @@ type vetting struct {
 	why string
 }
 
-// Dial connects to the chain: an IPC path, or a URL. Transactions sent
-// through the client carry chain.GasLimit's margin over their estimates.
-func Dial(ctx context.Context, rpcURL string) (*chain.Client, *big.Int, error) {
-	if rpcURL == "" {
-		return nil, nil, errors.New("swap: no chain configured: set swap.eth_rpc (or --eth-rpc, MF_ETH_RPC)")
-	}
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	c, err := ethclient.DialContext(dctx, rpcURL)
-	if err != nil {
-		return nil, nil, fmt.Errorf("swap: cannot reach the chain at %s: %v", rpcURL, err)
-	}
-	id, err := c.ChainID(dctx)
-	if err != nil {
-		c.Close()
-		return nil, nil, fmt.Errorf("swap: cannot reach the chain at %s: %v", rpcURL, err)
-	}
-	return chain.NewClient(c), id, nil
-}
-
 // NewService connects to the chain and finds (or deploys) this node's
 // checkbook.
 func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set Settings, db *kv.DB, rc *route.Client, log *slog.Logger) (*Service, error) {
-	eth, chainID, err := Dial(ctx, rpcURL)
+	eth, chainID, err := chain.Dial(ctx, rpcURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("swap: %w", err)
 	}
 	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{},
 		manifests: map[string]cached[*Manifest]{}, scores: map[string]cached[float64]{}, quiet: map[string]*big.Int{}, covers: map[string]*guarantee{}}
@@ -294,16 +274,16 @@ func (s *Service) meter(ctx context.Context) error {
 	return nil
 }
 
-// AddUsage books units of another service: peer owes amount (negative:
-// this node owes the peer).
-func (s *Service) AddUsage(peer string, amount *big.Int) (*big.Int, error) {
+// AddUsage books units of another service: peer owes v (negative: this
+// node owes the peer).
+func (s *Service) AddUsage(peer string, v *big.Int) (*big.Int, error) {
 	return s.led.update(peer, func(bal *big.Int, _ *kv.Batch) (*big.Int, error) {
-		nb := new(big.Int).Add(bal, amount)
+		nb := new(big.Int).Add(bal, v)
 		// No real debt comes near this; a balance past what a cheque can
 		// carry is a runaway caller, and would make every later invoice
 		// and cheque for the peer fail.
-		if new(big.Int).Abs(nb).Cmp(maxAmount) > 0 {
-			return nil, localapi.BadRequest("the balance with %s would leave ±2^256 base units (it is %s MFT)", peer, FormatAmount(bal))
+		if new(big.Int).Abs(nb).Cmp(amount.Max) > 0 {
+			return nil, localapi.BadRequest("the balance with %s would leave ±2^256 base units (it is %s MFT)", peer, amount.Format(bal))
 		}
 		return nb, nil
 	})
@@ -348,7 +328,7 @@ func (s *Service) settle(ctx context.Context) {
 				s.mu.Lock()
 				s.blocked[peer] = over
 				s.mu.Unlock()
-				s.log.Info("peer service", "peer", peer, "refused", over, "owes", FormatAmount(bal), "at_risk", FormatAmount(risk))
+				s.log.Info("peer service", "peer", peer, "refused", over, "owes", amount.Format(bal), "at_risk", amount.Format(risk))
 			}
 		}
 		// A decrease of the hard deposit announced: cash before it is made.
@@ -417,7 +397,7 @@ func (s *Service) vet(ctx context.Context, peer string) bool {
 			p = m.PriceFor("route", myScore)
 		}
 		if p != nil && p.Cmp(s.set.MaxPrice) > 0 {
-			v = vetting{ok: false, at: v.at, why: fmt.Sprintf("asks %s MFT per KiB, above %s", FormatAmount(p), FormatAmount(s.set.MaxPrice))}
+			v = vetting{ok: false, at: v.at, why: fmt.Sprintf("asks %s MFT per KiB, above %s", amount.Format(p), amount.Format(s.set.MaxPrice))}
 		}
 	}
 	if !v.ok {

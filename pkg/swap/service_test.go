@@ -21,6 +21,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/kv"
@@ -354,7 +355,7 @@ func TestChequeCannotCreateDebt(t *testing.T) {
 		t.Fatal(err)
 	}
 	if bal := b.bal(a.peer); bal.Sign() < 0 {
-		t.Fatalf("after an overpaying cheque B owes A %s", FormatAmount(neg(bal)))
+		t.Fatalf("after an overpaying cheque B owes A %s", amount.Format(neg(bal)))
 	}
 	code, body := b.do(http.MethodPost, "/remote/v0/invoice", a.peerHeaders(), fmt.Sprintf(`{"amount":%q}`, mft(99).String()))
 	if code == http.StatusOK {

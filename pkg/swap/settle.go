@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
@@ -121,7 +122,7 @@ func (s *Service) ReceiveCheque(ctx context.Context, peer string, raw []byte) (*
 			prev = last.Cumulative // booked before booked/ was kept
 		}
 		if c.Cumulative.Cmp(prev) <= 0 {
-			return nil, localapi.Errorf(http.StatusConflict, "replayed", "cheque for %s is not above the last one (%s): replayed", FormatAmount(c.Cumulative), FormatAmount(prev))
+			return nil, localapi.Errorf(http.StatusConflict, "replayed", "cheque for %s is not above the last one (%s): replayed", amount.Format(c.Cumulative), amount.Format(prev))
 		}
 		gained = new(big.Int).Sub(c.Cumulative, prev)
 		// A cheque settles what the peer owes and no more: were the
@@ -143,9 +144,9 @@ func (s *Service) ReceiveCheque(ctx context.Context, peer string, raw []byte) (*
 		return nil, err
 	}
 	if credited.Cmp(gained) != 0 {
-		s.log.Warn("cheque pays more than the peer owes; the rest is not booked", "peer", peer, "amount", FormatAmount(gained), "owed", FormatAmount(credited))
+		s.log.Warn("cheque pays more than the peer owes; the rest is not booked", "peer", peer, "amount", amount.Format(gained), "owed", amount.Format(credited))
 	}
-	s.log.Info("cheque received", "peer", peer, "amount", FormatAmount(gained), "cumulative", FormatAmount(c.Cumulative))
+	s.log.Info("cheque received", "peer", peer, "amount", amount.Format(gained), "cumulative", amount.Format(c.Cumulative))
 	return credited, nil
 }
 
@@ -199,7 +200,7 @@ func (s *Service) issue(peer string, beneficiary common.Address, asked *big.Int)
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("cheque issued", "peer", peer, "cumulative", FormatAmount(cheque.Cumulative))
+	s.log.Info("cheque issued", "peer", peer, "cumulative", amount.Format(cheque.Cumulative))
 	return cheque, nil
 }
 
@@ -250,7 +251,7 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 		}
 		if held.Sign() == 0 {
 			if force {
-				return localapi.Errorf(http.StatusConflict, "bounced", "the last cheque from %s bounced for %s MFT and its checkbook %s is still empty", peer, FormatAmount(uncashed), c.Checkbook)
+				return localapi.Errorf(http.StatusConflict, "bounced", "the last cheque from %s bounced for %s MFT and its checkbook %s is still empty", peer, amount.Format(uncashed), c.Checkbook)
 			}
 			return nil
 		}
@@ -284,7 +285,7 @@ func (s *Service) maybeCash(ctx context.Context, peer string, force bool) error 
 		b.Set([]byte("bounced/"+peer), []byte(bounced.String()))
 		return new(big.Int).Add(bal, new(big.Int).Sub(bounced, prev)), nil
 	})
-	s.log.Info("cheque cashed", "peer", peer, "cumulative", FormatAmount(c.Cumulative), "bounced", FormatAmount(bounced))
+	s.log.Info("cheque cashed", "peer", peer, "cumulative", amount.Format(c.Cumulative), "bounced", amount.Format(bounced))
 	return err
 }
 

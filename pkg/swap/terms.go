@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
@@ -92,7 +93,7 @@ type schedule struct {
 
 func (t *Terms) price() (*big.Int, error) {
 	v, ok := new(big.Int).SetString(t.Price, 10)
-	if !ok || v.Sign() < 0 || v.Cmp(maxAmount) > 0 {
+	if !ok || v.Sign() < 0 || v.Cmp(amount.Max) > 0 {
 		return nil, fmt.Errorf("swap: terms price %q is not a whole number of base units below 2^256", t.Price)
 	}
 	return v, nil
@@ -280,7 +281,7 @@ func (s *Service) propose(ctx context.Context, peer, peerAddr string, countedIn 
 	if err := s.db.Set(sellKey(peer), mustJSON(sc)); err != nil {
 		return err
 	}
-	s.log.Info("routing price proposed", "peer", peer, "seq", t.Seq, "mark", t.Mark, "price", FormatAmount(price))
+	s.log.Info("routing price proposed", "peer", peer, "seq", t.Seq, "mark", t.Mark, "price", amount.Format(price))
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 )
@@ -145,7 +146,7 @@ func TestRemoteTermsRefusesBadInput(t *testing.T) {
 		{"short signature", s.headers(), body(t, short)},
 		{"first terms not from mark 0", s.headers(), body(t, s.terms(t, me, 1, 5, "1000"))},
 		{"first terms not seq 1", s.headers(), body(t, s.terms(t, me, 2, 0, "1000"))},
-		{"price over 2^256", s.headers(), fmt.Sprintf(`{"seller":%q,"buyer":%q,"seq":1,"price":"%s0","seller_sig":""}`, s.addr, me, maxAmount)},
+		{"price over 2^256", s.headers(), fmt.Sprintf(`{"seller":%q,"buyer":%q,"seq":1,"price":"%s0","seller_sig":""}`, s.addr, me, amount.Max)},
 	} {
 		before := n.dump()
 		code, b := n.do(http.MethodPost, "/remote/v0/terms", tt.hdr, tt.body)

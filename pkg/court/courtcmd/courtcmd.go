@@ -13,11 +13,11 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court"
-	"github.com/mainframe/mf/pkg/swap"
 )
 
 type globals struct {
@@ -116,7 +116,7 @@ mf-route daemon, which must run too.
 }
 
 func newStakeCmd(g *globals) *cobra.Command {
-	var clientAddr, amount string
+	var clientAddr, amountArg string
 	var term time.Duration
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -132,7 +132,7 @@ it to the client. Prints the agreement.
 			if !common.IsHexAddress(clientAddr) {
 				return cli.Usagef("--client must be an Ethereum address")
 			}
-			v, err := swap.ParseAmount(amount)
+			v, err := amount.Parse(amountArg)
 			if err != nil || v.Sign() == 0 {
 				return cli.Usagef("--amount must be a positive amount of MFT (like 10 or 1500wei)")
 			}
@@ -152,7 +152,7 @@ it to the client. Prints the agreement.
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the agreement as JSON")
 	cmd.Flags().StringVar(&clientAddr, "client", "", "the client's Ethereum address (required)")
-	cmd.Flags().StringVar(&amount, "amount", "", "stake in MFT (required)")
+	cmd.Flags().StringVar(&amountArg, "amount", "", "stake in MFT (required)")
 	cmd.Flags().DurationVar(&term, "term", 0, "how long the agreement runs, e.g. 24h (required)")
 	return cmd
 }
@@ -431,5 +431,5 @@ func fmtBase(s string) string {
 	if !ok {
 		return s
 	}
-	return swap.FormatAmount(v)
+	return amount.Format(v)
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/mainframe/mf/pkg/amount"
+	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
@@ -142,16 +144,16 @@ faucet's key lives in DIR.
 			if !common.IsHexAddress(args[0]) {
 				return cli.Usagef("%q is not an Ethereum address", args[0])
 			}
-			amount, err := swap.ParseAmount(args[1])
+			v, err := amount.Parse(args[1])
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
-			if err := chaindir.Faucet(ctx, dir, common.HexToAddress(args[0]), amount); err != nil {
+			if err := chaindir.Faucet(ctx, dir, common.HexToAddress(args[0]), v); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.streams.Err, "funded %s with 1 ETH and %s MFT\n", args[0], swap.FormatAmount(amount))
+			fmt.Fprintf(g.streams.Err, "funded %s with 1 ETH and %s MFT\n", args[0], amount.Format(v))
 			return nil
 		},
 	}
@@ -229,7 +231,7 @@ func fmtBase(s string) string {
 	if !ok {
 		return s
 	}
-	return swap.FormatAmount(v)
+	return amount.Format(v)
 }
 
 func newBalanceCmd(g *globals) *cobra.Command {
@@ -333,7 +335,7 @@ func newAmountCmd(g *globals, verb string) *cobra.Command {
 		Long:  short + ".\n\nAMOUNT is MFT (1.5) or base units (1500wei); it must be positive.\n" + cli.ExitCodesHelp,
 		Args:  cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := swap.ParseAmount(args[0])
+			v, err := amount.Parse(args[0])
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
@@ -425,7 +427,7 @@ func newManifestCmd(g *globals) *cobra.Command {
 		Short: "Set a service's price (per unit) and the credit score it requires",
 		Args:  cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := swap.ParseAmount(price)
+			p, err := amount.Parse(price)
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
@@ -433,7 +435,7 @@ func newManifestCmd(g *globals) *cobra.Command {
 			for _, t := range tiers {
 				sc, pr, ok := strings.Cut(t, ":")
 				s, err1 := strconv.ParseFloat(sc, 64)
-				v, err2 := swap.ParseAmount(pr)
+				v, err2 := amount.Parse(pr)
 				if !ok || err1 != nil || err2 != nil {
 					return cli.Usagef("--tier wants SCORE:PRICE, like 0.8:0.0005")
 				}
@@ -514,7 +516,7 @@ it does not serve this node's score. SCORE is the provider's credit score.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := ""
 			if maxPrice != "" {
-				p, err := swap.ParseAmount(maxPrice)
+				p, err := amount.Parse(maxPrice)
 				if err != nil {
 					return cli.UsageError{Err: err}
 				}
@@ -558,7 +560,7 @@ func newWaitCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, _, err := swap.Dial(ctx, info.IPC)
+			c, _, err := chain.Dial(ctx, info.IPC)
 			if err != nil {
 				return err
 			}

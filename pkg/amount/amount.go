@@ -1,10 +1,7 @@
-// Package swap is mf-swap: SWAP accounting between peers (whitepaper,
-// "Incentivized packet routing"). It prices the traffic mf-route exchanges
-// with each peer and the requests other services serve, nets the balance in
-// both directions, invoices a peer that owes more than the payment
-// threshold, and settles with EIP-712 cheques against the peer's checkbook
-// contract, cashed on chain when enough has accumulated.
-package swap
+// Package amount reads and writes MFT amounts, for every mf command and
+// service that shows or takes one. Amounts are kept in base units
+// (10^-18 MFT) as *big.Int.
+package amount
 
 import (
 	"errors"
@@ -16,26 +13,27 @@ import (
 // Decimals of MFT: amounts are kept in base units (10^-18 MFT).
 const Decimals = 18
 
-var unit = new(big.Int).Exp(big.NewInt(10), big.NewInt(Decimals), nil)
+// Unit is one MFT in base units.
+var Unit = new(big.Int).Exp(big.NewInt(10), big.NewInt(Decimals), nil)
 
-// maxAmount is the largest amount anything in mf-swap accepts: what a
+// Max is the largest amount anything in mf accepts: what a
 // uint256 holds.
-var maxAmount = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
+var Max = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
 
 // ErrAmount means an amount is malformed, negative or too large.
-var ErrAmount = errors.New("swap: invalid amount")
+var ErrAmount = errors.New("invalid amount")
 
-// ParseAmount reads an amount written in MFT ("1.5", "0.001", "3") or in
+// Parse reads an amount written in MFT ("1.5", "0.001", "3") or in
 // base units with a "wei" suffix ("1500wei"). It refuses negative,
 // non-numeric, over-precise and over-large amounts.
-func ParseAmount(s string) (*big.Int, error) {
+func Parse(s string) (*big.Int, error) {
 	s = strings.TrimSpace(s)
 	if w, ok := strings.CutSuffix(s, "wei"); ok {
 		v, ok := new(big.Int).SetString(w, 10)
 		if !ok || v.Sign() < 0 || strings.HasPrefix(w, "+") {
 			return nil, fmt.Errorf("%w: %q (write MFT like 1.5, or base units like 1500wei)", ErrAmount, s)
 		}
-		if v.Cmp(maxAmount) > 0 {
+		if v.Cmp(Max) > 0 {
 			return nil, errTooLarge(s)
 		}
 		return v, nil
@@ -46,7 +44,7 @@ func ParseAmount(s string) (*big.Int, error) {
 		return nil, fmt.Errorf("%w: %q (write MFT like 1.5, or base units like 1500wei)", ErrAmount, s)
 	}
 	v, _ := new(big.Int).SetString(whole+frac+strings.Repeat("0", Decimals-len(frac)), 10)
-	if v == nil || v.Cmp(maxAmount) > 0 {
+	if v == nil || v.Cmp(Max) > 0 {
 		return nil, errTooLarge(s)
 	}
 	return v, nil
@@ -54,7 +52,7 @@ func ParseAmount(s string) (*big.Int, error) {
 
 // errTooLarge says, in MFT, how much an amount may be at most.
 func errTooLarge(s string) error {
-	return fmt.Errorf("%w: %q is more than the most MFT there can be (%s MFT)", ErrAmount, s, FormatAmount(maxAmount))
+	return fmt.Errorf("%w: %q is more than the most MFT there can be (%s MFT)", ErrAmount, s, Format(Max))
 }
 
 func digits(s string) bool {
@@ -66,14 +64,14 @@ func digits(s string) bool {
 	return true
 }
 
-// FormatAmount writes base units as MFT.
-func FormatAmount(v *big.Int) string {
+// Format writes base units as MFT.
+func Format(v *big.Int) string {
 	if v == nil {
 		return "0"
 	}
 	neg := v.Sign() < 0
 	a := new(big.Int).Abs(v)
-	q, r := new(big.Int).QuoRem(a, unit, new(big.Int))
+	q, r := new(big.Int).QuoRem(a, Unit, new(big.Int))
 	s := q.String()
 	if r.Sign() != 0 {
 		f := fmt.Sprintf("%018s", r.String())
