@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/mainframe/mf/pkg/route"
 )
 
 // apistatus HOME METHOD PATH BODY STATUS: send one request to HOME's
@@ -23,7 +22,7 @@ func cmdAPIStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[4])
 	ts.Check(err)
-	sock := route.SocketPath(ts.MkAbs(args[0]))
+	sock := routeapi.SocketPath(ts.MkAbs(args[0]))
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}}, Timeout: 30 * time.Second}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/swap"
 )
 
@@ -155,7 +156,7 @@ func cmdRestartRoute(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: restartroute HOME [VAR=VALUE...]")
 	}
 	home := ts.MkAbs(args[0])
-	if b, err := os.ReadFile(filepath.Join(home, route.PIDName)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(home, routeapi.PIDName)); err == nil {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
 			_ = syscall.Kill(pid, syscall.SIGTERM)
 			for i := 0; i < 400 && syscall.Kill(pid, 0) == nil; i++ {

@@ -19,6 +19,7 @@ import (
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/swap"
 )
 
@@ -397,7 +398,7 @@ func (w *readmeWorld) aliceChats() {
 	}
 	for _, home := range []string{w.alice, w.bob} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := route.NewClient(home).AddContact(ctx, "reader", card)
+		_, err := routeapi.NewClient(home).AddContact(ctx, "reader", card)
 		cancel()
 		if err != nil {
 			w.problems <- fmt.Sprintf("adding the reader as a contact of %s: %v", home, err)
@@ -425,7 +426,7 @@ func (w *readmeWorld) sendChat() {
 		st, err := status(w.me)
 		if err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, err = route.NewClient(w.alice).Send(ctx, route.SendRequest{To: st.Card, Topic: "chat", Payload: []byte("hi from alice")})
+			_, err = routeapi.NewClient(w.alice).Send(ctx, routeapi.SendRequest{To: st.Card, Topic: "chat", Payload: []byte("hi from alice")})
 			cancel()
 			if err == nil {
 				return
@@ -447,14 +448,14 @@ func (w *readmeWorld) aliceGroups() {
 			return
 		case <-time.After(200 * time.Millisecond):
 		}
-		gs, err := route.NewClient(w.alice).Groups(context.Background())
+		gs, err := routeapi.NewClient(w.alice).Groups(context.Background())
 		if err != nil {
 			continue
 		}
 		for _, g := range gs {
 			if g.Name == "team" {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				_, err := route.NewClient(w.alice).Send(ctx, route.SendRequest{Group: "team", Payload: []byte("hi team, alice here")})
+				_, err := routeapi.NewClient(w.alice).Send(ctx, routeapi.SendRequest{Group: "team", Payload: []byte("hi team, alice here")})
 				cancel()
 				if err == nil {
 					return
@@ -518,7 +519,7 @@ func (w *readmeWorld) close() {
 	}
 	var pids []int
 	for _, home := range []string{w.me, w.alice, w.bob} {
-		for _, f := range []string{court.PIDName, swap.PIDName, route.PIDName} {
+		for _, f := range []string{court.PIDName, swap.PIDName, routeapi.PIDName} {
 			pids = append(pids, readPID(filepath.Join(home, f)))
 		}
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // gwNext paces the NDJSON service of gwservice: it writes its next line
@@ -77,7 +77,7 @@ func cmdGWUpload(ts *testscript.TestScript, neg bool, args []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
-	resp, err := route.NewClient(ts.MkAbs(args[0])).CallServiceStream(ctx, route.ServiceCall{Peer: args[1], Service: "store",
+	resp, err := routeapi.NewClient(ts.MkAbs(args[0])).CallServiceStream(ctx, routeapi.ServiceCall{Peer: args[1], Service: "store",
 		Method: http.MethodPost, Path: "/sink", Body: bytes.NewReader(body), Length: -1})
 	ts.Check(err)
 	got, err := io.ReadAll(resp.Body)
@@ -97,7 +97,7 @@ func cmdGWLines(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	resp, err := route.NewClient(ts.MkAbs(args[0])).CallServiceStream(ctx, route.ServiceCall{Peer: args[1], Service: "store",
+	resp, err := routeapi.NewClient(ts.MkAbs(args[0])).CallServiceStream(ctx, routeapi.ServiceCall{Peer: args[1], Service: "store",
 		Method: http.MethodGet, Path: "/lines"})
 	ts.Check(err)
 	defer resp.Body.Close()

@@ -35,6 +35,7 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
 	"github.com/mainframe/mf/pkg/swap"
 	"github.com/mainframe/mf/pkg/swap/swapcmd"
@@ -120,10 +121,10 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-func status(home string) (*route.StatusInfo, error) {
+func status(home string) (*routeapi.StatusInfo, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	return route.NewClient(home).Status(ctx)
+	return routeapi.NewClient(home).Status(ctx)
 }
 
 // waitpeers HOME N: wait up to 30s until the daemon of HOME has N peers.
@@ -206,7 +207,7 @@ func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
 // until it is gone.
 func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 	sig := syscall.SIGKILL
-	pidName := route.PIDName
+	pidName := routeapi.PIDName
 	for len(args) > 1 {
 		switch args[0] {
 		case "-TERM":
@@ -311,7 +312,7 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: apibad HOME")
 	}
-	sock := route.SocketPath(ts.MkAbs(args[0]))
+	sock := routeapi.SocketPath(ts.MkAbs(args[0]))
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}}, Timeout: 30 * time.Second}
@@ -530,7 +531,7 @@ func cmdCheckReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rec, err := route.NewClient(ts.MkAbs(args[0])).Receipt(ctx, strings.TrimSpace(args[1]))
+	rec, err := routeapi.NewClient(ts.MkAbs(args[0])).Receipt(ctx, strings.TrimSpace(args[1]))
 	ts.Check(err)
 	if rec.Status != args[3] {
 		ts.Fatalf("status %s, want %s (%s)", rec.Status, args[3], rec.Reason)
@@ -547,18 +548,18 @@ func cmdCheckReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	b, err := hex.DecodeString(info.Receipt)
 	ts.Check(err)
-	rc, err := route.DecodeReceipt(b)
+	rc, err := routeapi.DecodeReceipt(b)
 	ts.Check(err)
 	if fmt.Sprintf("%x", rc.ID) != rec.ID {
 		ts.Fatalf("receipt is for packet %x, not %s", rc.ID, rec.ID)
 	}
 	switch args[3] {
 	case route.StatusDelivered:
-		if rc.Signer.Overlay().String() != args[2] || rc.Kind != route.ReceiptReceived {
+		if rc.Signer.Overlay().String() != args[2] || rc.Kind != routeapi.ReceiptReceived {
 			ts.Fatalf("receipt signed by %s, want the recipient %s", rc.Signer.Overlay(), args[2])
 		}
 	case route.StatusFailed:
-		if rc.Signer.Overlay() != *rec.FailedHop || rc.Kind != route.ReceiptUnreachable && rc.Kind != route.ReceiptReturned {
+		if rc.Signer.Overlay() != *rec.FailedHop || rc.Kind != routeapi.ReceiptUnreachable && rc.Kind != routeapi.ReceiptReturned {
 			ts.Fatalf("statement signed by %s, not by the failed hop %s", rc.Signer.Overlay(), rec.FailedHop)
 		}
 		if rc.Signer.Overlay().String() == args[2] {
@@ -583,7 +584,7 @@ func cmdWaitGroup(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	epoch, _ := strconv.ParseUint(args[2], 10, 64)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		gs, err := route.NewClient(ts.MkAbs(args[0])).Groups(context.Background())
+		gs, err := routeapi.NewClient(ts.MkAbs(args[0])).Groups(context.Background())
 		for _, g := range gs {
 			if err == nil && g.Name == args[1] && g.Epoch >= epoch {
 				return
@@ -607,7 +608,7 @@ func cmdGroupKeys(ts *testscript.TestScript, neg bool, args []string) {
 	slices.Sort(want)
 	var got []string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		gs, err := route.NewClient(ts.MkAbs(args[0])).Groups(context.Background())
+		gs, err := routeapi.NewClient(ts.MkAbs(args[0])).Groups(context.Background())
 		if err != nil {
 			continue
 		}
@@ -636,7 +637,7 @@ func cmdWaitSession(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: waitsession HOME TOPIC")
 	}
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		ss, _ := route.NewClient(ts.MkAbs(args[0])).Sessions(context.Background())
+		ss, _ := routeapi.NewClient(ts.MkAbs(args[0])).Sessions(context.Background())
 		for _, s := range ss {
 			if s.Topic == args[1] {
 				return

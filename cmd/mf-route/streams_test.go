@@ -15,16 +15,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/mainframe/mf/pkg/route"
 )
 
 // streamClient is an HTTP client on HOME's socket that keeps no idle
 // connections: every stream is a connection of its own, as separate
 // listen processes would be.
 func streamClient(home string) *http.Client {
-	sock := route.SocketPath(home)
+	sock := routeapi.SocketPath(home)
 	return &http.Client{Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -35,7 +34,7 @@ func streamClient(home string) *http.Client {
 
 // daemonRSS reads the resident set of HOME's mf-route daemon, in MiB.
 func daemonRSS(ts *testscript.TestScript, home string) float64 {
-	b, err := os.ReadFile(filepath.Join(home, route.PIDName))
+	b, err := os.ReadFile(filepath.Join(home, routeapi.PIDName))
 	ts.Check(err)
 	st, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/status")
 	ts.Check(err)

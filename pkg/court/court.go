@@ -47,7 +47,7 @@ import (
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Service is a running mf-court.
@@ -61,7 +61,7 @@ type Service struct {
 	auth     *bind.TransactOpts
 	registry common.Address
 	court    common.Address
-	route    *route.Client // mf-route's gateway: witnesses reach providers through it
+	route    *routeapi.Client // mf-route's gateway: witnesses reach providers through it
 
 	mu         sync.Mutex
 	witnessing map[string]bool // cases this node is working on as a witness
@@ -79,7 +79,7 @@ func NewService(ctx context.Context, home string, key *ecdsa.PrivateKey, rpcURL 
 		return nil, fmt.Errorf("court: %w", err)
 	}
 	s := &Service{home: home, key: key, self: crypto.PubkeyToAddress(key.PublicKey), db: db, eth: eth, chainID: chainID, registry: registry, court: court,
-		route: route.NewClient(home), log: log}
+		route: routeapi.NewClient(home), log: log}
 	if s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID); err != nil {
 		return nil, err
 	}

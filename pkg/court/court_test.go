@@ -21,7 +21,7 @@ import (
 	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/devchain"
 	"github.com/mainframe/mf/pkg/kv"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // newTestService runs a devchain with the court contracts and an mf-court
@@ -105,7 +105,7 @@ func TestAPIBadInput(t *testing.T) {
 	// Through the gateway, a peer that is no witness, or a bad case, is refused.
 	for _, q := range []string{"case=1&index=0", "case=x&index=0", "case=1&index=a", "case=1&index=", "case=99999&index=0"} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/remote/v0/chunks?"+q, nil)
-		req.Header.Set(route.HeaderPeerAddress, "0x0000000000000000000000000000000000000001")
+		req.Header.Set(routeapi.HeaderPeerAddress, "0x0000000000000000000000000000000000000001")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

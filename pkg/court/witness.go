@@ -17,7 +17,7 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // A witness drawn for a case checks the evidence itself: it asks the
@@ -216,7 +216,7 @@ func randomIndices(n uint64) []uint64 {
 // apiRemoteChunks is the provider's side: a witness drawn for a case asks
 // for chunks of the promised data.
 func (s *Service) apiRemoteChunks(w http.ResponseWriter, r *http.Request) (any, error) {
-	caller := r.Header.Get(route.HeaderPeerAddress)
+	caller := r.Header.Get(routeapi.HeaderPeerAddress)
 	if !common.IsHexAddress(caller) {
 		return nil, localapi.Errorf(http.StatusForbidden, "forbidden", "only peers, through mf-route, may ask for chunks")
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Churn measures delivery while nodes die. One node streams packets, round
@@ -160,7 +161,7 @@ func Churn(ctx context.Context, st *State, o ChurnOptions) (*ChurnResult, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = route.NewClient(st.Nodes[i].Home).ListenOpen(lctx, ChurnTopic, 0, func() { opened <- struct{}{} }, func(m *route.Message) error {
+			_ = routeapi.NewClient(st.Nodes[i].Home).ListenOpen(lctx, ChurnTopic, 0, func() { opened <- struct{}{} }, func(m *routeapi.Message) error {
 				if len(m.Payload) == 8 {
 					mu.Lock()
 					got[binary.BigEndian.Uint64(m.Payload)] = true
@@ -182,7 +183,7 @@ func Churn(ctx context.Context, st *State, o ChurnOptions) (*ChurnResult, error)
 
 	// The sender streams, one packet per tick, receivers in turn; each
 	// packet is numbered and its phase remembered.
-	sender := route.NewClient(st.Nodes[o.From].Home)
+	sender := routeapi.NewClient(st.Nodes[o.From].Home)
 	phaseOf := map[uint64]*ChurnPhase{}
 	var seq uint64
 	tick := time.NewTicker(time.Second / time.Duration(o.Rate))
@@ -198,12 +199,12 @@ func Churn(ctx context.Context, st *State, o ChurnOptions) (*ChurnResult, error)
 			seq++
 			payload := binary.BigEndian.AppendUint64(nil, seq)
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err := sender.Send(sctx, route.SendRequest{To: cards[int(seq)%len(cards)], Topic: ChurnTopic, Payload: payload})
+			_, err := sender.Send(sctx, routeapi.SendRequest{To: cards[int(seq)%len(cards)], Topic: ChurnTopic, Payload: payload})
 			cancel()
 			ph.Sent++
 			phaseOf[seq] = ph
 			if err != nil {
-				if route.IsNotRunning(err) || ctx.Err() != nil {
+				if routeapi.IsNotRunning(err) || ctx.Err() != nil {
 					return fmt.Errorf("devnet: sending: %w", err)
 				}
 				ph.Refused++

@@ -27,6 +27,7 @@ import (
 	"github.com/mainframe/mf/pkg/court"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/swap"
 )
 
@@ -278,7 +279,7 @@ func freePorts(n int) ([]int, error) {
 
 func start(ctx context.Context, bin string, n Node) error {
 	return launch(ctx, bin, []string{"daemon", "--home", n.Home}, n.Home, filepath.Join(n.Home, "route.log"), func(ctx context.Context) error {
-		_, err := route.NewClient(n.Home).Status(ctx)
+		_, err := routeapi.NewClient(n.Home).Status(ctx)
 		return err
 	})
 }
@@ -294,7 +295,7 @@ func waitJoined(ctx context.Context, st *State, out io.Writer) {
 		ok := true
 		for i, n := range st.Nodes {
 			sctx, cancel := context.WithTimeout(ctx, time.Second)
-			s, err := route.NewClient(n.Home).Status(sctx)
+			s, err := routeapi.NewClient(n.Home).Status(sctx)
 			cancel()
 			// Neighbours, not peers: a connected peer takes packets only
 			// once identify has said it speaks /mf/route/1, which can take
@@ -347,7 +348,7 @@ type NodeStatus struct {
 
 // pidOf returns the pid of home's mf-route daemon if that process is alive
 // and is really a daemon of this home (pids get reused).
-func pidOf(home string) int { return pidIn(filepath.Join(home, route.PIDName), "daemon", home) }
+func pidOf(home string) int { return pidIn(filepath.Join(home, routeapi.PIDName), "daemon", home) }
 
 // pidIn reads a pid file and returns the pid if that process is alive and
 // its command line has both words.
@@ -382,7 +383,7 @@ func Status(st *State) []NodeStatus {
 	for _, n := range st.Nodes {
 		s := NodeStatus{Node: n, PID: pidOf(n.Home)}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		info, err := route.NewClient(n.Home).Status(ctx)
+		info, err := routeapi.NewClient(n.Home).Status(ctx)
 		cancel()
 		if err == nil {
 			s.Running, s.Peers = true, info.Peers

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -58,166 +57,6 @@ import (
 //	GET    /v0/groups              []GroupInfo
 //	POST   /v0/groups/{name}/members   GroupChange → GroupInfo
 //	POST   /v0/groups/{name}/resend    hand the key again to members without it → GroupInfo
-
-// IDInfo describes this node.
-type IDInfo struct {
-	Overlay identity.Overlay `json:"overlay"`
-	PeerID  string           `json:"peer_id"`
-	Address string           `json:"address"`
-	EncKey  string           `json:"enc_key"`
-	Card    string           `json:"card"`
-	Addrs   []string         `json:"addrs"`
-}
-
-// StatusInfo is /v0/status.
-type StatusInfo struct {
-	IDInfo
-	Peers int `json:"peers"`
-	// Neighbours is how many of the peers packets are routed to: those
-	// identified as speaking /mf/route/1 (speakers.go).
-	Neighbours int `json:"neighbours"`
-	// Published tells whether the node's card is in the DHT, so that others
-	// can find it by overlay address.
-	Published bool          `json:"published"`
-	Listeners int           `json:"listeners"`
-	Uptime    float64       `json:"uptime_seconds"`
-	Packets   StatsSnapshot `json:"packets"`
-	// Inbox is how many packets wait for a listener, of which
-	// InboxStrangers came from senders who are not contacts.
-	Inbox          int `json:"inbox"`
-	InboxStrangers int `json:"inbox_strangers"`
-}
-
-// PeerInfo is one connected peer.
-type PeerInfo struct {
-	PeerID    string           `json:"peer_id"`
-	Overlay   identity.Overlay `json:"overlay"`
-	Addr      string           `json:"addr"`
-	Direction string           `json:"direction"`
-	LatencyMS float64          `json:"latency_ms,omitempty"`
-	// Neighbour: the peer is among those packets are routed to (it spoke
-	// /mf/route/1 in identify; see speakers.go).
-	Neighbour bool `json:"neighbour"`
-}
-
-// ContactInfo is a contact or a resolved target.
-type ContactInfo struct {
-	Name    string            `json:"name,omitempty"`
-	Card    string            `json:"card"`
-	Overlay *identity.Overlay `json:"overlay,omitempty"`
-	PeerID  string            `json:"peer_id,omitempty"`
-	Address string            `json:"address,omitempty"`
-	// Luminosity is this contact's default, if set.
-	Luminosity *int `json:"luminosity,omitempty"`
-}
-
-// PingRequest asks for Count pings of Target.
-type PingRequest struct {
-	Target string `json:"target"`
-	Count  int    `json:"count"`
-}
-
-// PingResult is one ping.
-type PingResult struct {
-	Seq   int     `json:"seq"`
-	RTTMS float64 `json:"rtt_ms,omitempty"`
-	Error string  `json:"error,omitempty"`
-}
-
-// ResolveRequest names a target.
-type ResolveRequest struct {
-	Target string `json:"target"`
-}
-
-// SendRequest sends Payload to To on Topic.
-type SendRequest struct {
-	To      string `json:"to"`
-	Topic   string `json:"topic"`
-	Payload []byte `json:"payload"`
-	Bench   bool   `json:"bench,omitempty"`
-	// Luminosity overrides the contact's and the node's default (0..256).
-	Luminosity *int `json:"luminosity,omitempty"`
-	// Certify asks for proof of delivery; see /v0/receipts.
-	Certify bool `json:"certify,omitempty"`
-	// Group multicasts to a group instead (To and Topic stay empty).
-	Group string `json:"group,omitempty"`
-}
-
-// query is req without its payload, as the query string of a raw-body send.
-func (req *SendRequest) query() url.Values {
-	q := url.Values{}
-	for k, v := range map[string]string{"to": req.To, "topic": req.Topic, "group": req.Group} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if req.Luminosity != nil {
-		q.Set("luminosity", strconv.Itoa(*req.Luminosity))
-	}
-	if req.Certify {
-		q.Set("certify", "true")
-	}
-	if req.Bench {
-		q.Set("bench", "true")
-	}
-	return q
-}
-
-// fromQuery is the inverse of query. Unknown or repeated parameters are
-// errors, as unknown JSON fields are.
-func (req *SendRequest) fromQuery(q url.Values) error {
-	for k, vs := range q {
-		if len(vs) != 1 {
-			return localapi.BadRequest("parameter %q given %d times", k, len(vs))
-		}
-		v := vs[0]
-		var err error
-		switch k {
-		case "to":
-			req.To = v
-		case "topic":
-			req.Topic = v
-		case "group":
-			req.Group = v
-		case "luminosity":
-			var l int
-			l, err = strconv.Atoi(v)
-			req.Luminosity = &l
-		case "certify":
-			req.Certify, err = strconv.ParseBool(v)
-		case "bench":
-			req.Bench, err = strconv.ParseBool(v)
-		default:
-			return localapi.BadRequest("unknown parameter %q", k)
-		}
-		if err != nil {
-			return localapi.BadRequest("parameter %s=%q is not a valid value", k, v)
-		}
-	}
-	return nil
-}
-
-// LuminosityAdvice answers /v0/luminosity.
-type LuminosityAdvice struct {
-	Anonymity int `json:"anonymity"`
-	Estimate
-}
-
-// SendResult identifies the packet sent.
-type SendResult struct {
-	ID         string           `json:"id"`
-	To         identity.Overlay `json:"to"`
-	Bytes      int              `json:"bytes"`
-	Luminosity int              `json:"luminosity"`
-	Certify    bool             `json:"certify,omitempty"`
-	SentAt     time.Time        `json:"sent_at"`
-	Contact    string           `json:"contact,omitempty"`
-	// Session is set when the packet went inside a session.
-	Session bool `json:"session,omitempty"`
-	// Group and Members are set for a multicast.
-	Group   string `json:"group,omitempty"`
-	Members int    `json:"members,omitempty"`
-}
 
 // maxSendBody leaves room for a base64 payload of MaxPayload.
 const maxSendBody = MaxPayload*4/3 + 16<<10
@@ -395,7 +234,7 @@ func (n *Node) apiResolve(w http.ResponseWriter, r *http.Request) (any, error) {
 func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req SendRequest
 	if localapi.IsOctets(r) {
-		if err := req.fromQuery(r.URL.Query()); err != nil {
+		if err := req.FromQuery(r.URL.Query()); err != nil {
 			return nil, err
 		}
 		var err error
@@ -622,17 +461,17 @@ func (n *Node) apiListen(w http.ResponseWriter, r *http.Request) {
 		case <-n.subs.done:
 			return
 		case m := <-sub.ch:
-			if m.key != nil && scanned[string(m.key)] {
+			if m.InboxKey != nil && scanned[string(m.InboxKey)] {
 				continue
 			}
 			if err := st.Send(m); err != nil {
-				if m.key == nil {
+				if m.InboxKey == nil {
 					n.subs.store(m)
 				}
 				return
 			}
-			if m.key != nil {
-				n.subs.consumed(m.key)
+			if m.InboxKey != nil {
+				n.subs.consumed(m.InboxKey)
 			}
 			if sent++; count > 0 && sent >= count {
 				return
@@ -699,12 +538,6 @@ func (n *Node) apiPing(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// SessionRequest opens a session with a contact.
-type SessionRequest struct {
-	With       string `json:"with"`
-	Luminosity *int   `json:"luminosity,omitempty"`
-}
-
 func (n *Node) apiOpenSession(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req SessionRequest
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
@@ -730,19 +563,6 @@ func (n *Node) apiOpenSession(w http.ResponseWriter, r *http.Request) (any, erro
 
 func (n *Node) apiSessions(w http.ResponseWriter, r *http.Request) (any, error) {
 	return n.sess.list(), nil
-}
-
-// GroupRequest creates a group of contacts.
-type GroupRequest struct {
-	Name       string   `json:"name"`
-	Members    []string `json:"members"`
-	Luminosity *int     `json:"luminosity,omitempty"`
-}
-
-// GroupChange adds and removes members (contact names).
-type GroupChange struct {
-	Add    []string `json:"add,omitempty"`
-	Remove []string `json:"remove,omitempty"`
 }
 
 func (n *Node) groupContacts(names []string) ([]Contact, error) {

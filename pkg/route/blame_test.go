@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Finger pointing against forgery: the sender counts only what it can
@@ -35,7 +36,7 @@ func sentPacket(t *testing.T, to identity.Overlay, bits int) *certFixture {
 	f := &certFixture{t: t, n: n, first: newIdentity(t)}
 	rand.Read(f.id[:])
 	n.certs.track(f.id, "", 0)
-	n.certs.started(f.id, &SentRecord{ID: hex.EncodeToString(f.id[:]), To: to, Bits: bits, SentAt: time.Now(), Status: StatusPending})
+	n.certs.started(f.id, &sentRecord{SentRecord: SentRecord{ID: hex.EncodeToString(f.id[:]), To: to, Bits: bits, SentAt: time.Now(), Status: StatusPending}})
 	n.certs.askedFor(f.id, []peer.ID{f.first.Public().PeerID()})
 	return f
 }
@@ -44,7 +45,7 @@ func sentPacket(t *testing.T, to identity.Overlay, bits int) *certFixture {
 // it took the packet from, as the first hop passes it back.
 func (f *certFixture) back(signer *identity.Identity, kind byte, prev identity.Overlay) {
 	f.t.Helper()
-	rc, err := SignReceipt(signer, f.id, kind, prev)
+	rc, err := routeapi.SignReceipt(signer, f.id, kind, prev)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -243,7 +244,7 @@ func TestRerouteAddsFirstHop(t *testing.T) {
 	f := sentPacket(t, ov(to), 256)
 	other := newIdentity(t)
 	f.n.certs.askedFor(f.id, []peer.ID{other.Public().PeerID()})
-	rc, err := SignReceipt(other, f.id, ReceiptTaken, f.n.self)
+	rc, err := routeapi.SignReceipt(other, f.id, ReceiptTaken, f.n.self)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Bonds of certified delivery move through SWAP balances (docs/bonds.md).
@@ -51,70 +51,6 @@ import (
 // (and its way back) of the deadline counts at H and not at P. That, a
 // stream that broke while carrying a proof back, and a restart while a
 // packet was in flight are where the two ends can differ.
-
-// ReceiptHeld is reserved for mf-hold: a delegate's signed statement that
-// it holds the packet for an offline recipient, naming the hop that handed
-// it over. It will count as proof of handover for the hops before it, like
-// an acceptance; decoders refuse it until mf-hold issues it.
-const ReceiptHeld = 4
-
-// provesHandover reports whether rc shows that hop handed the packet on or
-// took it as its recipient: the proof that earns hop its bond.
-func provesHandover(rc *Receipt, hop identity.Overlay) bool {
-	signer := rc.Signer.Overlay()
-	if signer == hop {
-		return rc.Kind == ReceiptReceived
-	}
-	if rc.Prev != hop {
-		return false
-	}
-	switch rc.Kind {
-	case ReceiptTaken, ReceiptUnreachable, ReceiptReceived, ReceiptHeld:
-		return true
-	}
-	return false
-}
-
-// Bond event roles, from the point of view of the node that reports them.
-const (
-	BondEarned  = "earned"  // the previous hop owes this node the bond
-	BondForfeit = "forfeit" // this node showed no proof: it owes the previous hop
-	BondPaid    = "paid"    // the next hop showed proof: this node owes it
-	BondCharged = "charged" // the next hop showed no proof: it owes this node
-)
-
-// BondEvent is one settled link of a certified packet.
-type BondEvent struct {
-	Seq    uint64 `json:"seq"`
-	Packet string `json:"packet"` // hex packet id
-	Peer   string `json:"peer"`   // the other end of the link (peer ID)
-	Role   string `json:"role"`
-	Bond   uint64 `json:"bond"` // base units
-	// Proof is the receipt (hex) the outcome rests on: the handover proof
-	// for earned and paid, the charged hop's own signed acceptance for
-	// charged and forfeit.
-	Proof string    `json:"proof"`
-	At    time.Time `json:"at"`
-}
-
-// Owed is what the event moves on the balance with Peer: positive, the
-// peer owes this node.
-func (e *BondEvent) Owed() int64 {
-	v := int64(min(e.Bond, 1<<62))
-	if e.Role == BondForfeit || e.Role == BondPaid {
-		return -v
-	}
-	return v
-}
-
-// Link is the side of the link an event settles: "in" for the link from
-// the previous hop, "out" for the link to a next hop.
-func (e *BondEvent) Link() string {
-	if e.Role == BondEarned || e.Role == BondForfeit {
-		return "in"
-	}
-	return "out"
-}
 
 // Store keys of bond events.
 const (
@@ -183,7 +119,7 @@ func (c *certifier) bondReceipt(e *relayEntry, rc *Receipt, from peer.ID) {
 		}
 	}
 	// Proof for this node's own link with the hop before it.
-	if e.prev != "" && b.proved == nil && provesHandover(rc, self) {
+	if e.prev != "" && b.proved == nil && routeapi.ProvesHandover(rc, self) {
 		b.proved = rc
 		if !b.done {
 			c.bondEvent(rc.ID, e.prev, BondEarned, b.in, rc)
@@ -204,7 +140,7 @@ func (c *certifier) bondReceipt(e *relayEntry, rc *Receipt, from peer.ID) {
 		// drops it), only as a statement: nothing moves on this link.
 		l.stated = true
 	}
-	if l.proved == nil && provesHandover(rc, hop) {
+	if l.proved == nil && routeapi.ProvesHandover(rc, hop) {
 		l.proved = rc
 		c.bondEvent(rc.ID, from, BondPaid, b.out, rc)
 	}
@@ -314,53 +250,6 @@ func (n *Node) apiBonds(w http.ResponseWriter, r *http.Request) (any, error) {
 		after = v
 	}
 	return n.certs.bondEvents(after)
-}
-
-// CheckBondEvent checks the signed evidence of a bond event reported by
-// the node self: the outcome it claims must rest on a receipt for that
-// packet, signed by the right key. It cannot check that a proof is absent
-// (a charge rests on the charged hop's own acceptance plus the reporting
-// node's word that nothing followed it); it does make sure that nobody is
-// charged, or paid, on a statement someone else forged.
-func CheckBondEvent(ev *BondEvent, self identity.Overlay) error {
-	id, err := hex.DecodeString(ev.Packet)
-	if err != nil || len(id) != 32 {
-		return errors.New("route: bond event: packet is not a 32-byte hex id")
-	}
-	p, err := peer.Decode(ev.Peer)
-	if err != nil {
-		return fmt.Errorf("route: bond event: peer: %v", err)
-	}
-	raw, err := hex.DecodeString(ev.Proof)
-	if err != nil {
-		return errors.New("route: bond event: proof is not hex")
-	}
-	rc, err := DecodeReceipt(raw)
-	if err != nil {
-		return fmt.Errorf("route: bond event: %w", err)
-	}
-	if rc.ID != [32]byte(id) {
-		return errors.New("route: bond event: the proof is about another packet")
-	}
-	other := identity.OverlayOf(p)
-	ok := false
-	switch ev.Role {
-	case BondEarned:
-		ok = provesHandover(rc, self)
-	case BondPaid:
-		ok = provesHandover(rc, other)
-	case BondCharged:
-		// The charged hop's own acceptance, naming this node.
-		ok = rc.Signer.Overlay() == other && rc.Kind == ReceiptTaken && rc.Prev == self
-	case BondForfeit:
-		ok = rc.Signer.Overlay() == self && rc.Kind == ReceiptTaken && rc.Prev == other
-	default:
-		return fmt.Errorf("route: bond event: unknown role %q", ev.Role)
-	}
-	if !ok {
-		return fmt.Errorf("route: bond event: the receipt does not show %s", ev.Role)
-	}
-	return nil
 }
 
 // pruneBonds deletes bond events (and their links' marks) recorded before

@@ -10,6 +10,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Bonds of certified delivery: each link settles from signed receipts
@@ -44,7 +45,7 @@ func wantEvents(t *testing.T, evs []BondEvent, self identity.Overlay, want ...st
 	var got []string
 	for _, ev := range evs {
 		got = append(got, ev.Role+" "+ev.Peer)
-		if err := CheckBondEvent(&ev, self); err != nil {
+		if err := routeapi.CheckBondEvent(&ev, self); err != nil {
 			t.Errorf("event %+v does not check: %v", ev, err)
 		}
 	}
@@ -136,7 +137,7 @@ func TestBondRelaySide(t *testing.T) {
 			n.certs.track(id, prev.Public().PeerID(), 1000)
 			n.certs.offer(id, 990)
 			n.certs.askedFor(id, []peer.ID{next.Public().PeerID()})
-			own, err := SignReceipt(n.id, id, ReceiptTaken, ov(prev))
+			own, err := routeapi.SignReceipt(n.id, id, ReceiptTaken, ov(prev))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,14 +146,14 @@ func TestBondRelaySide(t *testing.T) {
 			e := c.relays[id]
 			c.bondReceipt(e, own, "")
 			if tt.proof {
-				rc, err := SignReceipt(next, id, ReceiptTaken, n.self)
+				rc, err := routeapi.SignReceipt(next, id, ReceiptTaken, n.self)
 				if err != nil {
 					t.Fatal(err)
 				}
 				c.bondReceipt(e, rc, next.Public().PeerID())
 				// The hop after next took it from next: next's proof,
 				// passed back through next.
-				further, err := SignReceipt(newIdentity(t), id, ReceiptTaken, ov(next))
+				further, err := routeapi.SignReceipt(newIdentity(t), id, ReceiptTaken, ov(next))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -181,7 +182,7 @@ func TestCheckBondEventRefusesForgery(t *testing.T) {
 	var id [32]byte
 	rand.Read(id[:])
 	sign := func(by *identity.Identity, kind byte, prev identity.Overlay) string {
-		rc, err := SignReceipt(by, id, kind, prev)
+		rc, err := routeapi.SignReceipt(by, id, kind, prev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +190,7 @@ func TestCheckBondEventRefusesForgery(t *testing.T) {
 	}
 	hopID := hop.Public().PeerID().String()
 	good := BondEvent{Packet: hex.EncodeToString(id[:]), Peer: hopID, Role: BondCharged, Bond: 5, Proof: sign(hop, ReceiptTaken, ov(self))}
-	if err := CheckBondEvent(&good, ov(self)); err != nil {
+	if err := routeapi.CheckBondEvent(&good, ov(self)); err != nil {
 		t.Fatalf("a good charge: %v", err)
 	}
 	tamper := []byte(good.Proof)
@@ -212,7 +213,7 @@ func TestCheckBondEventRefusesForgery(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := good
 			tt.edit(&ev)
-			if err := CheckBondEvent(&ev, ov(self)); err == nil {
+			if err := routeapi.CheckBondEvent(&ev, ov(self)); err == nil {
 				t.Fatalf("accepted %+v", ev)
 			}
 		})
@@ -224,7 +225,7 @@ func TestCheckBondEventRefusesForgery(t *testing.T) {
 func FuzzCheckBondEvent(f *testing.F) {
 	self, hop := newIdentity(f), newIdentity(f)
 	id := [32]byte{1, 2, 3}
-	rc, err := SignReceipt(hop, id, ReceiptTaken, ov(self))
+	rc, err := routeapi.SignReceipt(hop, id, ReceiptTaken, ov(self))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -233,14 +234,14 @@ func FuzzCheckBondEvent(f *testing.F) {
 	f.Add("zz", "nobody", BondPaid, "00")
 	f.Fuzz(func(t *testing.T, packet, p, role, proof string) {
 		ev := BondEvent{Packet: packet, Peer: p, Role: role, Bond: 1, Proof: proof}
-		if CheckBondEvent(&ev, ov(self)) != nil {
+		if routeapi.CheckBondEvent(&ev, ov(self)) != nil {
 			return
 		}
 		raw, err := hex.DecodeString(proof)
 		if err != nil {
 			t.Fatalf("checked with a proof that is not hex: %v", err)
 		}
-		if _, err := DecodeReceipt(raw); err != nil {
+		if _, err := routeapi.DecodeReceipt(raw); err != nil {
 			t.Fatalf("checked with a proof that does not decode: %v", err)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Certified delivery (whitepaper, "Incentivized packet delivery"). The
@@ -88,82 +89,6 @@ const (
 	StatusFailed    = "failed"
 )
 
-// ReceiptInfo is a receipt as the API shows it.
-type ReceiptInfo struct {
-	Signer identity.Overlay `json:"signer"`
-	PeerID string           `json:"peer_id"`
-	Kind   string           `json:"kind"`
-	// Prev is the peer that handed the signer the packet, as it says.
-	Prev *identity.Overlay `json:"prev,omitempty"`
-	// Proximity is how many bits the signer of a statement shares with
-	// the destination, computed by the sender from the signer's address.
-	Proximity int    `json:"proximity,omitempty"`
-	Receipt   string `json:"receipt"` // hex of the signed receipt
-}
-
-func receiptInfo(rc *Receipt) ReceiptInfo {
-	kind := "received"
-	switch rc.Kind {
-	case ReceiptUnreachable:
-		kind = "unreachable"
-	case ReceiptTaken:
-		kind = "taken"
-	case ReceiptReturned:
-		kind = "returned"
-	}
-	info := ReceiptInfo{Signer: rc.Signer.Overlay(), PeerID: rc.Signer.PeerID().String(), Kind: kind, Receipt: hex.EncodeToString(rc.Marshal())}
-	if rc.Prev != (identity.Overlay{}) {
-		prev := rc.Prev
-		info.Prev = &prev
-	}
-	return info
-}
-
-// SentRecord is what a sender knows about a certified packet.
-type SentRecord struct {
-	ID        string           `json:"id"`
-	To        identity.Overlay `json:"to"`
-	Bits      int              `json:"luminosity"`
-	Topic     string           `json:"topic"`
-	Bond      uint64           `json:"bond"`
-	FirstHops []string         `json:"first_hops"`
-	SentAt    time.Time        `json:"sent_at"`
-	Status    string           `json:"status"`
-	DoneAt    *time.Time       `json:"done_at,omitempty"`
-	// Receipt is the recipient's signed receipt, once delivered.
-	Receipt *ReceiptInfo `json:"receipt,omitempty"`
-	// ZoneReceipts are receipts of other zone members (dark mode).
-	ZoneReceipts []ReceiptInfo `json:"zone_receipts,omitempty"`
-	// FailedHop names the hop that could not show proof of delivery, and
-	// Statement is its signed answer when it gave one.
-	FailedHop *identity.Overlay `json:"failed_hop,omitempty"`
-	Statement *ReceiptInfo      `json:"statement,omitempty"`
-	Reason    string            `json:"reason,omitempty"`
-	// Hops are the signed acceptances of the hops that took the packet, as
-	// they came back: the chain a failure is traced along.
-	Hops []ReceiptInfo `json:"hops,omitempty"`
-	// Returned are the signed statements of hops that gave the packet
-	// back (backtracking): they no longer hold it.
-	Returned []ReceiptInfo `json:"returned,omitempty"`
-
-	// held are statements whose signer is not (yet) known to have been
-	// handed the packet; one counts once its signer's acceptance comes.
-	held []*Receipt
-	// asked is set once FirstHops lists the peers actually handed it.
-	asked bool
-}
-
-// LedgerEntry is what a relay records for a certified packet it passed on.
-type LedgerEntry struct {
-	ID      string            `json:"id"`
-	Prev    *identity.Overlay `json:"prev,omitempty"`
-	Next    []string          `json:"next"`
-	BondIn  uint64            `json:"bond_in"`
-	BondOut uint64            `json:"bond_out"`
-	At      time.Time         `json:"at"`
-	Proofs  []ReceiptInfo     `json:"proofs,omitempty"`
-}
-
 // relayEntry routes receipts back: who gave us the packet ("" for this
 // node's own packets).
 type relayEntry struct {
@@ -184,16 +109,16 @@ type certifier struct {
 	n       *Node
 	mu      sync.Mutex
 	relays  map[[32]byte]*relayEntry
-	pending map[[32]byte]*SentRecord
+	pending map[[32]byte]*sentRecord
 	// bondSeq numbers bond events (bond.go).
 	bondSeq uint64
 }
 
 func newCertifier(n *Node) *certifier {
-	c := &certifier{n: n, relays: map[[32]byte]*relayEntry{}, pending: map[[32]byte]*SentRecord{}}
+	c := &certifier{n: n, relays: map[[32]byte]*relayEntry{}, pending: map[[32]byte]*sentRecord{}}
 	// Pending records of an earlier run are settled by the sweeper.
 	_ = n.db.Scan([]byte(sentPrefix), func(k, v []byte) error {
-		var r SentRecord
+		var r sentRecord
 		if json.Unmarshal(v, &r) == nil && r.Status == StatusPending && len(k) == len(sentPrefix)+32 {
 			c.pending[[32]byte(k[len(sentPrefix):])] = &r
 		}
@@ -258,7 +183,7 @@ func (c *certifier) save(key []byte, v any) {
 }
 
 // started records a certified packet this node sends.
-func (c *certifier) started(id [32]byte, r *SentRecord) {
+func (c *certifier) started(id [32]byte, r *sentRecord) {
 	c.mu.Lock()
 	c.pending[id] = r
 	c.mu.Unlock()
@@ -380,7 +305,7 @@ func (c *certifier) addProof(rc *Receipt) {
 	if json.Unmarshal(b, &e) != nil {
 		return
 	}
-	e.Proofs = append(e.Proofs, receiptInfo(rc))
+	e.Proofs = append(e.Proofs, routeapi.ReceiptInfoOf(rc))
 	c.save(key, e)
 }
 
@@ -397,7 +322,7 @@ func (c *certifier) settle(rc *Receipt) {
 		if err != nil {
 			return
 		}
-		r = new(SentRecord)
+		r = new(sentRecord)
 		if json.Unmarshal(b, r) != nil {
 			return
 		}
@@ -414,8 +339,8 @@ func (c *certifier) settle(rc *Receipt) {
 // sender checks every receipt against what it knows itself (whom it handed
 // the packet, the recipient's address) and takes nothing on the signer's
 // word but the signature.
-func (c *certifier) apply(r *SentRecord, rc *Receipt, now time.Time) bool {
-	info := receiptInfo(rc)
+func (c *certifier) apply(r *sentRecord, rc *Receipt, now time.Time) bool {
+	info := routeapi.ReceiptInfoOf(rc)
 	signer := rc.Signer.Overlay()
 	dest := Dest{Bits: uint16(r.Bits), Prefix: AddressPrefix(r.To, uint16(r.Bits))}
 	switch {
@@ -494,66 +419,6 @@ type hopChain struct {
 	farthest *ReceiptInfo
 }
 
-// chain follows the acceptances from the sender self: its first hops, the
-// hops each of them named as taking it from them, and so on. An acceptance
-// that names a hop not on the chain proves nothing: anybody can sign one.
-func (r *SentRecord) chain(self identity.Overlay) hopChain {
-	first := map[identity.Overlay]bool{}
-	for _, s := range r.FirstHops {
-		if p, err := peer.Decode(s); err == nil {
-			first[identity.OverlayOf(p)] = true
-		}
-	}
-	next := map[identity.Overlay][]identity.Overlay{}
-	for _, h := range r.Hops {
-		if h.Prev != nil {
-			next[*h.Prev] = append(next[*h.Prev], h.Signer)
-		}
-	}
-	// gaveBack: the hop's statement that it gave back the packet it took
-	// from prev (its own copy, not a looped one).
-	gaveBack := map[[2]identity.Overlay]*ReceiptInfo{}
-	for i, h := range r.Returned {
-		if h.Prev != nil {
-			if k := [2]identity.Overlay{h.Signer, *h.Prev}; gaveBack[k] == nil {
-				gaveBack[k] = &r.Returned[i]
-			}
-		}
-	}
-	hc := hopChain{took: map[identity.Overlay]bool{self: true}}
-	level := []identity.Overlay{self}
-	for len(level) > 0 {
-		var deeper []identity.Overlay
-		var holds *identity.Overlay
-		var back *ReceiptInfo
-		for _, o := range level {
-			for _, h := range next[o] {
-				if hc.took[h] || o == self && !first[h] {
-					continue
-				}
-				hc.took[h] = true
-				deeper = append(deeper, h)
-				if b := gaveBack[[2]identity.Overlay{h, o}]; b != nil {
-					if back == nil {
-						back = b
-					}
-				} else if holds == nil {
-					holds = &h
-				}
-			}
-		}
-		if holds != nil {
-			hc.end = holds
-		}
-		if back != nil {
-			hc.farthest = back
-		}
-		level = deeper
-	}
-	delete(hc.took, self)
-	return hc
-}
-
 // exhausted settles this node's certified packet id when it came back to
 // it and no peer was left to try: every way the packet was offered led
 // back. The hop named is the farthest one that gave it back, with its
@@ -605,29 +470,6 @@ func (c *certifier) sweep(timeout time.Duration) {
 			delete(c.relays, id)
 		}
 	}
-}
-
-// blame names the hop at the end of the chain of proofs of a packet that
-// got no answer: the last one that took the packet and showed neither a
-// receipt nor a statement from a next hop. With no acceptance at all, that
-// is the first hop it was handed to.
-func (r *SentRecord) blame(self identity.Overlay, timeout time.Duration) (*identity.Overlay, string) {
-	hc := r.chain(self)
-	switch {
-	case hc.end == nil && hc.farthest != nil:
-		return &hc.farthest.Signer, fmt.Sprintf("every hop that took the packet gave it back, and no proof of delivery came within %s; the farthest was %s", timeout, hc.farthest.Signer.String()[:16])
-	case hc.end != nil && *hc.end == r.To:
-		return hc.end, fmt.Sprintf("the recipient took the packet but gave no receipt within %s (its inbox may be full)", timeout)
-	case hc.end != nil:
-		return hc.end, fmt.Sprintf("hop %s took the packet and showed no proof of delivery within %s", hc.end.String()[:16], timeout)
-	}
-	for _, s := range r.FirstHops {
-		if p, err := peer.Decode(s); err == nil {
-			o := identity.OverlayOf(p)
-			return &o, fmt.Sprintf("first hop %s never confirmed taking the packet, and no proof of delivery came within %s", o.String()[:16], timeout)
-		}
-	}
-	return nil, "no proof of delivery within " + timeout.String()
 }
 
 // sent lists this node's certified packets, newest first.
@@ -689,3 +531,97 @@ func (n *Node) undeliverable(frame []byte) {
 
 // askReceipt decides whether a zone member is asked for a receipt.
 func askReceipt(fraction float64) bool { return rand.Float64() < fraction }
+
+// sentRecord is a certified packet this node sent: the record the API
+// shows, and what the certifier keeps beside it while it waits.
+type sentRecord struct {
+	SentRecord
+	// held are statements whose signer is not (yet) known to have been
+	// handed the packet; one counts once its signer's acceptance comes.
+	held []*Receipt
+	// asked is set once FirstHops lists the peers actually handed it.
+	asked bool
+}
+
+// chain follows the acceptances from the sender self: its first hops, the
+// hops each of them named as taking it from them, and so on. An acceptance
+// that names a hop not on the chain proves nothing: anybody can sign one.
+func (r *sentRecord) chain(self identity.Overlay) hopChain {
+	first := map[identity.Overlay]bool{}
+	for _, s := range r.FirstHops {
+		if p, err := peer.Decode(s); err == nil {
+			first[identity.OverlayOf(p)] = true
+		}
+	}
+	next := map[identity.Overlay][]identity.Overlay{}
+	for _, h := range r.Hops {
+		if h.Prev != nil {
+			next[*h.Prev] = append(next[*h.Prev], h.Signer)
+		}
+	}
+	// gaveBack: the hop's statement that it gave back the packet it took
+	// from prev (its own copy, not a looped one).
+	gaveBack := map[[2]identity.Overlay]*ReceiptInfo{}
+	for i, h := range r.Returned {
+		if h.Prev != nil {
+			if k := [2]identity.Overlay{h.Signer, *h.Prev}; gaveBack[k] == nil {
+				gaveBack[k] = &r.Returned[i]
+			}
+		}
+	}
+	hc := hopChain{took: map[identity.Overlay]bool{self: true}}
+	level := []identity.Overlay{self}
+	for len(level) > 0 {
+		var deeper []identity.Overlay
+		var holds *identity.Overlay
+		var back *ReceiptInfo
+		for _, o := range level {
+			for _, h := range next[o] {
+				if hc.took[h] || o == self && !first[h] {
+					continue
+				}
+				hc.took[h] = true
+				deeper = append(deeper, h)
+				if b := gaveBack[[2]identity.Overlay{h, o}]; b != nil {
+					if back == nil {
+						back = b
+					}
+				} else if holds == nil {
+					holds = &h
+				}
+			}
+		}
+		if holds != nil {
+			hc.end = holds
+		}
+		if back != nil {
+			hc.farthest = back
+		}
+		level = deeper
+	}
+	delete(hc.took, self)
+	return hc
+}
+
+// blame names the hop at the end of the chain of proofs of a packet that
+// got no answer: the last one that took the packet and showed neither a
+// receipt nor a statement from a next hop. With no acceptance at all, that
+// is the first hop it was handed to.
+func (r *sentRecord) blame(self identity.Overlay, timeout time.Duration) (*identity.Overlay, string) {
+	hc := r.chain(self)
+	switch {
+	case hc.end == nil && hc.farthest != nil:
+		return &hc.farthest.Signer, fmt.Sprintf("every hop that took the packet gave it back, and no proof of delivery came within %s; the farthest was %s", timeout, hc.farthest.Signer.String()[:16])
+	case hc.end != nil && *hc.end == r.To:
+		return hc.end, fmt.Sprintf("the recipient took the packet but gave no receipt within %s (its inbox may be full)", timeout)
+	case hc.end != nil:
+		return hc.end, fmt.Sprintf("hop %s took the packet and showed no proof of delivery within %s", hc.end.String()[:16], timeout)
+	}
+	for _, s := range r.FirstHops {
+		if p, err := peer.Decode(s); err == nil {
+			o := identity.OverlayOf(p)
+			return &o, fmt.Sprintf("first hop %s never confirmed taking the packet, and no proof of delivery came within %s", o.String()[:16], timeout)
+		}
+	}
+	return nil, "no proof of delivery within " + timeout.String()
+}

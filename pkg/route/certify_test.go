@@ -15,7 +15,7 @@ func TestPruneRecords(t *testing.T) {
 		nowFunc = func() time.Time { return at }
 		id := [32]byte{byte(day)}
 		n.certs.relayed(id, "", nil, 10, 9)
-		n.certs.started([32]byte{byte(day), 1}, &SentRecord{ID: "x", SentAt: at, Status: StatusDelivered})
+		n.certs.started([32]byte{byte(day), 1}, &sentRecord{SentRecord: SentRecord{ID: "x", SentAt: at, Status: StatusDelivered}})
 	}
 	k, err := n.certs.prune(start.Add(4 * 24 * time.Hour))
 	if err != nil {

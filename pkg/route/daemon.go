@@ -17,18 +17,14 @@ import (
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/daemon"
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Files of mf-route inside a home.
 const (
-	SocketName = "route.sock"
-	PIDName    = "route.pid"
-	CardName   = "card"
-	DataDir    = "data/route"
+	CardName = "card"
+	DataDir  = "data/route"
 )
-
-// SocketPath is the API socket of home's daemon.
-func SocketPath(home string) string { return filepath.Join(home, SocketName) }
 
 // InitOptions describe a new node.
 type InitOptions struct {
@@ -105,7 +101,7 @@ func ReadCard(home string) (*identity.Card, error) {
 // RunDaemon runs the node of home until ctx ends. ready, if not nil, is
 // called once the API socket is serving.
 func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Logger, ready func(*Node)) error {
-	sock := SocketPath(home)
+	sock := routeapi.SocketPath(home)
 	h, err := daemon.Open(home, "route", cfg)
 	if err != nil {
 		return err

@@ -11,23 +11,6 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 )
 
-// Message is a packet as delivered to a listener.
-type Message struct {
-	ID       string           `json:"id"`
-	From     identity.Overlay `json:"from"`
-	PeerID   string           `json:"peer_id"`
-	Address  string           `json:"address"`
-	Topic    string           `json:"topic"`
-	Payload  []byte           `json:"payload"`
-	Sent     time.Time        `json:"sent"` // the sender's clock, signed
-	Received time.Time        `json:"received"`
-
-	// key is the message's inbox key when it was stored before being
-	// handed out (certified packets): whoever writes it to a listener
-	// removes it from the inbox.
-	key []byte
-}
-
 // Packets that arrive for a topic nobody listens to wait in the inbox
 // (inbox/<topic>\x00<seq>: inboxEntry) until a listener comes; a listener
 // drains them first, oldest first. The inbox is bounded so that strangers
@@ -326,7 +309,7 @@ func (s *subscriptions) unsubscribe(sub *subscriber) {
 	for {
 		select {
 		case m := <-sub.ch:
-			if m != nil && m.key == nil {
+			if m != nil && m.InboxKey == nil {
 				s.store(m)
 			}
 		default:
@@ -379,7 +362,7 @@ func (s *subscriptions) store(m *Message) []byte {
 // reports whether m was taken: false only when the inbox had to drop it.
 func (s *subscriptions) publish(m *Message, durable bool) bool {
 	if durable {
-		if m.key = s.store(m); m.key == nil {
+		if m.InboxKey = s.store(m); m.InboxKey == nil {
 			return false
 		}
 	}

@@ -53,31 +53,6 @@ func ServiceKey(name string) cid.Cid {
 	return cid.NewCidV1(cid.Raw, h)
 }
 
-// AnnounceRequest asks mf-route to announce a service for LeaseSeconds
-// (0: DefaultServiceLease).
-type AnnounceRequest struct {
-	Service      string `json:"service"`
-	LeaseSeconds int    `json:"lease_seconds,omitempty"`
-}
-
-// Announcement is a service this node announces.
-type Announcement struct {
-	Service string    `json:"service"`
-	Key     string    `json:"key"`
-	Until   time.Time `json:"until"`              // the lease ends
-	Last    time.Time `json:"announced,omitzero"` // the last announcement that landed
-	Error   string    `json:"error,omitempty"`    // why the last one failed
-}
-
-// Provider is a node the DHT names as a provider of a service: a claim,
-// not yet checked against the node's manifest.
-type Provider struct {
-	PeerID  string           `json:"peer_id"`
-	Overlay identity.Overlay `json:"overlay"`
-	Address string           `json:"address"`
-	Addrs   []string         `json:"addrs,omitempty"`
-}
-
 type announcer struct {
 	mu    sync.Mutex
 	svcs  map[string]*Announcement

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // A service announced on one node is found from another through the DHT;
@@ -17,7 +18,7 @@ func TestAnnounceLease(t *testing.T) {
 	linkNodes(t, a.Node, b.Node)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ca, cb := NewClient(a.home), NewClient(b.home)
+	ca, cb := routeapi.NewClient(a.home), routeapi.NewClient(b.home)
 	waitFor(t, "a dht peer", func() bool { return len(a.kad.RoutingTable().ListPeers()) > 0 })
 	first, err := ca.Announce(ctx, "hold", time.Minute)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/seal"
 	"github.com/mainframe/mf/pkg/wire"
 )
@@ -100,7 +101,7 @@ func (n *Node) handleFrame(frame []byte, from peer.ID) error {
 		}
 		n.handlePacket(n.ctx, p, raw, from, &bond)
 	case frameReceipt:
-		rc, err := DecodeReceipt(frame[1:])
+		rc, err := routeapi.DecodeReceipt(frame[1:])
 		if err != nil {
 			return err
 		}
@@ -404,7 +405,7 @@ func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) e
 // sign issues a receipt for packet id and sends it back the way the packet
 // came, naming the peer that handed it over.
 func (n *Node) sign(id [32]byte, kind byte) {
-	rc, err := SignReceipt(n.id, id, kind, n.certs.prevOf(id))
+	rc, err := routeapi.SignReceipt(n.id, id, kind, n.certs.prevOf(id))
 	if err != nil {
 		n.log.Warn("signing receipt", "err", err)
 		return
@@ -416,7 +417,7 @@ func (n *Node) sign(id [32]byte, kind byte) {
 // that asked, whichever way the packet first came; bond is what that peer
 // offered with its copy.
 func (n *Node) signFor(id [32]byte, to peer.ID, kind byte, bond uint64) {
-	rc, err := SignReceipt(n.id, id, kind, identity.OverlayOf(to))
+	rc, err := routeapi.SignReceipt(n.id, id, kind, identity.OverlayOf(to))
 	if err != nil {
 		n.log.Warn("signing receipt", "err", err)
 		return

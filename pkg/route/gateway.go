@@ -23,6 +23,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // The gateway lets the other mf services (mf-swap, mf-court, ...) talk to
@@ -48,13 +49,6 @@ var gatewayServices = []string{"swap", "court", "hold", "store", "db"}
 
 var serviceName = regexp.MustCompile(`^[a-z]{1,16}$`)
 
-// Headers the gateway sets on requests it hands to a local service.
-const (
-	HeaderPeerID      = "X-Mf-Peer-Id"
-	HeaderPeerOverlay = "X-Mf-Peer-Overlay"
-	HeaderPeerAddress = "X-Mf-Peer-Address"
-)
-
 // Limits of the gateway. Bodies are streamed, never held whole, so what a
 // call costs is its buffers (about gatewayCallMemory) and, on the serving
 // side, one connection to the local service: the number of calls bounds
@@ -66,7 +60,7 @@ const (
 	// chunked, or the end of the stream) and never read whole.
 	gatewayHeaderLimit = 64 << 10
 	// gatewayBuf is the copy buffer of a body in each direction.
-	gatewayBuf = 256 << 10
+	gatewayBuf = routeapi.BodyBuffer
 
 	DefaultMaxCallsPerPeer = 16
 	DefaultMaxCalls        = 64
@@ -230,33 +224,11 @@ func writeGatewayRequest(s io.Writer, req *http.Request, ctype string, length in
 	if length > 0 {
 		src = io.LimitReader(body, length)
 	}
-	k, err := io.CopyBuffer(onlyWriter{s}, src, make([]byte, gatewayBuf))
+	k, err := routeapi.CopyBody(s, src)
 	if err == nil && length > 0 && k < length {
 		err = io.ErrUnexpectedEOF
 	}
 	return err
-}
-
-// onlyWriter hides a stream's other methods from io.CopyBuffer, so that it
-// uses the given buffer.
-type onlyWriter struct{ w io.Writer }
-
-func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
-
-// onlyReader hides a reader's other methods from io.CopyBuffer.
-type onlyReader struct{ r io.Reader }
-
-func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
-
-// bigReader moves a body in large pieces: net/http copies a request body
-// with its own 32 KiB buffer (or the reader's WriteTo), and frames each piece
-// as a chunk with a write of its own.
-type bigReader struct{ r io.Reader }
-
-func (b bigReader) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-func (b bigReader) WriteTo(w io.Writer) (int64, error) {
-	return io.CopyBuffer(onlyWriter{w}, onlyReader{b.r}, make([]byte, gatewayBuf))
 }
 
 // writeGatewayResponse writes resp's head to s and then its body, which
@@ -285,7 +257,7 @@ func writeGatewayResponse(s io.Writer, resp *http.Response) error {
 	if resp.ContentLength > 0 {
 		src = io.LimitReader(resp.Body, resp.ContentLength)
 	}
-	k, err := io.CopyBuffer(onlyWriter{s}, onlyReader{src}, make([]byte, gatewayBuf))
+	k, err := routeapi.CopyBody(s, src)
 	if err == nil && resp.ContentLength > 0 && k < resp.ContentLength {
 		err = io.ErrUnexpectedEOF
 	}
@@ -375,7 +347,7 @@ func (n *Node) serveRemote(ctx context.Context, svc string, from peer.ID, req *h
 	if !strings.HasPrefix(path, "/") || strings.Contains(path, "..") {
 		return gatewayFail(http.StatusBadRequest, "bad path")
 	}
-	var body io.Reader = bigReader{req.Body}
+	var body io.Reader = routeapi.BigReader{R: req.Body}
 	if req.ContentLength == 0 {
 		body = http.NoBody
 	}
@@ -571,24 +543,6 @@ func contains(list []string, s string) bool {
 
 // Usage metering and blocking.
 
-// PeerUsage is the packet traffic exchanged with one peer since the daemon
-// started.
-type PeerUsage struct {
-	PeerID   string           `json:"peer_id"`
-	Overlay  identity.Overlay `json:"overlay"`
-	Address  string           `json:"address"`
-	BytesIn  uint64           `json:"bytes_in"`  // received from the peer: service this node gave it
-	BytesOut uint64           `json:"bytes_out"` // sent to the peer: service it gave this node
-	Blocked  bool             `json:"blocked,omitempty"`
-}
-
-// Usage answers /v0/usage: Epoch changes when the daemon restarts and the
-// counters start again from zero.
-type Usage struct {
-	Epoch int64       `json:"epoch"`
-	Peers []PeerUsage `json:"peers"`
-}
-
 type meter struct {
 	mu    sync.Mutex
 	peers map[peer.ID]*peerMeter
@@ -629,12 +583,6 @@ func (n *Node) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) {
 		u.Peers = append(u.Peers, pu)
 	}
 	return u, nil
-}
-
-// BlockRequest blocks or unblocks a peer.
-type BlockRequest struct {
-	Peer    string `json:"peer"`
-	Blocked bool   `json:"blocked"`
 }
 
 func (n *Node) apiBlock(w http.ResponseWriter, r *http.Request) (any, error) {

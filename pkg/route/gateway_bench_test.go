@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // BenchmarkGatewayThroughput moves a 64 MiB body between two real nodes on
@@ -32,7 +33,7 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 	})
 	chunk := make([]byte, gatewayBuf)
 	ctx := context.Background()
-	c := NewClient(a.home)
+	c := routeapi.NewClient(a.home)
 	peer := bn.host.ID().String()
 
 	bareOnce := func(b *testing.B) {
@@ -53,7 +54,7 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 	}
 	gateway := map[string]func(b *testing.B){
 		"upload": func(b *testing.B) {
-			resp, err := c.CallServiceStream(ctx, ServiceCall{Peer: peer, Service: "store", Method: "POST", Path: "/discard",
+			resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: peer, Service: "store", Method: "POST", Path: "/discard",
 				Body: &zeros{left: size}, Length: -1})
 			if err != nil {
 				b.Fatal(err)
@@ -62,7 +63,7 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 			resp.Body.Close()
 		},
 		"upload-sized": func(b *testing.B) {
-			resp, err := c.CallServiceStream(ctx, ServiceCall{Peer: peer, Service: "store", Method: "POST", Path: "/discard",
+			resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: peer, Service: "store", Method: "POST", Path: "/discard",
 				Body: &zeros{left: size}, Length: size})
 			if err != nil {
 				b.Fatal(err)
@@ -71,7 +72,7 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 			resp.Body.Close()
 		},
 		"download": func(b *testing.B) {
-			resp, err := c.CallServiceStream(ctx, ServiceCall{Peer: peer, Service: "store", Method: "GET", Path: "/source?n=67108864"})
+			resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: peer, Service: "store", Method: "GET", Path: "/source?n=67108864"})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -23,6 +23,7 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // gwNode is a real node with a home, its local API served on the home's
@@ -54,7 +55,7 @@ func startGatewayNode(t testing.TB, perPeer int) *gwNode {
 		db.Close()
 		t.Fatal(err)
 	}
-	ln, err := localapi.Listen(SocketPath(home))
+	ln, err := localapi.Listen(routeapi.SocketPath(home))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestGatewayLargeBodies(t *testing.T) {
 	a, b := startGatewayNode(t, 0), startGatewayNode(t, 0)
 	serveTestService(t, b.home)
 	linkNodes(t, a.Node, b.Node)
-	c := NewClient(a.home)
+	c := routeapi.NewClient(a.home)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -188,7 +189,7 @@ func TestGatewayLargeBodies(t *testing.T) {
 	rand.Read(body)
 	want := fmt.Sprintf("%d %x", len(body), sha256.Sum256(body))
 	for _, length := range []int64{int64(len(body)), -1} { // with a Content-Length, and chunked
-		resp, err := c.CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "POST", Path: "/sink",
+		resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "POST", Path: "/sink",
 			Body: bytes.NewReader(body), Length: length})
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +201,7 @@ func TestGatewayLargeBodies(t *testing.T) {
 		}
 	}
 
-	resp, err := c.CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "POST", Path: "/echo",
+	resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "POST", Path: "/echo",
 		Body: bytes.NewReader(body), Length: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +212,7 @@ func TestGatewayLargeBodies(t *testing.T) {
 		t.Fatalf("echo: %d bytes back (%v), want the %d sent", len(got), err, len(body))
 	}
 
-	resp, err = c.CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/source?n=" + strconv.Itoa(20<<20)})
+	resp, err = c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/source?n=" + strconv.Itoa(20<<20)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func TestGatewayLargeBodies(t *testing.T) {
 	}
 }
 
-// A JSON call reads at most MaxServiceAnswer bytes of the answer: a peer's
+// A JSON call reads at most routeapi.MaxServiceAnswer bytes of the answer: a peer's
 // service that answers without end (the gateway no longer caps bodies)
 // gets an error, not the caller's memory.
 func TestCallServiceBoundsAnswer(t *testing.T) {
@@ -239,7 +240,7 @@ func TestCallServiceBoundsAnswer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out map[string]string
-	err := NewClient(a.home).CallService(ctx, b.host.ID().String(), "store", "GET", "/endless", nil, &out)
+	err := routeapi.NewClient(a.home).CallService(ctx, b.host.ID().String(), "store", "GET", "/endless", nil, &out)
 	if err == nil || ctx.Err() != nil {
 		t.Fatalf("an endless answer: %v (context: %v), want an error at once", err, ctx.Err())
 	}
@@ -257,9 +258,9 @@ func TestGatewayHeadTimeoutAfterUpload(t *testing.T) {
 	linkNodes(t, a.Node, b.Node)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := NewClient(a.home)
+	c := routeapi.NewClient(a.home)
 	// Ten pieces a quarter of a second apart: 2.5 s of upload.
-	resp, err := c.CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "POST", Path: "/sink",
+	resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "POST", Path: "/sink",
 		Body: &slowBody{pieces: 10, every: 250 * time.Millisecond}, Length: -1})
 	if err != nil {
 		t.Fatalf("a slow upload: %v", err)
@@ -270,7 +271,7 @@ func TestGatewayHeadTimeoutAfterUpload(t *testing.T) {
 		t.Fatalf("the sink saw %q, want 10240 bytes", got)
 	}
 	start := time.Now()
-	_, err = c.CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
+	_, err = c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
 	var le *localapi.Error
 	if !errors.As(err, &le) || le.Status != http.StatusServiceUnavailable || time.Since(start) > 20*time.Second {
 		t.Fatalf("a silent service: %v after %v, want a 503 after about a second", err, time.Since(start))
@@ -301,7 +302,7 @@ func TestGatewayStreamsLines(t *testing.T) {
 	linkNodes(t, a.Node, b.Node)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	resp, err := NewClient(a.home).CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/lines"})
+	resp, err := routeapi.NewClient(a.home).CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/lines"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +367,7 @@ func TestGatewayPerPeerBound(t *testing.T) {
 		t.Fatalf("%d calls held, %d refused; want %d and %d", got, refused, bound, 20-bound)
 	}
 	// The gateway refuses a's real calls too while it holds the bound...
-	_, err := NewClient(a.home).CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
+	_, err := routeapi.NewClient(a.home).CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
 	var le *localapi.Error
 	if !errors.As(err, &le) || le.Status != http.StatusTooManyRequests {
 		t.Fatalf("a's call over the bound: %v, want a 429", err)
@@ -375,7 +376,7 @@ func TestGatewayPerPeerBound(t *testing.T) {
 	done := make(chan error, bound+1)
 	for i := 0; i < bound; i++ {
 		go func() {
-			resp, err := NewClient(c.home).CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
+			resp, err := routeapi.NewClient(c.home).CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
 			if err == nil {
 				_, err = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
@@ -386,7 +387,7 @@ func TestGatewayPerPeerBound(t *testing.T) {
 	waitFor(t, "gateway state", func() bool { return ts.open.Load() == bound })
 	// c is at its bound as well: its next call is refused, and the service
 	// never sees more connections than the bound.
-	_, err = NewClient(c.home).CallServiceStream(ctx, ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
+	_, err = routeapi.NewClient(c.home).CallServiceStream(ctx, routeapi.ServiceCall{Peer: b.host.ID().String(), Service: "store", Method: "GET", Path: "/hold"})
 	if !errors.As(err, &le) || le.Status != http.StatusTooManyRequests {
 		t.Fatalf("c's call over the bound: %v, want a 429", err)
 	}
@@ -436,7 +437,7 @@ func TestGatewayHeadLimit(t *testing.T) {
 // Bad input on the local endpoint.
 func TestGatewayCallBadInput(t *testing.T) {
 	a := startGatewayNode(t, 0)
-	hc := localapi.HTTPClient(SocketPath(a.home), 10*time.Second)
+	hc := localapi.HTTPClient(routeapi.SocketPath(a.home), 10*time.Second)
 	for _, tc := range []struct {
 		path string
 		want int

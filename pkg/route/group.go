@@ -65,16 +65,6 @@ var (
 
 var groupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// GroupMember is a member as stored and shown.
-type GroupMember struct {
-	Name    string           `json:"name,omitempty"`
-	Overlay identity.Overlay `json:"overlay"`
-	Card    string           `json:"card,omitempty"` // kept by the owner, to hand out keys
-	// HasKey is the owner's knowledge that the member confirmed the
-	// current epoch's key.
-	HasKey bool `json:"has_key,omitempty"`
-}
-
 type group struct {
 	Name       string           `json:"name"`
 	Topic      string           `json:"topic"`
@@ -106,16 +96,6 @@ type groupKey struct {
 	topic string
 	key   seal.SymKey
 	until time.Time // zero: the current epoch
-}
-
-// GroupInfo is a group as the API shows it.
-type GroupInfo struct {
-	Name    string           `json:"name"`
-	Topic   string           `json:"topic"`
-	Epoch   uint64           `json:"epoch"`
-	Owner   identity.Overlay `json:"owner"`
-	Mine    bool             `json:"mine"`
-	Members []GroupMember    `json:"members"`
 }
 
 type groups struct {

@@ -58,15 +58,6 @@ func AdviseLuminosity(n float64, anonymity int) int {
 	return min(256, int(math.Floor(math.Log2(n/float64(anonymity)))))
 }
 
-// Estimate is the expected cost of a packet at one luminosity.
-type Estimate struct {
-	NetworkSize    float64 `json:"network_size"`
-	Luminosity     int     `json:"luminosity"`
-	ZoneSize       float64 `json:"zone_size"`
-	Hops           float64 `json:"hops"`
-	ExpectedCopies float64 `json:"expected_copies"`
-}
-
 // EstimateCost predicts the copies one packet costs: the hops to reach the
 // zone, then, inside it, every member passing it to each zone member it is
 // connected to (at most k per bucket, so at most about k·log2 of the zone).

@@ -11,6 +11,7 @@ import (
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	record "github.com/libp2p/go-libp2p-record"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // A hostile DHT peer that announces itself under many keys fills no more
@@ -51,7 +52,7 @@ func TestProviderStoreBounded(t *testing.T) {
 	a := startGatewayNode(t, 0)
 	linkNodes(t, a.Node, b.Node)
 	waitFor(t, "a dht peer", func() bool { return len(a.kad.RoutingTable().ListPeers()) > 0 })
-	if _, err := NewClient(a.home).Announce(ctx, "store", 0); err != nil {
+	if _, err := routeapi.NewClient(a.home).Announce(ctx, "store", 0); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "a's record at b", func() bool {

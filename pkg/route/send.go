@@ -10,6 +10,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // SendOptions describe one packet to send.
@@ -48,10 +49,10 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]
 	if !o.Certify {
 		return id, n.handlePacket(ctx, p, raw, "", nil)
 	}
-	rec := &SentRecord{
+	rec := &sentRecord{SentRecord: SentRecord{
 		ID: fmt.Sprintf("%x", id), To: to.Overlay(), Bits: int(bits), Topic: o.Topic,
 		Bond: n.opts.Bond, SentAt: time.Now(), Status: StatusPending,
-	}
+	}}
 	for _, pid := range n.firstHops(p) {
 		rec.FirstHops = append(rec.FirstHops, pid.String())
 	}
@@ -60,7 +61,7 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]
 	bond := n.opts.Bond
 	if err := n.handlePacket(ctx, p, raw, "", &bond); err != nil {
 		// Nothing left this node: it is the hop without proof.
-		rc, serr := SignReceipt(n.id, id, ReceiptUnreachable, identity.Overlay{})
+		rc, serr := routeapi.SignReceipt(n.id, id, ReceiptUnreachable, identity.Overlay{})
 		if serr == nil {
 			n.certs.settle(rc)
 		}

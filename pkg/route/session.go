@@ -195,17 +195,6 @@ func sessionKey(secret []byte, prev *seal.SymKey, topic string, e uint64) seal.S
 	return seal.DeriveSymKey(secret, salt, info)
 }
 
-// SessionInfo is a session as the API shows it.
-type SessionInfo struct {
-	Topic      string           `json:"topic"`
-	Peer       identity.Overlay `json:"peer"`
-	Luminosity int              `json:"luminosity"`
-	OpenedHere bool             `json:"opened_here"`
-	Created    time.Time        `json:"created"`
-	// Epoch is the key epoch this side seals with.
-	Epoch uint64 `json:"epoch"`
-}
-
 type sessions struct {
 	n       *Node
 	mu      sync.Mutex

@@ -40,31 +40,6 @@ type Stats struct {
 	Backtracked atomic.Uint64
 }
 
-// StatsSnapshot is Stats as plain numbers, for the API.
-type StatsSnapshot struct {
-	Received      uint64 `json:"received"`
-	Sent          uint64 `json:"sent"`
-	Delivered     uint64 `json:"delivered"`
-	Relayed       uint64 `json:"relayed"`
-	Duplicates    uint64 `json:"duplicates"`
-	Tampered      uint64 `json:"tampered"`
-	NotForUs      uint64 `json:"not_for_us"`
-	BadFrames     uint64 `json:"bad_frames"`
-	BadPackets    uint64 `json:"bad_packets"`
-	Expired       uint64 `json:"expired"`
-	NoRoute       uint64 `json:"no_route"`
-	QueueFull     uint64 `json:"queue_full"`
-	SendFailed    uint64 `json:"send_failed"`
-	InboxFull     uint64 `json:"inbox_full"`
-	StrayReceipts uint64 `json:"stray_receipts"`
-	Refused       uint64 `json:"refused"`
-	Stale         uint64 `json:"stale"`
-	Forged        uint64 `json:"forged"`
-	Rerouted      uint64 `json:"rerouted"`
-	DeadPeers     uint64 `json:"dead_peers"`
-	Backtracked   uint64 `json:"backtracked"`
-}
-
 // Snapshot reads every counter.
 func (s *Stats) Snapshot() StatsSnapshot {
 	return StatsSnapshot{

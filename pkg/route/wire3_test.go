@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/seal"
 	"github.com/mainframe/mf/pkg/wire"
 )
@@ -21,19 +22,19 @@ import (
 
 func FuzzDecodeReceipt(f *testing.F) {
 	id := seededIdentity(f, "signer")
-	rc, err := SignReceipt(id, [32]byte{1, 2, 3}, ReceiptUnreachable, identity.Overlay{7})
+	rc, err := routeapi.SignReceipt(id, [32]byte{1, 2, 3}, ReceiptUnreachable, identity.Overlay{7})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(rc.Marshal())
-	back, err := SignReceipt(id, [32]byte{1, 2, 3}, ReceiptReturned, identity.Overlay{7})
+	back, err := routeapi.SignReceipt(id, [32]byte{1, 2, 3}, ReceiptReturned, identity.Overlay{7})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(back.Marshal())
-	f.Add(make([]byte, receiptLen))
+	f.Add(make([]byte, routeapi.ReceiptLen))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		rc, err := DecodeReceipt(b)
+		rc, err := routeapi.DecodeReceipt(b)
 		if err != nil {
 			return
 		}
@@ -48,11 +49,11 @@ func FuzzDecodeReceipt(f *testing.F) {
 
 func TestReceipt(t *testing.T) {
 	id := newIdentity(t)
-	rc, err := SignReceipt(id, [32]byte{9}, ReceiptTaken, identity.Overlay{5})
+	rc, err := routeapi.SignReceipt(id, [32]byte{9}, ReceiptTaken, identity.Overlay{5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := DecodeReceipt(rc.Marshal())
+	got, err := routeapi.DecodeReceipt(rc.Marshal())
 	if err != nil || got.Signer.Overlay() != id.Public().Overlay() || got.ID != rc.ID {
 		t.Fatalf("round trip: %+v, %v", got, err)
 	}
@@ -60,22 +61,22 @@ func TestReceipt(t *testing.T) {
 	for i := range b {
 		c := bytes.Clone(b)
 		c[i] ^= 0x10
-		if r2, err := DecodeReceipt(c); err == nil && r2.Signer.Overlay() == id.Public().Overlay() && r2.ID == rc.ID && r2.Kind == rc.Kind && r2.Prev == rc.Prev {
+		if r2, err := routeapi.DecodeReceipt(c); err == nil && r2.Signer.Overlay() == id.Public().Overlay() && r2.ID == rc.ID && r2.Kind == rc.Kind && r2.Prev == rc.Prev {
 			t.Fatalf("altered byte %d still verifies as the same receipt", i)
 		}
 	}
 	for _, bad := range [][]byte{nil, b[:10], append(bytes.Clone(b), 0)} {
-		if _, err := DecodeReceipt(bad); err == nil {
+		if _, err := routeapi.DecodeReceipt(bad); err == nil {
 			t.Fatalf("accepted %x", bad)
 		}
 	}
 	// Every kind up to ReceiptReturned decodes, and none after it.
 	for kind := byte(0); kind <= ReceiptReturned+1; kind++ {
-		rc, err := SignReceipt(id, [32]byte{9}, kind, identity.Overlay{5})
+		rc, err := routeapi.SignReceipt(id, [32]byte{9}, kind, identity.Overlay{5})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := DecodeReceipt(rc.Marshal()); (err == nil) != (kind <= ReceiptReturned) {
+		if _, err := routeapi.DecodeReceipt(rc.Marshal()); (err == nil) != (kind <= ReceiptReturned) {
 			t.Fatalf("kind %d: %v", kind, err)
 		}
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // The local API of mf-swap, on $MF_HOME/swap.sock:
@@ -371,8 +371,8 @@ func (s *Service) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) 
 }
 
 func (s *Service) remoteInvoice(w http.ResponseWriter, r *http.Request) (any, error) {
-	peer := r.Header.Get(route.HeaderPeerID)
-	addr := r.Header.Get(route.HeaderPeerAddress)
+	peer := r.Header.Get(routeapi.HeaderPeerID)
+	addr := r.Header.Get(routeapi.HeaderPeerAddress)
 	if peer == "" || !common.IsHexAddress(addr) {
 		return nil, localapi.Errorf(http.StatusForbidden, "forbidden", "invoices come through mf-route only")
 	}

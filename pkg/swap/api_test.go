@@ -14,7 +14,7 @@ import (
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // callerHeaders are the headers mf-route's gateway would set for a peer
@@ -26,8 +26,8 @@ func callerHeaders(tb testing.TB, peer string) http.Header {
 		tb.Fatal(err)
 	}
 	h := http.Header{}
-	h.Set(route.HeaderPeerID, peer)
-	h.Set(route.HeaderPeerAddress, crypto.PubkeyToAddress(k.PublicKey).Hex())
+	h.Set(routeapi.HeaderPeerID, peer)
+	h.Set(routeapi.HeaderPeerAddress, crypto.PubkeyToAddress(k.PublicKey).Hex())
 	return h
 }
 
@@ -135,10 +135,10 @@ func TestAPIRefusesBadInput(t *testing.T) {
 	// A good invoice that did not come through mf-route.
 	good := fmt.Sprintf(`{"amount":%q}`, mft(1).String())
 	onlyID, onlyAddr, badAddr := http.Header{}, http.Header{}, http.Header{}
-	onlyID.Set(route.HeaderPeerID, debtor)
-	onlyAddr.Set(route.HeaderPeerAddress, peerHdr.Get(route.HeaderPeerAddress))
-	badAddr.Set(route.HeaderPeerID, debtor)
-	badAddr.Set(route.HeaderPeerAddress, "0x1234")
+	onlyID.Set(routeapi.HeaderPeerID, debtor)
+	onlyAddr.Set(routeapi.HeaderPeerAddress, peerHdr.Get(routeapi.HeaderPeerAddress))
+	badAddr.Set(routeapi.HeaderPeerID, debtor)
+	badAddr.Set(routeapi.HeaderPeerAddress, "0x1234")
 	for _, h := range []http.Header{nil, onlyID, onlyAddr, badAddr} {
 		post("/remote/v0/invoice", h, good)
 	}
@@ -154,7 +154,7 @@ func TestAPIRefusesBadInput(t *testing.T) {
 	for _, r := range reqs {
 		what := fmt.Sprintf("%s %s %.60q", r.method, r.path, r.body)
 		if r.hdr != nil {
-			what += fmt.Sprintf(" (peer %q at %q)", r.hdr.Get(route.HeaderPeerID), r.hdr.Get(route.HeaderPeerAddress))
+			what += fmt.Sprintf(" (peer %q at %q)", r.hdr.Get(routeapi.HeaderPeerID), r.hdr.Get(routeapi.HeaderPeerAddress))
 		}
 		code, body := n.do(r.method, r.path, r.hdr, r.body)
 		apiError(t, what, code, body)

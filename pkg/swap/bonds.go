@@ -11,7 +11,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Bonds of certified delivery (docs/bonds.md). mf-route settles each link
@@ -25,7 +25,7 @@ import (
 
 const bondCursorKey = "bondcursor"
 
-func bondBookedKey(ev *route.BondEvent) []byte {
+func bondBookedKey(ev *routeapi.BondEvent) []byte {
 	return []byte("bondbk/" + ev.Packet + "/" + ev.Link() + "/" + ev.Peer)
 }
 
@@ -61,12 +61,12 @@ func (s *Service) bonds(ctx context.Context) error {
 // link: booking it again (a restart before the cursor moved, a replay)
 // changes nothing and reports false. The event's evidence is checked
 // first: nobody is charged or paid on a receipt that does not show it.
-func (s *Service) BookBond(ev *route.BondEvent) (bool, error) {
+func (s *Service) BookBond(ev *routeapi.BondEvent) (bool, error) {
 	if _, err := peer.Decode(ev.Peer); err != nil {
 		return false, fmt.Errorf("swap: bond event names no peer: %v", err)
 	}
 	self := identity.Public{Key: &s.key.PublicKey}.Overlay()
-	if err := route.CheckBondEvent(ev, self); err != nil {
+	if err := routeapi.CheckBondEvent(ev, self); err != nil {
 		return false, err
 	}
 	amount := big.NewInt(ev.Owed())

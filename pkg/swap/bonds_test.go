@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/mainframe/mf/pkg/identity"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // A bond event is booked once per link, across restarts, and only on
@@ -20,14 +20,14 @@ func TestBookBondOnce(t *testing.T) {
 	var id [32]byte
 	rand.Read(id[:])
 	accept := func(by *identity.Identity) string {
-		rc, err := route.SignReceipt(by, id, route.ReceiptTaken, n.id.Public().Overlay())
+		rc, err := routeapi.SignReceipt(by, id, routeapi.ReceiptTaken, n.id.Public().Overlay())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return hex.EncodeToString(rc.Marshal())
 	}
 	hopPeer := hop.Public().PeerID().String()
-	ev := route.BondEvent{Seq: 1, Packet: hex.EncodeToString(id[:]), Peer: hopPeer, Role: route.BondCharged, Bond: 990}
+	ev := routeapi.BondEvent{Seq: 1, Packet: hex.EncodeToString(id[:]), Peer: hopPeer, Role: routeapi.BondCharged, Bond: 990}
 
 	// Forged: the acceptance is signed by a stranger, not by the hop.
 	forged := ev
@@ -48,8 +48,8 @@ func TestBookBondOnce(t *testing.T) {
 	}
 	// The other outcome of the same link cannot be booked either.
 	paid := ev
-	paid.Role = route.BondPaid
-	rc, err := route.SignReceipt(stranger, id, route.ReceiptTaken, hop.Public().Overlay())
+	paid.Role = routeapi.BondPaid
+	rc, err := routeapi.SignReceipt(stranger, id, routeapi.ReceiptTaken, hop.Public().Overlay())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/daemon"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Files of mf-swap inside a home.
@@ -36,7 +36,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 		return err
 	}
 	defer h.Close()
-	s, err := NewService(ctx, h.Identity.Key, cfg.Swap.EthRPC, set, h.DB, route.NewClient(home), log)
+	s, err := NewService(ctx, h.Identity.Key, cfg.Swap.EthRPC, set, h.DB, routeapi.NewClient(home), log)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Service discovery (docs/architecture.md, "Service discovery"). Every
@@ -172,7 +172,7 @@ func (s *Service) find(ctx context.Context, req FindRequest) ([]Offer, error) {
 // verifyProvider fetches p's manifest from p itself and returns its offer
 // of service, or false when the manifest does not offer it (a claim the
 // node did not make, or no longer makes) or cannot be had.
-func (s *Service) verifyProvider(ctx context.Context, p route.Provider, service string, myScore float64) (Offer, bool) {
+func (s *Service) verifyProvider(ctx context.Context, p routeapi.Provider, service string, myScore float64) (Offer, bool) {
 	var m *Manifest
 	if strings.EqualFold(p.Address, s.self.Hex()) {
 		own, err := s.manifest()

@@ -30,7 +30,7 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Every test in this package runs against one embedded development chain
@@ -254,7 +254,7 @@ func (n *testNode) start() {
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	s, err := NewService(testCtx(n.t), n.id.Key, n.cfg.EthRPC, set, db, route.NewClient(n.home), quiet)
+	s, err := NewService(testCtx(n.t), n.id.Key, n.cfg.EthRPC, set, db, routeapi.NewClient(n.home), quiet)
 	if err != nil {
 		db.Close()
 		n.t.Fatal(err)
@@ -325,8 +325,8 @@ func (n *testNode) do(method, path string, hdr http.Header, body string) (int, s
 // the node n to a peer's service.
 func (n *testNode) peerHeaders() http.Header {
 	h := http.Header{}
-	h.Set(route.HeaderPeerID, n.peer)
-	h.Set(route.HeaderPeerAddress, n.self.Hex())
+	h.Set(routeapi.HeaderPeerID, n.peer)
+	h.Set(routeapi.HeaderPeerAddress, n.self.Hex())
 	return h
 }
 
@@ -377,7 +377,7 @@ type fakeRoute struct {
 	mu     sync.Mutex
 	from   *testNode
 	peers  map[string]*testNode
-	usage  route.Usage
+	usage  routeapi.Usage
 	blocks map[string]bool
 	answer func(path string) (int, any)
 }
@@ -389,7 +389,7 @@ func (n *testNode) serveRoute(peers ...*testNode) *fakeRoute {
 	for _, p := range peers {
 		fr.peers[p.peer] = p
 	}
-	ln, err := localapi.Listen(route.SocketPath(n.home))
+	ln, err := localapi.Listen(routeapi.SocketPath(n.home))
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -408,7 +408,7 @@ func (fr *fakeRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/v0/usage":
 		localapi.WriteJSON(w, fr.usage)
 	case r.URL.Path == "/v0/blocks":
-		var br route.BlockRequest
+		var br routeapi.BlockRequest
 		if err := localapi.DecodeBody(w, r, &br, localapi.MaxBody); err != nil {
 			localapi.WriteError(w, err)
 			return

@@ -21,7 +21,7 @@ import (
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // Settings are the parsed [swap] section.
@@ -93,7 +93,7 @@ type Service struct {
 	set       Settings
 	db        *kv.DB
 	led       *ledger
-	route     *route.Client
+	route     *routeapi.Client
 	eth       *chain.Client
 	chainID   *big.Int
 	auth      *bind.TransactOpts
@@ -143,7 +143,7 @@ type vetting struct {
 
 // NewService connects to the chain and finds (or deploys) this node's
 // checkbook.
-func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set Settings, db *kv.DB, rc *route.Client, log *slog.Logger) (*Service, error) {
+func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set Settings, db *kv.DB, rc *routeapi.Client, log *slog.Logger) (*Service, error) {
 	eth, chainID, err := chain.Dial(ctx, rpcURL)
 	if err != nil {
 		return nil, fmt.Errorf("swap: %w", err)

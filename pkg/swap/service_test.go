@@ -26,7 +26,7 @@ import (
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 func neg(v *big.Int) *big.Int { return new(big.Int).Neg(v) }
@@ -158,7 +158,7 @@ func TestBadChequesRefused(t *testing.T) {
 	// B learns A's address the way the daemon does: from mf-route's
 	// usage report.
 	fr := b.serveRoute(a, e)
-	fr.usage = route.Usage{Epoch: 1, Peers: []route.PeerUsage{{PeerID: a.peer, Address: a.self.Hex(), BytesIn: 1024}}}
+	fr.usage = routeapi.Usage{Epoch: 1, Peers: []routeapi.PeerUsage{{PeerID: a.peer, Address: a.self.Hex(), BytesIn: 1024}}}
 	if err := b.meter(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func crashHelper() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := NewService(ctx, key, job.Cfg.EthRPC, set, db, route.NewClient(job.Home), quiet)
+	s, err := NewService(ctx, key, job.Cfg.EthRPC, set, db, routeapi.NewClient(job.Home), quiet)
 	if err != nil {
 		fail(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // The price of routing between two peers is agreed, not guessed.
@@ -332,8 +332,8 @@ func mustJSON(v any) []byte {
 // remoteTerms is the buyer's side: a peer proposes what it charges this
 // node; this node checks and countersigns, and books by them from now on.
 func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, error) {
-	caller := r.Header.Get(route.HeaderPeerID)
-	addr := r.Header.Get(route.HeaderPeerAddress)
+	caller := r.Header.Get(routeapi.HeaderPeerID)
+	addr := r.Header.Get(routeapi.HeaderPeerAddress)
 	if caller == "" || !common.IsHexAddress(addr) {
 		return nil, localapi.Errorf(http.StatusForbidden, "forbidden", "terms come through mf-route only")
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/identity"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // The cost of a count under a schedule is rounded once over the whole
@@ -88,8 +88,8 @@ func newSeller(t *testing.T) *seller {
 
 func (s *seller) headers() http.Header {
 	h := http.Header{}
-	h.Set(route.HeaderPeerID, s.peer)
-	h.Set(route.HeaderPeerAddress, s.addr)
+	h.Set(routeapi.HeaderPeerID, s.peer)
+	h.Set(routeapi.HeaderPeerAddress, s.addr)
 	return h
 }
 
@@ -233,7 +233,7 @@ func TestTermsKeepLedgersMirrored(t *testing.T) {
 	}
 	count := func(fr *fakeRoute, peer *testNode, in, out uint64) {
 		fr.mu.Lock()
-		fr.usage = route.Usage{Epoch: 1, Peers: []route.PeerUsage{{PeerID: peer.peer, Address: peer.self.Hex(), BytesIn: in, BytesOut: out}}}
+		fr.usage = routeapi.Usage{Epoch: 1, Peers: []routeapi.PeerUsage{{PeerID: peer.peer, Address: peer.self.Hex(), BytesIn: in, BytesOut: out}}}
 		fr.mu.Unlock()
 	}
 	look := func(n *testNode) {

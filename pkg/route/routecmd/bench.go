@@ -14,6 +14,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 type benchOptions struct {
@@ -117,7 +118,7 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 	opened := make(chan struct{})
 	listenErr := make(chan error, 1)
 	go func() {
-		listenErr <- c.ListenOpen(lctx, route.BenchAckTopic, 0, func() { close(opened) }, func(m *route.Message) error {
+		listenErr <- c.ListenOpen(lctx, route.BenchAckTopic, 0, func() { close(opened) }, func(m *routeapi.Message) error {
 			mu.Lock()
 			for b := m.Payload; len(b) >= 16; b = b[16:] {
 				recvAt[hex.EncodeToString(b[:8])] = time.Unix(0, int64(binary.BigEndian.Uint64(b[8:16])))
@@ -150,7 +151,7 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 			defer wg.Done()
 			for range jobs {
 				t0 := time.Now()
-				r, err := c.Send(ctx, route.SendRequest{To: target, Topic: route.BenchTopic, Payload: payload, Bench: true, Luminosity: &o.lum, Certify: o.certify})
+				r, err := c.Send(ctx, routeapi.SendRequest{To: target, Topic: route.BenchTopic, Payload: payload, Bench: true, Luminosity: &o.lum, Certify: o.certify})
 				mu.Lock()
 				if err != nil {
 					errs++
@@ -265,7 +266,7 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 
 // benchReceipts waits for the certified bench packets to settle and fills
 // in the receipt latencies (the daemon's sent_at to done_at).
-func benchReceipts(ctx context.Context, c *route.Client, ids []string, wait time.Duration, res *BenchResult) {
+func benchReceipts(ctx context.Context, c *routeapi.Client, ids []string, wait time.Duration, res *BenchResult) {
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true

@@ -16,6 +16,7 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -76,7 +77,7 @@ func newPeersCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, ps, "OVERLAY\tPEER\tADDR\tDIR", func(p route.PeerInfo) string {
+			return cli.WriteList(g.streams.Out, asJSON, ps, "OVERLAY\tPEER\tADDR\tDIR", func(p routeapi.PeerInfo) string {
 				return fmt.Sprintf("%s\t%s\t%s\t%s", p.Overlay.String()[:16], p.PeerID, p.Addr, p.Direction)
 			})
 		},
@@ -102,7 +103,7 @@ digits) found through the DHT.
 				return cli.Usagef("-c must be 1..10000")
 			}
 			failed := 0
-			err := g.client().Ping(cmd.Context(), args[0], count, func(r route.PingResult) error {
+			err := g.client().Ping(cmd.Context(), args[0], count, func(r routeapi.PingResult) error {
 				switch {
 				case asJSON:
 					b, _ := json.Marshal(r)
@@ -153,7 +154,7 @@ func newContactsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, cs, "NAME\tOVERLAY\tADDRESS", func(c route.ContactInfo) string {
+			return cli.WriteList(g.streams.Out, asJSON, cs, "NAME\tOVERLAY\tADDRESS", func(c routeapi.ContactInfo) string {
 				return fmt.Sprintf("%s\t%s\t%s", c.Name, c.Overlay, c.Address)
 			})
 		},
@@ -277,7 +278,7 @@ func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 		lum = &o.luminosity
 	}
 	if o.estimate {
-		e, err := g.client().Estimate(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Luminosity: lum})
+		e, err := g.client().Estimate(cmd.Context(), routeapi.SendRequest{To: o.to, Topic: o.topic, Luminosity: lum})
 		if err != nil {
 			return g.clientErr(err)
 		}
@@ -303,7 +304,7 @@ func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 	if len(payload) > route.MaxPayload {
 		return fmt.Errorf("payload is over the %d-byte limit; nothing was sent", route.MaxPayload)
 	}
-	res, err := g.client().Send(cmd.Context(), route.SendRequest{To: o.to, Topic: o.topic, Payload: payload, Luminosity: lum, Certify: o.certify, Group: o.group})
+	res, err := g.client().Send(cmd.Context(), routeapi.SendRequest{To: o.to, Topic: o.topic, Payload: payload, Luminosity: lum, Certify: o.certify, Group: o.group})
 	if err != nil {
 		return g.clientErr(err)
 	}
@@ -408,7 +409,7 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 		opened = func() { time.AfterFunc(o.timeout, func() { cancel(errListenTimeout) }) }
 	}
 	got := 0
-	err := g.client().ListenOpen(ctx, o.topic, o.count, opened, func(m *route.Message) error {
+	err := g.client().ListenOpen(ctx, o.topic, o.count, opened, func(m *routeapi.Message) error {
 		got++
 		if o.json {
 			b, _ := json.Marshal(listenJSON{
@@ -429,7 +430,7 @@ func runListen(cmd *cobra.Command, g *globals, o listenOptions) error {
 	}
 	if err != nil {
 		var le *localapi.Error
-		if errors.As(err, &le) || cmd.Context().Err() != nil || route.IsNotRunning(err) {
+		if errors.As(err, &le) || cmd.Context().Err() != nil || routeapi.IsNotRunning(err) {
 			return g.clientErr(err)
 		}
 		// The connection broke under the stream: the daemon died.

@@ -10,9 +10,10 @@ import (
 
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
-func printEstimate(g *globals, e *route.Estimate) {
+func printEstimate(g *globals, e *routeapi.Estimate) {
 	w := cli.Table(g.streams.Out)
 	fmt.Fprintf(w, "network size\t~%.0f nodes\n", e.NetworkSize)
 	fmt.Fprintf(w, "luminosity\t%d bits\n", e.Luminosity)
@@ -96,7 +97,7 @@ Records are kept for 30 days.
 								return err
 							}
 						} else {
-							printReceipts(g, []route.SentRecord{*r})
+							printReceipts(g, []routeapi.SentRecord{*r})
 						}
 						if r.Status == route.StatusFailed {
 							return fmt.Errorf("packet %s failed: %s", r.ID, r.Reason)
@@ -127,7 +128,7 @@ Records are kept for 30 days.
 	return cmd
 }
 
-func printReceipts(g *globals, rs []route.SentRecord) {
+func printReceipts(g *globals, rs []routeapi.SentRecord) {
 	w := cli.Table(g.streams.Out)
 	fmt.Fprintln(w, "PACKET\tTO\tLUM\tSTATUS\tDETAIL")
 	for _, r := range rs {
@@ -166,7 +167,7 @@ GET /v0/bonds on the daemon's socket).
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, es, "PACKET\tBOND IN\tBOND OUT\tPROOFS", func(e route.LedgerEntry) string {
+			return cli.WriteList(g.streams.Out, asJSON, es, "PACKET\tBOND IN\tBOND OUT\tPROOFS", func(e routeapi.LedgerEntry) string {
 				return fmt.Sprintf("%s\t%d\t%d\t%d", e.ID[:16], e.BondIn, e.BondOut, len(e.Proofs))
 			})
 		},

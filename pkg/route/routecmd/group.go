@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mainframe/mf/pkg/cli"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 func newSessionCmd(g *globals) *cobra.Command {
@@ -25,7 +25,7 @@ agreement. Send inside a session with 'mf-route send --topic TOPIC'.
 		Short: "Open a session with a contact and print its topic",
 		Args:  cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := route.SessionRequest{With: args[0]}
+			req := routeapi.SessionRequest{With: args[0]}
 			if cmd.Flags().Changed("luminosity") {
 				if lum < 0 || lum > 256 {
 					return cli.Usagef("--luminosity must be 0..256, not %d", lum)
@@ -51,7 +51,7 @@ agreement. Send inside a session with 'mf-route send --topic TOPIC'.
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, ss, "TOPIC\tPEER\tLUM\tOPENED HERE", func(s route.SessionInfo) string {
+			return cli.WriteList(g.streams.Out, asJSON, ss, "TOPIC\tPEER\tLUM\tOPENED HERE", func(s routeapi.SessionInfo) string {
 				return fmt.Sprintf("%s\t%s\t%d\t%v", s.Topic, s.Peer, s.Luminosity, s.OpenedHere)
 			})
 		},
@@ -62,7 +62,7 @@ agreement. Send inside a session with 'mf-route send --topic TOPIC'.
 }
 
 // withKey counts the members known to hold the group's current key.
-func withKey(gi route.GroupInfo) int {
+func withKey(gi routeapi.GroupInfo) int {
 	k := 0
 	for _, m := range gi.Members {
 		if m.HasKey {
@@ -113,7 +113,7 @@ A member that was unreachable when the key changed gets it with
 				}
 				seen[m] = true
 			}
-			req := route.GroupRequest{Name: args[0], Members: members}
+			req := routeapi.GroupRequest{Name: args[0], Members: members}
 			if cmd.Flags().Changed("luminosity") {
 				if lum < 0 || lum > 256 {
 					return cli.Usagef("--luminosity must be 0..256, not %d", lum)
@@ -144,7 +144,7 @@ A member that was unreachable when the key changed gets it with
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, gs, "NAME\tMEMBERS\tEPOCH\tMINE\tKEYS", func(gi route.GroupInfo) string {
+			return cli.WriteList(g.streams.Out, asJSON, gs, "NAME\tMEMBERS\tEPOCH\tMINE\tKEYS", func(gi routeapi.GroupInfo) string {
 				keys := "-"
 				if gi.Mine {
 					keys = fmt.Sprintf("%d/%d", withKey(gi), len(gi.Members))
@@ -165,9 +165,9 @@ A member that was unreachable when the key changed gets it with
 				return nil
 			},
 			RunE: func(cmd *cobra.Command, args []string) error {
-				ch := route.GroupChange{Remove: args[1:]}
+				ch := routeapi.GroupChange{Remove: args[1:]}
 				if adding {
-					ch = route.GroupChange{Add: args[1:]}
+					ch = routeapi.GroupChange{Add: args[1:]}
 				}
 				gi, err := g.client().ChangeGroup(cmd.Context(), args[0], ch)
 				if err != nil {

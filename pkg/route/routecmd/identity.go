@@ -12,6 +12,7 @@ import (
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 type initOptions struct {
@@ -108,7 +109,7 @@ runs, the card lists the addresses it actually listens on.
 
 func runID(cmd *cobra.Command, g *globals, o idOptions) error {
 	home := g.home()
-	var info route.IDInfo
+	var info routeapi.IDInfo
 	st, err := g.client().Status(cmd.Context())
 	if err == nil {
 		info = st.IDInfo
@@ -139,8 +140,8 @@ func runID(cmd *cobra.Command, g *globals, o idOptions) error {
 
 // cardInfo is what id prints for a node whose daemon is not running: what
 // its card says.
-func cardInfo(c *identity.Card) route.IDInfo {
-	info := route.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
+func cardInfo(c *identity.Card) routeapi.IDInfo {
+	info := routeapi.IDInfo{Overlay: c.Overlay(), PeerID: c.PeerID().String(), Address: c.Address().Hex(), EncKey: fmt.Sprintf("%x", c.Enc[:]), Card: c.String()}
 	for _, a := range c.Addrs {
 		info.Addrs = append(info.Addrs, a.String())
 	}

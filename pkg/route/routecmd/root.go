@@ -13,7 +13,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
-	"github.com/mainframe/mf/pkg/route"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // globals are the flags every command shares.
@@ -25,7 +25,7 @@ type globals struct {
 func (g *globals) home() string { return config.Home(g.homeArg) }
 
 // client returns the daemon client; errors from it go through clientErr.
-func (g *globals) client() *route.Client { return route.NewClient(g.home()) }
+func (g *globals) client() *routeapi.Client { return routeapi.NewClient(g.home()) }
 
 // clientErr turns "nothing on the socket" into the not-running error with
 // its hint.

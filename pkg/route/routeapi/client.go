@@ -1,4 +1,4 @@
-package route
+package routeapi
 
 import (
 	"bytes"
@@ -70,7 +70,7 @@ func (c *Client) Resolve(ctx context.Context, target string) (*ContactInfo, erro
 // The payload travels as a raw body, the rest in the query string.
 func (c *Client) Send(ctx context.Context, req SendRequest) (*SendResult, error) {
 	var out SendResult
-	return &out, c.c.Call(ctx, http.MethodPost, "/v0/send?"+req.query().Encode(), localapi.Octets(req.Payload), &out)
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/send?"+req.Query().Encode(), localapi.Octets(req.Payload), &out)
 }
 
 // Listen streams messages on topic to fn until count messages (0: no
@@ -273,7 +273,7 @@ func (c *Client) CallServiceStream(ctx context.Context, sc ServiceCall) (*http.R
 	path := "/v0/call/" + url.PathEscape(sc.Peer) + "/" + sc.Service + "/" + strings.TrimPrefix(sc.Path, "/")
 	var body io.Reader
 	if sc.Body != nil {
-		body = bigReader{sc.Body}
+		body = BigReader{R: sc.Body}
 	}
 	req, err := http.NewRequestWithContext(ctx, sc.Method, "http://mf"+path, body)
 	if err != nil {
