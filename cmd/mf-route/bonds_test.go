@@ -17,7 +17,7 @@ import (
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routeapi"
-	"github.com/mainframe/mf/pkg/swap"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
 // Commands of the scripts about agreed routing prices (mirror.txtar) and
@@ -36,7 +36,7 @@ func cmdWaitBal(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: waitbal HOME PEERHOME AMOUNT")
 	}
-	c := swap.NewClient(ts.MkAbs(args[0]))
+	c := swapapi.NewClient(ts.MkAbs(args[0]))
 	p := peerOf(ts, args[1])
 	var last string
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -62,7 +62,7 @@ func cmdScoreSplit(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: scoresplit SELLER BUYER LOW HIGH")
 	}
 	ctx := context.Background()
-	seller, buyer := swap.NewClient(ts.MkAbs(args[0])), swap.NewClient(ts.MkAbs(args[1]))
+	seller, buyer := swapapi.NewClient(ts.MkAbs(args[0])), swapapi.NewClient(ts.MkAbs(args[1]))
 	bst, err := buyer.Status(ctx)
 	ts.Check(err)
 	theirs, err := seller.Score(ctx, bst.Address)
@@ -81,7 +81,7 @@ func cmdScoreSplit(ts *testscript.TestScript, neg bool, args []string) {
 		base, tier = high, low
 	}
 	mid := (theirs.Score + own.Score) / 2
-	_, err = seller.SetManifest(ctx, swap.ManifestEntry{Service: "route", Price: base.String(), Tiers: []swap.Tier{{MinScore: mid, Price: tier.String()}}})
+	_, err = seller.SetManifest(ctx, swapapi.ManifestEntry{Service: "route", Price: base.String(), Tiers: []swapapi.Tier{{MinScore: mid, Price: tier.String()}}})
 	ts.Check(err)
 	ts.Logf("the seller sees the buyer at %.4f, the buyer itself at %.4f; tier at %.4f", theirs.Score, own.Score, mid)
 }
@@ -99,7 +99,7 @@ func cmdSwapMirror(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 3 {
 		minSeq, _ = strconv.Atoi(args[2])
 	}
-	c1, c2 := swap.NewClient(ts.MkAbs(args[0])), swap.NewClient(ts.MkAbs(args[1]))
+	c1, c2 := swapapi.NewClient(ts.MkAbs(args[0])), swapapi.NewClient(ts.MkAbs(args[1]))
 	p1, p2 := peerOf(ts, args[0]), peerOf(ts, args[1])
 	var last string
 	var since time.Time
@@ -136,7 +136,7 @@ func cmdSwapMirror(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Fatalf("the balances are not mirror images: %s", last)
 }
 
-func sameTerms(a, b []swap.Terms) bool {
+func sameTerms(a, b []swapapi.Terms) bool {
 	if len(a) == 0 || len(a) != len(b) {
 		return false
 	}

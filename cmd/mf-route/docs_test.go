@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mainframe/mf/pkg/court"
+	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routeapi"
-	"github.com/mainframe/mf/pkg/swap"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
 // markdownLink is the target of [text](target).
@@ -373,7 +373,7 @@ func (w *readmeWorld) prepare(b readmeBlock) {
 	case b.asAlice:
 		w.background("mf-court", w.alice, "--home", w.alice, "daemon", "--chain-dir", filepath.Join(w.dir, "chain"))
 		w.waitFor("alice's mf-court", func() bool {
-			_, err := court.NewClient(w.alice).Stakes(context.Background())
+			_, err := courtapi.NewClient(w.alice).Stakes(context.Background())
 			return err == nil
 		})
 	}
@@ -474,7 +474,7 @@ func (w *readmeWorld) alicePays() {
 	w.mf("mf-swap", "faucet", w.aliceAddr, "10", "--chain-dir", chainDir)
 	w.background("mf-swap", w.alice, "--home", w.alice, "daemon", "--chain-dir", chainDir)
 	w.waitFor("alice's mf-swap", func() bool {
-		_, err := swap.NewClient(w.alice).Status(context.Background())
+		_, err := swapapi.NewClient(w.alice).Status(context.Background())
 		return err == nil
 	})
 	w.mf("mf-swap", "--home", w.alice, "deposit", "5")
@@ -487,7 +487,7 @@ func (w *readmeWorld) alicePays() {
 	// threshold, below the 0.5 MFT cash threshold.
 	w.mf("mf-route", "--home", w.alice, "bench", "--to", st.Card, "--count", "40", "--size", "4096")
 	w.waitFor("alice's cheque", func() bool {
-		cs, err := swap.NewClient(w.me).Cheques(context.Background())
+		cs, err := swapapi.NewClient(w.me).Cheques(context.Background())
 		if err != nil {
 			return false
 		}
@@ -519,7 +519,7 @@ func (w *readmeWorld) close() {
 	}
 	var pids []int
 	for _, home := range []string{w.me, w.alice, w.bob} {
-		for _, f := range []string{court.PIDName, swap.PIDName, routeapi.PIDName} {
+		for _, f := range []string{courtapi.PIDName, swapapi.PIDName, routeapi.PIDName} {
 			pids = append(pids, readPID(filepath.Join(home, f)))
 		}
 	}

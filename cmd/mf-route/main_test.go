@@ -37,7 +37,7 @@ import (
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
-	"github.com/mainframe/mf/pkg/swap"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 	"github.com/mainframe/mf/pkg/swap/swapcmd"
 	"github.com/mainframe/mf/pkg/wire"
 )
@@ -213,7 +213,7 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 		case "-TERM":
 			sig = syscall.SIGTERM
 		case "-swap":
-			pidName = swap.PIDName
+			pidName = swapapi.PIDName
 		case "-court":
 			pidName = "court.pid"
 		default:
@@ -683,8 +683,8 @@ func cmdRestartSwap(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: restartswap HOME")
 	}
 	home := ts.MkAbs(args[0])
-	restartDaemon(ts, "mf-swap", swap.PIDName, home, func() error {
-		_, err := swap.NewClient(home).Status(context.Background())
+	restartDaemon(ts, "mf-swap", swapapi.PIDName, home, func() error {
+		_, err := swapapi.NewClient(home).Status(context.Background())
 		return err
 	})
 }
@@ -750,7 +750,7 @@ func cmdWaitSwap(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: waitswap HOME cashed|refused|unrefused")
 	}
-	c := swap.NewClient(ts.MkAbs(args[0]))
+	c := swapapi.NewClient(ts.MkAbs(args[0]))
 	var last string
 	for i := 0; i < 1200; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -799,7 +799,7 @@ func cmdSwapExact(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: swapexact CREDITOR DEBTOR")
 	}
 	ctx := context.Background()
-	cred, debt := swap.NewClient(ts.MkAbs(args[0])), swap.NewClient(ts.MkAbs(args[1]))
+	cred, debt := swapapi.NewClient(ts.MkAbs(args[0])), swapapi.NewClient(ts.MkAbs(args[1]))
 	dcard, err := route.ReadCard(ts.MkAbs(args[1]))
 	ts.Check(err)
 	ccard, err := route.ReadCard(ts.MkAbs(args[0]))

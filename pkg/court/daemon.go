@@ -5,25 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/daemon"
 	"github.com/mainframe/mf/pkg/kv"
 )
 
 // Files of mf-court inside a home.
 const (
-	SocketName = "court.sock"
-	PIDName    = "court.pid"
-	DataDir    = "data/court"
+	DataDir = "data/court"
 )
-
-// SocketPath is the API socket of home's mf-court.
-func SocketPath(home string) string { return filepath.Join(home, SocketName) }
 
 // RunDaemon runs mf-court for home until ctx ends.
 func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Logger) error {
@@ -44,7 +39,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 		return err
 	}
 	defer s.Close()
-	log.Info("mf-court daemon running", "address", s.self.Hex(), "court", s.court.Hex(), "socket", SocketPath(home))
+	log.Info("mf-court daemon running", "address", s.self.Hex(), "court", s.court.Hex(), "socket", courtapi.SocketPath(home))
 	go s.Run(ctx)
 	return h.Serve(ctx, s.Handler())
 }

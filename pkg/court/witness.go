@@ -34,12 +34,6 @@ import (
 //	GET /remote/v0/chunks?case=<id>&index=<i>,<j>,...
 //	    → ChunksAnswer, to a witness drawn for the case only
 
-// ChunksAnswer is a provider's answer to a witness: the chunks asked for,
-// with their Merkle paths, in pkg/proof's wire form.
-type ChunksAnswer struct {
-	Proofs []byte `json:"proofs"`
-}
-
 // testimonyRetry is the first pause between a witness's attempts to reach
 // the provider; it doubles up to maxTestimonyRetry.
 const (

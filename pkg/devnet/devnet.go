@@ -24,11 +24,11 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/config"
-	"github.com/mainframe/mf/pkg/court"
+	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routeapi"
-	"github.com/mainframe/mf/pkg/swap"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
 // StateFile records a devnet inside its directory.
@@ -391,8 +391,8 @@ func Status(st *State) []NodeStatus {
 			s.Running, s.Error = true, "not answering: "+err.Error()
 		}
 		if st.Swap {
-			s.Swap = pidIn(filepath.Join(n.Home, swap.PIDName), "daemon", n.Home) != 0
-			s.Court = pidIn(filepath.Join(n.Home, court.PIDName), "daemon", n.Home) != 0
+			s.Swap = pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home) != 0
+			s.Court = pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home) != 0
 		}
 		out = append(out, s)
 	}
@@ -410,8 +410,8 @@ func Down(st *State) (stopped int) {
 		}
 	}
 	for _, n := range st.Nodes {
-		term(pidIn(filepath.Join(n.Home, court.PIDName), "daemon", n.Home))
-		term(pidIn(filepath.Join(n.Home, swap.PIDName), "daemon", n.Home))
+		term(pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home))
+		term(pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home))
 		term(pidOf(n.Home))
 	}
 	if st.dir != "" {

@@ -18,9 +18,9 @@ import (
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/chaindir"
 	"github.com/mainframe/mf/pkg/config"
-	"github.com/mainframe/mf/pkg/court"
+	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/route"
-	"github.com/mainframe/mf/pkg/swap"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
 // swapBin finds mf-swap: beside mf-route, else on $PATH.
@@ -182,7 +182,7 @@ func startSwap(ctx context.Context, o Options, st *State) error {
 		}
 	}
 	for _, n := range st.Nodes {
-		c := swap.NewClient(n.Home)
+		c := swapapi.NewClient(n.Home)
 		err := launch(ctx, bin, []string{"--home", n.Home, "daemon"}, n.Home, filepath.Join(n.Home, "swap.log"), func(ctx context.Context) error {
 			_, err := c.Status(ctx)
 			return err
@@ -232,7 +232,7 @@ func startCourt(ctx context.Context, o Options, n Node) error {
 		}
 	}
 	err = launch(ctx, bin, []string{"--home", n.Home, "daemon"}, n.Home, filepath.Join(n.Home, "court.log"), func(ctx context.Context) error {
-		_, err := court.NewClient(n.Home).Stakes(ctx)
+		_, err := courtapi.NewClient(n.Home).Stakes(ctx)
 		return err
 	})
 	if err != nil {

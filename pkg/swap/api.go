@@ -20,60 +20,8 @@ import (
 	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
-// The local API of mf-swap, on $MF_HOME/swap.sock:
-//
-//	GET  /v0/status                 Status
-//	GET  /v0/balances               []PeerBalance
-//	GET  /v0/balances/{peer}        PeerBalance
-//	GET  /v0/cheques                []ChequeInfo (received and issued)
-//	POST /v0/cash                   CashRequest: cash a peer's cheque now
-//	                                (peer: a peer ID, or a contact name, card
-//	                                or overlay address that mf-route resolves)
-//	POST /v0/deposit                AmountRequest: wallet → checkbook
-//	POST /v0/withdraw               AmountRequest: announce, or withdraw after the notice
-//	POST /v0/usage                  UsageRequest: another service books priced units
-//	GET  /v0/score/{address}        Score
-//	GET  /v0/manifest               Manifest
-//	POST /v0/manifest               ManifestEntry: set a service's price (and announce it: discovery.go)
-//	DELETE /v0/manifest/{service}   take a service out of the manifest (and withdraw it)
-//	GET  /v0/manifest/{peer}        Manifest of a peer, through mf-route
-//	GET  /v0/terms/{peer}           Agreement: the routing prices agreed with a peer
-//	GET  /v0/offers/{service}?max_price=P&min_score=S   []Offer: the network's providers, checked against their manifests
-//
-// Peers reach, through the mf-route gateway (which sets X-Mf-Peer-*):
-//
-//	POST /remote/v0/invoice         Invoice → ChequeMsg
-//	POST /remote/v0/terms           Terms signed by the caller → countersigned
-//	GET  /remote/v0/manifest        Manifest
-
-// Status is /v0/status.
-type Status struct {
-	Address   string `json:"address"`
-	Checkbook string `json:"checkbook"`
-	ChainID   string `json:"chain_id"`
-	Balance   string `json:"checkbook_balance"`
-	// Liquid is the part of the checkbook's balance outside hard
-	// deposits: what withdrawals can take and what no creditor is
-	// guaranteed.
-	Liquid string `json:"liquid_balance"`
-	Wallet string `json:"wallet_balance"`
-}
-
-// PeerBalance is one peer's balance: positive, the peer owes this node.
-type PeerBalance struct {
-	Peer    string `json:"peer"`
-	Balance string `json:"balance"`
-	MFT     string `json:"balance_mft"`
-	Refused bool   `json:"refused,omitempty"`
-	// Uncashed is the value of the peer's cheques not yet presented on
-	// chain; Safe the part of it the hard deposit of the peer's checkbook
-	// guarantees this node; AtRisk the balance (when the peer owes) plus
-	// Uncashed less Safe, which the disconnect threshold applies to. All in
-	// base units; absent when the chain could not be read.
-	Uncashed string `json:"uncashed,omitempty"`
-	Safe     string `json:"safe,omitempty"`
-	AtRisk   string `json:"at_risk,omitempty"`
-}
+// The endpoints of the local API are listed in swapapi's package doc,
+// beside the types and the client.
 
 // withGuarantee fills the chain's side of pb.
 func (s *Service) withGuarantee(ctx context.Context, pb PeerBalance, bal *big.Int, fresh bool) PeerBalance {
@@ -83,35 +31,6 @@ func (s *Service) withGuarantee(ctx context.Context, pb PeerBalance, bal *big.In
 	}
 	pb.Uncashed, pb.Safe, pb.AtRisk = g.Uncashed.String(), g.Safe.String(), g.atRisk(bal).String()
 	return pb
-}
-
-// ChequeInfo is a stored cheque.
-type ChequeInfo struct {
-	Peer        string `json:"peer"`
-	Direction   string `json:"direction"` // received or issued
-	Checkbook   string `json:"checkbook"`
-	Beneficiary string `json:"beneficiary"`
-	Cumulative  string `json:"cumulative"`
-	Cashed      string `json:"cashed,omitempty"`
-}
-
-// CashRequest names a peer.
-type CashRequest struct {
-	Peer string `json:"peer"`
-}
-
-// AmountRequest carries an amount in base units.
-type AmountRequest struct {
-	Amount string `json:"amount"`
-	// Replace (withdraw only) announces a new amount over a pending
-	// announcement, which restarts the notice period.
-	Replace bool `json:"replace,omitempty"`
-}
-
-// UsageRequest books units served to (positive) or by (negative) a peer.
-type UsageRequest struct {
-	Peer   string `json:"peer"`
-	Amount string `json:"amount"` // base units, may be negative
 }
 
 // Handler is the local and remote API.
@@ -282,13 +201,6 @@ func (s *Service) apiDeposit(w http.ResponseWriter, r *http.Request) (any, error
 	return s.apiStatus(w, r)
 }
 
-// WithdrawResult tells what withdraw did.
-type WithdrawResult struct {
-	Announced string `json:"announced,omitempty"`
-	NotBefore int64  `json:"not_before,omitempty"`
-	Withdrawn string `json:"withdrawn,omitempty"`
-}
-
 func (s *Service) apiWithdraw(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req AmountRequest
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
@@ -407,31 +319,6 @@ func (s *Service) remoteInvoice(w http.ResponseWriter, r *http.Request) (any, er
 	return ChequeMsg{Cheque: hex.EncodeToString(raw)}, nil
 }
 
-// Score is a credit score (0 worst, 1 best; 0.5 for an unknown address).
-type Score struct {
-	Address   string  `json:"address"`
-	Score     float64 `json:"score"`
-	Checkbook string  `json:"checkbook,omitempty"`
-	// Checkbooks is how many checkbooks the history below sums over.
-	Checkbooks  int    `json:"checkbooks,omitempty"`
-	PaidOut     string `json:"paid_out"`
-	Bounced     string `json:"bounced"`
-	BounceCount uint64 `json:"bounce_count"`
-	// BouncedHere: a cheque of this address bounced when this node cashed it.
-	BouncedHere bool `json:"bounced_here,omitempty"`
-	// Court verdicts against and for the address (mf-court).
-	VerdictsAgainst uint64 `json:"verdicts_against,omitempty"`
-	VerdictsFor     uint64 `json:"verdicts_for,omitempty"`
-	// Payees is how many distinct beneficiaries with a history of their
-	// own the address paid, and Weighted what of its payments counts
-	// (MFT, after weighing and capping; see docs/score.md).
-	Payees   int    `json:"payees,omitempty"`
-	Weighted string `json:"weighted_paid_mft,omitempty"`
-	// Plaintiffs is how many distinct clients with a history of their own
-	// lost a case against the address.
-	Plaintiffs int `json:"plaintiffs,omitempty"`
-}
-
 // localExperience looks at the cheques peers with address a paid this
 // node with.
 func (s *Service) localExperience(a common.Address) (bounced, paid bool) {
@@ -457,27 +344,6 @@ func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, localapi.BadRequest("%q is not an Ethereum address", a)
 	}
 	return s.score(r.Context(), common.HexToAddress(a))
-}
-
-// ManifestEntry is one service's price list: Price per unit for peers with
-// a score of at least MinScore; Tiers give other prices for other scores.
-type ManifestEntry struct {
-	Service  string  `json:"service"`
-	Price    string  `json:"price"`
-	MinScore float64 `json:"min_score"`
-	Tiers    []Tier  `json:"tiers,omitempty"`
-}
-
-// Tier is a price for peers scoring at least MinScore.
-type Tier struct {
-	MinScore float64 `json:"min_score"`
-	Price    string  `json:"price"`
-}
-
-// Manifest is what a node serves and at what price.
-type Manifest struct {
-	Address  string          `json:"address"`
-	Services []ManifestEntry `json:"services"`
 }
 
 func (s *Service) manifest() (*Manifest, error) {
@@ -544,28 +410,4 @@ func validService(s string) bool {
 		}
 	}
 	return true
-}
-
-// PriceFor is what the manifest charges a peer of the given score for a
-// service: the price of the best tier the score reaches (the base price
-// when no tier applies), or nil when the service is not offered or the
-// score is below its minimum.
-func (m *Manifest) PriceFor(service string, score float64) *big.Int {
-	for _, e := range m.Services {
-		if e.Service != service || score < e.MinScore {
-			continue
-		}
-		price, best := e.Price, e.MinScore
-		for _, t := range e.Tiers {
-			if score >= t.MinScore && t.MinScore >= best {
-				price, best = t.Price, t.MinScore
-			}
-		}
-		v, ok := new(big.Int).SetString(price, 10)
-		if !ok {
-			return nil
-		}
-		return v
-	}
-	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
 // BenchmarkUsageSocket measures accounting updates per second through
@@ -26,7 +27,7 @@ func BenchmarkUsageSocket(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	sock := filepath.Join(dir, SocketName)
+	sock := filepath.Join(dir, swapapi.SocketName)
 	ln, err := localapi.Listen(sock)
 	if err != nil {
 		b.Fatal(err)

@@ -3,24 +3,19 @@ package swap
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/daemon"
 	"github.com/mainframe/mf/pkg/route/routeapi"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
 // Files of mf-swap inside a home.
 const (
-	SocketName = "swap.sock"
-	PIDName    = "swap.pid"
-	DataDir    = "data/swap"
+	DataDir = "data/swap"
 )
-
-// SocketPath is the API socket of home's mf-swap.
-func SocketPath(home string) string { return filepath.Join(home, SocketName) }
 
 // RunDaemon runs mf-swap for home until ctx ends.
 func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Logger) error {
@@ -41,7 +36,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 		return err
 	}
 	defer s.Close()
-	log.Info("mf-swap daemon running", "address", s.self.Hex(), "checkbook", s.checkbook.Hex(), "socket", SocketPath(home))
+	log.Info("mf-swap daemon running", "address", s.self.Hex(), "checkbook", s.checkbook.Hex(), "socket", swapapi.SocketPath(home))
 	go s.Run(ctx)
 	// The manifest's services are announced while the daemon serves, and
 	// withdrawn before it exits.

@@ -104,21 +104,6 @@ func (s *Service) apiRemoveManifest(w http.ResponseWriter, r *http.Request) (any
 	return s.manifest()
 }
 
-// Offer is a provider of a service found in the network, checked against
-// its manifest.
-type Offer struct {
-	PeerID  string `json:"peer_id"`
-	Overlay string `json:"overlay"`
-	Address string `json:"address"`
-	// Entry is the provider's manifest entry for the service.
-	Entry ManifestEntry `json:"entry"`
-	// Price is what it charges this node, by this node's score; empty
-	// when it does not serve this node's score.
-	Price string `json:"price"`
-	// Score is the provider's credit score, as this node reads it.
-	Score float64 `json:"score"`
-}
-
 // FindRequest filters a search.
 type FindRequest struct {
 	Service  string

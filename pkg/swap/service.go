@@ -384,7 +384,7 @@ func (s *Service) vet(ctx context.Context, peer string) bool {
 		var p *big.Int
 		var sc schedule
 		if err := getJSON(s.db, buyKey(peer), &sc); err == nil && sc.last() != nil {
-			p, _ = sc.last().price()
+			p, _ = sc.last().PriceAmount()
 		} else {
 			var m Manifest
 			if err := s.route.CallService(ctx, peer, "swap", "GET", "/v0/manifest", nil, &m); err != nil {

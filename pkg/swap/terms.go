@@ -2,7 +2,6 @@ package swap
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -62,19 +61,6 @@ import (
 // differ only by bytes one side counted and the other did not: frames lost
 // with a broken stream, or refused by a node that cut the peer off.
 
-// Terms are the agreed price of one direction of a peer pair.
-type Terms struct {
-	Seller string `json:"seller"` // the address that carries the bytes and charges
-	Buyer  string `json:"buyer"`  // the address that hands them over and pays
-	Seq    uint64 `json:"seq"`
-	// Mark is the buyer's byte count from which Price applies.
-	Mark  uint64 `json:"mark"`
-	Price string `json:"price"` // base units per KiB
-	// SellerSig and BuyerSig are secp256k1 signatures (hex) over digest.
-	SellerSig string `json:"seller_sig"`
-	BuyerSig  string `json:"buyer_sig,omitempty"`
-}
-
 // maxRepricedBytes bounds how far back a new price may reach into what
 // the buyer already sent: about what two meters a second apart see
 // differently at a busy link.
@@ -91,52 +77,8 @@ type schedule struct {
 	Terms []Terms `json:"terms"`
 }
 
-func (t *Terms) price() (*big.Int, error) {
-	v, ok := new(big.Int).SetString(t.Price, 10)
-	if !ok || v.Sign() < 0 || v.Cmp(amount.Max) > 0 {
-		return nil, fmt.Errorf("swap: terms price %q is not a whole number of base units below 2^256", t.Price)
-	}
-	return v, nil
-}
-
-// digest is what both sides sign.
-func (t *Terms) digest() ([]byte, error) {
-	if !common.IsHexAddress(t.Seller) || !common.IsHexAddress(t.Buyer) {
-		return nil, errors.New("swap: terms need seller and buyer addresses")
-	}
-	p, err := t.price()
-	if err != nil {
-		return nil, err
-	}
-	var n [16]byte
-	binary.BigEndian.PutUint64(n[:8], t.Seq)
-	binary.BigEndian.PutUint64(n[8:], t.Mark)
-	seller, buyer := common.HexToAddress(t.Seller), common.HexToAddress(t.Buyer)
-	return crypto.Keccak256([]byte("mf/swap/terms/v1"), seller[:], buyer[:], n[:], common.LeftPadBytes(p.Bytes(), 32)), nil
-}
-
-// signedBy reports whether sig (hex) is a signature of t by addr.
-func (t *Terms) signedBy(sig string, addr string) error {
-	d, err := t.digest()
-	if err != nil {
-		return err
-	}
-	b, err := hex.DecodeString(sig)
-	if err != nil || len(b) != 65 {
-		return errors.New("swap: terms signature is not 65 bytes of hex")
-	}
-	pub, err := crypto.SigToPub(d, b)
-	if err != nil {
-		return errors.New("swap: terms signature does not verify")
-	}
-	if crypto.PubkeyToAddress(*pub) != common.HexToAddress(addr) {
-		return fmt.Errorf("swap: terms signed by %s, not %s", crypto.PubkeyToAddress(*pub), addr)
-	}
-	return nil
-}
-
 func (s *Service) signTerms(t *Terms) (string, error) {
-	d, err := t.digest()
+	d, err := t.Digest()
 	if err != nil {
 		return "", err
 	}
@@ -154,7 +96,7 @@ func ParseTerms(b []byte) (*Terms, error) {
 	if err := json.Unmarshal(b, &t); err != nil {
 		return nil, fmt.Errorf("swap: terms: %v", err)
 	}
-	if _, err := t.digest(); err != nil {
+	if _, err := t.Digest(); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -175,7 +117,7 @@ func (sc *schedule) cost(count uint64) *big.Int {
 		if i+1 < len(sc.Terms) && sc.Terms[i+1].Mark < end {
 			end = sc.Terms[i+1].Mark
 		}
-		p, err := t.price()
+		p, err := t.PriceAmount()
 		if err != nil {
 			continue
 		}
@@ -195,7 +137,7 @@ func (sc *schedule) add(t Terms) {
 		if base == nil {
 			base = new(big.Int)
 		}
-		if p, err := old.price(); err == nil {
+		if p, err := old.PriceAmount(); err == nil {
 			base.Add(base, new(big.Int).Mul(p, new(big.Int).SetUint64(sc.Terms[1].Mark-old.Mark)))
 		}
 		sc.Base = base.String()
@@ -302,7 +244,7 @@ func (s *Service) handOver(ctx context.Context, peer string) error {
 	if err := s.route.CallService(cctx, peer, "swap", http.MethodPost, "/v0/terms", last, &ack); err != nil {
 		return fmt.Errorf("swap: handing terms to %s: %w", peer, err)
 	}
-	if err := last.signedBy(ack.BuyerSig, last.Buyer); err != nil {
+	if err := last.SignedBy(ack.BuyerSig, last.Buyer); err != nil {
 		return fmt.Errorf("swap: %s's countersignature: %w", peer, err)
 	}
 	s.termsMu.Lock()
@@ -341,13 +283,13 @@ func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, erro
 	if err := localapi.DecodeBody(w, r, t, localapi.MaxBody); err != nil {
 		return nil, err
 	}
-	if _, err := t.digest(); err != nil {
+	if _, err := t.Digest(); err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
 	if common.HexToAddress(t.Seller) != common.HexToAddress(addr) || common.HexToAddress(t.Buyer) != s.self {
 		return nil, localapi.BadRequest("terms between %s and %s, not between the caller %s and this node", t.Seller, t.Buyer, addr)
 	}
-	if err := t.signedBy(t.SellerSig, t.Seller); err != nil {
+	if err := t.SignedBy(t.SellerSig, t.Seller); err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
 	t.BuyerSig = ""
@@ -387,14 +329,6 @@ func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	s.log.Info("routing price agreed", "peer", caller, "seq", t.Seq, "mark", t.Mark, "price", t.Price)
 	return t, nil
-}
-
-// Agreement is one peer's pair of schedules, as GET /v0/terms/{peer} shows
-// them.
-type Agreement struct {
-	Peer string  `json:"peer"`
-	Sell []Terms `json:"sell"` // what this node charges the peer
-	Buy  []Terms `json:"buy"`  // what the peer charges this node
 }
 
 func (s *Service) apiTerms(w http.ResponseWriter, r *http.Request) (any, error) {

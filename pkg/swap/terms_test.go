@@ -95,7 +95,7 @@ func (s *seller) headers() http.Header {
 
 func (s *seller) terms(t *testing.T, buyer string, seq, mark uint64, price string) Terms {
 	tm := Terms{Seller: s.addr, Buyer: buyer, Seq: seq, Mark: mark, Price: price}
-	d, err := tm.digest()
+	d, err := tm.Digest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestRemoteTermsRefusesBadInput(t *testing.T) {
 	if err := json.Unmarshal([]byte(b), &ack); err != nil {
 		t.Fatal(err)
 	}
-	if err := good.signedBy(ack.BuyerSig, me); err != nil {
+	if err := good.SignedBy(ack.BuyerSig, me); err != nil {
 		t.Fatalf("the countersignature: %v", err)
 	}
 	if code, b2 := n.do(http.MethodPost, "/remote/v0/terms", s.headers(), body(t, good)); code != http.StatusOK || b2 != b {
@@ -208,10 +208,10 @@ func FuzzParseTerms(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := tm.digest(); err != nil {
+		if _, err := tm.Digest(); err != nil {
 			t.Fatalf("parsed terms without a digest: %v", err)
 		}
-		_ = tm.signedBy(tm.SellerSig, tm.Seller)
+		_ = tm.SignedBy(tm.SellerSig, tm.Seller)
 		sc := schedule{}
 		sc.add(*tm)
 		sc.cost(tm.Mark + 12345)

@@ -18,6 +18,7 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court"
+	"github.com/mainframe/mf/pkg/court/courtapi"
 )
 
 type globals struct {
@@ -26,7 +27,7 @@ type globals struct {
 }
 
 func (g *globals) home() string              { return config.Home(g.homeArg) }
-func (g *globals) client() *court.Client     { return court.NewClient(g.home()) }
+func (g *globals) client() *courtapi.Client  { return courtapi.NewClient(g.home()) }
 func (g *globals) clientErr(err error) error { return cli.DaemonErr("mf-court", g.home(), err) }
 
 // Main runs mf-court.
@@ -139,7 +140,7 @@ it to the client. Prints the agreement.
 			if term <= 0 || term > court.MaxTerm {
 				return cli.Usagef("--term must be positive and at most %dh (ten years), like 24h", int(court.MaxTerm.Hours()))
 			}
-			a, err := g.client().Stake(cmd.Context(), court.StakeRequest{Service: args[0], Client: clientAddr, Amount: v.String(), Term: time.Now().Add(term).Unix()})
+			a, err := g.client().Stake(cmd.Context(), courtapi.StakeRequest{Service: args[0], Client: clientAddr, Amount: v.String(), Term: time.Now().Add(term).Unix()})
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -184,7 +185,7 @@ func newStakesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, as, "ID\tSERVICE\tCLIENT\tAMOUNT (MFT)\tUNTIL\tSTATUS", func(a court.Agreement) string {
+			return cli.WriteList(g.streams.Out, asJSON, as, "ID\tSERVICE\tCLIENT\tAMOUNT (MFT)\tUNTIL\tSTATUS", func(a courtapi.Agreement) string {
 				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", a.ID, a.Service, a.Client, fmtBase(a.Amount), time.Unix(a.Term, 0).UTC().Format(time.RFC3339), a.Status)
 			})
 		},
@@ -213,7 +214,7 @@ runs, it answers such a case with the chunks the court asks for and wins.
 			if err != nil {
 				return err
 			}
-			c, err := g.client().Promise(cmd.Context(), court.PromiseRequest{Agreement: args[0], Key: key, Data: data})
+			c, err := g.client().Promise(cmd.Context(), courtapi.PromiseRequest{Agreement: args[0], Key: key, Data: data})
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -240,7 +241,7 @@ case it is called in is open.
 ` + cli.ExitCodesHelp,
 	}
 	var asJSON bool
-	show := func(w *court.WitnessInfo) error {
+	show := func(w *courtapi.WitnessInfo) error {
 		if asJSON {
 			return cli.WriteJSON(g.streams.Out, w)
 		}
@@ -261,7 +262,7 @@ case it is called in is open.
 			Short: sub.short,
 			Args:  cli.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				var w *court.WitnessInfo
+				var w *courtapi.WitnessInfo
 				var err error
 				if sub.join == nil {
 					w, err = g.client().Witness(cmd.Context())
@@ -333,7 +334,7 @@ provider. Prints the case id.
 			if claim.Agreement != args[0] {
 				return fmt.Errorf("the claim is about agreement %q, not %s", claim.Agreement, args[0])
 			}
-			c, err := g.client().OpenCase(cmd.Context(), court.CaseRequest{Claim: *claim, Witnesses: witnesses})
+			c, err := g.client().OpenCase(cmd.Context(), courtapi.CaseRequest{Claim: *claim, Witnesses: witnesses})
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -379,11 +380,11 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Short: "List the cases this node opened or answered",
 		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var cs []court.CaseInfo
+			var cs []courtapi.CaseInfo
 			if err := g.clientCall(cmd, &cs); err != nil {
 				return err
 			}
-			return cli.WriteList(g.streams.Out, asJSON, cs, "CASE\tAGREEMENT\tKIND\tSTATUS", func(c court.CaseInfo) string {
+			return cli.WriteList(g.streams.Out, asJSON, cs, "CASE\tAGREEMENT\tKIND\tSTATUS", func(c courtapi.CaseInfo) string {
 				return fmt.Sprintf("%s\t%s\t%s\t%s", c.ID, c.Agreement, c.Kind, c.Status)
 			})
 		},
@@ -392,7 +393,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func (g *globals) clientCall(cmd *cobra.Command, out *[]court.CaseInfo) error {
+func (g *globals) clientCall(cmd *cobra.Command, out *[]courtapi.CaseInfo) error {
 	cs, err := g.client().Cases(cmd.Context())
 	if err != nil {
 		return g.clientErr(err)

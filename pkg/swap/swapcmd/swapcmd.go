@@ -25,6 +25,7 @@ import (
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/devchain"
 	"github.com/mainframe/mf/pkg/swap"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
 type globals struct {
@@ -33,8 +34,8 @@ type globals struct {
 	ethRPC  string
 }
 
-func (g *globals) home() string         { return config.Home(g.homeArg) }
-func (g *globals) client() *swap.Client { return swap.NewClient(g.home()) }
+func (g *globals) home() string            { return config.Home(g.homeArg) }
+func (g *globals) client() *swapapi.Client { return swapapi.NewClient(g.home()) }
 
 func (g *globals) clientErr(err error) error { return cli.DaemonErr("mf-swap", g.home(), err) }
 
@@ -246,13 +247,13 @@ func newBalanceCmd(g *globals) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var bs []swap.PeerBalance
+			var bs []swapapi.PeerBalance
 			if len(args) == 1 {
 				b, err := g.client().Balance(cmd.Context(), args[0])
 				if err != nil {
 					return g.clientErr(err)
 				}
-				bs = []swap.PeerBalance{*b}
+				bs = []swapapi.PeerBalance{*b}
 			} else {
 				var err error
 				if bs, err = g.client().Balances(cmd.Context()); err != nil {
@@ -288,7 +289,7 @@ func newChequesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, cs, "PEER\tDIRECTION\tCUMULATIVE (MFT)\tCASHED (MFT)", func(c swap.ChequeInfo) string {
+			return cli.WriteList(g.streams.Out, asJSON, cs, "PEER\tDIRECTION\tCUMULATIVE (MFT)\tCASHED (MFT)", func(c swapapi.ChequeInfo) string {
 				return fmt.Sprintf("%s\t%s\t%s\t%s", c.Peer, c.Direction, fmtBase(c.Cumulative), fmtBase(c.Cashed))
 			})
 		},
@@ -431,7 +432,7 @@ func newManifestCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
-			e := swap.ManifestEntry{Service: args[0], Price: p.String(), MinScore: minScore}
+			e := swapapi.ManifestEntry{Service: args[0], Price: p.String(), MinScore: minScore}
 			for _, t := range tiers {
 				sc, pr, ok := strings.Cut(t, ":")
 				s, err1 := strconv.ParseFloat(sc, 64)
@@ -439,7 +440,7 @@ func newManifestCmd(g *globals) *cobra.Command {
 				if !ok || err1 != nil || err2 != nil {
 					return cli.Usagef("--tier wants SCORE:PRICE, like 0.8:0.0005")
 				}
-				e.Tiers = append(e.Tiers, swap.Tier{MinScore: s, Price: v.String()})
+				e.Tiers = append(e.Tiers, swapapi.Tier{MinScore: s, Price: v.String()})
 			}
 			if _, err := g.client().SetManifest(cmd.Context(), e); err != nil {
 				return g.clientErr(err)

@@ -1,7 +1,8 @@
-package swap
+package swapapi
 
 import (
 	"context"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,4 +111,12 @@ func (c *Client) Find(ctx context.Context, service, maxPrice string, minScore fl
 	}
 	var out []Offer
 	return out, c.c.Call(ctx, http.MethodGet, p, nil, &out)
+}
+
+// AddUsage books what a service served to a peer (positive amount, in base
+// units) or was served by it (negative); mf-swap settles the balance with
+// the peer's cheques. It returns the balance with the peer afterwards.
+func (c *Client) AddUsage(ctx context.Context, peer string, amount *big.Int) (*PeerBalance, error) {
+	var out PeerBalance
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/usage", UsageRequest{Peer: peer, Amount: amount.String()}, &out)
 }

@@ -1,0 +1,109 @@
+package courtapi
+
+import "path/filepath"
+
+// Agreement is a staked service agreement.
+type Agreement struct {
+	ID       string `json:"id"`
+	Service  string `json:"service"`
+	Provider string `json:"provider"`
+	Client   string `json:"client"`
+	Amount   string `json:"amount"`
+	Term     int64  `json:"term"`
+	Status   string `json:"status"`
+	CaseOpen bool   `json:"case_open"`
+}
+
+// StakeRequest stakes Amount (base units) for Service with Client until
+// Term (unix seconds).
+type StakeRequest struct {
+	Service string `json:"service"`
+	Client  string `json:"client"`
+	Amount  string `json:"amount"`
+	Term    int64  `json:"term"`
+}
+
+// IDRequest names an agreement or case.
+type IDRequest struct {
+	ID string `json:"id"`
+}
+
+// PromiseRequest: the provider promises to hold Data under Key for an
+// agreement.
+type PromiseRequest struct {
+	Agreement string `json:"agreement"`
+	Key       string `json:"key"`
+	Data      []byte `json:"data"`
+}
+
+// Claim is what a client opens a case with: the provider's signed promise
+// that it holds, under Key, data whose Merkle root over Chunks chunks of
+// 4 KiB is Root (pkg/proof).
+type Claim struct {
+	Agreement string `json:"agreement"`
+	Key       string `json:"key"`    // 32 bytes hex
+	Root      string `json:"root"`   // Merkle root of the data, 32 bytes hex
+	Chunks    uint64 `json:"chunks"` // number of chunks
+	Signature string `json:"signature"`
+}
+
+// CaseRequest opens a case on a claim: a promise case (the court
+// challenges the provider) when Witnesses is 0, else a witness case whose
+// panel of Witnesses (odd, at most 7) the court draws from its pool.
+type CaseRequest struct {
+	Claim     Claim `json:"claim"`
+	Witnesses int   `json:"witnesses,omitempty"`
+}
+
+// WitnessRequest joins (true) or leaves (false) the court's witness pool.
+type WitnessRequest struct {
+	Join bool `json:"join"`
+}
+
+// WitnessInfo is this node's place in the court's witness pool.
+type WitnessInfo struct {
+	Address  string `json:"address"`
+	InPool   bool   `json:"in_pool"`
+	Balance  string `json:"balance"` // witness stake held, base units
+	Stake    string `json:"stake"`   // what joining locks, base units
+	Penalty  string `json:"penalty"` // what silence costs, base units
+	Pending  uint64 `json:"pending"` // open cases this node is called in
+	PoolSize int    `json:"pool_size"`
+}
+
+// CaseInfo is a case as the court records it.
+type CaseInfo struct {
+	ID        string `json:"id"`
+	Agreement string `json:"agreement"`
+	Kind      string `json:"kind"`
+	Status    string `json:"status"`
+	Plaintiff string `json:"plaintiff"`
+	Provider  string `json:"provider"`
+	Deadline  int64  `json:"deadline"`
+	Root      string `json:"root"`
+	Chunks    uint64 `json:"chunks"`
+	// Witnesses are the panel drawn (witness cases, once drawn).
+	Witnesses []string `json:"witnesses,omitempty"`
+}
+
+// Record is an address's trust record.
+type Record struct {
+	Address string `json:"address"`
+	Against uint64 `json:"verdicts_against"`
+	For     uint64 `json:"verdicts_for"`
+}
+
+// SocketPath is the API socket of home's mf-court.
+func SocketPath(home string) string { return filepath.Join(home, SocketName) }
+
+// Files of mf-court inside a home that its clients need.
+const (
+	SocketName = "court.sock"
+	PIDName    = "court.pid"
+)
+
+// ChunksAnswer is a provider's answer to a witness: the chunks asked for,
+// with their Merkle paths, in pkg/proof's wire form.
+type ChunksAnswer struct {
+	Proofs []byte `json:"proofs"`
+}
