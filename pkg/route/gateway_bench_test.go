@@ -3,6 +3,9 @@ package route
 import (
 	"context"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,29 +18,68 @@ import (
 // caller's route.sock, mf-route, the stream, the peer's mf-route, the
 // service's socket). Each iteration does one of each, back to back, so
 // that a busy machine slows both alike; the figures are the MB/s of each
-// and the gateway's share of the bare stream's:
+// and the gateway's share of the bare stream's. Here both nodes, the
+// caller and the service share the benchmark's process;
+// BenchmarkGatewayDevnet puts the gateway's nodes in daemons of their own.
 //
 //	go test -run '^$' -bench GatewayThroughput -benchtime 10x ./pkg/route
 //
 // docs/benchmarks.md records them.
 func BenchmarkGatewayThroughput(b *testing.B) {
-	const size = 64 << 20
 	a, bn := startGatewayNode(b, 0), startGatewayNode(b, 0)
 	serveTestService(b, bn.home)
 	linkNodes(b, a.Node, bn.Node)
+	benchGateway(b, routeapi.NewClient(a.home), bn.host.ID().String())
+}
+
+// BenchmarkGatewayDevnet is BenchmarkGatewayThroughput with the gateway's
+// two nodes as mf-route daemons of a devnet (`mf-route devnet up --nodes 2
+// --no-swap`, built from this tree), the service on node2's socket and the
+// caller in the benchmark; the bare stream runs between two nodes in the
+// benchmark's process, in the same iterations.
+//
+//	go test -run '^$' -bench GatewayDevnet -benchtime 10x ./pkg/route
+func BenchmarkGatewayDevnet(b *testing.B) {
+	dir, err := os.MkdirTemp("", "mfgwd")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "mf-route")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mainframe/mf/cmd/mf-route").CombinedOutput(); err != nil {
+		b.Fatalf("building mf-route: %v\n%s", err, out)
+	}
+	nodes := filepath.Join(dir, "net")
+	if out, err := exec.Command(bin, "devnet", "up", "--nodes", "2", "--dir", nodes, "--no-swap").CombinedOutput(); err != nil {
+		b.Fatalf("devnet up: %v\n%s", err, out)
+	}
+	b.Cleanup(func() { _ = exec.Command(bin, "devnet", "down", "--dir", nodes).Run() })
+	home1, home2 := filepath.Join(nodes, "node1"), filepath.Join(nodes, "node2")
+	serveTestService(b, home2)
+	st, err := routeapi.NewClient(home2).Status(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchGateway(b, routeapi.NewClient(home1), st.PeerID)
+}
+
+// benchGateway runs the three gateway paths against a bare stream between
+// two fresh in-process nodes: c calls the test service of peer.
+func benchGateway(b *testing.B, c *routeapi.Client, peer string) {
+	const size = 64 << 20
+	x, y := startGatewayNode(b, 0), startGatewayNode(b, 0)
+	linkNodes(b, x.Node, y.Node)
 	const bare = "/mf-bench/bare/1"
-	bn.host.SetStreamHandler(bare, func(s network.Stream) {
+	y.host.SetStreamHandler(bare, func(s network.Stream) {
 		_, _ = io.CopyBuffer(io.Discard, s, make([]byte, gatewayBuf))
 		_, _ = s.Write([]byte("ok"))
 		_ = s.Close()
 	})
 	chunk := make([]byte, gatewayBuf)
 	ctx := context.Background()
-	c := routeapi.NewClient(a.home)
-	peer := bn.host.ID().String()
 
 	bareOnce := func(b *testing.B) {
-		s, err := a.host.NewStream(ctx, bn.host.ID(), bare)
+		s, err := x.host.NewStream(ctx, y.host.ID(), bare)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -52,25 +94,20 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 		}
 		s.Close()
 	}
+	upload := func(length int64) func(b *testing.B) {
+		return func(b *testing.B) {
+			resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: peer, Service: "store", Method: "POST", Path: "/discard",
+				Body: &zeros{left: size}, Length: length})
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
 	gateway := map[string]func(b *testing.B){
-		"upload": func(b *testing.B) {
-			resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: peer, Service: "store", Method: "POST", Path: "/discard",
-				Body: &zeros{left: size}, Length: -1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		},
-		"upload-sized": func(b *testing.B) {
-			resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: peer, Service: "store", Method: "POST", Path: "/discard",
-				Body: &zeros{left: size}, Length: size})
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		},
+		"upload":       upload(-1),
+		"upload-sized": upload(size),
 		"download": func(b *testing.B) {
 			resp, err := c.CallServiceStream(ctx, routeapi.ServiceCall{Peer: peer, Service: "store", Method: "GET", Path: "/source?n=67108864"})
 			if err != nil {
