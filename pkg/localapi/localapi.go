@@ -107,14 +107,23 @@ func WriteJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// AsError is err as the API shows it: an *Error keeps its status and
+// code; an error that wraps a sentinel given to Classify gets the
+// sentinel's; any other error is a 500. A stream that answers per line
+// (each line its own result or error) writes it inline.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return classified(err)
+}
+
 // WriteError writes err as a JSON error body. An *Error keeps its status;
 // an error that wraps a sentinel given to Classify gets the sentinel's status
 // and code, with its own full message; any other error becomes a 500.
 func WriteError(w http.ResponseWriter, err error) {
-	var e *Error
-	if !errors.As(err, &e) {
-		e = classified(err)
-	}
+	e := AsError(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(e)

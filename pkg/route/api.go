@@ -1,10 +1,13 @@
 package route
 
 import (
+	"bufio"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -38,6 +41,7 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("DELETE /v0/contacts/{name}", localapi.Handle(n.apiRemoveContact))
 	mux.Handle("POST /v0/resolve", localapi.Handle(n.apiResolve))
 	mux.Handle("POST /v0/send", localapi.Handle(n.apiSend))
+	mux.HandleFunc("POST /v0/send/stream", n.apiSendStream)
 	mux.Handle("POST /v0/estimate", localapi.Handle(n.apiEstimate))
 	mux.HandleFunc("GET /v0/listen", n.apiListen)
 	mux.Handle("GET /v0/topics", localapi.Handle(n.apiTopics))
@@ -210,6 +214,11 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	} else if err := localapi.DecodeBody(w, r, &req, maxSendBody); err != nil {
 		return nil, err
 	}
+	return n.sendOne(r.Context(), req)
+}
+
+// sendOne sends what req asks: to a target, in a session, or to a group.
+func (n *Node) sendOne(ctx context.Context, req SendRequest) (*SendResult, error) {
 	if len(req.Payload) > MaxPayload {
 		return nil, localapi.Errorf(http.StatusRequestEntityTooLarge, "too_large", "payload of %d bytes is over the %d-byte limit", len(req.Payload), MaxPayload)
 	}
@@ -221,21 +230,21 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 		if req.To != "" || req.Topic != "" || req.Certify || req.Luminosity != nil {
 			return nil, localapi.BadRequest("a group send takes no target, topic, luminosity or certify: the group has them")
 		}
-		id, members, err := n.SendGroup(r.Context(), req.Group, flags0, req.Payload)
+		id, members, err := n.SendGroup(ctx, req.Group, flags0, req.Payload)
 		if errors.Is(err, ErrNoGroup) || errors.Is(err, ErrGroupEmpty) {
 			return nil, localapi.BadRequest("%v", err)
 		}
 		if err != nil {
 			return nil, err
 		}
-		return SendResult{ID: fmt.Sprintf("%x", id), Bytes: len(req.Payload), SentAt: time.Now(), Group: req.Group, Members: members}, nil
+		return &SendResult{ID: fmt.Sprintf("%x", id), Bytes: len(req.Payload), SentAt: time.Now(), Group: req.Group, Members: members}, nil
 	}
 	if !validTopic(req.Topic) {
 		return nil, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic)
 	}
 	if x := n.sess.get(req.Topic); x != nil && !req.Certify && req.Luminosity == nil {
 		if req.To != "" {
-			t, err := n.Resolve(r.Context(), req.To)
+			t, err := n.Resolve(ctx, req.To)
 			if err != nil {
 				return nil, resolveErr(err)
 			}
@@ -243,11 +252,11 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 				return nil, localapi.BadRequest("topic %s is a session with %s, not with %s", req.Topic, x.peer.Overlay(), t.Card.Overlay())
 			}
 		}
-		id, err := n.SendSession(r.Context(), req.Topic, flags0, req.Payload)
+		id, err := n.SendSession(ctx, req.Topic, flags0, req.Payload)
 		if err != nil {
 			return nil, err
 		}
-		return SendResult{ID: fmt.Sprintf("%x", id), To: x.peer.Overlay(), Bytes: len(req.Payload), Luminosity: x.Luminosity, SentAt: time.Now(), Session: true}, nil
+		return &SendResult{ID: fmt.Sprintf("%x", id), To: x.peer.Overlay(), Bytes: len(req.Payload), Luminosity: x.Luminosity, SentAt: time.Now(), Session: true}, nil
 	}
 	if ReservedTopic(req.Topic) && !(req.Topic == BenchTopic && req.Bench) {
 		// Receivers drop plain packets on these topics (reserved.go).
@@ -259,7 +268,7 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	if req.To == "" {
 		return nil, localapi.BadRequest("a send needs a target (to), a session topic, or a group")
 	}
-	t, lum, err := n.sendTarget(r, req)
+	t, lum, err := n.sendTarget(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -268,23 +277,98 @@ func (n *Node) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 		flags |= FlagBench
 	}
 	sentAt := time.Now()
-	id, err := n.Send(r.Context(), t.Card, SendOptions{Topic: req.Topic, Payload: req.Payload, Flags: flags, Luminosity: lum, Certify: req.Certify})
+	id, err := n.Send(ctx, t.Card, SendOptions{Topic: req.Topic, Payload: req.Payload, Flags: flags, Luminosity: lum, Certify: req.Certify})
 	if err != nil {
 		if errors.Is(err, ErrNoRoute) {
 			return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_route", "%v", err)
 		}
 		return nil, err
 	}
-	return SendResult{ID: fmt.Sprintf("%x", id), To: t.Card.Overlay(), Bytes: len(req.Payload), Luminosity: lum, Certify: req.Certify, SentAt: sentAt, Contact: t.Name}, nil
+	return &SendResult{ID: fmt.Sprintf("%x", id), To: t.Card.Overlay(), Bytes: len(req.Payload), Luminosity: lum, Certify: req.Certify, SentAt: sentAt, Contact: t.Name}, nil
+}
+
+// apiSendStream sends one packet per line of an NDJSON body of
+// SendRequests (payloads in base64) and answers, in order, one line per
+// request: its SendResult, or its error. One call carries any number of
+// packets, so a script or the bench pays for HTTP once, not per packet.
+// The call reads a line only once the one before it is sent, which is
+// what pushes back on a sender that is faster than the network. Answers
+// are flushed whenever no further request is waiting, so a sender that
+// waits for each answer gets it at once.
+func (n *Node) apiSendStream(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	_ = rc.EnableFullDuplex()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	_ = rc.Flush()
+	enc := json.NewEncoder(w)
+	br := bufio.NewReaderSize(r.Body, 64<<10)
+	for line := 1; ; line++ {
+		b, err := readLine(br, maxSendBody)
+		if err == io.EOF {
+			return
+		}
+		var res SendStreamResult
+		if err == nil {
+			var req SendRequest
+			if jerr := json.Unmarshal(b, &req); jerr != nil {
+				err = localapi.BadRequest("line %d is not a send request: %v", line, jerr)
+			} else {
+				res.SendResult, err = n.sendOne(r.Context(), req)
+			}
+		}
+		if err != nil {
+			if r.Context().Err() != nil {
+				return
+			}
+			e := localapi.AsError(err)
+			res.Error, res.Code = e.Message, e.Code
+		}
+		if enc.Encode(&res) != nil {
+			return
+		}
+		if br.Buffered() == 0 {
+			if rc.Flush() != nil {
+				return
+			}
+		}
+		if errors.Is(err, errLineTooLong) {
+			// What follows is the rest of that line: nothing to resync on.
+			return
+		}
+	}
+}
+
+var errLineTooLong = localapi.Errorf(http.StatusRequestEntityTooLarge, "too_large", "a send request line is over the %d-byte limit", maxSendBody)
+
+// readLine reads one line of at most max bytes, without its newline.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		line = append(line, frag...)
+		if len(line) > max {
+			return nil, errLineTooLong
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(line) > 0:
+			return line, nil
+		case err != nil:
+			return nil, err
+		}
+		return line[:len(line)-1], nil
+	}
 }
 
 // sendTarget resolves a send's target and its luminosity: the request's,
 // else the contact's, else the node's default.
-func (n *Node) sendTarget(r *http.Request, req SendRequest) (*Target, int, error) {
+func (n *Node) sendTarget(ctx context.Context, req SendRequest) (*Target, int, error) {
 	if req.Luminosity != nil && (*req.Luminosity < 0 || *req.Luminosity > 256) {
 		return nil, 0, localapi.BadRequest("luminosity must be 0..256, not %d", *req.Luminosity)
 	}
-	t, err := n.Resolve(r.Context(), req.To)
+	t, err := n.Resolve(ctx, req.To)
 	if err != nil {
 		return nil, 0, resolveErr(err)
 	}
@@ -303,7 +387,7 @@ func (n *Node) apiEstimate(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := localapi.DecodeBody(w, r, &req, maxSendBody); err != nil {
 		return nil, err
 	}
-	_, lum, err := n.sendTarget(r, req)
+	_, lum, err := n.sendTarget(r.Context(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -509,7 +593,7 @@ func (n *Node) apiOpenSession(w http.ResponseWriter, r *http.Request) (any, erro
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
 		return nil, err
 	}
-	t, lum, err := n.sendTarget(r, SendRequest{To: req.With, Luminosity: req.Luminosity})
+	t, lum, err := n.sendTarget(r.Context(), SendRequest{To: req.With, Luminosity: req.Luminosity})
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ type (
 	ResolveRequest   = routeapi.ResolveRequest
 	SendRequest      = routeapi.SendRequest
 	SendResult       = routeapi.SendResult
+	SendStreamResult = routeapi.SendStreamResult
 	SentRecord       = routeapi.SentRecord
 	SessionInfo      = routeapi.SessionInfo
 	SessionRequest   = routeapi.SessionRequest

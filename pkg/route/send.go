@@ -11,6 +11,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route/routeapi"
+	"github.com/mainframe/mf/pkg/seal"
 )
 
 // SendOptions describe one packet to send.
@@ -163,6 +164,19 @@ func (b *benchAcker) ack(id [32]byte, env *Envelope, at time.Time) {
 	}
 }
 
+// sealTo is the key to seal acks to: the sender's, as its packet named
+// it, or its card's when the packet did not carry its encryption key (a
+// session packet names only the peer's identity key).
+func (b *benchAcker) sealTo(ctx context.Context, to identity.Public) identity.Public {
+	if to.Enc != (seal.PublicKey{}) {
+		return to
+	}
+	if t, err := b.n.Resolve(ctx, to.Overlay().String()); err == nil {
+		return t.Card.Public
+	}
+	return to
+}
+
 func (b *benchAcker) run(ctx context.Context) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
@@ -180,7 +194,7 @@ func (b *benchAcker) run(ctx context.Context) {
 		for _, bb := range batches {
 			for len(bb.entries) > 0 {
 				k := min(len(bb.entries), benchBatchMax*16)
-				if err := b.n.sendTo(ctx, bb.to, BenchAckTopic, bb.entries[:k]); err != nil {
+				if err := b.n.sendTo(ctx, b.sealTo(ctx, bb.to), BenchAckTopic, bb.entries[:k]); err != nil {
 					b.n.log.Debug("bench ack", "err", err)
 				}
 				bb.entries = bb.entries[k:]

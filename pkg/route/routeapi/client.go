@@ -1,6 +1,7 @@
 package routeapi
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -290,6 +291,13 @@ func (c *Client) CallServiceStream(ctx context.Context, sc ServiceCall) (*http.R
 		}
 		req.Header.Set("Content-Type", ct)
 	}
+	return c.rawDo(req)
+}
+
+// rawDo makes a call whose bodies stream, on its own HTTP client: the
+// JSON client would hold them whole. A status of 300 or more comes back
+// as a *localapi.Error.
+func (c *Client) rawDo(req *http.Request) (*http.Response, error) {
 	c.rawOnce.Do(func() {
 		// Large buffers: a body moves in a few big writes, not many 4 KiB
 		// ones.
@@ -352,4 +360,50 @@ func (c *Client) Providers(ctx context.Context, service string, limit int) ([]Pr
 		p += "?limit=" + strconv.Itoa(limit)
 	}
 	return out, c.c.Call(ctx, http.MethodGet, p, nil, &out)
+}
+
+// SendStream sends every packet next yields (nil: no more) over one call
+// to /v0/send/stream, and hands fn each answer, in order: the packet's
+// result, or why it was not sent (Error set). Requests are written as
+// next yields them, while answers come back, so that a sender is held
+// back only by the daemon's pace. It returns the first error of the call
+// itself, or fn's.
+func (c *Client) SendStream(ctx context.Context, next func() *SendRequest, fn func(*SendStreamResult) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	go func() {
+		enc := json.NewEncoder(pw)
+		for req := next(); req != nil; req = next() {
+			if err := enc.Encode(req); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.Close()
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://mf/v0/send/stream", pr)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := c.rawDo(req)
+	if err != nil {
+		pr.CloseWithError(err)
+		return err
+	}
+	defer resp.Body.Close()
+	defer pr.Close() // ends the writer if the daemon stopped reading
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var r SendStreamResult
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("send stream: bad answer line: %v", err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
 }

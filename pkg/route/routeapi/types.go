@@ -218,6 +218,14 @@ type SendResult struct {
 	Members int    `json:"members,omitempty"`
 }
 
+// SendStreamResult is one line of the answer to POST /v0/send/stream:
+// the result of the request on the same line, or why it was not sent.
+type SendStreamResult struct {
+	*SendResult
+	Error string `json:"error,omitempty"`
+	Code  string `json:"code,omitempty"`
+}
+
 // SessionRequest opens a session with a contact.
 type SessionRequest struct {
 	With       string `json:"with"`

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -27,6 +28,8 @@ type benchOptions struct {
 	rate    int
 	lum     int
 	certify bool
+	stream  bool
+	session bool
 }
 
 // BenchResult is what mf-route bench measures.
@@ -46,6 +49,8 @@ type BenchResult struct {
 	PerSecond  float64 `json:"packets_per_second"`
 	Seconds    float64 `json:"seconds"`
 	Luminosity int     `json:"luminosity"`
+	Stream     bool    `json:"stream,omitempty"`
+	Session    bool    `json:"session,omitempty"`
 	// Receipt figures, with --certify: time from the send to the receipt
 	// settling the packet at the sender.
 	Receipts       int     `json:"receipts,omitempty"`
@@ -70,6 +75,13 @@ packet was handed to the local daemon. Both clocks are this machine's when
 the nodes run here (a devnet); across machines the figures include their
 clock offset. Throughput is packets received divided by the time from the
 first send to the last arrival. Lost packets are counted, never hidden.
+
+Each packet is one call to the daemon unless --stream, where each worker
+sends all its packets over one streaming call (POST /v0/send/stream), as a
+script that sends many packets should. --session opens a session with
+TARGET first and sends inside it: no key agreement per packet (TARGET
+must have this node among its contacts: sessions are accepted from
+contacts only).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runBench(cmd.Context(), g, o) },
@@ -83,6 +95,8 @@ first send to the last arrival. Lost packets are counted, never hidden.
 	f.IntVar(&o.lum, "luminosity", 256, "destination bits the packets disclose, 0..256 (dark routing below 256)")
 	f.BoolVar(&o.certify, "certify", false, "send certified packets and also measure the time until each receipt is back")
 	f.IntVar(&o.rate, "rate", 0, "packets per second to offer (0: as fast as the daemon takes them)")
+	f.BoolVar(&o.stream, "stream", false, "send each worker's packets over one streaming call instead of one call each")
+	f.BoolVar(&o.session, "session", false, "open a session with TARGET and send inside it")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
@@ -101,6 +115,8 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		return cli.Usagef("--rate must not be negative")
 	case o.lum < 0 || o.lum > 256:
 		return cli.Usagef("--luminosity must be 0..256")
+	case o.session && o.certify:
+		return cli.Usagef("--session and --certify do not go together: session packets are not certified")
 	}
 	c := g.client()
 	t, err := c.Resolve(ctx, o.to)
@@ -108,6 +124,14 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		return g.clientErr(err)
 	}
 	target := t.Card
+	req := routeapi.SendRequest{To: target, Topic: route.BenchTopic, Bench: true, Luminosity: &o.lum, Certify: o.certify}
+	if o.session {
+		si, err := c.OpenSession(ctx, routeapi.SessionRequest{With: target, Luminosity: &o.lum})
+		if err != nil {
+			return g.clientErr(err)
+		}
+		req = routeapi.SendRequest{Topic: si.Topic, Bench: true}
+	}
 
 	var mu sync.Mutex
 	sentAt := make(map[string]time.Time, o.count)
@@ -139,29 +163,72 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 
 	payload := make([]byte, o.size)
 	_, _ = rand.Read(payload)
-	res := BenchResult{Target: target, Count: o.count, Size: o.size, Rate: o.rate, Luminosity: o.lum}
+	req.Payload = payload
+	res := BenchResult{Target: target, Count: o.count, Size: o.size, Rate: o.rate, Luminosity: o.lum, Stream: o.stream, Session: o.session}
 	jobs := make(chan struct{})
 	var wg sync.WaitGroup
 	var errs int
 	var certIDs []string
 	start := time.Now()
+	sent := func(t0 time.Time, id string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs++
+			return
+		}
+		sentAt[id[:16]] = t0
+		if o.certify {
+			certIDs = append(certIDs, id)
+		}
+	}
 	for w := 0; w < o.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range jobs {
-				t0 := time.Now()
-				r, err := c.Send(ctx, routeapi.SendRequest{To: target, Topic: route.BenchTopic, Payload: payload, Bench: true, Luminosity: &o.lum, Certify: o.certify})
-				mu.Lock()
-				if err != nil {
-					errs++
-				} else {
-					sentAt[r.ID[:16]] = t0
-					if o.certify {
-						certIDs = append(certIDs, r.ID)
+			if !o.stream {
+				for range jobs {
+					t0 := time.Now()
+					r, err := c.Send(ctx, req)
+					if err != nil {
+						sent(t0, "", err)
+					} else {
+						sent(t0, r.ID, nil)
 					}
 				}
+				return
+			}
+			// One call for all of this worker's packets: the answers come
+			// back in order, so the send times queue up beside them.
+			var qmu sync.Mutex
+			var queue []time.Time
+			next := func() *routeapi.SendRequest {
+				if _, ok := <-jobs; !ok {
+					return nil
+				}
+				qmu.Lock()
+				queue = append(queue, time.Now())
+				qmu.Unlock()
+				return &req
+			}
+			err := c.SendStream(ctx, next, func(r *routeapi.SendStreamResult) error {
+				qmu.Lock()
+				t0 := queue[0]
+				queue = queue[1:]
+				qmu.Unlock()
+				if r.Error != "" {
+					sent(t0, "", errors.New(r.Error))
+				} else {
+					sent(t0, r.ID, nil)
+				}
+				return nil
+			})
+			if err != nil {
+				mu.Lock()
+				errs++
 				mu.Unlock()
+				for range jobs { // let the feeder finish
+				}
 			}
 		}()
 	}
