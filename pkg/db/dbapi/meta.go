@@ -524,3 +524,53 @@ func (o Op) Rights() []Right {
 	}
 	return nil
 }
+
+// Grant returns the next version of m (unsigned) with addr allowed to use
+// right: an owner rule becomes a list of addr; a list gains it.
+func (m *Meta) Grant(right Right, addr common.Address) (*Meta, error) {
+	n := m.next()
+	rule := n.ACL.Rule(right)
+	switch rule.Kind {
+	case RuleOwner:
+		*rule = List(addr)
+	case RuleList:
+		*rule = List(append(slices.Clone(rule.Addrs), addr)...)
+	default:
+		return nil, fmt.Errorf("%w: the %s rule is %q, which already admits %s or is not a list", ErrInvalid, right, rule, addr.Hex())
+	}
+	return n, nil
+}
+
+// Revoke returns the next version of m (unsigned) without addr on right's
+// list; a list left empty becomes the owner rule.
+func (m *Meta) Revoke(right Right, addr common.Address) (*Meta, error) {
+	n := m.next()
+	rule := n.ACL.Rule(right)
+	if rule.Kind != RuleList {
+		return nil, fmt.Errorf("%w: the %s rule is %q, not a list of addresses to revoke from", ErrInvalid, right, rule)
+	}
+	i := slices.Index(rule.Addrs, addr)
+	if i < 0 {
+		return nil, fmt.Errorf("%w: %s is not on the %s list", ErrInvalid, addr.Hex(), right)
+	}
+	addrs := slices.Delete(slices.Clone(rule.Addrs), i, i+1)
+	if len(addrs) == 0 {
+		*rule = Owner
+	} else {
+		*rule = List(addrs...)
+	}
+	return n, nil
+}
+
+// next is a copy of m one version up, without signature.
+func (m *Meta) next() *Meta {
+	n := *m
+	for r := Read; r < numRights; r++ {
+		rule := n.ACL.Rule(r)
+		rule.Addrs = slices.Clone(rule.Addrs)
+	}
+	n.Indexes = slices.Clone(m.Indexes)
+	n.Version++
+	n.Sig = nil
+	return &n
+}
