@@ -110,6 +110,29 @@ type dataset struct {
 	meta *dbapi.Meta
 	pos  uint64   // the log's length
 	xor  [32]byte // XOR of the digests of the applied changes
+	// pending caches, per writer, whether it has changes held back, so
+	// that applying a change looks for the next one only when there may
+	// be one.
+	pending map[common.Address]bool
+}
+
+func (d *dataset) hasPending(g getter, w common.Address) (bool, error) {
+	if d.pending == nil {
+		d.pending = map[common.Address]bool{}
+	}
+	if p, ok := d.pending[w]; ok {
+		return p, nil
+	}
+	found := false
+	err := g.Scan(dkey(pPending, d.meta.ID, w[:]), func(_, _ []byte) error {
+		found = true
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return false, err
+	}
+	d.pending[w] = found
+	return found, nil
 }
 
 func (d *dataset) load(g getter) error {
@@ -192,6 +215,10 @@ func (d *dataset) admit(tx *kv.Batch, c *dbapi.Change) (Result, error) {
 		switch {
 		case errors.Is(err, kv.ErrNotFound):
 			tx.Set(pk, c.Encode())
+			if d.pending == nil {
+				d.pending = map[common.Address]bool{}
+			}
+			d.pending[w] = true
 			return Held, nil
 		case err != nil:
 			return 0, err
@@ -207,6 +234,10 @@ func (d *dataset) admit(tx *kv.Batch, c *dbapi.Change) (Result, error) {
 		return 0, err
 	}
 	// Apply what this change unblocked.
+	pending, err := d.hasPending(tx, w)
+	if err != nil || !pending {
+		return Applied, err
+	}
 	for s := c.Seq + 1; ; s++ {
 		pk := dkey(pPending, id, w[:], u64(s))
 		next, err := loadChange(tx, pk)
@@ -275,14 +306,15 @@ func (d *dataset) replace(tx *kv.Batch, old, c *dbapi.Change) error {
 }
 
 // row is the stored state of one key: the fold's state after the last
-// change in the key's history, and the change in effect (the row's value,
-// or its tombstone).
+// change in the key's history, and which change is in effect (the row's
+// value, or its tombstone). The change itself stays in its c entry, so a
+// row's value is written once.
 //
 //	flags     byte: 1 live, 2 claimed, 4 has an effective change
 //	claimant  20 bytes
 //	last      the history key suffix (time 8, writer 20, seq 8) of the
 //	          last change folded
-//	change    the effective change's encoding, if any
+//	eff       writer 20 and seq 8 of the effective change, if any
 type row struct {
 	live, claimed bool
 	claimant      common.Address
@@ -304,29 +336,35 @@ func (r *row) encode() []byte {
 	if r.claimed {
 		flags |= rowClaimed
 	}
-	var eff []byte
+	b := make([]byte, 0, 85)
 	if r.eff != nil {
 		flags |= rowEff
-		eff = r.eff.Encode()
 	}
-	b := make([]byte, 0, 57+len(eff))
 	b = append(b, flags)
 	b = append(b, r.claimant[:]...)
 	b = append(b, r.last[:]...)
-	return append(b, eff...)
+	if r.eff != nil {
+		b = append(b, r.eff.Writer[:]...)
+		b = append(b, u64(r.eff.Seq)...)
+	}
+	return b
 }
 
-func decodeRow(b []byte) (*row, error) {
-	if len(b) < 57 {
+// decodeRow reads a row and loads its effective change through g.
+func decodeRow(g getter, id dbapi.ID, b []byte) (*row, error) {
+	if len(b) != 57 && len(b) != 85 {
 		return nil, errors.New("db: corrupt row")
 	}
 	r := &row{live: b[0]&rowLive != 0, claimed: b[0]&rowClaimed != 0}
 	copy(r.claimant[:], b[1:21])
 	copy(r.last[:], b[21:57])
 	if b[0]&rowEff != 0 {
-		c, err := dbapi.DecodeStoredChange(b[57:])
+		if len(b) != 85 {
+			return nil, errors.New("db: corrupt row")
+		}
+		c, err := loadChange(g, dkey(pChange, id, b[57:85]))
 		if err != nil {
-			return nil, fmt.Errorf("db: corrupt row: %w", err)
+			return nil, fmt.Errorf("db: row's change: %w", err)
 		}
 		r.eff = c
 	}
@@ -341,7 +379,7 @@ func loadRow(g getter, id dbapi.ID, key string) (*row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeRow(b)
+	return decodeRow(g, id, b)
 }
 
 func lastOf(c *dbapi.Change) (l [36]byte) {
@@ -391,6 +429,11 @@ func (d *dataset) refold(tx *kv.Batch, key string, c *dbapi.Change) error {
 		return err
 	}
 	next := &row{}
+	if prev == nil && c != nil {
+		// A key without a row has no history: c is all of it.
+		step(d.meta, next, c)
+		return d.putRow(tx, key, prev, next)
+	}
 	if prev != nil && c != nil {
 		l := lastOf(c)
 		if bytes.Compare(l[:], prev.last[:]) > 0 {
@@ -459,7 +502,7 @@ func (e *Engine) reindex(tx *kv.Batch, m *dbapi.Meta) error {
 		tx.Delete(k)
 	}
 	return tx.Scan(dkey(pRow, m.ID), func(k, v []byte) error {
-		r, err := decodeRow(v)
+		r, err := decodeRow(tx, m.ID, v)
 		if err != nil {
 			return err
 		}

@@ -90,6 +90,11 @@ type Engine struct {
 	// committed.
 	mu sync.Mutex
 
+	// metas caches verified metadata (decoding verifies two signatures),
+	// under mu for writers and metaMu for readers.
+	metaMu sync.RWMutex
+	metas  map[dbapi.ID]*dbapi.Meta
+
 	// notify holds, per dataset, a channel closed (and replaced) whenever
 	// changes are committed to it, for watchers.
 	notifyMu sync.Mutex
@@ -104,7 +109,7 @@ func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = n
 
 // New returns an engine over an open database; the caller closes it.
 func New(db *kv.DB, opts ...Option) *Engine {
-	e := &Engine{db: db, now: time.Now, notify: map[dbapi.ID]chan struct{}{}}
+	e := &Engine{db: db, now: time.Now, notify: map[dbapi.ID]chan struct{}{}, metas: map[dbapi.ID]*dbapi.Meta{}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -220,13 +225,25 @@ func (e *Engine) PutMeta(m *dbapi.Meta) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	e.metaMu.Lock()
+	e.metas[m.ID] = m
+	e.metaMu.Unlock()
+	return nil
 }
 
-// Meta returns a dataset's metadata.
+// Meta returns a dataset's metadata. The caller must not modify it.
 func (e *Engine) Meta(id dbapi.ID) (*dbapi.Meta, error) { return e.meta(e.db, id) }
 
 func (e *Engine) meta(g getter, id dbapi.ID) (*dbapi.Meta, error) {
+	e.metaMu.RLock()
+	m, ok := e.metas[id]
+	e.metaMu.RUnlock()
+	if ok {
+		return m, nil
+	}
 	b, err := g.Get(dkey(pMeta, id))
 	if errors.Is(err, kv.ErrNotFound) {
 		return nil, fmt.Errorf("%w %s", ErrUnknownDataset, id)
@@ -234,7 +251,13 @@ func (e *Engine) meta(g getter, id dbapi.ID) (*dbapi.Meta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dbapi.DecodeMeta(b)
+	if m, err = dbapi.DecodeMeta(b); err != nil {
+		return nil, err
+	}
+	e.metaMu.Lock()
+	e.metas[id] = m
+	e.metaMu.Unlock()
+	return m, nil
 }
 
 // Datasets lists every dataset stored here, by id.

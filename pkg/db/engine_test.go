@@ -85,10 +85,11 @@ func TestReaderDetectsAlteredRow(t *testing.T) {
 	if err := e.PutMeta(m); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Write(bob.key(), Write{Dataset: m.ID, Key: "b1", Op: dbapi.OpInsert, Value: []byte(`{"amount":10}`)}); err != nil {
+	c, err := e.Write(bob.key(), Write{Dataset: m.ID, Key: "b1", Op: dbapi.OpInsert, Value: []byte(`{"amount":10}`)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	rk := dkey(pRow, m.ID, []byte("b1"))
+	rk := dkey(pChange, m.ID, c.Writer[:], u64(c.Seq)) // where the row's change is kept
 	b, err := e.db.Get(rk)
 	if err != nil {
 		t.Fatal(err)

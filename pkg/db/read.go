@@ -90,7 +90,7 @@ func (e *Engine) Query(id dbapi.ID, reader common.Address, q dbapi.Query) ([]*db
 	}
 	if len(q.Where) == 0 {
 		err = e.db.Scan(dkey(pRow, id, []byte(q.Prefix)), func(_, v []byte) error {
-			r, err := decodeRow(v)
+			r, err := decodeRow(e.db, id, v)
 			if err != nil {
 				return err
 			}

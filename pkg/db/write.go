@@ -78,12 +78,6 @@ func (e *Engine) WriteBatch(key *ecdsa.PrivateKey, ws []Write) ([]*dbapi.Change,
 				st.time = getU64(r.last[:8])
 			}
 		}
-		switch {
-		case w.Op == dbapi.OpInsert && st.live:
-			return nil, fmt.Errorf("%w: %q in dataset %s (insert creates rows only; use put or update)", ErrExists, w.Key, m.Name)
-		case (w.Op == dbapi.OpUpdate || w.Op == dbapi.OpDelete) && !st.live:
-			return nil, fmt.Errorf("%w %q in dataset %s", ErrNotFound, w.Key, m.Name)
-		}
 		seqs[w.Dataset]++
 		c := &dbapi.Change{Dataset: w.Dataset, Key: w.Key, Op: w.Op, Raw: w.Raw, Value: w.Value,
 			Writer: writer, Seq: seqs[w.Dataset], Time: max(now, st.time+1)}
@@ -92,6 +86,12 @@ func (e *Engine) WriteBatch(key *ecdsa.PrivateKey, ws []Write) ([]*dbapi.Change,
 		}
 		if err := m.CheckChange(c); err != nil {
 			return nil, err
+		}
+		switch {
+		case w.Op == dbapi.OpInsert && st.live:
+			return nil, fmt.Errorf("%w: %q in dataset %s (insert creates rows only; use put or update)", ErrExists, w.Key, m.Name)
+		case (w.Op == dbapi.OpUpdate || w.Op == dbapi.OpDelete) && !st.live:
+			return nil, fmt.Errorf("%w %q in dataset %s", ErrNotFound, w.Key, m.Name)
 		}
 		rows[rk] = state{live: w.Op != dbapi.OpDelete, time: c.Time}
 		cs[i] = c

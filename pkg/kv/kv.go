@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // ErrNotFound is returned by Get for a missing key.
@@ -35,7 +36,13 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("kv: %w", err)
 	}
-	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, Cleaner: removeCleaner{}})
+	opts := &pebble.Options{Logger: quietLogger{}, Cleaner: removeCleaner{}, CacheSize: 64 << 20}
+	// Bloom filters on every level (later levels inherit L0's) let a Get
+	// of a key that is not there skip the tables instead of reading a
+	// block of each: the common case of an insert, which looks for the
+	// row it creates.
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	p, err := pebble.Open(dir, opts)
 	if err != nil {
 		if isLockErr(err) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)

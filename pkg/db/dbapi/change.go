@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -260,6 +261,12 @@ func (m *Meta) CheckChange(c *Change) error {
 	if m.Kind == KindMailbox && c.Op != OpDelete {
 		if !c.Raw || !LooksSealed(c.Value) {
 			return fmt.Errorf("%w: a mailbox row must be sealed to the owner (dbapi.SealMail)", ErrInvalid)
+		}
+		// A sender's rows are keyed by its address (MailKey), so that
+		// nobody's insert can land on another sender's key, whatever
+		// time it claims.
+		if c.Writer != m.Owner && !KeyNames(c.Key, c.Writer) {
+			return fmt.Errorf("%w: mailbox row %q of %s must be keyed by its sender's address (%s/...)", ErrDenied, c.Key, c.Writer.Hex(), strings.ToLower(c.Writer.Hex()))
 		}
 	}
 	return nil

@@ -396,21 +396,32 @@ func TestMail(t *testing.T) {
 	if err := c.Sign(bob.Key); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyRow(m, "k", c); err != nil {
+	if err := VerifyRow(m, "k", c); !errors.Is(err, ErrDenied) || !strings.Contains(err.Error(), "keyed by its sender") {
+		t.Fatalf("bob's mail under a key not his: %v", err)
+	}
+	bk := MailKey(addr(bob.Key), "1")
+	if v, err = SealMail(m, bk, []byte("secret hello")); err != nil {
+		t.Fatal(err)
+	}
+	c = &Change{Dataset: m.ID, Key: bk, Op: OpInsert, Raw: true, Value: v, Seq: 1}
+	if err := c.Sign(bob.Key); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyRow(m, bk, c); err != nil {
 		t.Fatalf("bob's mail: %v", err)
 	}
-	plain := &Change{Dataset: m.ID, Key: "k", Op: OpInsert, Raw: true, Value: []byte("in clear"), Seq: 2}
+	plain := &Change{Dataset: m.ID, Key: bk, Op: OpInsert, Raw: true, Value: []byte("in clear"), Seq: 2}
 	if err := plain.Sign(bob.Key); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyRow(m, "k", plain); !errors.Is(err, ErrInvalid) {
+	if err := VerifyRow(m, bk, plain); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("unsealed mail: %v", err)
 	}
-	del := &Change{Dataset: m.ID, Key: "k", Op: OpDelete, Seq: 3}
+	del := &Change{Dataset: m.ID, Key: bk, Op: OpDelete, Seq: 3}
 	if err := del.Sign(bob.Key); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyRow(m, "k", del); !errors.Is(err, ErrDenied) {
+	if err := VerifyRow(m, bk, del); !errors.Is(err, ErrDenied) {
 		t.Fatalf("bob deleting in alice's mailbox: %v", err)
 	}
 }

@@ -2,6 +2,9 @@ package dbapi
 
 import (
 	"fmt"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/seal"
@@ -39,6 +42,13 @@ func MailboxMeta(card *identity.Card, name string, insert Rule) *Meta {
 		ACL:     ACL{Read: Owner, Insert: insert, Update: Owner, Delete: Owner},
 		Indexes: []string{}, Version: 1,
 	}
+}
+
+// MailKey is the key of a row that sender puts in a mailbox: its address
+// in lower-case hex, '/', and an id of the sender's choice (unique among
+// its rows, for example a time and a random number).
+func MailKey(sender common.Address, id string) string {
+	return strings.ToLower(sender.Hex()) + "/" + id
 }
 
 func mailAD(ds ID, key string) []byte {
