@@ -1,0 +1,186 @@
+package dbapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+
+	"github.com/mainframe/mf/pkg/localapi"
+)
+
+// The local API of mf-db, on $MF_HOME/db.sock. DATASET is the name of one
+// of this node's datasets, or a dataset id (64 hex digits).
+//
+//	GET    /v0/status                        Status
+//	GET    /v0/datasets                      []Meta
+//	POST   /v0/datasets                      CreateRequest → Meta (signed by this node)
+//	GET    /v0/datasets/{ds}                 Meta
+//	POST   /v0/datasets/{ds}/acl             ACLRequest → Meta (the next version)
+//	POST   /v0/datasets/{ds}/rows            WriteRequest → Change (signed by this node)
+//	GET    /v0/datasets/{ds}/row?key=K       Change: the row's signed change
+//	GET    /v0/datasets/{ds}/query?prefix=P&where=F>V&limit=N   NDJSON of Change
+//	GET    /v0/datasets/{ds}/watch?from=V    NDJSON of WatchEvent, following
+//	GET    /v0/datasets/{ds}/digest          Digest
+//
+// With redundancy 0 (all this version serves), a dataset lives in this
+// node's daemon only.
+
+// Files of mf-db inside a home that its clients need.
+const (
+	SocketName = "db.sock"
+	PIDName    = "db.pid"
+)
+
+// SocketPath is the API socket of home's mf-db.
+func SocketPath(home string) string { return filepath.Join(home, SocketName) }
+
+// Status is the daemon's state.
+type Status struct {
+	Address  string `json:"address"`
+	Datasets int    `json:"datasets"`
+}
+
+// CreateRequest creates one of this node's datasets. The rules are in
+// Rule's text form; "contacts" must already be expanded into addresses.
+// Kind is "table" (default) or "mailbox".
+type CreateRequest struct {
+	Name       string   `json:"name"`
+	Kind       Kind     `json:"kind,omitempty"`
+	Read       string   `json:"read"`
+	Insert     string   `json:"insert"`
+	Update     string   `json:"update"`
+	Delete     string   `json:"delete"`
+	Indexes    []string `json:"indexes,omitempty"`
+	Redundancy uint8    `json:"redundancy,omitempty"`
+	Quorum     uint8    `json:"quorum,omitempty"`
+}
+
+// ACLRequest grants (or with Revoke, revokes) one right to one address.
+type ACLRequest struct {
+	Right   string `json:"right"`
+	Address string `json:"address"`
+	Revoke  bool   `json:"revoke,omitempty"`
+}
+
+// WriteRequest is one write this node signs. Value is the JSON document;
+// for a raw row, Raw holds the bytes (base64 in JSON) and Value is empty.
+type WriteRequest struct {
+	Op    Op              `json:"op"`
+	Key   string          `json:"key"`
+	Value json.RawMessage `json:"value,omitempty"`
+	Raw   []byte          `json:"raw,omitempty"`
+	// IsRaw marks a raw row (Raw may be empty).
+	IsRaw bool `json:"is_raw,omitempty"`
+}
+
+// WatchEvent is one change seen by a watcher, with the version that
+// covers everything it has seen so far: the --from to resume with.
+type WatchEvent struct {
+	Change  *Change `json:"change"`
+	Version Version `json:"version"`
+}
+
+// Client is the typed client of mf-db's socket.
+type Client struct{ c *localapi.Client }
+
+// NewClient returns a client for home's mf-db.
+func NewClient(home string) *Client { return &Client{c: localapi.NewClient(SocketPath(home))} }
+
+func dsPath(ds string) string { return "/v0/datasets/" + url.PathEscape(ds) }
+
+// Status returns the daemon's state.
+func (c *Client) Status(ctx context.Context) (*Status, error) {
+	var out Status
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/status", nil, &out)
+}
+
+// Datasets lists the datasets stored here.
+func (c *Client) Datasets(ctx context.Context) ([]*Meta, error) {
+	var out []*Meta
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/datasets", nil, &out)
+}
+
+// Create creates one of this node's datasets.
+func (c *Client) Create(ctx context.Context, req CreateRequest) (*Meta, error) {
+	var out Meta
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/datasets", req, &out)
+}
+
+// Meta returns a dataset's metadata.
+func (c *Client) Meta(ctx context.Context, ds string) (*Meta, error) {
+	var out Meta
+	return &out, c.c.Call(ctx, http.MethodGet, dsPath(ds), nil, &out)
+}
+
+// ACL grants or revokes a right.
+func (c *Client) ACL(ctx context.Context, ds string, req ACLRequest) (*Meta, error) {
+	var out Meta
+	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/acl", req, &out)
+}
+
+// Write makes one signed write.
+func (c *Client) Write(ctx context.Context, ds string, req WriteRequest) (*Change, error) {
+	var out Change
+	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/rows", req, &out)
+}
+
+// Get returns a row's signed change.
+func (c *Client) Get(ctx context.Context, ds, key string) (*Change, error) {
+	var out Change
+	return &out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/row?key="+url.QueryEscape(key), nil, &out)
+}
+
+// Digest returns the dataset's digest.
+func (c *Client) Digest(ctx context.Context, ds string) (*Digest, error) {
+	var out Digest
+	return &out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/digest", nil, &out)
+}
+
+// QueryValues is the query string of q: where clauses in their text form
+// (ParseWhere).
+func QueryValues(prefix string, where []string, limit int) url.Values {
+	v := url.Values{}
+	if prefix != "" {
+		v.Set("prefix", prefix)
+	}
+	for _, w := range where {
+		v.Add("where", w)
+	}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	return v
+}
+
+// Query streams the rows that match to fn, one line at a time (the raw
+// NDJSON line, a Change).
+func (c *Client) Query(ctx context.Context, ds string, q url.Values, fn func(line []byte) error) error {
+	return c.c.Stream(ctx, http.MethodGet, dsPath(ds)+"/query?"+q.Encode(), nil, fn)
+}
+
+// Watch streams the changes not covered by from (nil: all) and follows new
+// ones until ctx ends or fn returns an error (io.EOF ends it cleanly).
+// opened, if not nil, is called once the daemon accepted the watch.
+func (c *Client) Watch(ctx context.Context, ds string, from Version, opened func(), fn func(ev *WatchEvent, line []byte) error) error {
+	p := dsPath(ds) + "/watch"
+	if from != nil {
+		p += "?from=" + url.QueryEscape(from.String())
+	}
+	return c.c.StreamOpen(ctx, http.MethodGet, p, nil, opened, func(line []byte) error {
+		var ev WatchEvent
+		if err := json.Unmarshal(line, &ev); err != nil {
+			return fmt.Errorf("db: bad watch event from the daemon: %w", err)
+		}
+		err := fn(&ev, line)
+		if errors.Is(err, io.EOF) {
+			return io.EOF
+		}
+		return err
+	})
+}
