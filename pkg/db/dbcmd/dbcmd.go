@@ -443,6 +443,7 @@ Every row is checked against the owner's metadata.
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var from string
+	var count int
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "watch DATASET [--from VERSION]",
@@ -451,11 +452,16 @@ func newWatchCmd(g *globals) *cobra.Command {
 each writer's in order, then follow new ones until interrupted. Each line
 ends with the version that covers everything printed so far; give it to
 --from after a restart to get exactly what was missed. --json prints one
-JSON object per line: the signed change and that version.
+JSON object per line: the signed change and that version. --count N stops
+after N changes.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if count < 0 {
+				return cli.Usagef("--count must not be negative")
+			}
 			var v dbapi.Version
+			seen := 0
 			if from != "" {
 				var err error
 				if v, err = dbapi.ParseVersion(from); err != nil {
@@ -467,19 +473,33 @@ JSON object per line: the signed change and that version.
 				return err
 			}
 			err = g.client().Watch(cmd.Context(), args[0], v, nil, func(ev *dbapi.WatchEvent, line []byte) error {
-				if err := verify(ev.Change.Key, ev.Change); err != nil && ev.Change.Op != dbapi.OpDelete {
-					return err
+				// A change that does not verify against the metadata now
+				// (its writer's right was revoked since, or it is forged) is
+				// reported and not printed; the version still moves past it.
+				if err := verify(ev.Change.Key, ev.Change); err != nil {
+					fmt.Fprintf(g.streams.Err, "mf-db: warning: change %d of %s: %v\n", ev.Change.Seq, ev.Change.Writer.Hex(), err)
+					return nil
 				}
 				if asJSON {
-					_, err := fmt.Fprintf(g.streams.Out, "%s\n", line)
-					return err
+					if _, err := fmt.Fprintf(g.streams.Out, "%s\n", line); err != nil {
+						return err
+					}
+					if seen++; count > 0 && seen >= count {
+						return io.EOF
+					}
+					return nil
 				}
 				val := string(ev.Change.Value)
 				if ev.Change.Raw {
 					val = fmt.Sprintf("%q", ev.Change.Value)
 				}
-				_, err := fmt.Fprintf(g.streams.Out, "%s\t%s\t%s\t%s\n", ev.Change.Op, ev.Change.Key, val, ev.Version)
-				return err
+				if _, err := fmt.Fprintf(g.streams.Out, "%s\t%s\t%s\t%s\n", ev.Change.Op, ev.Change.Key, val, ev.Version); err != nil {
+					return err
+				}
+				if seen++; count > 0 && seen >= count {
+					return io.EOF
+				}
+				return nil
 			})
 			if errors.Is(err, context.Canceled) {
 				return err
@@ -488,6 +508,7 @@ JSON object per line: the signed change and that version.
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "resume after this version (printed by an earlier watch)")
+	cmd.Flags().IntVar(&count, "count", 0, "stop after this many changes (0: follow until interrupted)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print NDJSON: {\"change\": ..., \"version\": ...} per line")
 	return cmd
 }
