@@ -2,7 +2,6 @@ package db
 
 import (
 	"crypto/ecdsa"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -279,5 +278,3 @@ func (s *Service) apiWatch(w http.ResponseWriter, r *http.Request) {
 		return st.Send(dbapi.WatchEvent{Change: c, Version: seen})
 	})
 }
-
-var _ = json.Valid

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/kv"
@@ -352,16 +351,16 @@ func (r *row) encode() []byte {
 
 // decodeRow reads a row and loads its effective change through g.
 func decodeRow(g getter, id dbapi.ID, b []byte) (*row, error) {
-	if len(b) != 57 && len(b) != 85 {
+	if len(b) == 0 || b[0]&^(rowLive|rowClaimed|rowEff) != 0 {
+		return nil, errors.New("db: corrupt row")
+	}
+	if want := 57 + 28*int(b[0]&rowEff/rowEff); len(b) != want {
 		return nil, errors.New("db: corrupt row")
 	}
 	r := &row{live: b[0]&rowLive != 0, claimed: b[0]&rowClaimed != 0}
 	copy(r.claimant[:], b[1:21])
 	copy(r.last[:], b[21:57])
 	if b[0]&rowEff != 0 {
-		if len(b) != 85 {
-			return nil, errors.New("db: corrupt row")
-		}
 		c, err := loadChange(g, dkey(pChange, id, b[57:85]))
 		if err != nil {
 			return nil, fmt.Errorf("db: row's change: %w", err)
@@ -538,5 +537,3 @@ func (e *Engine) changed(id dbapi.ID) <-chan struct{} {
 	}
 	return ch
 }
-
-var _ = crypto.Keccak256

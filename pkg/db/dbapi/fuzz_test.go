@@ -157,3 +157,47 @@ func FuzzParseVersion(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeStoredChange: the decoder a store reads its own disk with
+// checks no signature, but must still never panic and accept only the
+// canonical form.
+func FuzzDecodeStoredChange(f *testing.F) {
+	for _, s := range changeSeeds(f) {
+		f.Add(s)
+	}
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := DecodeStoredChange(b)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("error %v is not one of the package's", err)
+			}
+			return
+		}
+		if !bytes.Equal(c.Encode(), b) {
+			t.Fatal("accepted a non-canonical encoding")
+		}
+	})
+}
+
+// FuzzParseWhere: a where clause from a query string parses into a clause
+// that passes Check, or fails with ErrInvalid.
+func FuzzParseWhere(f *testing.F) {
+	for _, s := range []string{"age>30", "age>=1.5e3", "name=bob", `name="42"`, "a<=-0", "x<", "=1", "a=>b", `n="\u00e9"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseWhere(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		if err := c.Check(); err != nil {
+			t.Fatalf("ParseWhere(%q) gave a clause that fails Check: %v", s, err)
+		}
+		c.Match(1.0)
+		c.Match("x")
+	})
+}
