@@ -2,8 +2,11 @@ package db
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/kv"
@@ -158,4 +161,44 @@ func BenchmarkPebbleGet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkWatchNotify: from a write's call to a watcher's callback with
+// it (the commit, the wake-up, the read of the log), one write at a time;
+// it reports the median.
+func BenchmarkWatchNotify(b *testing.B) {
+	alice := newPerson(b, 1)
+	e := newEngine(b)
+	m := benchMeta(b, e, alice)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan time.Time, 1)
+	ready := make(chan struct{})
+	go func() {
+		_ = e.Watch(ctx, m.ID, alice.addr, nil, func(*dbapi.Change) error {
+			got <- time.Now()
+			return nil
+		})
+	}()
+	// The first write tells us the watcher is following.
+	go func() {
+		<-got
+		close(ready)
+	}()
+	if _, err := e.Write(alice.key(), Write{Dataset: m.ID, Key: "warmup", Op: dbapi.OpPut, Value: benchValue}); err != nil {
+		b.Fatal(err)
+	}
+	<-ready
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := e.Write(alice.key(), Write{Dataset: m.ID, Key: fmt.Sprintf("row/%09d", i), Op: dbapi.OpInsert, Value: benchValue}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, (<-got).Sub(start))
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 }

@@ -735,3 +735,69 @@ func TestAntiEntropy(t *testing.T) {
 		t.Fatalf("limit: %d", len(l))
 	}
 }
+
+// TestConcurrentWritersAndWatchers: writers and watchers at once; every
+// watcher sees every change exactly once, each writer's in order.
+func TestConcurrentWritersAndWatchers(t *testing.T) {
+	alice, bob := newPerson(t, 1), newPerson(t, 2)
+	e := newEngine(t)
+	m := notes(t, alice, bob)
+	if err := e.PutMeta(m); err != nil {
+		t.Fatal(err)
+	}
+	const perWriter = 50
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		n   int
+		err error
+	}
+	results := make(chan result, 3)
+	for range 3 {
+		go func() {
+			last := dbapi.Version{}
+			n := 0
+			err := e.Watch(ctx, m.ID, alice.addr, nil, func(c *dbapi.Change) error {
+				if c.Seq != last[c.Writer]+1 {
+					return fmt.Errorf("writer %s: seq %d after %d", c.Writer.Hex()[:8], c.Seq, last[c.Writer])
+				}
+				last[c.Writer] = c.Seq
+				if n++; n == 2*perWriter {
+					return errDone
+				}
+				return nil
+			})
+			results <- result{n, err}
+		}()
+	}
+	errs := make(chan error, 2)
+	for _, p := range []person{alice, bob} {
+		go func() {
+			for i := range perWriter {
+				op := dbapi.OpInsert
+				if _, err := e.Write(p.key(), Write{Dataset: m.ID, Key: fmt.Sprintf("%s/%d", p.addr.Hex()[:6], i), Op: op, Value: []byte(`1`)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		select {
+		case r := <-results:
+			if !errors.Is(r.err, errDone) {
+				t.Fatalf("watcher after %d changes: %v", r.n, r.err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("a watcher did not see every change")
+		}
+	}
+}
+
+var errDone = errors.New("done")
