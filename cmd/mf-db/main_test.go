@@ -140,10 +140,13 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		"redund":    []byte(`{"name":"y","redundancy":3}`),
 		"badright":  []byte(`{"right":"own","address":"0x0000000000000000000000000000000000000001"}`),
 		"badaddr":   []byte(`{"right":"read","address":"bob"}`),
+		"nowrites":  []byte(`{"writes":[]}`),
+		"badbatch":  []byte(`{"writes":[{"op":"put","key":"fine","value":1},{"op":"put","key":"","value":1}]}`),
+		"rawdelete": []byte(`{"writes":[{"op":"put","key":"fine","value":1},{"op":"delete","key":"ann","raw":"AA=="}]}`),
 	}
 	endpoints := []struct{ method, path string }{
 		{"POST", "/v0/datasets"}, {"POST", "/v0/datasets/" + ds + "/acl"}, {"POST", "/v0/datasets/" + ds + "/rows"},
-		{"POST", "/v0/datasets/nosuch/rows"},
+		{"POST", "/v0/datasets/nosuch/rows"}, {"POST", "/v0/datasets/" + ds + "/batch"},
 	}
 	type badRequest struct {
 		method, path, name string

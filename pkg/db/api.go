@@ -41,6 +41,7 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("GET /v0/datasets/{ds}", localapi.Handle(s.apiMeta))
 	m.Handle("POST /v0/datasets/{ds}/acl", localapi.Handle(s.apiACL))
 	m.Handle("POST /v0/datasets/{ds}/rows", localapi.Handle(s.apiWrite))
+	m.Handle("POST /v0/datasets/{ds}/batch", localapi.Handle(s.apiBatch))
 	m.Handle("GET /v0/datasets/{ds}/row", localapi.Handle(s.apiGet))
 	m.Handle("GET /v0/datasets/{ds}/digest", localapi.Handle(s.apiDigest))
 	m.HandleFunc("GET /v0/datasets/{ds}/query", s.apiQuery)
@@ -160,6 +161,25 @@ func (s *Service) apiACL(w http.ResponseWriter, r *http.Request) (any, error) {
 	return n, nil
 }
 
+// toWrite turns a request into an engine write to dataset m.
+func toWrite(m *dbapi.Meta, req dbapi.WriteRequest) (Write, error) {
+	wr := Write{Dataset: m.ID, Key: req.Key, Op: req.Op}
+	switch {
+	case req.Op == dbapi.OpDelete:
+		if req.IsRaw || len(req.Raw) > 0 || len(req.Value) > 0 {
+			return wr, localapi.BadRequest("a delete carries no value")
+		}
+	case req.IsRaw || len(req.Raw) > 0:
+		if len(req.Value) > 0 {
+			return wr, localapi.BadRequest("a write has a JSON value or raw bytes, not both")
+		}
+		wr.Raw, wr.Value = true, req.Raw
+	default:
+		wr.Value = req.Value
+	}
+	return wr, nil
+}
+
 func (s *Service) apiWrite(w http.ResponseWriter, r *http.Request) (any, error) {
 	m, err := s.dataset(r)
 	if err != nil {
@@ -170,20 +190,36 @@ func (s *Service) apiWrite(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := localapi.DecodeBody(w, r, &req, 2*dbapi.MaxValue+dbapi.MaxKey+4096); err != nil {
 		return nil, err
 	}
-	wr := Write{Dataset: m.ID, Key: req.Key, Op: req.Op}
-	switch {
-	case req.IsRaw || len(req.Raw) > 0:
-		if len(req.Value) > 0 {
-			return nil, localapi.BadRequest("a write has a JSON value or raw bytes, not both")
-		}
-		wr.Raw, wr.Value = true, req.Raw
-	default:
-		wr.Value = req.Value
-	}
-	if req.Op == dbapi.OpDelete {
-		wr.Raw, wr.Value = false, nil
+	wr, err := toWrite(m, req)
+	if err != nil {
+		return nil, err
 	}
 	return s.e.Write(s.key, wr)
+}
+
+func (s *Service) apiBatch(w http.ResponseWriter, r *http.Request) (any, error) {
+	m, err := s.dataset(r)
+	if err != nil {
+		return nil, err
+	}
+	var req dbapi.BatchRequest
+	if err := localapi.DecodeBody(w, r, &req, dbapi.MaxBatchBody); err != nil {
+		return nil, err
+	}
+	if len(req.Writes) == 0 || len(req.Writes) > dbapi.MaxBatch {
+		return nil, localapi.BadRequest("a batch holds 1 to %d writes, not %d", dbapi.MaxBatch, len(req.Writes))
+	}
+	ws := make([]Write, len(req.Writes))
+	for i, wr := range req.Writes {
+		if ws[i], err = toWrite(m, wr); err != nil {
+			return nil, fmt.Errorf("write %d: %w", i, err)
+		}
+	}
+	cs, err := s.e.WriteBatch(s.key, ws)
+	if err != nil {
+		return nil, err
+	}
+	return cs, nil
 }
 
 func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -23,6 +23,7 @@ import (
 //	GET    /v0/datasets/{ds}                 Meta
 //	POST   /v0/datasets/{ds}/acl             ACLRequest → Meta (the next version)
 //	POST   /v0/datasets/{ds}/rows            WriteRequest → Change (signed by this node)
+//	POST   /v0/datasets/{ds}/batch           BatchRequest → []Change (signed once, stored at once)
 //	GET    /v0/datasets/{ds}/row?key=K       Change: the row's signed change
 //	GET    /v0/datasets/{ds}/query?prefix=P&where=F>V&limit=N   NDJSON of Change
 //	GET    /v0/datasets/{ds}/watch?from=V    NDJSON of WatchEvent, following
@@ -79,6 +80,16 @@ type WriteRequest struct {
 	IsRaw bool `json:"is_raw,omitempty"`
 }
 
+// BatchRequest is many writes this node signs once (through a Merkle
+// root) and stores in one write: all of them, or none. At most MaxBatch,
+// and MaxBatchBody bytes of request.
+type BatchRequest struct {
+	Writes []WriteRequest `json:"writes"`
+}
+
+// MaxBatchBody bounds a batch request.
+const MaxBatchBody = 16 << 20
+
 // WatchEvent is one change seen by a watcher, with the version that
 // covers everything it has seen so far: the --from to resume with.
 type WatchEvent struct {
@@ -128,6 +139,12 @@ func (c *Client) ACL(ctx context.Context, ds string, req ACLRequest) (*Meta, err
 func (c *Client) Write(ctx context.Context, ds string, req WriteRequest) (*Change, error) {
 	var out Change
 	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/rows", req, &out)
+}
+
+// WriteBatch makes many writes, signed once, stored all or none.
+func (c *Client) WriteBatch(ctx context.Context, ds string, req BatchRequest) ([]*Change, error) {
+	var out []*Change
+	return out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/batch", req, &out)
 }
 
 // Get returns a row's signed change.

@@ -2,12 +2,15 @@
 package dbcmd
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -62,7 +65,7 @@ This version keeps this node's own datasets on this node (redundancy 0).
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(newDaemonCmd(g), newCreateCmd(g), newLsCmd(g),
 		newWriteCmd(g, dbapi.OpPut), newWriteCmd(g, dbapi.OpInsert), newWriteCmd(g, dbapi.OpUpdate), newDeleteCmd(g),
-		newGetCmd(g), newQueryCmd(g), newWatchCmd(g), newACLCmd(g, false), newACLCmd(g, true), newDigestCmd(g),
+		newImportCmd(g), newGetCmd(g), newQueryCmd(g), newWatchCmd(g), newACLCmd(g, false), newACLCmd(g, true), newDigestCmd(g),
 		cli.WaitCommand("mf-db", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -294,6 +297,97 @@ this node's key.
 	}
 	cmd.Flags().BoolVar(&raw, "raw", false, "VALUE is bytes, not JSON")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the signed change as JSON")
+	return cmd
+}
+
+func newImportCmd(g *globals) *cobra.Command {
+	var opName string
+	var batch int
+	cmd := &cobra.Command{
+		Use:   "import DATASET [FILE|-]",
+		Short: "Write many rows from NDJSON, signed once per batch",
+		Long: `Write the rows of FILE (stdin without it, or with -): one JSON object per
+line, {"key": K, "value": DOCUMENT} or {"key": K, "raw": BASE64}. They are
+sent --batch at a time; each batch is signed once, through a Merkle root
+over its rows, and stored whole or not at all. --op is put (the default),
+insert or update. Prints the number of rows written to stderr.
+` + cli.ExitCodesHelp,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return cli.Usagef("import takes DATASET and at most one FILE")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			op, err := dbapi.ParseOp(opName)
+			if err != nil || op == dbapi.OpDelete {
+				return cli.Usagef("--op must be put, insert or update")
+			}
+			if batch < 1 || batch > dbapi.MaxBatch {
+				return cli.Usagef("--batch must be 1 to %d", dbapi.MaxBatch)
+			}
+			in := g.streams.In
+			if len(args) == 2 && args[1] != "-" {
+				f, err := os.Open(args[1])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in = f
+			}
+			sc := bufio.NewScanner(in)
+			sc.Buffer(make([]byte, 64<<10), 4*dbapi.MaxValue)
+			var pending []dbapi.WriteRequest
+			n, line := 0, 0
+			flush := func() error {
+				if len(pending) == 0 {
+					return nil
+				}
+				if _, err := g.client().WriteBatch(cmd.Context(), args[0], dbapi.BatchRequest{Writes: pending}); err != nil {
+					return g.clientErr(fmt.Errorf("rows %d to %d: %w", n+1, n+len(pending), err))
+				}
+				n += len(pending)
+				pending = pending[:0]
+				return nil
+			}
+			for sc.Scan() {
+				line++
+				if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+					continue
+				}
+				var row struct {
+					Key   string          `json:"key"`
+					Value json.RawMessage `json:"value"`
+					Raw   []byte          `json:"raw"`
+				}
+				dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&row); err != nil {
+					return fmt.Errorf("line %d: %v", line, err)
+				}
+				w := dbapi.WriteRequest{Op: op, Key: row.Key, Value: row.Value}
+				if row.Raw != nil {
+					w.Raw, w.IsRaw = row.Raw, true
+				}
+				pending = append(pending, w)
+				if len(pending) == batch {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+			if err := sc.Err(); err != nil {
+				return fmt.Errorf("line %d: %v", line+1, err)
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.streams.Err, "wrote %d rows\n", n)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opName, "op", "put", "put, insert or update")
+	cmd.Flags().IntVar(&batch, "batch", 256, "rows signed and stored together")
 	return cmd
 }
 
