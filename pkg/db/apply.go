@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -86,6 +87,10 @@ func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change) ([]Result, map[db
 		}
 		if err := d.meta.CheckChange(c); err != nil {
 			return nil, nil, fmt.Errorf("change %d: %w", i, err)
+		}
+		if limit := uint64(e.now().Add(MaxSkew).UnixMilli()); c.Time > limit {
+			return nil, nil, fmt.Errorf("change %d: %w: stamped %s, more than %s ahead of this clock (a change from the future would win every row it touches)",
+				i, dbapi.ErrInvalid, time.UnixMilli(int64(min(c.Time, 1<<62))).UTC().Format(time.RFC3339), MaxSkew)
 		}
 	}
 	rs := make([]Result, len(cs))

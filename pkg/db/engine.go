@@ -77,6 +77,13 @@ func init() {
 // cannot make a provider hold unbounded changes it will never apply.
 const MaxGap = 4096
 
+// MaxSkew is how far ahead of the engine's clock a change may be stamped.
+// Rows are settled by the writers' timestamps, so a change stamped in the
+// far future would win over every later write to its row; past the skew
+// it is refused (and accepted later, through anti-entropy, once its time
+// has come).
+const MaxSkew = 10 * time.Minute
+
 // MaxApply is the most changes one ApplyBatch call takes.
 const MaxApply = dbapi.MaxBatch
 

@@ -185,6 +185,10 @@ func TestRefusedInputChangesNothing(t *testing.T) {
 			})
 			return err
 		}, dbapi.ErrInvalid, "not valid JSON"},
+		{"a change from the future", func() error {
+			_, err := e.Apply(change(t, bob, m, dbapi.OpInsert, "f", `{}`, 2, uint64(time.Now().Add(time.Hour).UnixMilli())))
+			return err
+		}, dbapi.ErrInvalid, "ahead of this clock"},
 		{"a gap too far", func() error {
 			_, err := e.Apply(change(t, bob, m, dbapi.OpInsert, "far", `{}`, MaxGap+5, 100))
 			return err
