@@ -130,3 +130,42 @@ func DecodeAck(b []byte) (*Ack, error) {
 	}
 	return a, nil
 }
+
+// AcksFor signs a provider's acknowledgements of changes it stored: one
+// per batch (its root and the range of its sequence numbers), and one per
+// run of consecutive single changes of one writer to one dataset.
+func AcksFor(key *ecdsa.PrivateKey, changes []*Change, now uint64) ([]*Ack, error) {
+	var out []*Ack
+	byRoot := map[common.Hash]*Ack{}
+	var run *Ack
+	for _, c := range changes {
+		root, batched, err := c.BatchRoot()
+		if err != nil {
+			return nil, err
+		}
+		if batched {
+			r := common.Hash(root)
+			a := byRoot[r]
+			if a == nil || a.Dataset != c.Dataset || a.Writer != c.Writer {
+				a = &Ack{Dataset: c.Dataset, Writer: c.Writer, FromSeq: c.Seq, ToSeq: c.Seq, Root: r, Time: now}
+				byRoot[r] = a
+				out = append(out, a)
+			}
+			a.FromSeq, a.ToSeq = min(a.FromSeq, c.Seq), max(a.ToSeq, c.Seq)
+			run = nil
+			continue
+		}
+		if run != nil && run.Dataset == c.Dataset && run.Writer == c.Writer && run.ToSeq+1 == c.Seq {
+			run.ToSeq = c.Seq
+			continue
+		}
+		run = &Ack{Dataset: c.Dataset, Writer: c.Writer, FromSeq: c.Seq, ToSeq: c.Seq, Time: now}
+		out = append(out, run)
+	}
+	for _, a := range out {
+		if err := a.Sign(key); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

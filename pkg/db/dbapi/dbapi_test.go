@@ -425,3 +425,42 @@ func TestMail(t *testing.T) {
 		t.Fatalf("bob deleting in alice's mailbox: %v", err)
 	}
 }
+
+func TestAcksFor(t *testing.T) {
+	alice, bob, prov := fixedKey(t, 1), fixedKey(t, 2), fixedKey(t, 9)
+	m := testMeta(t, alice, bob)
+	var batch []*Change
+	for i := range 3 {
+		batch = append(batch, &Change{Dataset: m.ID, Key: "b", Op: OpInsert, Value: []byte(`1`), Seq: uint64(4 + i)})
+	}
+	if _, err := SignBatch(bob.Key, batch); err != nil {
+		t.Fatal(err)
+	}
+	singles := []*Change{testChange(t, m, bob, "a", `1`, 1), testChange(t, m, bob, "a", `1`, 2), testChange(t, m, bob, "a", `1`, 3)}
+	other := testChange(t, m, alice, "x", `1`, 1)
+	all := append(append(append([]*Change{}, singles...), batch...), other)
+	acks, err := AcksFor(prov.Key, all, 77)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acks) != 3 {
+		t.Fatalf("%d acks, want 3 (a run, a batch, another writer)", len(acks))
+	}
+	for _, c := range all {
+		n := 0
+		for _, a := range acks {
+			if err := a.Verify(); err != nil {
+				t.Fatal(err)
+			}
+			if a.Covers(c) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("change %d of %s covered by %d acks", c.Seq, c.Writer.Hex(), n)
+		}
+	}
+	if acks[0].FromSeq != 1 || acks[0].ToSeq != 3 || acks[1].FromSeq != 4 || acks[1].ToSeq != 6 || acks[1].Root == (common.Hash{}) {
+		t.Fatalf("acks %+v %+v", acks[0], acks[1])
+	}
+}
