@@ -20,6 +20,7 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/db/dbcmd"
+	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
 )
@@ -54,6 +55,7 @@ func TestScripts(t *testing.T) {
 			"mkfile":  cmdMkfile,
 			"setlast": cmdSetLast,
 			"apibad":  cmdAPIBad,
+			"cardenv": cmdCardEnv,
 		},
 	})
 }
@@ -196,4 +198,18 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 	if after.Hash != before.Hash {
 		ts.Fatalf("bad requests changed the dataset: digest %s, was %s", after.Hash, before.Hash)
 	}
+}
+
+// cardenv VAR HOME: set VAR to the card of the development node in HOME
+// and VAR_ADDR to its address.
+func cmdCardEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cardenv VAR HOME")
+	}
+	id, err := identity.Load(ts.MkAbs(args[1]), "")
+	ts.Check(err)
+	c, err := id.NewCard(nil, time.Now())
+	ts.Check(err)
+	ts.Setenv(args[0], c.String())
+	ts.Setenv(args[0]+"_ADDR", strings.ToLower(c.Address().Hex()))
 }
