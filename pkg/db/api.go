@@ -2,9 +2,11 @@ package db
 
 import (
 	"crypto/ecdsa"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -12,6 +14,7 @@ import (
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/seal"
 )
 
 // The endpoints of the local API are listed in dbapi's api.go, beside the
@@ -20,16 +23,17 @@ import (
 // Service serves the local API of one node's engine: this node's own
 // datasets, which it signs for with key.
 type Service struct {
-	e    *Engine
-	key  *ecdsa.PrivateKey
-	self common.Address
-	card string
+	e      *Engine
+	key    *ecdsa.PrivateKey
+	self   common.Address
+	card   string
+	opener *seal.Opener
 }
 
 // NewService serves e for the node whose identity is id and whose signed
 // card is card (the text form, put in the metadata of its datasets).
 func NewService(e *Engine, id *identity.Identity, card string) *Service {
-	return &Service{e: e, key: id.Key, self: crypto.PubkeyToAddress(id.Key.PublicKey), card: card}
+	return &Service{e: e, key: id.Key, self: crypto.PubkeyToAddress(id.Key.PublicKey), card: card, opener: seal.NewOpener(id.Enc)}
 }
 
 // Handler is the local API.
@@ -44,6 +48,8 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("POST /v0/datasets/{ds}/batch", localapi.Handle(s.apiBatch))
 	m.Handle("GET /v0/datasets/{ds}/row", localapi.Handle(s.apiGet))
 	m.Handle("GET /v0/datasets/{ds}/digest", localapi.Handle(s.apiDigest))
+	m.Handle("POST /v0/mailbox/send", localapi.Handle(s.apiSendMail))
+	m.Handle("GET /v0/mailbox", localapi.Handle(s.apiReadMail))
 	m.HandleFunc("GET /v0/datasets/{ds}/query", s.apiQuery)
 	m.HandleFunc("GET /v0/datasets/{ds}/watch", s.apiWatch)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -313,4 +319,51 @@ func (s *Service) apiWatch(w http.ResponseWriter, r *http.Request) {
 		seen[c.Writer] = c.Seq
 		return st.Send(dbapi.WatchEvent{Change: c, Version: seen})
 	})
+}
+
+func (s *Service) apiSendMail(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req dbapi.MailRequest
+	if err := localapi.DecodeBody(w, r, &req, 2*dbapi.MaxValue); err != nil {
+		return nil, err
+	}
+	if !common.IsHexAddress(req.To) {
+		return nil, localapi.BadRequest("%q is not an Ethereum address", req.To)
+	}
+	to := common.HexToAddress(req.To)
+	m, err := s.e.Meta(dbapi.DatasetID(to, dbapi.MailboxName))
+	if err != nil {
+		return nil, fmt.Errorf("%w: the mailbox of %s is not stored on this node (mailboxes on other nodes need providers, which this version does not reach)", ErrUnknownDataset, to.Hex())
+	}
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, err
+	}
+	key := dbapi.MailKey(s.self, fmt.Sprintf("%d-%x", time.Now().UnixMilli(), nonce))
+	v, err := dbapi.SealMail(m, key, req.Message)
+	if err != nil {
+		return nil, err
+	}
+	return s.e.Write(s.key, Write{Dataset: m.ID, Key: key, Op: dbapi.OpInsert, Raw: true, Value: v})
+}
+
+func (s *Service) apiReadMail(w http.ResponseWriter, r *http.Request) (any, error) {
+	m, err := s.e.Meta(dbapi.DatasetID(s.self, dbapi.MailboxName))
+	if err != nil {
+		return nil, fmt.Errorf("%w: this node has no mailbox (mf-db mailbox create)", ErrUnknownDataset)
+	}
+	rows, err := s.e.Query(m.ID, s.self, dbapi.Query{})
+	if err != nil {
+		return nil, err
+	}
+	out := []dbapi.Mail{}
+	for _, c := range rows {
+		mail := dbapi.Mail{Key: c.Key, From: c.Writer.Hex(), Time: c.Time}
+		if pt, err := dbapi.OpenMail(s.opener, m.ID, c.Key, c.Value); err != nil {
+			mail.Error = err.Error()
+		} else {
+			mail.Message = pt
+		}
+		out = append(out, mail)
+	}
+	return out, nil
 }

@@ -28,6 +28,8 @@ import (
 //	GET    /v0/datasets/{ds}/query?prefix=P&where=F>V&limit=N   NDJSON of Change
 //	GET    /v0/datasets/{ds}/watch?from=V    NDJSON of WatchEvent, following
 //	GET    /v0/datasets/{ds}/digest          Digest
+//	POST   /v0/mailbox/send                  MailRequest → Change (sealed, signed by this node)
+//	GET    /v0/mailbox                       []Mail: this node's mailbox, opened
 //
 // With redundancy 0 (all this version serves), a dataset lives in this
 // node's daemon only.
@@ -90,6 +92,23 @@ type BatchRequest struct {
 // MaxBatchBody bounds a batch request.
 const MaxBatchBody = 16 << 20
 
+// MailRequest puts a message in the mailbox of To (an Ethereum address).
+type MailRequest struct {
+	To      string `json:"to"`
+	Message []byte `json:"message"`
+}
+
+// Mail is one message of this node's mailbox, opened.
+type Mail struct {
+	Key     string `json:"key"`
+	From    string `json:"from"`
+	Time    uint64 `json:"time"`
+	Message []byte `json:"message,omitempty"`
+	// Error says why a row did not open (a sender sealed it to another
+	// key): one bad row must not hide the others.
+	Error string `json:"error,omitempty"`
+}
+
 // WatchEvent is one change seen by a watcher, with the version that
 // covers everything it has seen so far: the --from to resume with.
 type WatchEvent struct {
@@ -145,6 +164,18 @@ func (c *Client) Write(ctx context.Context, ds string, req WriteRequest) (*Chang
 func (c *Client) WriteBatch(ctx context.Context, ds string, req BatchRequest) ([]*Change, error) {
 	var out []*Change
 	return out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/batch", req, &out)
+}
+
+// SendMail seals message to the owner of to's mailbox and puts it there.
+func (c *Client) SendMail(ctx context.Context, to string, message []byte) (*Change, error) {
+	var out Change
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/mailbox/send", MailRequest{To: to, Message: message}, &out)
+}
+
+// ReadMail returns this node's mailbox, opened.
+func (c *Client) ReadMail(ctx context.Context) ([]Mail, error) {
+	var out []Mail
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/mailbox", nil, &out)
 }
 
 // Get returns a row's signed change.

@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
@@ -65,7 +67,7 @@ This version keeps this node's own datasets on this node (redundancy 0).
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(newDaemonCmd(g), newCreateCmd(g), newLsCmd(g),
 		newWriteCmd(g, dbapi.OpPut), newWriteCmd(g, dbapi.OpInsert), newWriteCmd(g, dbapi.OpUpdate), newDeleteCmd(g),
-		newImportCmd(g), newGetCmd(g), newQueryCmd(g), newWatchCmd(g), newACLCmd(g, false), newACLCmd(g, true), newDigestCmd(g),
+		newImportCmd(g), newGetCmd(g), newQueryCmd(g), newWatchCmd(g), newACLCmd(g, false), newACLCmd(g, true), newDigestCmd(g), newMailboxCmd(g),
 		cli.WaitCommand("mf-db", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -680,4 +682,111 @@ func newDigestCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+func newMailboxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mailbox",
+		Short: "This node's mailbox: rows anyone (or its contacts) may insert, sealed to it",
+		Long: `A mailbox is a dataset that anyone, or only the owner's contacts, may insert
+rows into, and only its owner may read, update or delete. Every row is sealed
+to the owner's encryption key, so whoever stores it holds only ciphertext;
+its sender is the row's signed writer. See docs/db.md.
+` + cli.ExitCodesHelp,
+	}
+	var from string
+	create := &cobra.Command{
+		Use:   "create [--from anyone|contacts]",
+		Short: "Create this node's mailbox",
+		Args:  cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if from != "anyone" && from != "contacts" {
+				return cli.Usagef("--from must be anyone or contacts")
+			}
+			insert, err := g.who(cmd.Context(), from)
+			if err != nil {
+				return err
+			}
+			m, err := g.client().Create(cmd.Context(), dbapi.CreateRequest{Name: dbapi.MailboxName, Kind: dbapi.KindMailbox,
+				Read: "owner", Insert: insert, Update: "owner", Delete: "owner"})
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintln(g.streams.Out, m.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&from, "from", "anyone", "who may send: anyone, or this node's contacts (now)")
+	send := &cobra.Command{
+		Use:   "send ADDRESS|CONTACT MESSAGE|-",
+		Short: "Seal a message to a mailbox's owner and put it there",
+		Long: `Seal MESSAGE (- reads it from stdin) to the owner of the mailbox of ADDRESS
+(or of a contact) and insert it, signed by this node. This version reaches
+only mailboxes stored by this node's mf-db.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			to := args[0]
+			if !common.IsHexAddress(to) {
+				var err error
+				if to, err = g.who(cmd.Context(), to); err != nil {
+					return err
+				}
+			}
+			msg, err := g.readValue(args[1])
+			if err != nil {
+				return err
+			}
+			if _, err := g.client().SendMail(cmd.Context(), to, msg); err != nil {
+				return g.clientErr(err)
+			}
+			return nil
+		},
+	}
+	var asJSON bool
+	read := &cobra.Command{
+		Use:   "read [--json]",
+		Short: "Print the messages in this node's mailbox, opened",
+		Args:  cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ms, err := g.client().ReadMail(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, ms)
+			}
+			for _, m := range ms {
+				if m.Error != "" {
+					fmt.Fprintf(g.streams.Out, "%s\t%s\t(does not open: %s)\n", m.From, m.Key, m.Error)
+					continue
+				}
+				fmt.Fprintf(g.streams.Out, "%s\t%s\t%s\n", m.From, m.Key, printable(m.Message))
+			}
+			return nil
+		},
+	}
+	read.Flags().BoolVar(&asJSON, "json", false, "print JSON (messages in base64)")
+	cmd.AddCommand(create, send, read)
+	return cmd
+}
+
+// printable is text from a peer made safe for a terminal: control
+// characters (escape sequences included) and bytes that are not UTF-8 are
+// shown escaped, never sent to the terminal as they are.
+func printable(b []byte) string {
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&sb, "\\x%02x", b[0])
+		case unicode.IsControl(r):
+			fmt.Fprintf(&sb, "\\u%04x", r)
+		default:
+			sb.WriteRune(r)
+		}
+		b = b[n:]
+	}
+	return sb.String()
 }
