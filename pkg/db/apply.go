@@ -173,6 +173,9 @@ func applied(g getter, id dbapi.ID, w common.Address) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if len(b) != 8 {
+		return 0, fmt.Errorf("db: corrupt version entry of writer %s in dataset %s", w.Hex(), id)
+	}
 	return getU64(b), nil
 }
 

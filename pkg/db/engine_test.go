@@ -805,3 +805,43 @@ func TestConcurrentWritersAndWatchers(t *testing.T) {
 }
 
 var errDone = errors.New("done")
+
+// TestCorruptStore: damaged entries on disk give errors, never a panic.
+func TestCorruptStore(t *testing.T) {
+	alice, bob := newPerson(t, 1), newPerson(t, 2)
+	m := notes(t, alice, bob)
+	for _, p := range []byte{pVector, pLog, pRow, pChange, pState, pMeta} {
+		t.Run(string(p), func(t *testing.T) {
+			e := newEngine(t)
+			if err := e.PutMeta(m); err != nil {
+				t.Fatal(err)
+			}
+			c, err := e.Write(alice.key(), Write{Dataset: m.ID, Key: "k", Op: dbapi.OpPut, Value: []byte(`{"age":1}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys [][]byte
+			_ = e.db.Scan([]byte{p}, func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
+			if len(keys) == 0 {
+				t.Fatalf("no %c entries", p)
+			}
+			for _, k := range keys {
+				if err := e.db.Set(k, []byte{1, 2, 3}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.metas = map[dbapi.ID]*dbapi.Meta{} // read the damaged metadata too
+			_, err1 := e.Get(m.ID, alice.addr, "k")
+			_, err2 := e.Query(m.ID, alice.addr, dbapi.Query{})
+			_, err3 := e.Version(m.ID)
+			_, err4 := e.Digest(m.ID)
+			_, err5 := e.Apply(change(t, alice, m, dbapi.OpPut, "k", `2`, c.Seq+1, c.Time+1))
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			err6 := e.Watch(ctx, m.ID, alice.addr, nil, func(*dbapi.Change) error { return nil })
+			if err1 == nil && err2 == nil && err3 == nil && err4 == nil && err5 == nil && errors.Is(err6, context.DeadlineExceeded) {
+				t.Fatalf("no operation noticed the damaged %c entries", p)
+			}
+		})
+	}
+}

@@ -138,6 +138,9 @@ func (e *Engine) Version(id dbapi.ID) (dbapi.Version, error) {
 	v := dbapi.Version{}
 	vp := dkey(pVector, id)
 	err := e.db.Scan(vp, func(k, val []byte) error {
+		if len(k) != len(vp)+20 || len(val) != 8 {
+			return fmt.Errorf("db: corrupt version entry in dataset %s", id)
+		}
 		v[common.BytesToAddress(k[len(vp):])] = getU64(val)
 		return nil
 	})
@@ -237,6 +240,9 @@ func (e *Engine) Watch(ctx context.Context, id dbapi.ID, reader common.Address, 
 				return errStop // deliver these first; the rest on the next turn
 			}
 			pos++
+			if len(v) != 28 {
+				return fmt.Errorf("db: corrupt log entry %d of dataset %s", pos-1, id)
+			}
 			w, s := common.BytesToAddress(v[:20]), getU64(v[20:])
 			if s <= seen[w] {
 				return nil

@@ -25,4 +25,24 @@
 //	mf/db/mail/v1      the associated data of a sealed mailbox row
 //
 // The order of changes, and what a version means, is in docs/db.md.
+//
+// The local API of mf-db, on $MF_HOME/db.sock ({ds} is the name of one
+// of this node's datasets, or a dataset id: 64 hex digits):
+//
+//	GET    /v0/status                        Status
+//	GET    /v0/datasets                      []Meta
+//	POST   /v0/datasets                      CreateRequest → Meta (signed by this node)
+//	GET    /v0/datasets/{ds}                 Meta
+//	POST   /v0/datasets/{ds}/acl             ACLRequest → Meta (the next version)
+//	POST   /v0/datasets/{ds}/rows            WriteRequest → Change (signed by this node)
+//	POST   /v0/datasets/{ds}/batch           BatchRequest → []Change (signed once, stored at once)
+//	GET    /v0/datasets/{ds}/row?key=K       Change: the row's signed change
+//	GET    /v0/datasets/{ds}/query?prefix=P&where=F>V&limit=N   NDJSON of Change
+//	GET    /v0/datasets/{ds}/watch?from=V    NDJSON of WatchEvent, following
+//	GET    /v0/datasets/{ds}/digest          Digest
+//	POST   /v0/mailbox/send                  MailRequest → Change (sealed, signed by this node)
+//	GET    /v0/mailbox                       []Mail: this node's mailbox, opened
+//
+// With redundancy 0 (all this version serves), a dataset lives in this
+// node's daemon only.
 package dbapi
