@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/localapi"
 )
 
 // The engine beside bare Pebble (pkg/kv, which syncs every commit), on the
@@ -197,6 +199,80 @@ func BenchmarkWatchNotify(b *testing.B) {
 			b.Fatal(err)
 		}
 		lat = append(lat, (<-got).Sub(start))
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+}
+
+// socketService serves a fresh engine on a Unix socket in a temporary
+// home, as mf-db daemon does, and returns a client of it.
+func socketService(b *testing.B) (*dbapi.Client, string) {
+	alice := newPerson(b, 1)
+	home, err := os.MkdirTemp("", "mfdbb")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(home) })
+	e := newEngine(b)
+	s := NewService(e, alice.Identity, alice.card)
+	ln, err := localapi.Listen(dbapi.SocketPath(home))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = localapi.Serve(ctx, ln, s.Handler()); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	c := dbapi.NewClient(home)
+	if _, err := c.Create(context.Background(), dbapi.CreateRequest{Name: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	return c, "bench"
+}
+
+// BenchmarkSocketBatched: what a script or another service gets through
+// mf-db's socket: batches of 256 rows of 1 KiB, signed by the daemon.
+func BenchmarkSocketBatched(b *testing.B) {
+	c, ds := socketService(b)
+	ctx := context.Background()
+	b.SetBytes(int64(len(benchValue)))
+	n := 0
+	b.ResetTimer()
+	for n < b.N {
+		var req dbapi.BatchRequest
+		for j := 0; j < benchBatch && n < b.N; j++ {
+			req.Writes = append(req.Writes, dbapi.WriteRequest{Op: dbapi.OpInsert, Key: fmt.Sprintf("row/%09d", n), Value: benchValue})
+			n++
+		}
+		if _, err := c.WriteBatch(ctx, ds, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRows(b, b.N)
+}
+
+// BenchmarkSocketGet: a point read through the socket (p50 reported).
+func BenchmarkSocketGet(b *testing.B) {
+	c, ds := socketService(b)
+	ctx := context.Background()
+	for i := 0; i < benchRows; i += benchBatch {
+		var req dbapi.BatchRequest
+		for j := i; j < i+benchBatch && j < benchRows; j++ {
+			req.Writes = append(req.Writes, dbapi.WriteRequest{Op: dbapi.OpInsert, Key: fmt.Sprintf("row/%09d", j), Value: benchValue})
+		}
+		if _, err := c.WriteBatch(ctx, ds, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := c.Get(ctx, ds, fmt.Sprintf("row/%09d", (i*7919)%benchRows)); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
 	}
 	b.StopTimer()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -215,14 +216,53 @@ func checkWord(what, s string, max int) error {
 	return nil
 }
 
+// recovered remembers the signers of the last signatures recovered: a
+// batch's changes share one signature over their root, and each change
+// checked alone (decoded from a provider's answer, one per NDJSON line)
+// would otherwise pay a recovery (~50 µs) for the same root again. Only
+// successful recoveries are kept, keyed by digest and signature, so a hit
+// is exactly what a recovery would return.
+var recovered = struct {
+	sync.Mutex
+	m map[[32 + crypto.SignatureLength]byte]common.Address
+}{m: map[[32 + crypto.SignatureLength]byte]common.Address{}}
+
+const maxRecovered = 4096
+
 // recoverAddr returns the address that signed digest, or ErrSignature.
 // Only the low-s form of a signature (the one crypto.Sign makes) is
 // accepted, so that nobody can turn a valid signature into a second valid
 // spelling of the same signed value.
 func recoverAddr(digest, sig []byte) (common.Address, error) {
-	if len(sig) != crypto.SignatureLength {
+	if len(sig) != crypto.SignatureLength || len(digest) != 32 {
 		return common.Address{}, fmt.Errorf("%w: signature of %d bytes", ErrSignature, len(sig))
 	}
+	var k [32 + crypto.SignatureLength]byte
+	copy(k[:32], digest)
+	copy(k[32:], sig)
+	recovered.Lock()
+	a, ok := recovered.m[k]
+	recovered.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := recoverUncached(digest, sig)
+	if err != nil {
+		return a, err
+	}
+	recovered.Lock()
+	if len(recovered.m) >= maxRecovered {
+		for old := range recovered.m { // drop an arbitrary one
+			delete(recovered.m, old)
+			break
+		}
+	}
+	recovered.m[k] = a
+	recovered.Unlock()
+	return a, nil
+}
+
+func recoverUncached(digest, sig []byte) (common.Address, error) {
 	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64])
 	if !crypto.ValidateSignatureValues(sig[64], r, s, true) {
 		return common.Address{}, fmt.Errorf("%w: malformed signature values", ErrSignature)
