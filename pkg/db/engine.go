@@ -269,14 +269,24 @@ func (e *Engine) meta(g getter, id dbapi.ID) (*dbapi.Meta, error) {
 
 // Datasets lists every dataset stored here, by id.
 func (e *Engine) Datasets() ([]*dbapi.Meta, error) {
-	var out []*dbapi.Meta
-	err := e.db.Scan([]byte{pMeta}, func(_, v []byte) error {
-		m, err := dbapi.DecodeMeta(v)
-		if err != nil {
-			return err
+	var ids []dbapi.ID
+	err := e.db.Scan([]byte{pMeta}, func(k, _ []byte) error {
+		if len(k) != 33 {
+			return fmt.Errorf("db: corrupt metadata key %x", k)
 		}
-		out = append(out, m)
+		ids = append(ids, dbapi.ID(k[1:]))
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*dbapi.Meta, 0, len(ids))
+	for _, id := range ids {
+		m, err := e.meta(e.db, id) // verified once, then cached
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

@@ -414,19 +414,35 @@ func newDeleteCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// verified fetches the dataset's metadata and checks rows against it, as
+// verifier fetches the dataset's metadata and checks rows against it, as
 // a reader must: a daemon (or, later, a provider) cannot slip in a row its
-// writer did not sign or the ACL does not allow.
+// writer did not sign or the ACL does not allow. A row that fails is
+// checked once more against the metadata fetched again, since the owner
+// may have granted its writer the right since.
 func (g *globals) verifier(ctx context.Context, ds string) (func(key string, c *dbapi.Change) error, error) {
-	m, err := g.client().Meta(ctx, ds)
-	if err != nil {
-		return nil, g.clientErr(err)
+	fetch := func() (*dbapi.Meta, error) {
+		m, err := g.client().Meta(ctx, ds)
+		if err != nil {
+			return nil, g.clientErr(err)
+		}
+		if err := m.Verify(); err != nil {
+			return nil, fmt.Errorf("the daemon's metadata of %s does not verify: %w", ds, err)
+		}
+		return m, nil
 	}
-	if err := m.Verify(); err != nil {
-		return nil, fmt.Errorf("the daemon's metadata of %s does not verify: %w", ds, err)
+	m, err := fetch()
+	if err != nil {
+		return nil, err
 	}
 	return func(key string, c *dbapi.Change) error {
-		if err := dbapi.VerifyRow(m, key, c); err != nil {
+		err := dbapi.VerifyRow(m, key, c)
+		if err != nil && errors.Is(err, dbapi.ErrDenied) {
+			if fresh, ferr := fetch(); ferr == nil && fresh.Version > m.Version {
+				m = fresh
+				err = dbapi.VerifyRow(m, key, c)
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("row %q does not verify: %w", key, err)
 		}
 		return nil
