@@ -225,7 +225,11 @@ func (s *Service) apiBatch(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return cs, nil
+	res := &dbapi.BatchResult{Dataset: m.ID, Writer: s.self, Count: len(cs), FromSeq: cs[0].Seq, ToSeq: cs[len(cs)-1].Seq}
+	if root, ok, _ := cs[0].BatchRoot(); ok {
+		res.Root = common.Hash(root)
+	}
+	return res, nil
 }
 
 func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/mainframe/mf/pkg/localapi"
 )
 
@@ -67,6 +69,20 @@ type WriteRequest struct {
 // and MaxBatchBody bytes of request.
 type BatchRequest struct {
 	Writes []WriteRequest `json:"writes"`
+}
+
+// BatchResult is what a batch write returns: where its changes went, not
+// the changes themselves (sending back a batch of rows would cost more
+// than storing it).
+type BatchResult struct {
+	Dataset ID             `json:"dataset"`
+	Writer  common.Address `json:"writer"`
+	Count   int            `json:"count"`
+	FromSeq uint64         `json:"from_seq"`
+	ToSeq   uint64         `json:"to_seq"`
+	// Root is the batch's Merkle root, zero for a batch of one (signed
+	// alone).
+	Root common.Hash `json:"root"`
 }
 
 // MaxBatchBody bounds a batch request.
@@ -141,9 +157,9 @@ func (c *Client) Write(ctx context.Context, ds string, req WriteRequest) (*Chang
 }
 
 // WriteBatch makes many writes, signed once, stored all or none.
-func (c *Client) WriteBatch(ctx context.Context, ds string, req BatchRequest) ([]*Change, error) {
-	var out []*Change
-	return out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/batch", req, &out)
+func (c *Client) WriteBatch(ctx context.Context, ds string, req BatchRequest) (*BatchResult, error) {
+	var out BatchResult
+	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/batch", req, &out)
 }
 
 // SendMail seals message to the owner of to's mailbox and puts it there.
