@@ -298,6 +298,18 @@ func (d *dataset) apply(tx *kv.Batch, c *dbapi.Change) error {
 // replace puts the kept change of an equivocation in place of the applied
 // one with the same seq.
 func (d *dataset) replace(tx *kv.Batch, old, c *dbapi.Change) error {
+	// A row points at its change by writer and seq, which the two share:
+	// once the kept change is in place the row would read as if it had
+	// always held it, so the index entries of the replaced one go first.
+	r, err := loadRow(tx, d.meta.ID, old.Key)
+	if err != nil {
+		return err
+	}
+	if r != nil && r.live && r.eff.Writer == old.Writer && r.eff.Seq == old.Seq {
+		for _, k := range indexKeys(d.meta, old) {
+			tx.Delete(k)
+		}
+	}
 	tx.Set(dkey(pChange, d.meta.ID, c.Writer[:], u64(c.Seq)), c.Encode())
 	d.mix(old.Digest())
 	d.mix(c.Digest())
