@@ -372,6 +372,10 @@ func TestGapsAndReplays(t *testing.T) {
 	if v[bob.addr] != 3 {
 		t.Fatalf("version %v after the gap is filled", v)
 	}
+	d := &dataset{meta: m}
+	if err := d.load(e.db); err != nil || d.held != 0 {
+		t.Fatalf("%d held after the gap is filled, %v", d.held, err)
+	}
 	for _, c := range []*dbapi.Change{c1, c2, c3} {
 		if rs := mustApply(t, e, c); rs[0] != Duplicate {
 			t.Fatalf("replay of %d: %v", c.Seq, rs[0])
@@ -960,5 +964,33 @@ func (r *xorshift) intn(n int) int { return int(r.next() % uint64(n)) }
 func (r *xorshift) shuffle(n int, swap func(i, j int)) {
 	for i := n - 1; i > 0; i-- {
 		swap(i, r.intn(i+1))
+	}
+}
+
+// TestHeldBound: changes held back behind gaps are bounded per dataset,
+// whoever sends them.
+func TestHeldBound(t *testing.T) {
+	alice, bob := newPerson(t, 1), newPerson(t, 2)
+	e := newEngine(t)
+	e.maxHeld = 3
+	m := notes(t, alice, bob)
+	if err := e.PutMeta(m); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, e, change(t, bob, m, dbapi.OpInsert, "a", `1`, 3, 1), change(t, bob, m, dbapi.OpInsert, "b", `1`, 4, 1))
+	mustApply(t, e, change(t, alice, m, dbapi.OpPut, "c", `1`, 2, 1))
+	before := snapshot(t, e)
+	_, err := e.Apply(change(t, alice, m, dbapi.OpPut, "d", `1`, 3, 1))
+	if !errors.Is(err, ErrGap) || !strings.Contains(err.Error(), "holds 3 changes back") {
+		t.Fatalf("a fourth held change: %v", err)
+	}
+	if snapshot(t, e) != before {
+		t.Fatal("the refused change changed the store")
+	}
+	// Filling bob's gap frees room.
+	mustApply(t, e, change(t, bob, m, dbapi.OpInsert, "z", `1`, 1, 1), change(t, bob, m, dbapi.OpInsert, "y", `1`, 2, 1))
+	mustApply(t, e, change(t, alice, m, dbapi.OpPut, "d", `1`, 3, 1))
+	if v, _ := e.Version(m.ID); v[bob.addr] != 4 || v[alice.addr] != 0 {
+		t.Fatalf("version %v", v)
 	}
 }
