@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // ErrNotFound is returned by Get for a missing key.
@@ -35,7 +36,13 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("kv: %w", err)
 	}
-	p, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, Cleaner: removeCleaner{}})
+	opts := &pebble.Options{Logger: quietLogger{}, Cleaner: removeCleaner{}, CacheSize: 64 << 20}
+	// Bloom filters on every level (later levels inherit L0's) let a Get
+	// of a key that is not there skip the tables instead of reading a
+	// block of each: the common case of an insert, which looks for the
+	// row it creates.
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	p, err := pebble.Open(dir, opts)
 	if err != nil {
 		if isLockErr(err) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
@@ -89,13 +96,28 @@ func (db *DB) Delete(key []byte) error {
 // Scan calls fn for every key with the given prefix, in key order. The
 // slices are only valid during the call. Returning an error stops the scan.
 func (db *DB) Scan(prefix []byte, fn func(key, value []byte) error) error {
-	opts := &pebble.IterOptions{UpperBound: prefixEnd(prefix)}
+	return scan(db.p, prefix, prefixEnd(prefix), fn)
+}
+
+// ScanRange calls fn for every key from lower (inclusive) to upper
+// (exclusive; nil: to the end), in key order, like Scan: for range
+// queries over an index.
+func (db *DB) ScanRange(lower, upper []byte, fn func(key, value []byte) error) error {
+	return scan(db.p, lower, upper, fn)
+}
+
+// PrefixEnd is the smallest key greater than every key with prefix p (nil
+// when there is none: p is all 0xff), the upper bound of a prefix.
+func PrefixEnd(p []byte) []byte { return prefixEnd(p) }
+
+func scan(r pebble.Reader, lower, upper []byte, fn func(key, value []byte) error) error {
+	opts := &pebble.IterOptions{UpperBound: upper}
 	// An empty, non-nil lower bound trips Pebble's invariant checks (on in
 	// race builds): it indexes key[0]. Nil means "from the first key".
-	if len(prefix) > 0 {
-		opts.LowerBound = prefix
+	if len(lower) > 0 {
+		opts.LowerBound = lower
 	}
-	it, err := db.p.NewIter(opts)
+	it, err := r.NewIter(opts)
 	if err != nil {
 		return fmt.Errorf("kv: scan: %w", err)
 	}
@@ -140,6 +162,34 @@ func (b *Batch) Commit() error {
 	}
 	return nil
 }
+
+// NewIndexedBatch starts a batch that can also be read: its Get and Scan
+// see the database with the batch's own writes on top, so a state machine
+// can apply many steps, each reading what the last one wrote, and commit
+// them as one synced write (or Close them away on an error).
+func (db *DB) NewIndexedBatch() *Batch { return &Batch{b: db.p.NewIndexedBatch()} }
+
+// Get reads key through an indexed batch.
+func (b *Batch) Get(key []byte) ([]byte, error) {
+	v, closer, err := b.b.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kv: get: %w", err)
+	}
+	out := bytes.Clone(v)
+	closer.Close()
+	return out, nil
+}
+
+// Scan is DB.Scan through an indexed batch.
+func (b *Batch) Scan(prefix []byte, fn func(key, value []byte) error) error {
+	return scan(b.b, prefix, prefixEnd(prefix), fn)
+}
+
+// Close discards a batch that was not committed.
+func (b *Batch) Close() { _ = b.b.Close() }
 
 // Purge makes deletions and overwrites final on disk: it flushes the
 // memtable (so the write-ahead log holding the old values becomes obsolete

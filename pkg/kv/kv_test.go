@@ -412,3 +412,59 @@ func testPurge(t *testing.T, prefixes [][]byte) {
 		t.Fatalf("after purge: %q, %v", v, err)
 	}
 }
+
+func TestIndexedBatchAndRange(t *testing.T) {
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, k := range []string{"a1", "a2", "a3", "b1"} {
+		if err := db.Set([]byte(k), []byte("v"+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	collect := func(k, v []byte) error { got = append(got, string(k)); return nil }
+	if err := db.ScanRange([]byte("a2"), []byte("b1"), collect); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "a2,a3" {
+		t.Fatalf("ScanRange = %v", got)
+	}
+	if string(PrefixEnd([]byte("a"))) != "b" || PrefixEnd([]byte{0xff}) != nil {
+		t.Fatal("PrefixEnd")
+	}
+
+	b := db.NewIndexedBatch()
+	b.Set([]byte("a4"), []byte("new"))
+	b.Delete([]byte("a1"))
+	if v, err := b.Get([]byte("a4")); err != nil || string(v) != "new" {
+		t.Fatalf("batch Get of its own write = %q, %v", v, err)
+	}
+	if _, err := b.Get([]byte("a1")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("batch Get of its own delete = %v", err)
+	}
+	got = nil
+	if err := b.Scan([]byte("a"), collect); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "a2,a3,a4" {
+		t.Fatalf("batch Scan = %v", got)
+	}
+	if _, err := db.Get([]byte("a4")); !errors.Is(err, ErrNotFound) {
+		t.Fatal("an uncommitted batch is visible")
+	}
+	b.Close()
+	if _, err := db.Get([]byte("a1")); err != nil {
+		t.Fatal("a closed batch changed the database")
+	}
+	b = db.NewIndexedBatch()
+	b.Set([]byte("a4"), []byte("new"))
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Get([]byte("a4")); err != nil || string(v) != "new" {
+		t.Fatalf("after commit: %q %v", v, err)
+	}
+}

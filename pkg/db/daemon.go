@@ -1,0 +1,29 @@
+package db
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/daemon"
+	"github.com/mainframe/mf/pkg/db/dbapi"
+)
+
+// RunDaemon runs mf-db for home until ctx ends: its lock, its socket
+// (db.sock), the node's key and its Pebble database at data/db.
+func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Logger) error {
+	h, err := daemon.Open(home, "db", cfg.Route)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	card, err := h.Identity.NewCard(nil, time.Now())
+	if err != nil {
+		return err
+	}
+	e := New(h.DB)
+	s := NewService(e, h.Identity, card.String())
+	log.Info("mf-db daemon running", "address", s.self.Hex(), "socket", dbapi.SocketPath(home))
+	return h.Serve(ctx, s.Handler())
+}
