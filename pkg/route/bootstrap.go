@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	ma "github.com/multiformats/go-multiaddr"
+
 	"github.com/mainframe/mf/pkg/identity"
 )
 
@@ -26,7 +28,16 @@ func expandBootstrap(entries []string) ([]string, error) {
 	var out []string
 	for _, e := range entries {
 		e = strings.TrimSpace(e)
-		if e == "" || strings.HasPrefix(e, "/") || identity.LooksLikeCard(e) {
+		if e == "" || identity.LooksLikeCard(e) {
+			out = append(out, e)
+			continue
+		}
+		if _, err := ma.NewMultiaddr(e); err == nil {
+			out = append(out, e)
+			continue
+		}
+		if st, err := os.Stat(e); err != nil || st.IsDir() {
+			// Not a file either: join reports the entry as it is.
 			out = append(out, e)
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -139,6 +140,40 @@ func (n *Node) natHostOptions(o NATOptions) ([]libp2p.Option, error) {
 		return nil, fmt.Errorf("route: reachability must be auto, public or private, not %q", o.Reachability)
 	}
 	return opts, nil
+}
+
+// dhtMode is how the DHT follows AutoNAT. Either way it is a server while
+// AutoNAT finds the node public and a client while it finds it private, so
+// that no one keeps the node in a routing table it cannot be reached from.
+// The two differ while AutoNAT has not decided: a node with no public
+// address of its own that joins through public peers is almost surely
+// behind a NAT, and waits as a client (were it a server for those first
+// seconds, peers would keep it in their tables and send lookups its way
+// long after); any other (a public server, a LAN, a devnet on loopback,
+// where AutoNAT has no public address to test and never decides) is a
+// server.
+func (n *Node) dhtMode() dht.ModeOpt {
+	if hasPublic(n.host.Addrs()) {
+		return dht.ModeAutoServer
+	}
+	var peers []peer.AddrInfo
+	for _, s := range n.opts.Bootstrap {
+		if ai, err := parseBootstrap(s); err == nil {
+			peers = append(peers, ai)
+		}
+	}
+	peers = append(peers, n.loadPeers()...)
+	for _, ai := range peers {
+		if hasPublic(ai.Addrs) {
+			return dht.ModeAuto
+		}
+	}
+	return dht.ModeAutoServer
+}
+
+// hasPublic tells whether addrs hold a public address that is not a relay's.
+func hasPublic(addrs []ma.Multiaddr) bool {
+	return slices.ContainsFunc(addrs, func(a ma.Multiaddr) bool { return !isRelayAddr(a) && manet.IsPublicAddr(a) })
 }
 
 // Reachability is what AutoNAT last found: "public", "private" or

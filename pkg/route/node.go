@@ -239,11 +239,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	}
 	n.host = h
 	n.kad, err = dht.New(h,
-		// A server while reachable or not known to be otherwise (a LAN,
-		// a devnet on loopback: AutoNAT has no public address to test
-		// there); a client while AutoNAT finds the node private, so that
-		// no one keeps it in a routing table it cannot be reached from.
-		dht.Mode(dht.ModeAutoServer),
+		dht.Mode(n.dhtMode()),
 		dht.ProtocolPrefix(dhtPrefix),
 		dht.Validator(record.NamespacedValidator{cardNamespace: cardValidator{}, prekeyNamespace: prekeyValidator{}}),
 		// Provider records announce services (discovery.go); they lapse
