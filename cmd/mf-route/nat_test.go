@@ -24,13 +24,13 @@ import (
 // nodes each behind its own home router that masquerades (NAT66) a
 // unique-local prefix.
 //
-//	              inet (a bridge: 2001:2::/64)
-//	   ┌──────┬──────┴──────┬───────────┬───────────┐
-//	 pub1   pub2         r1 (nat)    r2 (nat)    r3 (nat, random ports)
-//	 ::1    ::2          ::11        ::12        ::13
-//	                      │           │           │
-//	                     p1          p2          p3
-//	                  fd00:1::2   fd00:2::2   fd00:3::2
+//	             inet (a bridge: 2001:2::/64)
+//	  ┌──────┬──────┴──────┬───────────┬───────────┐
+//	pub1   pub2         r1 (nat)    r2 (nat)    r3 (nat, random ports)
+//	::1    ::2          ::11        ::12        ::13
+//	                     │           │           │
+//	                    p1          p2          p3
+//	                 fd00:1::2   fd00:2::2   fd00:3::2
 //
 // IPv6, because libp2p counts private IPv4 ranges as not public and would
 // never start AutoNAT or hole punching on them; 2001:2::/48 is the
