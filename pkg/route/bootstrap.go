@@ -60,6 +60,12 @@ func readBootstrapFile(path string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route: bootstrap file %s: %w", path, err)
 	}
+	return parseBootstrapList(path, b)
+}
+
+// parseBootstrapList parses the contents b of the bootstrap file name.
+func parseBootstrapList(name string, b []byte) ([]string, error) {
+	path := name
 	if len(b) > maxBootstrapFile {
 		return nil, fmt.Errorf("route: bootstrap file %s is over %d bytes", path, maxBootstrapFile)
 	}
