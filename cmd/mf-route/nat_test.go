@@ -31,6 +31,7 @@ import (
 //	                     │           │           │
 //	                    p1          p2          p3
 //	                 fd00:1::2   fd00:2::2   fd00:3::2
+//	                    p1b (fd00:1::3, on p1's LAN, no bootstrap: finds p1 by mDNS)
 //
 // IPv6, because libp2p counts private IPv4 ranges as not public and would
 // never start AutoNAT or hole punching on them; 2001:2::/48 is the
