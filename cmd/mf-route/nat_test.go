@@ -20,14 +20,14 @@ import (
 )
 
 // TestNATNamespaces runs real mf-route daemons on a small internet made of
-// network namespaces, the way people run them: two public nodes, and three
+// network namespaces, the way people run them: public nodes, and three
 // nodes each behind its own home router that masquerades (NAT66) a
 // unique-local prefix.
 //
 //	             inet (a bridge: 2001:2::/64)
-//	  ┌──────┬──────┴──────┬───────────┬───────────┐
-//	pub1   pub2         r1 (nat)    r2 (nat)    r3 (nat, random ports)
-//	::1    ::2          ::11        ::12        ::13
+//	  ┌──────┬──────┴──┬────────┬───────────┬───────────┐
+//	pub1   pub2     pub3 (later) r1 (nat)    r2 (nat)    r3 (nat, random ports)
+//	::1    ::2      ::3          ::11        ::12        ::13
 //	                     │           │           │
 //	                    p1          p2          p3
 //	                 fd00:1::2   fd00:2::2   fd00:3::2
@@ -43,7 +43,8 @@ import (
 // The test checks that the private nodes find they are private and reserve
 // relay slots, exchange packets both ways by card and by overlay address,
 // that p1-p2 turns direct while p1-p3 stays relayed, and that traffic
-// resumes within 30 s after the relay in use is SIGKILLed. With
+// resumes within 30 s after the relay in use is SIGKILLed, and that a new
+// public node is found and used as a relay within 30 s. With
 // MF_NAT_BENCH=1 it also measures latency and throughput direct and through
 // a relay (docs/benchmarks.md).
 func TestNATNamespaces(t *testing.T) {
@@ -70,10 +71,10 @@ func TestNATNamespaces(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	nodes := map[string]*nsNode{}
-	for _, name := range []string{"pub1", "pub2", "p1", "p2", "p3", "p1b"} {
+	for _, name := range []string{"pub1", "pub2", "pub3", "p1", "p2", "p3", "p1b"} {
 		nodes[name] = w.initNode(bin, dir, name)
 	}
-	pub1, pub2, p1, p2, p3, p1b := nodes["pub1"], nodes["pub2"], nodes["p1"], nodes["p2"], nodes["p3"], nodes["p1b"]
+	pub1, pub2, pub3, p1, p2, p3, p1b := nodes["pub1"], nodes["pub2"], nodes["pub3"], nodes["p1"], nodes["p2"], nodes["p3"], nodes["p1b"]
 
 	// The public nodes know each other; each private node joins through
 	// a bootstrap file listing both, as an operator would hand out.
@@ -172,6 +173,19 @@ func TestNATNamespaces(t *testing.T) {
 	deliver(t, p3, p1.status(t).Overlay.String(), inbox["p1"], time.Until(deadline))
 	deliver(t, p1, p2.status(t).Overlay.String(), inbox["p2"], time.Until(deadline))
 	t.Logf("traffic resumed %v after the relay died", time.Since(killed).Round(time.Millisecond))
+
+	// A new public node comes up: the private nodes, each short of the
+	// two relays they want, find it (through the DHT: none of them knows
+	// it) and take a slot on it within 30 s.
+	pub3.start(t, "--bootstrap", alive.maddr())
+	joined := time.Now()
+	for _, n := range []*nsNode{p1, p2, p3} {
+		waitStatus(t, n, time.Until(joined.Add(30*time.Second)), "holding slots on the live relay and the new one", func(st *routeapi.StatusInfo) bool {
+			return slices.Contains(st.Relays, alive.peer) && slices.Contains(st.Relays, pub3.peer) &&
+				slices.ContainsFunc(st.Addrs, func(a string) bool { return strings.Contains(a, pub3.peer) })
+		})
+	}
+	t.Logf("the private nodes hold a slot on the new relay %v after it started", time.Since(joined).Round(time.Millisecond))
 	t.Logf("total %v", time.Since(start).Round(time.Millisecond))
 }
 
@@ -234,7 +248,7 @@ func (w *nsWorld) build() {
 		w.run("inet", "ip", "link", "set", ifname, "master", "br0")
 		w.addr(host, "wan", cidr)
 	}
-	for i, h := range []string{"pub1", "pub2"} {
+	for i, h := range []string{"pub1", "pub2", "pub3"} {
 		w.add(h)
 		port(h, "v"+h, fmt.Sprintf("2001:2::%d/64", i+1))
 	}
@@ -310,6 +324,8 @@ func (w *nsWorld) initNode(bin, dir, name string) *nsNode {
 		n.ip = "2001:2::1"
 	case "pub2":
 		n.ip = "2001:2::2"
+	case "pub3":
+		n.ip = "2001:2::3"
 	}
 	return n
 }
