@@ -70,9 +70,27 @@ func TestNATNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	// Init in parallel: each sealed keystore costs a second of scrypt,
+	// several under -race.
+	names := []string{"pub1", "pub2", "pub3", "p1", "p2", "p3", "p1b"}
 	nodes := map[string]*nsNode{}
-	for _, name := range []string{"pub1", "pub2", "pub3", "p1", "p2", "p3", "p1b"} {
-		nodes[name] = w.initNode(bin, dir, name)
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i, name := range names {
+		wg.Go(func() {
+			n, err := w.initNode(bin, dir, name)
+			errs[i] = err
+			mu.Lock()
+			nodes[name] = n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	pub1, pub2, pub3, p1, p2, p3, p1b := nodes["pub1"], nodes["pub2"], nodes["pub3"], nodes["p1"], nodes["p2"], nodes["p3"], nodes["p1b"]
 
@@ -84,6 +102,7 @@ func TestNATNamespaces(t *testing.T) {
 	if err := os.WriteFile(bootFile, []byte("# public nodes\n"+pub1.maddr()+"\n"+pub1.quicAddr()+"\n\n"+pub2.maddr()+"\n"+pub2.quicAddr()+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	privStart := time.Now()
 	for _, n := range []*nsNode{p1, p2, p3} {
 		args := []string{"--bootstrap", bootFile}
 		if n == p1 {
@@ -98,11 +117,14 @@ func TestNATNamespaces(t *testing.T) {
 		waitStatus(t, n, 60*time.Second, "publicly reachable", func(st *routeapi.StatusInfo) bool { return st.Reachability == "public" })
 	}
 	for _, n := range []*nsNode{p1, p2, p3} {
-		waitStatus(t, n, 60*time.Second, "private, with a relay slot and relay addresses in its card", func(st *routeapi.StatusInfo) bool {
+		// AutoNAT probes a few seconds after the first peer, and the dial
+		// back through a NAT that drops it takes 15 s to fail: about 20 s
+		// here, and the -race binary on a loaded machine is slower.
+		waitStatus(t, n, 90*time.Second, "private, with a relay slot and relay addresses in its card", func(st *routeapi.StatusInfo) bool {
 			return st.Reachability == "private" && len(st.Relays) > 0 && cardOnlyUsable(st.Addrs) && slices.ContainsFunc(st.Addrs, isCircuit)
 		})
 	}
-	t.Logf("private nodes found they are private and hold relay slots after %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("private nodes found they are private and hold relay slots %v after they started", time.Since(privStart).Round(time.Millisecond))
 	waitStatus(t, p1b, 20*time.Second, "connected to p1, found on the LAN", func(st *routeapi.StatusInfo) bool {
 		return slices.ContainsFunc(p1b.peers(t), func(p routeapi.PeerInfo) bool { return p.PeerID == p1.peer })
 	})
@@ -307,16 +329,16 @@ type nsNode struct {
 	logMu      *sync.Mutex
 }
 
-func (w *nsWorld) initNode(bin, dir, name string) *nsNode {
+func (w *nsWorld) initNode(bin, dir, name string) (*nsNode, error) {
 	home := filepath.Join(dir, name)
 	n := &nsNode{w: w, name: name, home: home, bin: bin, log: new(bytes.Buffer), logMu: new(sync.Mutex)}
 	out, err := exec.Command(bin, "--home", home, "init", "--dev", "--listen", "/ip6/::/tcp/4001", "--listen", "/ip6/::/udp/4001/quic-v1").CombinedOutput()
 	if err != nil {
-		w.t.Fatalf("init %s: %v\n%s", name, err, out)
+		return nil, fmt.Errorf("init %s: %v\n%s", name, err, out)
 	}
 	c, err := route.ReadCard(home)
 	if err != nil {
-		w.t.Fatal(err)
+		return nil, err
 	}
 	n.peer = c.PeerID().String()
 	switch name {
@@ -327,7 +349,7 @@ func (w *nsWorld) initNode(bin, dir, name string) *nsNode {
 	case "pub3":
 		n.ip = "2001:2::3"
 	}
-	return n
+	return n, nil
 }
 
 func (n *nsNode) maddr() string { return "/ip6/" + n.ip + "/tcp/4001/p2p/" + n.peer }
@@ -379,7 +401,7 @@ func (n *nsNode) start(t *testing.T, args ...string) {
 			_ = cmd.Process.Kill()
 			<-done
 		}
-		if t.Failed() {
+		if t.Failed() || os.Getenv("MF_NAT_LOGS") != "" {
 			n.logMu.Lock()
 			t.Logf("log of %s:\n%s", n.name, tail(n.log.String(), 12000))
 			n.logMu.Unlock()
