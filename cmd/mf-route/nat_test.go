@@ -114,14 +114,14 @@ func TestNATNamespaces(t *testing.T) {
 	p1b.start(t, "--mdns")
 
 	for _, n := range []*nsNode{pub1, pub2} {
-		waitStatus(t, n, 60*time.Second, "publicly reachable", func(st *routeapi.StatusInfo) bool { return st.Reachability == "public" })
+		waitStatus(t, n, 60*time.Second, "publicly reachable, a DHT server", func(st *routeapi.StatusInfo) bool { return st.Reachability == "public" && st.DHT == "server" })
 	}
 	for _, n := range []*nsNode{p1, p2, p3} {
 		// AutoNAT probes a few seconds after the first peer, and the dial
 		// back through a NAT that drops it takes 15 s to fail: about 20 s
 		// here, and the -race binary on a loaded machine is slower.
 		waitStatus(t, n, 90*time.Second, "private, with a relay slot and relay addresses in its card", func(st *routeapi.StatusInfo) bool {
-			return st.Reachability == "private" && len(st.Relays) > 0 && cardOnlyUsable(st.Addrs) && slices.ContainsFunc(st.Addrs, isCircuit)
+			return st.Reachability == "private" && st.DHT == "client" && len(st.Relays) > 0 && cardOnlyUsable(st.Addrs) && slices.ContainsFunc(st.Addrs, isCircuit)
 		})
 	}
 	t.Logf("private nodes found they are private and hold relay slots %v after they started", time.Since(privStart).Round(time.Millisecond))

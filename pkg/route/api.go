@@ -101,6 +101,7 @@ func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) (any, error) {
 		InboxStrangers: inbox.strangers,
 		Reachability:   n.Reachability(),
 		Relays:         n.Relays(),
+		DHT:            n.dhtRole(),
 	}, nil
 }
 

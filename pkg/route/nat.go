@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
 	relayv2 "github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/relay"
@@ -86,8 +87,8 @@ const maxCardRelayAddrs = identity.MaxCardAddrs / 2
 // mdnsService is the name mf nodes announce themselves under on a LAN.
 const mdnsService = "mf-route"
 
-// RelayResources are the relay v2 resources o asks for.
-func (o NATOptions) RelayResources() relayv2.Resources {
+// relayResources are the relay v2 resources o asks for.
+func (o NATOptions) relayResources() relayv2.Resources {
 	rc := relayv2.DefaultResources()
 	rc.MaxReservations = cmpOr(o.RelayReservations, defaultRelayReservations)
 	rc.Limit = &relayv2.RelayLimit{
@@ -104,7 +105,7 @@ func cmpOr[T int | int64 | time.Duration](v, def T) T {
 	return v
 }
 
-// hostOptions are the libp2p options for NAT traversal.
+// natHostOptions are the libp2p options for NAT traversal.
 func (n *Node) natHostOptions(o NATOptions) ([]libp2p.Option, error) {
 	opts := []libp2p.Option{
 		libp2p.EnableRelay(),
@@ -125,7 +126,7 @@ func (n *Node) natHostOptions(o NATOptions) ([]libp2p.Option, error) {
 		),
 	}
 	if o.RelayService {
-		opts = append(opts, libp2p.EnableRelayService(relayv2.WithResources(o.RelayResources())))
+		opts = append(opts, libp2p.EnableRelayService(relayv2.WithResources(o.relayResources())))
 	}
 	if o.PortMap {
 		opts = append(opts, libp2p.NATPortMap())
@@ -171,6 +172,15 @@ func (n *Node) dhtMode() dht.ModeOpt {
 	return dht.ModeAutoServer
 }
 
+// dhtRole is "server" while the DHT answers queries (its protocol is
+// registered on the host), else "client".
+func (n *Node) dhtRole() string {
+	if slices.Contains(n.host.Mux().Protocols(), protocol.ID(dhtPrefix+"/kad/1.0.0")) {
+		return "server"
+	}
+	return "client"
+}
+
 // hasPublic tells whether addrs hold a public address that is not a relay's.
 func hasPublic(addrs []ma.Multiaddr) bool {
 	return slices.ContainsFunc(addrs, func(a ma.Multiaddr) bool { return !isRelayAddr(a) && manet.IsPublicAddr(a) })
@@ -179,13 +189,7 @@ func hasPublic(addrs []ma.Multiaddr) bool {
 // Reachability is what AutoNAT last found: "public", "private" or
 // "unknown".
 func (n *Node) Reachability() string {
-	switch network.Reachability(n.reach.Load()) {
-	case network.ReachabilityPublic:
-		return "public"
-	case network.ReachabilityPrivate:
-		return "private"
-	}
-	return "unknown"
+	return reachName(network.Reachability(n.reach.Load()))
 }
 
 // Relays are the relays the node holds a slot on: those named in its own

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -269,5 +270,22 @@ func TestRelayLimits(t *testing.T) {
 	}
 	if took := time.Since(start); took < maxTime/2 {
 		t.Fatalf("the circuit ended after %v, well before its %v limit", took, maxTime)
+	}
+}
+
+// TestDHTMode: a node with no public address that joins through a public
+// peer waits as a DHT client until AutoNAT decides; one on loopback (a
+// devnet) stays a server.
+func TestDHTMode(t *testing.T) {
+	n := testRelay(t, context.Background())
+	if m := n.dhtMode(); m != dht.ModeAutoServer {
+		t.Fatalf("a node on loopback with no public peers: mode %v, want ModeAutoServer", m)
+	}
+	if r := n.dhtRole(); r != "server" {
+		t.Fatalf("a node on loopback is a DHT %s, want server", r)
+	}
+	n.opts.Bootstrap = []string{"/ip6/2001:2::1/tcp/4001/p2p/16Uiu2HAm9ya7KF8mKsfmLaX4vtYAtpPBJTQavC4kB6oH18TipvWu"}
+	if m := n.dhtMode(); m != dht.ModeAuto {
+		t.Fatalf("a node with only private addresses joining through a public peer: mode %v, want ModeAuto (client until AutoNAT decides)", m)
 	}
 }

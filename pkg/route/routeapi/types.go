@@ -92,6 +92,9 @@ type StatusInfo struct {
 	Reachability string `json:"reachability"`
 	// Relays are the peer IDs of the relays this node holds a slot on.
 	Relays []string `json:"relays,omitempty"`
+	// DHT is "server" while the node answers DHT queries, "client" while
+	// it only asks (it is private, or waiting to learn whether it is).
+	DHT string `json:"dht"`
 }
 
 // PeerInfo is one connected peer.

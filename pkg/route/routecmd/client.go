@@ -30,7 +30,8 @@ func newStatusCmd(g *globals) *cobra.Command {
 Reachability is what AutoNAT found: public (peers can dial this node),
 private (behind a NAT or firewall; peers reach it through the relays listed
 under relays) or unknown (not found out yet, or no public address to test,
-as on a LAN or a devnet).
+as on a LAN or a devnet). The DHT line says whether the node answers DHT
+queries (server) or only asks them (client, while it is private).
 
 Every packet the node drops is counted by reason: duplicates, tampered
 (addressed here but did not open), not_for_us (seen on a watched topic but
@@ -57,7 +58,7 @@ next-closest peer after the write to the chosen one failed) and dead_peers
 			}
 			w := cli.Table(g.streams.Out)
 			fmt.Fprintf(w, "overlay\t%s\npeer\t%s\npeers\t%d\nuptime\t%.0fs\n", st.Overlay, st.PeerID, st.Peers, st.Uptime)
-			fmt.Fprintf(w, "reachability\t%s\n", st.Reachability)
+			fmt.Fprintf(w, "reachability\t%s\ndht\t%s\n", st.Reachability, st.DHT)
 			if len(st.Relays) > 0 {
 				fmt.Fprintf(w, "relays\t%s\n", strings.Join(st.Relays, " "))
 			}
