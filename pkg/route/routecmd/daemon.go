@@ -46,9 +46,11 @@ runs the DHT as a client, reserves slots on a few public nodes that relay for
 it, puts the relay addresses in its card, and upgrades relayed connections
 to direct ones by hole punching where the NATs allow (mf-route peers shows
 direct or relayed). A public node relays for others unless
---relay-service=false; each relayed connection is bounded by relay_circuit_seconds
-and relay_circuit_bytes in config.toml (30 minutes, 32 MiB each way by
-default), and relay_reservations bounds the slots (128). The card carries
+--relay-service=false; each relayed connection is bounded by
+relay_circuit_seconds and relay_circuit_bytes in config.toml (30 minutes,
+32 MiB each way by default), and relay_reservations bounds the slots (128).
+The first node of a new network has no one to ask: --reachability public
+tells it. The card carries
 only addresses others can use: public and relay ones, or, on a node with
 neither (a LAN, a devnet on loopback), the local ones.
 
@@ -64,7 +66,7 @@ Settings come from the flags, else MF_* variables, else config.toml.
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.listen, "listen", nil, "multiaddr to listen on, repeatable (env MF_LISTEN)")
-	f.StringArrayVar(&o.bootstrap, "bootstrap", nil, "peer to join through: MULTIADDR/p2p/ID or CARD, repeatable (env MF_BOOTSTRAP)")
+	f.StringArrayVar(&o.bootstrap, "bootstrap", nil, "peer to join through: MULTIADDR/p2p/ID, CARD or a FILE of them, repeatable (env MF_BOOTSTRAP)")
 	f.StringArrayVar(&o.allowPeers, "allow-peer", nil, "connect only to these peer IDs, repeatable (env MF_ALLOW_PEERS)")
 	f.StringVar(&o.passwordFile, "password-file", "", "file holding the keystore password (env MF_PASSWORD_FILE)")
 	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (env MF_LOG_LEVEL)")
