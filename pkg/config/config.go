@@ -75,6 +75,25 @@ type Route struct {
 	ReceiptFraction float64 `toml:"receipt_fraction"`
 	// CertTimeout is how many seconds a sender waits for proof of delivery.
 	CertTimeout int `toml:"cert_timeout_seconds"`
+	// RelayService offers circuit relay v2 slots to nodes behind NATs,
+	// while AutoNAT finds this node publicly reachable (MF_RELAY_SERVICE).
+	RelayService bool `toml:"relay_service"`
+	// RelayReservations bounds the relay slots given out at once;
+	// RelayCircuitSeconds and RelayCircuitBytes bound each relayed
+	// connection, in time and in bytes each way, after which the relay
+	// resets it.
+	RelayReservations   int   `toml:"relay_reservations"`
+	RelayCircuitSeconds int   `toml:"relay_circuit_seconds"`
+	RelayCircuitBytes   int64 `toml:"relay_circuit_bytes"`
+	// NATPortMap asks the home router for a port mapping through UPnP or
+	// NAT-PMP (MF_NAT_PORTMAP).
+	NATPortMap bool `toml:"nat_portmap"`
+	// MDNS finds mf nodes on the same LAN by multicast DNS (MF_MDNS).
+	MDNS bool `toml:"mdns"`
+	// Reachability is auto (AutoNAT decides), public or private: an
+	// operator who knows may say, for example on the first node of a new
+	// network, which has no one to ask (MF_REACHABILITY).
+	Reachability string `toml:"reachability"`
 }
 
 // Swap holds mf-swap's settings. Amounts are MFT ("0.5") or base units
@@ -136,6 +155,14 @@ func Default() Config {
 		BondFee:         10,
 		ReceiptFraction: 0.5,
 		CertTimeout:     20,
+		RelayService:    true,
+		// libp2p's defaults (2 minutes, 128 KiB per circuit) end a
+		// relayed conversation before a direct connection is made; these
+		// carry one, and a circuit that ends is opened again on demand.
+		RelayReservations:   128,
+		RelayCircuitSeconds: 30 * 60,
+		RelayCircuitBytes:   32 << 20,
+		Reachability:        "auto",
 	}, Swap: Swap{
 		PricePerKiB:         "0.001",
 		PaymentThreshold:    "0.1",
@@ -203,6 +230,14 @@ func (c Config) Validate() error {
 	if c.Route.CertTimeout < 1 {
 		return fmt.Errorf("config: route.cert_timeout_seconds must be at least 1")
 	}
+	if c.Route.RelayReservations < 1 || c.Route.RelayCircuitSeconds < 1 || c.Route.RelayCircuitBytes < 1 {
+		return fmt.Errorf("config: route.relay_reservations, relay_circuit_seconds and relay_circuit_bytes must be at least 1")
+	}
+	switch c.Route.Reachability {
+	case "auto", "public", "private":
+	default:
+		return fmt.Errorf("config: route.reachability must be auto, public or private, not %q", c.Route.Reachability)
+	}
 	switch c.Route.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -232,6 +267,18 @@ func (c *Config) applyEnv() error {
 			return fmt.Errorf("config: MF_DEV=%q is not a boolean", v)
 		}
 		c.Route.Dev = b
+	}
+	for name, dst := range map[string]*bool{"MF_RELAY_SERVICE": &c.Route.RelayService, "MF_NAT_PORTMAP": &c.Route.NATPortMap, "MF_MDNS": &c.Route.MDNS} {
+		if v, ok := os.LookupEnv(name); ok {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a boolean", name, v)
+			}
+			*dst = b
+		}
+	}
+	if v, ok := os.LookupEnv("MF_REACHABILITY"); ok {
+		c.Route.Reachability = v
 	}
 	if v, ok := os.LookupEnv("MF_LUMINOSITY"); ok {
 		n, err := strconv.Atoi(v)

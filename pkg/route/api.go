@@ -103,6 +103,9 @@ func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) (any, error) {
 		Packets:        n.stats.Snapshot(),
 		Inbox:          inbox.total,
 		InboxStrangers: inbox.strangers,
+		Reachability:   n.Reachability(),
+		Relays:         n.Relays(),
+		DHT:            n.dhtRole(),
 	}, nil
 }
 
@@ -114,12 +117,26 @@ func (n *Node) apiPeers(w http.ResponseWriter, r *http.Request) (any, error) {
 		if len(conns) == 0 {
 			continue
 		}
+		// Show the best connection: a direct one where there is one
+		// (hole punching leaves the relayed one open for a while).
+		c := conns[0]
+		for _, cc := range conns {
+			if !cc.Stat().Limited && !isRelayAddr(cc.RemoteMultiaddr()) {
+				c = cc
+				break
+			}
+		}
+		path := "direct"
+		if c.Stat().Limited || isRelayAddr(c.RemoteMultiaddr()) {
+			path = "relayed"
+		}
 		pi := PeerInfo{
 			PeerID:    p.String(),
 			Overlay:   identity.OverlayOf(p),
-			Addr:      conns[0].RemoteMultiaddr().String(),
-			Direction: conns[0].Stat().Direction.String(),
+			Addr:      c.RemoteMultiaddr().String(),
+			Direction: c.Stat().Direction.String(),
 			Neighbour: nb != nil && slices.Contains(nb.peers, p),
+			Path:      path,
 		}
 		if l := n.host.Peerstore().LatencyEWMA(p); l > 0 {
 			pi.LatencyMS = float64(l.Microseconds()) / 1000

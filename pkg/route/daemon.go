@@ -124,6 +124,15 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 		CertTimeout:     time.Duration(cfg.CertTimeout) * time.Second,
 		Home:            home,
 		DropCertified:   os.Getenv("MF_TEST_DROP_CERTIFIED") == "1",
+		NAT: NATOptions{
+			RelayService:      cfg.RelayService,
+			RelayReservations: cfg.RelayReservations,
+			RelayCircuit:      time.Duration(cfg.RelayCircuitSeconds) * time.Second,
+			RelayCircuitBytes: cfg.RelayCircuitBytes,
+			PortMap:           cfg.NATPortMap,
+			MDNS:              cfg.MDNS,
+			Reachability:      cfg.Reachability,
+		},
 	})
 	if err != nil {
 		return err

@@ -515,12 +515,13 @@ func (n *Node) refreshNeighbours() *neighbours {
 	return nb
 }
 
-// connectedPeers lists the peers with a live connection.
+// connectedPeers lists the peers with a live connection, direct or
+// relayed.
 func (n *Node) connectedPeers() []peer.ID {
 	all := n.host.Network().Peers()
 	out := all[:0]
 	for _, p := range all {
-		if n.host.Network().Connectedness(p) == network.Connected {
+		if live(n.host.Network().Connectedness(p)) {
 			out = append(out, p)
 		}
 	}
@@ -631,6 +632,8 @@ func (w *peerWriter) run() {
 	open := func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		// A relayed connection carries packets until a direct one is made.
+		ctx = network.WithAllowLimitedConn(ctx, "mf packets")
 		var err error
 		s, err = w.n.host.NewStream(ctx, w.p, ProtocolID)
 		if err != nil {
@@ -688,6 +691,13 @@ func (w *peerWriter) run() {
 		case b = <-w.q:
 		}
 		idle.Reset(2 * time.Minute)
+		if s != nil && len(unflushed) == 0 && s.Conn().Stat().Limited && w.n.host.Network().Connectedness(w.p) == network.Connected {
+			// Hole punching made a direct connection: leave the relay,
+			// whose circuit is bounded in time and bytes.
+			bw.Flush()
+			s.Close()
+			s = nil
+		}
 		unflushed = append(unflushed, b)
 		// Flush when the queue runs dry, and at least every 64 frames so
 		// that a busy peer does not pin every frame in memory.

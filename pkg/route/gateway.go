@@ -415,7 +415,7 @@ func (n *Node) apiCall(w http.ResponseWriter, r *http.Request) {
 	// Read the request body while the answer is being written: an upload
 	// and its progress may flow at once.
 	_ = rc.EnableFullDuplex()
-	ctx, cancel := context.WithTimeout(r.Context(), gatewayHeadTimeout)
+	ctx, cancel := context.WithTimeout(network.WithAllowLimitedConn(r.Context(), "mf gateway"), gatewayHeadTimeout)
 	s, err := n.host.NewStream(ctx, pid, serviceProtocol(svc))
 	cancel()
 	if err != nil {

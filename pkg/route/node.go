@@ -74,6 +74,9 @@ type Options struct {
 	// this node at once, and MaxCalls those of all peers (gateway.go);
 	// 0: the defaults.
 	MaxCallsPerPeer, MaxCalls int
+	// NAT configures reachability, relays, hole punching, port mapping
+	// and LAN discovery (nat.go).
+	NAT NATOptions
 }
 
 // Node is a running mf-route node.
@@ -91,6 +94,15 @@ type Node struct {
 
 	card      atomic.Pointer[identity.Card]
 	published atomic.Bool // the card is in the DHT
+	// republish asks the join loop to publish the card now: its
+	// addresses changed (nat.go).
+	republish chan struct{}
+	// reach is AutoNAT's last verdict, a network.Reachability.
+	reach atomic.Int32
+	// ready is set once host and DHT exist (auto-relay may ask for
+	// candidates while the host is being built).
+	ready atomic.Bool
+	mdns  interface{ Close() error }
 
 	cards cardCache
 	// contactSet caches the contacts' overlays (isContact); nil: reload.
@@ -169,6 +181,8 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		seen:    newSeenSet(seenMemory),
 		trails:  newTrailStore(seenMemory),
 		writers: make(map[peer.ID]*peerWriter),
+
+		republish: make(chan struct{}, 1),
 	}
 	n.self = n.pub.Overlay()
 	n.subs = newSubscriptions(n)
@@ -183,12 +197,20 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.sess = newSessions(n)
 	n.groups = newGroups(n)
 
+	bootstrap, err := expandBootstrap(opts.Bootstrap)
+	if err != nil {
+		return nil, err
+	}
+	n.opts.Bootstrap = bootstrap
+	natOpts, err := n.natHostOptions(opts.NAT)
+	if err != nil {
+		return nil, err
+	}
 	hopts := []libp2p.Option{
 		libp2p.Identity(id.P2PKey()),
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ListenAddrStrings(opts.Listen...),
-		libp2p.DisableRelay(),
 		// Other libp2p software sees what it talks to (identify's agent
 		// version); libp2p's default is the module path with no version.
 		libp2p.UserAgent(buildinfo.AgentVersion()),
@@ -196,6 +218,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		// every node for nobody.
 		libp2p.DisableMetrics(),
 	}
+	hopts = append(hopts, natOpts...)
 	if len(opts.Listen) == 0 {
 		hopts = append(hopts, libp2p.NoListenAddrs)
 	}
@@ -216,7 +239,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	}
 	n.host = h
 	n.kad, err = dht.New(h,
-		dht.Mode(dht.ModeServer),
+		dht.Mode(n.dhtMode()),
 		dht.ProtocolPrefix(dhtPrefix),
 		dht.Validator(record.NamespacedValidator{cardNamespace: cardValidator{}, prekeyNamespace: prekeyValidator{}}),
 		// Provider records announce services (discovery.go); they lapse
@@ -234,6 +257,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		DisconnectedF: func(network.Network, network.Conn) { n.refreshNeighbours() },
 	})
 	n.startGateway()
+	n.ready.Store(true)
 
 	ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.ctx = ctx
@@ -247,6 +271,20 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	if err != nil {
 		n.Close()
 		return nil, fmt.Errorf("route: event bus: %w", err)
+	}
+	natEvents, err := h.EventBus().Subscribe([]any{new(event.EvtLocalReachabilityChanged), new(event.EvtLocalAddressesUpdated)})
+	if err != nil {
+		idEvents.Close()
+		n.Close()
+		return nil, fmt.Errorf("route: event bus: %w", err)
+	}
+	n.goLoop(func() { n.watchNAT(ctx, natEvents) })
+	if opts.NAT.MDNS {
+		if err := n.startMDNS(); err != nil {
+			idEvents.Close()
+			n.Close()
+			return nil, err
+		}
 	}
 	n.refreshNeighbours()
 	n.goLoop(func() { n.watchIdentify(ctx, idEvents) })
@@ -298,6 +336,9 @@ func (n *Node) Close() error {
 	}
 	n.mu.Unlock()
 	n.subs.closeAll()
+	if n.mdns != nil {
+		n.mdns.Close()
+	}
 	err := errors.Join(n.kad.Close(), n.host.Close())
 	n.wg.Wait()
 	return err
@@ -312,9 +353,10 @@ func (n *Node) Card() *identity.Card { return n.card.Load() }
 // Host is the libp2p host.
 func (n *Node) Host() host.Host { return n.host }
 
-// refreshCard signs a card with the host's current listen addresses.
+// refreshCard signs a card with the host's current addresses, those that
+// others can use (cardAddrs).
 func (n *Node) refreshCard() error {
-	addrs := n.host.Addrs()
+	addrs := cardAddrs(n.host.Addrs())
 	c, err := n.id.NewCard(addrs, time.Now())
 	if err != nil {
 		return err
@@ -360,6 +402,9 @@ func (n *Node) join(ctx context.Context) {
 	}
 	wg.Wait()
 	n.log.Info("joined", "peers", connected.Load(), "known", len(targets))
+	if len(targets) == 0 && !n.opts.NAT.MDNS && len(n.host.Network().Peers()) == 0 {
+		n.log.Warn("this node is alone: it has no bootstrap peers and knows no one; join a network with --bootstrap MULTIADDR/p2p/PEER-ID, a contact card or a file of them (or --mdns on a LAN), or let others bootstrap through this node's card (mf-route id --card)")
+	}
 	if err := n.kad.Bootstrap(ctx); err != nil {
 		n.log.Warn("dht bootstrap", "err", err)
 	}
@@ -379,6 +424,8 @@ func (n *Node) join(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
+		case <-n.republish:
+			delay = 250 * time.Millisecond
 		}
 	}
 }
@@ -436,11 +483,14 @@ func (n *Node) watchIdentify(ctx context.Context, sub event.Subscription) {
 	}
 }
 
-// connect makes sure there is a connection to ai, dialing if needed.
+// connect makes sure there is a connection to ai, dialing if needed. A
+// relayed connection will do: it carries mf's streams, and hole punching
+// may turn it into a direct one.
 func (n *Node) connect(ctx context.Context, ai peer.AddrInfo) error {
-	if n.host.Network().Connectedness(ai.ID) == network.Connected {
+	if live(n.host.Network().Connectedness(ai.ID)) {
 		return nil
 	}
+	ctx = network.WithAllowLimitedConn(ctx, "mf")
 	if len(ai.Addrs) > 0 {
 		n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
 	}
@@ -460,4 +510,11 @@ func (g allowGater) InterceptSecured(_ network.Direction, p peer.ID, _ network.C
 }
 func (g allowGater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) {
 	return true, 0
+}
+
+// live tells whether a connectedness is a usable connection: a direct one,
+// or a relayed one (limited by the relay, but mf's streams are allowed on
+// it).
+func live(c network.Connectedness) bool {
+	return c == network.Connected || c == network.Limited
 }

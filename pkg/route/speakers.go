@@ -36,10 +36,10 @@ func (n *Node) speaks(p peer.ID) bool {
 // neighbour. A few tries, while the peer stays connected.
 func (n *Node) probe(ctx context.Context, p peer.ID) {
 	for try, wait := 0, time.Second; try < 3; try, wait = try+1, wait*4 {
-		if n.host.Network().Connectedness(p) != network.Connected || n.speaks(p) {
+		if !live(n.host.Network().Connectedness(p)) || n.speaks(p) {
 			return
 		}
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		sctx, cancel := context.WithTimeout(network.WithAllowLimitedConn(ctx, "mf probe"), 20*time.Second)
 		s, err := n.host.NewStream(sctx, p, ProtocolID)
 		cancel()
 		if err == nil {

@@ -85,6 +85,16 @@ type StatusInfo struct {
 	// InboxStrangers came from senders who are not contacts.
 	Inbox          int `json:"inbox"`
 	InboxStrangers int `json:"inbox_strangers"`
+	// Reachability is what AutoNAT found: "public" (others can dial this
+	// node), "private" (behind a NAT or firewall: it is reached through
+	// relays) or "unknown" (not found out yet, or no public address to
+	// test, as on a LAN).
+	Reachability string `json:"reachability"`
+	// Relays are the peer IDs of the relays this node holds a slot on.
+	Relays []string `json:"relays,omitempty"`
+	// DHT is "server" while the node answers DHT queries, "client" while
+	// it only asks (it is private, or waiting to learn whether it is).
+	DHT string `json:"dht"`
 }
 
 // PeerInfo is one connected peer.
@@ -97,6 +107,9 @@ type PeerInfo struct {
 	// Neighbour: the peer is among those packets are routed to (it spoke
 	// /mf/route/1 in identify; see speakers.go).
 	Neighbour bool `json:"neighbour"`
+	// Path is "direct", or "relayed" while the only connection runs
+	// through a relay (hole punching may yet make it direct).
+	Path string `json:"path"`
 }
 
 // ContactInfo is a contact or a resolved target.

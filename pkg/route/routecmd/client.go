@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,12 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Use:   "status",
 		Short: "Show the daemon's identity, peers and packet counters",
 		Long: `Show the running daemon's identity, peer count, inbox and packet counters.
+
+Reachability is what AutoNAT found: public (peers can dial this node),
+private (behind a NAT or firewall; peers reach it through the relays listed
+under relays) or unknown (not found out yet, or no public address to test,
+as on a LAN or a devnet). The DHT line says whether the node answers DHT
+queries (server) or only asks them (client, while it is private).
 
 Every packet the node drops is counted by reason: duplicates, tampered
 (addressed here but did not open), not_for_us (seen on a watched topic but
@@ -51,6 +58,10 @@ next-closest peer after the write to the chosen one failed) and dead_peers
 			}
 			w := cli.Table(g.streams.Out)
 			fmt.Fprintf(w, "overlay\t%s\npeer\t%s\npeers\t%d\nuptime\t%.0fs\n", st.Overlay, st.PeerID, st.Peers, st.Uptime)
+			fmt.Fprintf(w, "reachability\t%s\ndht\t%s\n", st.Reachability, st.DHT)
+			if len(st.Relays) > 0 {
+				fmt.Fprintf(w, "relays\t%s\n", strings.Join(st.Relays, " "))
+			}
 			fmt.Fprintf(w, "inbox\t%d waiting (%d from strangers)\n", st.Inbox, st.InboxStrangers)
 			var counters map[string]uint64
 			b, _ := json.Marshal(st.Packets)
@@ -70,15 +81,18 @@ func newPeersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "peers",
 		Short: "List connected peers",
-		Long:  "List the peers the daemon is connected to, with their overlay address, remote address and direction.\n" + cli.ExitCodesHelp,
-		Args:  cli.NoArgs,
+		Long: `List the peers the daemon is connected to, with their overlay address,
+remote address, direction, and path: direct, or relayed while the only
+connection runs through a relay (hole punching may yet make it direct).
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ps, err := g.client().Peers(cmd.Context())
 			if err != nil {
 				return g.clientErr(err)
 			}
-			return cli.WriteList(g.streams.Out, asJSON, ps, "OVERLAY\tPEER\tADDR\tDIR", func(p routeapi.PeerInfo) string {
-				return fmt.Sprintf("%s\t%s\t%s\t%s", p.Overlay.String()[:16], p.PeerID, p.Addr, p.Direction)
+			return cli.WriteList(g.streams.Out, asJSON, ps, "OVERLAY\tPEER\tADDR\tDIR\tPATH", func(p routeapi.PeerInfo) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", p.Overlay.String()[:16], p.PeerID, p.Addr, p.Direction, p.Path)
 			})
 		},
 	}
