@@ -160,3 +160,17 @@ func (d *disk) remove(a chunk.Addr, size int64) {
 		d.count.Add(^uint64(0))
 	}
 }
+
+// each calls fn for every chunk file's address.
+func (d *disk) each(fn func(a chunk.Addr) error) error {
+	return filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		a, perr := chunk.ParseAddr(filepath.Base(p))
+		if perr != nil {
+			return nil // a temporary file
+		}
+		return fn(a)
+	})
+}

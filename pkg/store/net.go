@@ -84,6 +84,40 @@ func (s *Service) storerList(ctx context.Context, fresh bool) []storer {
 	return out
 }
 
+// attemptTimeout bounds one try at a storer, so that a storer that died
+// without closing its connections does not hold a get up for long.
+const attemptTimeout = 15 * time.Second
+
+// downFor is how long a storer that failed is tried after the others.
+const downFor = 30 * time.Second
+
+func (s *Service) markDown(peer string) {
+	s.mu.Lock()
+	if s.down == nil {
+		s.down = map[string]time.Time{}
+	}
+	s.down[peer] = time.Now().Add(downFor)
+	s.mu.Unlock()
+}
+
+// byHealth keeps the order of storers but moves those that failed lately
+// to the end.
+func (s *Service) byHealth(storers []storer) []storer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	out := make([]storer, 0, len(storers))
+	var later []storer
+	for _, st := range storers {
+		if until, ok := s.down[st.Peer]; ok && now.Before(until) {
+			later = append(later, st)
+			continue
+		}
+		out = append(out, st)
+	}
+	return append(out, later...)
+}
+
 // nearest orders storers by the XOR distance of their overlay address to
 // a, nearest first, as Kademlia places a key.
 func nearest(storers []storer, a chunk.Addr) []storer {
@@ -113,12 +147,19 @@ func (s *Service) fetch(ctx context.Context, a chunk.Addr) ([]byte, error) {
 	if err == nil {
 		return b, nil
 	}
-	if errors.Is(err, ErrCorrupt) {
+	damaged := errors.Is(err, ErrCorrupt)
+	if damaged {
 		s.log.Warn("a chunk on disk was damaged; removed it, fetching another copy", "chunk", a)
 	}
 	b, err = s.fetchRemote(ctx, a, s.self.PeerID().String())
 	if err != nil {
 		return nil, err
+	}
+	if damaged {
+		// Put the good copy back where the damaged one was.
+		if _, err := s.disk.Put(a, b); err == nil {
+			s.log.Info("repaired a damaged chunk from another storer", "chunk", a)
+		}
 	}
 	return b, nil
 }
@@ -126,17 +167,27 @@ func (s *Service) fetch(ctx context.Context, a chunk.Addr) ([]byte, error) {
 // fetchRemote asks the storers nearest a, except skip, for it.
 func (s *Service) fetchRemote(ctx context.Context, a chunk.Addr, skip string) ([]byte, error) {
 	var errs []error
+	tried := map[string]bool{}
 	for fresh := range 2 {
-		for _, st := range nearest(s.storerList(ctx, fresh == 1), a) {
-			if st.Peer == skip || st.self {
+		for _, st := range s.byHealth(nearest(s.storerList(ctx, fresh == 1), a)) {
+			if st.Peer == skip || st.self || tried[st.Peer] {
 				continue
 			}
-			b, err := s.getFrom(ctx, st, a)
+			tried[st.Peer] = true
+			actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+			b, err := s.getFrom(actx, st, a)
+			cancel()
 			if err == nil {
 				return b, nil
 			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			var le *localapi.Error
+			if !errors.As(err, &le) || le.Status >= 500 {
+				// Not an answer from the storer's mf-store: the peer or the
+				// way to it is down. Try it last for a while.
+				s.markDown(st.Peer)
 			}
 			errs = append(errs, fmt.Errorf("%.12s: %w", st.Peer, err))
 		}

@@ -374,12 +374,29 @@ func (s *Service) apiAudit(w http.ResponseWriter, r *http.Request) (any, error) 
 	if len(claims) == 0 {
 		return nil, localapi.NotFound("store: no storer has sworn for %s yet", ref.Public())
 	}
+	if req.Storer != "" {
+		if !common.IsHexAddress(req.Storer) {
+			return nil, localapi.BadRequest("storer must be an Ethereum address")
+		}
+		var only []storeapi.Claim
+		for _, c := range claims {
+			if common.HexToAddress(c.Address) == common.HexToAddress(req.Storer) {
+				only = append(only, c)
+			}
+		}
+		if len(only) == 0 {
+			return nil, localapi.NotFound("store: %s has not sworn for %s", req.Storer, ref.Public())
+		}
+		claims = only
+	}
 	out := storeapi.AuditResult{Ref: ref.Public()}
 	for _, c := range claims {
 		a := s.audit(ctx, c)
 		if !a.Passed {
 			out.Failed++
-			if req.Court {
+		}
+		if req.Court && (!a.Passed || req.Always) {
+			{
 				ci, err := s.court.OpenCase(ctx, courtapi.CaseRequest{Claim: courtapi.Claim{Agreement: c.Agreement, Key: c.Key, Root: c.Root, Chunks: c.Chunks, Signature: c.Signature}})
 				if err != nil {
 					a.Error += "; no case opened: " + err.Error()

@@ -58,6 +58,7 @@ type uploader struct {
 	err    error
 	placed map[string][]placed // storer peer → chunks it holds
 	short  int                 // chunks that got fewer copies than asked
+	warn   map[string]string   // storer peer → its last refusal
 
 	seq       int
 	sent      atomic.Int64
@@ -79,7 +80,7 @@ type placed struct {
 func (s *Service) newUploader(ctx context.Context, storers []storer, copies int, resume bool) *uploader {
 	ctx, cancel := context.WithCancel(ctx)
 	u := &uploader{s: s, ctx: ctx, cancel: cancel, storers: storers, copies: copies, resume: resume,
-		jobs: make(chan upJob, s.opt.Parallel), placed: map[string][]placed{}}
+		jobs: make(chan upJob, s.opt.Parallel), placed: map[string][]placed{}, warn: map[string]string{}}
 	for range s.opt.Parallel {
 		u.wg.Add(1)
 		go u.work()
@@ -130,7 +131,7 @@ func (u *uploader) work() {
 		}
 		got := 0
 		var errs []string
-		for _, st := range nearest(u.storers, j.a) {
+		for _, st := range u.s.byHealth(nearest(u.storers, j.a)) {
 			if got == u.copies {
 				break
 			}
@@ -142,12 +143,21 @@ func (u *uploader) work() {
 					continue
 				}
 			}
-			stored, err := u.s.putTo(u.ctx, st, j.a, j.b)
+			actx, cancel := context.WithTimeout(u.ctx, attemptTimeout)
+			stored, err := u.s.putTo(actx, st, j.a, j.b)
+			cancel()
 			if err != nil {
 				if u.ctx.Err() != nil {
 					break
 				}
+				var le *localapi.Error
+				if !errors.As(err, &le) || le.Status >= 500 && le.Code != "full" {
+					u.s.markDown(st.Peer)
+				}
 				errs = append(errs, fmt.Sprintf("%.12s: %v", st.Peer, err))
+				u.mu.Lock()
+				u.warn[st.Peer] = err.Error()
+				u.mu.Unlock()
 				continue
 			}
 			if stored {
@@ -242,7 +252,8 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 	if hash != "" {
 		upKey = []byte(fmt.Sprintf("upload/%s/%v", hash, key == nil))
 		_, err := s.db.Get(upKey)
-		resume = err == nil
+		_, derr := s.db.Get(doneKey(hash, key == nil))
+		resume = err == nil || derr == nil
 		if err := s.db.Set(upKey, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 			return nil, err
 		}
@@ -264,6 +275,8 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 		return nil, err
 	}
 	if upKey != nil {
+		// Put again, the same file asks first too: its chunks are known.
+		_ = s.db.Set(doneKey(hash, key == nil), []byte(ref.Public()))
 		_ = s.db.Delete(upKey)
 	}
 	rec, rerr := s.file(ref.Root)
@@ -283,6 +296,11 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 		res.Storers = append(res.Storers, p)
 	}
 	sort.Strings(res.Storers)
+	res.Short = u.short
+	for p, w := range u.warn {
+		res.Warnings = append(res.Warnings, p+": "+w)
+	}
+	sort.Strings(res.Warnings)
 	if u.short > 0 {
 		s.log.Warn("some chunks got fewer copies than asked: too few storers", "chunks", u.short, "copies", copies, "storers", len(storers))
 	}
@@ -302,6 +320,10 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 		s.swearAll(ref.Root, storers, placedBy)
 	}()
 	return res, nil
+}
+
+func doneKey(hash string, public bool) []byte {
+	return []byte(fmt.Sprintf("done/%s/%v", hash, public))
 }
 
 type onlyWriter struct{ w io.Writer }

@@ -61,7 +61,7 @@ type Options struct {
 
 // DefaultOptions are the daemon's defaults.
 func DefaultOptions() Options {
-	price, _ := amount.Parse("0.002")
+	price, _ := amount.Parse("0.01")
 	stake, _ := amount.Parse("1")
 	return Options{Price: price, Stake: stake, Term: 30 * 24 * time.Hour, Parallel: 16}
 }
@@ -81,6 +81,7 @@ type Service struct {
 	mu        sync.Mutex
 	storers   []storer // the last list found
 	storersAt time.Time
+	down      map[string]time.Time // storers that failed lately, until when
 	acct      map[string]*peerAcct // by peer ID, flushed to db
 	trees     treeCache
 	bg        sync.WaitGroup
@@ -154,6 +155,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v0/account", localapi.Handle(s.apiAccount))
 	mux.HandleFunc("GET /v0/status", localapi.Handle(s.apiStatus))
 	mux.HandleFunc("GET /v0/proof", s.apiProof)
+	mux.HandleFunc("POST /v0/check", localapi.Handle(s.apiCheck))
 
 	mux.HandleFunc("PUT /remote/v0/chunks/{addr}", localapi.Handle(s.remotePut))
 	mux.HandleFunc("GET /remote/v0/chunks/{addr}", s.remoteGet)

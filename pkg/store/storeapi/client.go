@@ -126,6 +126,12 @@ func (c *Client) Audit(ctx context.Context, req AuditRequest) (*AuditResult, err
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/audit", req, &out)
 }
 
+// Check checks every chunk this node keeps and repairs the damaged ones.
+func (c *Client) Check(ctx context.Context) (*CheckResult, error) {
+	var out CheckResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/check", nil, &out)
+}
+
 // Account shows what this node earned and spent.
 func (c *Client) Account(ctx context.Context) (*Account, error) {
 	var out Account

@@ -34,6 +34,10 @@ type PutResult struct {
 	Present   int      `json:"copies_present"`
 	BytesSent int64    `json:"bytes_sent"`
 	Storers   []string `json:"storers"`
+	// Short counts the chunks that got fewer copies than asked (too few
+	// storers took them); Warnings say why, one line per storer.
+	Short    int      `json:"copies_short"`
+	Warnings []string `json:"warnings,omitempty"`
 	// Claims are the storers' signed promises (empty when no storer
 	// could swear: no mf-court, or no funds).
 	Claims []Claim `json:"claims,omitempty"`
@@ -75,6 +79,11 @@ type RefRequest struct {
 type AuditRequest struct {
 	Ref   string `json:"ref"`
 	Court bool   `json:"court,omitempty"`
+	// Storer, an Ethereum address, audits that storer only.
+	Storer string `json:"storer,omitempty"`
+	// Always takes the storers audited to court whether they passed or
+	// not, for the court to confirm it on chain.
+	Always bool `json:"always,omitempty"`
 }
 
 // AuditResult is the verdict of an off-chain audit.
@@ -155,4 +164,12 @@ type Claim struct {
 	Chunks    uint64 `json:"chunks"`
 	Signature string `json:"signature"`
 	File      string `json:"file"` // the file's root address
+}
+
+// CheckResult is what a check of this node's chunks found.
+type CheckResult struct {
+	Checked  int      `json:"checked"`
+	Damaged  int      `json:"damaged"`
+	Repaired int      `json:"repaired"`
+	Lost     []string `json:"lost,omitempty"` // damaged, and no other storer had them
 }

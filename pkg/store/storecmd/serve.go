@@ -88,6 +88,17 @@ func (gw *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		gw.fail(w, err)
 		return
 	}
+	if r.Method == http.MethodHead {
+		st, err := storeapi.NewClient(gw.home).Stat(r.Context(), ref)
+		if err != nil {
+			gw.fail(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Content-Length", fmt.Sprint(st.Size))
+		w.Header().Set("Accept-Ranges", "bytes")
+		return
+	}
 	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, "http://mf/v0/files/"+ref+"?type="+urlQuery(ct), nil)
 	if rg := r.Header.Get("Range"); rg != "" {
 		req.Header.Set("Range", rg)
@@ -104,9 +115,6 @@ func (gw *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(resp.StatusCode)
-	if r.Method == http.MethodHead {
-		return
-	}
 	if _, err := io.CopyBuffer(w, resp.Body, make([]byte, 256<<10)); err != nil {
 		panic(http.ErrAbortHandler)
 	}
@@ -167,7 +175,12 @@ func (gw *gateway) fail(w http.ResponseWriter, err error) {
 		io.WriteString(w, he.body+"\n")
 		return
 	}
-	if localapi.IsConnRefused(err) {
+	var le *localapi.Error
+	if errors.As(err, &le) {
+		http.Error(w, le.Message, le.Status)
+		return
+	}
+	if localapi.IsConnRefused(err) || errors.Is(err, localapi.ErrNotRunning) {
 		http.Error(w, "mf-store daemon is not running", http.StatusServiceUnavailable)
 		return
 	}

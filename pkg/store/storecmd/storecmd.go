@@ -63,7 +63,7 @@ promises it, and answers the court's challenges with Merkle proofs.
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(newDaemonCmd(g), newPutCmd(g), newGetCmd(g), newStatCmd(g), newLsCmd(g), newPinCmd(g, true), newPinCmd(g, false),
-		newAuditCmd(g), newAccountCmd(g), newStatusCmd(g), newServeCmd(g),
+		newAuditCmd(g), newCheckCmd(g), newAccountCmd(g), newStatusCmd(g), newServeCmd(g),
 		cli.WaitCommand("mf-store", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -112,7 +112,7 @@ a client and promises it.
 			return store.RunDaemon(cmd.Context(), g.home(), cfg, o, log)
 		},
 	}
-	cmd.Flags().StringVar(&price, "price", "0.002", "MFT charged per chunk served (env MF_STORE_PRICE)")
+	cmd.Flags().StringVar(&price, "price", "0.01", "MFT charged per chunk served (env MF_STORE_PRICE)")
 	cmd.Flags().StringVar(&stake, "stake", "1", "MFT staked per file held for a client (env MF_STORE_STAKE)")
 	cmd.Flags().StringVar(&capacity, "capacity", "", "most chunk bytes to keep, like 10GiB (env MF_STORE_CAPACITY; default: the disk's)")
 	cmd.Flags().IntVar(&o.Parallel, "parallel", o.Parallel, "chunks moved at once by a put or get")
@@ -212,6 +212,12 @@ terminal, nothing in a pipe.
 				return cli.WriteJSON(g.streams.Out, res)
 			}
 			fmt.Fprintln(g.streams.Out, res.Ref)
+			for _, w := range res.Warnings {
+				fmt.Fprintf(g.streams.Err, "mf-store: warning: a storer refused chunks: %s\n", w)
+			}
+			if res.Short > 0 {
+				fmt.Fprintf(g.streams.Err, "mf-store: warning: %d chunks got fewer than %d copies (too few storers took them)\n", res.Short, res.Copies)
+			}
 			if !quiet {
 				fmt.Fprintf(g.streams.Err, "stored %s in %d chunks, %d copies each on %d storers: sent %d chunk copies (%s), %d already there\n",
 					human(int64(res.Size)), res.Chunks, res.Copies, len(res.Storers), res.Sent, human(res.BytesSent), res.Present)
@@ -404,8 +410,43 @@ func newPinCmd(g *globals, pin bool) *cobra.Command {
 	return cmd
 }
 
+func newCheckCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Check every chunk this node keeps; fetch damaged ones again",
+		Long: `Read every chunk this node keeps and check it against its address. A damaged
+chunk (a disk error, an edit) is removed and fetched again from another
+storer. Damaged chunks are also found, and replaced, whenever they are read;
+check finds those nobody asked for. Exits 1 when a damaged chunk could not
+be replaced.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := g.client().Check(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				if err := cli.WriteJSON(g.streams.Out, res); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(g.streams.Out, "checked %d chunks: %d damaged, %d repaired\n", res.Checked, res.Damaged, res.Repaired)
+			}
+			if len(res.Lost) > 0 {
+				return fmt.Errorf("%d damaged chunks are lost: no other storer has them", len(res.Lost))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
 func newAuditCmd(g *globals) *cobra.Command {
-	var asJSON, court bool
+	var asJSON, court, always, quiet bool
+	var storerAddr string
 	cmd := &cobra.Command{
 		Use:   "audit REF",
 		Short: "Challenge the storers of a file off chain, as the court would",
@@ -415,7 +456,10 @@ its signed promise: the court's challenge, off chain. Anyone holding the
 reference may audit: the storers hand out their promises on the file. With
 --court, each storer that fails is taken to court on its promise (a promise
 case, opened by this node's mf-court): a storer that cannot answer the
-court's challenge either loses its stake. Exits 1 when a storer failed.
+court's challenge either loses its stake; --storer ADDRESS audits one
+storer, and --always takes it to court even when it passed, for the court
+to confirm. With --quiet only the ids of the cases opened are printed. Exits
+1 when a storer failed.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -423,11 +467,20 @@ court's challenge either loses its stake. Exits 1 when a storer failed.
 			if err != nil {
 				return err
 			}
-			res, err := g.client().Audit(cmd.Context(), storeapi.AuditRequest{Ref: ref, Court: court})
+			if always && !court {
+				return cli.Usagef("--always goes with --court")
+			}
+			res, err := g.client().Audit(cmd.Context(), storeapi.AuditRequest{Ref: ref, Court: court, Always: always, Storer: storerAddr})
 			if err != nil {
 				return g.clientErr(err)
 			}
-			if asJSON {
+			if quiet {
+				for _, s := range res.Storers {
+					if s.Case != "" {
+						fmt.Fprintln(g.streams.Out, s.Case)
+					}
+				}
+			} else if asJSON {
 				if err := cli.WriteJSON(g.streams.Out, res); err != nil {
 					return err
 				}
@@ -451,6 +504,9 @@ court's challenge either loses its stake. Exits 1 when a storer failed.
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&court, "court", false, "take every storer that fails to court")
+	cmd.Flags().BoolVar(&always, "always", false, "with --court: take the storers to court even if they passed")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the ids of the cases opened")
+	cmd.Flags().StringVar(&storerAddr, "storer", "", "audit only the storer with this Ethereum address")
 	return cmd
 }
 
