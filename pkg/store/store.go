@@ -99,10 +99,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	if err != nil {
 		return err
 	}
-	s := &Service{home: home, self: h.Identity.Public(), opt: opt, db: h.DB, disk: d, log: log,
-		route: routeapi.NewClient(home), swap: swapapi.NewClient(home), court: courtapi.NewClient(home),
-		acct: map[string]*peerAcct{}, ctx: ctx}
-	s.loadAccount()
+	s := newService(ctx, home, h.Identity.Public(), h.DB, d, opt, log)
 	defer s.flushAccount()
 	go s.announce(ctx)
 	go s.flushLoop(ctx)
@@ -110,6 +107,14 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	err = h.Serve(ctx, s.Handler())
 	s.bg.Wait()
 	return err
+}
+
+func newService(ctx context.Context, home string, self identity.Public, db *kv.DB, d *disk, opt Options, log *slog.Logger) *Service {
+	s := &Service{home: home, self: self, opt: opt, db: db, disk: d, log: log,
+		route: routeapi.NewClient(home), swap: swapapi.NewClient(home), court: courtapi.NewClient(home),
+		acct: map[string]*peerAcct{}, ctx: ctx}
+	s.loadAccount()
+	return s
 }
 
 // announce offers "store" in the node's manifest at this node's price,

@@ -271,7 +271,15 @@ terminal, nothing in a pipe.
 			res := getResult{Ref: ref, Output: out}
 			var w io.Writer = g.streams.Out
 			var part *os.File
-			if out != "" && out != "-" {
+			if info, err := os.Stat(out); err == nil && !info.Mode().IsRegular() {
+				// A device or a pipe (-o /dev/null): written straight.
+				f, err := os.OpenFile(out, os.O_WRONLY, 0)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = f
+			} else if out != "" && out != "-" {
 				part, err = os.OpenFile(out+".mfpart", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 				if err != nil {
 					return err
