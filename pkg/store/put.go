@@ -129,7 +129,7 @@ func (u *uploader) work() {
 		if u.ctx.Err() != nil {
 			continue
 		}
-		got := 0
+		got, full := 0, 0
 		var errs []string
 		for _, st := range u.s.byHealth(nearest(u.storers, j.a)) {
 			if got == u.copies {
@@ -151,7 +151,9 @@ func (u *uploader) work() {
 					break
 				}
 				var le *localapi.Error
-				if !errors.As(err, &le) || le.Status >= 500 && le.Code != "full" {
+				if errors.As(err, &le) && le.Code == "full" {
+					full++
+				} else if le == nil || le.Status >= 500 {
 					u.s.markDown(st.Peer)
 				}
 				errs = append(errs, fmt.Sprintf("%.12s: %v", st.Peer, err))
@@ -173,7 +175,11 @@ func (u *uploader) work() {
 			continue
 		}
 		if got == 0 {
-			u.fail(fmt.Errorf("store: no storer took chunk %s: %s", j.a, strings.Join(errs, "; ")))
+			status, code := http.StatusBadGateway, "unavailable"
+			if full == len(errs) && full > 0 {
+				status, code = http.StatusInsufficientStorage, "full"
+			}
+			u.fail(localapi.Errorf(status, code, "store: no storer took chunk %s: %s", j.a, strings.Join(errs, "; ")))
 			continue
 		}
 		if got < u.copies {
