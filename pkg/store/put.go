@@ -320,6 +320,11 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 			placedBy[p] = append(placedBy[p], x.a)
 		}
 	}
+	if q.Get("sworn") == "1" {
+		s.swearAll(ref.Root, storers, placedBy)
+		res.Claims = s.claims(ref.Root)
+		return res, nil
+	}
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()

@@ -41,6 +41,9 @@ type PutOptions struct {
 	// deterministic for this node (the key is derived from it), so a put
 	// run again finds its chunks already stored. Empty: a random key.
 	Hash string
+	// Sworn waits until the storers have sworn (staked and promised) and
+	// returns their claims; otherwise they swear after the put returns.
+	Sworn bool
 }
 
 // Put stores the file read from r.
@@ -57,6 +60,9 @@ func (c *Client) Put(ctx context.Context, r io.Reader, o PutOptions) (*PutResult
 	}
 	if o.Hash != "" {
 		q.Set("hash", o.Hash)
+	}
+	if o.Sworn {
+		q.Set("sworn", "1")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://mf/v0/put?"+q.Encode(), io.NopCloser(r))
 	if err != nil {

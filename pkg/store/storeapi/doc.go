@@ -4,7 +4,7 @@
 //
 // The local API of mf-store, on $MF_HOME/store.sock:
 //
-//	POST /v0/put?public=1&copies=N&name=NAME&hash=HEX   body: the file (octets) → PutResult
+//	POST /v0/put?public=1&copies=N&name=NAME&hash=HEX&sworn=1   body: the file (octets) → PutResult
 //	GET  /v0/files/{ref}          the file's bytes; Range: bytes=A-B answers 206
 //	GET  /v0/stat/{ref}           StatInfo
 //	GET  /v0/files                []FileInfo this node put or pinned

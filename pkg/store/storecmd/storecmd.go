@@ -165,6 +165,10 @@ interruption: the key is derived from the file's contents and this node's
 secret, so the chunks are the same, and only those the storers lack are
 sent; the summary says how many bytes moved. A progress bar shows on a
 terminal, nothing in a pipe.
+
+The storers then stake through mf-court for what they hold and sign a
+promise over it, which this node keeps ('stat' counts them, 'audit' uses
+them); --wait-sworn waits for that before returning.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -228,6 +232,7 @@ terminal, nothing in a pipe.
 	cmd.Flags().BoolVar(&o.Public, "public", false, "store the file plain: anyone with the reference reads it")
 	cmd.Flags().IntVar(&o.Copies, "copies", 0, "storers per chunk (default 3)")
 	cmd.Flags().StringVar(&o.Name, "name", "", "name shown by ls (default: the file's)")
+	cmd.Flags().BoolVar(&o.Sworn, "wait-sworn", false, "return once the storers have staked and promised what they hold")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the reference")
 	return cmd
