@@ -22,13 +22,15 @@ import (
 //
 //   - put: a 100 MiB file put at node1 with the default redundancy (three
 //     copies), the command's wall time, from its start to the reference;
+//
 //   - get: the same file got at node5 after node5's chunks are removed, so
 //     that every byte comes from the other storers through the gateway;
+//
 //   - with MF_BENCH_BIG=1 also a 1 GiB put and get, and the peak RSS of
 //     every process of the devnet and of the two commands (VmHWM of each
 //     daemon, the commands' max RSS).
 //
-//	go test -run '^$' -bench StoreDevnet -benchtime 1x ./cmd/mf-store
+//     go test -run '^$' -bench StoreDevnet -benchtime 1x ./cmd/mf-store
 func BenchmarkStoreDevnet(b *testing.B) {
 	dir, err := os.MkdirTemp("", "mfsb")
 	if err != nil {
