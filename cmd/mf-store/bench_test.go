@@ -53,18 +53,33 @@ func BenchmarkStoreDevnet(b *testing.B) {
 	b.Cleanup(func() { _ = exec.Command(filepath.Join(bin, "mf-route"), "devnet", "down", "--dir", nodes).Run() })
 	home := func(i int) string { return filepath.Join(nodes, fmt.Sprintf("node%d", i)) }
 
+	// cpu is the CPU time all the devnet's daemons have used so far.
+	cpu := func() time.Duration {
+		var t time.Duration
+		for i := 1; i <= 5; i++ {
+			for _, svc := range []string{"route", "swap", "court", "store"} {
+				t += cpuOf(filepath.Join(home(i), svc+".pid"))
+			}
+		}
+		return t
+	}
 	// timed runs a command and returns its wall time, its max RSS and its
-	// stdout.
+	// stdout, and logs the CPU time it and every daemon used meanwhile: on
+	// a machine other work shares, the wall time says how busy it was, the
+	// CPU time what the work costs.
 	timed := func(args ...string) (time.Duration, int64, string) {
 		cmd := exec.Command(filepath.Join(bin, "mf-store"), args...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
-		start := time.Now()
+		c0, start := cpu(), time.Now()
 		if err := cmd.Run(); err != nil {
 			b.Fatalf("mf-store %s: %v", strings.Join(args, " "), err)
 		}
+		wall := time.Since(start)
 		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		return time.Since(start), ru.Maxrss, strings.TrimSpace(out.String())
+		used := cpu() - c0 + time.Duration(ru.Utime.Nano()+ru.Stime.Nano())
+		b.Logf("mf-store %s: %.2f s, %.2f CPU-s in all processes", args[2], wall.Seconds(), used.Seconds())
+		return wall, ru.Maxrss, strings.TrimSpace(out.String())
 	}
 	wipe := func(i int) {
 		chunks, _ := filepath.Glob(filepath.Join(home(i), "data", "store.chunks", "*"))
@@ -111,12 +126,14 @@ func BenchmarkStoreDevnet(b *testing.B) {
 	b.Logf("1 GiB get: %.1f MB/s, the command's peak RSS %d MB", mbps(bigSize, d), getRSS/1024)
 	b.ReportMetric(float64(max(putRSS, getRSS))/1024, "cli-peak-MB")
 	var peak int64
-	for i := 1; i <= 5; i++ {
-		for _, svc := range []string{"route", "swap", "court", "store"} {
+	for _, svc := range []string{"route", "swap", "court", "store"} {
+		line := "peak RSS of mf-" + svc + ", MB:"
+		for i := 1; i <= 5; i++ {
 			kb := vmHWM(filepath.Join(home(i), svc+".pid"))
-			b.Logf("node%d mf-%s: peak RSS %d MB", i, svc, kb/1024)
+			line += fmt.Sprintf(" node%d %d", i, kb/1024)
 			peak = max(peak, kb)
 		}
+		b.Log(line)
 	}
 	b.ReportMetric(float64(peak)/1024, "daemon-peak-MB")
 }
@@ -141,4 +158,24 @@ func vmHWM(pidFile string) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuOf is the CPU time (user and system) of the process whose pid file is
+// given.
+func cpuOf(pidFile string) time.Duration {
+	p, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0
+	}
+	st, err := os.ReadFile("/proc/" + strings.TrimSpace(string(p)) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(st)
+	i := strings.LastIndexByte(s, ')')
+	f := strings.Fields(s[i+2:])
+	// fields 14 and 15 of stat (utime, stime), in clock ticks of 1/100 s
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * 10 * time.Millisecond
 }
