@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -356,7 +357,7 @@ func (s *Service) remotePut(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
-	b, err := localapi.ReadOctets(w, r, chunk.Size)
+	b, err := readChunk(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -365,6 +366,23 @@ func (s *Service) remotePut(w http.ResponseWriter, r *http.Request) (any, error)
 		return nil, err
 	}
 	return storeOK{Stored: stored}, nil
+}
+
+// readChunk reads a chunk body of at most chunk.Size bytes into one
+// buffer of its announced length (growing a buffer a megabyte at a time
+// copies it over and over).
+func readChunk(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > chunk.Size {
+		return nil, localapi.Errorf(http.StatusRequestEntityTooLarge, "too_large", "request body over %d bytes", chunk.Size)
+	}
+	if r.ContentLength < 0 {
+		return localapi.ReadOctets(w, r, chunk.Size)
+	}
+	b := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(r.Body, b); err != nil {
+		return nil, localapi.BadRequest("reading the chunk: %v", err)
+	}
+	return b, nil
 }
 
 func (s *Service) remoteHave(w http.ResponseWriter, r *http.Request) (any, error) {

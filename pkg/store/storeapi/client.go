@@ -95,7 +95,7 @@ func (c *Client) Get(ctx context.Context, ref string, off int64, w io.Writer) (n
 	defer resp.Body.Close()
 	size, _ = strconv.ParseInt(resp.Header.Get("X-Mf-Size"), 10, 64)
 	want := resp.ContentLength
-	n, err = io.Copy(w, resp.Body)
+	n, err = io.CopyBuffer(onlyWriter{w}, resp.Body, make([]byte, 1<<20))
 	if err == nil && want >= 0 && n != want {
 		err = fmt.Errorf("store: the daemon sent %d of %d bytes", n, want)
 	}
@@ -170,3 +170,9 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// onlyWriter hides a writer's ReadFrom, so that the copy uses the large
+// buffer given rather than the writer's own small one.
+type onlyWriter struct{ w io.Writer }
+
+func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
