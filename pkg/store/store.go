@@ -104,6 +104,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	defer s.flushAccount()
 	go s.announce(ctx)
 	go s.flushLoop(ctx)
+	go s.syncLoop(ctx)
 	log.Info("mf-store daemon running", "overlay", s.self.Overlay().String()[:16], "chunks", d.count.Load(), "socket", storeapi.SocketPath(home))
 	err = h.Serve(ctx, s.Handler())
 	s.bg.Wait()
@@ -162,6 +163,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v0/status", localapi.Handle(s.apiStatus))
 	mux.HandleFunc("GET /v0/proof", s.apiProof)
 	mux.HandleFunc("POST /v0/check", localapi.Handle(s.apiCheck))
+	mux.HandleFunc("POST /v0/sync", localapi.Handle(s.apiSync))
 
 	mux.HandleFunc("PUT /remote/v0/chunks/{addr}", localapi.Handle(s.remotePut))
 	mux.HandleFunc("GET /remote/v0/chunks/{addr}", s.remoteGet)

@@ -282,3 +282,23 @@ func FuzzParseRange(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseIndices(f *testing.F) {
+	f.Add("0,1,2", uint64(3))
+	f.Add("", uint64(1))
+	f.Add("18446744073709551615", uint64(5))
+	f.Fuzz(func(t *testing.T, s string, n uint64) {
+		idx, err := parseIndices(s, n)
+		if err != nil {
+			return
+		}
+		if len(idx) == 0 || len(idx) > proof.MaxProofs {
+			t.Fatalf("%q: %d indices", s, len(idx))
+		}
+		for _, i := range idx {
+			if i >= n {
+				t.Fatalf("%q: index %d of %d", s, i, n)
+			}
+		}
+	})
+}

@@ -138,6 +138,13 @@ func (c *Client) Check(ctx context.Context) (*CheckResult, error) {
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/check", nil, &out)
 }
 
+// Sync pushes the chunks this node keeps to the storers now among the
+// nearest that lack them.
+func (c *Client) Sync(ctx context.Context) (*SyncResult, error) {
+	var out SyncResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/sync", nil, &out)
+}
+
 // Account shows what this node earned and spent.
 func (c *Client) Account(ctx context.Context) (*Account, error) {
 	var out Account

@@ -12,6 +12,7 @@
 //	POST /v0/unpin                RefRequest → FileInfo
 //	POST /v0/audit                AuditRequest → AuditResult
 //	POST /v0/check                CheckResult: read every chunk kept, repair the damaged
+//	POST /v0/sync                 SyncResult: push kept chunks to the storers now nearest
 //	GET  /v0/account              Account: earned serving chunks, spent fetching them
 //	GET  /v0/status               Status
 //	GET  /v0/proof?key=K&index=I,J  chunks of promised data with their Merkle

@@ -173,3 +173,11 @@ type CheckResult struct {
 	Repaired int      `json:"repaired"`
 	Lost     []string `json:"lost,omitempty"` // damaged, and no other storer had them
 }
+
+// SyncResult is what a sync of this node's neighbourhood did.
+type SyncResult struct {
+	Storers int      `json:"storers"` // storers the network lists now
+	Checked int      `json:"checked"` // chunks kept here
+	Pushed  int      `json:"pushed"`  // copies sent to storers now among the nearest
+	Errors  []string `json:"errors,omitempty"`
+}

@@ -63,7 +63,7 @@ promises it, and answers the court's challenges with Merkle proofs.
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(newDaemonCmd(g), newPutCmd(g), newGetCmd(g), newStatCmd(g), newLsCmd(g), newPinCmd(g, true), newPinCmd(g, false),
-		newAuditCmd(g), newCheckCmd(g), newAccountCmd(g), newStatusCmd(g), newServeCmd(g),
+		newAuditCmd(g), newCheckCmd(g), newSyncCmd(g), newAccountCmd(g), newStatusCmd(g), newServeCmd(g),
 		cli.WaitCommand("mf-store", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -449,6 +449,37 @@ be replaced.
 			}
 			if len(res.Lost) > 0 {
 				return fmt.Errorf("%d damaged chunks are lost: no other storer has them", len(res.Lost))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newSyncCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Push the chunks this node keeps to the storers now nearest them",
+		Long: `For every chunk this node keeps, work out the three storers nearest it among
+those the network lists now; if this node is one of them, send the chunk to
+the others that lack it. So when a storer leaves, the nodes that held the
+same chunks restore their copies on the node that is now among the nearest.
+The daemon does this by itself every 10 minutes.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := g.client().Sync(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, res)
+			}
+			fmt.Fprintf(g.streams.Out, "%d storers, %d chunks kept here: pushed %d copies\n", res.Storers, res.Checked, res.Pushed)
+			for _, e := range res.Errors {
+				fmt.Fprintf(g.streams.Err, "mf-store: warning: %s\n", e)
 			}
 			return nil
 		},
