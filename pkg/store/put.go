@@ -264,7 +264,10 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 			return nil, err
 		}
 	}
-	storers := s.storerList(ctx, true)
+	storers := s.storerList(ctx, false)
+	if len(storers) < copies {
+		storers = s.storerList(ctx, true)
+	}
 	u := s.newUploader(ctx, storers, copies, resume)
 	b := chunk.NewBuilder(key, u.add)
 	_, err := io.CopyBuffer(onlyWriter{b}, onlyReader{r.Body}, make([]byte, routeapi.BodyBuffer))

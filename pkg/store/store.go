@@ -126,7 +126,12 @@ func newService(ctx context.Context, home string, self identity.Public, db *kv.D
 func (s *Service) announce(ctx context.Context) {
 	for {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err := s.swap.SetManifest(sctx, swapapi.ManifestEntry{Service: storeapi.Service, Price: s.opt.Price.String()})
+		m, err := s.swap.Manifest(sctx, "")
+		if err == nil && !offers(m, s.opt.Price.String()) {
+			// Set only when missing or changed: mf-swap announces the
+			// service in the DHT and keeps its lease while it holds it.
+			_, err = s.swap.SetManifest(sctx, swapapi.ManifestEntry{Service: storeapi.Service, Price: s.opt.Price.String()})
+		}
 		if err != nil {
 			if _, rerr := s.route.Announce(sctx, storeapi.Service, 0); rerr != nil {
 				s.log.Debug("cannot announce the store service yet", "swap", err, "route", rerr)
@@ -146,6 +151,16 @@ func (s *Service) announce(ctx context.Context) {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// offers reports whether manifest m offers the store service at price.
+func offers(m *swapapi.Manifest, price string) bool {
+	for _, e := range m.Services {
+		if e.Service == storeapi.Service {
+			return e.Price == price
+		}
+	}
+	return false
 }
 
 // Handler is the daemon's API: the local endpoints and, under /remote/,
