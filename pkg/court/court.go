@@ -17,8 +17,12 @@
 //	    → 200 with the answer in pkg/proof's wire form (the chunks i, j, ...
 //	      of the data promised under key, with their Merkle paths), or 404
 //
-// Until a service implements it, mf-court answers from the data given to
-// `mf-court promise`, which it keeps in its own store.
+// A service that holds the data itself (mf-store) has mf-court sign a
+// promise over a root and a chunk count (courtapi.PromiseRequest without
+// data): mf-court keeps nothing, signs only once the service proves a chunk
+// of it, and asks the service whenever a case or a witness needs chunks.
+// For data given to `mf-court promise`, mf-court keeps it in its own store
+// and answers from it.
 package court
 
 import (
