@@ -41,6 +41,7 @@ import (
 //
 //	promise/<keccak of the promise key, hex>   JSON promiseRecord (storer)
 //	claim/<file root hex>/<storer peer ID>     JSON storeapi.Claim (both sides)
+//	myclaim/<keccak of the promise key, hex>   JSON storeapi.Claim (storer)
 
 // MaxSwear bounds the chunks one promise covers (64 GiB).
 const MaxSwear = 1 << 16
@@ -55,6 +56,9 @@ type promiseRecord struct {
 func claimKey(root chunk.Addr, peer string) []byte {
 	return []byte("claim/" + root.String() + "/" + peer)
 }
+
+// myClaimKey is where a storer keeps the claim it signed for a promise.
+func myClaimKey(key [32]byte) []byte { return []byte("myclaim/" + hex.EncodeToString(key[:])) }
 
 // swearAll asks every storer but this node to swear for what it holds of
 // file root, and keeps their claims.
@@ -125,6 +129,14 @@ func (s *Service) remoteSwear(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	promiseName := "store:" + rec.File + ":" + rec.Client
 	key := crypto.Keccak256Hash([]byte(promiseName))
+	// One promise per file and client: asked again, the storer hands out
+	// the claim it signed rather than staking once more.
+	if b, err := s.db.Get(myClaimKey(key)); err == nil {
+		var c storeapi.Claim
+		if json.Unmarshal(b, &c) == nil {
+			return c, nil
+		}
+	}
 	tree, err := s.treeOf(key, &rec)
 	if err != nil {
 		return nil, err
@@ -145,7 +157,10 @@ func (s *Service) remoteSwear(w http.ResponseWriter, r *http.Request) (any, erro
 	out := storeapi.Claim{Peer: s.self.PeerID().String(), Address: s.self.Address().Hex(), Agreement: c.Agreement, Key: c.Key,
 		Root: c.Root, Chunks: c.Chunks, Signature: c.Signature, File: rec.File}
 	cb, _ := json.Marshal(out)
-	if err := s.db.Set(claimKey(root, out.Peer), cb); err != nil {
+	b2 := s.db.NewBatch()
+	b2.Set(claimKey(root, out.Peer), cb)
+	b2.Set(myClaimKey(key), cb)
+	if err := b2.Commit(); err != nil {
 		return nil, err
 	}
 	s.log.Info("swore for chunks of a file", "file", rec.File, "client", rec.Client, "agreement", c.Agreement, "chunks", len(rec.Addrs))
