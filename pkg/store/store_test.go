@@ -302,3 +302,23 @@ func FuzzParseIndices(f *testing.F) {
 		}
 	})
 }
+
+func TestPinUnpin(t *testing.T) {
+	s := newTestService(t, 0)
+	data := make([]byte, chunk.Size+1)
+	rand.Read(data)
+	res := putFile(t, s, data, "public=1")
+	body := []byte(`{"ref":"` + res.Ref + `"}`)
+	if w := do(s, "POST", "/v0/pin", body); w.Code != 200 || !strings.Contains(w.Body.String(), `"pinned":true`) {
+		t.Fatalf("pin: %d %s", w.Code, w.Body)
+	}
+	if w := do(s, "GET", "/v0/files", nil); !strings.Contains(w.Body.String(), `"pinned":true`) {
+		t.Fatalf("ls after pin: %s", w.Body)
+	}
+	if w := do(s, "POST", "/v0/unpin", body); w.Code != 200 || !strings.Contains(w.Body.String(), `"pinned":false`) {
+		t.Fatalf("unpin: %d %s", w.Code, w.Body)
+	}
+	if w := do(s, "POST", "/v0/unpin", body); w.Code != 404 {
+		t.Fatalf("unpin twice: %d %s", w.Code, w.Body)
+	}
+}
