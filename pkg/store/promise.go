@@ -411,13 +411,11 @@ func (s *Service) apiAudit(w http.ResponseWriter, r *http.Request) (any, error) 
 			out.Failed++
 		}
 		if req.Court && (!a.Passed || req.Always) {
-			{
-				ci, err := s.court.OpenCase(ctx, courtapi.CaseRequest{Claim: courtapi.Claim{Agreement: c.Agreement, Key: c.Key, Root: c.Root, Chunks: c.Chunks, Signature: c.Signature}})
-				if err != nil {
-					a.Error += "; no case opened: " + err.Error()
-				} else {
-					a.Case = ci.ID
-				}
+			ci, err := s.court.OpenCase(ctx, courtapi.CaseRequest{Claim: courtapi.Claim{Agreement: c.Agreement, Key: c.Key, Root: c.Root, Chunks: c.Chunks, Signature: c.Signature}})
+			if err != nil {
+				a.Error = strings.TrimPrefix(a.Error+"; no case opened: "+err.Error(), "; ")
+			} else {
+				a.Case = ci.ID
 			}
 		}
 		out.Storers = append(out.Storers, a)
