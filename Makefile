@@ -28,6 +28,7 @@ man:
 	$(GO) run ./cmd/mf-swap gen-man man
 	$(GO) run ./cmd/mf-court gen-man man
 	$(GO) run ./cmd/mf-db gen-man man
+	$(GO) run ./cmd/mf-store gen-man man
 
 lint:
 	test -z "$$(gofmt -l .)"

@@ -37,6 +37,7 @@ import (
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
+	"github.com/mainframe/mf/pkg/store/storecmd"
 	"github.com/mainframe/mf/pkg/swap/swapapi"
 	"github.com/mainframe/mf/pkg/swap/swapcmd"
 	"github.com/mainframe/mf/pkg/wire"
@@ -47,6 +48,7 @@ func TestMain(m *testing.M) {
 		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
 		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
 		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
+		"mf-store": func() { os.Exit(storecmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -117,6 +119,10 @@ func TestScripts(t *testing.T) {
 			"scoresplit":    cmdScoreSplit,
 			"swapmirror":    cmdSwapMirror,
 			"restartroute":  cmdRestartRoute,
+			"storechunks":   cmdStoreChunks,
+			"waitchunks":    cmdWaitChunks,
+			"storeref":      cmdStoreRef,
+			"slice":         cmdSlice,
 		},
 	})
 }
@@ -216,6 +222,8 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 			pidName = swapapi.PIDName
 		case "-court":
 			pidName = "court.pid"
+		case "-store":
+			pidName = "store.pid"
 		default:
 			ts.Fatalf("usage: killnode [-TERM] [-swap] HOME")
 		}

@@ -151,8 +151,37 @@ func (s *Service) apiPromise(w http.ResponseWriter, r *http.Request) (any, error
 	if common.HexToAddress(a.Provider) != s.self {
 		return nil, localapi.BadRequest("agreement %s is provided by %s, not by this node", id, a.Provider)
 	}
+	p := chain.Promise{Agreement: id, Key: crypto.Keccak256Hash([]byte(req.Key))}
+	if req.Root != "" || req.Chunks != 0 {
+		// Data the agreement's service holds: it must prove a chunk of it
+		// before this node signs, so no promise leaves that the node
+		// cannot answer.
+		if len(req.Data) > 0 {
+			return nil, localapi.BadRequest("a promise gives either data or a root and chunk count, not both")
+		}
+		if p.Root, err = decode32(req.Root, "root"); err != nil {
+			return nil, err
+		}
+		if req.Chunks == 0 || req.Chunks > proof.MaxChunks {
+			return nil, localapi.BadRequest("a promise's chunks must be 1 to %d", proof.MaxChunks)
+		}
+		p.Chunks = req.Chunks
+		idx := []uint64{0, req.Chunks - 1}
+		ans, err := s.serviceProofs(r.Context(), a.Service, p.Key, idx)
+		if err == nil {
+			err = proof.VerifyChunks(p.Root, p.Chunks, idx, ans)
+		}
+		if err != nil {
+			return nil, localapi.Errorf(http.StatusConflict, "unproven", "mf-%s does not prove the data of this promise: %v", a.Service, err)
+		}
+		sig, err := chain.SignPromise(s.key, s.chainID, s.court, p)
+		if err != nil {
+			return nil, err
+		}
+		return Claim{Agreement: id.String(), Key: hex.EncodeToString(p.Key[:]), Root: hex.EncodeToString(p.Root[:]), Chunks: p.Chunks, Signature: hex.EncodeToString(sig)}, nil
+	}
 	tree := proof.FromBytes(req.Data)
-	p := chain.Promise{Agreement: id, Key: crypto.Keccak256Hash([]byte(req.Key)), Root: tree.Root(), Chunks: tree.Chunks()}
+	p.Root, p.Chunks = tree.Root(), tree.Chunks()
 	sig, err := chain.SignPromise(s.key, s.chainID, s.court, p)
 	if err != nil {
 		return nil, err

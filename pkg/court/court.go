@@ -17,8 +17,12 @@
 //	    → 200 with the answer in pkg/proof's wire form (the chunks i, j, ...
 //	      of the data promised under key, with their Merkle paths), or 404
 //
-// Until a service implements it, mf-court answers from the data given to
-// `mf-court promise`, which it keeps in its own store.
+// A service that holds the data itself (mf-store) has mf-court sign a
+// promise over a root and a chunk count (courtapi.PromiseRequest without
+// data): mf-court keeps nothing, signs only once the service proves a chunk
+// of it, and asks the service whenever a case or a witness needs chunks.
+// For data given to `mf-court promise`, mf-court keeps it in its own store
+// and answers from it.
 package court
 
 import (
@@ -34,6 +38,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -283,20 +288,8 @@ func (s *Service) draw(ctx context.Context, caseID *big.Int, kind chain.CaseKind
 // Merkle paths: from the service's socket if it runs, else from the data
 // mf-court keeps itself.
 func (s *Service) proofs(ctx context.Context, service string, agreement *big.Int, key [32]byte, idx []uint64) ([]proof.Proof, error) {
-	sock := filepath.Join(s.home, service+".sock")
-	if _, err := os.Stat(sock); err == nil {
-		hc := localapi.HTTPClient(sock, 30*time.Second)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/proof?key="+hex.EncodeToString(key[:])+"&index="+joinIndices(idx), nil)
-		if resp, err := hc.Do(req); err == nil {
-			defer resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-				if err != nil {
-					return nil, err
-				}
-				return proof.Decode(b)
-			}
-		}
+	if ans, err := s.serviceProofs(ctx, service, key, idx); err == nil {
+		return ans, nil
 	}
 	data, err := s.db.Get(promiseKey(agreement, key))
 	if errors.Is(err, kv.ErrNotFound) {
@@ -314,6 +307,37 @@ func (s *Service) proofs(ctx context.Context, service string, agreement *big.Int
 	}
 	return out, nil
 }
+
+// serviceProofs asks the service's own socket for chunks idx of the data
+// promised under key (the proof convention of courtapi.PromiseRequest).
+func (s *Service) serviceProofs(ctx context.Context, service string, key [32]byte, idx []uint64) ([]proof.Proof, error) {
+	if !serviceName.MatchString(service) {
+		return nil, fmt.Errorf("court: %q is not a service name", service)
+	}
+	sock := filepath.Join(s.home, service+".sock")
+	if _, err := os.Stat(sock); err != nil {
+		return nil, fmt.Errorf("court: mf-%s is not running", service)
+	}
+	hc := localapi.HTTPClient(sock, 30*time.Second)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/proof?key="+hex.EncodeToString(key[:])+"&index="+joinIndices(idx), nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("court: mf-%s answered %s", service, resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err != nil {
+		return nil, err
+	}
+	return proof.Decode(b)
+}
+
+// serviceName is what a service's socket may be called: the agreement's
+// service comes from the chain, where anyone may write any name.
+var serviceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
 // maxAnswer bounds an encoded answer: MaxProofs chunks with full paths.
 const maxAnswer = proof.MaxProofs * (proof.ChunkSize + 32*proof.MaxDepth + 32)

@@ -28,6 +28,7 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route"
 	"github.com/mainframe/mf/pkg/route/routeapi"
+	"github.com/mainframe/mf/pkg/store/storeapi"
 	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
@@ -60,6 +61,9 @@ type Options struct {
 	// BucketSize is how many peers per bucket a kademlia devnet's nodes
 	// keep (default DefaultBucketSize).
 	BucketSize int
+	// NoStore leaves out the mf-store daemons, which a devnet with mf-swap
+	// otherwise runs on every node.
+	NoStore bool
 }
 
 // Node is one node of a devnet.
@@ -160,6 +164,12 @@ func Up(ctx context.Context, o Options) (*State, error) {
 		if err := startSwap(ctx, o, st); err != nil {
 			Down(st)
 			return nil, err
+		}
+		if !o.NoStore {
+			if err := startStore(ctx, o, st); err != nil {
+				Down(st)
+				return nil, err
+			}
 		}
 	}
 	return st, nil
@@ -344,6 +354,8 @@ type NodeStatus struct {
 	// Court is whether the node's mf-court daemon runs (swap devnets
 	// only).
 	Court bool `json:"court_running,omitempty"`
+	// Store is whether the node's mf-store daemon runs.
+	Store bool `json:"store_running,omitempty"`
 }
 
 // pidOf returns the pid of home's mf-route daemon if that process is alive
@@ -394,6 +406,7 @@ func Status(st *State) []NodeStatus {
 			s.Swap = pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home) != 0
 			s.Court = pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home) != 0
 		}
+		s.Store = pidIn(filepath.Join(n.Home, storeapi.PIDName), "daemon", n.Home) != 0
 		out = append(out, s)
 	}
 	return out
@@ -410,6 +423,7 @@ func Down(st *State) (stopped int) {
 		}
 	}
 	for _, n := range st.Nodes {
+		term(pidIn(filepath.Join(n.Home, storeapi.PIDName), "daemon", n.Home))
 		term(pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home))
 		term(pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home))
 		term(pidOf(n.Home))

@@ -29,11 +29,27 @@ type IDRequest struct {
 }
 
 // PromiseRequest: the provider promises to hold Data under Key for an
-// agreement.
+// agreement, and mf-court keeps Data to answer cases with.
+//
+// Or, for data a service holds itself (mf-store's chunks): no Data, but the
+// Root and Chunks of the data's tree (pkg/proof). mf-court then keeps
+// nothing; it asks the service that the agreement names for the chunks a
+// case or a witness needs, on that service's own socket (the proof
+// convention below), and signs only once that service proves a chunk of
+// the promise.
+//
+// The proof convention, served by a service on $MF_HOME/SERVICE.sock:
+//
+//	GET /v0/proof?key=<64 hex: keccak256 of the promise's Key>&index=<i>,<j>,...
+//	    → 200 with chunks i, j, ... of the promised data and their Merkle
+//	      paths in pkg/proof's wire form; 404 when the service holds no
+//	      such promise
 type PromiseRequest struct {
 	Agreement string `json:"agreement"`
 	Key       string `json:"key"`
-	Data      []byte `json:"data"`
+	Data      []byte `json:"data,omitempty"`
+	Root      string `json:"root,omitempty"`   // 64 hex digits, with Chunks: data the service holds
+	Chunks    uint64 `json:"chunks,omitempty"` // chunks of 4 KiB under Root
 }
 
 // Claim is what a client opens a case with: the provider's signed promise

@@ -1,0 +1,476 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/mainframe/mf/pkg/court/courtapi"
+	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/proof"
+	"github.com/mainframe/mf/pkg/route/routeapi"
+	"github.com/mainframe/mf/pkg/store/chunk"
+	"github.com/mainframe/mf/pkg/store/storeapi"
+)
+
+// Swear and audit. A storer that holds chunks of a file for a client
+// stakes for them through mf-court (an agreement for service "store" with
+// the client) and signs a promise over the data it holds: those chunks, in
+// the file's order, read as one byte string and cut into pkg/proof's 4 KiB
+// chunks. mf-court keeps none of the data: for a case, or a witness, it
+// asks this daemon's socket (GET /v0/proof, the convention of
+// courtapi.PromiseRequest), and this daemon reads the 4 KiB pieces asked
+// for from its chunk files. A storer that deleted or damaged its chunks
+// cannot prove them and loses its stake.
+//
+// Records:
+//
+//	promise/<keccak of the promise key, hex>   JSON promiseRecord (storer)
+//	claim/<file root hex>/<storer peer ID>     JSON storeapi.Claim (both sides)
+//	myclaim/<keccak of the promise key, hex>   JSON storeapi.Claim (storer)
+
+// MaxSwear bounds the chunks one promise covers (64 GiB).
+const MaxSwear = 1 << 16
+
+type promiseRecord struct {
+	File   string   `json:"file"`
+	Client string   `json:"client"`
+	Addrs  []string `json:"addrs"`
+	Sizes  []int64  `json:"sizes"`
+}
+
+func claimKey(root chunk.Addr, peer string) []byte {
+	return []byte("claim/" + root.String() + "/" + peer)
+}
+
+// myClaimKey is where a storer keeps the claim it signed for a promise.
+func myClaimKey(key [32]byte) []byte { return []byte("myclaim/" + hex.EncodeToString(key[:])) }
+
+// swearAll asks every storer but this node to swear for what it holds of
+// file root, and keeps their claims.
+func (s *Service) swearAll(root chunk.Addr, storers []storer, placed map[string][]chunk.Addr) {
+	var wg sync.WaitGroup
+	for _, st := range storers {
+		addrs := placed[st.Peer]
+		if st.self || len(addrs) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(s.ctx, 3*time.Minute)
+			defer cancel()
+			req := storeapi.SwearRequest{Root: root.String()}
+			for _, a := range addrs {
+				req.Addrs = append(req.Addrs, a.String())
+			}
+			var c storeapi.Claim
+			if err := s.route.CallService(ctx, st.Peer, storeapi.Service, http.MethodPost, "/v0/swear", req, &c); err != nil {
+				s.log.Warn("a storer did not swear", "peer", st.Peer, "file", root, "err", err)
+				return
+			}
+			if c.Peer != st.Peer || c.File != root.String() {
+				s.log.Warn("a storer swore for something else", "peer", st.Peer, "claim", c)
+				return
+			}
+			b, _ := json.Marshal(c)
+			if err := s.db.Set(claimKey(root, st.Peer), b); err != nil {
+				s.log.Warn("keeping a claim", "err", err)
+			}
+			s.log.Info("a storer swore", "peer", st.Peer, "file", root, "agreement", c.Agreement, "chunks", c.Chunks)
+		}()
+	}
+	wg.Wait()
+}
+
+// remoteSwear stakes for and promises the chunks of a file this node holds
+// for the caller.
+func (s *Service) remoteSwear(w http.ResponseWriter, r *http.Request) (any, error) {
+	client := r.Header.Get(routeapi.HeaderPeerAddress)
+	if !common.IsHexAddress(client) {
+		return nil, localapi.Errorf(http.StatusForbidden, "forbidden", "swear requests come through mf-route only")
+	}
+	var req storeapi.SwearRequest
+	if err := localapi.DecodeBody(w, r, &req, 8<<20); err != nil {
+		return nil, err
+	}
+	root, err := chunk.ParseAddr(req.Root)
+	if err != nil {
+		return nil, localapi.BadRequest("root: %v", err)
+	}
+	if len(req.Addrs) == 0 || len(req.Addrs) > MaxSwear {
+		return nil, localapi.BadRequest("a promise covers 1 to %d chunks", MaxSwear)
+	}
+	rec := promiseRecord{File: root.String(), Client: common.HexToAddress(client).Hex()}
+	for _, v := range req.Addrs {
+		a, err := chunk.ParseAddr(v)
+		if err != nil {
+			return nil, localapi.BadRequest("%v", err)
+		}
+		n := s.disk.Size(a)
+		if n < 0 {
+			return nil, localapi.Errorf(http.StatusConflict, "missing", "store: chunk %s is not here; nothing promised", a)
+		}
+		rec.Addrs, rec.Sizes = append(rec.Addrs, a.String()), append(rec.Sizes, n)
+	}
+	promiseName := "store:" + rec.File + ":" + rec.Client
+	key := crypto.Keccak256Hash([]byte(promiseName))
+	// One promise per file and client: asked again, the storer hands out
+	// the claim it signed rather than staking once more.
+	if b, err := s.db.Get(myClaimKey(key)); err == nil {
+		var c storeapi.Claim
+		if json.Unmarshal(b, &c) == nil {
+			return c, nil
+		}
+	}
+	tree, err := s.treeOf(key, &rec)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(rec)
+	if err := s.db.Set([]byte("promise/"+hex.EncodeToString(key[:])), b); err != nil {
+		return nil, err
+	}
+	ag, err := s.court.Stake(r.Context(), courtapi.StakeRequest{Service: storeapi.Service, Client: rec.Client, Amount: s.opt.Stake.String(), Term: time.Now().Add(s.opt.Term).Unix()})
+	if err != nil {
+		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_stake", "store: cannot stake: %v", err)
+	}
+	root32 := tree.Root()
+	c, err := s.court.Promise(r.Context(), courtapi.PromiseRequest{Agreement: ag.ID, Key: promiseName, Root: hex.EncodeToString(root32[:]), Chunks: tree.Chunks()})
+	if err != nil {
+		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_promise", "store: cannot promise: %v", err)
+	}
+	out := storeapi.Claim{Peer: s.self.PeerID().String(), Address: s.self.Address().Hex(), Agreement: c.Agreement, Key: c.Key,
+		Root: c.Root, Chunks: c.Chunks, Signature: c.Signature, File: rec.File}
+	cb, _ := json.Marshal(out)
+	b2 := s.db.NewBatch()
+	b2.Set(claimKey(root, out.Peer), cb)
+	b2.Set(myClaimKey(key), cb)
+	if err := b2.Commit(); err != nil {
+		return nil, err
+	}
+	s.log.Info("swore for chunks of a file", "file", rec.File, "client", rec.Client, "agreement", c.Agreement, "chunks", len(rec.Addrs))
+	return out, nil
+}
+
+// claims lists the claims this node keeps for a file.
+func (s *Service) claims(root chunk.Addr) []storeapi.Claim {
+	out := []storeapi.Claim{}
+	_ = s.db.Scan([]byte("claim/"+root.String()+"/"), func(_, v []byte) error {
+		var c storeapi.Claim
+		if json.Unmarshal(v, &c) == nil {
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out
+}
+
+func (s *Service) remoteClaims(w http.ResponseWriter, r *http.Request) (any, error) {
+	root, err := chunk.ParseAddr(r.PathValue("root"))
+	if err != nil {
+		return nil, localapi.BadRequest("%v", err)
+	}
+	var mine []storeapi.Claim
+	for _, c := range s.claims(root) {
+		if c.Peer == s.self.PeerID().String() {
+			mine = append(mine, c)
+		}
+	}
+	return mine, nil
+}
+
+// treeCache keeps the Merkle trees of recent promises (a few hundred
+// kilobytes each), so that a case's answer does not hash the data again.
+type treeCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]*proof.Tree
+}
+
+func (s *Service) treeOf(key [32]byte, rec *promiseRecord) (*proof.Tree, error) {
+	s.trees.mu.Lock()
+	t := s.trees.m[key]
+	s.trees.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	data, err := s.promised(rec)
+	if err != nil {
+		return nil, err
+	}
+	t, err = proof.Build(io.NewSectionReader(data, 0, data.size))
+	if err != nil {
+		return nil, err
+	}
+	s.trees.mu.Lock()
+	if s.trees.m == nil || len(s.trees.m) > 32 {
+		s.trees.m = map[[32]byte]*proof.Tree{}
+	}
+	s.trees.m[key] = t
+	s.trees.mu.Unlock()
+	return t, nil
+}
+
+// concat reads a promise's chunk files as one byte string, as they are on
+// disk: a damaged or deleted chunk reads as what is there, or fails.
+type concat struct {
+	paths []string
+	offs  []int64 // start of each chunk
+	size  int64
+}
+
+func (s *Service) promised(rec *promiseRecord) (*concat, error) {
+	c := &concat{}
+	for i, v := range rec.Addrs {
+		a, err := chunk.ParseAddr(v)
+		if err != nil {
+			return nil, err
+		}
+		c.paths = append(c.paths, s.disk.path(a))
+		c.offs = append(c.offs, c.size)
+		c.size += rec.Sizes[i]
+	}
+	return c, nil
+}
+
+func (c *concat) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		if off >= c.size {
+			return n, io.EOF
+		}
+		i := len(c.offs) - 1
+		for i > 0 && c.offs[i] > off {
+			i--
+		}
+		f, err := os.Open(c.paths[i])
+		if err != nil {
+			return n, err
+		}
+		end := c.size
+		if i+1 < len(c.offs) {
+			end = c.offs[i+1]
+		}
+		want := min(int64(len(p)), end-off)
+		k, err := f.ReadAt(p[:want], off-c.offs[i])
+		f.Close()
+		n += k
+		if err != nil && !(errors.Is(err, io.EOF) && int64(k) == want) {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, err
+		}
+		p, off = p[want:], off+want
+	}
+	return n, nil
+}
+
+// apiProof answers the proof convention: chunks of promised data with
+// their paths, read from the chunk files now.
+func (s *Service) apiProof(w http.ResponseWriter, r *http.Request) {
+	b, err := s.proof(r)
+	if err != nil {
+		localapi.WriteError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", localapi.OctetStream)
+	w.Write(b)
+}
+
+func (s *Service) proof(r *http.Request) ([]byte, error) {
+	q := r.URL.Query()
+	kb, err := hex.DecodeString(q.Get("key"))
+	if err != nil || len(kb) != 32 {
+		return nil, localapi.BadRequest("key must be 64 hex digits")
+	}
+	var key [32]byte
+	copy(key[:], kb)
+	v, err := s.db.Get([]byte("promise/" + hex.EncodeToString(kb)))
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, localapi.NotFound("store: no promise under key %x", kb)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec promiseRecord
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return nil, err
+	}
+	tree, err := s.treeOf(key, &rec)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := parseIndices(q.Get("index"), tree.Chunks())
+	if err != nil {
+		return nil, localapi.BadRequest("%v", err)
+	}
+	data, err := s.promised(&rec)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]proof.Proof, len(idx))
+	for j, i := range idx {
+		if out[j], err = tree.Prove(data, i); err != nil {
+			return nil, localapi.Errorf(http.StatusNotFound, "lost", "store: chunk %d of the promise cannot be read: %v", i, err)
+		}
+	}
+	return proof.Encode(out)
+}
+
+// parseIndices reads "i,j,...": 1 to proof.MaxProofs numbers below n.
+func parseIndices(s string, n uint64) ([]uint64, error) {
+	parts := strings.Split(s, ",")
+	if s == "" || len(parts) > proof.MaxProofs {
+		return nil, fmt.Errorf("index must list 1 to %d chunk numbers", proof.MaxProofs)
+	}
+	out := make([]uint64, len(parts))
+	for i, p := range parts {
+		v, err := strconv.ParseUint(p, 10, 64)
+		if err != nil || v >= n {
+			return nil, fmt.Errorf("chunk %q is not a number below %d", p, n)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// apiAudit runs the court's challenge off chain: for each storer's claim
+// on the file, chunks picked at random, checked against the claim's root.
+// With Court, each storer that fails is taken to court on its claim.
+func (s *Service) apiAudit(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req storeapi.AuditRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	ref, err := parseRef(req.Ref)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	claims := s.claims(ref.Root)
+	// Anyone holding the reference may audit: the storers hand out their
+	// own claims on the file.
+	known := map[string]bool{}
+	for _, c := range claims {
+		known[c.Peer] = true
+	}
+	for _, st := range s.storerList(ctx, false) {
+		if st.self || known[st.Peer] {
+			continue
+		}
+		var cs []storeapi.Claim
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := s.route.CallService(cctx, st.Peer, storeapi.Service, http.MethodGet, "/v0/claims/"+ref.Root.String(), nil, &cs)
+		cancel()
+		if err != nil {
+			continue
+		}
+		for _, c := range cs {
+			if c.Peer == st.Peer && c.File == ref.Root.String() {
+				claims = append(claims, c)
+			}
+		}
+	}
+	if len(claims) == 0 {
+		return nil, localapi.NotFound("store: no storer has sworn for %s yet", ref.Public())
+	}
+	if req.Storer != "" {
+		if !common.IsHexAddress(req.Storer) {
+			return nil, localapi.BadRequest("storer must be an Ethereum address")
+		}
+		var only []storeapi.Claim
+		for _, c := range claims {
+			if common.HexToAddress(c.Address) == common.HexToAddress(req.Storer) {
+				only = append(only, c)
+			}
+		}
+		if len(only) == 0 {
+			return nil, localapi.NotFound("store: %s has not sworn for %s", req.Storer, ref.Public())
+		}
+		claims = only
+	}
+	out := storeapi.AuditResult{Ref: ref.Public()}
+	for _, c := range claims {
+		a := s.audit(ctx, c)
+		if !a.Passed {
+			out.Failed++
+		}
+		if req.Court && (!a.Passed || req.Always) {
+			ci, err := s.court.OpenCase(ctx, courtapi.CaseRequest{Claim: courtapi.Claim{Agreement: c.Agreement, Key: c.Key, Root: c.Root, Chunks: c.Chunks, Signature: c.Signature}})
+			if err != nil {
+				a.Error = strings.TrimPrefix(a.Error+"; no case opened: "+err.Error(), "; ")
+			} else {
+				a.Case = ci.ID
+			}
+		}
+		out.Storers = append(out.Storers, a)
+	}
+	return out, nil
+}
+
+// audit challenges one storer on its claim.
+func (s *Service) audit(ctx context.Context, c storeapi.Claim) storeapi.StorerAudit {
+	a := storeapi.StorerAudit{Peer: c.Peer, Address: c.Address, Agreement: c.Agreement}
+	rb, err1 := hex.DecodeString(c.Root)
+	if err1 != nil || len(rb) != 32 || c.Chunks == 0 {
+		a.Error = "malformed claim"
+		return a
+	}
+	var root proof.Hash
+	copy(root[:], rb)
+	n := min(uint64(proof.Challenges), c.Chunks)
+	for range n {
+		a.Indices = append(a.Indices, rand.Uint64N(c.Chunks))
+	}
+	path := "/v0/proof?key=" + c.Key + "&index=" + joinIndices(a.Indices)
+	var b []byte
+	var err error
+	if c.Peer == s.self.PeerID().String() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+		b, err = s.proof(req)
+	} else {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var resp *http.Response
+		resp, err = s.route.CallServiceStream(cctx, routeapi.ServiceCall{Peer: c.Peer, Service: storeapi.Service, Method: http.MethodGet, Path: path})
+		if err == nil {
+			b, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+		}
+	}
+	if err == nil {
+		var ans []proof.Proof
+		if ans, err = proof.Decode(b); err == nil {
+			err = proof.VerifyChunks(root, c.Chunks, a.Indices, ans)
+		}
+	}
+	if err != nil {
+		a.Error = err.Error()
+		return a
+	}
+	a.Passed = true
+	return a
+}
+
+func joinIndices(idx []uint64) string {
+	parts := make([]string, len(idx))
+	for i, v := range idx {
+		parts[i] = strconv.FormatUint(v, 10)
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,85 @@
+package storecmd
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mainframe/mf/pkg/cli"
+)
+
+func TestParseBytes(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"1048576", 1 << 20, true},
+		{"2MiB", 2 << 20, true},
+		{"10GiB", 10 << 30, true},
+		{"500MB", 500e6, true},
+		{"1.5GiB", 0, false},
+		{"-1", 0, false},
+		{"lots", 0, false},
+		{"", 0, false},
+	} {
+		got, err := parseBytes(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseBytes(%q) = %d, %v", tt.in, got, err)
+		}
+	}
+}
+
+// TestProgress: a bar on a terminal, with bytes, rate and ETA; nothing in
+// a pipe or when asked to be quiet.
+func TestProgress(t *testing.T) {
+	var tty, pipe, quiet bytes.Buffer
+	for _, c := range []struct {
+		w     *bytes.Buffer
+		isTTY bool
+		want  bool
+	}{{&tty, true, true}, {&pipe, false, true}, {&quiet, true, false}} {
+		p := newProgress(cli.Streams{Err: c.w, IsTTY: c.isTTY}, c.want, "put", 10<<20)
+		io.Copy(io.Discard, p.reader(io.LimitReader(zeros{}, 4<<20)))
+		time.Sleep(250 * time.Millisecond)
+		p.done()
+	}
+	if s := tty.String(); !strings.Contains(s, "put [") || !strings.Contains(s, "4.0 MiB / 10.0 MiB") || !strings.Contains(s, "/s") || !strings.Contains(s, "ETA") {
+		t.Errorf("terminal: %q", s)
+	}
+	if pipe.Len() != 0 || quiet.Len() != 0 {
+		t.Errorf("pipe %q, quiet %q: want nothing", pipe.String(), quiet.String())
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestUsageErrors: malformed references and flags are usage errors (exit
+// 2) before anything is asked of the daemon.
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"get", "nothex"},
+		{"stat", strings.Repeat("a", 63)},
+		{"pin", strings.Repeat("g", 64)},
+		{"audit", "x"},
+		{"audit", strings.Repeat("a", 64), "--always"},
+		{"put", "a", "b"},
+		{"put", "--copies", "99", "x"},
+		{"serve"},
+	} {
+		var out, errb bytes.Buffer
+		code := Main(append([]string{"--home", t.TempDir()}, args...), cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errb})
+		if code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, cli.ExitUsage, errb.String())
+		}
+	}
+	var errb bytes.Buffer
+	code := Main([]string{"--home", t.TempDir(), "ls"}, cli.Streams{Out: io.Discard, Err: &errb})
+	if code != cli.ExitNotRunning || !strings.Contains(errb.String(), "mf-store daemon is not running") {
+		t.Errorf("ls without a daemon: exit %d: %s", code, errb.String())
+	}
+}
