@@ -27,6 +27,7 @@ man:
 	$(GO) run ./cmd/mf-route gen-man man
 	$(GO) run ./cmd/mf-swap gen-man man
 	$(GO) run ./cmd/mf-court gen-man man
+	$(GO) run ./cmd/mf-chat gen-man man
 
 lint:
 	test -z "$$(gofmt -l .)"

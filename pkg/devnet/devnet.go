@@ -60,6 +60,10 @@ type Options struct {
 	// BucketSize is how many peers per bucket a kademlia devnet's nodes
 	// keep (default DefaultBucketSize).
 	BucketSize int
+	// NoChat leaves out the mf-chat daemons; ChatBin is the mf-chat
+	// binary (default: beside Bin, else $PATH; none found: no chat).
+	NoChat  bool
+	ChatBin string
 }
 
 // Node is one node of a devnet.
@@ -161,6 +165,10 @@ func Up(ctx context.Context, o Options) (*State, error) {
 			Down(st)
 			return nil, err
 		}
+	}
+	if err := startChat(ctx, o, st); err != nil {
+		Down(st)
+		return nil, err
 	}
 	return st, nil
 }
@@ -344,6 +352,8 @@ type NodeStatus struct {
 	// Court is whether the node's mf-court daemon runs (swap devnets
 	// only).
 	Court bool `json:"court_running,omitempty"`
+	// Chat is whether the node's mf-chat daemon runs.
+	Chat bool `json:"chat_running,omitempty"`
 }
 
 // pidOf returns the pid of home's mf-route daemon if that process is alive
@@ -394,6 +404,7 @@ func Status(st *State) []NodeStatus {
 			s.Swap = pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home) != 0
 			s.Court = pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home) != 0
 		}
+		s.Chat = chatPID(n.Home) != 0
 		out = append(out, s)
 	}
 	return out
@@ -410,6 +421,7 @@ func Down(st *State) (stopped int) {
 		}
 	}
 	for _, n := range st.Nodes {
+		term(chatPID(n.Home))
 		term(pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home))
 		term(pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home))
 		term(pidOf(n.Home))

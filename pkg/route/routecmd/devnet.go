@@ -32,7 +32,7 @@ DIR restarts the same network.
 	var dir string
 	var nodes int
 	var topology string
-	var noSwap bool
+	var noSwap, noChat bool
 	var bucket int
 	var upJSON bool
 	up := &cobra.Command{
@@ -52,7 +52,9 @@ Unless --no-swap, the devnet also runs the embedded chain (mf-swap chain,
 in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
 (DIR/nodeI/swap.log) and one mf-court daemon (DIR/nodeI/court.log) per
 node; the first time, the faucet funds every node and each deposits 50 MFT
-into its checkbook. With --json it prints the devnet's status, as devnet
+into its checkbook. Unless --no-chat, every node also runs an mf-chat
+daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route or on $PATH.
+With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
@@ -60,7 +62,7 @@ status --json does, once everything runs.
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, BucketSize: bucket})
+			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoChat: noChat, BucketSize: bucket})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
@@ -76,6 +78,7 @@ status --json does, once everything runs.
 	up.Flags().StringVar(&topology, "topology", devnet.Mesh, "mesh, line or kademlia")
 	up.Flags().IntVar(&bucket, "bucket-size", devnet.DefaultBucketSize, "peers per bucket with --topology kademlia")
 	up.Flags().BoolVar(&noSwap, "no-swap", false, "leave out the chain and the mf-swap daemons")
+	up.Flags().BoolVar(&noChat, "no-chat", false, "leave out the mf-chat daemons")
 
 	var asJSON bool
 	status := &cobra.Command{

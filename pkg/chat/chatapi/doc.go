@@ -1,0 +1,27 @@
+// Package chatapi is how other programs talk to mf-chat: the request and
+// response types of its local API, the endpoints, the typed client over
+// the Unix socket, and Clean, which makes text from peers safe to print.
+// It links none of the service (no Pebble, no index, no TUI).
+//
+// The local API of mf-chat, on $MF_HOME/chat.sock:
+//
+//	GET  /v0/status                      Status
+//	GET  /v0/conversations               []Conversation, most recent first
+//	GET  /v0/messages?conv=C&limit=N     []Message of a conversation, oldest first (the last N)
+//	POST /v0/send                        SendRequest → Message (queued; ID makes it idempotent)
+//	POST /v0/read                        ReadRequest: mark a conversation read
+//	GET  /v0/search?q=Q&limit=N          SearchResult
+//	GET  /v0/watch                       NDJSON Event: messages, state changes, conversations
+//	POST /v0/contacts                    ContactRequest{name, card}: add a contact (mf-route's book)
+//	POST /v0/groups                      GroupRequest: create a group (mf-route group)
+//	POST /v0/groups/{name}/members       GroupChange: invite or kick (kick rekeys)
+//	POST /v0/leave                       ReadRequest{conv}: leave a group conversation
+//	POST /v0/luminosity                  LuminosityRequest: a conversation's luminosity
+//	POST /v0/away                        AwayRequest: presence shown to peers
+//
+// A message's State is one of StateSending (queued or being retried, with
+// the reason of the last try), StateSent (mf-route took it), StateDelivered
+// (the recipient's mf-chat acknowledged it inside the session or group: for
+// a group, once per member, listed in DeliveredTo), StateFailed (with the
+// reason), or StateReceived for a peer's message.
+package chatapi
