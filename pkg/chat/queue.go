@@ -246,5 +246,3 @@ func (s *Service) retrying(e outEntry, why string) {
 		s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: m})
 	}
 }
-
-

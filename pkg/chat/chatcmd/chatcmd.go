@@ -623,7 +623,7 @@ func runBot(ctx context.Context, g *globals, command string) error {
 		return fmt.Errorf("bot: %w", err)
 	}
 	var mu sync.Mutex
-	last := ""   // the id of the last message given to the bot
+	last := "" // the id of the last message given to the bot
 	lastConv := ""
 	n := 0 // replies to last
 	go func() {

@@ -98,7 +98,7 @@ type (
 		err  error
 	}
 	adviceMsg struct {
-		conv string
+		conv  string
 		conv2 *chatapi.Conversation
 	}
 	searchMsg struct {
