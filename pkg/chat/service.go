@@ -546,6 +546,7 @@ func (s *Service) transmit(ctx context.Context, conv string, payload []byte) err
 	kind, name, topic, lum := c.Kind, c.Name, c.Session, c.Luminosity
 	s.mu.Unlock()
 	if kind == chatapi.KindGroup {
+		s.awaitKeys(ctx, name)
 		_, err := s.rc.Send(ctx, routeapi.SendRequest{Group: name, Payload: payload})
 		return err
 	}
@@ -602,3 +603,38 @@ func isPermanent(err error) bool {
 
 // groupTopic is the topic mf-route delivers a group's packets on.
 func groupTopic(name string) string { return "group/" + name }
+
+// awaitKeys holds a packet to a group this node owns for a few seconds
+// while members have not confirmed its current key (just after it was
+// made, or rekeyed by an invite or a kick): a member without the key
+// cannot open the packet, and mf-route keeps no copy for it.
+func (s *Service) awaitKeys(ctx context.Context, group string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		gs, err := s.rc.Groups(ctx)
+		if err != nil {
+			return
+		}
+		all := true
+		for _, g := range gs {
+			if g.Name != group {
+				continue
+			}
+			if !g.Mine {
+				return
+			}
+			for _, m := range g.Members {
+				if m.Overlay != s.self && !m.HasKey {
+					all = false
+				}
+			}
+		}
+		if all {
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

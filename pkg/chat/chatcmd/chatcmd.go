@@ -132,9 +132,12 @@ idempotent: a second send with the same id is the same message.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := args[1]
 			if text == "-" {
-				b, err := io.ReadAll(io.LimitReader(g.streams.In, chatapi.MaxText+1))
+				b, err := io.ReadAll(io.LimitReader(g.streams.In, 4*chatapi.MaxText+1))
 				if err != nil {
 					return err
+				}
+				if len(b) > 4*chatapi.MaxText {
+					return fmt.Errorf("message on stdin is over the %d-byte limit", chatapi.MaxText)
 				}
 				text = strings.TrimRight(string(b), "\n")
 			}
@@ -651,15 +654,54 @@ func runBot(ctx context.Context, g *globals, command string) error {
 		cancel()
 	}()
 	enc := json.NewEncoder(stdin)
-	werr := c.Watch(ctx, nil, func(e *chatapi.Event) error {
-		m := e.Message
-		if m == nil || m.Mine || m.State != chatapi.StateReceived || m.Edited || len(m.Reactions) > 0 {
+	// The bot answers what is unread when it starts (what came while it
+	// was down), then what arrives; it marks what it was given read. A
+	// message that comes while the unread ones are read is given once.
+	var given sync.Map
+	give := func(m *chatapi.Message) error {
+		if m.Mine || m.State != chatapi.StateReceived || m.Edited || len(m.Reactions) > 0 {
+			return nil
+		}
+		if _, dup := given.LoadOrStore(m.ID, true); dup {
 			return nil
 		}
 		mu.Lock()
 		last, lastConv, n = m.ID, m.Conv, 0
+		err := enc.Encode(botIn{Conv: m.Conv, From: m.From, ID: m.ID, Text: m.Text, Sent: m.Sent})
 		mu.Unlock()
-		return enc.Encode(botIn{Conv: m.Conv, From: m.From, ID: m.ID, Text: m.Text, Sent: m.Sent})
+		_ = c.MarkRead(ctx, m.Conv)
+		return err
+	}
+	var backlog sync.Mutex
+	backlog.Lock()
+	werr := c.Watch(ctx, func() {
+		go func() {
+			defer backlog.Unlock()
+			cs, err := c.Conversations(ctx)
+			if err != nil {
+				return
+			}
+			for _, cv := range cs {
+				if cv.Unread == 0 {
+					continue
+				}
+				ms, err := c.Messages(ctx, cv.ID, cv.Unread)
+				if err != nil {
+					continue
+				}
+				for i := range ms {
+					_ = give(&ms[i])
+				}
+			}
+			fmt.Fprintln(g.streams.Err, "mf-chat: bot running")
+		}()
+	}, func(e *chatapi.Event) error {
+		if e.Message == nil {
+			return nil
+		}
+		backlog.Lock()
+		backlog.Unlock()
+		return give(e.Message)
 	})
 	stdin.Close()
 	perr := proc.Wait()
