@@ -64,16 +64,17 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"befriend": cmdBefriend,
-			"chatwait": cmdChatWait,
-			"chatonce": cmdChatOnce,
-			"killchat": cmdKillChat,
-			"tui":      cmdTUI,
-			"keys":     cmdKeys,
-			"screen":   cmdScreen,
-			"waitconv": cmdWaitConv,
-			"burst":    cmdBurst,
-			"mkbig":    cmdMkBig,
+			"befriend":  cmdBefriend,
+			"chatwait":  cmdChatWait,
+			"chatonce":  cmdChatOnce,
+			"killchat":  cmdKillChat,
+			"tui":       cmdTUI,
+			"keys":      cmdKeys,
+			"screen":    cmdScreen,
+			"waitconv":  cmdWaitConv,
+			"burst":     cmdBurst,
+			"mkbig":     cmdMkBig,
+			"mkhostile": cmdMkHostile,
 		},
 	})
 }
@@ -310,4 +311,14 @@ func cmdBurst(ts *testscript.TestScript, neg bool, args []string) {
 func cmdMkBig(ts *testscript.TestScript, neg bool, args []string) {
 	n, _ := strconv.Atoi(args[1])
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Repeat("x", n)), 0o644))
+}
+
+// Hostile is a message that would clear the screen, paint it red, retitle
+// the window, reverse the text after it and move the cursor, were it
+// obeyed.
+const Hostile = "evil \x1b[2J\x1b[H\x1b[31mred\x1b]0;owned\x07 \u202eesrever\u202c \u009b5A \x1bP+q\x1b\\ \r\b\x7f end"
+
+// mkhostile FILE: a file holding Hostile.
+func cmdMkHostile(ts *testscript.TestScript, neg bool, args []string) {
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(Hostile), 0o644))
 }
