@@ -43,6 +43,8 @@ type store struct {
 		NonceSize() int
 	}
 	mac []byte
+	// aeadKey is the history key, kept to reopen the store in tests.
+	aeadKey []byte
 }
 
 // historyKey derives the history key from the identity key: the keystore
@@ -61,7 +63,7 @@ func newStore(db *kv.DB, key []byte) (*store, error) {
 	}
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("mf/chat/names/v1"))
-	return &store{db: db, aead: a, mac: m.Sum(nil)}, nil
+	return &store{db: db, aead: a, mac: m.Sum(nil), aeadKey: key}, nil
 }
 
 var errSealed = errors.New("chat: a history record does not open with this node's key")
