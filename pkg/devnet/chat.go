@@ -4,22 +4,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 )
 
-// chatBin finds mf-chat: o.ChatBin, else beside mf-route, else on $PATH;
-// "" when there is none (a devnet built without it runs without chat).
+// chatBin finds mf-chat: o.ChatBin, else beside mf-route (make build puts
+// them together in bin/); "" when there is none, and the devnet runs
+// without chat. $PATH is not searched, so that a devnet started from a
+// binary built alone does not pick up an mf-chat of another build.
 func chatBin(o Options) string {
 	if o.ChatBin != "" {
 		return o.ChatBin
 	}
 	if bin := filepath.Join(filepath.Dir(o.Bin), "mf-chat"); fileExists(bin) {
-		return bin
-	}
-	if bin, err := exec.LookPath("mf-chat"); err == nil {
 		return bin
 	}
 	return ""
@@ -37,7 +35,7 @@ func startChat(ctx context.Context, o Options, st *State) error {
 	}
 	bin := chatBin(o)
 	if bin == "" {
-		fmt.Fprintln(o.Out, "mf-chat not found beside mf-route or on $PATH: the nodes run without it")
+		fmt.Fprintln(o.Out, "mf-chat is not beside mf-route: the nodes run without it")
 		return nil
 	}
 	for _, n := range st.Nodes {

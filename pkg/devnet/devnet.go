@@ -61,7 +61,7 @@ type Options struct {
 	// keep (default DefaultBucketSize).
 	BucketSize int
 	// NoChat leaves out the mf-chat daemons; ChatBin is the mf-chat
-	// binary (default: beside Bin, else $PATH; none found: no chat).
+	// binary (default: beside Bin; none there: no chat).
 	NoChat  bool
 	ChatBin string
 }

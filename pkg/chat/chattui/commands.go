@@ -55,7 +55,7 @@ func (m *model) submit(text string) tea.Cmd {
 		// The id is fixed here, so that a retry is the same message.
 		req := chatapi.SendRequest{To: conv, Text: text, ID: newID()}
 		m.follow = true
-		return m.call("", func(ctx context.Context) error { _, err := m.c.Send(ctx, req); return err })
+		return m.enqueue(req)
 	}
 	cmd, rest, _ := strings.Cut(text, " ")
 	rest = strings.TrimSpace(rest)
@@ -130,7 +130,7 @@ func (m *model) submit(text string) tea.Cmd {
 			return nil
 		}
 		req := chatapi.SendRequest{To: conv, Text: rest, ID: newID(), ReplyTo: to.ID}
-		return m.call("", func(ctx context.Context) error { _, err := m.c.Send(ctx, req); return err })
+		return m.enqueue(req)
 	case "/edit":
 		mine := m.lastFrom(true)
 		if mine == nil || rest == "" {
@@ -138,7 +138,7 @@ func (m *model) submit(text string) tea.Cmd {
 			return nil
 		}
 		req := chatapi.SendRequest{To: conv, Text: rest, ID: newID(), Edit: mine.ID}
-		return m.call("edited", func(ctx context.Context) error { _, err := m.c.Send(ctx, req); return err })
+		return m.enqueue(req)
 	case "/react":
 		to := m.lastFrom(false)
 		if to == nil || rest == "" {
@@ -146,7 +146,7 @@ func (m *model) submit(text string) tea.Cmd {
 			return nil
 		}
 		req := chatapi.SendRequest{To: conv, Text: rest, ID: newID(), React: to.ID}
-		return m.call("", func(ctx context.Context) error { _, err := m.c.Send(ctx, req); return err })
+		return m.enqueue(req)
 	case "/poll":
 		parts := strings.Split(rest, "|")
 		if len(parts) < 3 {
@@ -158,7 +158,7 @@ func (m *model) submit(text string) tea.Cmd {
 			p.Options = append(p.Options, strings.TrimSpace(o))
 		}
 		req := chatapi.SendRequest{To: conv, Text: "poll: " + p.Question, ID: newID(), Poll: p}
-		return m.call("", func(ctx context.Context) error { _, err := m.c.Send(ctx, req); return err })
+		return m.enqueue(req)
 	case "/vote":
 		// /vote N on the last poll: a reaction "vote:N".
 		for i := len(m.msgs) - 1; i >= 0; i-- {
@@ -169,7 +169,7 @@ func (m *model) submit(text string) tea.Cmd {
 					return nil
 				}
 				req := chatapi.SendRequest{To: conv, Text: "vote:" + rest, ID: newID(), React: m.msgs[i].ID}
-				return m.call("voted", func(ctx context.Context) error { _, err := m.c.Send(ctx, req); return err })
+				return m.enqueue(req)
 			}
 		}
 		m.status = "no poll here"

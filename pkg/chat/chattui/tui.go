@@ -9,6 +9,7 @@ package chattui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
+	"github.com/mainframe/mf/pkg/localapi"
 )
 
 // Options of the window.
@@ -58,6 +60,7 @@ func Run(ctx context.Context, c *chatapi.Client, o Options) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go watch(wctx, c, p)
+	go m.sender(wctx, p)
 	_, err := p.Run()
 	if err == tea.ErrProgramKilled && ctx.Err() != nil {
 		return nil
@@ -135,6 +138,10 @@ type model struct {
 
 	search *chatapi.SearchResult
 	st     styles
+
+	// sendq carries what the user typed to the daemon, one at a time, so
+	// that messages are queued (and numbered) in the order typed.
+	sendq chan chatapi.SendRequest
 }
 
 type styles struct {
@@ -168,7 +175,7 @@ func newModel(ctx context.Context, c *chatapi.Client, o Options) *model {
 	ta.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("alt+enter", "ctrl+j"))
 	ta.FocusedStyle.CursorLine = lipgloss.NewStyle()
 	ta.Focus()
-	m := &model{ctx: ctx, c: c, opts: o, input: ta, vp: viewport.New(60, 18), follow: true, st: newStyles()}
+	m := &model{ctx: ctx, c: c, opts: o, input: ta, vp: viewport.New(60, 18), follow: true, st: newStyles(), sendq: make(chan chatapi.SendRequest, 1024)}
 	m.vp.MouseWheelEnabled = true
 	return m
 }
@@ -501,4 +508,45 @@ func commonPrefix(ss []string) string {
 		}
 	}
 	return p
+}
+
+// sender hands typed messages to the daemon in order. A message the
+// daemon did not take (it is down) is tried again, under the same id,
+// until it takes it: what was typed is not lost with a daemon restart.
+func (m *model) sender(ctx context.Context, p *tea.Program) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case req := <-m.sendq:
+			for ctx.Err() == nil {
+				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				_, err := m.c.Send(sctx, req)
+				cancel()
+				if err == nil {
+					break
+				}
+				var le *localapi.Error
+				if errors.As(err, &le) && le.Status < 500 {
+					p.Send(statusMsg{"error: " + chatapi.Clean(err.Error(), false)})
+					break
+				}
+				p.Send(statusMsg{"daemon: " + chatapi.Clean(err.Error(), false) + " (trying again)"})
+				select {
+				case <-ctx.Done():
+				case <-time.After(500 * time.Millisecond):
+				}
+			}
+		}
+	}
+}
+
+// enqueue queues a send for the sender.
+func (m *model) enqueue(req chatapi.SendRequest) tea.Cmd {
+	select {
+	case m.sendq <- req:
+	default:
+		m.status = "too many messages waiting for the daemon"
+	}
+	return nil
 }

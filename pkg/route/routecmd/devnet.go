@@ -53,7 +53,7 @@ in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
 (DIR/nodeI/swap.log) and one mf-court daemon (DIR/nodeI/court.log) per
 node; the first time, the faucet funds every node and each deposits 50 MFT
 into its checkbook. Unless --no-chat, every node also runs an mf-chat
-daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route or on $PATH.
+daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route (make build).
 With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
 ` + cli.ExitCodesHelp,
