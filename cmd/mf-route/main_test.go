@@ -30,6 +30,7 @@ import (
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/chat/chatcmd"
 	"github.com/mainframe/mf/pkg/court/courtcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
@@ -47,6 +48,9 @@ func TestMain(m *testing.M) {
 		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
 		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
 		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
+		// For the README's mf-chat section; devnets find mf-chat only beside
+		// mf-route, so they start none here.
+		"mf-chat": func() { os.Exit(chatcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 

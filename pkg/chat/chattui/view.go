@@ -236,17 +236,17 @@ func (m *model) searchView(h int) string {
 }
 
 const helpText = `keys
-  Enter          send (Alt-Enter or Ctrl-J: new line)
-  Up/Down        input history
-  Tab            complete a name or command
-  Ctrl-N/Ctrl-P  next/previous conversation
-  PgUp/PgDn      scroll; mouse wheel too
-  Esc            normal mode: j/k scroll, g/G top/end,
-                 / search, ? help, i insert, q quit
-  F1             this help; Ctrl-C quits
+  Enter      send; Alt-Enter or Ctrl-J: new line
+  Up/Down    input history
+  Tab        complete a name or command
+  Ctrl-N/P   next/previous conversation
+  PgUp/PgDn  scroll (and the mouse wheel)
+  Esc        normal mode: j/k scroll, g/G top/end,
+             / search, ? help, i insert, q quit
+  F1         this help; Ctrl-C quits
 commands
-  /add NAME CARD   /group NAME M...   /invite M...
-  /kick M...       /leave             /lum BITS
-  /reply TEXT      /edit TEXT         /react EMOJI
-  /poll Q | A | B  /vote N            /search WORDS
-  /away [NOTE]     /quit              //text sends /text`
+  /add NAME CARD  /group NAME M..  /invite M..
+  /kick M..       /leave           /lum BITS
+  /reply TEXT     /edit TEXT       /react EMOJI
+  /poll Q|A|B     /vote N          /search WORDS
+  /away [NOTE]    /quit            //x sends /x`
