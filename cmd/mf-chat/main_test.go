@@ -180,12 +180,17 @@ func cmdChatOnce(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// killchat HOME: SIGKILL HOME's mf-chat daemon and wait until it is gone.
+// killchat [-route] HOME: SIGKILL HOME's mf-chat (or mf-route) daemon and
+// wait until it is gone.
 func cmdKillChat(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: killchat HOME")
+	pidName := chatapi.PIDName
+	if len(args) == 2 && args[0] == "-route" {
+		pidName, args = routeapi.PIDName, args[1:]
 	}
-	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), chatapi.PIDName))
+	if len(args) != 1 {
+		ts.Fatalf("usage: killchat [-route] HOME")
+	}
+	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), pidName))
 	ts.Check(err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	ts.Check(err)

@@ -220,6 +220,11 @@ func (s *Service) done(e outEntry, state, why string) {
 	if changed {
 		m.State, m.Reason = state, why
 		s.st.setJSON(b, mk, m)
+		if state == chatapi.StateSent {
+			// Sent is not delivered: keep the packet until the recipients
+			// acknowledge it (resend.go).
+			s.st.setJSON(b, awaitKey(s.st.cid(e.Conv), e.ID), awaitEntry{Conv: e.Conv, ID: e.ID, Payload: e.Payload, Next: time.Now().Add(resendAfter(0))})
+		}
 	}
 	if err := b.Commit(); err != nil {
 		s.log.Warn("updating the queue", "err", err)

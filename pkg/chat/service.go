@@ -140,6 +140,7 @@ func (s *Service) Run(ctx context.Context) {
 	s.ctx = ctx
 	s.mu.Unlock()
 	go s.sender(ctx)
+	go s.resender(ctx)
 	t := time.NewTicker(s.opts.SyncEvery)
 	defer t.Stop()
 	for {
@@ -457,6 +458,7 @@ func (s *Service) receiveAck(c *convRecord, e *envelope, from string) {
 			m.State, m.Reason = chatapi.StateDelivered, ""
 			return true
 		})
+		s.acked(c, id)
 	}
 }
 
@@ -537,6 +539,16 @@ func (s *Service) kickLeaver(group string, who identity.Overlay) {
 // transmit hands one payload to mf-route for conversation conv: on the
 // contact's session (opened or reopened as needed) or to the group.
 func (s *Service) transmit(ctx context.Context, conv string, payload []byte) error {
+	return s.send(ctx, conv, payload, true)
+}
+
+// transmitOnce is transmit for a packet sent again: it does not wait for
+// group members to confirm a key (one that is offline holds up nothing).
+func (s *Service) transmitOnce(ctx context.Context, conv string, payload []byte) error {
+	return s.send(ctx, conv, payload, false)
+}
+
+func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKeys bool) error {
 	s.mu.Lock()
 	c := s.convs[conv]
 	if c == nil {
@@ -546,7 +558,9 @@ func (s *Service) transmit(ctx context.Context, conv string, payload []byte) err
 	kind, name, topic, lum := c.Kind, c.Name, c.Session, c.Luminosity
 	s.mu.Unlock()
 	if kind == chatapi.KindGroup {
-		s.awaitKeys(ctx, name)
+		if waitKeys {
+			s.awaitKeys(ctx, name)
+		}
 		_, err := s.rc.Send(ctx, routeapi.SendRequest{Group: name, Payload: payload})
 		return err
 	}
