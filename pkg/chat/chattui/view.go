@@ -16,7 +16,7 @@ const sidebarWidth = 20
 // plus a status line, the rest for the sidebar and the messages.
 func (m *model) layout() {
 	w := max(m.w-sidebarWidth-1, 20)
-	h := max(m.h-1-1-m.input.Height()-1, 3)
+	h := max(m.h-2-m.input.Height(), 3)
 	m.vp.Width, m.vp.Height = w, h
 	m.input.SetWidth(max(m.w, 10))
 	m.render()
