@@ -68,6 +68,10 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("NET", short)
 			env.Setenv("MF_HOME", filepath.Join(short, "default-home"))
+			// mf-chat sits beside mf-route here (for the README test); the
+			// scripts' devnets run without it, so that no chat daemon
+			// listens on the topics the scripts listen on.
+			env.Setenv("MF_NO_CHAT", "1")
 			env.Defer(func() {
 				// Stop every devnet the script left running, pass or fail.
 				entries, _ := os.ReadDir(short)

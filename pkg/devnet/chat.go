@@ -13,6 +13,7 @@ import (
 // them together in bin/); "" when there is none, and the devnet runs
 // without chat. $PATH is not searched, so that a devnet started from a
 // binary built alone does not pick up an mf-chat of another build.
+// (--no-chat, or MF_NO_CHAT=1, leaves chat out where mf-chat is there.)
 func chatBin(o Options) string {
 	if o.ChatBin != "" {
 		return o.ChatBin

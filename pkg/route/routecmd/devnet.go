@@ -78,7 +78,7 @@ status --json does, once everything runs.
 	up.Flags().StringVar(&topology, "topology", devnet.Mesh, "mesh, line or kademlia")
 	up.Flags().IntVar(&bucket, "bucket-size", devnet.DefaultBucketSize, "peers per bucket with --topology kademlia")
 	up.Flags().BoolVar(&noSwap, "no-swap", false, "leave out the chain and the mf-swap daemons")
-	up.Flags().BoolVar(&noChat, "no-chat", false, "leave out the mf-chat daemons")
+	up.Flags().BoolVar(&noChat, "no-chat", os.Getenv("MF_NO_CHAT") == "1", "leave out the mf-chat daemons (env MF_NO_CHAT=1)")
 
 	var asJSON bool
 	status := &cobra.Command{
