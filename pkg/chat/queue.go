@@ -118,7 +118,7 @@ func (s *Service) Send(req chatapi.SendRequest) (*chatapi.Message, error) {
 		c.Last, c.Preview = now, preview(req.Text)
 	}
 	s.outSeq++
-	s.st.setJSON(b, outKey(s.outSeq), outEntry{Seq: s.outSeq, Conv: c.ID, ID: req.ID, Payload: e.marshal()})
+	s.st.setJSON(b, outKey(s.outSeq), outEntry{Seq: s.outSeq, Conv: c.ID, ID: req.ID, Payload: e.marshal(), Msg: e.T == kindMsg})
 	s.saveConv(b, c)
 	if err := b.Commit(); err != nil {
 		return nil, err
@@ -165,13 +165,19 @@ func (s *Service) sender(ctx context.Context) {
 				continue
 			}
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			err := s.transmit(sctx, e.Conv, e.Payload)
+			var packet string
+			var err error
+			if e.Msg {
+				packet, err = s.transmitMessage(sctx, e.Conv, e.Payload)
+			} else {
+				err = s.transmit(sctx, e.Conv, e.Payload)
+			}
 			cancel()
 			switch {
 			case err == nil:
-				s.done(e, chatapi.StateSent, "")
+				s.done(e, chatapi.StateSent, "", packet)
 			case isPermanent(err):
-				s.done(e, chatapi.StateFailed, reason(err))
+				s.done(e, chatapi.StateFailed, reason(err), "")
 			default:
 				blocked[e.Conv] = true
 				held = true
@@ -210,7 +216,7 @@ func reason(err error) string {
 
 // done takes an entry off the queue and gives its message state, in one
 // batch.
-func (s *Service) done(e outEntry, state, why string) {
+func (s *Service) done(e outEntry, state, why, packet string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.st.db.NewBatch()
@@ -223,7 +229,7 @@ func (s *Service) done(e outEntry, state, why string) {
 		if state == chatapi.StateSent {
 			// Sent is not delivered: keep the packet until the recipients
 			// acknowledge it (resend.go).
-			s.st.setJSON(b, awaitKey(s.st.cid(e.Conv), e.ID), awaitEntry{Conv: e.Conv, ID: e.ID, Payload: e.Payload, Next: time.Now().Add(resendAfter(0))})
+			s.st.setJSON(b, awaitKey(s.st.cid(e.Conv), e.ID), awaitEntry{Conv: e.Conv, ID: e.ID, Payload: e.Payload, Packets: nonEmpty(packet), Next: time.Now().Add(resendAfter(0))})
 		}
 	}
 	if err := b.Commit(); err != nil {

@@ -23,12 +23,18 @@ import (
 const ResendFor = 7 * 24 * time.Hour
 
 type awaitEntry struct {
-	Conv    string    `json:"conv"`
-	ID      string    `json:"id"`
-	Payload []byte    `json:"payload"`
-	Tries   int       `json:"tries"`
-	Next    time.Time `json:"next"`
-	First   time.Time `json:"first,omitzero"`
+	Conv    string `json:"conv"`
+	ID      string `json:"id"`
+	Payload []byte `json:"payload"`
+	// Packets are the ids of the certified packets it went in (to a
+	// contact), whose receipts mf-route collects.
+	Packets []string `json:"packets,omitempty"`
+	Tries   int      `json:"tries"`
+	// Acked: the recipient's mf-chat acknowledged it; only its receipt
+	// is still looked for, until Next.
+	Acked bool      `json:"acked,omitempty"`
+	Next  time.Time `json:"next"`
+	First time.Time `json:"first,omitzero"`
 }
 
 func awaitKey(cid []byte, id string) []byte {
@@ -61,12 +67,27 @@ func (s *Service) acked(c *convRecord, id string) {
 			}
 		}
 	}
-	_ = s.st.db.Delete(awaitKey(s.st.cid(c.ID), id))
+	key := awaitKey(s.st.cid(c.ID), id)
+	var e awaitEntry
+	if c.Kind == chatapi.KindContact && m.Receipt == "" && s.st.getJSON(key, &e) == nil && len(e.Packets) > 0 && !e.Acked {
+		// Acknowledged by the contact's mf-chat: nothing is sent again,
+		// but mf-route's signed receipt is looked for a while longer, to
+		// keep with the message.
+		e.Acked, e.Next = true, time.Now().Add(time.Minute)
+		b := s.st.db.NewBatch()
+		s.st.setJSON(b, key, e)
+		_ = b.Commit()
+		return
+	}
+	if e.Acked && time.Now().Before(e.Next) {
+		return
+	}
+	_ = s.st.db.Delete(key)
 }
 
 // resender sends unacknowledged messages again when they are due.
 func (s *Service) resender(ctx context.Context) {
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
@@ -89,7 +110,8 @@ func (s *Service) resender(ctx context.Context) {
 				return nil
 			}
 			var e awaitEntry
-			if json.Unmarshal(pt, &e) == nil && now.After(e.Next) {
+			// Due to be sent again, or with receipts to look for.
+			if json.Unmarshal(pt, &e) == nil && (now.After(e.Next) || len(e.Packets) > 0) {
 				due = append(due, e)
 				keys = append(keys, append([]byte(nil), k...))
 			}
@@ -107,7 +129,10 @@ func (s *Service) resender(ctx context.Context) {
 				// nothing.
 				s.acked(c, e.ID)
 			}
-			_, err := s.st.db.Get(keys[i])
+			// Read again: acked may have changed or removed it.
+			first := e.First
+			err := s.st.getJSON(keys[i], &e)
+			e.First = first
 			s.mu.Unlock()
 			if err != nil {
 				continue
@@ -116,11 +141,22 @@ func (s *Service) resender(ctx context.Context) {
 				_ = s.st.db.Delete(keys[i])
 				continue
 			}
+			if !now.After(e.Next) || e.Acked {
+				s.receipted(ctx, c, &e)
+				continue
+			}
+			if s.receipted(ctx, c, &e) {
+				continue
+			}
 			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			err = s.transmitOnce(sctx, e.Conv, e.Payload)
+			packet, err := s.transmitOnce(sctx, e.Conv, e.Payload)
 			cancel()
 			if err != nil {
 				s.log.Debug("sending again", "err", err)
+			}
+			e.Packets = append(e.Packets, nonEmpty(packet)...)
+			if len(e.Packets) > 16 {
+				e.Packets = e.Packets[len(e.Packets)-16:]
 			}
 			e.Tries++
 			e.Next = time.Now().Add(resendAfter(e.Tries))
@@ -134,4 +170,44 @@ func (s *Service) resender(ctx context.Context) {
 			s.mu.Unlock()
 		}
 	}
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// receipted looks for the recipient's signed receipt of any packet e went
+// in. With one, the message is delivered on mf-route's proof: the receipt
+// is kept with it and e leaves the waiting list.
+func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) bool {
+	if c.Kind != chatapi.KindContact {
+		return false
+	}
+	for _, p := range e.Packets {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		rec, err := s.rc.Receipt(rctx, p)
+		cancel()
+		if err != nil || rec.Status != "delivered" || rec.Receipt == nil {
+			continue
+		}
+		s.mu.Lock()
+		s.update(c, e.ID, func(m *chatapi.Message) bool {
+			if !m.Mine {
+				return false
+			}
+			m.Receipt = rec.Receipt.Receipt
+			if !slices.Contains(m.DeliveredTo, c.Name) {
+				m.DeliveredTo = append(m.DeliveredTo, c.Name)
+			}
+			m.State, m.Reason = chatapi.StateDelivered, ""
+			return true
+		})
+		_ = s.st.db.Delete(awaitKey(s.st.cid(c.ID), e.ID))
+		s.mu.Unlock()
+		return true
+	}
+	return false
 }

@@ -539,21 +539,29 @@ func (s *Service) kickLeaver(group string, who identity.Overlay) {
 // transmit hands one payload to mf-route for conversation conv: on the
 // contact's session (opened or reopened as needed) or to the group.
 func (s *Service) transmit(ctx context.Context, conv string, payload []byte) error {
-	return s.send(ctx, conv, payload, true)
+	_, err := s.send(ctx, conv, payload, true, false)
+	return err
+}
+
+// transmitMessage is transmit for a message: to a contact it asks mf-route
+// for a signed receipt (certified delivery) and returns the packet's id,
+// whose receipt the resender looks for.
+func (s *Service) transmitMessage(ctx context.Context, conv string, payload []byte) (string, error) {
+	return s.send(ctx, conv, payload, true, true)
 }
 
 // transmitOnce is transmit for a packet sent again: it does not wait for
 // group members to confirm a key (one that is offline holds up nothing).
-func (s *Service) transmitOnce(ctx context.Context, conv string, payload []byte) error {
-	return s.send(ctx, conv, payload, false)
+func (s *Service) transmitOnce(ctx context.Context, conv string, payload []byte) (string, error) {
+	return s.send(ctx, conv, payload, false, true)
 }
 
-func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKeys bool) error {
+func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKeys, certify bool) (string, error) {
 	s.mu.Lock()
 	c := s.convs[conv]
 	if c == nil {
 		s.mu.Unlock()
-		return permanent(fmt.Errorf("no conversation %s", conv))
+		return "", permanent(fmt.Errorf("no conversation %s", conv))
 	}
 	kind, name, topic, lum := c.Kind, c.Name, c.Session, c.Luminosity
 	s.mu.Unlock()
@@ -562,7 +570,7 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 			s.awaitKeys(ctx, name)
 		}
 		_, err := s.rc.Send(ctx, routeapi.SendRequest{Group: name, Payload: payload})
-		return err
+		return "", err
 	}
 	for try := 0; ; try++ {
 		if topic == "" {
@@ -572,7 +580,7 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 			}
 			x, err := s.rc.OpenSession(ctx, req)
 			if err != nil {
-				return err
+				return "", err
 			}
 			topic = x.Topic
 			s.mu.Lock()
@@ -583,17 +591,20 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 			s.listen(topic, conv)
 			s.mu.Unlock()
 			if err != nil {
-				return err
+				return "", err
 			}
 		}
-		_, err := s.rc.Send(ctx, routeapi.SendRequest{Topic: topic, Payload: payload})
+		res, err := s.rc.Send(ctx, routeapi.SendRequest{Topic: topic, Payload: payload, Certify: certify})
 		var le *localapi.Error
 		if try == 0 && errors.As(err, &le) && le.Status == http.StatusBadRequest && strings.Contains(le.Message, "reserved") {
 			// The session is gone (removed or expired): open another.
 			topic = ""
 			continue
 		}
-		return err
+		if err != nil {
+			return "", err
+		}
+		return res.ID, nil
 	}
 }
 

@@ -145,6 +145,9 @@ type outEntry struct {
 	Conv    string `json:"conv"`
 	ID      string `json:"id"`      // the message it carries, if a message
 	Payload []byte `json:"payload"` // the envelope
+	// Msg: the entry is a message (not an edit, reaction or notice), so
+	// its delivery is followed.
+	Msg bool `json:"msg,omitempty"`
 }
 
 // message reads the message id of conversation conv.
