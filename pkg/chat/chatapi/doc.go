@@ -21,7 +21,8 @@
 //
 // A message's State is one of StateSending (queued or being retried, with
 // the reason of the last try), StateSent (mf-route took it), StateDelivered
-// (the recipient's mf-chat acknowledged it inside the session or group: for
-// a group, once per member, listed in DeliveredTo), StateFailed (with the
-// reason), or StateReceived for a peer's message.
+// (to a contact: the contact's node signed a receipt for the certified
+// session packet, kept in Receipt, or its mf-chat acknowledged it; to a
+// group: members' mf-chat acknowledged it, each listed in DeliveredTo),
+// StateFailed (with the reason), or StateReceived for a peer's message.
 package chatapi

@@ -96,8 +96,9 @@ type Message struct {
 	Edited      bool                `json:"edited,omitempty"`
 	Reactions   map[string][]string `json:"reactions,omitempty"`
 	Poll        *Poll               `json:"poll,omitempty"`
-	// Receipt is reserved for mf-route's signed receipt of the packet,
-	// once mf-route signs receipts for session and group packets.
+	// Receipt is the recipient node's signed receipt (routeapi.Receipt,
+	// hex) of a certified session packet the message went in: to a
+	// contact. Group packets have none yet.
 	Receipt string `json:"receipt,omitempty"`
 }
 
