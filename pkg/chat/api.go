@@ -77,7 +77,12 @@ func (s *Service) apiConversations(w http.ResponseWriter, r *http.Request) (any,
 func (s *Service) crowds(ctx context.Context, cs []chatapi.Conversation) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
+	advice := -1
+	if a, err := s.rc.Luminosity(ctx, chatapi.AdviceCrowd); err == nil {
+		advice = a.Luminosity
+	}
 	for i := range cs {
+		cs[i].Advice = advice
 		if cs[i].Kind != chatapi.KindContact {
 			continue
 		}

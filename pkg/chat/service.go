@@ -219,6 +219,7 @@ func (s *Service) ensureConv(kind, name string) (*convRecord, bool) {
 func (c *convRecord) public() chatapi.Conversation {
 	out := c.Conversation
 	out.Members = slices.Clone(c.Members)
+	out.Advice = -1 // mf-route's, filled in by crowds
 	return out
 }
 

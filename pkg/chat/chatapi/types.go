@@ -29,6 +29,9 @@ const (
 	KindGroup   = "group"
 )
 
+// AdviceCrowd is the crowd mf-chat asks mf-route's luminosity advice for.
+const AdviceCrowd = 10
+
 // MaxText bounds a message's text in bytes: a message travels in one
 // mf-route packet with room for its envelope.
 const MaxText = 16 << 10
@@ -56,11 +59,14 @@ type Conversation struct {
 	// Luminosity is the bits of the peer's address the conversation's
 	// packets disclose (-1: mf-route's default), and Crowd the number of
 	// nodes mf-route estimates share that prefix: the crowd it hides in.
-	Luminosity int      `json:"luminosity"`
-	Crowd      float64  `json:"crowd,omitempty"`
-	Members    []string `json:"members,omitempty"`
-	Owner      bool     `json:"owner,omitempty"`
-	Left       bool     `json:"left,omitempty"`
+	Luminosity int     `json:"luminosity"`
+	Crowd      float64 `json:"crowd,omitempty"`
+	// Advice is the luminosity mf-route advises for a crowd of at least
+	// AdviceCrowd nodes (-1: not known).
+	Advice  int      `json:"advice"`
+	Members []string `json:"members,omitempty"`
+	Owner   bool     `json:"owner,omitempty"`
+	Left    bool     `json:"left,omitempty"`
 	// Presence is the peer's last word about itself: "away: TEXT", or
 	// "seen" with Seen, when it was last heard from.
 	Presence string    `json:"presence,omitempty"`

@@ -287,6 +287,9 @@ func (m *model) updateConv(c chatapi.Conversation) {
 			if c.Luminosity < 0 {
 				c.Luminosity = m.convs[i].Luminosity
 			}
+			if c.Advice < 0 {
+				c.Advice = m.convs[i].Advice
+			}
 			if c.ID == m.sel {
 				c.Unread = 0
 			}

@@ -21,7 +21,7 @@ func TestFrameHostile(t *testing.T) {
 	m := newModel(context.Background(), chatapi.NewClient(t.TempDir()), Options{History: 500})
 	evil := "evil \x1b[2J\x1b]0;owned\x07 \u202eesrever \u009b5A \r\b end " + strings.Repeat("long ", 40)
 	m.convs = []chatapi.Conversation{
-		{ID: "contact:\x1b[31mmallory", Kind: chatapi.KindContact, Name: "\x1b[31mmallory\u202e", Luminosity: 8, Crowd: 12, Presence: "away: \x1b[5m"},
+		{ID: "contact:\x1b[31mmallory", Kind: chatapi.KindContact, Name: "\x1b[31mmallory\u202e", Luminosity: 8, Crowd: 12, Advice: 4, Presence: "away: \x1b[5m"},
 		{ID: "group:team", Kind: chatapi.KindGroup, Name: "team", Members: []string{"a", "b"}, Unread: 3},
 	}
 	m.sel = m.convs[0].ID
@@ -47,7 +47,7 @@ func TestFrameHostile(t *testing.T) {
 			t.Errorf("line %d is %d cells wide: %q", i, w, l)
 		}
 	}
-	for _, want := range []string{"␛[2J", "<U+202E>", "[failed: ␛[31mno route]", "#team 3", "lum 8 · crowd ≈ 12"} {
+	for _, want := range []string{"␛[2J", "<U+202E>", "[failed: ␛[31mno route]", "#team 3", "lum 8 · crowd ≈ 12 · advice: /lum 4 for 10"} {
 		if !strings.Contains(frame, want) {
 			t.Errorf("frame lacks %q:\n%s", want, frame)
 		}

@@ -150,6 +150,10 @@ func (m *model) header() string {
 			lum = fmt.Sprint(c.Luminosity)
 		}
 		s = fmt.Sprintf(" %s · lum %s · crowd ≈ %.0f", chatapi.Clean(c.Name, false), lum, c.Crowd)
+		if c.Advice >= 0 && c.Luminosity > c.Advice {
+			// mf-route's advice, when the conversation discloses more.
+			s += fmt.Sprintf(" · advice: /lum %d for %d", c.Advice, chatapi.AdviceCrowd)
+		}
 		if c.Presence != "" {
 			s += " · " + clip(chatapi.Clean(c.Presence, false), 20)
 		}
