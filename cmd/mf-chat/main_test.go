@@ -71,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"tui":       cmdTUI,
 			"keys":      cmdKeys,
 			"screen":    cmdScreen,
+			"nocolor":   cmdNoColor,
 			"waitconv":  cmdWaitConv,
 			"burst":     cmdBurst,
 			"mkbig":     cmdMkBig,
@@ -326,4 +327,13 @@ const Hostile = "evil \x1b[2J\x1b[H\x1b[31mred\x1b]0;owned\x07 \u202eesrever\u20
 // mkhostile FILE: a file holding Hostile.
 func cmdMkHostile(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(Hostile), 0o644))
+}
+
+// nocolor NAME: the window's screen, with its attributes, sets no colour
+// (NO_COLOR): bold, faint and reverse only.
+func cmdNoColor(ts *testscript.TestScript, neg bool, args []string) {
+	scr := tmux(ts, "capture-pane", "-e", "-p", "-t", args[0])
+	if m := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])[;m]`).FindString(scr); m != "" {
+		ts.Fatalf("the screen of %s sets a colour (%q):\n%q", args[0], m, scr)
+	}
 }

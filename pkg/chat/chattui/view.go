@@ -183,7 +183,11 @@ func (m *model) sidebar(h int) string {
 			unread = fmt.Sprintf(" %d", c.Unread)
 		}
 		mark := " "
-		if c.Presence != "" && strings.HasPrefix(c.Presence, "away") {
+		switch {
+		case c.ID == m.sel:
+			// Marked without colour too (NO_COLOR draws no attributes).
+			mark = ">"
+		case strings.HasPrefix(c.Presence, "away"):
 			mark = "~"
 		}
 		line := pad(mark+clip(name, sidebarWidth-2-len(unread))+unread, sidebarWidth-1)
