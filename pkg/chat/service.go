@@ -394,7 +394,8 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 		a := envelope{V: 1, T: kindAck, ID: newID(), Acks: []string{e.ID}}
 		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		if err := s.transmit(actx, conv, a.marshal()); err != nil {
+		// Not held for group keys: the listener must not wait.
+		if _, err := s.send(actx, conv, a.marshal(), false, false); err != nil {
 			s.log.Debug("acknowledging", "err", err)
 		}
 	}
