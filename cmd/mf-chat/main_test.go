@@ -72,6 +72,7 @@ func TestScripts(t *testing.T) {
 			"keys":      cmdKeys,
 			"screen":    cmdScreen,
 			"nocolor":   cmdNoColor,
+			"startchat": cmdStartChat,
 			"waitconv":  cmdWaitConv,
 			"burst":     cmdBurst,
 			"mkbig":     cmdMkBig,
@@ -336,4 +337,58 @@ func cmdNoColor(ts *testscript.TestScript, neg bool, args []string) {
 	if m := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])[;m]`).FindString(scr); m != "" {
 		ts.Fatalf("the screen of %s sets a colour (%q):\n%q", args[0], m, scr)
 	}
+}
+
+// startchat HOME: start HOME's mf-chat daemon (stopped when the script
+// ends) and wait up to 60 s until it answers. If it does not, its
+// goroutines (SIGQUIT), kernel stack and log are shown, to say where it
+// stands.
+func cmdStartChat(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: startchat HOME")
+	}
+	home := ts.MkAbs(args[0])
+	bin, err := exec.LookPath("mf-chat")
+	ts.Check(err)
+	logPath := ts.MkAbs(filepath.Base(home) + "-chat.log")
+	logf, err := os.Create(logPath)
+	ts.Check(err)
+	cmd := exec.Command(bin, "--home", home, "daemon")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	ts.Check(cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
+	ts.Defer(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	})
+	cl := chatapi.NewClient(home)
+	var last error
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case <-done:
+			b, _ := os.ReadFile(logPath)
+			ts.Fatalf("mf-chat daemon of %s exited:\n%s", home, b)
+		default:
+		}
+		c, cancel := ctx(2 * time.Second)
+		_, last = cl.Status(c)
+		cancel()
+		if last == nil {
+			return
+		}
+	}
+	stack, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stack", cmd.Process.Pid))
+	wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", cmd.Process.Pid))
+	_ = cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	b, _ := os.ReadFile(logPath)
+	ts.Fatalf("mf-chat daemon of %s does not answer (%v); wchan %s, stack:\n%s\nlog:\n%s", home, last, wchan, stack, b)
 }
