@@ -34,6 +34,8 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("POST /v0/leave", localapi.Handle(s.apiLeave))
 	m.Handle("POST /v0/luminosity", localapi.Handle(s.apiLuminosity))
 	m.Handle("POST /v0/away", localapi.Handle(s.apiAway))
+	m.Handle("POST /v0/typing", localapi.Handle(s.apiTyping))
+	m.Handle("POST /v0/settings", localapi.Handle(s.apiSettings))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -415,4 +417,53 @@ func (s *Service) apiAway(w http.ResponseWriter, r *http.Request) (any, error) {
 		}
 	}()
 	return struct{}{}, nil
+}
+
+func (s *Service) apiTyping(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req chatapi.ReadRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	c, err := s.resolveConv(req.Conv)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	now := time.Now()
+	// Off, or said a moment ago, or no session yet (a notice opens none):
+	// nothing goes out.
+	skip := s.noTyping || c.Left || now.Sub(s.typedAt[c.ID]) < chatapi.TypingEvery || c.Kind == chatapi.KindContact && c.Session == ""
+	if !skip {
+		s.typedAt[c.ID] = now
+	}
+	id := c.ID
+	s.mu.Unlock()
+	if !skip {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			e := envelope{V: 1, T: kindTyping, ID: newID()}
+			_, _ = s.send(ctx, id, e.marshal(), false, false)
+		}()
+	}
+	return chatapi.TypingResult{Sent: !skip}, nil
+}
+
+func (s *Service) apiSettings(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req chatapi.SettingsRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if req.Typing != nil {
+		b := s.st.db.NewBatch()
+		s.st.setJSON(b, []byte("s/notyping"), !*req.Typing)
+		if err := b.Commit(); err != nil {
+			return nil, err
+		}
+		s.noTyping = !*req.Typing
+	}
+	return chatapi.Settings{Typing: !s.noTyping, Away: s.away}, nil
 }

@@ -32,6 +32,8 @@ func TestAPIBadInput(t *testing.T) {
 		{"POST", "/v0/luminosity", `{"conv":"bob","luminosity":257}`, 400, "luminosity must be 0..256"},
 		{"POST", "/v0/luminosity", `{"conv":"nobody","luminosity":8}`, 404, "no contact or group"},
 		{"POST", "/v0/away", `{"away":"` + strings.Repeat("z", 300) + `"}`, 400, "at most 256 bytes"},
+		{"POST", "/v0/typing", `{"conv":"nobody"}`, 404, "no contact or group"},
+		{"POST", "/v0/settings", `{"typing":"yes"}`, 400, ""},
 		{"GET", "/v0/nothing", "", 404, "no endpoint"},
 	}
 	for _, tt := range tests {

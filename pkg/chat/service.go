@@ -72,6 +72,8 @@ type Service struct {
 	queued    int
 	routeUp   bool
 	away      string
+	noTyping  bool
+	typedAt   map[string]time.Time // when a typing notice last went, per conversation
 	subs      map[chan chatapi.Event]struct{}
 
 	// ctx is Run's: listeners live as long as the service, whoever
@@ -93,7 +95,7 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 	}
 	s := &Service{st: st, rc: rc, self: id.Public().Overlay(), log: log, opts: opts,
 		convs: map[string]*convRecord{}, names: map[identity.Overlay]string{}, listening: map[string]context.CancelFunc{},
-		topicConv: map[string]string{}, subs: map[chan chatapi.Event]struct{}{},
+		topicConv: map[string]string{}, subs: map[chan chatapi.Event]struct{}{}, typedAt: map[string]time.Time{},
 		kick: make(chan struct{}, 1), sync: make(chan struct{}, 1), ctx: context.Background()}
 	err = db.Scan([]byte("c/"), func(k, v []byte) error {
 		pt, err := st.open(k, v)
@@ -118,6 +120,10 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 	var away string
 	if st.getJSON([]byte("s/away"), &away) == nil {
 		s.away = away
+	}
+	var noTyping bool
+	if st.getJSON([]byte("s/notyping"), &noTyping) == nil {
+		s.noTyping = noTyping
 	}
 	if !opts.NoIndex {
 		if s.ix, err = openIndex(opts.IndexDir); err != nil {
@@ -381,6 +387,9 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 		if e.Text != "" {
 			c.Presence = "away: " + e.Text
 		}
+		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
+	case kindTyping:
+		c.TypingAt = now
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	case kindLeave:
 		if c.Kind == chatapi.KindGroup && c.Owner {

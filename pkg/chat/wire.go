@@ -14,7 +14,7 @@ import (
 // JSON object, at most MaxPayload bytes.
 //
 //	v  1
-//	t  kind: msg, ack, edit, react, leave, away
+//	t  kind: msg, ack, edit, react, leave, away, typing
 //	id 32 hex digits, chosen by the sender; a receiver keeps a message id
 //	   once per conversation, so a packet sent twice (a sender killed
 //	   between mf-route's answer and its own bookkeeping) shows once
@@ -47,6 +47,9 @@ const (
 	kindReact = "react"
 	kindLeave = "leave"
 	kindAway  = "away"
+	// kindTyping: the sender is typing in the conversation (when it has
+	// not turned typing notices off).
+	kindTyping = "typing"
 )
 
 // Bounds of the payload.
@@ -126,7 +129,7 @@ func decodeEnvelope(b []byte) (*envelope, error) {
 		if e.T == kindReact && len(e.Text) > maxReaction {
 			return nil, fmt.Errorf("%w: reaction too long", errEnvelope)
 		}
-	case kindLeave, kindAway:
+	case kindLeave, kindAway, kindTyping:
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %q", errEnvelope, e.T)
 	}

@@ -104,3 +104,16 @@ func (c *Client) SetLuminosity(ctx context.Context, conv string, bits int) (*Con
 func (c *Client) SetAway(ctx context.Context, away string) error {
 	return c.c.Call(ctx, http.MethodPost, "/v0/away", AwayRequest{Away: away}, nil)
 }
+
+// Typing tells conv's peers that this node is typing, if typing notices
+// are on (best effort; the daemon sends at most one per TypingEvery).
+func (c *Client) Typing(ctx context.Context, conv string) (*TypingResult, error) {
+	var out TypingResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/typing", ReadRequest{Conv: conv}, &out)
+}
+
+// Settings changes (and returns) this node's chat settings.
+func (c *Client) Settings(ctx context.Context, req SettingsRequest) (*Settings, error) {
+	var out Settings
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/settings", req, &out)
+}

@@ -18,6 +18,8 @@
 //	POST /v0/leave                       ReadRequest{conv}: leave a group conversation
 //	POST /v0/luminosity                  LuminosityRequest: a conversation's luminosity
 //	POST /v0/away                        AwayRequest: presence shown to peers
+//	POST /v0/typing                      ReadRequest{conv} → TypingResult: tell its peers this node is typing
+//	POST /v0/settings                    SettingsRequest → Settings (typing notices on or off)
 //
 // A message's State is one of StateSending (queued or being retried, with
 // the reason of the last try), StateSent (mf-route took it), StateDelivered

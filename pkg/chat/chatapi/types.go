@@ -71,6 +71,36 @@ type Conversation struct {
 	// "seen" with Seen, when it was last heard from.
 	Presence string    `json:"presence,omitempty"`
 	Seen     time.Time `json:"seen,omitzero"`
+	// TypingAt is when the peer last said it was typing here (a notice
+	// lasts TypingFor).
+	TypingAt time.Time `json:"typing_at,omitzero"`
+}
+
+// TypingFor is how long a typing notice shows; a client that keeps typing
+// says so again every TypingEvery.
+const (
+	TypingFor   = 6 * time.Second
+	TypingEvery = 3 * time.Second
+)
+
+// TypingResult answers /v0/typing: Sent tells whether a notice went out
+// (not when notices are off, one went a moment ago, or no session is open
+// yet).
+type TypingResult struct {
+	Sent bool `json:"sent"`
+}
+
+// SettingsRequest changes this node's chat settings; nil leaves one as it
+// is.
+type SettingsRequest struct {
+	// Typing: tell peers when this node is typing.
+	Typing *bool `json:"typing,omitempty"`
+}
+
+// Settings answers /v0/settings.
+type Settings struct {
+	Typing bool   `json:"typing"`
+	Away   string `json:"away,omitempty"`
 }
 
 // Poll is a poll microformat: a question and its options; votes are

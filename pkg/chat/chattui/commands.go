@@ -182,6 +182,16 @@ func (m *model) submit(text string) tea.Cmd {
 			res, err := m.c.Search(m.ctx, rest, 50)
 			return searchMsg{res, err}
 		}
+	case "/typing":
+		if rest != "on" && rest != "off" {
+			m.status = "usage: /typing on|off (tell peers when you type)"
+			return nil
+		}
+		on := rest == "on"
+		return m.call("typing notices "+rest, func(ctx context.Context) error {
+			_, err := m.c.Settings(ctx, chatapi.SettingsRequest{Typing: &on})
+			return err
+		})
 	case "/away":
 		ok := "away: " + rest
 		if rest == "" {

@@ -91,7 +91,12 @@ type (
 	eventMsg  struct{ e *chatapi.Event }
 	reloadMsg struct{}
 	statusMsg struct{ s string }
-	convsMsg  struct {
+	redrawMsg struct{} // a typing notice ran out
+	typedMsg  struct {
+		sent bool
+		at   time.Time
+	}
+	convsMsg struct {
 		convs []chatapi.Conversation
 		err   error
 	}
@@ -133,8 +138,10 @@ type model struct {
 	status string
 	follow bool // keep the view at the bottom
 
-	history []string
-	histPos int
+	history   []string
+	histPos   int
+	typedAt   time.Time // when a typing notice last went out from here
+	typingNow bool      // a typing call is under way
 
 	search *chatapi.SearchResult
 	st     styles
@@ -225,6 +232,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case statusMsg:
 		m.status = msg.s
+	case redrawMsg:
+	case typedMsg:
+		m.typingNow = false
+		if msg.sent {
+			m.typedAt = msg.at
+		}
 	case convsMsg:
 		if msg.err != nil {
 			m.status = msg.err.Error()
@@ -308,6 +321,9 @@ func (m *model) event(e *chatapi.Event) tea.Cmd {
 	switch {
 	case e.Conv != nil:
 		m.updateConv(*e.Conv)
+		if !e.Conv.TypingAt.IsZero() {
+			return tea.Tick(chatapi.TypingFor, func(time.Time) tea.Msg { return redrawMsg{} })
+		}
 	case e.Message != nil && e.Message.Conv == m.sel:
 		found := false
 		for i := range m.msgs {
@@ -363,7 +379,7 @@ func (m *model) switchConv(delta int) tea.Cmd {
 	return m.loadMsgs(m.sel)
 }
 
-var commands = []string{"/add", "/group", "/invite", "/kick", "/leave", "/lum", "/reply", "/edit", "/react", "/poll", "/search", "/away", "/help", "/quit"}
+var commands = []string{"/add", "/group", "/invite", "/kick", "/leave", "/lum", "/reply", "/edit", "/react", "/poll", "/vote", "/search", "/away", "/typing", "/help", "/quit"}
 
 func (m *model) key(k tea.KeyMsg) tea.Cmd {
 	switch k.String() {
@@ -457,7 +473,26 @@ func (m *model) key(k tea.KeyMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(k)
-	return cmd
+	return tea.Batch(cmd, m.typing(k))
+}
+
+// typing tells the daemon, at most every TypingEvery, that the user types
+// a message (not a command) here; the daemon sends it on only if typing
+// notices are on.
+func (m *model) typing(k tea.KeyMsg) tea.Cmd {
+	v := m.input.Value()
+	if k.Type != tea.KeyRunes || m.sel == "" || strings.HasPrefix(v, "/") || m.typingNow || time.Since(m.typedAt) < chatapi.TypingEvery {
+		return nil
+	}
+	m.typingNow = true
+	conv := m.sel
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
+		defer cancel()
+		at := time.Now()
+		r, err := m.c.Typing(ctx, conv)
+		return typedMsg{sent: err == nil && r.Sent, at: at}
+	}
 }
 
 // complete completes the last word of the input: a command, or a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -144,6 +145,9 @@ func (m *model) header() string {
 			owner = ", yours"
 		}
 		s = fmt.Sprintf(" #%s · %d members%s · %s", chatapi.Clean(c.Name, false), len(c.Members)+1, owner, clip(chatapi.Clean(strings.Join(c.Members, " "), false), 30))
+		if time.Since(c.TypingAt) < chatapi.TypingFor {
+			s += " · someone is typing…"
+		}
 	default:
 		lum := "default"
 		if c.Luminosity >= 0 {
@@ -156,6 +160,12 @@ func (m *model) header() string {
 		}
 		if c.Presence != "" {
 			s += " · " + clip(chatapi.Clean(c.Presence, false), 20)
+		}
+		switch {
+		case time.Since(c.TypingAt) < chatapi.TypingFor:
+			s += " · typing…"
+		case !c.Seen.IsZero():
+			s += " · seen " + c.Seen.Local().Format("15:04")
 		}
 	}
 	if c != nil && c.Left {
@@ -257,4 +267,5 @@ commands
   /kick M..       /leave           /lum BITS
   /reply TEXT     /edit TEXT       /react EMOJI
   /poll Q|A|B     /vote N          /search WORDS
-  /away [NOTE]    /quit            //x sends /x`
+  /away [NOTE]    /typing on|off   /quit
+  //x sends /x`
