@@ -119,8 +119,9 @@ func newSendCmd(g *globals) *cobra.Command {
 	var timeout time.Duration
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "send TO MESSAGE|-",
-		Short: "Send a message to a contact or a group (- reads it from stdin)",
+		Use:               "send TO MESSAGE|-",
+		ValidArgsFunction: completeConvs(g, ""),
+		Short:             "Send a message to a contact or a group (- reads it from stdin)",
 		Long: `Queue MESSAGE for TO, a contact or group name (or contact:NAME, group:NAME),
 and print its id. The daemon sends it as soon as mf-route can, in order and
 exactly once. With --wait sent or --wait delivered the command returns once
@@ -257,8 +258,9 @@ func newReadCmd(g *globals) *cobra.Command {
 	var follow, asJSON bool
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "read [CONV]",
-		Short: "Print the messages of a conversation (or of all), and follow new ones",
+		Use:               "read [CONV]",
+		ValidArgsFunction: completeConvs(g, ""),
+		Short:             "Print the messages of a conversation (or of all), and follow new ones",
 		Long: `Print the last --limit messages of CONV (a contact or group name), oldest
 first, or of every conversation when none is given, and mark them read.
 With --follow, go on printing messages as they arrive, and their changes of
@@ -485,8 +487,9 @@ func newMembersCmd(g *globals, verb string) *cobra.Command {
 		short = "Remove members from a group this node owns (the group gets a new key)"
 	}
 	return &cobra.Command{
-		Use:   verb + " GROUP MEMBER...",
-		Short: short,
+		Use:               verb + " GROUP MEMBER...",
+		ValidArgsFunction: completeConvs(g, chatapi.KindGroup),
+		Short:             short,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return cli.Usagef("%s takes a group and at least one member", verb)
@@ -510,9 +513,10 @@ func newMembersCmd(g *globals, verb string) *cobra.Command {
 
 func newLeaveCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "leave GROUP",
-		Short: "Leave a group (its owner's mf-chat takes this node out)",
-		Args:  cli.ExactArgs(1),
+		Use:               "leave GROUP",
+		ValidArgsFunction: completeConvs(g, chatapi.KindGroup),
+		Short:             "Leave a group (its owner's mf-chat takes this node out)",
+		Args:              cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.clientErr(g.client().Leave(cmd.Context(), args[0]))
 		},
@@ -521,8 +525,9 @@ func newLeaveCmd(g *globals) *cobra.Command {
 
 func newLumCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "lum CONTACT BITS",
-		Short: "Set how many bits of a contact's address its messages disclose",
+		Use:               "lum CONTACT BITS",
+		ValidArgsFunction: completeConvs(g, chatapi.KindContact),
+		Short:             "Set how many bits of a contact's address its messages disclose",
 		Long: `Set the luminosity of the conversation with CONTACT: how many bits of its
 overlay address the packets carry in clear. Fewer bits hide it in a larger
 crowd and cost more traffic; the crowd mf-route estimates is printed.
@@ -715,3 +720,26 @@ func runBot(ctx context.Context, g *globals, command string) error {
 }
 
 func cmdCtxErr(ctx context.Context) error { return ctx.Err() }
+
+// completeConvs completes the first argument with the daemon's contact and
+// group names (of kind, or both when kind is empty).
+func completeConvs(g *globals, kind string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		cs, err := g.client().Conversations(ctx)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, c := range cs {
+			if (kind == "" || c.Kind == kind) && strings.HasPrefix(c.Name, toComplete) {
+				out = append(out, c.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
