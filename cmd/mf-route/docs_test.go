@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
@@ -519,7 +520,7 @@ func (w *readmeWorld) close() {
 	}
 	var pids []int
 	for _, home := range []string{w.me, w.alice, w.bob} {
-		for _, f := range []string{courtapi.PIDName, swapapi.PIDName, routeapi.PIDName} {
+		for _, f := range []string{chatapi.PIDName, courtapi.PIDName, swapapi.PIDName, routeapi.PIDName} {
 			pids = append(pids, readPID(filepath.Join(home, f)))
 		}
 	}

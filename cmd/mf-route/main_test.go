@@ -28,6 +28,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mainframe/mf/pkg/amount"
+	"github.com/mainframe/mf/pkg/chat/chatcmd"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtcmd"
@@ -49,6 +50,9 @@ func TestMain(m *testing.M) {
 		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
 		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
 		"mf-store": func() { os.Exit(storecmd.Main(os.Args[1:], cli.System())) },
+		// For the README's mf-chat section; devnets find mf-chat only beside
+		// mf-route, so they start none here.
+		"mf-chat": func() { os.Exit(chatcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -66,6 +70,10 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("NET", short)
 			env.Setenv("MF_HOME", filepath.Join(short, "default-home"))
+			// mf-chat sits beside mf-route here (for the README test); the
+			// scripts' devnets run without it, so that no chat daemon
+			// listens on the topics the scripts listen on.
+			env.Setenv("MF_NO_CHAT", "1")
 			env.Defer(func() {
 				// Stop every devnet the script left running, pass or fail.
 				entries, _ := os.ReadDir(short)

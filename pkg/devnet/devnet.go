@@ -64,6 +64,10 @@ type Options struct {
 	// NoStore leaves out the mf-store daemons, which a devnet with mf-swap
 	// otherwise runs on every node.
 	NoStore bool
+	// NoChat leaves out the mf-chat daemons; ChatBin is the mf-chat
+	// binary (default: beside Bin; none there: no chat).
+	NoChat  bool
+	ChatBin string
 }
 
 // Node is one node of a devnet.
@@ -171,6 +175,10 @@ func Up(ctx context.Context, o Options) (*State, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := startChat(ctx, o, st); err != nil {
+		Down(st)
+		return nil, err
 	}
 	return st, nil
 }
@@ -356,6 +364,8 @@ type NodeStatus struct {
 	Court bool `json:"court_running,omitempty"`
 	// Store is whether the node's mf-store daemon runs.
 	Store bool `json:"store_running,omitempty"`
+	// Chat is whether the node's mf-chat daemon runs.
+	Chat bool `json:"chat_running,omitempty"`
 }
 
 // pidOf returns the pid of home's mf-route daemon if that process is alive
@@ -407,6 +417,7 @@ func Status(st *State) []NodeStatus {
 			s.Court = pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home) != 0
 		}
 		s.Store = pidIn(filepath.Join(n.Home, storeapi.PIDName), "daemon", n.Home) != 0
+		s.Chat = chatPID(n.Home) != 0
 		out = append(out, s)
 	}
 	return out
@@ -424,6 +435,7 @@ func Down(st *State) (stopped int) {
 	}
 	for _, n := range st.Nodes {
 		term(pidIn(filepath.Join(n.Home, storeapi.PIDName), "daemon", n.Home))
+		term(chatPID(n.Home))
 		term(pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home))
 		term(pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home))
 		term(pidOf(n.Home))

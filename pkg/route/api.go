@@ -259,7 +259,7 @@ func (n *Node) sendOne(ctx context.Context, req SendRequest) (*SendResult, error
 	if !validTopic(req.Topic) {
 		return nil, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic)
 	}
-	if x := n.sess.get(req.Topic); x != nil && !req.Certify && req.Luminosity == nil {
+	if x := n.sess.get(req.Topic); x != nil && req.Luminosity == nil {
 		if req.To != "" {
 			t, err := n.Resolve(ctx, req.To)
 			if err != nil {
@@ -269,16 +269,20 @@ func (n *Node) sendOne(ctx context.Context, req SendRequest) (*SendResult, error
 				return nil, localapi.BadRequest("topic %s is a session with %s, not with %s", req.Topic, x.peer.Overlay(), t.Card.Overlay())
 			}
 		}
-		id, err := n.SendSession(ctx, req.Topic, flags0, req.Payload)
+		send := n.SendSession
+		if req.Certify {
+			send = n.SendSessionCertified
+		}
+		id, err := send(ctx, req.Topic, flags0, req.Payload)
 		if err != nil {
 			return nil, err
 		}
-		return &SendResult{ID: fmt.Sprintf("%x", id), To: x.peer.Overlay(), Bytes: len(req.Payload), Luminosity: x.Luminosity, SentAt: time.Now(), Session: true}, nil
+		return &SendResult{ID: fmt.Sprintf("%x", id), To: x.peer.Overlay(), Bytes: len(req.Payload), Luminosity: x.Luminosity, Certify: req.Certify, SentAt: time.Now(), Session: true}, nil
 	}
 	if ReservedTopic(req.Topic) && !(req.Topic == BenchTopic && req.Bench) {
 		// Receivers drop plain packets on these topics (reserved.go).
 		if n.sess.get(req.Topic) != nil {
-			return nil, localapi.BadRequest("topic %s is a session: its packets take no certify or luminosity", req.Topic)
+			return nil, localapi.BadRequest("topic %s is a session: its packets take no luminosity (the session has one)", req.Topic)
 		}
 		return nil, localapi.BadRequest("topic %s is reserved for the daemon (topics starting with group/, g/, s/ or mf/ are)", req.Topic)
 	}

@@ -2,6 +2,7 @@ package route
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -624,4 +625,30 @@ func (r *sentRecord) blame(self identity.Overlay, timeout time.Duration) (*ident
 		}
 	}
 	return nil, "no proof of delivery within " + timeout.String()
+}
+
+// sendCertified routes a packet this node sealed, with a bond, and records
+// it as sent so that its receipts are collected under its id: session
+// packets (SendSessionCertified), which name their recipient by the
+// session, not by a card.
+func (n *Node) sendCertified(ctx context.Context, p *Packet, raw []byte, to identity.Overlay, topic string) ([32]byte, error) {
+	id := PacketID(raw)
+	rec := &sentRecord{SentRecord: SentRecord{
+		ID: fmt.Sprintf("%x", id), To: to, Bits: int(p.Bits), Topic: topic,
+		Bond: n.opts.Bond, SentAt: time.Now(), Status: StatusPending,
+	}}
+	for _, pid := range n.firstHops(p) {
+		rec.FirstHops = append(rec.FirstHops, pid.String())
+	}
+	n.certs.track(id, "", 0)
+	n.certs.started(id, rec)
+	bond := n.opts.Bond
+	if err := n.handlePacket(ctx, p, raw, "", &bond); err != nil {
+		// Nothing left this node: it is the hop without proof.
+		if rc, serr := routeapi.SignReceipt(n.id, id, ReceiptUnreachable, identity.Overlay{}); serr == nil {
+			n.certs.settle(rc)
+		}
+		return id, err
+	}
+	return id, nil
 }

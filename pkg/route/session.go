@@ -1,6 +1,7 @@
 package route
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -795,4 +796,22 @@ func (s *sessions) rekey(topic string) error {
 	}
 	s.sendControl(s.propose(x, true))
 	return nil
+}
+
+// SendSessionCertified is SendSession with proof of delivery: the packet
+// carries a bond like a certified first-contact packet (certify.go), every
+// hop signs that it took it, and the session peer signs a receipt over the
+// packet id, which /v0/receipts/{id} shows. The receipt says the peer's
+// node took the packet; what the packet held stays inside the session.
+func (n *Node) SendSessionCertified(ctx context.Context, topic string, flags byte, payload []byte) ([32]byte, error) {
+	x := n.sess.get(topic)
+	if x == nil {
+		return [32]byte{}, fmt.Errorf("%w: %s", ErrNoSession, topic)
+	}
+	x = n.sess.propose(x, false)
+	p, err := sealSession(x, byte(n.opts.TTL), uint16(x.Luminosity), flags, x.control(), true, payload)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return n.sendCertified(ctx, p, p.Marshal(), x.peer.Overlay(), topic)
 }

@@ -257,7 +257,8 @@ sending; 'mf-route luminosity --anonymity K' advises a value.
 comes back hop by hop; see 'mf-route receipts'.
 
 Inside a session ('mf-route session open'), give the session's topic: the
-packet is sealed with the session key (--to may be left out). --group NAME
+packet is sealed with the session key (--to may be left out), and --certify
+asks the session peer for a signed receipt as well. --group NAME
 multicasts one packet, encrypted once, to every member of a group.
 `, route.MaxPayload, route.MaxTopic) + cli.ExitCodesHelp,
 		Args: cli.NoArgs,

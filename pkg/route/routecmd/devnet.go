@@ -32,7 +32,7 @@ DIR restarts the same network.
 	var dir string
 	var nodes int
 	var topology string
-	var noSwap, noStore bool
+	var noSwap, noStore, noChat bool
 	var bucket int
 	var upJSON bool
 	up := &cobra.Command{
@@ -53,7 +53,9 @@ in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
 (DIR/nodeI/swap.log) and one mf-court daemon (DIR/nodeI/court.log) per
 node; the first time, the faucet funds every node and each deposits 50 MFT
 into its checkbook. Unless --no-store, it then starts one mf-store daemon
-per node (DIR/nodeI/store.log). With --json it prints the devnet's status, as devnet
+per node (DIR/nodeI/store.log). Unless --no-chat, every node also runs an
+mf-chat daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route (make
+build). With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
@@ -61,7 +63,7 @@ status --json does, once everything runs.
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoStore: noStore, BucketSize: bucket})
+			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoStore: noStore, NoChat: noChat, BucketSize: bucket})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
@@ -78,6 +80,7 @@ status --json does, once everything runs.
 	up.Flags().IntVar(&bucket, "bucket-size", devnet.DefaultBucketSize, "peers per bucket with --topology kademlia")
 	up.Flags().BoolVar(&noSwap, "no-swap", false, "leave out the chain and the mf-swap daemons")
 	up.Flags().BoolVar(&noStore, "no-store", false, "leave out the mf-store daemons")
+	up.Flags().BoolVar(&noChat, "no-chat", os.Getenv("MF_NO_CHAT") == "1", "leave out the mf-chat daemons (env MF_NO_CHAT=1)")
 
 	var asJSON bool
 	status := &cobra.Command{

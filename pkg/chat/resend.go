@@ -1,0 +1,213 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/mainframe/mf/pkg/chat/chatapi"
+)
+
+// A message mf-route took is sent, not delivered: mf-route keeps no copy
+// for a node that is offline, or whose mf-chat is not running and whose
+// mf-route dropped it. So a message stays in a second list, a/<cid><id>,
+// from when mf-route took it until every recipient's mf-chat acknowledged
+// it (for a group: every member at that moment), and is sent again, under
+// its id, at growing intervals, up to ResendFor: the receiver keeps one
+// copy per id, so a message sent twice still shows once, in its place by
+// its Lamport clock. This is what mf-chat does on its own; mf-hold's
+// delegates (offline delivery) will take over the waiting when they land.
+
+// ResendFor is how long an unacknowledged message is sent again.
+const ResendFor = 7 * 24 * time.Hour
+
+type awaitEntry struct {
+	Conv    string `json:"conv"`
+	ID      string `json:"id"`
+	Payload []byte `json:"payload"`
+	// Packets are the ids of the certified packets it went in (to a
+	// contact), whose receipts mf-route collects.
+	Packets []string `json:"packets,omitempty"`
+	Tries   int      `json:"tries"`
+	// Acked: the recipient's mf-chat acknowledged it; only its receipt
+	// is still looked for, until Next.
+	Acked bool      `json:"acked,omitempty"`
+	Next  time.Time `json:"next"`
+	First time.Time `json:"first,omitzero"`
+}
+
+func awaitKey(cid []byte, id string) []byte {
+	k := idKey(cid, id)
+	k[0] = 'a'
+	return k
+}
+
+// resendAfter is the wait before try n+1: 3 s, doubling, at most a
+// minute.
+func resendAfter(n int) time.Duration {
+	d := 3 * time.Second
+	for range min(n, 5) {
+		d *= 2
+	}
+	return min(d, time.Minute)
+}
+
+// acked drops message id of c from the waiting list once everyone it went
+// to acknowledged it; callers hold mu.
+func (s *Service) acked(c *convRecord, id string) {
+	m, _, err := s.st.message(c.ID, id)
+	if err != nil || !m.Mine || len(m.DeliveredTo) == 0 {
+		return
+	}
+	if c.Kind == chatapi.KindGroup {
+		for _, member := range c.Members {
+			if !slices.Contains(m.DeliveredTo, member) {
+				return
+			}
+		}
+	}
+	key := awaitKey(s.st.cid(c.ID), id)
+	var e awaitEntry
+	if c.Kind == chatapi.KindContact && m.Receipt == "" && s.st.getJSON(key, &e) == nil && len(e.Packets) > 0 && !e.Acked {
+		// Acknowledged by the contact's mf-chat: nothing is sent again,
+		// but mf-route's signed receipt is looked for a while longer, to
+		// keep with the message.
+		e.Acked, e.Next = true, time.Now().Add(time.Minute)
+		b := s.st.db.NewBatch()
+		s.st.setJSON(b, key, e)
+		_ = b.Commit()
+		return
+	}
+	if e.Acked && time.Now().Before(e.Next) {
+		return
+	}
+	_ = s.st.db.Delete(key)
+}
+
+// resender sends unacknowledged messages again when they are due.
+func (s *Service) resender(ctx context.Context) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		up := s.routeUp
+		s.mu.Unlock()
+		if !up {
+			continue
+		}
+		now := time.Now()
+		var due []awaitEntry
+		var keys [][]byte
+		_ = s.st.db.Scan([]byte("a/"), func(k, v []byte) error {
+			pt, err := s.st.open(k, v)
+			if err != nil {
+				return nil
+			}
+			var e awaitEntry
+			// Due to be sent again, or with receipts to look for.
+			if json.Unmarshal(pt, &e) == nil && (now.After(e.Next) || len(e.Packets) > 0) {
+				due = append(due, e)
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for i, e := range due {
+			if e.First.IsZero() {
+				e.First = now
+			}
+			s.mu.Lock()
+			c, ok := s.convs[e.Conv]
+			left := ok && c.Left
+			if ok {
+				// A kicked member's missing acknowledgement holds up
+				// nothing.
+				s.acked(c, e.ID)
+			}
+			// Read again: acked may have changed or removed it.
+			first := e.First
+			err := s.st.getJSON(keys[i], &e)
+			e.First = first
+			s.mu.Unlock()
+			if err != nil {
+				continue
+			}
+			if !ok || left || now.Sub(e.First) > ResendFor {
+				_ = s.st.db.Delete(keys[i])
+				continue
+			}
+			if !now.After(e.Next) || e.Acked {
+				s.receipted(ctx, c, &e)
+				continue
+			}
+			if s.receipted(ctx, c, &e) {
+				continue
+			}
+			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			packet, err := s.transmitOnce(sctx, e.Conv, e.Payload)
+			cancel()
+			if err != nil {
+				s.log.Debug("sending again", "err", err)
+			}
+			e.Packets = append(e.Packets, nonEmpty(packet)...)
+			if len(e.Packets) > 16 {
+				e.Packets = e.Packets[len(e.Packets)-16:]
+			}
+			e.Tries++
+			e.Next = time.Now().Add(resendAfter(e.Tries))
+			s.mu.Lock()
+			// Only if still waiting: an acknowledgement may have come.
+			if _, err := s.st.db.Get(keys[i]); err == nil {
+				b := s.st.db.NewBatch()
+				s.st.setJSON(b, keys[i], e)
+				_ = b.Commit()
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// receipted looks for the recipient's signed receipt of any packet e went
+// in. With one, the message is delivered on mf-route's proof: the receipt
+// is kept with it and e leaves the waiting list.
+func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) bool {
+	if c.Kind != chatapi.KindContact {
+		return false
+	}
+	for _, p := range e.Packets {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		rec, err := s.rc.Receipt(rctx, p)
+		cancel()
+		if err != nil || rec.Status != "delivered" || rec.Receipt == nil {
+			continue
+		}
+		s.mu.Lock()
+		s.update(c, e.ID, func(m *chatapi.Message) bool {
+			if !m.Mine {
+				return false
+			}
+			m.Receipt = rec.Receipt.Receipt
+			if !slices.Contains(m.DeliveredTo, c.Name) {
+				m.DeliveredTo = append(m.DeliveredTo, c.Name)
+			}
+			m.State, m.Reason = chatapi.StateDelivered, ""
+			return true
+		})
+		_ = s.st.db.Delete(awaitKey(s.st.cid(c.ID), e.ID))
+		s.mu.Unlock()
+		return true
+	}
+	return false
+}
