@@ -115,8 +115,6 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		return cli.Usagef("--rate must not be negative")
 	case o.lum < 0 || o.lum > 256:
 		return cli.Usagef("--luminosity must be 0..256")
-	case o.session && o.certify:
-		return cli.Usagef("--session and --certify do not go together: session packets are not certified")
 	}
 	c := g.client()
 	t, err := c.Resolve(ctx, o.to)
@@ -130,7 +128,7 @@ func runBench(ctx context.Context, g *globals, o benchOptions) error {
 		if err != nil {
 			return g.clientErr(err)
 		}
-		req = routeapi.SendRequest{Topic: si.Topic, Bench: true}
+		req = routeapi.SendRequest{Topic: si.Topic, Bench: true, Certify: o.certify}
 	}
 
 	var mu sync.Mutex
