@@ -11,7 +11,7 @@
 //     implementation: services reach each other through API packages.
 //   - An API package imports foundations only: no implementation, no other
 //     service's API.
-//   - mf-swap and mf-court link no libp2p host, transport or DHT.
+//   - No service but mf-route links a libp2p host, transport or DHT.
 package importrule
 
 import (
@@ -77,7 +77,7 @@ func (v Violation) String() string {
 const (
 	RuleImpl = "a service's implementation reaches another service only through its API package (pkg/S/Sapi)"
 	RuleAPI  = "an API package imports foundations only, never a service's implementation or another service's API"
-	RuleNode = "mf-swap and mf-court must not link the libp2p node (go-libp2p/p2p/..., go-libp2p-kad-dht): they talk to mf-route through routeapi"
+	RuleNode = "only mf-route links the libp2p node (go-libp2p/p2p/..., go-libp2p-kad-dht): the other services talk to the network through routeapi"
 )
 
 // CheckImports checks direct imports: imports maps each package to the
@@ -116,7 +116,7 @@ func CheckLinks(deps map[string][]string) []Violation {
 			if ts, tapi := Owner(d); ts != "" && ts != cs && !tapi {
 				out = append(out, Violation{From: cmd, To: d, Rule: RuleImpl, Linked: true})
 			}
-			if (cs == "swap" || cs == "court") && linksNode(d) {
+			if cs != "route" && linksNode(d) {
 				out = append(out, Violation{From: cmd, To: d, Rule: RuleNode, Linked: true})
 			}
 		}
