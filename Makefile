@@ -13,7 +13,7 @@ demo: build
 	./scripts/demo.sh
 
 test:
-	$(GO) test -race -timeout 30m ./...
+	$(GO) test -race -timeout 45m ./...
 
 # Run every fuzz target for a while (FUZZTIME each).
 FUZZTIME ?= 30s

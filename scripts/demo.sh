@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: a 5-node devnet on 127.0.0.1, with the embedded chain and an
-# mf-swap daemon per node. node1 sends node5 an encrypted message that node5
-# prints; then node1 sends enough traffic that node5 invoices it, node1 pays
-# with a cheque and node5 cashes it on chain; then the devnet stops.
+# The main job: a 5-node devnet on 127.0.0.1, with the embedded chain and
+# every service daemon per node. node1 sends node5 an encrypted message that
+# node5 prints; node1 sends enough traffic that node5 invoices it, node1 pays
+# with a cheque and node5 cashes it on chain; node1 stores a file that node5
+# fetches from the storers; node1 chats with node5; then the devnet stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/bin:$PATH"
@@ -36,5 +37,22 @@ mf-swap --home "$dir/node1" status | grep balance
 say "balances as both sides see them (positive: the peer owes this node):"
 mf-swap --home "$dir/node1" balance
 mf-swap --home "$dir/node5" balance
+
+say "node1 stores a 3 MiB file (encrypted, three copies of each chunk on the storers nearest it); node5 fetches it"
+head -c 3145728 /dev/urandom > "$dir/file.bin"
+ref=$(mf-store --home "$dir/node1" put "$dir/file.bin" --wait-sworn)
+echo "reference: ${ref:0:32}…"
+mf-store --home "$dir/node5" get "$ref" -o "$dir/copy.bin"
+cmp "$dir/file.bin" "$dir/copy.bin" && echo "node5's copy is byte-identical"
+
+say "node1 and node5 exchange cards, and chat over an mf-route session"
+mf-route --home "$dir/node1" contacts add node5 "$(mf-route --home "$dir/node5" id --card)" >/dev/null 2>&1
+mf-route --home "$dir/node5" contacts add node1 "$(mf-route --home "$dir/node1" id --card)" >/dev/null 2>&1
+mf-chat --home "$dir/node1" send node5 "lunch at noon?" --wait delivered
+for i in $(seq 1 60); do
+  if mf-chat --home "$dir/node5" read node1 | grep -q lunch; then break; fi
+  sleep 0.5
+done
+mf-chat --home "$dir/node5" read node1
 
 say "stopping the devnet"

@@ -110,6 +110,7 @@ func (s *Service) apiMessages(w http.ResponseWriter, r *http.Request) (any, erro
 		}
 		limit = n
 	}
+	s.syncIfUnknown(r.Context(), r.URL.Query().Get("conv"))
 	s.mu.Lock()
 	c, err := s.resolveConv(r.URL.Query().Get("conv"))
 	var id string
@@ -132,7 +133,20 @@ func (s *Service) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := localapi.DecodeBody(w, r, &req, 2*chatapi.MaxText+localapi.MaxBody); err != nil {
 		return nil, err
 	}
+	s.syncIfUnknown(r.Context(), req.To)
 	return s.Send(req)
+}
+
+// syncIfUnknown asks mf-route again when to names no conversation yet:
+// a contact added with mf-route contacts add since the last sync is
+// there to talk to at once, not at the next periodic sync.
+func (s *Service) syncIfUnknown(ctx context.Context, to string) {
+	s.mu.Lock()
+	_, err := s.resolveConv(to)
+	s.mu.Unlock()
+	if err != nil {
+		s.syncRoute(ctx)
+	}
 }
 
 func (s *Service) apiRead(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -140,6 +154,7 @@ func (s *Service) apiRead(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
 		return nil, err
 	}
+	s.syncIfUnknown(r.Context(), req.Conv)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.resolveConv(req.Conv)
