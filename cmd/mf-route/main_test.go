@@ -871,8 +871,9 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 	var out []byte
 	// A wall-clock bound, not a count of runs: under -race one run of a
 	// client takes about a second, and 600 runs once held CI for 13 min
-	// on a case that had already gone the wrong way.
-	for deadline := time.Now().Add(4 * time.Minute); time.Now().Before(deadline); {
+	// on a case that had already gone the wrong way. 8 min: storers swearing
+	// for a 100 MiB file under -race on a loaded CI took more than 4.
+	for deadline := time.Now().Add(8 * time.Minute); time.Now().Before(deadline); {
 		cmd := exec.Command(args[1], args[2:]...)
 		cmd.Env = os.Environ()
 		for _, k := range []string{"PATH", "MF_HOME", "HOME"} {

@@ -167,14 +167,14 @@ func TestAnswerSurvivesCutConnection(t *testing.T) {
 
 	// The watcher runs once before the case, so that the case is new to it.
 	claim := promise(t, prov, client)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if err := prov.watch(ctx); err != nil {
 		t.Fatal(err)
 	}
 	proxy.BreakOn("eth_sendRawTransaction", false)
 	id := openCase(t, client, claim)
-	until(t, 20*time.Second, "the provider tries to answer", func() bool {
+	until(t, 2*time.Minute, "the provider tries to answer", func() bool {
 		_ = prov.watch(ctx)
 		prov.runPending(ctx)
 		_, hits := proxy.Broken()
@@ -198,7 +198,7 @@ func TestAnswerSurvivesCutConnection(t *testing.T) {
 		t.Fatalf("the pending answer did not survive the restart: %v", err)
 	}
 
-	until(t, 30*time.Second, "the provider answers after the connection is back", func() bool {
+	until(t, 2*time.Minute, "the provider answers after the connection is back", func() bool {
 		_ = prov.watch(ctx)
 		prov.runPending(ctx)
 		return caseStatus(t, client, id) != chain.CaseOpen
@@ -233,10 +233,10 @@ func TestJudgeSurvivesFailedRead(t *testing.T) {
 	if err := e.chain.AdjustTime(devchain.DevCourtConfig.ResponseWindow + time.Second); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	proxy.BreakOn("eth_call", false)
-	until(t, 20*time.Second, "the client tries to read its case", func() bool {
+	until(t, 2*time.Minute, "the client tries to read its case", func() bool {
 		_ = client.judgeMine(ctx)
 		_, hits := proxy.Broken()
 		return hits > 0
@@ -245,7 +245,7 @@ func TestJudgeSurvivesFailedRead(t *testing.T) {
 		t.Fatalf("the case was dropped after a failed read: %v", err)
 	}
 	proxy.Heal()
-	until(t, 30*time.Second, "the client has its case judged", func() bool {
+	until(t, 2*time.Minute, "the client has its case judged", func() bool {
 		_ = client.judgeMine(ctx)
 		return caseStatus(t, prov, id) != chain.CaseOpen
 	})

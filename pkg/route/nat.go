@@ -153,12 +153,15 @@ func (n *Node) natHostOptions(o NATOptions) ([]libp2p.Option, error) {
 // long after); any other (a public server, a LAN, a devnet on loopback,
 // where AutoNAT has no public address to test and never decides) is a
 // server.
-func (n *Node) dhtMode() dht.ModeOpt {
+func (n *Node) dhtMode() dht.ModeOpt { return n.dhtModeWith(n.opts.Bootstrap) }
+
+// dhtModeWith is dhtMode for a given bootstrap list.
+func (n *Node) dhtModeWith(bootstrap []string) dht.ModeOpt {
 	if hasPublic(n.host.Addrs()) {
 		return dht.ModeAutoServer
 	}
 	var peers []peer.AddrInfo
-	for _, s := range n.opts.Bootstrap {
+	for _, s := range bootstrap {
 		if ai, err := parseBootstrap(s); err == nil {
 			peers = append(peers, ai)
 		}

@@ -284,8 +284,8 @@ func TestDHTMode(t *testing.T) {
 	if r := n.dhtRole(); r != "server" {
 		t.Fatalf("a node on loopback is a DHT %s, want server", r)
 	}
-	n.opts.Bootstrap = []string{"/ip6/2001:2::1/tcp/4001/p2p/16Uiu2HAm9ya7KF8mKsfmLaX4vtYAtpPBJTQavC4kB6oH18TipvWu"}
-	if m := n.dhtMode(); m != dht.ModeAuto {
+	// Not by setting n.opts.Bootstrap: the node's join loop reads it.
+	if m := n.dhtModeWith([]string{"/ip6/2001:2::1/tcp/4001/p2p/16Uiu2HAm9ya7KF8mKsfmLaX4vtYAtpPBJTQavC4kB6oH18TipvWu"}); m != dht.ModeAuto {
 		t.Fatalf("a node with only private addresses joining through a public peer: mode %v, want ModeAuto (client until AutoNAT decides)", m)
 	}
 }
