@@ -20,7 +20,9 @@ import (
 // step, say between reading an event and sending the transaction that
 // answers it. Then either the next connection goes through (a blip, after
 // which the client reconnects and carries on) or, with outage, none does
-// until Heal.
+// until Heal. Cuts armed one after another wait their turn: the second is
+// armed from the start, so a client that retries at once meets it too,
+// however slowly the test that armed it runs.
 type Proxy struct {
 	Path   string // the socket to dial instead of the chain's IPC
 	target string
@@ -28,10 +30,16 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	broken bool
-	method []byte // the request that breaks the proxy, nil for none
-	outage bool   // whether that break lasts until Heal
+	armed  []cut // the cuts to come, in order
 	conns  map[net.Conn]struct{}
 	hits   int
+}
+
+// cut is one armed cut: the request that trips it, and whether the break
+// lasts until Heal.
+type cut struct {
+	method []byte
+	outage bool
 }
 
 // NewProxy listens on path and forwards to the IPC socket at target.
@@ -62,28 +70,28 @@ func (p *Proxy) Break() {
 
 func (p *Proxy) breakLocked() {
 	p.broken = true
-	p.method = nil
+	p.armed = nil
 	for c := range p.conns {
 		c.Close()
 	}
 	clear(p.conns)
 }
 
-// BreakOn arms the proxy: the first request for method cuts every
-// connection, once or (outage) until Heal.
+// BreakOn arms a cut: once the cuts armed before it have tripped, the
+// next request for method cuts every connection, once or (outage) until
+// Heal.
 func (p *Proxy) BreakOn(method string, outage bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.method = []byte(`"method":"` + method + `"`)
-	p.outage = outage
+	p.armed = append(p.armed, cut{method: []byte(`"method":"` + method + `"`), outage: outage})
 }
 
-// Heal lets connections through again (and disarms BreakOn).
+// Heal lets connections through again (and disarms every BreakOn).
 func (p *Proxy) Heal() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.broken = false
-	p.method = nil
+	p.armed = nil
 }
 
 // Broken says whether the proxy is cut, and how many times an armed
@@ -157,12 +165,12 @@ func (p *Proxy) trips(b []byte) bool {
 	if p.broken {
 		return true
 	}
-	if p.method == nil || !bytes.Contains(b, p.method) {
+	if len(p.armed) == 0 || !bytes.Contains(b, p.armed[0].method) {
 		return false
 	}
 	p.hits++
-	outage := p.outage
+	rest, outage := p.armed[1:], p.armed[0].outage
 	p.breakLocked()
-	p.broken = outage
+	p.broken, p.armed = outage, rest
 	return true
 }
