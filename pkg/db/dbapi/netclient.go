@@ -1,0 +1,44 @@
+package dbapi
+
+import (
+	"context"
+	"net/http"
+)
+
+// The local endpoints of the client role (datasets on providers):
+//
+//	GET    /v0/datasets/{ds}/ref        RefResult: what others open the dataset with
+//	POST   /v0/open                     OpenRequest → Meta: use another's dataset
+//	GET    /v0/datasets/{ds}/acks       []Ack: providers' acknowledgements of this node's writes
+//	GET    /v0/datasets/{ds}/providers  []ProviderDigest: each provider's digest
+//	POST   /v0/sync                     SyncResult: one anti-entropy round now
+
+// Ref returns a dataset's reference.
+func (c *Client) Ref(ctx context.Context, ds string) (*RefResult, error) {
+	var out RefResult
+	return &out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/ref", nil, &out)
+}
+
+// Open stores a dataset reference here.
+func (c *Client) Open(ctx context.Context, ref string) (*Meta, error) {
+	var out Meta
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/open", OpenRequest{Ref: ref}, &out)
+}
+
+// Acks lists the providers' acknowledgements of this node's writes.
+func (c *Client) Acks(ctx context.Context, ds string) ([]*Ack, error) {
+	var out []*Ack
+	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/acks", nil, &out)
+}
+
+// ProviderDigests asks each provider of a dataset for its digest.
+func (c *Client) ProviderDigests(ctx context.Context, ds string) ([]ProviderDigest, error) {
+	var out []ProviderDigest
+	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/providers", nil, &out)
+}
+
+// Sync runs one anti-entropy round now.
+func (c *Client) Sync(ctx context.Context) (*SyncResult, error) {
+	var out SyncResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/sync", nil, &out)
+}

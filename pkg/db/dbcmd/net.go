@@ -1,0 +1,204 @@
+package dbcmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mainframe/mf/pkg/amount"
+	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/db"
+	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
+)
+
+// The commands of the network side: selling db service, handing datasets
+// to others, and looking at providers.
+
+func newProvideCmd(g *globals) *cobra.Command {
+	var price string
+	var minScore float64
+	var stop bool
+	cmd := &cobra.Command{
+		Use:   "provide --price P [--min-score S] | provide --stop",
+		Short: "Sell db service: store other nodes' datasets at a price",
+		Long: `Put db in this node's service manifest at price P per request (MFT, or base
+units), for peers whose credit score is at least S. mf-swap announces the
+manifest in the DHT, where owners looking for providers (create
+--redundancy) find it. --stop takes db out of the manifest. The same can be
+set when the daemon starts: mf-db daemon --price P.
+
+A provider stores only datasets whose owner-signed placement names it, and
+checks every change it is sent (the writer's signature, the owner's ACL,
+the limits) before it stores and acknowledges it.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			swap := swapapi.NewClient(g.home())
+			if stop {
+				if _, err := swap.RemoveManifest(cmd.Context(), db.ServiceName); err != nil {
+					return cli.DaemonErr("mf-swap", g.home(), err)
+				}
+				return nil
+			}
+			if price == "" {
+				return cli.Usagef("give --price P (or --stop)")
+			}
+			p, err := amount.Parse(price)
+			if err != nil {
+				return cli.UsageError{Err: err}
+			}
+			m, err := swap.SetManifest(cmd.Context(), swapapi.ManifestEntry{Service: db.ServiceName, Price: p.String(), MinScore: minScore})
+			if err != nil {
+				return cli.DaemonErr("mf-swap", g.home(), err)
+			}
+			fmt.Fprintf(g.streams.Err, "selling db service at %s per request (manifest of %s)\n", p, m.Address)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&price, "price", "", "price per request, MFT or base units")
+	cmd.Flags().Float64Var(&minScore, "min-score", 0, "lowest credit score served (0..1)")
+	cmd.Flags().BoolVar(&stop, "stop", false, "stop selling db service")
+	return cmd
+}
+
+func newRefCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ref DATASET",
+		Short: "Print a reference that lets another node use a dataset",
+		Long: `Print the dataset's reference: its metadata and the placement naming its
+providers, both signed by the owner. Another node stores it with
+mf-db open REF and then reaches the dataset through its providers, with
+the rights the owner gave it. The reference holds no secret.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := g.client().Ref(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, r)
+			}
+			fmt.Fprintln(g.streams.Out, r.Ref)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the reference with its records as JSON")
+	return cmd
+}
+
+func newOpenCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "open REF|-",
+		Short: "Use another node's dataset, from its reference (mf-db ref)",
+		Long: `Store a dataset reference, printed by its owner's mf-db ref, so that this node
+can write to the dataset and read it through its providers. The owner's
+signatures are checked; a provider's newer metadata (a later grant) replaces
+the reference's. Prints the dataset id, which the other commands take.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ref := args[0]
+			if ref == "-" {
+				b, err := io.ReadAll(io.LimitReader(g.streams.In, dbapi.MaxRef+1))
+				if err != nil {
+					return err
+				}
+				ref = strings.TrimSpace(string(b))
+			}
+			m, err := g.client().Open(cmd.Context(), ref)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, m)
+			}
+			fmt.Fprintln(g.streams.Out, m.ID)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
+	return cmd
+}
+
+func newProvidersCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "providers DATASET",
+		Short: "Ask each provider of a dataset for its digest",
+		Long: `Ask each provider named in the dataset's placement for its digest: the
+version it holds and the hash of its changes. Providers that hold the same
+changes show the same hash; one that missed writes shows a lower version
+until anti-entropy repairs it.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ds, err := g.client().ProviderDigests(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			return cli.WriteList(g.streams.Out, asJSON, ds, "PROVIDER\tCHANGES\tVERSION\tHASH", func(d dbapi.ProviderDigest) string {
+				if d.Digest == nil {
+					return fmt.Sprintf("%s\t-\t-\t%s", d.Provider.Address.Hex(), printable([]byte(d.Error)))
+				}
+				return fmt.Sprintf("%s\t%d\t%s\t%s", d.Provider.Address.Hex(), d.Digest.Changes, d.Digest.Version, d.Digest.Hash.Hex())
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newAcksCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "acks DATASET",
+		Short: "List the providers' signed acknowledgements of this node's writes",
+		Args:  cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			as, err := g.client().Acks(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			return cli.WriteList(g.streams.Out, asJSON, as, "PROVIDER\tWRITER\tSEQS\tROOT", func(a *dbapi.Ack) string {
+				return fmt.Sprintf("%s\t%s\t%d-%d\t%s", a.Provider.Hex(), a.Writer.Hex(), a.FromSeq, a.ToSeq, a.Root.Hex())
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newSyncCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Run one anti-entropy round now",
+		Long: `Compare this node's digest of every placed dataset with each provider's, send
+each what it lacks of what this node holds, and, on a provider, take what it
+lacks. The daemon does this by itself every --sync-every.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := g.client().Sync(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, r)
+			}
+			fmt.Fprintf(g.streams.Out, "datasets %d  received %d  sent %d\n", r.Datasets, r.Received, r.Sent)
+			for _, e := range r.Errors {
+				fmt.Fprintf(g.streams.Err, "mf-db: %s\n", printable([]byte(e)))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
