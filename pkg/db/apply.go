@@ -79,7 +79,7 @@ func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change) ([]Result, map[db
 			if err != nil {
 				return nil, nil, fmt.Errorf("change %d: %w", i, err)
 			}
-			d = &dataset{meta: m}
+			d = &dataset{meta: m, maxHeld: e.maxHeld}
 			if err := d.load(tx); err != nil {
 				return nil, nil, err
 			}
@@ -114,6 +114,9 @@ type dataset struct {
 	meta *dbapi.Meta
 	pos  uint64   // the log's length
 	xor  [32]byte // XOR of the digests of the applied changes
+	held uint64   // changes held back behind gaps, all writers
+	// maxHeld is the engine's bound on held (MaxHeld).
+	maxHeld uint64
 	// pending caches, per writer, whether it has changes held back, so
 	// that applying a change looks for the next one only when there may
 	// be one.
@@ -147,16 +150,18 @@ func (d *dataset) load(g getter) error {
 	if err != nil {
 		return err
 	}
-	if len(b) != 40 {
+	if len(b) != 48 {
 		return fmt.Errorf("db: corrupt state of dataset %s", d.meta.ID)
 	}
 	d.pos = getU64(b)
-	copy(d.xor[:], b[8:])
+	copy(d.xor[:], b[8:40])
+	d.held = getU64(b[40:])
 	return nil
 }
 
 func (d *dataset) save(tx *kv.Batch) {
-	tx.Set(dkey(pState, d.meta.ID), append(u64(d.pos), d.xor[:]...))
+	b := append(u64(d.pos), d.xor[:]...)
+	tx.Set(dkey(pState, d.meta.ID), append(b, u64(d.held)...))
 }
 
 func (d *dataset) mix(h [32]byte) {
@@ -221,6 +226,11 @@ func (d *dataset) admit(tx *kv.Batch, c *dbapi.Change) (Result, error) {
 		old, err := loadChange(tx, pk)
 		switch {
 		case errors.Is(err, kv.ErrNotFound):
+			if d.held >= d.maxHeld {
+				return 0, fmt.Errorf("%w: dataset %s already holds %d changes back behind gaps; send the missing ones first",
+					ErrGap, d.meta.Name, d.held)
+			}
+			d.held++
 			tx.Set(pk, c.Encode())
 			if d.pending == nil {
 				d.pending = map[common.Address]bool{}
@@ -255,6 +265,7 @@ func (d *dataset) admit(tx *kv.Batch, c *dbapi.Change) (Result, error) {
 			return 0, err
 		}
 		tx.Delete(pk)
+		d.held--
 		if err := d.apply(tx, next); err != nil {
 			return 0, err
 		}
@@ -298,6 +309,18 @@ func (d *dataset) apply(tx *kv.Batch, c *dbapi.Change) error {
 // replace puts the kept change of an equivocation in place of the applied
 // one with the same seq.
 func (d *dataset) replace(tx *kv.Batch, old, c *dbapi.Change) error {
+	// A row points at its change by writer and seq, which the two share:
+	// once the kept change is in place the row would read as if it had
+	// always held it, so the index entries of the replaced one go first.
+	r, err := loadRow(tx, d.meta.ID, old.Key)
+	if err != nil {
+		return err
+	}
+	if r != nil && r.live && r.eff.Writer == old.Writer && r.eff.Seq == old.Seq {
+		for _, k := range indexKeys(d.meta, old) {
+			tx.Delete(k)
+		}
+	}
 	tx.Set(dkey(pChange, d.meta.ID, c.Writer[:], u64(c.Seq)), c.Encode())
 	d.mix(old.Digest())
 	d.mix(c.Digest())

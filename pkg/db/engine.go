@@ -16,7 +16,8 @@
 // address; numbers big-endian):
 //
 //	m id                       the dataset's metadata (dbapi.Meta.Encode)
-//	s id                       log length (8) and XOR of applied digests (32)
+//	s id                       log length (8), XOR of applied digests (32),
+//	                           changes held back (8)
 //	v id w                     the writer's highest applied seq (8)
 //	c id w seq                 an applied change (dbapi.Change.Encode)
 //	p id w seq                 a change held back behind a gap
@@ -77,6 +78,11 @@ func init() {
 // cannot make a provider hold unbounded changes it will never apply.
 const MaxGap = 4096
 
+// MaxHeld is how many changes a dataset holds back behind gaps, all
+// writers together: with insert open to anyone, every address could
+// otherwise park MaxGap changes of 64 KiB.
+const MaxHeld = 16384
+
 // MaxSkew is how far ahead of the engine's clock a change may be stamped.
 // Rows are settled by the writers' timestamps, so a change stamped in the
 // far future would win over every later write to its row; past the skew
@@ -89,9 +95,10 @@ const MaxApply = dbapi.MaxBatch
 
 // Engine is the store of one mf-db daemon.
 type Engine struct {
-	db  *kv.DB
-	own bool // Close closes db
-	now func() time.Time
+	db      *kv.DB
+	own     bool // Close closes db
+	now     func() time.Time
+	maxHeld uint64
 
 	// mu serializes writes: each applies against the state the last one
 	// committed.
@@ -116,7 +123,7 @@ func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = n
 
 // New returns an engine over an open database; the caller closes it.
 func New(db *kv.DB, opts ...Option) *Engine {
-	e := &Engine{db: db, now: time.Now, notify: map[dbapi.ID]chan struct{}{}, metas: map[dbapi.ID]*dbapi.Meta{}}
+	e := &Engine{db: db, now: time.Now, notify: map[dbapi.ID]chan struct{}{}, metas: map[dbapi.ID]*dbapi.Meta{}, maxHeld: MaxHeld}
 	for _, o := range opts {
 		o(e)
 	}
