@@ -31,6 +31,8 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtcmd"
+	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/db/dbcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
@@ -47,6 +49,7 @@ func TestMain(m *testing.M) {
 		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
 		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
 		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
+		"mf-db":    func() { os.Exit(dbcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -117,6 +120,8 @@ func TestScripts(t *testing.T) {
 			"scoresplit":    cmdScoreSplit,
 			"swapmirror":    cmdSwapMirror,
 			"restartroute":  cmdRestartRoute,
+			"restartdb":     cmdRestartDB,
+			"lastfield":     cmdLastField,
 		},
 	})
 }
@@ -216,6 +221,8 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 			pidName = swapapi.PIDName
 		case "-court":
 			pidName = "court.pid"
+		case "-db":
+			pidName = dbapi.PIDName
 		default:
 			ts.Fatalf("usage: killnode [-TERM] [-swap] HOME")
 		}

@@ -54,6 +54,10 @@ type Options struct {
 	NoSwap bool
 	// SwapBin is the mf-swap binary; default: beside Bin, else $PATH.
 	SwapBin string
+	// NoDB leaves out the mf-db daemons.
+	NoDB bool
+	// DBBin is the mf-db binary; default: beside Bin, else $PATH.
+	DBBin string
 	// Deposit is what each node's checkbook gets (MFT base units); the
 	// faucet gives each node twice that.
 	Deposit *big.Int
@@ -158,6 +162,12 @@ func Up(ctx context.Context, o Options) (*State, error) {
 	waitJoined(ctx, st, o.Out)
 	if st.Swap {
 		if err := startSwap(ctx, o, st); err != nil {
+			Down(st)
+			return nil, err
+		}
+	}
+	if !o.NoDB {
+		if err := startDB(ctx, o, st); err != nil {
 			Down(st)
 			return nil, err
 		}
@@ -344,6 +354,8 @@ type NodeStatus struct {
 	// Court is whether the node's mf-court daemon runs (swap devnets
 	// only).
 	Court bool `json:"court_running,omitempty"`
+	// DB is whether the node's mf-db daemon runs.
+	DB bool `json:"db_running,omitempty"`
 }
 
 // pidOf returns the pid of home's mf-route daemon if that process is alive
@@ -390,6 +402,7 @@ func Status(st *State) []NodeStatus {
 		} else if s.PID != 0 {
 			s.Running, s.Error = true, "not answering: "+err.Error()
 		}
+		s.DB = dbPID(n.Home) != 0
 		if st.Swap {
 			s.Swap = pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home) != 0
 			s.Court = pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home) != 0
@@ -410,6 +423,7 @@ func Down(st *State) (stopped int) {
 		}
 	}
 	for _, n := range st.Nodes {
+		term(dbPID(n.Home))
 		term(pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home))
 		term(pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home))
 		term(pidOf(n.Home))

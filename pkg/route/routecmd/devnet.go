@@ -32,7 +32,7 @@ DIR restarts the same network.
 	var dir string
 	var nodes int
 	var topology string
-	var noSwap bool
+	var noSwap, noDB bool
 	var bucket int
 	var upJSON bool
 	up := &cobra.Command{
@@ -52,7 +52,8 @@ Unless --no-swap, the devnet also runs the embedded chain (mf-swap chain,
 in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
 (DIR/nodeI/swap.log) and one mf-court daemon (DIR/nodeI/court.log) per
 node; the first time, the faucet funds every node and each deposits 50 MFT
-into its checkbook. With --json it prints the devnet's status, as devnet
+into its checkbook. Unless --no-db, every node also runs an mf-db daemon
+(DIR/nodeI/db.log). With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
@@ -60,7 +61,7 @@ status --json does, once everything runs.
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, BucketSize: bucket})
+			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoDB: noDB, BucketSize: bucket})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
@@ -76,6 +77,7 @@ status --json does, once everything runs.
 	up.Flags().StringVar(&topology, "topology", devnet.Mesh, "mesh, line or kademlia")
 	up.Flags().IntVar(&bucket, "bucket-size", devnet.DefaultBucketSize, "peers per bucket with --topology kademlia")
 	up.Flags().BoolVar(&noSwap, "no-swap", false, "leave out the chain and the mf-swap daemons")
+	up.Flags().BoolVar(&noDB, "no-db", false, "leave out the mf-db daemons")
 
 	var asJSON bool
 	status := &cobra.Command{
@@ -92,7 +94,7 @@ status --json does, once everything runs.
 				return cli.WriteJSON(g.streams.Out, ss)
 			}
 			w := cli.Table(g.streams.Out)
-			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tCOURT\tOVERLAY\tHOME")
+			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tCOURT\tDB\tOVERLAY\tHOME")
 			for _, s := range ss {
 				state := "stopped"
 				if s.Running {
@@ -102,7 +104,7 @@ status --json does, once everything runs.
 				if st.Swap {
 					sw, ct = running(s.Swap), running(s.Court)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, ct, s.Overlay[:16], s.Home)
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, ct, running(s.DB), s.Overlay[:16], s.Home)
 			}
 			return w.Flush()
 		},
