@@ -122,6 +122,7 @@ func TestScripts(t *testing.T) {
 			"restartroute":  cmdRestartRoute,
 			"restartdb":     cmdRestartDB,
 			"lastfield":     cmdLastField,
+			"storedrows":    cmdStoredRows,
 		},
 	})
 }

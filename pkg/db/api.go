@@ -369,7 +369,7 @@ func (s *Service) apiSendMail(w http.ResponseWriter, r *http.Request) (any, erro
 	to := common.HexToAddress(req.To)
 	m, err := s.e.Meta(dbapi.DatasetID(to, dbapi.MailboxName))
 	if err != nil {
-		return nil, fmt.Errorf("%w: the mailbox of %s is not stored on this node (mailboxes on other nodes need providers, which this version does not reach)", ErrUnknownDataset, to.Hex())
+		return nil, fmt.Errorf("%w: this node does not know the mailbox of %s (open it first: mf-db open REF, where its owner printed REF with mf-db ref mailbox)", ErrUnknownDataset, to.Hex())
 	}
 	var nonce [8]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
@@ -380,7 +380,16 @@ func (s *Service) apiSendMail(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.e.Write(s.key, Write{Dataset: m.ID, Key: key, Op: dbapi.OpInsert, Raw: true, Value: v})
+	c, err := s.e.Write(s.key, Write{Dataset: m.ID, Key: key, Op: dbapi.OpInsert, Raw: true, Value: v})
+	if err != nil {
+		return nil, err
+	}
+	if p := s.remote(m); p != nil {
+		if _, err := s.replicate(r.Context(), m, p, []*dbapi.Change{c}); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 func (s *Service) apiReadMail(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -388,7 +397,7 @@ func (s *Service) apiReadMail(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w: this node has no mailbox (mf-db mailbox create)", ErrUnknownDataset)
 	}
-	rows, err := s.e.Query(m.ID, s.self, dbapi.Query{})
+	rows, err := s.rowsOf(r.Context(), m)
 	if err != nil {
 		return nil, err
 	}

@@ -718,3 +718,31 @@ func (s *Service) syncWith(ctx context.Context, m *dbapi.Meta, p *dbapi.Placemen
 	}
 	return got, sent, nil
 }
+
+// rowsOf is every live row of a dataset this node reads: from its
+// providers when it has them (each row verified), else from the engine.
+func (s *Service) rowsOf(ctx context.Context, m *dbapi.Meta) ([]*dbapi.Change, error) {
+	p := s.remote(m)
+	if p == nil {
+		return s.e.Query(m.ID, s.self, dbapi.Query{})
+	}
+	resp, _, err := s.openStream(ctx, m, p, 0, idPath(m.ID)+"/query")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out []*dbapi.Change
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4*dbapi.MaxValue)
+	for sc.Scan() {
+		var c dbapi.Change
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return nil, fmt.Errorf("a provider sent a bad row: %w", err)
+		}
+		if err := dbapi.VerifyRow(m, c.Key, &c); err != nil {
+			return nil, fmt.Errorf("a provider sent a row that does not verify: %w", err)
+		}
+		out = append(out, &c)
+	}
+	return out, sc.Err()
+}

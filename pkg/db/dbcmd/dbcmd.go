@@ -753,8 +753,9 @@ its sender is the row's signed writer. See docs/db.md.
 ` + cli.ExitCodesHelp,
 	}
 	var from string
+	var redundancy uint8
 	create := &cobra.Command{
-		Use:   "create [--from anyone|contacts]",
+		Use:   "create [--from anyone|contacts] [--redundancy R]",
 		Short: "Create this node's mailbox",
 		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -766,7 +767,7 @@ its sender is the row's signed writer. See docs/db.md.
 				return err
 			}
 			m, err := g.client().Create(cmd.Context(), dbapi.CreateRequest{Name: dbapi.MailboxName, Kind: dbapi.KindMailbox,
-				Read: "owner", Insert: insert, Update: "owner", Delete: "owner"})
+				Read: "owner", Insert: insert, Update: "owner", Delete: "owner", Redundancy: redundancy})
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -775,12 +776,13 @@ its sender is the row's signed writer. See docs/db.md.
 		},
 	}
 	create.Flags().StringVar(&from, "from", "anyone", "who may send: anyone, or this node's contacts (now)")
+	create.Flags().Uint8Var(&redundancy, "redundancy", 0, "providers to keep it on (senders open it with mf-db ref mailbox)")
 	send := &cobra.Command{
 		Use:   "send ADDRESS|CONTACT MESSAGE|-",
 		Short: "Seal a message to a mailbox's owner and put it there",
 		Long: `Seal MESSAGE (- reads it from stdin) to the owner of the mailbox of ADDRESS
-(or of a contact) and insert it, signed by this node. This version reaches
-only mailboxes stored by this node's mf-db.
+(or of a contact) and insert it, signed by this node. A mailbox on providers
+must be opened first (mf-db open REF, REF from its owner's mf-db ref mailbox).
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
