@@ -187,7 +187,7 @@ func (s *Service) peerGetMeta(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (s *Service) peerChanges(w http.ResponseWriter, r *http.Request) (any, error) {
-	m, _, _, err := s.placed(r)
+	m, p, _, err := s.placed(r)
 	if err != nil {
 		return nil, err
 	}
@@ -206,6 +206,7 @@ func (s *Service) peerChanges(w http.ResponseWriter, r *http.Request) (any, erro
 	if _, err := s.e.ApplyBatch(cs); err != nil {
 		return nil, err
 	}
+	s.bookServed(r, p)
 	acks, err := dbapi.AcksFor(s.key, cs, uint64(time.Now().UnixMilli()))
 	if err != nil {
 		return nil, err
@@ -214,10 +215,11 @@ func (s *Service) peerChanges(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (s *Service) peerRow(w http.ResponseWriter, r *http.Request) (any, error) {
-	m, _, who, err := s.placed(r)
+	m, p, who, err := s.placed(r)
 	if err != nil {
 		return nil, err
 	}
+	s.bookServed(r, p)
 	key := r.URL.Query().Get("key")
 	if key == "" {
 		return nil, localapi.BadRequest("give the row's key: ?key=K")
@@ -280,20 +282,22 @@ func (s *Service) peerMissing(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (s *Service) peerQuery(w http.ResponseWriter, r *http.Request) {
-	m, _, who, err := s.placed(r)
+	m, p, who, err := s.placed(r)
 	if err != nil {
 		localapi.WriteError(w, err)
 		return
 	}
+	s.bookServed(r, p)
 	s.serveQuery(w, r, m, who)
 }
 
 func (s *Service) peerWatch(w http.ResponseWriter, r *http.Request) {
-	m, _, who, err := s.placed(r)
+	m, p, who, err := s.placed(r)
 	if err != nil {
 		localapi.WriteError(w, err)
 		return
 	}
+	s.bookServed(r, p)
 	s.serveWatch(w, r, m, who)
 }
 

@@ -46,6 +46,7 @@ type network struct {
 	// syncEvery is the period of anti-entropy rounds.
 	syncEvery time.Duration
 	syncMu    sync.Mutex // one round at a time
+	prices    prices
 }
 
 // EnableNetwork lets the service reach peers through home's mf-route and
@@ -245,6 +246,9 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 			if err == nil {
 				err = s.keepAcks(res.Acks)
 			}
+			if err == nil {
+				s.bookUsed(pr)
+			}
 			ch <- answer{res.Acks, err}
 		}()
 	}
@@ -391,6 +395,7 @@ func (s *Service) remoteGet(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 		var c dbapi.Change
 		err := s.call(ctx, pr, http.MethodGet, idPath(m.ID)+"/row?key="+url.QueryEscape(key), nil, &c)
 		if err == nil {
+			s.bookUsed(pr)
 			if err = dbapi.VerifyRow(m, key, &c); err == nil {
 				return &c, nil
 			}
@@ -422,6 +427,7 @@ func (s *Service) openStream(ctx context.Context, m *dbapi.Meta, p *dbapi.Placem
 		pr := p.Providers[k]
 		resp, err := s.net.route.CallServiceStream(ctx, routeapi.ServiceCall{Peer: pr.PeerID, Service: ServiceName, Method: http.MethodGet, Path: path})
 		if err == nil {
+			s.bookUsed(pr)
 			return resp, k, nil
 		}
 		var le *localapi.Error
