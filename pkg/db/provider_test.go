@@ -185,3 +185,87 @@ func TestProvider(t *testing.T) {
 		t.Fatalf("bad id: %d", code)
 	}
 }
+
+// The endpoints of the network side not covered above refuse bad input
+// with a 4xx and change nothing.
+func TestNetEndpointsBadInput(t *testing.T) {
+	alice, bob, mallory := newPerson(t, 1), newPerson(t, 2), newPerson(t, 3)
+	p1, p2 := newPerson(t, 11), newPerson(t, 12)
+	m, pl := placedNotes(t, alice, bob, p1, p2)
+	e := newEngine(t)
+	h := NewService(e, p1.Identity, p1.card).Handler()
+	if code, body := peerCall(t, h, &alice, "POST", "/remote/v0/meta", &dbapi.Ref{Meta: m, Placement: pl}); code != http.StatusOK {
+		t.Fatalf("meta: %d %s", code, body)
+	}
+	before, _ := e.Digest(m.ID)
+	ds := "/remote/v0/datasets/" + m.ID.String()
+	for _, tt := range []struct {
+		name, method, path string
+		from               *person
+		body               any
+		code               int
+	}{
+		{"meta not JSON", "POST", "/remote/v0/meta", &bob, "{", http.StatusBadRequest},
+		{"meta without metadata", "POST", "/remote/v0/meta", &bob, `{}`, http.StatusBadRequest},
+		{"meta placement missing", "POST", "/remote/v0/meta", &bob, &dbapi.Ref{Meta: m}, http.StatusBadRequest},
+		{"get meta without a peer", "GET", ds + "/meta", nil, nil, http.StatusForbidden},
+		{"watch from a bad version", "GET", ds + "/watch?from=!!", &bob, nil, http.StatusBadRequest},
+		{"watch denied", "GET", ds + "/watch", &mallory, nil, http.StatusForbidden},
+		{"query with a bad limit", "GET", ds + "/query?limit=-1", &bob, nil, http.StatusBadRequest},
+		{"missing not JSON", "POST", ds + "/missing", &p2, "[", http.StatusBadRequest},
+		{"changes without a peer", "POST", ds + "/changes", nil, "[]", http.StatusForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := peerCall(t, h, tt.from, tt.method, tt.path, tt.body)
+			if code != tt.code || !json.Valid(body) {
+				t.Fatalf("got %d %s, want %d with a JSON error", code, body, tt.code)
+			}
+		})
+	}
+	if code, body := peerCall(t, h, &p2, "GET", ds+"/meta", nil); code != http.StatusOK || !strings.Contains(string(body), "placement") {
+		t.Fatalf("meta: %d %s", code, body)
+	}
+
+	// Local endpoints: a bad reference, a dataset without providers.
+	local := newEngine(t)
+	lh := NewService(local, alice.Identity, alice.card).Handler()
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+		code               int
+	}{
+		{"open not a reference", "POST", "/v0/open", `{"ref": "hello"}`, http.StatusBadRequest},
+		{"open a forged reference", "POST", "/v0/open", dbapi.OpenRequest{Ref: (&dbapi.Ref{Meta: m, Placement: placementBy(t, mallory, m, p1, p2)}).String()}, http.StatusBadRequest},
+		{"open not JSON", "POST", "/v0/open", "{", http.StatusBadRequest},
+		{"ref of an unknown dataset", "GET", "/v0/datasets/nope/ref", nil, http.StatusNotFound},
+		{"acks of an unknown dataset", "GET", "/v0/datasets/nope/acks", nil, http.StatusNotFound},
+		{"providers of an unknown dataset", "GET", "/v0/datasets/nope/providers", nil, http.StatusNotFound},
+		{"redundancy without the network", "POST", "/v0/datasets", `{"name": "x", "redundancy": 3}`, http.StatusBadRequest},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := peerCall(t, lh, nil, tt.method, tt.path, tt.body)
+			if code != tt.code || !json.Valid(body) {
+				t.Fatalf("got %d %s, want %d with a JSON error", code, body, tt.code)
+			}
+		})
+	}
+	if after, _ := e.Digest(m.ID); after.Hash != before.Hash {
+		t.Fatal("bad input changed the dataset")
+	}
+	if ms, _ := local.Datasets(); len(ms) != 0 {
+		t.Fatal("bad input stored a dataset")
+	}
+}
+
+// placementBy is a placement of m signed by someone who is not its owner.
+func placementBy(t testing.TB, signer person, m *dbapi.Meta, providers ...person) *dbapi.Placement {
+	t.Helper()
+	p := &dbapi.Placement{Dataset: m.ID, Version: 1}
+	for i, pr := range providers {
+		p.Providers = append(p.Providers, dbapi.Provider{Address: pr.addr, PeerID: "12D3KooWprovider" + string(rune('A'+i))})
+	}
+	if err := p.Sign(signer.key()); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
