@@ -43,6 +43,7 @@
 //	POST   /v0/mailbox/send                  MailRequest → Change (sealed, signed by this node)
 //	GET    /v0/mailbox                       []Mail: this node's mailbox, opened
 //
-// With redundancy 0 (all this version serves), a dataset lives in this
-// node's daemon only.
+// With redundancy 0 a dataset lives in this node's daemon only; above 0
+// it lives on providers (netclient.go lists the local endpoints of that
+// side, and pkg/db's provider.go the /remote endpoints peers call).
 package dbapi
