@@ -63,6 +63,7 @@ func (s *Service) netRoutes(m *http.ServeMux) {
 	m.Handle("GET /v0/datasets/{ds}/acks", localapi.Handle(s.apiAcks))
 	m.Handle("GET /v0/datasets/{ds}/providers", localapi.Handle(s.apiProviderDigests))
 	m.Handle("POST /v0/sync", localapi.Handle(s.apiSync))
+	m.Handle("POST /v0/datasets/{ds}/replace", localapi.Handle(s.apiReplace))
 }
 
 // remote returns the placement of a dataset this node reaches through
@@ -106,36 +107,10 @@ func Majority(r uint8) uint8 { return r/2 + 1 }
 // naming them with each; a provider that refuses is replaced by the next
 // offer. Offers are taken by price, then score.
 func (s *Service) place(ctx context.Context, m *dbapi.Meta, maxPrice string, minScore float64) (*dbapi.Placement, error) {
-	if err := s.needNet(); err != nil {
+	cands, err := s.offers(ctx, maxPrice, minScore)
+	if err != nil {
 		return nil, err
 	}
-	offers, err := s.net.swap.Find(ctx, ServiceName, maxPrice, minScore)
-	if err != nil {
-		return nil, fmt.Errorf("finding db providers: %w", err)
-	}
-	var cands []swapapi.Offer
-	for _, o := range offers {
-		if o.Price == "" || !common.IsHexAddress(o.Address) || common.HexToAddress(o.Address) == s.self || o.PeerID == "" {
-			continue
-		}
-		cands = append(cands, o)
-	}
-	slices.SortStableFunc(cands, func(a, b swapapi.Offer) int {
-		pa, _ := new(big.Int).SetString(a.Price, 10)
-		pb, _ := new(big.Int).SetString(b.Price, 10)
-		if pa != nil && pb != nil {
-			if c := pa.Cmp(pb); c != 0 {
-				return c
-			}
-		}
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return strings.Compare(a.Address, b.Address)
-	})
 	r := int(m.Redundancy)
 	if len(cands) < r {
 		return nil, fmt.Errorf("%w: redundancy %d but the network offers %d db providers (within price %q and score %v)", dbapi.ErrInvalid, r, len(cands), maxPrice, minScore)
@@ -170,6 +145,42 @@ func (s *Service) place(ctx context.Context, m *dbapi.Meta, maxPrice string, min
 		}
 		p.Providers = keep
 	}
+}
+
+// offers lists the nodes that sell db service, other than this one, the
+// cheapest first, then by credit score.
+func (s *Service) offers(ctx context.Context, maxPrice string, minScore float64) ([]swapapi.Offer, error) {
+	if err := s.needNet(); err != nil {
+		return nil, err
+	}
+	offers, err := s.net.swap.Find(ctx, ServiceName, maxPrice, minScore)
+	if err != nil {
+		return nil, fmt.Errorf("finding db providers: %w", err)
+	}
+	var cands []swapapi.Offer
+	for _, o := range offers {
+		if o.Price == "" || !common.IsHexAddress(o.Address) || common.HexToAddress(o.Address) == s.self || o.PeerID == "" {
+			continue
+		}
+		cands = append(cands, o)
+	}
+	slices.SortStableFunc(cands, func(a, b swapapi.Offer) int {
+		pa, _ := new(big.Int).SetString(a.Price, 10)
+		pb, _ := new(big.Int).SetString(b.Price, 10)
+		if pa != nil && pb != nil {
+			if c := pa.Cmp(pb); c != 0 {
+				return c
+			}
+		}
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return strings.Compare(a.Address, b.Address)
+	})
+	return cands, nil
 }
 
 // pushRef sends a dataset's metadata and placement to each provider,
@@ -648,7 +659,9 @@ func (s *Service) SyncOnce(ctx context.Context) (*dbapi.SyncResult, error) {
 // syncWith brings this node and one provider of m level.
 func (s *Service) syncWith(ctx context.Context, m *dbapi.Meta, p *dbapi.Placement, pr dbapi.Provider) (got, sent int, err error) {
 	provider := p.Has(s.self)
-	if provider {
+	{
+		// Newer metadata or placement (both owner-signed) from the
+		// provider, whatever this node's role.
 		var ref dbapi.Ref
 		if err := s.call(ctx, pr, http.MethodGet, idPath(m.ID)+"/meta", nil, &ref); err != nil {
 			return 0, 0, err

@@ -12,6 +12,7 @@ import (
 //	GET    /v0/datasets/{ds}/acks       []Ack: providers' acknowledgements of this node's writes
 //	GET    /v0/datasets/{ds}/providers  []ProviderDigest: each provider's digest
 //	POST   /v0/sync                     SyncResult: one anti-entropy round now
+//	POST   /v0/datasets/{ds}/replace    ReplaceRequest → Placement: a new provider for one gone
 
 // Ref returns a dataset's reference.
 func (c *Client) Ref(ctx context.Context, ds string) (*RefResult, error) {
@@ -41,4 +42,11 @@ func (c *Client) ProviderDigests(ctx context.Context, ds string) ([]ProviderDige
 func (c *Client) Sync(ctx context.Context) (*SyncResult, error) {
 	var out SyncResult
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/sync", nil, &out)
+}
+
+// Replace puts another provider in the place of one gone for good and
+// returns the new placement.
+func (c *Client) Replace(ctx context.Context, ds string, req ReplaceRequest) (*Placement, error) {
+	var out Placement
+	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/replace", req, &out)
 }

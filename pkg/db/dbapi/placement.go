@@ -278,3 +278,11 @@ type SyncResult struct {
 	Sent     int      `json:"sent"`
 	Errors   []string `json:"errors,omitempty"`
 }
+
+// ReplaceRequest asks the owner's daemon to replace a provider that is
+// gone for good with another found through discovery.
+type ReplaceRequest struct {
+	Provider string  `json:"provider"`
+	MaxPrice string  `json:"max_price,omitempty"`
+	MinScore float64 `json:"min_score,omitempty"`
+}

@@ -202,3 +202,47 @@ lacks. The daemon does this by itself every --sync-every.
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
+
+func newReplaceCmd(g *globals) *cobra.Command {
+	var maxPrice string
+	var minScore float64
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "replace DATASET PROVIDER",
+		Short: "Put another provider in the place of one that is gone for good",
+		Long: `Find another node that sells db service (over the whole network, within
+--max-price and --min-score), sign the next version of the dataset's
+placement with it in place of PROVIDER (an Ethereum address, as mf-db
+providers lists it), and send it to the providers. The new provider fills
+itself from the others by anti-entropy; writers and readers take the new
+placement from any provider. Only the owner places a dataset. Prints the
+providers of the new placement.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := dbapi.ReplaceRequest{Provider: args[1], MinScore: minScore}
+			if maxPrice != "" {
+				p, err := amount.Parse(maxPrice)
+				if err != nil {
+					return cli.UsageError{Err: fmt.Errorf("--max-price: %w", err)}
+				}
+				req.MaxPrice = p.String()
+			}
+			p, err := g.client().Replace(cmd.Context(), args[0], req)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, p)
+			}
+			for _, pr := range p.Providers {
+				fmt.Fprintf(g.streams.Out, "%s\t%s\n", pr.Address.Hex(), pr.PeerID)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&maxPrice, "max-price", "", "highest price per request to pay the new provider")
+	cmd.Flags().Float64Var(&minScore, "min-score", 0, "lowest credit score to accept (0..1)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new placement as JSON")
+	return cmd
+}
