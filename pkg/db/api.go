@@ -369,7 +369,7 @@ func (s *Service) apiSendMail(w http.ResponseWriter, r *http.Request) (any, erro
 	to := common.HexToAddress(req.To)
 	m, err := s.e.Meta(dbapi.DatasetID(to, dbapi.MailboxName))
 	if err != nil {
-		return nil, fmt.Errorf("%w: this node does not know the mailbox of %s (open it first: mf-db open REF, where its owner printed REF with mf-db ref mailbox)", ErrUnknownDataset, to.Hex())
+		return nil, fmt.Errorf("%w: the mailbox of %s is not stored on this node (a mailbox on providers is opened first: mf-db open REF, where its owner printed REF with mf-db ref mailbox)", ErrUnknownDataset, to.Hex())
 	}
 	var nonce [8]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
