@@ -55,3 +55,12 @@ func cmdStoredRows(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(ts.Stdout(), "%s %q\n", c.Key, c.Value)
 	}
 }
+
+// lower VAR TEXT: set VAR to TEXT in lower case (an address as a network
+// table's self rule wants its key).
+func cmdLower(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: lower VAR TEXT")
+	}
+	ts.Setenv(args[0], strings.ToLower(args[1]))
+}

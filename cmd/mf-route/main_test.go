@@ -123,6 +123,7 @@ func TestScripts(t *testing.T) {
 			"restartdb":     cmdRestartDB,
 			"lastfield":     cmdLastField,
 			"storedrows":    cmdStoredRows,
+			"lower":         cmdLower,
 		},
 	})
 }

@@ -62,6 +62,10 @@ func (e *Engine) PutPlacement(p *dbapi.Placement) error {
 		return err
 	case old.Version == p.Version && string(old.Encode()) == string(p.Encode()):
 		return nil
+	case p.Owner == (common.Address{}):
+		// Nobody signs a network table's placement, so nobody may
+		// replace it either.
+		return fmt.Errorf("%w: the placement of network table %s cannot change", ErrStale, m.Name)
 	case p.Version <= old.Version:
 		return fmt.Errorf("%w: placement version %d of dataset %s is not above the stored %d", ErrStale, p.Version, m.Name, old.Version)
 	}

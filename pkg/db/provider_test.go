@@ -269,3 +269,32 @@ func placementBy(t testing.TB, signer person, m *dbapi.Meta, providers ...person
 	}
 	return p
 }
+
+// A network table's placement, which nobody signs, cannot be replaced on a
+// provider by whoever sends another.
+func TestNetworkPlacementFixed(t *testing.T) {
+	p1, p2, p3 := newPerson(t, 11), newPerson(t, 12), newPerson(t, 13)
+	m := &dbapi.Meta{Name: "holders", ACL: dbapi.ACL{Read: dbapi.Anyone, Insert: dbapi.Self, Update: dbapi.Self, Delete: dbapi.Self}, Redundancy: 2, Quorum: 1, Version: 1}
+	if err := m.SetNetworkID(); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := dbapi.NetworkPlacement(m.ID, []dbapi.Provider{{Address: p1.addr, PeerID: "12D3KooWa"}, {Address: p2.addr, PeerID: "12D3KooWb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(t)
+	h := NewService(e, p1.Identity, p1.card).Handler()
+	if code, body := peerCall(t, h, &p3, "POST", "/remote/v0/meta", &dbapi.Ref{Meta: m, Placement: pl}); code != http.StatusOK {
+		t.Fatalf("meta: %d %s", code, body)
+	}
+	evil := *pl
+	evil.Version = 2
+	evil.Providers = []dbapi.Provider{{Address: p1.addr, PeerID: "12D3KooWa"}, {Address: p3.addr, PeerID: "12D3KooWc"}}
+	// The provider keeps what it holds and answers with it.
+	if code, body := peerCall(t, h, &p3, "POST", "/remote/v0/meta", &dbapi.Ref{Meta: m, Placement: &evil}); code != http.StatusOK || !strings.Contains(string(body), strings.ToLower(p2.addr.Hex())) {
+		t.Fatalf("another placement: %d %s", code, body)
+	}
+	if got, _ := e.Placement(m.ID); got.Version != 1 || !got.Has(p2.addr) {
+		t.Fatal("the placement changed")
+	}
+}

@@ -64,6 +64,7 @@ func (s *Service) netRoutes(m *http.ServeMux) {
 	m.Handle("GET /v0/datasets/{ds}/providers", localapi.Handle(s.apiProviderDigests))
 	m.Handle("POST /v0/sync", localapi.Handle(s.apiSync))
 	m.Handle("POST /v0/datasets/{ds}/replace", localapi.Handle(s.apiReplace))
+	m.Handle("POST /v0/tables", localapi.Handle(s.apiCreateTable))
 }
 
 // remote returns the placement of a dataset this node reaches through

@@ -13,6 +13,7 @@ import (
 //	GET    /v0/datasets/{ds}/providers  []ProviderDigest: each provider's digest
 //	POST   /v0/sync                     SyncResult: one anti-entropy round now
 //	POST   /v0/datasets/{ds}/replace    ReplaceRequest → Placement: a new provider for one gone
+//	POST   /v0/tables                   TableRequest → Meta: a network table, on the nearest providers
 
 // Ref returns a dataset's reference.
 func (c *Client) Ref(ctx context.Context, ds string) (*RefResult, error) {
@@ -49,4 +50,11 @@ func (c *Client) Sync(ctx context.Context) (*SyncResult, error) {
 func (c *Client) Replace(ctx context.Context, ds string, req ReplaceRequest) (*Placement, error) {
 	var out Placement
 	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/replace", req, &out)
+}
+
+// CreateTable defines a network table and places it on the providers
+// nearest its id.
+func (c *Client) CreateTable(ctx context.Context, req TableRequest) (*Meta, error) {
+	var out Meta
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/tables", req, &out)
 }

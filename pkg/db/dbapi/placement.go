@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -105,10 +106,20 @@ func (p *Placement) Sign(key *ecdsa.PrivateKey) error {
 	return nil
 }
 
-// Verify checks the fields and that the owner signed them.
+// Verify checks the fields and that the owner signed them. A network
+// table's placement has no owner and no signature: it is the R providers
+// nearest the table's id (NearestProviders), which anyone can work out, so
+// nobody signs it; a reader checks every row against the table's rules
+// whoever stores it.
 func (p *Placement) Verify() error {
 	if err := p.check(); err != nil {
 		return err
+	}
+	if p.Owner == (common.Address{}) {
+		if len(p.Sig) != 0 {
+			return fmt.Errorf("%w: a network table's placement carries no signature", ErrSignature)
+		}
+		return nil
 	}
 	signer, err := recoverAddr(p.digest(), p.Sig)
 	if err != nil {
@@ -168,7 +179,9 @@ func DecodePlacement(b []byte) (*Placement, error) {
 		pr.PeerID = string(r.Bytes(MaxPeerID))
 		p.Providers = append(p.Providers, pr)
 	}
-	p.Sig = bytes.Clone(r.Fixed(crypto.SignatureLength))
+	if p.Owner != (common.Address{}) {
+		p.Sig = bytes.Clone(r.Fixed(crypto.SignatureLength))
+	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: placement: %v", ErrInvalid, err)
 	}
@@ -285,4 +298,59 @@ type ReplaceRequest struct {
 	Provider string  `json:"provider"`
 	MaxPrice string  `json:"max_price,omitempty"`
 	MinScore float64 `json:"min_score,omitempty"`
+}
+
+// NetworkPlacement is the placement of network table id on providers,
+// which must be the nearest to it (NearestProviders).
+func NetworkPlacement(id ID, providers []Provider) (*Placement, error) {
+	p := &Placement{Dataset: id, Version: 1, Providers: providers}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Candidate is a node offering db service, with its overlay address.
+type Candidate struct {
+	Provider
+	Overlay [32]byte
+}
+
+// NearestProviders picks the r candidates whose overlay addresses are
+// nearest id by XOR, the Kademlia distance, nearest first.
+func NearestProviders(id ID, cands []Candidate, r int) []Provider {
+	cs := slices.Clone(cands)
+	dist := func(o [32]byte) []byte {
+		d := make([]byte, 32)
+		for i := range d {
+			d[i] = o[i] ^ id[i]
+		}
+		return d
+	}
+	slices.SortStableFunc(cs, func(a, b Candidate) int { return bytes.Compare(dist(a.Overlay), dist(b.Overlay)) })
+	var out []Provider
+	for _, c := range cs {
+		if len(out) == r {
+			break
+		}
+		if !slices.ContainsFunc(out, func(p Provider) bool { return p.Address == c.Address }) {
+			out = append(out, c.Provider)
+		}
+	}
+	return out
+}
+
+// TableRequest defines a network table: a dataset that belongs to no one,
+// placed on the R db providers nearest its id. Rules are in Rule's text
+// form; insert, update and delete may be "self" (a row keyed by the
+// writer's address) or "claim" (the first writer of a key owns it).
+type TableRequest struct {
+	Name       string   `json:"name"`
+	Read       string   `json:"read"`
+	Insert     string   `json:"insert"`
+	Update     string   `json:"update"`
+	Delete     string   `json:"delete"`
+	Indexes    []string `json:"indexes,omitempty"`
+	Redundancy uint8    `json:"redundancy"`
+	Quorum     uint8    `json:"quorum,omitempty"`
 }

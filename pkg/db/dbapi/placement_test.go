@@ -131,3 +131,37 @@ func FuzzParseRef(f *testing.F) {
 		}
 	})
 }
+
+func TestNetworkPlacement(t *testing.T) {
+	m := &Meta{Name: "holders", ACL: ACL{Read: Anyone, Insert: Self, Update: Self, Delete: Self}, Redundancy: 2, Quorum: 2, Version: 1}
+	if err := m.SetNetworkID(); err != nil {
+		t.Fatal(err)
+	}
+	var cs []Candidate
+	for i := byte(1); i <= 4; i++ {
+		c := Candidate{Provider: Provider{Address: addr(fixedKey(t, i).Key), PeerID: "12D3KooW" + string(rune('a'+i))}}
+		c.Overlay = m.ID
+		c.Overlay[0] ^= 1 << (i - 1) // candidate i is 2^(i-1) away in the top byte
+		cs = append(cs, c)
+	}
+	got := NearestProviders(m.ID, []Candidate{cs[3], cs[1], cs[2], cs[0]}, 2)
+	if len(got) != 2 || got[0] != cs[0].Provider || got[1] != cs[1].Provider {
+		t.Fatalf("nearest: %v", got)
+	}
+	p, err := NetworkPlacement(m.ID, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Ref{Meta: m, Placement: p}).Verify(); err != nil {
+		t.Fatal(err)
+	}
+	q, err := DecodePlacement(p.Encode())
+	if err != nil || !bytes.Equal(q.Encode(), p.Encode()) {
+		t.Fatalf("round trip: %v", err)
+	}
+	// Nobody signs it, so a signature is refused.
+	p.Sig = make([]byte, 65)
+	if err := p.Verify(); !errors.Is(err, ErrSignature) {
+		t.Fatalf("signed network placement: %v", err)
+	}
+}

@@ -246,3 +246,58 @@ providers of the new placement.
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new placement as JSON")
 	return cmd
 }
+
+func newTableCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "table",
+		Short: "Network tables: datasets that belong to no one",
+		Long: `A network table belongs to no one: its id is the hash of its definition, so
+nobody can change it, and it lives on the R db providers whose overlay
+addresses are nearest that id in Kademlia. Its write rules need no owner:
+self lets a row be written only by the address its key names (the key is
+that address in lower-case hex, alone or followed by /...), claim lets the
+first writer of a key own it. mf-hold's packet holders table and mf-chat's
+name directory are such tables. Others use one with mf-db open REF, REF
+from mf-db ref ID.
+` + cli.ExitCodesHelp,
+	}
+	var read, insert, update, del string
+	var indexes []string
+	var redundancy, quorum uint8
+	var asJSON bool
+	create := &cobra.Command{
+		Use:   "create NAME --redundancy R [--read anyone|ADDRESSES] [--insert self|claim|anyone] [--update ...] [--delete ...] [--index FIELD]...",
+		Short: "Define a network table and place it on the providers nearest its id",
+		Long: `Define the network table NAME with these rules (read anyone, and insert,
+update and delete self, unless given) and place it on the R providers
+nearest its id. Defining the same table again is the same table. Prints its
+id.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if redundancy == 0 {
+				return cli.Usagef("a network table lives on providers: give --redundancy R")
+			}
+			m, err := g.client().CreateTable(cmd.Context(), dbapi.TableRequest{Name: args[0], Read: read, Insert: insert, Update: update, Delete: del,
+				Indexes: indexes, Redundancy: redundancy, Quorum: quorum})
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, m)
+			}
+			fmt.Fprintln(g.streams.Out, m.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&read, "read", "", "who may read: anyone (default) or addresses")
+	create.Flags().StringVar(&insert, "insert", "", "who may insert: self (default), claim, anyone or addresses")
+	create.Flags().StringVar(&update, "update", "", "who may update: self (default), claim, anyone or addresses")
+	create.Flags().StringVar(&del, "delete", "", "who may delete: self (default), claim, anyone or addresses")
+	create.Flags().StringArrayVar(&indexes, "index", nil, "index this top-level JSON field (repeatable)")
+	create.Flags().Uint8Var(&redundancy, "redundancy", 0, "providers to place it on, the nearest to its id")
+	create.Flags().Uint8Var(&quorum, "quorum", 0, "acknowledgements a write needs (default: a majority of R)")
+	create.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
+	cmd.AddCommand(create)
+	return cmd
+}
