@@ -54,7 +54,8 @@ type Options struct {
 	NoSwap bool
 	// SwapBin is the mf-swap binary; default: beside Bin, else $PATH.
 	SwapBin string
-	// NoDB leaves out the mf-db daemons.
+	// NoDB leaves out the mf-db daemons (NoSwap does too: mf-db finds
+	// and pays its providers through mf-swap).
 	NoDB bool
 	// DBBin is the mf-db binary; default: beside Bin, else $PATH.
 	DBBin string
@@ -166,7 +167,8 @@ func Up(ctx context.Context, o Options) (*State, error) {
 			return nil, err
 		}
 	}
-	if !o.NoDB {
+	// mf-db finds providers and pays them through mf-swap: no swap, no db.
+	if st.Swap && !o.NoDB {
 		if err := startDB(ctx, o, st); err != nil {
 			Down(st)
 			return nil, err

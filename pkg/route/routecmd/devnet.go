@@ -52,7 +52,8 @@ Unless --no-swap, the devnet also runs the embedded chain (mf-swap chain,
 in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
 (DIR/nodeI/swap.log) and one mf-court daemon (DIR/nodeI/court.log) per
 node; the first time, the faucet funds every node and each deposits 50 MFT
-into its checkbook. Unless --no-db, every node also runs an mf-db daemon
+into its checkbook. Unless --no-db (or --no-swap: mf-db finds and pays its
+providers through mf-swap), every node also runs an mf-db daemon
 (DIR/nodeI/db.log). With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
 ` + cli.ExitCodesHelp,
