@@ -124,6 +124,7 @@ func TestScripts(t *testing.T) {
 			"lastfield":     cmdLastField,
 			"storedrows":    cmdStoredRows,
 			"lower":         cmdLower,
+			"dbbench":       cmdDBBench,
 		},
 	})
 }

@@ -76,17 +76,7 @@ func (s *Service) bookServed(r *http.Request, p *dbapi.Placement) {
 	if err != nil || peer == "" || p.Has(who) {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		price := s.priceOf(ctx, "")
-		if price == nil {
-			return
-		}
-		if _, err := s.net.swap.AddUsage(ctx, peer, price); err != nil {
-			s.net.log.Debug("booking db usage", "peer", peer, "err", err)
-		}
-	}()
+	s.book(peer, "", 1)
 }
 
 // bookUsed books one request this node made of a provider, as owed.
@@ -94,15 +84,57 @@ func (s *Service) bookUsed(pr dbapi.Provider) {
 	if s.net == nil {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		price := s.priceOf(ctx, pr.PeerID)
+	s.book(pr.PeerID, pr.PeerID, -1)
+}
+
+// usage gathers requests to book, so that mf-swap gets one call a second
+// per peer rather than one per request (each is a synced write there).
+type usage struct {
+	mu      sync.Mutex
+	pending map[usageKey]int64
+	armed   bool
+}
+
+type usageKey struct {
+	peer, priceOf string
+	sign          int
+}
+
+// bookFlush is how long requests gather before they are booked.
+const bookFlush = time.Second
+
+// book counts one request with peer, priced by priceOf's manifest ("":
+// this node's), booked as owed to this node (sign 1) or by it (-1).
+func (s *Service) book(peer, priceOf string, sign int) {
+	u := &s.net.usage
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.pending == nil {
+		u.pending = map[usageKey]int64{}
+	}
+	u.pending[usageKey{peer, priceOf, sign}]++
+	if !u.armed {
+		u.armed = true
+		time.AfterFunc(bookFlush, s.flushUsage)
+	}
+}
+
+func (s *Service) flushUsage() {
+	u := &s.net.usage
+	u.mu.Lock()
+	pending := u.pending
+	u.pending, u.armed = nil, false
+	u.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for k, n := range pending {
+		price := s.priceOf(ctx, k.priceOf)
 		if price == nil {
-			return
+			continue
 		}
-		if _, err := s.net.swap.AddUsage(ctx, pr.PeerID, new(big.Int).Neg(price)); err != nil {
-			s.net.log.Debug("booking db usage", "peer", pr.PeerID, "err", err)
+		amount := new(big.Int).Mul(price, big.NewInt(n*int64(k.sign)))
+		if _, err := s.net.swap.AddUsage(ctx, k.peer, amount); err != nil {
+			s.net.log.Debug("booking db usage", "peer", k.peer, "err", err)
 		}
-	}()
+	}
 }

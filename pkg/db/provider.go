@@ -196,7 +196,15 @@ func (s *Service) peerChanges(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	var cs []*dbapi.Change
-	if err := localapi.DecodeBody(w, r, &cs, dbapi.MaxBatchBody); err != nil {
+	if localapi.IsOctets(r) {
+		b, err := localapi.ReadOctets(w, r, dbapi.MaxBatchBody)
+		if err != nil {
+			return nil, err
+		}
+		if cs, err = dbapi.DecodeChanges(b, MaxApply); err != nil {
+			return nil, err
+		}
+	} else if err := localapi.DecodeBody(w, r, &cs, dbapi.MaxBatchBody); err != nil {
 		return nil, err
 	}
 	if len(cs) == 0 || len(cs) > MaxApply {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
@@ -134,6 +135,28 @@ func TestProvider(t *testing.T) {
 			code, body := peerCall(t, h, &bob, "POST", ds+"/changes", tt.body)
 			if code != tt.code {
 				t.Fatalf("got %d %s, want %d", code, body, tt.code)
+			}
+		})
+	}
+	// The binary form a writer sends: a forged change and a cut frame are
+	// refused, a good one stored.
+	for _, tt := range []struct {
+		name string
+		body []byte
+		code int
+	}{
+		{"binary forged", dbapi.EncodeChanges([]*dbapi.Change{bad}), http.StatusBadRequest},
+		{"binary cut short", dbapi.EncodeChanges([]*dbapi.Change{c1})[:20], http.StatusBadRequest},
+		{"binary empty", nil, http.StatusBadRequest},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", ds+"/changes", bytes.NewReader(tt.body))
+			r.Header.Set("Content-Type", localapi.OctetStream)
+			r.Header.Set(routeapi.HeaderPeerAddress, bob.addr.Hex())
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.code {
+				t.Fatalf("got %d %s, want %d", w.Code, w.Body, tt.code)
 			}
 		})
 	}

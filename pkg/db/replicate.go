@@ -10,10 +10,12 @@ package db
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -47,6 +49,7 @@ type network struct {
 	syncEvery time.Duration
 	syncMu    sync.Mutex // one round at a time
 	prices    prices
+	usage     usage
 }
 
 // EnableNetwork lets the service reach peers through home's mf-route and
@@ -250,8 +253,7 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var res dbapi.AckResult
-			err := s.call(bg, pr, http.MethodPost, idPath(m.ID)+"/changes", cs, &res)
+			res, err := s.sendChanges(bg, pr, m.ID, cs)
 			if err == nil {
 				err = checkAcks(pr, res.Acks, cs)
 			}
@@ -261,7 +263,11 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 			if err == nil {
 				s.bookUsed(pr)
 			}
-			ch <- answer{res.Acks, err}
+			var acks []*dbapi.Ack
+			if res != nil {
+				acks = res.Acks
+			}
+			ch <- answer{acks, err}
 		}()
 	}
 	go func() { wg.Wait(); cancel() }()
@@ -720,8 +726,7 @@ func (s *Service) syncWith(ctx context.Context, m *dbapi.Meta, p *dbapi.Placemen
 				return got, sent, err
 			}
 			if len(cs) > 0 {
-				var res dbapi.AckResult
-				if err := s.call(ctx, pr, http.MethodPost, idPath(m.ID)+"/changes", cs, &res); err != nil {
+				if _, err := s.sendChanges(ctx, pr, m.ID, cs); err != nil {
 					return got, sent, err
 				}
 				sent += len(cs)
@@ -765,4 +770,24 @@ func (s *Service) rowsOf(ctx context.Context, m *dbapi.Meta) ([]*dbapi.Change, e
 		out = append(out, &c)
 	}
 	return out, sc.Err()
+}
+
+// sendChanges sends changes to a provider in their binary form and returns
+// its answer.
+func (s *Service) sendChanges(ctx context.Context, pr dbapi.Provider, id dbapi.ID, cs []*dbapi.Change) (*dbapi.AckResult, error) {
+	if err := s.needNet(); err != nil {
+		return nil, err
+	}
+	body := dbapi.EncodeChanges(cs)
+	resp, err := s.net.route.CallServiceStream(ctx, routeapi.ServiceCall{Peer: pr.PeerID, Service: ServiceName, Method: http.MethodPost,
+		Path: idPath(id) + "/changes", ContentType: localapi.OctetStream, Body: bytes.NewReader(body), Length: int64(len(body))})
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: %w", pr.Address.Hex(), err)
+	}
+	defer resp.Body.Close()
+	var res dbapi.AckResult
+	if err := json.NewDecoder(io.LimitReader(resp.Body, routeapi.MaxServiceAnswer)).Decode(&res); err != nil {
+		return nil, fmt.Errorf("provider %s: bad answer: %w", pr.Address.Hex(), err)
+	}
+	return &res, nil
 }
