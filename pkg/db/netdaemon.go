@@ -54,6 +54,7 @@ func (s *Service) startNetwork(ctx context.Context, home string, log *slog.Logge
 	if c.price != "" {
 		go s.announce(ctx, c.price, c.minScore)
 	}
+
 }
 
 // announce puts db in the manifest, retrying while mf-swap is not up yet.

@@ -148,6 +148,7 @@ func (s *Service) peerMeta(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := s.storeRef(&ref); err != nil {
 		return nil, err
 	}
+	s.stakeFor(ref.Meta)
 	return s.refOf(ref.Meta.ID)
 }
 

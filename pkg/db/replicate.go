@@ -27,6 +27,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
@@ -44,6 +45,7 @@ const pAck = 'a'
 type network struct {
 	route *routeapi.Client
 	swap  *swapapi.Client
+	court *courtapi.Client
 	log   *slog.Logger
 	// syncEvery is the period of anti-entropy rounds.
 	syncEvery time.Duration
@@ -56,7 +58,7 @@ type network struct {
 // find providers through its mf-swap; anti-entropy runs every syncEvery
 // (RunSync).
 func (s *Service) EnableNetwork(home string, syncEvery time.Duration, log *slog.Logger) {
-	s.net = &network{route: routeapi.NewClient(home), swap: swapapi.NewClient(home), log: log, syncEvery: syncEvery}
+	s.net = &network{route: routeapi.NewClient(home), swap: swapapi.NewClient(home), court: courtapi.NewClient(home), log: log, syncEvery: syncEvery}
 }
 
 // netRoutes adds the local endpoints of the client role.
@@ -68,6 +70,7 @@ func (s *Service) netRoutes(m *http.ServeMux) {
 	m.Handle("POST /v0/sync", localapi.Handle(s.apiSync))
 	m.Handle("POST /v0/datasets/{ds}/replace", localapi.Handle(s.apiReplace))
 	m.Handle("POST /v0/tables", localapi.Handle(s.apiCreateTable))
+	m.Handle("POST /v0/provide", localapi.Handle(s.apiProvide))
 }
 
 // remote returns the placement of a dataset this node reaches through

@@ -14,6 +14,7 @@ import (
 //	POST   /v0/sync                     SyncResult: one anti-entropy round now
 //	POST   /v0/datasets/{ds}/replace    ReplaceRequest → Placement: a new provider for one gone
 //	POST   /v0/tables                   TableRequest → Meta: a network table, on the nearest providers
+//	POST   /v0/provide                  ProvideRequest: sell db service (manifest price, stake per dataset)
 
 // Ref returns a dataset's reference.
 func (c *Client) Ref(ctx context.Context, ds string) (*RefResult, error) {
@@ -57,4 +58,10 @@ func (c *Client) Replace(ctx context.Context, ds string, req ReplaceRequest) (*P
 func (c *Client) CreateTable(ctx context.Context, req TableRequest) (*Meta, error) {
 	var out Meta
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/tables", req, &out)
+}
+
+// Provide sets what this node sells db service at, and its stake.
+func (c *Client) Provide(ctx context.Context, req ProvideRequest) (*ProvideRequest, error) {
+	var out ProvideRequest
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/provide", req, &out)
 }

@@ -354,3 +354,14 @@ type TableRequest struct {
 	Redundancy uint8    `json:"redundancy"`
 	Quorum     uint8    `json:"quorum,omitempty"`
 }
+
+// ProvideRequest sets what a node sells db service at: Price per request
+// (base units) for peers of at least MinScore, and Stake (base units, empty
+// or 0: none) that it stakes through mf-court for each owner whose dataset
+// it takes, for StakeTerm seconds (0: 30 days).
+type ProvideRequest struct {
+	Price     string  `json:"price"`
+	MinScore  float64 `json:"min_score,omitempty"`
+	Stake     string  `json:"stake,omitempty"`
+	StakeTerm int64   `json:"stake_term,omitempty"`
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,17 +19,22 @@ import (
 // to others, and looking at providers.
 
 func newProvideCmd(g *globals) *cobra.Command {
-	var price string
+	var price, stake string
 	var minScore float64
+	var stakeTerm time.Duration
 	var stop bool
 	cmd := &cobra.Command{
-		Use:   "provide --price P [--min-score S] | provide --stop",
+		Use:   "provide --price P [--min-score S] [--stake AMOUNT] | provide --stop",
 		Short: "Sell db service: store other nodes' datasets at a price",
 		Long: `Put db in this node's service manifest at price P per request (MFT, or base
 units), for peers whose credit score is at least S. mf-swap announces the
 manifest in the DHT, where owners looking for providers (create
---redundancy) find it. --stop takes db out of the manifest. The same can be
-set when the daemon starts: mf-db daemon --price P.
+--redundancy) find it. --stop takes db out of the manifest. The price alone can
+also be set when the daemon starts: mf-db daemon --price P.
+
+With --stake AMOUNT (MFT, or base units), the provider stakes that much
+through mf-court for each owner whose dataset it takes, for --stake-term:
+the owner can take it to court, and the stake is what it stands to lose.
 
 A provider stores only datasets whose owner-signed placement names it, and
 checks every change it is sent (the writer's signature, the owner's ACL,
@@ -50,17 +56,26 @@ the limits) before it stores and acknowledges it.
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
-			m, err := swap.SetManifest(cmd.Context(), swapapi.ManifestEntry{Service: db.ServiceName, Price: p.String(), MinScore: minScore})
-			if err != nil {
-				return cli.DaemonErr("mf-swap", g.home(), err)
+			req := dbapi.ProvideRequest{Price: p.String(), MinScore: minScore, StakeTerm: int64(stakeTerm / time.Second)}
+			if stake != "" {
+				v, err := amount.Parse(stake)
+				if err != nil {
+					return cli.UsageError{Err: fmt.Errorf("--stake: %w", err)}
+				}
+				req.Stake = v.String()
 			}
-			fmt.Fprintf(g.streams.Err, "selling db service at %s per request (manifest of %s)\n", p, m.Address)
+			if _, err := g.client().Provide(cmd.Context(), req); err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintf(g.streams.Err, "selling db service at %s per request\n", p)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&price, "price", "", "price per request, MFT or base units")
 	cmd.Flags().Float64Var(&minScore, "min-score", 0, "lowest credit score served (0..1)")
 	cmd.Flags().BoolVar(&stop, "stop", false, "stop selling db service")
+	cmd.Flags().StringVar(&stake, "stake", "", "stake this much through mf-court for each owner whose dataset this node takes")
+	cmd.Flags().DurationVar(&stakeTerm, "stake-term", db.DefaultStakeTerm, "how long each stake runs")
 	return cmd
 }
 
