@@ -417,10 +417,13 @@ func (s *Service) remoteGet(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 		err := s.call(ctx, pr, http.MethodGet, idPath(m.ID)+"/row?key="+url.QueryEscape(key), nil, &c)
 		if err == nil {
 			s.bookUsed(pr)
-			if err = dbapi.VerifyRow(m, key, &c); err == nil {
+			if c.Key != key {
+				err = fmt.Errorf("%w: provider %s answered with row %q for %q", dbapi.ErrInvalid, pr.Address.Hex(), c.Key, key)
+			} else if err = s.verifyFresh(ctx, &m, p, &c); err == nil {
 				return &c, nil
+			} else {
+				err = fmt.Errorf("provider %s answered with a row that does not verify: %w", pr.Address.Hex(), err)
 			}
-			err = fmt.Errorf("provider %s answered with a row that does not verify: %w", pr.Address.Hex(), err)
 		}
 		var le *localapi.Error
 		if errors.As(err, &le) && le.Code == "denied" {
@@ -527,8 +530,18 @@ func (s *Service) remoteWatch(w http.ResponseWriter, r *http.Request, m *dbapi.M
 			if c.Seq <= seen[c.Writer] {
 				continue // already seen from another provider
 			}
-			if c.Seq != seen[c.Writer]+1 || dbapi.VerifyRow(m, c.Key, c) != nil {
-				s.net.log.Warn("provider sent a change out of order or that does not verify", "provider", p.Providers[k].Address)
+			if c.Seq != seen[c.Writer]+1 {
+				s.net.log.Warn("provider sent a change out of order", "provider", p.Providers[k].Address)
+				break
+			}
+			if err := s.verifyFresh(ctx, &m, p, c); err != nil {
+				// Signed by its writer but not allowed by the metadata now
+				// (a right revoked since): passed over, as the reader would.
+				if errors.Is(err, dbapi.ErrDenied) && c.Verify() == nil {
+					seen[c.Writer] = c.Seq
+					continue
+				}
+				s.net.log.Warn("provider sent a change that does not verify", "provider", p.Providers[k].Address, "err", err)
 				break
 			}
 			seen[c.Writer] = c.Seq
@@ -793,4 +806,19 @@ func (s *Service) sendChanges(ctx context.Context, pr dbapi.Provider, id dbapi.I
 		return nil, fmt.Errorf("provider %s: bad answer: %w", pr.Address.Hex(), err)
 	}
 	return &res, nil
+}
+
+// verifyFresh checks a row against the metadata; when the metadata says
+// no, it takes newer metadata from a provider once (a grant made since
+// this node last looked) and checks again.
+func (s *Service) verifyFresh(ctx context.Context, m **dbapi.Meta, p *dbapi.Placement, c *dbapi.Change) error {
+	err := dbapi.VerifyRow(*m, c.Key, c)
+	if err == nil || !errors.Is(err, dbapi.ErrDenied) {
+		return err
+	}
+	if n := s.refresh(ctx, *m, p); n.Version > (*m).Version {
+		*m = n
+		return dbapi.VerifyRow(n, c.Key, c)
+	}
+	return err
 }
