@@ -68,14 +68,22 @@ func cmdLower(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], strings.ToLower(args[1]))
 }
 
-// dbbench HOME DATASET ROWS GETS: write ROWS rows of 1 KiB JSON to
-// DATASET through HOME's mf-db in batches of 256 (signed once a batch,
-// stored on W of its providers before the next), then read GETS of them
-// back one by one, and print the figures: rows/s, and the p50 and p90 of
-// a point get (each verified by the daemon's caller, as mf-db get does).
+// dbbench [-j N] HOME DATASET ROWS GETS: write ROWS rows of 1 KiB JSON
+// to DATASET through HOME's mf-db in batches of 256 (signed once a batch,
+// each stored on W of its providers before its call returns), N batches
+// in flight at once (default 1), then read GETS of them back one by one,
+// and print the figures: rows/s, and the p50 and p90 of a point get (each
+// verified by the daemon's caller, as mf-db get does).
 func cmdDBBench(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 4 {
-		ts.Fatalf("usage: dbbench HOME DATASET ROWS GETS")
+	jobs := 1
+	if len(args) > 1 && args[0] == "-j" {
+		var err error
+		jobs, err = strconv.Atoi(args[1])
+		ts.Check(err)
+		args = args[2:]
+	}
+	if len(args) != 4 || jobs < 1 {
+		ts.Fatalf("usage: dbbench [-j N] HOME DATASET ROWS GETS")
 	}
 	c := dbapi.NewClient(ts.MkAbs(args[0]))
 	ds := args[1]
@@ -87,15 +95,35 @@ func cmdDBBench(ts *testscript.TestScript, neg bool, args []string) {
 	m, err := c.Meta(ctx, ds)
 	ts.Check(err)
 	pad := strings.Repeat("x", 1000)
-	start := time.Now()
+	var reqs []dbapi.BatchRequest
 	for n := 0; n < rows; {
 		var req dbapi.BatchRequest
 		for ; len(req.Writes) < 256 && n < rows; n++ {
 			req.Writes = append(req.Writes, dbapi.WriteRequest{Op: dbapi.OpPut, Key: fmt.Sprintf("bench/%08d", n),
 				Value: []byte(fmt.Sprintf(`{"n": %d, "pad": %q}`, n, pad))})
 		}
-		_, err := c.WriteBatch(ctx, ds, req)
-		ts.Check(err)
+		reqs = append(reqs, req)
+	}
+	start := time.Now()
+	work := make(chan dbapi.BatchRequest)
+	errs := make(chan error, jobs)
+	for range jobs {
+		go func() {
+			var first error
+			for req := range work {
+				if _, err := c.WriteBatch(ctx, ds, req); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	for _, req := range reqs {
+		work <- req
+	}
+	close(work)
+	for range jobs {
+		ts.Check(<-errs)
 	}
 	took := time.Since(start)
 	var lat []time.Duration
