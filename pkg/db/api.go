@@ -218,6 +218,7 @@ func (s *Service) apiWrite(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := localapi.DecodeBody(w, r, &req, 2*dbapi.MaxValue+dbapi.MaxKey+4096); err != nil {
 		return nil, err
 	}
+	m = s.freshFor(r.Context(), m, []string{req.Key}, []dbapi.Op{req.Op})
 	wr, err := toWrite(m, req)
 	if err != nil {
 		return nil, err
@@ -246,6 +247,11 @@ func (s *Service) apiBatch(w http.ResponseWriter, r *http.Request) (any, error) 
 	if len(req.Writes) == 0 || len(req.Writes) > dbapi.MaxBatch {
 		return nil, localapi.BadRequest("a batch holds 1 to %d writes, not %d", dbapi.MaxBatch, len(req.Writes))
 	}
+	keys, ops := make([]string, len(req.Writes)), make([]dbapi.Op, len(req.Writes))
+	for i, wr := range req.Writes {
+		keys[i], ops[i] = wr.Key, wr.Op
+	}
+	m = s.freshFor(r.Context(), m, keys, ops)
 	ws := make([]Write, len(req.Writes))
 	for i, wr := range req.Writes {
 		if ws[i], err = toWrite(m, wr); err != nil {

@@ -822,3 +822,21 @@ func (s *Service) verifyFresh(ctx context.Context, m **dbapi.Meta, p *dbapi.Plac
 	}
 	return err
 }
+
+// freshFor returns the metadata a write of ops to m is checked against:
+// when m lives on providers and does not let this node make the write, a
+// provider's newer metadata (a grant made since), if it has one.
+func (s *Service) freshFor(ctx context.Context, m *dbapi.Meta, keys []string, ops []dbapi.Op) *dbapi.Meta {
+	p := s.remote(m)
+	if p == nil {
+		return m
+	}
+	for i, op := range ops {
+		for _, right := range op.Rights() {
+			if m.Allowed(right, s.self, keys[i]) != nil {
+				return s.refresh(ctx, m, p)
+			}
+		}
+	}
+	return m
+}
