@@ -13,6 +13,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/db"
 	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/kv"
 )
 
 // restartdb HOME: start HOME's mf-db daemon again (after killnode -db) and
@@ -138,4 +139,39 @@ func cmdDBBench(ts *testscript.TestScript, neg bool, args []string) {
 	slices.Sort(lat)
 	fmt.Fprintf(ts.Stdout(), "inserts %d rows in %v: %.0f rows/s\nget p50 %v p90 %v\n", rows, took.Round(time.Millisecond),
 		float64(rows)/took.Seconds(), lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*9/10].Round(10*time.Microsecond))
+}
+
+// tamperrow HOME DATASET KEY VALUE: as a cheating provider would, replace
+// the value of every change to row KEY that HOME's mf-db stores for
+// DATASET with VALUE (JSON), keeping the writer's signature, straight in
+// its Pebble database (the daemon must be stopped).
+func cmdTamperRow(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: tamperrow HOME DATASET KEY VALUE")
+	}
+	id, err := dbapi.ParseID(args[1])
+	ts.Check(err)
+	d, err := kv.Open(filepath.Join(ts.MkAbs(args[0]), "data", "db"))
+	ts.Check(err)
+	defer d.Close()
+	prefix := append([]byte{'c'}, id[:]...)
+	type entry struct{ k, v []byte }
+	var todo []entry
+	ts.Check(d.Scan(prefix, func(k, v []byte) error {
+		c, err := dbapi.DecodeStoredChange(v)
+		if err != nil {
+			return err
+		}
+		if c.Key == args[2] {
+			c.Value = []byte(args[3])
+			todo = append(todo, entry{slices.Clone(k), c.Encode()})
+		}
+		return nil
+	}))
+	if len(todo) == 0 {
+		ts.Fatalf("no change to row %s stored", args[2])
+	}
+	for _, e := range todo {
+		ts.Check(d.Set(e.k, e.v))
+	}
 }

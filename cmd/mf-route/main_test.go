@@ -125,6 +125,7 @@ func TestScripts(t *testing.T) {
 			"storedrows":    cmdStoredRows,
 			"lower":         cmdLower,
 			"dbbench":       cmdDBBench,
+			"tamperrow":     cmdTamperRow,
 		},
 	})
 }

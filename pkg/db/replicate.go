@@ -71,6 +71,7 @@ func (s *Service) netRoutes(m *http.ServeMux) {
 	m.Handle("POST /v0/datasets/{ds}/replace", localapi.Handle(s.apiReplace))
 	m.Handle("POST /v0/tables", localapi.Handle(s.apiCreateTable))
 	m.Handle("POST /v0/provide", localapi.Handle(s.apiProvide))
+	m.Handle("GET /v0/datasets/{ds}/check", localapi.Handle(s.apiCheck))
 }
 
 // remote returns the placement of a dataset this node reaches through
@@ -839,4 +840,55 @@ func (s *Service) freshFor(ctx context.Context, m *dbapi.Meta, keys []string, op
 		}
 	}
 	return m
+}
+
+// apiCheck asks every provider for one row and checks each answer: what a
+// reader who cares does, since one provider's answer cannot show that it
+// is the latest or that nothing was withheld, and a provider that alters a
+// row is caught by its writer's signature.
+func (s *Service) apiCheck(w http.ResponseWriter, r *http.Request) (any, error) {
+	m, err := s.dataset(r)
+	if err != nil {
+		return nil, err
+	}
+	key := r.URL.Query().Get("key")
+	if key == "" {
+		return nil, localapi.BadRequest("give the row's key: ?key=K")
+	}
+	p, err := s.e.Placement(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dbapi.RowCheck, len(p.Providers))
+	var wg sync.WaitGroup
+	for i, pr := range p.Providers {
+		out[i].Provider = pr
+		if pr.Address == s.self {
+			out[i].Error = "this node"
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var c dbapi.Change
+			if err := s.call(r.Context(), pr, http.MethodGet, idPath(m.ID)+"/row?key="+url.QueryEscape(key), nil, &c); err != nil {
+				out[i].Error = err.Error()
+				if errors.Is(err, dbapi.ErrSignature) || errors.Is(err, dbapi.ErrInvalid) {
+					// A change is checked as it is decoded.
+					out[i].Error = "does not verify: " + err.Error()
+				}
+				return
+			}
+			out[i].Writer, out[i].Seq, out[i].Time = c.Writer, c.Seq, c.Time
+			if c.Key != key {
+				out[i].Error = fmt.Sprintf("answered with row %q", c.Key)
+			} else if err := dbapi.VerifyRow(m, key, &c); err != nil {
+				out[i].Error = "does not verify: " + err.Error()
+			} else {
+				out[i].OK = true
+			}
+		}()
+	}
+	wg.Wait()
+	return out, nil
 }

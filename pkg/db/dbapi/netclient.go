@@ -3,6 +3,7 @@ package dbapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 )
 
 // The local endpoints of the client role (datasets on providers):
@@ -15,6 +16,7 @@ import (
 //	POST   /v0/datasets/{ds}/replace    ReplaceRequest → Placement: a new provider for one gone
 //	POST   /v0/tables                   TableRequest → Meta: a network table, on the nearest providers
 //	POST   /v0/provide                  ProvideRequest: sell db service (manifest price, stake per dataset)
+//	GET    /v0/datasets/{ds}/check?key=K  []RowCheck: every provider's answer for a row, checked
 
 // Ref returns a dataset's reference.
 func (c *Client) Ref(ctx context.Context, ds string) (*RefResult, error) {
@@ -64,4 +66,10 @@ func (c *Client) CreateTable(ctx context.Context, req TableRequest) (*Meta, erro
 func (c *Client) Provide(ctx context.Context, req ProvideRequest) (*ProvideRequest, error) {
 	var out ProvideRequest
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/provide", req, &out)
+}
+
+// Check asks every provider for row key and checks each answer.
+func (c *Client) Check(ctx context.Context, ds, key string) ([]RowCheck, error) {
+	var out []RowCheck
+	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/check?key="+url.QueryEscape(key), nil, &out)
 }

@@ -365,3 +365,14 @@ type ProvideRequest struct {
 	Stake     string  `json:"stake,omitempty"`
 	StakeTerm int64   `json:"stake_term,omitempty"`
 }
+
+// RowCheck is one provider's answer for a row, checked: OK when it
+// verifies against the owner's metadata, else Error says why.
+type RowCheck struct {
+	Provider Provider       `json:"provider"`
+	OK       bool           `json:"ok"`
+	Writer   common.Address `json:"writer,omitempty"`
+	Seq      uint64         `json:"seq,omitempty"`
+	Time     uint64         `json:"time,omitempty"`
+	Error    string         `json:"error,omitempty"`
+}

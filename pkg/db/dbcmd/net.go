@@ -316,3 +316,42 @@ id.
 	cmd.AddCommand(create)
 	return cmd
 }
+
+func newCheckCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check DATASET KEY",
+		Short: "Ask every provider for a row and check each answer",
+		Long: `Ask each provider of DATASET for row KEY and check each answer against the
+owner's signed metadata: a provider that altered the row is caught by its
+writer's signature, and one that answers with an older change, or none,
+shows against the others. Exit status 1 when any answer does not verify.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rs, err := g.client().Check(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			bad := 0
+			for _, r := range rs {
+				if !r.OK && strings.HasPrefix(r.Error, "does not verify") {
+					bad++
+				}
+			}
+			err = cli.WriteList(g.streams.Out, asJSON, rs, "PROVIDER\tSTATE\tWRITER\tSEQ", func(r dbapi.RowCheck) string {
+				state := "ok"
+				if !r.OK {
+					state = printable([]byte(r.Error))
+				}
+				return fmt.Sprintf("%s\t%s\t%s\t%d", r.Provider.Address.Hex(), state, r.Writer.Hex(), r.Seq)
+			})
+			if err == nil && bad > 0 {
+				err = fmt.Errorf("%d provider(s) answered with a row that does not verify", bad)
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
