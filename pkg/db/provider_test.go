@@ -264,6 +264,12 @@ func TestNetEndpointsBadInput(t *testing.T) {
 		{"acks of an unknown dataset", "GET", "/v0/datasets/nope/acks", nil, http.StatusNotFound},
 		{"providers of an unknown dataset", "GET", "/v0/datasets/nope/providers", nil, http.StatusNotFound},
 		{"redundancy without the network", "POST", "/v0/datasets", `{"name": "x", "redundancy": 3}`, http.StatusBadRequest},
+		{"check without a key", "GET", "/v0/datasets/nope/check", nil, http.StatusNotFound},
+		{"replace not an address", "POST", "/v0/datasets/nope/replace", `{"provider": "bob"}`, http.StatusNotFound},
+		{"table without redundancy", "POST", "/v0/tables", `{"name": "t"}`, http.StatusBadRequest},
+		{"table with a bad rule", "POST", "/v0/tables", `{"name": "t", "read": "self", "redundancy": 3}`, http.StatusBadRequest},
+		{"table with a bad name", "POST", "/v0/tables", `{"name": "a b", "redundancy": 3}`, http.StatusBadRequest},
+		{"table not JSON", "POST", "/v0/tables", `{`, http.StatusBadRequest},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, body := peerCall(t, lh, nil, tt.method, tt.path, tt.body)
@@ -277,6 +283,29 @@ func TestNetEndpointsBadInput(t *testing.T) {
 	}
 	if ms, _ := local.Datasets(); len(ms) != 0 {
 		t.Fatal("bad input stored a dataset")
+	}
+
+	// The same on a dataset that exists here and has no providers.
+	if code, body := peerCall(t, lh, nil, "POST", "/v0/datasets", `{"name": "mine"}`); code != http.StatusOK {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+		code               int
+	}{
+		{"check without a key", "GET", "/v0/datasets/mine/check", nil, http.StatusBadRequest},
+		{"check without providers", "GET", "/v0/datasets/mine/check?key=k", nil, http.StatusNotFound},
+		{"replace not an address", "POST", "/v0/datasets/mine/replace", `{"provider": "bob"}`, http.StatusBadRequest},
+		{"replace without providers", "POST", "/v0/datasets/mine/replace", `{"provider": "0x0000000000000000000000000000000000000001"}`, http.StatusNotFound},
+		{"providers without providers", "GET", "/v0/datasets/mine/providers", nil, http.StatusNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := peerCall(t, lh, nil, tt.method, tt.path, tt.body)
+			if code != tt.code || !json.Valid(body) {
+				t.Fatalf("got %d %s, want %d with a JSON error", code, body, tt.code)
+			}
+		})
 	}
 }
 
