@@ -467,30 +467,66 @@ func (s *Service) openStream(ctx context.Context, m *dbapi.Meta, p *dbapi.Placem
 	return nil, 0, fmt.Errorf("no provider answered: %w", errors.Join(errs...))
 }
 
-// remoteQuery streams a query from a provider, each row verified.
+// remoteQuery answers a query from the first provider whose every row
+// verifies (queryRows), so that a provider that altered or mangled a row
+// is passed over rather than cutting the answer short unnoticed.
 func (s *Service) remoteQuery(w http.ResponseWriter, r *http.Request, m *dbapi.Meta, p *dbapi.Placement) {
-	resp, k, err := s.openStream(r.Context(), m, p, 0, idPath(m.ID)+"/query?"+r.URL.RawQuery)
+	rows, err := s.queryRows(r.Context(), m, p, r.URL.RawQuery)
 	if err != nil {
 		localapi.WriteError(w, err)
 		return
 	}
-	defer resp.Body.Close()
 	st := localapi.NewStream(w)
+	for _, c := range rows {
+		if st.Send(c) != nil {
+			return
+		}
+	}
+}
+
+// queryRows runs a query on the providers in turn until one answers with
+// rows that all verify. The answer is held whole before it is passed on,
+// which bounds a query's answer by memory, as the engine's own does.
+func (s *Service) queryRows(ctx context.Context, m *dbapi.Meta, p *dbapi.Placement, rawQuery string) ([]*dbapi.Change, error) {
+	var errs []error
+	for next := 0; next < len(p.Providers); {
+		resp, k, err := s.openStream(ctx, m, p, next, idPath(m.ID)+"/query?"+rawQuery)
+		if err != nil {
+			return nil, err // none answered, or the query is refused
+		}
+		if k < next {
+			// openStream wrapped around to one already passed over.
+			resp.Body.Close()
+			break
+		}
+		rows, err := s.readRows(ctx, &m, p, resp)
+		if err == nil {
+			return rows, nil
+		}
+		s.net.log.Warn("provider answered a query with a bad row", "provider", p.Providers[k].Address, "err", err)
+		errs = append(errs, fmt.Errorf("provider %s: %w", p.Providers[k].Address.Hex(), err))
+		next = k + 1
+	}
+	return nil, fmt.Errorf("%w: no provider answered with rows that verify: %w", dbapi.ErrSignature, errors.Join(errs...))
+}
+
+// readRows reads a query's NDJSON answer, checking every row.
+func (s *Service) readRows(ctx context.Context, m **dbapi.Meta, p *dbapi.Placement, resp *http.Response) ([]*dbapi.Change, error) {
+	defer resp.Body.Close()
+	out := []*dbapi.Change{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 4*dbapi.MaxValue)
 	for sc.Scan() {
 		var c dbapi.Change
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			return
+			return nil, err
 		}
-		if err := dbapi.VerifyRow(m, c.Key, &c); err != nil {
-			s.net.log.Warn("provider sent a row that does not verify", "provider", p.Providers[k].Address, "err", err)
-			return // the reader sees the stream end early, without the row
+		if err := s.verifyFresh(ctx, m, p, &c); err != nil {
+			return nil, err
 		}
-		if st.Send(&c) != nil {
-			return
-		}
+		out = append(out, &c)
 	}
+	return out, sc.Err()
 }
 
 // remoteWatch follows a dataset's changes from a provider, each checked;
@@ -768,25 +804,7 @@ func (s *Service) rowsOf(ctx context.Context, m *dbapi.Meta) ([]*dbapi.Change, e
 	if p == nil {
 		return s.e.Query(m.ID, s.self, dbapi.Query{})
 	}
-	resp, _, err := s.openStream(ctx, m, p, 0, idPath(m.ID)+"/query")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var out []*dbapi.Change
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 4*dbapi.MaxValue)
-	for sc.Scan() {
-		var c dbapi.Change
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			return nil, fmt.Errorf("a provider sent a bad row: %w", err)
-		}
-		if err := dbapi.VerifyRow(m, c.Key, &c); err != nil {
-			return nil, fmt.Errorf("a provider sent a row that does not verify: %w", err)
-		}
-		out = append(out, &c)
-	}
-	return out, sc.Err()
+	return s.queryRows(ctx, m, p, "")
 }
 
 // sendChanges sends changes to a provider in their binary form and returns
