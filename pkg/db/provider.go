@@ -220,6 +220,7 @@ func (s *Service) peerChanges(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	s.bookServed(r, p)
+	s.bookStored(r, p, cs)
 	acks, err := dbapi.AcksFor(s.key, cs, uint64(time.Now().UnixMilli()))
 	if err != nil {
 		return nil, err

@@ -350,3 +350,16 @@ func TestNetworkPlacementFixed(t *testing.T) {
 		t.Fatal("the placement changed")
 	}
 }
+
+func TestStorageUnits(t *testing.T) {
+	alice, bob := newPerson(t, 1), newPerson(t, 2)
+	m, _ := placedNotes(t, alice, bob, newPerson(t, 11))
+	small := change(t, bob, m, dbapi.OpInsert, "k", `{}`, 1, 1700000000000)
+	if got := storageUnits([]*dbapi.Change{small}); got != StorageDays {
+		t.Fatalf("one small change: %d KiB·days, want %d (a KiB, rounded up)", got, StorageDays)
+	}
+	big := change(t, bob, m, dbapi.OpInsert, "b", `"`+strings.Repeat("x", 3000)+`"`, 2, 1700000000000)
+	if got := storageUnits([]*dbapi.Change{small, big}); got != 4*StorageDays {
+		t.Fatalf("about 3.2 KiB: %d KiB·days, want %d", got, 4*StorageDays)
+	}
+}

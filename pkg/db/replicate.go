@@ -266,6 +266,7 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 			}
 			if err == nil {
 				s.bookUsed(pr)
+				s.bookStoredUsed(pr, cs)
 			}
 			var acks []*dbapi.Ack
 			if res != nil {
@@ -781,6 +782,11 @@ func (s *Service) syncWith(ctx context.Context, m *dbapi.Meta, p *dbapi.Placemen
 			if len(cs) > 0 {
 				if _, err := s.sendChanges(ctx, pr, m.ID, cs); err != nil {
 					return got, sent, err
+				}
+				if !provider {
+					// A provider books what a writer sends it, whoever carries it.
+					s.bookUsed(pr)
+					s.bookStoredUsed(pr, cs)
 				}
 				sent += len(cs)
 				moved = true

@@ -70,8 +70,18 @@ func (s *Service) apiProvide(w http.ResponseWriter, r *http.Request) (any, error
 	if req.StakeTerm < 0 {
 		return nil, localapi.BadRequest("stake term must not be negative")
 	}
+	if req.StoragePrice != "" {
+		if v, ok := new(big.Int).SetString(req.StoragePrice, 10); !ok || v.Sign() < 0 {
+			return nil, localapi.BadRequest("storage price must be a whole number of base units, not %q", req.StoragePrice)
+		}
+	}
 	if _, err := s.net.swap.SetManifest(r.Context(), swapapi.ManifestEntry{Service: ServiceName, Price: req.Price, MinScore: req.MinScore}); err != nil {
 		return nil, fmt.Errorf("setting the manifest through mf-swap: %w", err)
+	}
+	if req.StoragePrice != "" {
+		if _, err := s.net.swap.SetManifest(r.Context(), swapapi.ManifestEntry{Service: StorageService, Price: req.StoragePrice, MinScore: req.MinScore}); err != nil {
+			return nil, fmt.Errorf("setting the manifest through mf-swap: %w", err)
+		}
 	}
 	b, _ := json.Marshal(req)
 	if err := s.e.db.Set(provideKey, b); err != nil {

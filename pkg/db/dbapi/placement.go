@@ -356,14 +356,16 @@ type TableRequest struct {
 }
 
 // ProvideRequest sets what a node sells db service at: Price per request
-// (base units) for peers of at least MinScore, and Stake (base units, empty
-// or 0: none) that it stakes through mf-court for each owner whose dataset
-// it takes, for StakeTerm seconds (0: 30 days).
+// (base units) for peers of at least MinScore, StoragePrice per KiB·day
+// stored (empty: storage is not charged; a write pays for 30 days), and
+// Stake (base units, empty or 0: none) that it stakes through mf-court for
+// each owner whose dataset it takes, for StakeTerm seconds (0: 30 days).
 type ProvideRequest struct {
-	Price     string  `json:"price"`
-	MinScore  float64 `json:"min_score,omitempty"`
-	Stake     string  `json:"stake,omitempty"`
-	StakeTerm int64   `json:"stake_term,omitempty"`
+	Price        string  `json:"price"`
+	StoragePrice string  `json:"storage_price,omitempty"`
+	MinScore     float64 `json:"min_score,omitempty"`
+	Stake        string  `json:"stake,omitempty"`
+	StakeTerm    int64   `json:"stake_term,omitempty"`
 }
 
 // RowCheck is one provider's answer for a row, checked: OK when it

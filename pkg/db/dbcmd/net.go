@@ -19,18 +19,22 @@ import (
 // to others, and looking at providers.
 
 func newProvideCmd(g *globals) *cobra.Command {
-	var price, stake string
+	var price, stake, storagePrice string
 	var minScore float64
 	var stakeTerm time.Duration
 	var stop bool
 	cmd := &cobra.Command{
-		Use:   "provide --price P [--min-score S] [--stake AMOUNT] | provide --stop",
+		Use:   "provide --price P [--storage-price Q] [--min-score S] [--stake AMOUNT] | provide --stop",
 		Short: "Sell db service: store other nodes' datasets at a price",
 		Long: `Put db in this node's service manifest at price P per request (MFT, or base
 units), for peers whose credit score is at least S. mf-swap announces the
 manifest in the DHT, where owners looking for providers (create
 --redundancy) find it. --stop takes db out of the manifest. The price alone can
 also be set when the daemon starts: mf-db daemon --price P.
+
+With --storage-price Q, storage costs Q per KiB·day (the manifest's
+dbstore entry): each write that this node stores pays for its bytes, in
+their binary form, for 30 days.
 
 With --stake AMOUNT (MFT, or base units), the provider stakes that much
 through mf-court for each owner whose dataset it takes, for --stake-term:
@@ -57,6 +61,13 @@ the limits) before it stores and acknowledges it.
 				return cli.UsageError{Err: err}
 			}
 			req := dbapi.ProvideRequest{Price: p.String(), MinScore: minScore, StakeTerm: int64(stakeTerm / time.Second)}
+			if storagePrice != "" {
+				v, err := amount.Parse(storagePrice)
+				if err != nil {
+					return cli.UsageError{Err: fmt.Errorf("--storage-price: %w", err)}
+				}
+				req.StoragePrice = v.String()
+			}
 			if stake != "" {
 				v, err := amount.Parse(stake)
 				if err != nil {
@@ -74,6 +85,7 @@ the limits) before it stores and acknowledges it.
 	cmd.Flags().StringVar(&price, "price", "", "price per request, MFT or base units")
 	cmd.Flags().Float64Var(&minScore, "min-score", 0, "lowest credit score served (0..1)")
 	cmd.Flags().BoolVar(&stop, "stop", false, "stop selling db service")
+	cmd.Flags().StringVar(&storagePrice, "storage-price", "", "price per KiB·day stored, MFT or base units")
 	cmd.Flags().StringVar(&stake, "stake", "", "stake this much through mf-court for each owner whose dataset this node takes")
 	cmd.Flags().DurationVar(&stakeTerm, "stake-term", db.DefaultStakeTerm, "how long each stake runs")
 	return cmd
