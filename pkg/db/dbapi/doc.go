@@ -22,6 +22,7 @@
 //	mf/db/change/v1    a change's digest (what a single change's writer signs)
 //	mf/db/batch/v1     a writer's signature over the Merkle root of a batch
 //	mf/db/ack/v1       a provider's acknowledgement
+//	mf/db/placement/v1 the owner's signature over a dataset's placement (its providers)
 //	mf/db/mail/v1      the associated data of a sealed mailbox row
 //
 // The order of changes, and what a version means, is in docs/db.md.
