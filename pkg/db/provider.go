@@ -145,6 +145,11 @@ func (s *Service) peerMeta(w http.ResponseWriter, r *http.Request) (any, error) 
 	if ref.Placement == nil || !ref.Placement.Has(s.self) {
 		return nil, localapi.Errorf(http.StatusForbidden, "not_placed", "dataset %s is not placed on this provider (%s)", ref.Meta.Name, s.self.Hex())
 	}
+	// A node takes new datasets only while it sells db service; newer
+	// records of what it already holds it always takes.
+	if _, err := s.e.Placement(ref.Meta.ID); err != nil && s.net != nil && s.priceOf(r.Context(), "", ServiceName) == nil {
+		return nil, localapi.Errorf(http.StatusForbidden, "not_providing", "this node (%s) does not sell db service", s.self.Hex())
+	}
 	if err := s.storeRef(&ref); err != nil {
 		return nil, err
 	}
