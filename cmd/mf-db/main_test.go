@@ -139,7 +139,7 @@ func cmdAPIBad(ts *testscript.TestScript, neg bool, args []string) {
 		"badrule":   []byte(`{"name":"x","read":"bob"}`),
 		"contacts":  []byte(`{"name":"x","read":"contacts"}`),
 		"badname":   []byte(`{"name":"a b"}`),
-		"redund":    []byte(`{"name":"y","redundancy":3}`),
+		"redund":    []byte(`{"name":"y","redundancy":3,"quorum":4}`),
 		"badright":  []byte(`{"right":"own","address":"0x0000000000000000000000000000000000000001"}`),
 		"badaddr":   []byte(`{"right":"read","address":"bob"}`),
 		"nowrites":  []byte(`{"writes":[]}`),

@@ -32,6 +32,8 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtcmd"
+	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/db/dbcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
@@ -53,6 +55,7 @@ func TestMain(m *testing.M) {
 		// For the README's mf-chat section; devnets find mf-chat only beside
 		// mf-route, so they start none here.
 		"mf-chat": func() { os.Exit(chatcmd.Main(os.Args[1:], cli.System())) },
+		"mf-db":   func() { os.Exit(dbcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -138,6 +141,12 @@ func TestScripts(t *testing.T) {
 			"waitchunks":    cmdWaitChunks,
 			"storeref":      cmdStoreRef,
 			"slice":         cmdSlice,
+			"restartdb":     cmdRestartDB,
+			"lastfield":     cmdLastField,
+			"storedrows":    cmdStoredRows,
+			"lower":         cmdLower,
+			"dbbench":       cmdDBBench,
+			"tamperrow":     cmdTamperRow,
 		},
 	})
 }
@@ -239,6 +248,8 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 			pidName = "court.pid"
 		case "-store":
 			pidName = "store.pid"
+		case "-db":
+			pidName = dbapi.PIDName
 		default:
 			ts.Fatalf("usage: killnode [-TERM] [-swap] HOME")
 		}

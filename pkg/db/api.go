@@ -28,6 +28,7 @@ type Service struct {
 	self   common.Address
 	card   string
 	opener *seal.Opener
+	net    *network // nil: this node's datasets only (EnableNetwork)
 }
 
 // NewService serves e for the node whose identity is id and whose signed
@@ -52,6 +53,8 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("GET /v0/mailbox", localapi.Handle(s.apiReadMail))
 	m.HandleFunc("GET /v0/datasets/{ds}/query", s.apiQuery)
 	m.HandleFunc("GET /v0/datasets/{ds}/watch", s.apiWatch)
+	s.remoteRoutes(m)
+	s.netRoutes(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -94,10 +97,14 @@ func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) (any, error)
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
 		return nil, err
 	}
-	if req.Redundancy != 0 || req.Quorum != 0 {
-		return nil, localapi.BadRequest("redundancy %d: this mf-db keeps datasets on this node only (redundancy 0); providers are not available yet", req.Redundancy)
+	if (req.Redundancy != 0 || req.Quorum != 0) && s.net == nil {
+		return nil, localapi.BadRequest("redundancy %d: this mf-db runs without the network and keeps datasets on this node only (redundancy 0)", req.Redundancy)
 	}
-	m := &dbapi.Meta{Name: req.Name, Card: s.card, Kind: req.Kind, Indexes: req.Indexes, Version: 1}
+	m := &dbapi.Meta{Name: req.Name, Card: s.card, Kind: req.Kind, Indexes: req.Indexes, Version: 1,
+		Redundancy: req.Redundancy, Quorum: req.Quorum}
+	if m.Redundancy > 0 && m.Quorum == 0 {
+		m.Quorum = Majority(m.Redundancy)
+	}
 	if m.Indexes == nil {
 		m.Indexes = []string{}
 	}
@@ -121,8 +128,20 @@ func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) (any, error)
 	if _, err := s.e.Meta(m.ID); err == nil {
 		return nil, localapi.Errorf(http.StatusConflict, "exists", "dataset %s already exists (change its ACL with grant and revoke)", m.Name)
 	}
+	var p *dbapi.Placement
+	if m.Redundancy > 0 {
+		var err error
+		if p, err = s.place(r.Context(), m, req.MaxPrice, req.MinScore); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.e.PutMeta(m); err != nil {
 		return nil, err
+	}
+	if p != nil {
+		if err := s.e.PutPlacement(p); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }
@@ -164,6 +183,9 @@ func (s *Service) apiACL(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := s.e.PutMeta(n); err != nil {
 		return nil, err
 	}
+	if err := s.pushMeta(r.Context(), n); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -196,11 +218,21 @@ func (s *Service) apiWrite(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := localapi.DecodeBody(w, r, &req, 2*dbapi.MaxValue+dbapi.MaxKey+4096); err != nil {
 		return nil, err
 	}
+	m = s.freshFor(r.Context(), m, []string{req.Key}, []dbapi.Op{req.Op})
 	wr, err := toWrite(m, req)
 	if err != nil {
 		return nil, err
 	}
-	return s.e.Write(s.key, wr)
+	c, err := s.e.Write(s.key, wr)
+	if err != nil {
+		return nil, err
+	}
+	if p := s.remote(m); p != nil {
+		if _, err := s.replicate(r.Context(), m, p, []*dbapi.Change{c}); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 func (s *Service) apiBatch(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -215,6 +247,11 @@ func (s *Service) apiBatch(w http.ResponseWriter, r *http.Request) (any, error) 
 	if len(req.Writes) == 0 || len(req.Writes) > dbapi.MaxBatch {
 		return nil, localapi.BadRequest("a batch holds 1 to %d writes, not %d", dbapi.MaxBatch, len(req.Writes))
 	}
+	keys, ops := make([]string, len(req.Writes)), make([]dbapi.Op, len(req.Writes))
+	for i, wr := range req.Writes {
+		keys[i], ops[i] = wr.Key, wr.Op
+	}
+	m = s.freshFor(r.Context(), m, keys, ops)
 	ws := make([]Write, len(req.Writes))
 	for i, wr := range req.Writes {
 		if ws[i], err = toWrite(m, wr); err != nil {
@@ -224,6 +261,11 @@ func (s *Service) apiBatch(w http.ResponseWriter, r *http.Request) (any, error) 
 	cs, err := s.e.WriteBatch(s.key, ws)
 	if err != nil {
 		return nil, err
+	}
+	if p := s.remote(m); p != nil {
+		if _, err := s.replicate(r.Context(), m, p, cs); err != nil {
+			return nil, err
+		}
 	}
 	res := &dbapi.BatchResult{Dataset: m.ID, Writer: s.self, Count: len(cs), FromSeq: cs[0].Seq, ToSeq: cs[len(cs)-1].Seq}
 	if root, ok, _ := cs[0].BatchRoot(); ok {
@@ -241,6 +283,9 @@ func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) (any, error) {
 	if key == "" {
 		return nil, localapi.BadRequest("give the row's key: ?key=K")
 	}
+	if p := s.remote(m); p != nil {
+		return s.remoteGet(r.Context(), m, p, key)
+	}
 	return s.e.Get(m.ID, s.self, key)
 }
 
@@ -248,6 +293,12 @@ func (s *Service) apiDigest(w http.ResponseWriter, r *http.Request) (any, error)
 	m, err := s.dataset(r)
 	if err != nil {
 		return nil, err
+	}
+	if p := s.remote(m); p != nil {
+		return s.remoteDigest(r.Context(), m, p)
+	}
+	if p, err := s.e.Placement(m.ID); err == nil && p.Has(s.self) {
+		return s.e.Digest(m.ID) // a provider's own copy
 	}
 	if err := m.Allowed(dbapi.Read, s.self, ""); err != nil {
 		return nil, err
@@ -282,22 +333,15 @@ func (s *Service) apiQuery(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, err)
 		return
 	}
-	q, err := parseQuery(r)
-	if err != nil {
-		localapi.WriteError(w, err)
-		return
-	}
-	rows, err := s.e.Query(m.ID, s.self, q)
-	if err != nil {
-		localapi.WriteError(w, err)
-		return
-	}
-	st := localapi.NewStream(w)
-	for _, c := range rows {
-		if err := st.Send(c); err != nil {
+	if p := s.remote(m); p != nil {
+		if _, err := parseQuery(r); err != nil {
+			localapi.WriteError(w, err)
 			return
 		}
+		s.remoteQuery(w, r, m, p)
+		return
 	}
+	s.serveQuery(w, r, m, s.self)
 }
 
 func (s *Service) apiWatch(w http.ResponseWriter, r *http.Request) {
@@ -313,16 +357,11 @@ func (s *Service) apiWatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := m.Allowed(dbapi.Read, s.self, ""); err != nil {
-		localapi.WriteError(w, err)
+	if p := s.remote(m); p != nil {
+		s.remoteWatch(w, r, m, p, from)
 		return
 	}
-	st := localapi.NewStream(w)
-	seen := from.Clone()
-	_ = s.e.Watch(r.Context(), m.ID, s.self, from, func(c *dbapi.Change) error {
-		seen[c.Writer] = c.Seq
-		return st.Send(dbapi.WatchEvent{Change: c, Version: seen})
-	})
+	s.serveWatch(w, r, m, s.self)
 }
 
 func (s *Service) apiSendMail(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -336,7 +375,7 @@ func (s *Service) apiSendMail(w http.ResponseWriter, r *http.Request) (any, erro
 	to := common.HexToAddress(req.To)
 	m, err := s.e.Meta(dbapi.DatasetID(to, dbapi.MailboxName))
 	if err != nil {
-		return nil, fmt.Errorf("%w: the mailbox of %s is not stored on this node (mailboxes on other nodes need providers, which this version does not reach)", ErrUnknownDataset, to.Hex())
+		return nil, fmt.Errorf("%w: the mailbox of %s is not stored on this node (a mailbox on providers is opened first: mf-db open REF, where its owner printed REF with mf-db ref mailbox)", ErrUnknownDataset, to.Hex())
 	}
 	var nonce [8]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
@@ -347,7 +386,16 @@ func (s *Service) apiSendMail(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.e.Write(s.key, Write{Dataset: m.ID, Key: key, Op: dbapi.OpInsert, Raw: true, Value: v})
+	c, err := s.e.Write(s.key, Write{Dataset: m.ID, Key: key, Op: dbapi.OpInsert, Raw: true, Value: v})
+	if err != nil {
+		return nil, err
+	}
+	if p := s.remote(m); p != nil {
+		if _, err := s.replicate(r.Context(), m, p, []*dbapi.Change{c}); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 func (s *Service) apiReadMail(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -355,7 +403,7 @@ func (s *Service) apiReadMail(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w: this node has no mailbox (mf-db mailbox create)", ErrUnknownDataset)
 	}
-	rows, err := s.e.Query(m.ID, s.self, dbapi.Query{})
+	rows, err := s.rowsOf(r.Context(), m)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 
 // RunDaemon runs mf-db for home until ctx ends: its lock, its socket
 // (db.sock), the node's key and its Pebble database at data/db.
-func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Logger) error {
+func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Logger, opts ...NetOption) error {
 	h, err := daemon.Open(home, "db", cfg.Route)
 	if err != nil {
 		return err
@@ -24,6 +24,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 	}
 	e := New(h.DB)
 	s := NewService(e, h.Identity, card.String())
+	s.startNetwork(ctx, home, log, opts)
 	log.Info("mf-db daemon running", "address", s.self.Hex(), "socket", dbapi.SocketPath(home))
 	return h.Serve(ctx, s.Handler())
 }

@@ -55,6 +55,11 @@ type Options struct {
 	NoSwap bool
 	// SwapBin is the mf-swap binary; default: beside Bin, else $PATH.
 	SwapBin string
+	// NoDB leaves out the mf-db daemons (NoSwap does too: mf-db finds
+	// and pays its providers through mf-swap).
+	NoDB bool
+	// DBBin is the mf-db binary; default: beside Bin, else $PATH.
+	DBBin string
 	// Deposit is what each node's checkbook gets (MFT base units); the
 	// faucet gives each node twice that.
 	Deposit *big.Int
@@ -168,6 +173,14 @@ func Up(ctx context.Context, o Options) (*State, error) {
 		if err := startSwap(ctx, o, st); err != nil {
 			Down(st)
 			return nil, err
+		}
+		// mf-db finds providers and pays them through mf-swap: no swap,
+		// no db.
+		if !o.NoDB {
+			if err := startDB(ctx, o, st); err != nil {
+				Down(st)
+				return nil, err
+			}
 		}
 		if !o.NoStore {
 			if err := startStore(ctx, o, st); err != nil {
@@ -362,6 +375,8 @@ type NodeStatus struct {
 	// Court is whether the node's mf-court daemon runs (swap devnets
 	// only).
 	Court bool `json:"court_running,omitempty"`
+	// DB is whether the node's mf-db daemon runs.
+	DB bool `json:"db_running,omitempty"`
 	// Store is whether the node's mf-store daemon runs.
 	Store bool `json:"store_running,omitempty"`
 	// Chat is whether the node's mf-chat daemon runs.
@@ -412,6 +427,7 @@ func Status(st *State) []NodeStatus {
 		} else if s.PID != 0 {
 			s.Running, s.Error = true, "not answering: "+err.Error()
 		}
+		s.DB = dbPID(n.Home) != 0
 		if st.Swap {
 			s.Swap = pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home) != 0
 			s.Court = pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home) != 0
@@ -436,6 +452,7 @@ func Down(st *State) (stopped int) {
 	for _, n := range st.Nodes {
 		term(pidIn(filepath.Join(n.Home, storeapi.PIDName), "daemon", n.Home))
 		term(chatPID(n.Home))
+		term(dbPID(n.Home))
 		term(pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home))
 		term(pidIn(filepath.Join(n.Home, swapapi.PIDName), "daemon", n.Home))
 		term(pidOf(n.Home))

@@ -44,6 +44,10 @@ type CreateRequest struct {
 	Indexes    []string `json:"indexes,omitempty"`
 	Redundancy uint8    `json:"redundancy,omitempty"`
 	Quorum     uint8    `json:"quorum,omitempty"`
+	// MaxPrice and MinScore filter the providers found for redundancy
+	// above 0 (swapapi.Client.Find): empty and 0 take any.
+	MaxPrice string  `json:"max_price,omitempty"`
+	MinScore float64 `json:"min_score,omitempty"`
 }
 
 // ACLRequest grants (or with Revoke, revokes) one right to one address.

@@ -22,6 +22,7 @@
 //	mf/db/change/v1    a change's digest (what a single change's writer signs)
 //	mf/db/batch/v1     a writer's signature over the Merkle root of a batch
 //	mf/db/ack/v1       a provider's acknowledgement
+//	mf/db/placement/v1 the owner's signature over a dataset's placement (its providers)
 //	mf/db/mail/v1      the associated data of a sealed mailbox row
 //
 // The order of changes, and what a version means, is in docs/db.md.
@@ -43,6 +44,7 @@
 //	POST   /v0/mailbox/send                  MailRequest → Change (sealed, signed by this node)
 //	GET    /v0/mailbox                       []Mail: this node's mailbox, opened
 //
-// With redundancy 0 (all this version serves), a dataset lives in this
-// node's daemon only.
+// With redundancy 0 a dataset lives in this node's daemon only; above 0
+// it lives on providers (netclient.go lists the local endpoints of that
+// side, and pkg/db's provider.go the /remote endpoints peers call).
 package dbapi

@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/db"
@@ -53,7 +55,11 @@ by key, key prefix, or indexed fields; watch streams every change, and
 resumes from the version it printed last with nothing missed or repeated.
 The order of changes and what a version means are in docs/db.md.
 
-This version keeps this node's own datasets on this node (redundancy 0).
+A dataset of redundancy R lives on R providers found over the whole network
+(create --redundancy R): a write stands once W of them acknowledged it, a
+read may come from any of them and is verified, and providers repair each
+other by anti-entropy. mf-db ref prints what another node opens it with.
+A node sells storage with mf-db provide --price P.
 
   mf-db daemon &
   mf-db wait
@@ -68,6 +74,7 @@ This version keeps this node's own datasets on this node (redundancy 0).
 	root.AddCommand(newDaemonCmd(g), newCreateCmd(g), newLsCmd(g),
 		newWriteCmd(g, dbapi.OpPut), newWriteCmd(g, dbapi.OpInsert), newWriteCmd(g, dbapi.OpUpdate), newDeleteCmd(g),
 		newImportCmd(g), newGetCmd(g), newQueryCmd(g), newWatchCmd(g), newACLCmd(g, false), newACLCmd(g, true), newDigestCmd(g), newMailboxCmd(g),
+		newProvideCmd(g), newRefCmd(g), newOpenCmd(g), newProvidersCmd(g), newAcksCmd(g), newSyncCmd(g), newReplaceCmd(g), newTableCmd(g), newCheckCmd(g),
 		cli.WaitCommand("mf-db", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -79,13 +86,17 @@ This version keeps this node's own datasets on this node (redundancy 0).
 }
 
 func newDaemonCmd(g *globals) *cobra.Command {
-	var passwordFile, logLevel string
+	var passwordFile, logLevel, price string
+	var syncEvery time.Duration
+	var offline bool
 	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run mf-db: keep this node's datasets and serve its API",
 		Long: `Run mf-db in the foreground until SIGINT or SIGTERM. It signs with the node's
 key (mf-route init made it), keeps its Pebble database in
-$MF_HOME/data/db and serves its API on $MF_HOME/db.sock.
+$MF_HOME/data/db and serves its API on $MF_HOME/db.sock. Through mf-route it
+reaches the providers of datasets of redundancy above 0 and, as a provider,
+serves peers; --price P also sells db service (mf-db provide).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -104,11 +115,25 @@ $MF_HOME/data/db and serves its API on $MF_HOME/db.sock.
 				return cli.Usagef("--log-level must be debug, info, warn or error")
 			}
 			log := slog.New(slog.NewTextHandler(g.streams.Err, &slog.HandlerOptions{Level: level}))
-			return db.RunDaemon(cmd.Context(), g.home(), cfg, log)
+			opts := []db.NetOption{db.WithSyncEvery(syncEvery)}
+			if price != "" {
+				p, err := amount.Parse(price)
+				if err != nil {
+					return cli.UsageError{Err: err}
+				}
+				opts = append(opts, db.WithPrice(p.String(), 0))
+			}
+			if offline {
+				opts = append(opts, db.Offline())
+			}
+			return db.RunDaemon(cmd.Context(), g.home(), cfg, log, opts...)
 		},
 	}
 	cmd.Flags().StringVar(&passwordFile, "password-file", "", "file holding the keystore password (env MF_PASSWORD_FILE)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&price, "price", "", "sell db service at this price per request (mf-db provide)")
+	cmd.Flags().DurationVar(&syncEvery, "sync-every", db.DefaultSyncEvery, "period of anti-entropy rounds")
+	cmd.Flags().BoolVar(&offline, "offline", false, "keep off the network: this node's datasets only")
 	return cmd
 }
 
@@ -156,7 +181,9 @@ func (g *globals) who(ctx context.Context, s string) (string, error) {
 func newCreateCmd(g *globals) *cobra.Command {
 	var read, insert, update, del string
 	var indexes []string
-	var redundancy uint8
+	var redundancy, quorum uint8
+	var maxPrice string
+	var minScore float64
 	var mailbox, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "create NAME [--read WHO] [--insert WHO] [--update WHO] [--delete WHO] [--index FIELD]...",
@@ -168,10 +195,22 @@ names. The owner may always do everything. --index FIELD makes a top-level
 JSON field queryable with query --where. With --mailbox, the dataset is a
 mailbox: read, update and delete by the owner, insert by --insert (anyone
 or contacts), rows sealed to the owner. Prints the dataset id.
+
+With --redundancy R, the dataset is stored on R providers found over the
+whole network (mf-swap's discovery), cheapest first and then by credit
+score, within --max-price and --min-score; a write stands once --quorum W of
+them acknowledged it (default a majority). Give others mf-db ref NAME.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := dbapi.CreateRequest{Name: args[0], Indexes: indexes, Redundancy: redundancy}
+			req := dbapi.CreateRequest{Name: args[0], Indexes: indexes, Redundancy: redundancy, Quorum: quorum, MinScore: minScore}
+			if maxPrice != "" {
+				p, err := amount.Parse(maxPrice)
+				if err != nil {
+					return cli.UsageError{Err: fmt.Errorf("--max-price: %w", err)}
+				}
+				req.MaxPrice = p.String()
+			}
 			if mailbox {
 				if read != "" || update != "" || del != "" || len(indexes) > 0 {
 					return cli.Usagef("a mailbox is read, updated and deleted by its owner and has no index: give --insert only")
@@ -208,7 +247,10 @@ or contacts), rows sealed to the owner. Prints the dataset id.
 	cmd.Flags().StringVar(&update, "update", "", "who may update rows")
 	cmd.Flags().StringVar(&del, "delete", "", "who may delete rows")
 	cmd.Flags().StringArrayVar(&indexes, "index", nil, "index this top-level JSON field (repeatable)")
-	cmd.Flags().Uint8Var(&redundancy, "redundancy", 0, "providers to store it on (this version: 0, this node only)")
+	cmd.Flags().Uint8Var(&redundancy, "redundancy", 0, "providers to store it on (0: this node only)")
+	cmd.Flags().Uint8Var(&quorum, "quorum", 0, "acknowledgements a write needs (default: a majority of R)")
+	cmd.Flags().StringVar(&maxPrice, "max-price", "", "highest price per request to pay a provider")
+	cmd.Flags().Float64Var(&minScore, "min-score", 0, "lowest provider credit score to accept (0..1)")
 	cmd.Flags().BoolVar(&mailbox, "mailbox", false, "create a mailbox (rows sealed to the owner)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the signed metadata as JSON")
 	return cmd
@@ -711,8 +753,9 @@ its sender is the row's signed writer. See docs/db.md.
 ` + cli.ExitCodesHelp,
 	}
 	var from string
+	var redundancy uint8
 	create := &cobra.Command{
-		Use:   "create [--from anyone|contacts]",
+		Use:   "create [--from anyone|contacts] [--redundancy R]",
 		Short: "Create this node's mailbox",
 		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -724,7 +767,7 @@ its sender is the row's signed writer. See docs/db.md.
 				return err
 			}
 			m, err := g.client().Create(cmd.Context(), dbapi.CreateRequest{Name: dbapi.MailboxName, Kind: dbapi.KindMailbox,
-				Read: "owner", Insert: insert, Update: "owner", Delete: "owner"})
+				Read: "owner", Insert: insert, Update: "owner", Delete: "owner", Redundancy: redundancy})
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -733,12 +776,13 @@ its sender is the row's signed writer. See docs/db.md.
 		},
 	}
 	create.Flags().StringVar(&from, "from", "anyone", "who may send: anyone, or this node's contacts (now)")
+	create.Flags().Uint8Var(&redundancy, "redundancy", 0, "providers to keep it on (senders open it with mf-db ref mailbox)")
 	send := &cobra.Command{
 		Use:   "send ADDRESS|CONTACT MESSAGE|-",
 		Short: "Seal a message to a mailbox's owner and put it there",
 		Long: `Seal MESSAGE (- reads it from stdin) to the owner of the mailbox of ADDRESS
-(or of a contact) and insert it, signed by this node. This version reaches
-only mailboxes stored by this node's mf-db.
+(or of a contact) and insert it, signed by this node. A mailbox on providers
+must be opened first (mf-db open REF, REF from its owner's mf-db ref mailbox).
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -32,7 +32,7 @@ DIR restarts the same network.
 	var dir string
 	var nodes int
 	var topology string
-	var noSwap, noStore, noChat bool
+	var noSwap, noDB, noStore, noChat bool
 	var bucket int
 	var upJSON bool
 	up := &cobra.Command{
@@ -52,8 +52,10 @@ Unless --no-swap, the devnet also runs the embedded chain (mf-swap chain,
 in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
 (DIR/nodeI/swap.log) and one mf-court daemon (DIR/nodeI/court.log) per
 node; the first time, the faucet funds every node and each deposits 50 MFT
-into its checkbook. Unless --no-store, it then starts one mf-store daemon
-per node (DIR/nodeI/store.log). Unless --no-chat, every node also runs an
+into its checkbook. Unless --no-db, it then starts one mf-db daemon per
+node (DIR/nodeI/db.log), and unless --no-store one mf-store daemon per node
+(DIR/nodeI/store.log); both find and pay their providers through mf-swap, so
+--no-swap leaves them out too. Unless --no-chat, every node also runs an
 mf-chat daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route (make
 build). With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
@@ -63,7 +65,7 @@ status --json does, once everything runs.
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoStore: noStore, NoChat: noChat, BucketSize: bucket})
+			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoDB: noDB, NoStore: noStore, NoChat: noChat, BucketSize: bucket})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
@@ -81,6 +83,7 @@ status --json does, once everything runs.
 	up.Flags().BoolVar(&noSwap, "no-swap", false, "leave out the chain and the mf-swap daemons")
 	up.Flags().BoolVar(&noStore, "no-store", false, "leave out the mf-store daemons")
 	up.Flags().BoolVar(&noChat, "no-chat", os.Getenv("MF_NO_CHAT") == "1", "leave out the mf-chat daemons (env MF_NO_CHAT=1)")
+	up.Flags().BoolVar(&noDB, "no-db", false, "leave out the mf-db daemons")
 
 	var asJSON bool
 	status := &cobra.Command{
@@ -97,17 +100,17 @@ status --json does, once everything runs.
 				return cli.WriteJSON(g.streams.Out, ss)
 			}
 			w := cli.Table(g.streams.Out)
-			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tCOURT\tOVERLAY\tHOME")
+			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tCOURT\tDB\tSTORE\tCHAT\tOVERLAY\tHOME")
 			for _, s := range ss {
 				state := "stopped"
 				if s.Running {
 					state = "running"
 				}
-				sw, ct := "-", "-"
+				sw, ct, db, sto := "-", "-", "-", "-"
 				if st.Swap {
-					sw, ct = running(s.Swap), running(s.Court)
+					sw, ct, db, sto = running(s.Swap), running(s.Court), running(s.DB), running(s.Store)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, ct, s.Overlay[:16], s.Home)
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, ct, db, sto, running(s.Chat), s.Overlay[:16], s.Home)
 			}
 			return w.Flush()
 		},

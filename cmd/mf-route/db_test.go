@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/mainframe/mf/pkg/db"
+	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/kv"
+)
+
+// restartdb HOME: start HOME's mf-db daemon again (after killnode -db) and
+// wait until it answers.
+func cmdRestartDB(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: restartdb HOME")
+	}
+	home := ts.MkAbs(args[0])
+	restartDaemon(ts, "mf-db", dbapi.PIDName, home, func() error {
+		_, err := dbapi.NewClient(home).Status(context.Background())
+		return err
+	})
+}
+
+// lastfield VAR: set VAR to the last tab-separated field of the last line
+// of stdout (the version a watch printed last).
+func cmdLastField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: lastfield VAR")
+	}
+	lines := strings.Split(strings.TrimSpace(ts.ReadFile("stdout")), "\n")
+	f := strings.Split(lines[len(lines)-1], "\t")
+	ts.Setenv(args[0], f[len(f)-1])
+}
+
+// storedrows HOME DATASET: print the value of every change HOME's mf-db
+// holds for DATASET, read straight from its Pebble database (the daemon
+// must be stopped: Pebble locks its directory), one per line as Go quoted
+// text. It is what the provider itself can see of the rows.
+func cmdStoredRows(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: storedrows HOME DATASET")
+	}
+	id, err := dbapi.ParseID(args[1])
+	ts.Check(err)
+	e, err := db.Open(filepath.Join(ts.MkAbs(args[0]), "data", "db"))
+	ts.Check(err)
+	defer e.Close()
+	cs, err := e.Missing(id, nil, 0)
+	ts.Check(err)
+	for _, c := range cs {
+		fmt.Fprintf(ts.Stdout(), "%s %q\n", c.Key, c.Value)
+	}
+}
+
+// lower VAR TEXT: set VAR to TEXT in lower case (an address as a network
+// table's self rule wants its key).
+func cmdLower(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: lower VAR TEXT")
+	}
+	ts.Setenv(args[0], strings.ToLower(args[1]))
+}
+
+// dbbench [-j N] HOME DATASET ROWS GETS: write ROWS rows of 1 KiB JSON
+// to DATASET through HOME's mf-db in batches of 256 (signed once a batch,
+// each stored on W of its providers before its call returns), N batches
+// in flight at once (default 1), then read GETS of them back one by one,
+// and print the figures: rows/s, and the p50 and p90 of a point get (each
+// verified by the daemon's caller, as mf-db get does).
+func cmdDBBench(ts *testscript.TestScript, neg bool, args []string) {
+	jobs := 1
+	if len(args) > 1 && args[0] == "-j" {
+		var err error
+		jobs, err = strconv.Atoi(args[1])
+		ts.Check(err)
+		args = args[2:]
+	}
+	if len(args) != 4 || jobs < 1 {
+		ts.Fatalf("usage: dbbench [-j N] HOME DATASET ROWS GETS")
+	}
+	c := dbapi.NewClient(ts.MkAbs(args[0]))
+	ds := args[1]
+	rows, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	gets, err := strconv.Atoi(args[3])
+	ts.Check(err)
+	ctx := context.Background()
+	m, err := c.Meta(ctx, ds)
+	ts.Check(err)
+	pad := strings.Repeat("x", 1000)
+	var reqs []dbapi.BatchRequest
+	for n := 0; n < rows; {
+		var req dbapi.BatchRequest
+		for ; len(req.Writes) < 256 && n < rows; n++ {
+			req.Writes = append(req.Writes, dbapi.WriteRequest{Op: dbapi.OpPut, Key: fmt.Sprintf("bench/%08d", n),
+				Value: []byte(fmt.Sprintf(`{"n": %d, "pad": %q}`, n, pad))})
+		}
+		reqs = append(reqs, req)
+	}
+	start := time.Now()
+	work := make(chan dbapi.BatchRequest)
+	errs := make(chan error, jobs)
+	for range jobs {
+		go func() {
+			var first error
+			for req := range work {
+				if _, err := c.WriteBatch(ctx, ds, req); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	for _, req := range reqs {
+		work <- req
+	}
+	close(work)
+	for range jobs {
+		ts.Check(<-errs)
+	}
+	took := time.Since(start)
+	var lat []time.Duration
+	for i := 0; i < gets; i++ {
+		key := fmt.Sprintf("bench/%08d", (i*7919)%rows)
+		t0 := time.Now()
+		ch, err := c.Get(ctx, ds, key)
+		ts.Check(err)
+		ts.Check(dbapi.VerifyRow(m, key, ch))
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	fmt.Fprintf(ts.Stdout(), "inserts %d rows in %v: %.0f rows/s\nget p50 %v p90 %v\n", rows, took.Round(time.Millisecond),
+		float64(rows)/took.Seconds(), lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*9/10].Round(10*time.Microsecond))
+}
+
+// tamperrow HOME DATASET KEY VALUE: as a cheating provider would, replace
+// the value of every change to row KEY that HOME's mf-db stores for
+// DATASET with VALUE (JSON), keeping the writer's signature, straight in
+// its Pebble database (the daemon must be stopped).
+func cmdTamperRow(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: tamperrow HOME DATASET KEY VALUE")
+	}
+	id, err := dbapi.ParseID(args[1])
+	ts.Check(err)
+	d, err := kv.Open(filepath.Join(ts.MkAbs(args[0]), "data", "db"))
+	ts.Check(err)
+	defer d.Close()
+	prefix := append([]byte{'c'}, id[:]...)
+	type entry struct{ k, v []byte }
+	var todo []entry
+	ts.Check(d.Scan(prefix, func(k, v []byte) error {
+		c, err := dbapi.DecodeStoredChange(v)
+		if err != nil {
+			return err
+		}
+		if c.Key == args[2] {
+			c.Value = []byte(args[3])
+			todo = append(todo, entry{slices.Clone(k), c.Encode()})
+		}
+		return nil
+	}))
+	if len(todo) == 0 {
+		ts.Fatalf("no change to row %s stored", args[2])
+	}
+	for _, e := range todo {
+		ts.Check(d.Set(e.k, e.v))
+	}
+}

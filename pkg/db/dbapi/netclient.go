@@ -1,0 +1,75 @@
+package dbapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// The local endpoints of the client role (datasets on providers):
+//
+//	GET    /v0/datasets/{ds}/ref        RefResult: what others open the dataset with
+//	POST   /v0/open                     OpenRequest → Meta: use another's dataset
+//	GET    /v0/datasets/{ds}/acks       []Ack: providers' acknowledgements of this node's writes
+//	GET    /v0/datasets/{ds}/providers  []ProviderDigest: each provider's digest
+//	POST   /v0/sync                     SyncResult: one anti-entropy round now
+//	POST   /v0/datasets/{ds}/replace    ReplaceRequest → Placement: a new provider for one gone
+//	POST   /v0/tables                   TableRequest → Meta: a network table, on the nearest providers
+//	POST   /v0/provide                  ProvideRequest: sell db service (manifest price, stake per dataset)
+//	GET    /v0/datasets/{ds}/check?key=K  []RowCheck: every provider's answer for a row, checked
+
+// Ref returns a dataset's reference.
+func (c *Client) Ref(ctx context.Context, ds string) (*RefResult, error) {
+	var out RefResult
+	return &out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/ref", nil, &out)
+}
+
+// Open stores a dataset reference here.
+func (c *Client) Open(ctx context.Context, ref string) (*Meta, error) {
+	var out Meta
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/open", OpenRequest{Ref: ref}, &out)
+}
+
+// Acks lists the providers' acknowledgements of this node's writes.
+func (c *Client) Acks(ctx context.Context, ds string) ([]*Ack, error) {
+	var out []*Ack
+	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/acks", nil, &out)
+}
+
+// ProviderDigests asks each provider of a dataset for its digest.
+func (c *Client) ProviderDigests(ctx context.Context, ds string) ([]ProviderDigest, error) {
+	var out []ProviderDigest
+	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/providers", nil, &out)
+}
+
+// Sync runs one anti-entropy round now.
+func (c *Client) Sync(ctx context.Context) (*SyncResult, error) {
+	var out SyncResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/sync", nil, &out)
+}
+
+// Replace puts another provider in the place of one gone for good and
+// returns the new placement.
+func (c *Client) Replace(ctx context.Context, ds string, req ReplaceRequest) (*Placement, error) {
+	var out Placement
+	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/replace", req, &out)
+}
+
+// CreateTable defines a network table and places it on the providers
+// nearest its id.
+func (c *Client) CreateTable(ctx context.Context, req TableRequest) (*Meta, error) {
+	var out Meta
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/tables", req, &out)
+}
+
+// Provide sets what this node sells db service at, and its stake.
+func (c *Client) Provide(ctx context.Context, req ProvideRequest) (*ProvideRequest, error) {
+	var out ProvideRequest
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/provide", req, &out)
+}
+
+// Check asks every provider for row key and checks each answer.
+func (c *Client) Check(ctx context.Context, ds, key string) ([]RowCheck, error) {
+	var out []RowCheck
+	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/check?key="+url.QueryEscape(key), nil, &out)
+}
