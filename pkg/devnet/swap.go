@@ -54,9 +54,9 @@ func launch(ctx context.Context, bin string, args []string, home, logPath string
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	// A devnet process is configured by its home's config.toml alone: the
 	// caller's MF_* settings (MF_LISTEN for its own node, say) would give
-	// every node the same port or chain.
+	// every node the same port or chain. Test knobs (MF_TEST_*) pass.
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MF_") {
+		if !strings.HasPrefix(kv, "MF_") || strings.HasPrefix(kv, "MF_TEST_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}

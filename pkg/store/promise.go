@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -42,6 +43,16 @@ import (
 //	promise/<keccak of the promise key, hex>   JSON promiseRecord (storer)
 //	claim/<file root hex>/<storer peer ID>     JSON storeapi.Claim (both sides)
 //	myclaim/<keccak of the promise key, hex>   JSON storeapi.Claim (storer)
+//	swear/<file root hex>/<storer peer ID>     JSON swearRecord (client): a
+//	                                           storer yet to swear, asked
+//	                                           again until it does
+//
+// Swearing takes a storer a stake and a promise, two transactions, and a
+// hash of all it holds: longer, on a slow or loaded machine, than a call
+// through the gateway waits for its answer's head. So the storer swears in
+// the background (one job per promise, joined by a caller that asks again)
+// and answers "swearing" while it works; the client asks again, with
+// backoff, until the claim comes, and after a restart too.
 
 // MaxSwear bounds the chunks one promise covers (64 GiB).
 const MaxSwear = 1 << 16
@@ -60,8 +71,32 @@ func claimKey(root chunk.Addr, peer string) []byte {
 // myClaimKey is where a storer keeps the claim it signed for a promise.
 func myClaimKey(key [32]byte) []byte { return []byte("myclaim/" + hex.EncodeToString(key[:])) }
 
+// Pacing of the client's swear requests: the first waits swearRetryMin,
+// each later one twice as long up to swearRetryMax; after swearGiveUp the
+// client stops asking and says so.
+var (
+	swearRetryMin = 2 * time.Second
+	swearRetryMax = 30 * time.Second
+	swearGiveUp   = time.Hour
+)
+
+// swearWait is how long a storer's answer to a swear request waits for the
+// swearing: below the gateway's wait for an answer's head (30 s), so that
+// "swearing, ask again" arrives rather than a timeout.
+var swearWait = 20 * time.Second
+
+type swearRecord struct {
+	Addrs []string  `json:"addrs"`
+	Since time.Time `json:"since"`
+}
+
+func swearKey(root chunk.Addr, peer string) []byte {
+	return []byte("swear/" + root.String() + "/" + peer)
+}
+
 // swearAll asks every storer but this node to swear for what it holds of
-// file root, and keeps their claims.
+// file root, and keeps their claims. Each request is recorded first, so
+// that a restart asks again (resumeSwears).
 func (s *Service) swearAll(root chunk.Addr, storers []storer, placed map[string][]chunk.Addr) {
 	var wg sync.WaitGroup
 	for _, st := range storers {
@@ -69,32 +104,127 @@ func (s *Service) swearAll(root chunk.Addr, storers []storer, placed map[string]
 		if st.self || len(addrs) == 0 {
 			continue
 		}
+		rec := swearRecord{Since: time.Now()}
+		for _, a := range addrs {
+			rec.Addrs = append(rec.Addrs, a.String())
+		}
+		b, _ := json.Marshal(rec)
+		if err := s.db.Set(swearKey(root, st.Peer), b); err != nil {
+			s.log.Warn("recording a swear request", "err", err)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx, cancel := context.WithTimeout(s.ctx, 3*time.Minute)
-			defer cancel()
-			req := storeapi.SwearRequest{Root: root.String()}
-			for _, a := range addrs {
-				req.Addrs = append(req.Addrs, a.String())
-			}
-			var c storeapi.Claim
-			if err := s.route.CallService(ctx, st.Peer, storeapi.Service, http.MethodPost, "/v0/swear", req, &c); err != nil {
-				s.log.Warn("a storer did not swear", "peer", st.Peer, "file", root, "err", err)
-				return
-			}
-			if c.Peer != st.Peer || c.File != root.String() {
-				s.log.Warn("a storer swore for something else", "peer", st.Peer, "claim", c)
-				return
-			}
-			b, _ := json.Marshal(c)
-			if err := s.db.Set(claimKey(root, st.Peer), b); err != nil {
-				s.log.Warn("keeping a claim", "err", err)
-			}
-			s.log.Info("a storer swore", "peer", st.Peer, "file", root, "agreement", c.Agreement, "chunks", c.Chunks)
+			s.swearOne(root, st.Peer, rec)
 		}()
 	}
 	wg.Wait()
+}
+
+// resumeSwears asks again the storers that had not sworn when the daemon
+// stopped.
+func (s *Service) resumeSwears() {
+	type job struct {
+		root chunk.Addr
+		peer string
+		rec  swearRecord
+	}
+	var jobs []job
+	_ = s.db.Scan([]byte("swear/"), func(k, v []byte) error {
+		parts := strings.Split(string(k), "/")
+		var rec swearRecord
+		if len(parts) != 3 || json.Unmarshal(v, &rec) != nil {
+			return nil
+		}
+		root, err := chunk.ParseAddr(parts[1])
+		if err != nil {
+			return nil
+		}
+		jobs = append(jobs, job{root, parts[2], rec})
+		return nil
+	})
+	for _, j := range jobs {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			s.swearOne(j.root, j.peer, j.rec)
+		}()
+	}
+}
+
+// swearOne asks one storer to swear until it does, the daemon stops, or
+// swearGiveUp has passed since the first request.
+func (s *Service) swearOne(root chunk.Addr, peer string, rec swearRecord) {
+	req := storeapi.SwearRequest{Root: root.String(), Addrs: rec.Addrs}
+	pause := swearRetryMin
+	for warned := false; ; {
+		ctx, cancel := context.WithTimeout(s.ctx, 3*time.Minute)
+		var c storeapi.Claim
+		err := s.route.CallService(ctx, peer, storeapi.Service, http.MethodPost, "/v0/swear", req, &c)
+		cancel()
+		if err == nil {
+			s.swore(root, peer, c)
+			return
+		}
+		if s.ctx.Err() != nil {
+			return // the record stays: the next start asks again
+		}
+		if e := localapi.AsError(err); e.Status >= 400 && e.Status < 500 {
+			// Refused (a chunk it no longer has, a bad request): asking
+			// again would get the same answer.
+			s.log.Warn("a storer refused to swear", "peer", peer, "file", root, "err", err)
+			_ = s.db.Delete(swearKey(root, peer))
+			return
+		}
+		if time.Since(rec.Since) > swearGiveUp {
+			s.log.Warn("a storer did not swear; no longer asking", "peer", peer, "file", root, "since", rec.Since, "err", err)
+			_ = s.db.Delete(swearKey(root, peer))
+			return
+		}
+		// Said once (at info level when the storer is at work, at warn
+		// level for a failure), then at debug: a long wait would fill the
+		// log.
+		level := slog.LevelDebug
+		if !warned {
+			level, warned = slog.LevelWarn, true
+			if localapi.AsError(err).Code == "swearing" {
+				level = slog.LevelInfo
+			}
+		}
+		s.log.Log(s.ctx, level, "a storer has not sworn yet; asking again", "peer", peer, "file", root, "in", pause, "err", err)
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, swearRetryMax)
+	}
+}
+
+// swore keeps a storer's claim, and forgets the request.
+func (s *Service) swore(root chunk.Addr, peer string, c storeapi.Claim) {
+	b := s.db.NewBatch()
+	b.Delete(swearKey(root, peer))
+	if c.Peer != peer || c.File != root.String() {
+		s.log.Warn("a storer swore for something else", "peer", peer, "claim", c)
+	} else {
+		cb, _ := json.Marshal(c)
+		b.Set(claimKey(root, peer), cb)
+	}
+	if err := b.Commit(); err != nil {
+		s.log.Warn("keeping a claim", "err", err)
+		return
+	}
+	s.log.Info("a storer swore", "peer", peer, "file", root, "agreement", c.Agreement, "chunks", c.Chunks)
+}
+
+// swearJob is a storer's swearing for one promise, run in the daemon's
+// context so that a caller that stops waiting does not cut a stake
+// halfway, and joined by a caller that asks again.
+type swearJob struct {
+	done  chan struct{}
+	claim storeapi.Claim
+	err   error
 }
 
 // remoteSwear stakes for and promises the chunks of a file this node holds
@@ -137,31 +267,76 @@ func (s *Service) remoteSwear(w http.ResponseWriter, r *http.Request) (any, erro
 			return c, nil
 		}
 	}
-	tree, err := s.treeOf(key, &rec)
+	job := s.startSwear(key, promiseName, rec)
+	select {
+	case <-job.done:
+		if job.err != nil {
+			return nil, job.err
+		}
+		return job.claim, nil
+	case <-time.After(swearWait):
+		return nil, localapi.Errorf(http.StatusServiceUnavailable, "swearing", "store: still staking and promising for %s; ask again", rec.File)
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+}
+
+// startSwear starts the swearing for promise key, or returns the one
+// under way. A job that ended is forgotten: a success is in myclaim/, and
+// a failure may be tried again.
+func (s *Service) startSwear(key [32]byte, promiseName string, rec promiseRecord) *swearJob {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j := s.swearing[key]; j != nil {
+		return j
+	}
+	if s.swearing == nil {
+		s.swearing = map[[32]byte]*swearJob{}
+	}
+	j := &swearJob{done: make(chan struct{})}
+	s.swearing[key] = j
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Minute)
+		j.claim, j.err = s.swear(ctx, key, promiseName, &rec)
+		cancel()
+		s.mu.Lock()
+		delete(s.swearing, key)
+		s.mu.Unlock()
+		close(j.done)
+	}()
+	return j
+}
+
+// swear stakes for and promises what rec names, and keeps the claim.
+func (s *Service) swear(ctx context.Context, key [32]byte, promiseName string, rec *promiseRecord) (storeapi.Claim, error) {
+	tree, err := s.treeOf(key, rec)
 	if err != nil {
-		return nil, err
+		return storeapi.Claim{}, err
 	}
 	b, _ := json.Marshal(rec)
 	if err := s.db.Set([]byte("promise/"+hex.EncodeToString(key[:])), b); err != nil {
-		return nil, err
+		return storeapi.Claim{}, err
 	}
-	ag, err := s.court.Stake(r.Context(), courtapi.StakeRequest{Service: storeapi.Service, Client: rec.Client, Amount: s.opt.Stake.String(), Term: time.Now().Add(s.opt.Term).Unix()})
+	ag, err := s.court.Stake(ctx, courtapi.StakeRequest{Service: storeapi.Service, Client: rec.Client, Amount: s.opt.Stake.String(), Term: time.Now().Add(s.opt.Term).Unix()})
 	if err != nil {
-		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_stake", "store: cannot stake: %v", err)
+		return storeapi.Claim{}, localapi.Errorf(http.StatusServiceUnavailable, "no_stake", "store: cannot stake: %v", err)
 	}
 	root32 := tree.Root()
-	c, err := s.court.Promise(r.Context(), courtapi.PromiseRequest{Agreement: ag.ID, Key: promiseName, Root: hex.EncodeToString(root32[:]), Chunks: tree.Chunks()})
+	c, err := s.court.Promise(ctx, courtapi.PromiseRequest{Agreement: ag.ID, Key: promiseName, Root: hex.EncodeToString(root32[:]), Chunks: tree.Chunks()})
 	if err != nil {
-		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_promise", "store: cannot promise: %v", err)
+		return storeapi.Claim{}, localapi.Errorf(http.StatusServiceUnavailable, "no_promise", "store: cannot promise: %v", err)
 	}
 	out := storeapi.Claim{Peer: s.self.PeerID().String(), Address: s.self.Address().Hex(), Agreement: c.Agreement, Key: c.Key,
 		Root: c.Root, Chunks: c.Chunks, Signature: c.Signature, File: rec.File}
 	cb, _ := json.Marshal(out)
+	root, _ := chunk.ParseAddr(rec.File)
 	b2 := s.db.NewBatch()
 	b2.Set(claimKey(root, out.Peer), cb)
 	b2.Set(myClaimKey(key), cb)
 	if err := b2.Commit(); err != nil {
-		return nil, err
+		return storeapi.Claim{}, err
 	}
 	s.log.Info("swore for chunks of a file", "file", rec.File, "client", rec.Client, "agreement", c.Agreement, "chunks", len(rec.Addrs))
 	return out, nil

@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -85,6 +86,7 @@ type Service struct {
 	down      map[string]time.Time // storers that failed lately, until when
 	acct      map[string]*peerAcct // by peer ID, flushed to db
 	trees     treeCache
+	swearing  map[[32]byte]*swearJob // a storer's swearing under way, by promise key
 	bg        sync.WaitGroup
 	ctx       context.Context
 }
@@ -100,11 +102,18 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	if err != nil {
 		return err
 	}
+	// A test knob: how long a storer's answer waits for its swearing
+	// (store.txtar sets it near zero, so that every storer answers
+	// "swearing" first and every client has to ask again).
+	if w, err := time.ParseDuration(os.Getenv("MF_TEST_SWEAR_WAIT")); err == nil {
+		swearWait = w
+	}
 	s := newService(ctx, home, h.Identity.Public(), h.DB, d, opt, log)
 	defer s.flushAccount()
 	go s.announce(ctx)
 	go s.flushLoop(ctx)
 	go s.syncLoop(ctx)
+	s.resumeSwears()
 	log.Info("mf-store daemon running", "overlay", s.self.Overlay().String()[:16], "chunks", d.count.Load(), "socket", storeapi.SocketPath(home))
 	err = h.Serve(ctx, s.Handler())
 	s.bg.Wait()
