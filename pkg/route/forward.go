@@ -172,8 +172,9 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 			}
 		}
 	}
+	opened := false
 	if dec.InZone {
-		opened := !again && n.tryOpen(id, p, from, bond != nil)
+		opened = !again && n.tryOpen(id, p, from, bond != nil)
 		// A zone member asked for proof signs that it took the packet; in
 		// a dark zone every asked member does, recipient or not.
 		if bond != nil && (opened || from != "" && p.Bits < 256) {
@@ -202,7 +203,7 @@ func (n *Node) handlePacket(ctx context.Context, p *Packet, raw []byte, from pee
 		p.TTL--
 	}
 	if len(dec.Next) == 0 {
-		if dec.InZone {
+		if dec.InZone && (from != "" || opened) {
 			return nil // a zone with no other member here
 		}
 		if from == "" {
@@ -512,6 +513,10 @@ func (n *Node) refreshNeighbours() *neighbours {
 		nb.overlays[i] = identity.OverlayOf(p)
 	}
 	n.neighbours.Store(nb)
+	select {
+	case n.peersChanged <- struct{}{}:
+	default:
+	}
 	return nb
 }
 
@@ -590,6 +595,7 @@ func (w *peerWriter) close() { w.once.Do(func() { close(w.done) }) }
 // and then empties the queue; a packet queued after that last emptying would
 // sit there unseen, so a sender that finds done closed empties it itself.
 func (w *peerWriter) afterQueue() {
+	w.n.sentTo(w.p)
 	select {
 	case <-w.done:
 		w.drain()

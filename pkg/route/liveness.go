@@ -3,6 +3,7 @@ package route
 import (
 	"context"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -14,15 +15,50 @@ import (
 // a connection that still looks open: QUIC waits out its 30 s idle timeout,
 // TCP its keepalives, and writes to the connection succeed into buffers
 // meanwhile, so the forwarding rule keeps choosing a peer that loses every
-// packet. So every connected peer is pinged (libp2p's ping protocol) about
-// once a second, and a peer that has not answered for deadAfter is
-// disconnected: it leaves the neighbour snapshot, and frames queued for it
-// are offered to the next-closest peer. A dead peer is noticed within
-// pingEvery + deadAfter, on every transport.
+// packet. So every connected peer that packets go to is pinged (libp2p's
+// ping protocol) about once a second, and a peer that has not answered for
+// deadAfter is disconnected: it leaves the neighbour snapshot, and frames
+// queued for it are offered to the next-closest peer. A dead peer is
+// noticed within pingEvery + deadAfter of a packet sent to it, on every
+// transport.
+//
+// A peer nothing was sent to for idleAfter is pinged every pingIdle only:
+// an idle node otherwise wakes for pings all day, and a laptop running
+// mf-chat pays for each wake-up. The first packet queued for an idle peer
+// wakes its watcher, which pings at once and goes back to pingEvery.
 const (
 	pingEvery = time.Second
 	deadAfter = 3500 * time.Millisecond
 )
+
+// The idle pace (variables for the test that shortens them).
+var (
+	pingIdle  = 5 * time.Second
+	idleAfter = 10 * time.Second
+)
+
+// liveState is what the senders to a peer and its watcher share: whether
+// the watcher is pinging at the idle pace, and a way to wake it.
+type liveState struct {
+	idle atomic.Bool
+	wake chan struct{}
+}
+
+// sentTo runs for every packet queued for p: it wakes p's watcher if it
+// is pinging at the idle pace. An atomic load per packet otherwise.
+func (n *Node) sentTo(p peer.ID) {
+	v, ok := n.live.Load(p)
+	if !ok {
+		return
+	}
+	ls := v.(*liveState)
+	if ls.idle.Load() && ls.idle.CompareAndSwap(true, false) {
+		select {
+		case ls.wake <- struct{}{}:
+		default:
+		}
+	}
+}
 
 // watchLiveness keeps one watchPeer running per connected peer until ctx
 // ends.
@@ -38,7 +74,9 @@ func (n *Node) watchLiveness(ctx context.Context) {
 			<-w.done
 		}
 	}()
-	t := time.NewTicker(pingEvery / 2)
+	// Peers come and go with connections and identify (refreshNeighbours
+	// signals peersChanged); the slow ticker is a safety net only.
+	t := time.NewTicker(10 * pingIdle)
 	defer t.Stop()
 	for {
 		live := map[peer.ID]bool{}
@@ -74,6 +112,7 @@ func (n *Node) watchLiveness(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-n.peersChanged:
 		case <-t.C:
 		}
 	}
@@ -88,6 +127,9 @@ func (n *Node) watchLiveness(ctx context.Context) {
 // Any answer counts, an error from the other side included (a refused or
 // reset stream): only silence means dead.
 func (n *Node) watchPeer(ctx context.Context, p peer.ID) {
+	ls := &liveState{wake: make(chan struct{}, 1)}
+	n.live.Store(p, ls)
+	defer n.live.CompareAndDelete(p, ls)
 	// Spread the peers' pings over the interval.
 	select {
 	case <-ctx.Done():
@@ -95,7 +137,11 @@ func (n *Node) watchPeer(ctx context.Context, p peer.ID) {
 	case <-time.After(rand.N(pingEvery)):
 	}
 	alive := time.Now()
-	t := time.NewTicker(pingEvery)
+	// Whether packets went to p lately: its meter's count of bytes out,
+	// and when that last moved.
+	pm := n.meter.of(p)
+	out, moved := pm.out.Load(), time.Now()
+	t := time.NewTimer(pingEvery)
 	defer t.Stop()
 	for {
 		answered := n.pingOnce(ctx, p)
@@ -113,11 +159,22 @@ func (n *Node) watchPeer(ctx context.Context, p peer.ID) {
 		if n.host.Network().Connectedness(p) != network.Connected || !n.speaksPing(p) {
 			return
 		}
+		if o := pm.out.Load(); o != out {
+			out, moved = o, time.Now()
+		}
+		wait := pingEvery
+		if answered && time.Since(moved) > idleAfter {
+			wait = pingIdle
+			ls.idle.Store(true)
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
+		case <-ls.wake:
 		case <-t.C:
 		}
+		ls.idle.Store(false)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
@@ -159,4 +160,45 @@ func pump(dst, src net.Conn, silent *atomic.Bool) {
 			}
 		}
 	}
+}
+
+// A peer nothing is sent to is pinged at the idle pace, so an idle node
+// does not wake every second for each peer; the first packet queued for it
+// brings the pinging back at once. (pingIdle is a minute here: any ping
+// after the node turned idle came from the packet.)
+func TestIdlePeerPingedWhenUsed(t *testing.T) {
+	defer func(i, a time.Duration) { pingIdle, idleAfter = i, a }(pingIdle, idleAfter)
+	pingIdle, idleAfter = time.Minute, time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	node := testRelay(t, ctx)
+	h, err := libp2p.New(libp2p.Transport(tcp.NewTCPTransport), libp2p.NoListenAddrs, libp2p.DisableRelay(), libp2p.DisableMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var pings atomic.Int64
+	ps := &ping.PingService{Host: h}
+	h.SetStreamHandler(ping.ID, func(s network.Stream) {
+		pings.Add(1)
+		ps.PingHandler(s)
+	})
+	if err := h.Connect(ctx, peer.AddrInfo{ID: node.host.ID(), Addrs: node.host.Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+	// Pinged at first, then idle: nothing was sent to h.
+	waitFor(t, "a first ping", func() bool { return pings.Load() > 0 })
+	waitFor(t, "the watcher to turn idle", func() bool {
+		v, ok := node.live.Load(h.ID())
+		return ok && v.(*liveState).idle.Load()
+	})
+	before := pings.Load()
+	time.Sleep(3 * pingEvery)
+	if got := pings.Load() - before; got > 1 {
+		t.Fatalf("an idle peer was pinged %d times in %v", got, 3*pingEvery)
+	}
+	// A packet for h (it does not speak mf; the ping is what counts).
+	before = pings.Load()
+	_ = node.writer(h.ID()).send(ctx, []byte("x"))
+	waitFor(t, "a ping after the packet", func() bool { return pings.Load() > before })
 }

@@ -135,6 +135,11 @@ type Node struct {
 
 	neighbours   atomic.Pointer[neighbours] // nil: read them anew
 	neighboursMu sync.Mutex
+	// peersChanged is signalled when the set of connected peers may have
+	// changed (liveness.go).
+	peersChanged chan struct{}
+	// live is each watched peer's *liveState (liveness.go).
+	live sync.Map
 
 	// listenStreams counts open listen streams, streamPeak the most since
 	// they were last all closed (streams.go).
@@ -171,16 +176,17 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		opts.ReceiptFraction = 0.5
 	}
 	n := &Node{
-		id:      id,
-		pub:     id.Public(),
-		opener:  seal.NewOpener(id.Enc),
-		db:      db,
-		log:     opts.Logger,
-		opts:    opts,
-		start:   nowFunc(),
-		seen:    newSeenSet(seenMemory),
-		trails:  newTrailStore(seenMemory),
-		writers: make(map[peer.ID]*peerWriter),
+		id:           id,
+		pub:          id.Public(),
+		opener:       seal.NewOpener(id.Enc),
+		db:           db,
+		log:          opts.Logger,
+		opts:         opts,
+		start:        nowFunc(),
+		seen:         newSeenSet(seenMemory),
+		trails:       newTrailStore(seenMemory),
+		writers:      make(map[peer.ID]*peerWriter),
+		peersChanged: make(chan struct{}, 1),
 
 		republish: make(chan struct{}, 1),
 	}
