@@ -197,6 +197,7 @@ func (c *certifier) bondEvent(id [32]byte, p peer.ID, role string, bond uint64, 
 		c.n.log.Warn("bond event", "err", err)
 		return
 	}
+	c.n.act.bump()
 	c.n.log.Info("certified delivery bond", "packet", ev.Packet[:12], "peer", ev.Peer, "role", role, "bond", bond)
 }
 

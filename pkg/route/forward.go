@@ -76,6 +76,7 @@ func (n *Node) handleStream(s network.Stream) {
 			continue
 		}
 		n.meter.of(from).in.Add(uint64(len(frame)))
+		n.act.bump()
 		if err := n.handleFrame(frame, from); err != nil {
 			n.stats.BadPackets.Add(1)
 			n.log.Debug("dropping malformed frame", "peer", from, "err", err)
@@ -716,6 +717,7 @@ func (w *peerWriter) run() {
 		}
 		w.n.stats.Sent.Add(1)
 		w.meter.out.Add(uint64(len(b.b)))
+		w.n.act.bump()
 		if flush {
 			unflushed = unflushed[:0]
 		}

@@ -572,9 +572,22 @@ func (n *Node) blocked(p peer.ID) bool {
 }
 
 func (n *Node) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	if q.Has("wait") {
+		d, err := time.ParseDuration(q.Get("wait"))
+		if err != nil || d < 0 || d > maxUsageWait {
+			return nil, localapi.BadRequest("wait must be a duration from 0 to %v, not %q", maxUsageWait, q.Get("wait"))
+		}
+		v, err := strconv.ParseUint(q.Get("version"), 10, 64)
+		if err != nil {
+			return nil, localapi.BadRequest("wait needs the version of the last answer, not %q", q.Get("version"))
+		}
+		n.act.wait(r.Context(), v, d)
+	}
+	version := n.act.version()
 	n.meter.mu.Lock()
 	defer n.meter.mu.Unlock()
-	u := Usage{Epoch: n.start.UnixNano(), Peers: []PeerUsage{}}
+	u := Usage{Epoch: n.start.UnixNano(), Version: version, Peers: []PeerUsage{}}
 	for p, pm := range n.meter.peers {
 		pu := PeerUsage{PeerID: p.String(), Overlay: identity.OverlayOf(p), BytesIn: pm.in.Load(), BytesOut: pm.out.Load(), Blocked: n.meter.block[p]}
 		if pub, err := publicOfPeer(p); err == nil {
@@ -584,6 +597,9 @@ func (n *Node) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	return u, nil
 }
+
+// maxUsageWait bounds how long GET /v0/usage waits for traffic.
+const maxUsageWait = time.Minute
 
 func (n *Node) apiBlock(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req BlockRequest

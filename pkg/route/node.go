@@ -140,6 +140,8 @@ type Node struct {
 	peersChanged chan struct{}
 	// live is each watched peer's *liveState (liveness.go).
 	live sync.Map
+	// act moves with traffic and bond events, for mf-swap (activity.go).
+	act activity
 
 	// listenStreams counts open listen streams, streamPeak the most since
 	// they were last all closed (streams.go).

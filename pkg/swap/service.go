@@ -94,6 +94,7 @@ type Service struct {
 	db        *kv.DB
 	led       *ledger
 	route     *routeapi.Client
+	booked    chan struct{} // something to settle (wake): Run starts a round
 	eth       *chain.Client
 	chainID   *big.Int
 	auth      *bind.TransactOpts
@@ -114,6 +115,7 @@ type Service struct {
 	// vetted remembers, per peer, whether its manifest and score passed and
 	// when that was decided.
 	vetted map[string]vetting
+	vetMu  sync.Mutex
 
 	// quiet: per peer, the cumulative of a cheque the settle loop found
 	// below the cash threshold (see maybeCash).
@@ -148,7 +150,7 @@ func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set S
 	if err != nil {
 		return nil, fmt.Errorf("swap: %w", err)
 	}
-	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{},
+	s := &Service{key: key, set: set, db: db, led: &ledger{db: db}, route: rc, booked: make(chan struct{}, 1), eth: eth, chainID: chainID, log: log, blocked: map[string]bool{}, vetted: map[string]vetting{},
 		manifests: map[string]cached[*Manifest]{}, scores: map[string]cached[float64]{}, quiet: map[string]*big.Int{}, covers: map[string]*guarantee{}}
 	s.self = crypto_PubkeyToAddress(key)
 	s.auth, err = bind.NewKeyedTransactorWithChainID(key, chainID)
@@ -185,24 +187,59 @@ func NewService(ctx context.Context, key *ecdsa.PrivateKey, rpcURL string, set S
 // Close releases the chain connection.
 func (s *Service) Close() { s.eth.Close() }
 
-// Run meters, invoices and cashes until ctx ends.
+// Run meters, invoices and cashes until ctx ends: about once a second
+// while traffic moves, and otherwise when mf-route says it moved (a long
+// poll of its usage), another service books usage, or idleRound has
+// passed. An idle node's mf-swap used to ask mf-route, and the chain,
+// every second all day.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
+	var version uint64
 	for {
-		select {
-		case <-ctx.Done():
+		start := time.Now()
+		u, err := s.nextUsage(ctx, version)
+		if ctx.Err() != nil {
 			return
-		case <-t.C:
 		}
-		if err := s.meter(ctx); err != nil {
+		if err != nil {
 			s.log.Debug("metering", "err", err)
+		} else {
+			version = u.Version
+			if err := s.meter(ctx, u); err != nil {
+				s.log.Debug("metering", "err", err)
+			}
 		}
 		if err := s.bonds(ctx); err != nil {
 			s.log.Debug("bonds", "err", err)
 		}
 		s.settle(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(start.Add(time.Second))):
+		}
 	}
+}
+
+// idleRound is the longest Run waits between rounds.
+const idleRound = 30 * time.Second
+
+// nextUsage waits until mf-route's usage moves past version, idleRound
+// passes, or AddUsage books something, and returns the usage then.
+func (s *Service) nextUsage(ctx context.Context, version uint64) (*routeapi.Usage, error) {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.booked:
+			cancel()
+		case <-pctx.Done():
+		}
+	}()
+	u, err := s.route.UsageAfter(pctx, version, idleRound)
+	if err != nil && pctx.Err() != nil && ctx.Err() == nil {
+		return s.route.Usage(ctx) // woken by AddUsage
+	}
+	return u, err
 }
 
 // meter books the traffic mf-route counted since the last look, at the
@@ -212,11 +249,7 @@ func (s *Service) Run(ctx context.Context) {
 // whole count each time, rounded once, is what keeps the two sides'
 // figures equal; and terms that arrive late (the peer's, or a new price
 // that reaches back to its mark) are booked at the next look.
-func (s *Service) meter(ctx context.Context) error {
-	u, err := s.route.Usage(ctx)
-	if err != nil {
-		return err
-	}
+func (s *Service) meter(ctx context.Context, u *routeapi.Usage) error {
 	last, err := s.led.usageCounters(u.Epoch)
 	if err != nil {
 		return err
@@ -274,9 +307,28 @@ func (s *Service) meter(ctx context.Context) error {
 	return nil
 }
 
+// revet forgets what vet found for peer (its price changed) and wakes Run
+// to look again.
+func (s *Service) revet(peer string) {
+	s.vetMu.Lock()
+	delete(s.vetted, peer)
+	s.vetMu.Unlock()
+	s.wake()
+}
+
+// wake makes Run start its next round now.
+func (s *Service) wake() {
+	select {
+	case s.booked <- struct{}{}:
+	default:
+	}
+}
+
 // AddUsage books units of another service: peer owes v (negative: this
 // node owes the peer).
 func (s *Service) AddUsage(peer string, v *big.Int) (*big.Int, error) {
+	// The next round of Run settles it (an invoice, a block).
+	defer s.wake()
 	return s.led.update(peer, func(bal *big.Int, _ *kv.Batch) (*big.Int, error) {
 		nb := new(big.Int).Add(bal, v)
 		// No real debt comes near this; a balance past what a cheque can
@@ -363,10 +415,13 @@ func (s *Service) vet(ctx context.Context, peer string) bool {
 	if s.set.MaxPrice == nil && s.set.MinScore == 0 {
 		return true
 	}
-	if v, ok := s.vetted[peer]; ok && time.Since(v.at) < 10*time.Minute {
+	s.vetMu.Lock()
+	v, ok := s.vetted[peer]
+	s.vetMu.Unlock()
+	if ok && time.Since(v.at) < 10*time.Minute {
 		return v.ok
 	}
-	v := vetting{ok: true, at: time.Now()}
+	v = vetting{ok: true, at: time.Now()}
 	if s.set.MinScore > 0 {
 		if addr, err := s.db.Get([]byte("addr/" + peer)); err == nil {
 			sc, err := s.score(ctx, common.HexToAddress(string(addr)))
@@ -403,7 +458,9 @@ func (s *Service) vet(ctx context.Context, peer string) bool {
 	if !v.ok {
 		s.log.Info("refusing to deal with peer", "peer", peer, "why", v.why)
 	}
+	s.vetMu.Lock()
 	s.vetted[peer] = v
+	s.vetMu.Unlock()
 	return v.ok
 }
 

@@ -328,6 +328,9 @@ func (s *Service) remoteTerms(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	s.log.Info("routing price agreed", "peer", caller, "seq", t.Seq, "mark", t.Mark, "price", t.Price)
+	// A new price is vetted again (--max-price) at once, not when the
+	// last verdict on the peer runs out.
+	s.revet(caller)
 	return t, nil
 }
 

@@ -237,7 +237,7 @@ func TestTermsKeepLedgersMirrored(t *testing.T) {
 		fr.mu.Unlock()
 	}
 	look := func(n *testNode) {
-		if err := n.meter(ctx); err != nil {
+		if err := n.meterOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

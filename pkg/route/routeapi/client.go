@@ -206,6 +206,14 @@ func (c *Client) Usage(ctx context.Context) (*Usage, error) {
 	return &out, c.c.Call(ctx, http.MethodGet, "/v0/usage", nil, &out)
 }
 
+// UsageAfter is Usage once the counters or the bond events moved past
+// version (an earlier answer's), or after wait.
+func (c *Client) UsageAfter(ctx context.Context, version uint64, wait time.Duration) (*Usage, error) {
+	var out Usage
+	path := fmt.Sprintf("/v0/usage?version=%d&wait=%s", version, wait)
+	return &out, c.c.Call(ctx, http.MethodGet, path, nil, &out)
+}
+
 // Block refuses (or restores) service to a peer.
 func (c *Client) Block(ctx context.Context, peerID string, blocked bool) error {
 	return c.c.Call(ctx, http.MethodPost, "/v0/blocks", BlockRequest{Peer: peerID, Blocked: blocked}, nil)

@@ -29,7 +29,8 @@
 //	GET    /v0/bonds?after=N       []BondEvent: settled bond links, for mf-swap
 //	GET    /v0/luminosity?anonymity=K   LuminosityAdvice
 //	ANY    /v0/call/{peer}/{service}/{path...}  a request to a peer's service (gateway.go)
-//	GET    /v0/usage               Usage: bytes exchanged per peer, for mf-swap
+//	GET    /v0/usage               Usage: bytes exchanged per peer, for mf-swap;
+//	                               ?version=V&wait=D waits until it moves past V
 //	POST   /v0/blocks              BlockRequest: refuse or restore service to a peer
 //	POST   /v0/services            AnnounceRequest: announce a service in the DHT, or renew its lease (discovery.go)
 //	GET    /v0/services            []Announcement: the services this node announces

@@ -384,10 +384,13 @@ type PeerUsage struct {
 }
 
 // Usage answers /v0/usage: Epoch changes when the daemon restarts and the
-// counters start again from zero.
+// counters start again from zero. Version moves with every change to the
+// counters and with every bond event: GET /v0/usage?version=V&wait=D
+// answers once it is not V, or after D (at most a minute).
 type Usage struct {
-	Epoch int64       `json:"epoch"`
-	Peers []PeerUsage `json:"peers"`
+	Epoch   int64       `json:"epoch"`
+	Version uint64      `json:"version"`
+	Peers   []PeerUsage `json:"peers"`
 }
 
 // BlockRequest blocks or unblocks a peer.
