@@ -64,8 +64,12 @@ func isLockErr(err error) bool {
 func (db *DB) Close() error { return db.p.Close() }
 
 // Get returns a copy of the value stored at key.
-func (db *DB) Get(key []byte) ([]byte, error) {
-	v, closer, err := db.p.Get(key)
+func (db *DB) Get(key []byte) ([]byte, error) { return get(db.p, key) }
+
+// get reads key from a database or an indexed batch: a copy, because
+// Pebble's slice is valid only until the closer is called.
+func get(r pebble.Reader, key []byte) ([]byte, error) {
+	v, closer, err := r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
 	}
@@ -170,18 +174,7 @@ func (b *Batch) Commit() error {
 func (db *DB) NewIndexedBatch() *Batch { return &Batch{b: db.p.NewIndexedBatch()} }
 
 // Get reads key through an indexed batch.
-func (b *Batch) Get(key []byte) ([]byte, error) {
-	v, closer, err := b.b.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("kv: get: %w", err)
-	}
-	out := bytes.Clone(v)
-	closer.Close()
-	return out, nil
-}
+func (b *Batch) Get(key []byte) ([]byte, error) { return get(b.b, key) }
 
 // Scan is DB.Scan through an indexed batch.
 func (b *Batch) Scan(prefix []byte, fn func(key, value []byte) error) error {
