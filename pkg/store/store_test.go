@@ -272,16 +272,23 @@ func FuzzParseRange(f *testing.F) {
 	f.Add("bytes=-5", int64(10))
 	f.Add("bytes=7-", int64(8))
 	f.Add("bytes=5-1", int64(8))
+	f.Add("bytes=-5", int64(0))
+	f.Add("bytes=0-", int64(0))
 	f.Fuzz(func(t *testing.T, h string, size int64) {
 		if size < 0 {
 			return
 		}
-		off, n, _, err := parseRange(h, size)
+		off, n, partial, err := parseRange(h, size)
 		if err != nil {
 			return
 		}
 		if off < 0 || n < 0 || off+n > size {
 			t.Fatalf("%q on %d bytes: %d+%d", h, size, off, n)
+		}
+		// A partial answer names its first and last byte in
+		// Content-Range: it has at least one.
+		if partial && n < 1 {
+			t.Fatalf("%q on %d bytes: a partial answer of %d bytes", h, size, n)
 		}
 	})
 }
@@ -371,5 +378,19 @@ func TestProofsAtOnceBuildOneTree(t *testing.T) {
 	wg.Wait()
 	if got := builds.Load(); got != 1 {
 		t.Fatalf("%d proofs asked at once built the tree %d times, want 1", n, got)
+	}
+}
+
+// A range asked of an empty file (mf-store serve sniffs every file's type
+// with bytes=0-511) is answered with the whole empty file, not with a
+// Content-Range that names no byte.
+func TestEmptyFileRange(t *testing.T) {
+	s := newTestService(t, 0)
+	res := putFile(t, s, nil, "public=1")
+	for _, rg := range []string{"bytes=0-511", "bytes=-5", "bytes=0-"} {
+		w := do(s, "GET", "/v0/files/"+res.Ref, nil, "Range", rg)
+		if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Range") != "" {
+			t.Fatalf("%s of an empty file: %d, %d bytes, Content-Range %q", rg, w.Code, w.Body.Len(), w.Header().Get("Content-Range"))
+		}
 	}
 }
