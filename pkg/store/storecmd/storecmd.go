@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -255,6 +256,35 @@ type getResult struct {
 	Output      string `json:"output"`
 }
 
+// partRefSuffix names the file beside FILE.mfpart that says which file
+// the part is of: a hash of the reference (a private file's reference holds
+// its key), so that a get of another file to the same FILE does not append
+// to the first one's bytes and leave a file that is neither.
+const partRefSuffix = ".mfpart.ref"
+
+// openPart opens FILE.mfpart to continue a get of ref, after checking that
+// the bytes already in it are of ref.
+func openPart(out, ref string) (*os.File, error) {
+	sum := sha256.Sum256([]byte(strings.ToLower(ref)))
+	mark := hex.EncodeToString(sum[:])
+	prev, err := os.ReadFile(out + partRefSuffix)
+	switch {
+	case err == nil && strings.TrimSpace(string(prev)) != mark:
+		if info, serr := os.Stat(out + ".mfpart"); serr == nil && info.Size() > 0 {
+			return nil, cli.WithHint(fmt.Errorf("%s.mfpart holds part of another file", out),
+				"finish that get, or remove %s.mfpart to fetch this file into %s", out, out)
+		}
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	// A part without a mark (left by an older mf-store) is taken to be of
+	// ref, as it was before marks.
+	if err := os.WriteFile(out+partRefSuffix, []byte(mark+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(out+".mfpart", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+}
+
 func newGetCmd(g *globals) *cobra.Command {
 	var out string
 	var asJSON, quiet bool
@@ -264,7 +294,8 @@ func newGetCmd(g *globals) *cobra.Command {
 		Long: `Fetch the file REF names, checking every chunk, and write it to standard
 output or to -o FILE. Writing to a file, the bytes go to FILE.mfpart first
 and the file appears whole when it is complete; a get that was interrupted,
-run again, fetches only what FILE.mfpart lacks. A progress bar shows on a
+run again, fetches only what FILE.mfpart lacks. A get of another file to
+the same FILE refuses to add to that part. A progress bar shows on a
 terminal, nothing in a pipe.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
@@ -285,7 +316,7 @@ terminal, nothing in a pipe.
 				defer f.Close()
 				w = f
 			} else if out != "" && out != "-" {
-				part, err = os.OpenFile(out+".mfpart", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+				part, err = openPart(out, ref)
 				if err != nil {
 					return err
 				}
@@ -313,6 +344,9 @@ terminal, nothing in a pipe.
 			if err == nil && part != nil {
 				if err = part.Sync(); err == nil {
 					err = os.Rename(out+".mfpart", out)
+				}
+				if err == nil {
+					os.Remove(out + partRefSuffix)
 				}
 			}
 			if err != nil {

@@ -3,6 +3,8 @@ package storecmd
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +83,37 @@ func TestUsageErrors(t *testing.T) {
 	code := Main([]string{"--home", t.TempDir(), "ls"}, cli.Streams{Out: io.Discard, Err: &errb})
 	if code != cli.ExitNotRunning || !strings.Contains(errb.String(), "mf-store daemon is not running") {
 		t.Errorf("ls without a daemon: exit %d: %s", code, errb.String())
+	}
+}
+
+// TestGetRefusesAnotherFilesPart: a get cut short leaves FILE.mfpart; a get
+// of another file to the same FILE refuses to append to it (the result
+// would be neither file) before it asks the daemon anything, and leaves the
+// part as it was. The same file continues.
+func TestGetRefusesAnotherFilesPart(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "got.bin")
+	ref1, ref2 := strings.Repeat("a", 64), strings.Repeat("b", 128)
+	get := func(ref string) (int, string) {
+		var errb bytes.Buffer
+		code := Main([]string{"--home", t.TempDir(), "get", ref, "-o", out}, cli.Streams{In: strings.NewReader(""), Out: io.Discard, Err: &errb})
+		return code, errb.String()
+	}
+	// The first get marks the part with its file, then finds no daemon.
+	if code, msg := get(ref1); code != cli.ExitNotRunning {
+		t.Fatalf("first get: exit %d: %s", code, msg)
+	}
+	if err := os.WriteFile(out+".mfpart", []byte("the first file's bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, msg := get(ref2)
+	if code != cli.ExitFailure || !strings.Contains(msg, "holds part of another file") || !strings.Contains(msg, "hint: ") {
+		t.Fatalf("get of another file onto a part: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(out + ".mfpart"); string(b) != "the first file's bytes" {
+		t.Fatalf("the part changed: %q", b)
+	}
+	if code, msg := get(strings.ToUpper(ref1)); code != cli.ExitNotRunning {
+		t.Fatalf("the same file again: exit %d: %s", code, msg)
 	}
 }
