@@ -85,6 +85,7 @@ type Service struct {
 	storersAt time.Time
 	down      map[string]time.Time // storers that failed lately, until when
 	acct      map[string]*peerAcct // by peer ID, flushed to db
+	flushMu   sync.Mutex           // one flushAccount at a time
 	trees     treeCache
 	swearing  map[[32]byte]*swearJob // a storer's swearing under way, by promise key
 	bg        sync.WaitGroup
