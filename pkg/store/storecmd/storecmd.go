@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mainframe/mf/pkg/amount"
+	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/store"
@@ -218,7 +219,7 @@ them); --wait-sworn waits for that before returning.
 			}
 			fmt.Fprintln(g.streams.Out, res.Ref)
 			for _, w := range res.Warnings {
-				fmt.Fprintf(g.streams.Err, "mf-store: warning: a storer refused chunks: %s\n", w)
+				fmt.Fprintf(g.streams.Err, "mf-store: warning: a storer refused chunks: %s\n", peerText(w))
 			}
 			if res.Short > 0 {
 				fmt.Fprintf(g.streams.Err, "mf-store: warning: %d chunks got fewer than %d copies (too few storers took them)\n", res.Short, res.Copies)
@@ -513,13 +514,33 @@ The daemon does this by itself every 10 minutes.
 			}
 			fmt.Fprintf(g.streams.Out, "%d storers, %d chunks kept here: pushed %d copies\n", res.Storers, res.Checked, res.Pushed)
 			for _, e := range res.Errors {
-				fmt.Fprintf(g.streams.Err, "mf-store: warning: %s\n", e)
+				fmt.Fprintf(g.streams.Err, "mf-store: warning: %s\n", peerText(e))
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// peerText makes what a peer wrote (a storer's claim, its refusal, its
+// error) safe to print on a terminal: data, never terminal control. A
+// hostile storer's claim reached the audit table as it was, escape
+// sequences and all.
+func peerText(s string) string { return chatapi.Clean(s, false) }
+
+// writeAudit prints an audit's result as a table.
+func writeAudit(w io.Writer, res *storeapi.AuditResult) {
+	t := cli.Table(w)
+	fmt.Fprintln(t, "STORER\tAGREEMENT\tRESULT\tCASE")
+	for _, s := range res.Storers {
+		r := "passed"
+		if !s.Passed {
+			r = "FAILED: " + s.Error
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", peerText(s.Address), peerText(s.Agreement), peerText(r), peerText(s.Case))
+	}
+	t.Flush()
 }
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -563,16 +584,7 @@ to confirm. With --quiet only the ids of the cases opened are printed. Exits
 					return err
 				}
 			} else {
-				t := cli.Table(g.streams.Out)
-				fmt.Fprintln(t, "STORER\tAGREEMENT\tRESULT\tCASE")
-				for _, s := range res.Storers {
-					r := "passed"
-					if !s.Passed {
-						r = "FAILED: " + s.Error
-					}
-					fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", s.Address, s.Agreement, r, s.Case)
-				}
-				t.Flush()
+				writeAudit(g.streams.Out, res)
 			}
 			if res.Failed > 0 {
 				return fmt.Errorf("%d of %d storers failed the audit", res.Failed, len(res.Storers))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/store/storeapi"
 )
 
 func TestParseBytes(t *testing.T) {
@@ -115,5 +116,18 @@ func TestGetRefusesAnotherFilesPart(t *testing.T) {
 	}
 	if code, msg := get(strings.ToUpper(ref1)); code != cli.ExitNotRunning {
 		t.Fatalf("the same file again: exit %d: %s", code, msg)
+	}
+}
+
+// TestAuditTableEscapesPeers: a storer writes its own claim and errors; what
+// it wrote is printed as data, never as terminal control.
+func TestAuditTableEscapesPeers(t *testing.T) {
+	var out bytes.Buffer
+	writeAudit(&out, &storeapi.AuditResult{Storers: []storeapi.StorerAudit{
+		{Address: "0xab\x1b]0;owned\x07", Agreement: "7\x1b[2J", Error: "bad\x1b[31m proof"},
+		{Address: "0x01", Agreement: "8", Passed: true},
+	}})
+	if s := out.String(); strings.ContainsAny(s, "\x1b\x07") || !strings.Contains(s, "passed") || !strings.Contains(s, "FAILED: bad") {
+		t.Fatalf("audit table: %q", s)
 	}
 }
