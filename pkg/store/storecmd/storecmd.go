@@ -339,7 +339,15 @@ terminal, nothing in a pipe.
 				return fmt.Errorf("%s.mfpart is longer than the file: remove it", out)
 			}
 			p := newProgress(g.streams, !asJSON && !quiet, "get", int64(st.Size)-res.ResumedFrom)
-			n, size, err := g.client().Get(cmd.Context(), ref, res.ResumedFrom, p.writer(w))
+			var n, size int64
+			if part != nil && res.ResumedFrom == int64(st.Size) {
+				// The part is whole: a get killed after its last byte,
+				// before the rename. The range after it starts past the
+				// end, which the daemon refuses, on every try.
+				size = int64(st.Size)
+			} else {
+				n, size, err = g.client().Get(cmd.Context(), ref, res.ResumedFrom, p.writer(w))
+			}
 			p.done()
 			res.Bytes, res.Size = n, size
 			if err == nil && part != nil {

@@ -2,7 +2,9 @@ package storecmd
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,9 @@ import (
 	"time"
 
 	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/store"
 	"github.com/mainframe/mf/pkg/store/storeapi"
 )
 
@@ -129,5 +134,56 @@ func TestAuditTableEscapesPeers(t *testing.T) {
 	}})
 	if s := out.String(); strings.ContainsAny(s, "\x1b\x07") || !strings.Contains(s, "passed") || !strings.Contains(s, "FAILED: bad") {
 		t.Fatalf("audit table: %q", s)
+	}
+}
+
+// TestGetWholePart: a get killed after its last byte and before the rename
+// leaves a whole FILE.mfpart; the same get run again renames it rather than
+// asking for the range past the end, which the daemon refuses on every
+// try. A real mf-store daemon in this process, alone in its network.
+func TestGetWholePart(t *testing.T) {
+	home := t.TempDir()
+	id, err := identity.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := id.Save(home, "", true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- store.RunDaemon(ctx, home, config.Config{Route: config.Route{Dev: true}}, store.DefaultOptions(), slog.New(slog.DiscardHandler))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("daemon: %v", err)
+		}
+	})
+	c := storeapi.NewClient(home)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := c.Status(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon never answered")
+		}
+	}
+	data := bytes.Repeat([]byte("mf-store "), 1000)
+	res, err := c.Put(ctx, bytes.NewReader(data), storeapi.PutOptions{Public: true, Copies: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "got.bin")
+	if err := os.WriteFile(out+".mfpart", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	if code := Main([]string{"--home", home, "get", res.Ref, "-o", out, "-q"}, cli.Streams{In: strings.NewReader(""), Out: io.Discard, Err: &errb}); code != 0 {
+		t.Fatalf("get onto a whole part: exit %d: %s", code, errb.String())
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("got %d bytes, %v; want the file", len(b), err)
 	}
 }
