@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +133,7 @@ func pick(cmd *cobra.Command, name, val, env string) string {
 
 // parseBytes reads 1048576, 10MiB, 2GiB, 500MB.
 func parseBytes(s string) (uint64, error) {
+	orig := s
 	units := []struct {
 		suffix string
 		mult   uint64
@@ -146,6 +148,10 @@ func parseBytes(s string) (uint64, error) {
 	var n uint64
 	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || fmt.Sprint(n) != s {
 		return 0, fmt.Errorf("%q is not a size like 10GiB", s)
+	}
+	if n > math.MaxUint64/mult {
+		// It wrapped around to a small capacity, or to 0: none at all.
+		return 0, fmt.Errorf("%q is more bytes than a disk holds", orig)
 	}
 	return n * mult, nil
 }

@@ -32,6 +32,9 @@ func TestParseBytes(t *testing.T) {
 		{"-1", 0, false},
 		{"lots", 0, false},
 		{"", 0, false},
+		{"16777216TiB", 0, false}, // 2^64: wrapped to 0, no limit at all
+		{"18446744073709551615", 1<<64 - 1, true},
+		{"18446744073709551615KiB", 0, false},
 	} {
 		got, err := parseBytes(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
