@@ -202,6 +202,15 @@ func (s *Service) Handler() http.Handler {
 	return mux
 }
 
+// refBody reads a request body that names a file (storeapi.RefRequest).
+func refBody(w http.ResponseWriter, r *http.Request) (chunk.Ref, error) {
+	var req storeapi.RefRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return chunk.Ref{}, err
+	}
+	return parseRef(req.Ref)
+}
+
 // parseRef reads a reference from a request, as a clear 400.
 func parseRef(s string) (chunk.Ref, error) {
 	ref, err := chunk.ParseRef(s)
@@ -317,11 +326,7 @@ func (s *Service) open(ctx context.Context, ref chunk.Ref) (*chunk.File, error) 
 }
 
 func (s *Service) apiPin(w http.ResponseWriter, r *http.Request) (any, error) {
-	var req storeapi.RefRequest
-	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
-		return nil, err
-	}
-	ref, err := parseRef(req.Ref)
+	ref, err := refBody(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -355,11 +360,7 @@ func (s *Service) apiPin(w http.ResponseWriter, r *http.Request) (any, error) {
 }
 
 func (s *Service) apiUnpin(w http.ResponseWriter, r *http.Request) (any, error) {
-	var req storeapi.RefRequest
-	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
-		return nil, err
-	}
-	ref, err := parseRef(req.Ref)
+	ref, err := refBody(w, r)
 	if err != nil {
 		return nil, err
 	}
