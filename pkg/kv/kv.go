@@ -64,8 +64,12 @@ func isLockErr(err error) bool {
 func (db *DB) Close() error { return db.p.Close() }
 
 // Get returns a copy of the value stored at key.
-func (db *DB) Get(key []byte) ([]byte, error) {
-	v, closer, err := db.p.Get(key)
+func (db *DB) Get(key []byte) ([]byte, error) { return get(db.p, key) }
+
+// get reads key from a database or an indexed batch: a copy, because
+// Pebble's slice is valid only until the closer is called.
+func get(r pebble.Reader, key []byte) ([]byte, error) {
+	v, closer, err := r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
 	}
@@ -142,8 +146,17 @@ func prefixEnd(p []byte) []byte {
 	return nil
 }
 
-// Batch groups writes that become visible and durable together.
-type Batch struct{ b *pebble.Batch }
+// Batch groups writes that become visible and durable together. After
+// Commit or Close it is spent: Close again does nothing, Commit fails.
+type Batch struct {
+	// b is nil once spent. Pebble recycles a batch on Close, so a second
+	// Close of the same *pebble.Batch released whichever batch Pebble had
+	// handed out again meanwhile, under another writer's feet.
+	b *pebble.Batch
+}
+
+// errSpent: Commit of a batch already committed or closed.
+var errSpent = errors.New("kv: commit: the batch was already committed or closed")
 
 // NewBatch starts a batch.
 func (db *DB) NewBatch() *Batch { return &Batch{b: db.p.NewBatch()} }
@@ -156,7 +169,10 @@ func (b *Batch) Delete(key []byte) { _ = b.b.Delete(key, nil) }
 
 // Commit applies the batch atomically and durably.
 func (b *Batch) Commit() error {
-	defer b.b.Close()
+	if b.b == nil {
+		return errSpent
+	}
+	defer b.Close()
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("kv: commit: %w", err)
 	}
@@ -170,26 +186,21 @@ func (b *Batch) Commit() error {
 func (db *DB) NewIndexedBatch() *Batch { return &Batch{b: db.p.NewIndexedBatch()} }
 
 // Get reads key through an indexed batch.
-func (b *Batch) Get(key []byte) ([]byte, error) {
-	v, closer, err := b.b.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("kv: get: %w", err)
-	}
-	out := bytes.Clone(v)
-	closer.Close()
-	return out, nil
-}
+func (b *Batch) Get(key []byte) ([]byte, error) { return get(b.b, key) }
 
 // Scan is DB.Scan through an indexed batch.
 func (b *Batch) Scan(prefix []byte, fn func(key, value []byte) error) error {
 	return scan(b.b, prefix, prefixEnd(prefix), fn)
 }
 
-// Close discards a batch that was not committed.
-func (b *Batch) Close() { _ = b.b.Close() }
+// Close discards a batch that was not committed; after Commit it does
+// nothing.
+func (b *Batch) Close() {
+	if b.b != nil {
+		_ = b.b.Close()
+		b.b = nil
+	}
+}
 
 // Purge makes deletions and overwrites final on disk: it flushes the
 // memtable (so the write-ahead log holding the old values becomes obsolete

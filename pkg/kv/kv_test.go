@@ -468,3 +468,31 @@ func TestIndexedBatchAndRange(t *testing.T) {
 		t.Fatalf("after commit: %q %v", v, err)
 	}
 }
+
+// A batch closed after its commit (the natural "defer b.Close()" next to
+// Commit) leaves alone the batch Pebble hands out next from its pool: Pebble
+// recycles a batch on Close, and a second Close of the same one released
+// whichever batch had been handed out again meanwhile.
+func TestBatchCloseAfterCommit(t *testing.T) {
+	db, _ := openTemp(t)
+	b1 := db.NewBatch()
+	b1.Set([]byte("k1"), []byte("v1"))
+	if err := b1.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b2 := db.NewBatch()
+	b1.Close()
+	b2.Set([]byte("k2"), []byte("v2"))
+	if err := b2.Commit(); err != nil {
+		t.Fatalf("a batch made after another was committed and closed: %v", err)
+	}
+	if v, err := db.Get([]byte("k2")); err != nil || string(v) != "v2" {
+		t.Fatalf("k2 = %q, %v", v, err)
+	}
+	b3 := db.NewIndexedBatch()
+	b3.Close()
+	b3.Close()
+	if err := b3.Commit(); err == nil {
+		t.Fatal("a closed batch committed")
+	}
+}

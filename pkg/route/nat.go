@@ -385,7 +385,7 @@ const relayHopProtocol = "/libp2p/circuit/relay/0.2.0/hop"
 // startMDNS announces the node on the LAN and connects to mf nodes found
 // there.
 func (n *Node) startMDNS() error {
-	s := mdns.NewMdnsService(n.host, mdnsService, mdnsNotifee{n})
+	s := mdns.NewMdnsService(n.host, mdnsService, newMDNSNotifee(n))
 	if err := s.Start(); err != nil {
 		return fmt.Errorf("route: mdns: %w", err)
 	}
@@ -393,14 +393,35 @@ func (n *Node) startMDNS() error {
 	return nil
 }
 
-type mdnsNotifee struct{ n *Node }
+// maxLANDials bounds the dials to peers found on the LAN under way at once.
+// Anyone on the LAN may send mDNS answers, each naming a peer and its
+// addresses, and each was dialled in a goroutine of its own for up to 5 s:
+// a flood of answers held a goroutine and a connection each. A peer passed
+// over while the dials are taken is found again at its next announcement.
+const maxLANDials = 4
+
+type mdnsNotifee struct {
+	n     *Node
+	dials chan struct{} // a slot per dial under way
+}
+
+func newMDNSNotifee(n *Node) mdnsNotifee {
+	return mdnsNotifee{n: n, dials: make(chan struct{}, maxLANDials)}
+}
 
 func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 	n := m.n
-	if ai.ID == n.host.ID() || n.ctx.Err() != nil {
+	if ai.ID == n.host.ID() || n.ctx.Err() != nil || live(n.host.Network().Connectedness(ai.ID)) {
+		return
+	}
+	select {
+	case m.dials <- struct{}{}:
+	default:
+		n.log.Debug("peer found on the LAN left for later: dials busy", "peer", ai.ID)
 		return
 	}
 	n.goLoop(func() {
+		defer func() { <-m.dials }()
 		if err := n.connect(n.ctx, ai); err != nil {
 			n.log.Debug("peer found on the LAN unreachable", "peer", ai.ID, "err", err)
 			return

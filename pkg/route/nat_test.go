@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -287,5 +289,59 @@ func TestDHTMode(t *testing.T) {
 	// Not by setting n.opts.Bootstrap: the node's join loop reads it.
 	if m := n.dhtModeWith([]string{"/ip6/2001:2::1/tcp/4001/p2p/16Uiu2HAm9ya7KF8mKsfmLaX4vtYAtpPBJTQavC4kB6oH18TipvWu"}); m != dht.ModeAuto {
 		t.Fatalf("a node with only private addresses joining through a public peer: mode %v, want ModeAuto (client until AutoNAT decides)", m)
+	}
+}
+
+// A flood of mDNS answers (anyone on the LAN may send them) naming peers
+// that never answer holds at most maxLANDials dials at once, not one per
+// answer.
+func TestMDNSFloodBounded(t *testing.T) {
+	n := testRelay(t, context.Background())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The listener accepts and never answers: each dial hangs in its
+	// handshake until its timeout.
+	var mu sync.Mutex
+	var conns []net.Conn
+	var open atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			open.Add(1)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	addr := ma.StringCast(fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ln.Addr().(*net.TCPAddr).Port))
+	m := newMDNSNotifee(n)
+	const flood = 32
+	for range flood {
+		id, err := identity.Generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.HandlePeerFound(peer.AddrInfo{ID: id.Public().PeerID(), Addrs: []ma.Multiaddr{addr}})
+	}
+	// Wait until more than the bound are dialling (the fault) or a
+	// second has passed (every dial allowed has long connected).
+	for deadline := time.Now().Add(time.Second); open.Load() <= maxLANDials && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := open.Load(); got > maxLANDials || got == 0 {
+		t.Fatalf("%d mDNS answers: %d dials at once, want 1 to %d", flood, got, maxLANDials)
 	}
 }

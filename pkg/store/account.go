@@ -79,6 +79,10 @@ func (s *Service) flushLoop(ctx context.Context) {
 }
 
 func (s *Service) flushAccount() {
+	// One flush at a time: two (flushLoop's, and RunDaemon's last one at
+	// shutdown) took the same unbooked usage and booked it twice.
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	type due struct {
 		peer string
 		v    *big.Int
@@ -101,7 +105,15 @@ func (s *Service) flushAccount() {
 	if dirty {
 		if err := b.Commit(); err != nil {
 			s.log.Warn("saving the account", "err", err)
+			// Saved next time, rather than only when it changes again.
+			s.mu.Lock()
+			for _, a := range s.acct {
+				a.dirty = true
+			}
+			s.mu.Unlock()
 		}
+	} else {
+		b.Close()
 	}
 	for _, d := range dues {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

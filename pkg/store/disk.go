@@ -40,6 +40,12 @@ type disk struct {
 	used     atomic.Uint64
 	count    atomic.Uint64
 	mu       sync.Mutex // serialises the capacity check with the write
+	// writing serialises the puts of chunks that share a first byte, so
+	// that two puts of the same chunk at once (a retry overtaking a slow
+	// first try, two clients putting the same public file) see each other:
+	// without it both found it missing, both wrote it, and it counted
+	// twice in used and count, which the capacity check trusts.
+	writing [256]sync.Mutex
 }
 
 func openDisk(dir string, capacity uint64) (*disk, error) {
@@ -82,6 +88,9 @@ func (d *disk) Put(a chunk.Addr, b []byte) (stored bool, err error) {
 		return false, localapi.BadRequest("%v", err)
 	}
 	p := d.path(a)
+	w := &d.writing[a[0]]
+	w.Lock()
+	defer w.Unlock()
 	if d.Has(a) {
 		return false, nil
 	}
@@ -99,7 +108,7 @@ func (d *disk) Put(a chunk.Addr, b []byte) (stored bool, err error) {
 		}
 		return false, fmt.Errorf("store: writing chunk %s: %w", a, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := d.mkdir(filepath.Dir(p)); err != nil {
 		return undo(err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(p), "*.tmp")
@@ -120,12 +129,33 @@ func (d *disk) Put(a chunk.Addr, b []byte) (stored bool, err error) {
 		os.Remove(f.Name())
 		return undo(err)
 	}
-	if dir, err := os.Open(filepath.Dir(p)); err == nil {
-		dir.Sync()
-		dir.Close()
-	}
+	syncDir(filepath.Dir(p))
 	d.count.Add(1)
 	return true, nil
+}
+
+// mkdir makes a chunk's directory, and syncs the chunk root when it made
+// it: a chunk is acknowledged once synced, and a directory entry that was
+// never synced may be gone after a power cut, the chunks under it too.
+func (d *disk) mkdir(dir string) error {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	syncDir(d.dir)
+	return nil
+}
+
+// syncDir makes the entries of dir durable. Errors are left out: some
+// file systems cannot sync a directory, and the file itself is synced.
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		f.Sync()
+		f.Close()
+	}
 }
 
 // Get reads a and checks it. A chunk that no longer matches its address

@@ -369,35 +369,76 @@ func (s *Service) remoteClaims(w http.ResponseWriter, r *http.Request) (any, err
 	return mine, nil
 }
 
-// treeCache keeps the Merkle trees of recent promises (a few hundred
-// kilobytes each), so that a case's answer does not hash the data again.
+// treeCache keeps the Merkle trees of recent promises, so that a case's
+// answer does not hash the data again. A tree holds 64 bytes per 4 KiB of
+// data (a leaf and its share of the levels above): 16 MiB for a GiB, 1 GiB
+// for the largest promise. Peers ask for proofs (GET /remote/v0/proof), so
+// the cache is bounded in bytes, not in trees, and proofs asked for at once
+// share one build per promise: before, each request built its own tree,
+// and a few dozen at once on a large promise held a GiB each.
 type treeCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]*proof.Tree
+	mu       sync.Mutex
+	m        map[[32]byte]*proof.Tree
+	bytes    int64
+	building map[[32]byte]*treeBuild
 }
 
+// treeBuild is a tree under construction, waited for by every caller that
+// asks for it meanwhile.
+type treeBuild struct {
+	done chan struct{}
+	t    *proof.Tree
+	err  error
+}
+
+// treeCacheBytes bounds the trees kept (a larger tree alone is kept alone).
+const treeCacheBytes = 256 << 20
+
+// treeBytes is about what tree t holds in memory.
+func treeBytes(t *proof.Tree) int64 { return int64(t.Chunks()) * 2 * int64(len(proof.Hash{})) }
+
+// buildTree is proof.Build; tests count the builds.
+var buildTree = proof.Build
+
 func (s *Service) treeOf(key [32]byte, rec *promiseRecord) (*proof.Tree, error) {
-	s.trees.mu.Lock()
-	t := s.trees.m[key]
-	s.trees.mu.Unlock()
-	if t != nil {
+	c := &s.trees
+	c.mu.Lock()
+	if t := c.m[key]; t != nil {
+		c.mu.Unlock()
 		return t, nil
 	}
+	if b := c.building[key]; b != nil {
+		c.mu.Unlock()
+		<-b.done
+		return b.t, b.err
+	}
+	b := &treeBuild{done: make(chan struct{})}
+	if c.building == nil {
+		c.building = map[[32]byte]*treeBuild{}
+	}
+	c.building[key] = b
+	c.mu.Unlock()
+
 	data, err := s.promised(rec)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		b.t, b.err = buildTree(io.NewSectionReader(data, 0, data.size))
+	} else {
+		b.err = err
 	}
-	t, err = proof.Build(io.NewSectionReader(data, 0, data.size))
-	if err != nil {
-		return nil, err
+
+	c.mu.Lock()
+	delete(c.building, key)
+	if b.err == nil {
+		n := treeBytes(b.t)
+		if c.m == nil || c.bytes+n > treeCacheBytes {
+			c.m, c.bytes = map[[32]byte]*proof.Tree{}, 0
+		}
+		c.m[key] = b.t
+		c.bytes += n
 	}
-	s.trees.mu.Lock()
-	if s.trees.m == nil || len(s.trees.m) > 32 {
-		s.trees.m = map[[32]byte]*proof.Tree{}
-	}
-	s.trees.m[key] = t
-	s.trees.mu.Unlock()
-	return t, nil
+	c.mu.Unlock()
+	close(b.done)
+	return b.t, b.err
 }
 
 // concat reads a promise's chunk files as one byte string, as they are on

@@ -436,13 +436,19 @@ func parseRange(h string, size int64) (off, n int64, partial bool, err error) {
 		if err != nil || k <= 0 {
 			return 0, 0, false, fmt.Errorf("store: malformed range %q", h)
 		}
+		if size == 0 {
+			return 0, 0, false, nil // see below
+		}
 		k = min(k, size)
 		return size - k, k, true, nil
 	}
 	start, err := strconv.ParseInt(a, 10, 64)
 	if err != nil || start < 0 || start >= size {
 		if err == nil && start == size && size == 0 {
-			return 0, 0, true, nil
+			// An empty file has no byte a Content-Range could name
+			// ("bytes 0--1/0" is no header): the range is ignored, as
+			// a server may, and the whole empty file is the answer.
+			return 0, 0, false, nil
 		}
 		return 0, 0, false, fmt.Errorf("store: range %q starts outside the file's %d bytes", h, size)
 	}

@@ -85,6 +85,7 @@ type Service struct {
 	storersAt time.Time
 	down      map[string]time.Time // storers that failed lately, until when
 	acct      map[string]*peerAcct // by peer ID, flushed to db
+	flushMu   sync.Mutex           // one flushAccount at a time
 	trees     treeCache
 	swearing  map[[32]byte]*swearJob // a storer's swearing under way, by promise key
 	bg        sync.WaitGroup
@@ -199,6 +200,15 @@ func (s *Service) Handler() http.Handler {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})
 	return mux
+}
+
+// refBody reads a request body that names a file (storeapi.RefRequest).
+func refBody(w http.ResponseWriter, r *http.Request) (chunk.Ref, error) {
+	var req storeapi.RefRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return chunk.Ref{}, err
+	}
+	return parseRef(req.Ref)
 }
 
 // parseRef reads a reference from a request, as a clear 400.
@@ -316,11 +326,7 @@ func (s *Service) open(ctx context.Context, ref chunk.Ref) (*chunk.File, error) 
 }
 
 func (s *Service) apiPin(w http.ResponseWriter, r *http.Request) (any, error) {
-	var req storeapi.RefRequest
-	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
-		return nil, err
-	}
-	ref, err := parseRef(req.Ref)
+	ref, err := refBody(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -354,11 +360,7 @@ func (s *Service) apiPin(w http.ResponseWriter, r *http.Request) (any, error) {
 }
 
 func (s *Service) apiUnpin(w http.ResponseWriter, r *http.Request) (any, error) {
-	var req storeapi.RefRequest
-	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
-		return nil, err
-	}
-	ref, err := parseRef(req.Ref)
+	ref, err := refBody(w, r)
 	if err != nil {
 		return nil, err
 	}

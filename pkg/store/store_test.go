@@ -14,7 +14,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -269,16 +272,23 @@ func FuzzParseRange(f *testing.F) {
 	f.Add("bytes=-5", int64(10))
 	f.Add("bytes=7-", int64(8))
 	f.Add("bytes=5-1", int64(8))
+	f.Add("bytes=-5", int64(0))
+	f.Add("bytes=0-", int64(0))
 	f.Fuzz(func(t *testing.T, h string, size int64) {
 		if size < 0 {
 			return
 		}
-		off, n, _, err := parseRange(h, size)
+		off, n, partial, err := parseRange(h, size)
 		if err != nil {
 			return
 		}
 		if off < 0 || n < 0 || off+n > size {
 			t.Fatalf("%q on %d bytes: %d+%d", h, size, off, n)
+		}
+		// A partial answer names its first and last byte in
+		// Content-Range: it has at least one.
+		if partial && n < 1 {
+			t.Fatalf("%q on %d bytes: a partial answer of %d bytes", h, size, n)
 		}
 	})
 }
@@ -320,5 +330,67 @@ func TestPinUnpin(t *testing.T) {
 	}
 	if w := do(s, "POST", "/v0/unpin", body); w.Code != 404 {
 		t.Fatalf("unpin twice: %d %s", w.Code, w.Body)
+	}
+}
+
+// Proofs asked for at once (peers may ask: GET /remote/v0/proof) share one
+// build of the promise's tree rather than each holding its own.
+func TestProofsAtOnceBuildOneTree(t *testing.T) {
+	s := newTestService(t, 0)
+	data := make([]byte, 3*chunk.Size)
+	rand.Read(data)
+	putFile(t, s, data, "public=1")
+	rec := promiseRecord{File: "f", Client: "c"}
+	s.disk.each(func(a chunk.Addr) error {
+		rec.Addrs = append(rec.Addrs, a.String())
+		rec.Sizes = append(rec.Sizes, s.disk.Size(a))
+		return nil
+	})
+	key := crypto.Keccak256Hash([]byte("k"))
+	b, _ := json.Marshal(rec)
+	s.db.Set([]byte("promise/"+hex.EncodeToString(key[:])), b)
+
+	const n = 8
+	var builds atomic.Int32
+	release := make(chan struct{})
+	buildTree = func(r io.Reader) (*proof.Tree, error) {
+		builds.Add(1)
+		<-release
+		return proof.Build(r)
+	}
+	t.Cleanup(func() { buildTree = proof.Build })
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if w := do(s, "GET", "/remote/v0/proof?key="+hex.EncodeToString(key[:])+"&index=0", nil); w.Code != 200 {
+				t.Errorf("proof: %d %s", w.Code, w.Body)
+			}
+		}()
+	}
+	// Let the builds through once every request builds its own (the
+	// fault) or after a second (each request has long reached the cache).
+	for deadline := time.Now().Add(time.Second); builds.Load() < n && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if got := builds.Load(); got != 1 {
+		t.Fatalf("%d proofs asked at once built the tree %d times, want 1", n, got)
+	}
+}
+
+// A range asked of an empty file (mf-store serve sniffs every file's type
+// with bytes=0-511) is answered with the whole empty file, not with a
+// Content-Range that names no byte.
+func TestEmptyFileRange(t *testing.T) {
+	s := newTestService(t, 0)
+	res := putFile(t, s, nil, "public=1")
+	for _, rg := range []string{"bytes=0-511", "bytes=-5", "bytes=0-"} {
+		w := do(s, "GET", "/v0/files/"+res.Ref, nil, "Range", rg)
+		if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Range") != "" {
+			t.Fatalf("%s of an empty file: %d, %d bytes, Content-Range %q", rg, w.Code, w.Body.Len(), w.Header().Get("Content-Range"))
+		}
 	}
 }

@@ -21,7 +21,8 @@
 //
 // and for peers, through mf-route's gateway (which sets X-Mf-Peer-*):
 //
-//	PUT  /remote/v0/chunks/{addr}  body: the chunk; checked against addr, kept (201)
+//	PUT  /remote/v0/chunks/{addr}  body: the chunk; checked against addr, kept:
+//	                               {"stored": false} when it was here already
 //	GET  /remote/v0/chunks/{addr}  the chunk, checked on disk first; booked to
 //	                               the caller at this node's manifest price
 //	POST /remote/v0/have           HaveRequest → HaveAnswer: which chunks are here

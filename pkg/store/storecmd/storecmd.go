@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mainframe/mf/pkg/amount"
+	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/store"
@@ -130,6 +133,7 @@ func pick(cmd *cobra.Command, name, val, env string) string {
 
 // parseBytes reads 1048576, 10MiB, 2GiB, 500MB.
 func parseBytes(s string) (uint64, error) {
+	orig := s
 	units := []struct {
 		suffix string
 		mult   uint64
@@ -144,6 +148,10 @@ func parseBytes(s string) (uint64, error) {
 	var n uint64
 	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || fmt.Sprint(n) != s {
 		return 0, fmt.Errorf("%q is not a size like 10GiB", s)
+	}
+	if n > math.MaxUint64/mult {
+		// It wrapped around to a small capacity, or to 0: none at all.
+		return 0, fmt.Errorf("%q is more bytes than a disk holds", orig)
 	}
 	return n * mult, nil
 }
@@ -217,7 +225,7 @@ them); --wait-sworn waits for that before returning.
 			}
 			fmt.Fprintln(g.streams.Out, res.Ref)
 			for _, w := range res.Warnings {
-				fmt.Fprintf(g.streams.Err, "mf-store: warning: a storer refused chunks: %s\n", w)
+				fmt.Fprintf(g.streams.Err, "mf-store: warning: a storer refused chunks: %s\n", peerText(w))
 			}
 			if res.Short > 0 {
 				fmt.Fprintf(g.streams.Err, "mf-store: warning: %d chunks got fewer than %d copies (too few storers took them)\n", res.Short, res.Copies)
@@ -255,6 +263,35 @@ type getResult struct {
 	Output      string `json:"output"`
 }
 
+// partRefSuffix names the file beside FILE.mfpart that says which file
+// the part is of: a hash of the reference (a private file's reference holds
+// its key), so that a get of another file to the same FILE does not append
+// to the first one's bytes and leave a file that is neither.
+const partRefSuffix = ".mfpart.ref"
+
+// openPart opens FILE.mfpart to continue a get of ref, after checking that
+// the bytes already in it are of ref.
+func openPart(out, ref string) (*os.File, error) {
+	sum := sha256.Sum256([]byte(strings.ToLower(ref)))
+	mark := hex.EncodeToString(sum[:])
+	prev, err := os.ReadFile(out + partRefSuffix)
+	switch {
+	case err == nil && strings.TrimSpace(string(prev)) != mark:
+		if info, serr := os.Stat(out + ".mfpart"); serr == nil && info.Size() > 0 {
+			return nil, cli.WithHint(fmt.Errorf("%s.mfpart holds part of another file", out),
+				"finish that get, or remove %s.mfpart to fetch this file into %s", out, out)
+		}
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	// A part without a mark (left by an older mf-store) is taken to be of
+	// ref, as it was before marks.
+	if err := os.WriteFile(out+partRefSuffix, []byte(mark+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(out+".mfpart", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+}
+
 func newGetCmd(g *globals) *cobra.Command {
 	var out string
 	var asJSON, quiet bool
@@ -264,7 +301,8 @@ func newGetCmd(g *globals) *cobra.Command {
 		Long: `Fetch the file REF names, checking every chunk, and write it to standard
 output or to -o FILE. Writing to a file, the bytes go to FILE.mfpart first
 and the file appears whole when it is complete; a get that was interrupted,
-run again, fetches only what FILE.mfpart lacks. A progress bar shows on a
+run again, fetches only what FILE.mfpart lacks. A get of another file to
+the same FILE refuses to add to that part. A progress bar shows on a
 terminal, nothing in a pipe.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(1),
@@ -285,7 +323,7 @@ terminal, nothing in a pipe.
 				defer f.Close()
 				w = f
 			} else if out != "" && out != "-" {
-				part, err = os.OpenFile(out+".mfpart", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+				part, err = openPart(out, ref)
 				if err != nil {
 					return err
 				}
@@ -307,12 +345,23 @@ terminal, nothing in a pipe.
 				return fmt.Errorf("%s.mfpart is longer than the file: remove it", out)
 			}
 			p := newProgress(g.streams, !asJSON && !quiet, "get", int64(st.Size)-res.ResumedFrom)
-			n, size, err := g.client().Get(cmd.Context(), ref, res.ResumedFrom, p.writer(w))
+			var n, size int64
+			if part != nil && res.ResumedFrom == int64(st.Size) {
+				// The part is whole: a get killed after its last byte,
+				// before the rename. The range after it starts past the
+				// end, which the daemon refuses, on every try.
+				size = int64(st.Size)
+			} else {
+				n, size, err = g.client().Get(cmd.Context(), ref, res.ResumedFrom, p.writer(w))
+			}
 			p.done()
 			res.Bytes, res.Size = n, size
 			if err == nil && part != nil {
 				if err = part.Sync(); err == nil {
 					err = os.Rename(out+".mfpart", out)
+				}
+				if err == nil {
+					os.Remove(out + partRefSuffix)
 				}
 			}
 			if err != nil {
@@ -479,13 +528,33 @@ The daemon does this by itself every 10 minutes.
 			}
 			fmt.Fprintf(g.streams.Out, "%d storers, %d chunks kept here: pushed %d copies\n", res.Storers, res.Checked, res.Pushed)
 			for _, e := range res.Errors {
-				fmt.Fprintf(g.streams.Err, "mf-store: warning: %s\n", e)
+				fmt.Fprintf(g.streams.Err, "mf-store: warning: %s\n", peerText(e))
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// peerText makes what a peer wrote (a storer's claim, its refusal, its
+// error) safe to print on a terminal: data, never terminal control. A
+// hostile storer's claim reached the audit table as it was, escape
+// sequences and all.
+func peerText(s string) string { return chatapi.Clean(s, false) }
+
+// writeAudit prints an audit's result as a table.
+func writeAudit(w io.Writer, res *storeapi.AuditResult) {
+	t := cli.Table(w)
+	fmt.Fprintln(t, "STORER\tAGREEMENT\tRESULT\tCASE")
+	for _, s := range res.Storers {
+		r := "passed"
+		if !s.Passed {
+			r = "FAILED: " + s.Error
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", peerText(s.Address), peerText(s.Agreement), peerText(r), peerText(s.Case))
+	}
+	t.Flush()
 }
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -529,16 +598,7 @@ to confirm. With --quiet only the ids of the cases opened are printed. Exits
 					return err
 				}
 			} else {
-				t := cli.Table(g.streams.Out)
-				fmt.Fprintln(t, "STORER\tAGREEMENT\tRESULT\tCASE")
-				for _, s := range res.Storers {
-					r := "passed"
-					if !s.Passed {
-						r = "FAILED: " + s.Error
-					}
-					fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", s.Address, s.Agreement, r, s.Case)
-				}
-				t.Flush()
+				writeAudit(g.streams.Out, res)
 			}
 			if res.Failed > 0 {
 				return fmt.Errorf("%d of %d storers failed the audit", res.Failed, len(res.Storers))

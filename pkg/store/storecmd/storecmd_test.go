@@ -2,12 +2,20 @@ package storecmd
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/store"
+	"github.com/mainframe/mf/pkg/store/storeapi"
 )
 
 func TestParseBytes(t *testing.T) {
@@ -24,6 +32,9 @@ func TestParseBytes(t *testing.T) {
 		{"-1", 0, false},
 		{"lots", 0, false},
 		{"", 0, false},
+		{"16777216TiB", 0, false}, // 2^64: wrapped to 0, no limit at all
+		{"18446744073709551615", 1<<64 - 1, true},
+		{"18446744073709551615KiB", 0, false},
 	} {
 		got, err := parseBytes(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
@@ -81,5 +92,101 @@ func TestUsageErrors(t *testing.T) {
 	code := Main([]string{"--home", t.TempDir(), "ls"}, cli.Streams{Out: io.Discard, Err: &errb})
 	if code != cli.ExitNotRunning || !strings.Contains(errb.String(), "mf-store daemon is not running") {
 		t.Errorf("ls without a daemon: exit %d: %s", code, errb.String())
+	}
+}
+
+// TestGetRefusesAnotherFilesPart: a get cut short leaves FILE.mfpart; a get
+// of another file to the same FILE refuses to append to it (the result
+// would be neither file) before it asks the daemon anything, and leaves the
+// part as it was. The same file continues.
+func TestGetRefusesAnotherFilesPart(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "got.bin")
+	ref1, ref2 := strings.Repeat("a", 64), strings.Repeat("b", 128)
+	get := func(ref string) (int, string) {
+		var errb bytes.Buffer
+		code := Main([]string{"--home", t.TempDir(), "get", ref, "-o", out}, cli.Streams{In: strings.NewReader(""), Out: io.Discard, Err: &errb})
+		return code, errb.String()
+	}
+	// The first get marks the part with its file, then finds no daemon.
+	if code, msg := get(ref1); code != cli.ExitNotRunning {
+		t.Fatalf("first get: exit %d: %s", code, msg)
+	}
+	if err := os.WriteFile(out+".mfpart", []byte("the first file's bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, msg := get(ref2)
+	if code != cli.ExitFailure || !strings.Contains(msg, "holds part of another file") || !strings.Contains(msg, "hint: ") {
+		t.Fatalf("get of another file onto a part: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(out + ".mfpart"); string(b) != "the first file's bytes" {
+		t.Fatalf("the part changed: %q", b)
+	}
+	if code, msg := get(strings.ToUpper(ref1)); code != cli.ExitNotRunning {
+		t.Fatalf("the same file again: exit %d: %s", code, msg)
+	}
+}
+
+// TestAuditTableEscapesPeers: a storer writes its own claim and errors; what
+// it wrote is printed as data, never as terminal control.
+func TestAuditTableEscapesPeers(t *testing.T) {
+	var out bytes.Buffer
+	writeAudit(&out, &storeapi.AuditResult{Storers: []storeapi.StorerAudit{
+		{Address: "0xab\x1b]0;owned\x07", Agreement: "7\x1b[2J", Error: "bad\x1b[31m proof"},
+		{Address: "0x01", Agreement: "8", Passed: true},
+	}})
+	if s := out.String(); strings.ContainsAny(s, "\x1b\x07") || !strings.Contains(s, "passed") || !strings.Contains(s, "FAILED: bad") {
+		t.Fatalf("audit table: %q", s)
+	}
+}
+
+// TestGetWholePart: a get killed after its last byte and before the rename
+// leaves a whole FILE.mfpart; the same get run again renames it rather than
+// asking for the range past the end, which the daemon refuses on every
+// try. A real mf-store daemon in this process, alone in its network.
+func TestGetWholePart(t *testing.T) {
+	home := t.TempDir()
+	id, err := identity.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := id.Save(home, "", true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- store.RunDaemon(ctx, home, config.Config{Route: config.Route{Dev: true}}, store.DefaultOptions(), slog.New(slog.DiscardHandler))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("daemon: %v", err)
+		}
+	})
+	c := storeapi.NewClient(home)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := c.Status(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon never answered")
+		}
+	}
+	data := bytes.Repeat([]byte("mf-store "), 1000)
+	res, err := c.Put(ctx, bytes.NewReader(data), storeapi.PutOptions{Public: true, Copies: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "got.bin")
+	if err := os.WriteFile(out+".mfpart", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	if code := Main([]string{"--home", home, "get", res.Ref, "-o", out, "-q"}, cli.Streams{In: strings.NewReader(""), Out: io.Discard, Err: &errb}); code != 0 {
+		t.Fatalf("get onto a whole part: exit %d: %s", code, errb.String())
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("got %d bytes, %v; want the file", len(b), err)
 	}
 }
