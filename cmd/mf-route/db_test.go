@@ -175,3 +175,36 @@ func cmdTamperRow(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(d.Set(e.k, e.v))
 	}
 }
+
+// droprow HOME DATASET KEY: as a provider that drops data would, delete
+// row KEY of DATASET from HOME's mf-db: every change to it and the row
+// itself, straight in its Pebble database (the daemon must be stopped).
+func cmdDropRow(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: droprow HOME DATASET KEY")
+	}
+	id, err := dbapi.ParseID(args[1])
+	ts.Check(err)
+	d, err := kv.Open(filepath.Join(ts.MkAbs(args[0]), "data", "db"))
+	ts.Check(err)
+	defer d.Close()
+	var todo [][]byte
+	ts.Check(d.Scan(append([]byte{'c'}, id[:]...), func(k, v []byte) error {
+		c, err := dbapi.DecodeStoredChange(v)
+		if err != nil {
+			return err
+		}
+		if c.Key == args[2] {
+			todo = append(todo, slices.Clone(k))
+		}
+		return nil
+	}))
+	if len(todo) == 0 {
+		ts.Fatalf("no change to row %s stored", args[2])
+	}
+	// The row: 'r' id key (pkg/db's layout).
+	todo = append(todo, append(append([]byte{'r'}, id[:]...), args[2]...))
+	for _, k := range todo {
+		ts.Check(d.Delete(k))
+	}
+}

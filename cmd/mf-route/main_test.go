@@ -147,6 +147,7 @@ func TestScripts(t *testing.T) {
 			"lower":         cmdLower,
 			"dbbench":       cmdDBBench,
 			"tamperrow":     cmdTamperRow,
+			"droprow":       cmdDropRow,
 		},
 	})
 }

@@ -100,6 +100,9 @@ func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change) ([]Result, map[db
 			return nil, nil, fmt.Errorf("change %d: %w", i, err)
 		}
 		rs[i] = r
+		if r == Applied || r == Held {
+			tx.Set(promiseIndexKey(c), changeRef(c))
+		}
 	}
 	touched := map[dbapi.ID]bool{}
 	for id, d := range ds {

@@ -52,6 +52,9 @@ type network struct {
 	syncMu    sync.Mutex // one round at a time
 	prices    prices
 	usage     usage
+	// chain is the chain and court that providers' promises are signed
+	// for (promise.go).
+	chain *courtChain
 }
 
 // EnableNetwork lets the service reach peers through home's mf-route and
@@ -72,6 +75,9 @@ func (s *Service) netRoutes(m *http.ServeMux) {
 	m.Handle("POST /v0/tables", localapi.Handle(s.apiCreateTable))
 	m.Handle("POST /v0/provide", localapi.Handle(s.apiProvide))
 	m.Handle("GET /v0/datasets/{ds}/check", localapi.Handle(s.apiCheck))
+	m.Handle("GET /v0/datasets/{ds}/claims", localapi.Handle(s.apiClaims))
+	m.Handle("POST /v0/datasets/{ds}/case", localapi.Handle(s.apiCase))
+	m.HandleFunc("GET /v0/proof", s.apiProof)
 }
 
 // remote returns the placement of a dataset this node reaches through
@@ -258,11 +264,15 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 		go func() {
 			defer wg.Done()
 			res, err := s.sendChanges(bg, pr, m.ID, cs)
+			var claims []*dbapi.RowClaim
 			if err == nil {
 				err = checkAcks(pr, res.Acks, cs)
 			}
 			if err == nil {
-				err = s.keepAcks(res.Acks)
+				claims, err = s.checkClaims(bg, pr, res.Claims, cs)
+			}
+			if err == nil {
+				err = s.keepAcks(res.Acks, claims)
 			}
 			if err == nil {
 				s.bookUsed(pr)
@@ -324,10 +334,14 @@ func checkAcks(pr dbapi.Provider, acks []*dbapi.Ack, cs []*dbapi.Change) error {
 	return nil
 }
 
-func (s *Service) keepAcks(acks []*dbapi.Ack) error {
+func (s *Service) keepAcks(acks []*dbapi.Ack, claims []*dbapi.RowClaim) error {
 	b := s.e.db.NewBatch()
 	for _, a := range acks {
 		b.Set(dkey(pAck, a.Dataset, a.Provider[:], a.Writer[:], u64(a.FromSeq)), a.Encode())
+	}
+	for _, rc := range claims {
+		v, _ := json.Marshal(rc)
+		b.Set(claimKey(rc), v)
 	}
 	return b.Commit()
 }
