@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func testCourt() *courtChain {
 }
 
 // staked is a provider's service that staked for m under agreement 7.
-func staked(t *testing.T, pr person, m *dbapi.Meta, pl *dbapi.Placement) *Service {
+func staked(t testing.TB, pr person, m *dbapi.Meta, pl *dbapi.Placement) *Service {
 	t.Helper()
 	s := NewService(newEngine(t), pr.Identity, pr.card)
 	s.EnableNetwork(t.TempDir(), 0, nil)
@@ -42,7 +43,7 @@ func staked(t *testing.T, pr person, m *dbapi.Meta, pl *dbapi.Placement) *Servic
 
 // batchOf is n puts by p, signed once through the batch root; one of them
 // is larger than a proof chunk, so that its promise spans several.
-func batchOf(t *testing.T, p person, m *dbapi.Meta, n int) []*dbapi.Change {
+func batchOf(t testing.TB, p person, m *dbapi.Meta, n int) []*dbapi.Change {
 	t.Helper()
 	var cs []*dbapi.Change
 	for i := range n {
@@ -250,4 +251,89 @@ func TestClaimEndpointsBadInput(t *testing.T) {
 	if code, body := peerCall(t, ah.Handler(), nil, "POST", ds+"/case", `{"key": "k0", "provider": "`+p1.addr.Hex()+`"}`); code != http.StatusServiceUnavailable {
 		t.Fatalf("case without the network: %d %s", code, body)
 	}
+}
+
+// FuzzProofRequest feeds arbitrary query strings to GET /v0/proof, what
+// mf-court asks mf-db: it never panics, refuses with a JSON error, and
+// every chunk it serves proves against the promise.
+func FuzzProofRequest(f *testing.F) {
+	alice, bob := newPerson(f, 1), newPerson(f, 2)
+	p1 := newPerson(f, 11)
+	m, pl := placedNotes(f, alice, bob, p1)
+	prov := staked(f, p1, m, pl)
+	cs := batchOf(f, bob, m, 2)
+	if _, err := prov.e.ApplyBatch(cs); err != nil {
+		f.Fatal(err)
+	}
+	claims, err := prov.claimsFor(context.Background(), m, cs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	rc := claims[1]
+	h := prov.Handler()
+	key := fmt.Sprintf("%x", rc.Promise[:])
+	f.Add(key, "0,1,2")
+	f.Add(key, "2,0")
+	f.Add(key, "")
+	f.Add(strings.Repeat("0", 64), "0")
+	f.Add("zz", "0,,1")
+	f.Fuzz(func(t *testing.T, k, index string) {
+		code, body := peerCall(t, h, nil, "GET", "/v0/proof?key="+url.QueryEscape(k)+"&index="+url.QueryEscape(index), nil)
+		if code != http.StatusOK {
+			if !json.Valid(body) {
+				t.Fatalf("%d without a JSON error: %q", code, body)
+			}
+			return
+		}
+		idx, err := parseIndices(index, rc.Chunks)
+		if err != nil || !strings.EqualFold(k, key) {
+			t.Fatalf("served %q for key %q", index, k)
+		}
+		ans, err := proof.Decode(body)
+		if err == nil {
+			err = proof.VerifyChunks(proof.Hash(rc.Root), rc.Chunks, idx, ans)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzCheckClaim feeds arbitrary JSON, as a provider's answer carries it,
+// to the writer's check of a claim: it never panics, and what it accepts
+// promises exactly the change it names, signed by the provider.
+func FuzzCheckClaim(f *testing.F) {
+	alice, bob := newPerson(f, 1), newPerson(f, 2)
+	p1 := newPerson(f, 11)
+	m, pl := placedNotes(f, alice, bob, p1)
+	prov := staked(f, p1, m, pl)
+	cs := batchOf(f, bob, m, 2)
+	claims, err := prov.claimsFor(context.Background(), m, cs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, rc := range claims {
+		b, _ := json.Marshal(rc)
+		f.Add(b)
+	}
+	f.Add([]byte(`{"agreement": "1e3", "sig": "0x00"}`))
+	byRef := map[string]*dbapi.Change{}
+	for _, c := range cs {
+		byRef[string(changeRef(c))] = c
+	}
+	cc := testCourt()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var rc dbapi.RowClaim
+		if json.Unmarshal(b, &rc) != nil {
+			return
+		}
+		if checkClaim(&rc, p1.addr, byRef, cc.chainID, cc.court) != nil {
+			return
+		}
+		c := cs[rc.Seq-1]
+		key, root, chunks := dbapi.PromiseOf(c)
+		if rc.Provider != p1.addr || rc.Key != c.Key || rc.Promise != key || rc.Root != root || rc.Chunks != chunks || rc.Agreement != "7" {
+			t.Fatalf("accepted a claim that promises something else: %+v", rc)
+		}
+	})
 }

@@ -24,6 +24,7 @@
 //	mf/db/ack/v1       a provider's acknowledgement
 //	mf/db/placement/v1 the owner's signature over a dataset's placement (its providers)
 //	mf/db/mail/v1      the associated data of a sealed mailbox row
+//	mf/db/promise/v1   the key of a provider's court promise for a change (promise.go)
 //
 // The order of changes, and what a version means, is in docs/db.md.
 //
