@@ -152,26 +152,21 @@ func parallel(n int, f func(i int)) {
 // for one of them, a promise over it, signed by pr for this node's court.
 // With no court configured here, claims cannot be checked and are not
 // kept.
-func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*dbapi.RowClaim, cs []*dbapi.Change) ([]*dbapi.RowClaim, error) {
+func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*dbapi.RowClaim, sent *sentChanges) ([]*dbapi.RowClaim, error) {
 	if len(claims) == 0 {
 		return nil, nil
 	}
-	if len(claims) > len(cs) {
-		return nil, fmt.Errorf("%w: provider %s sent %d claims for %d changes", dbapi.ErrInvalid, pr.Address.Hex(), len(claims), len(cs))
+	if len(claims) > len(sent.cs) {
+		return nil, fmt.Errorf("%w: provider %s sent %d claims for %d changes", dbapi.ErrInvalid, pr.Address.Hex(), len(claims), len(sent.cs))
 	}
 	chainID, court, err := s.net.chain.get(ctx)
 	if err != nil {
 		s.net.log.Debug("provider's claims not checked", "provider", pr.Address, "err", err)
 		return nil, nil
 	}
-	byRef := make(map[string]*dbapi.Change, len(cs))
-	for _, c := range cs {
-		byRef[string(changeRef(c))] = c
-	}
 	errs := make([]error, len(claims))
 	parallel(len(claims), func(i int) {
-		rc := claims[i]
-		errs[i] = checkClaim(rc, pr.Address, byRef, chainID, court)
+		errs[i] = checkClaim(claims[i], pr.Address, sent, chainID, court)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("provider %s: %w", pr.Address.Hex(), err)
@@ -179,15 +174,22 @@ func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*
 	return claims, nil
 }
 
-func checkClaim(rc *dbapi.RowClaim, provider common.Address, byRef map[string]*dbapi.Change, chainID *big.Int, court common.Address) error {
+func checkClaim(rc *dbapi.RowClaim, provider common.Address, sent *sentChanges, chainID *big.Int, court common.Address) error {
 	if rc == nil {
 		return fmt.Errorf("%w: an empty claim", dbapi.ErrInvalid)
 	}
-	c := byRef[string(changeRef(&dbapi.Change{Dataset: rc.Dataset, Writer: rc.Writer, Seq: rc.Seq}))]
-	if c == nil {
+	i, ok := sent.byRef[string(changeRef(&dbapi.Change{Dataset: rc.Dataset, Writer: rc.Writer, Seq: rc.Seq}))]
+	if !ok {
 		return fmt.Errorf("%w: a claim for change %d of %s, which was not sent", dbapi.ErrInvalid, rc.Seq, rc.Writer.Hex())
 	}
-	if err := rc.Fits(c); err != nil {
+	c, p := sent.cs[i], sent.promise(i)
+	if rc.Key != c.Key {
+		return fmt.Errorf("%w: claim for change %d of %s names row %q, not %q", dbapi.ErrInvalid, c.Seq, c.Writer.Hex(), rc.Key, c.Key)
+	}
+	if rc.Promise != p.key || rc.Root != p.root || rc.Chunks != p.chunks {
+		return fmt.Errorf("%w: claim for change %d of %s promises other data", dbapi.ErrInvalid, c.Seq, c.Writer.Hex())
+	}
+	if _, err := rc.AgreementID(); err != nil {
 		return err
 	}
 	ag, _ := rc.AgreementID()

@@ -87,7 +87,7 @@ func TestClaimsEnforceable(t *testing.T) {
 	writer.EnableNetwork(t.TempDir(), 0, nil)
 	writer.net.chain = testCourt()
 	pr := pl.Providers[0]
-	if got, err := writer.checkClaims(ctx, pr, claims, cs); err != nil || len(got) != len(cs) {
+	if got, err := writer.checkClaims(ctx, pr, claims, newSentChanges(cs)); err != nil || len(got) != len(cs) {
 		t.Fatalf("check: %v", err)
 	}
 	// The claim's signature is what the court recovers.
@@ -101,7 +101,7 @@ func TestClaimsEnforceable(t *testing.T) {
 		var rc dbapi.RowClaim
 		_ = json.Unmarshal(b, &rc)
 		f(&rc)
-		if _, err := writer.checkClaims(ctx, who, []*dbapi.RowClaim{&rc}, cs); err == nil {
+		if _, err := writer.checkClaims(ctx, who, []*dbapi.RowClaim{&rc}, newSentChanges(cs)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -317,17 +317,14 @@ func FuzzCheckClaim(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"agreement": "1e3", "sig": "0x00"}`))
-	byRef := map[string]*dbapi.Change{}
-	for _, c := range cs {
-		byRef[string(changeRef(c))] = c
-	}
+	sent := newSentChanges(cs)
 	cc := testCourt()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var rc dbapi.RowClaim
 		if json.Unmarshal(b, &rc) != nil {
 			return
 		}
-		if checkClaim(&rc, p1.addr, byRef, cc.chainID, cc.court) != nil {
+		if checkClaim(&rc, p1.addr, sent, cc.chainID, cc.court) != nil {
 			return
 		}
 		c := cs[rc.Seq-1]

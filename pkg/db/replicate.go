@@ -258,6 +258,9 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 	// The stragglers keep going after we return, bounded by their own
 	// timeout rather than the caller's request.
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), routeapi.ServiceCallTimeout)
+	// What every provider's answer is checked against, worked out once
+	// rather than once per provider.
+	sent := newSentChanges(cs)
 	var wg sync.WaitGroup
 	for _, pr := range p.Providers {
 		wg.Add(1)
@@ -266,10 +269,10 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 			res, err := s.sendChanges(bg, pr, m.ID, cs)
 			var claims []*dbapi.RowClaim
 			if err == nil {
-				err = checkAcks(pr, res.Acks, cs)
+				err = checkAcks(pr, res.Acks, sent)
 			}
 			if err == nil {
-				claims, err = s.checkClaims(bg, pr, res.Claims, cs)
+				claims, err = s.checkClaims(bg, pr, res.Claims, sent)
 			}
 			if err == nil {
 				err = s.keepAcks(res.Acks, claims)
@@ -317,7 +320,7 @@ func countProviders(acks []*dbapi.Ack) int {
 }
 
 // checkAcks verifies that pr signed acknowledgements covering every change.
-func checkAcks(pr dbapi.Provider, acks []*dbapi.Ack, cs []*dbapi.Change) error {
+func checkAcks(pr dbapi.Provider, acks []*dbapi.Ack, sent *sentChanges) error {
 	for _, a := range acks {
 		if err := a.Verify(); err != nil {
 			return fmt.Errorf("provider %s: %w", pr.Address.Hex(), err)
@@ -326,8 +329,8 @@ func checkAcks(pr dbapi.Provider, acks []*dbapi.Ack, cs []*dbapi.Change) error {
 			return fmt.Errorf("%w: provider %s answered with an acknowledgement by %s", dbapi.ErrSignature, pr.Address.Hex(), a.Provider.Hex())
 		}
 	}
-	for _, c := range cs {
-		if !slices.ContainsFunc(acks, func(a *dbapi.Ack) bool { return a.Covers(c) }) {
+	for i, c := range sent.cs {
+		if !slices.ContainsFunc(acks, func(a *dbapi.Ack) bool { return sent.covered(a, i) }) {
 			return fmt.Errorf("provider %s did not acknowledge change %d of %s", pr.Address.Hex(), c.Seq, c.Writer.Hex())
 		}
 	}
@@ -929,4 +932,58 @@ func (s *Service) apiCheck(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	wg.Wait()
 	return out, nil
+}
+
+// sentChanges are changes sent to providers, with what their answers are
+// checked against, worked out once: each change's batch root and the
+// court promise a provider makes for it.
+type sentChanges struct {
+	cs      []*dbapi.Change
+	roots   []common.Hash // zero: signed alone
+	batched []bool
+	byRef   map[string]int
+	// promises are worked out when the first claims arrive.
+	promiseOnce sync.Once
+	promises    []promiseOf
+}
+
+type promiseOf struct {
+	key, root common.Hash
+	chunks    uint64
+}
+
+func newSentChanges(cs []*dbapi.Change) *sentChanges {
+	s := &sentChanges{cs: cs, roots: make([]common.Hash, len(cs)), batched: make([]bool, len(cs)), byRef: make(map[string]int, len(cs))}
+	for i, c := range cs {
+		r, ok, err := c.BatchRoot()
+		if err == nil {
+			s.roots[i], s.batched[i] = common.Hash(r), ok
+		}
+		s.byRef[string(changeRef(c))] = i
+	}
+	return s
+}
+
+// covered is Ack.Covers for change i.
+func (s *sentChanges) covered(a *dbapi.Ack, i int) bool {
+	c := s.cs[i]
+	if c.Dataset != a.Dataset || c.Writer != a.Writer || c.Seq < a.FromSeq || c.Seq > a.ToSeq {
+		return false
+	}
+	if a.Root == (common.Hash{}) {
+		return true
+	}
+	return s.batched[i] && s.roots[i] == a.Root
+}
+
+// promise is what a provider promises for change i (dbapi.PromiseOf).
+func (s *sentChanges) promise(i int) promiseOf {
+	s.promiseOnce.Do(func() {
+		s.promises = make([]promiseOf, len(s.cs))
+		parallel(len(s.cs), func(i int) {
+			k, r, n := dbapi.PromiseOf(s.cs[i])
+			s.promises[i] = promiseOf{k, r, n}
+		})
+	})
+	return s.promises[i]
 }

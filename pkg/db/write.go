@@ -104,7 +104,7 @@ func (e *Engine) WriteBatch(key *ecdsa.PrivateKey, ws []Write) ([]*dbapi.Change,
 		return nil, err
 	}
 	tx := e.db.NewIndexedBatch()
-	_, touched, err := e.applyLocked(tx, cs)
+	_, touched, err := e.applyLocked(tx, cs, nil)
 	if err != nil {
 		tx.Close()
 		return nil, err
