@@ -172,12 +172,13 @@ func watchBench(ts *testscript.TestScript, c *dbapi.Client, ds string, n int) {
 	case <-time.After(time.Minute):
 		ts.Fatalf("the watch did not open")
 	}
-	var lat []time.Duration
+	var lat, wlat []time.Duration
 	for i := range n {
 		key := fmt.Sprintf("watch/%08d", i)
 		t0 := time.Now()
 		_, err := c.Write(ctx, ds, dbapi.WriteRequest{Op: dbapi.OpPut, Key: key, Value: []byte(`{"n": 1}`)})
 		ts.Check(err)
+		wlat = append(wlat, time.Since(t0))
 		for k := ""; k != key; {
 			select {
 			case k = <-got:
@@ -187,6 +188,7 @@ func watchBench(ts *testscript.TestScript, c *dbapi.Client, ds string, n int) {
 		}
 		lat = append(lat, time.Since(t0))
 	}
+	printLatency(ts, "single write", wlat)
 	printLatency(ts, "watch notification", lat)
 }
 

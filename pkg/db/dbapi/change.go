@@ -150,34 +150,48 @@ func batchDigest(root proof.Hash, count uint32) []byte {
 // checks each, builds the Merkle tree over their digests, signs the root
 // and gives each change its proof. It returns the root.
 func SignBatch(key *ecdsa.PrivateKey, changes []*Change) (proof.Hash, error) {
+	root, _, err := SignBatchDigests(key, changes)
+	return root, err
+}
+
+// SignBatchDigests is SignBatch, and returns each change's digest, which
+// it computed anyway (the checks and the hashing spread over every core).
+func SignBatchDigests(key *ecdsa.PrivateKey, changes []*Change) (proof.Hash, []proof.Hash, error) {
 	if len(changes) == 0 || len(changes) > MaxBatch {
-		return proof.Hash{}, fmt.Errorf("%w: batch of %d changes: want 1 to %d", ErrInvalid, len(changes), MaxBatch)
+		return proof.Hash{}, nil, fmt.Errorf("%w: batch of %d changes: want 1 to %d", ErrInvalid, len(changes), MaxBatch)
 	}
 	addr := crypto.PubkeyToAddress(key.PublicKey)
+	digests := make([]proof.Hash, len(changes))
 	leaves := make([]proof.Hash, len(changes))
-	for i, c := range changes {
+	errs := make([]error, len(changes))
+	parallel(len(changes), func(i int) {
+		c := changes[i]
 		c.Writer = addr
-		if err := c.checkFields(); err != nil {
-			return proof.Hash{}, fmt.Errorf("change %d: %w", i, err)
+		if errs[i] = c.checkFields(); errs[i] == nil {
+			digests[i] = c.Digest()
+			leaves[i] = proof.Leaf(digests[i][:])
 		}
-		d := c.Digest()
-		leaves[i] = proof.Leaf(d[:])
+	})
+	for i, err := range errs {
+		if err != nil {
+			return proof.Hash{}, nil, fmt.Errorf("change %d: %w", i, err)
+		}
 	}
 	tree, err := proof.FromLeaves(leaves)
 	if err != nil {
-		return proof.Hash{}, err
+		return proof.Hash{}, nil, err
 	}
 	root := tree.Root()
 	sig, err := crypto.Sign(batchDigest(root, uint32(len(changes))), key)
 	if err != nil {
-		return proof.Hash{}, err
+		return proof.Hash{}, nil, err
 	}
 	for i, c := range changes {
 		path, _ := tree.Path(uint64(i))
 		c.Sig = sig
 		c.Proof = &BatchProof{Index: uint32(i), Count: uint32(len(changes)), Path: path}
 	}
-	return root, nil
+	return root, digests, nil
 }
 
 // BatchRoot is the root of the batch the change was signed in, computed
