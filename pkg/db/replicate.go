@@ -248,7 +248,9 @@ func joinErrs(errs map[int]error) error {
 // replicate sends this node's changes to every provider and returns once
 // W of them acknowledged them all (the others are left to finish in the
 // background, and anti-entropy repairs whoever missed them). Acks are
-// verified and kept.
+// verified before they count; they and the providers' court promises are
+// checked and kept after the provider's answer counted, off the write's
+// path (a synced commit and a signature recovery per row and provider).
 func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placement, cs []*dbapi.Change) ([]*dbapi.Ack, error) {
 	type answer struct {
 		acks []*dbapi.Ack
@@ -267,25 +269,26 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 		go func() {
 			defer wg.Done()
 			res, err := s.sendChanges(bg, pr, m.ID, cs)
-			var claims []*dbapi.RowClaim
 			if err == nil {
 				err = checkAcks(pr, res.Acks, sent)
 			}
-			if err == nil {
-				claims, err = s.checkClaims(bg, pr, res.Claims, sent)
-			}
-			if err == nil {
-				err = s.keepAcks(res.Acks, claims)
-			}
-			if err == nil {
-				s.bookUsed(pr)
-				s.bookStoredUsed(pr, cs)
-			}
 			var acks []*dbapi.Ack
-			if res != nil {
+			if err == nil {
 				acks = res.Acks
 			}
 			ch <- answer{acks, err}
+			if err != nil {
+				return
+			}
+			s.bookUsed(pr)
+			s.bookStoredUsed(pr, cs)
+			claims, err := s.checkClaims(bg, pr, res.Claims, sent)
+			if err != nil {
+				s.net.log.Warn("a provider's court promises do not check; its acknowledgements are kept without them", "provider", pr.Address, "err", err)
+			}
+			if err := s.keepAcks(res.Acks, claims); err != nil {
+				s.net.log.Warn("keeping acknowledgements", "provider", pr.Address, "err", err)
+			}
 		}()
 	}
 	go func() { wg.Wait(); cancel() }()
