@@ -1,11 +1,13 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
 )
 
@@ -333,4 +336,64 @@ func FuzzCheckClaim(f *testing.F) {
 			t.Fatalf("accepted a claim that promises something else: %+v", rc)
 		}
 	})
+}
+
+// The socket's batch endpoint takes the binary form (what the client
+// sends) and refuses a body that is not one, storing nothing; a good one
+// stores what its JSON would.
+func TestBatchBinaryEndpoint(t *testing.T) {
+	alice := newPerson(t, 1)
+	s := NewService(newEngine(t), alice.Identity, alice.card)
+	h := s.Handler()
+	if code, body := peerCall(t, h, nil, "POST", "/v0/datasets", `{"name": "mine"}`); code != http.StatusOK {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	post := func(b []byte) (int, []byte) {
+		r := httptest.NewRequest("POST", "/v0/datasets/mine/batch", bytes.NewReader(b))
+		r.Header.Set("Content-Type", localapi.OctetStream)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.Bytes()
+	}
+	big, _ := dbapi.EncodeBatch(dbapi.BatchRequest{Writes: []dbapi.WriteRequest{{Op: dbapi.OpPut, Key: "big", IsRaw: true, Raw: make([]byte, dbapi.MaxValue+1)}}})
+	notJSON, _ := dbapi.EncodeBatch(dbapi.BatchRequest{Writes: []dbapi.WriteRequest{{Op: dbapi.OpPut, Key: "a", Value: []byte(`{"a":`)}}})
+	for name, tt := range map[string]struct {
+		body []byte
+		code int
+	}{
+		"garbage":      {[]byte("hello"), http.StatusBadRequest},
+		"no writes":    {[]byte{1, 0}, http.StatusBadRequest},
+		"over a limit": {big, http.StatusRequestEntityTooLarge},
+		"invalid JSON": {notJSON, http.StatusBadRequest},
+	} {
+		if code, body := post(tt.body); code != tt.code || !json.Valid(body) {
+			t.Errorf("%s: got %d %s, want %d with a JSON error", name, code, body, tt.code)
+		}
+	}
+	if d, _ := s.e.Digest(mustID(t, s, "mine")); d.Changes != 0 {
+		t.Fatalf("bad input stored %d changes", d.Changes)
+	}
+	good, _ := dbapi.EncodeBatch(dbapi.BatchRequest{Writes: []dbapi.WriteRequest{{Op: dbapi.OpPut, Key: "a", Value: []byte(`{"a": 1}`)}, {Op: dbapi.OpInsert, Key: "b", IsRaw: true, Raw: []byte("x")}}})
+	if code, body := post(good); code != http.StatusOK {
+		t.Fatalf("good batch: %d %s", code, body)
+	}
+	c, err := s.e.Get(mustID(t, s, "mine"), alice.addr, "b")
+	if err != nil || !c.Raw || string(c.Value) != "x" {
+		t.Fatalf("row b: %+v %v", c, err)
+	}
+}
+
+func mustID(t *testing.T, s *Service, name string) dbapi.ID {
+	t.Helper()
+	ms, err := s.e.Datasets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Name == name {
+			return m.ID
+		}
+	}
+	t.Fatalf("no dataset %s", name)
+	return dbapi.ID{}
 }
