@@ -109,9 +109,10 @@ func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change, known map[*dbapi.
 			return nil, nil, fmt.Errorf("change %d: %w", i, err)
 		}
 		rs[i] = r
-		if r == Applied || r == Held {
-			tx.Set(promiseIndexKey(c), changeRef(c))
-		}
+		// Every change admitted, a duplicate too (one stored before the
+		// index existed), can be promised and must be found by its
+		// promise key (promise.go).
+		tx.Set(promiseIndexKey(c), changeRef(c))
 	}
 	touched := map[dbapi.ID]bool{}
 	for id, d := range ds {
