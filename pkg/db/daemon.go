@@ -28,9 +28,10 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, log *slog.Lo
 	e := New(h.DB)
 	s := NewService(e, h.Identity, card.String())
 	// Providers sign their promises for the court the node's mf-court
-	// uses: config.toml's, or a development chain's own.
+	// uses: config.toml's, or a development chain's own. Without one,
+	// mf-db still runs; its acknowledgements then carry no promises.
 	if err := chaindir.ApplyFlags(ctx, &cfg, "", ""); err != nil {
-		return err
+		log.Warn("no court to sign promises for", "err", err)
 	}
 	if common.IsHexAddress(cfg.Court.Court) {
 		opts = append([]NetOption{WithCourt(cfg.Swap.EthRPC, common.HexToAddress(cfg.Court.Court))}, opts...)
