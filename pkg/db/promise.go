@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -61,7 +62,13 @@ type courtChain struct {
 
 	mu      sync.Mutex
 	chainID *big.Int
+	// failed is when asking the chain last failed: a write does not
+	// wait on a chain that is away more than once every chainRetry.
+	failed  time.Time
+	lastErr error
 }
+
+const chainRetry = 30 * time.Second
 
 // get returns the chain id and court, asking the chain for its id once.
 func (c *courtChain) get(ctx context.Context) (*big.Int, common.Address, error) {
@@ -71,8 +78,12 @@ func (c *courtChain) get(ctx context.Context) (*big.Int, common.Address, error) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.chainID == nil {
+		if time.Since(c.failed) < chainRetry {
+			return nil, common.Address{}, c.lastErr
+		}
 		cl, id, err := chain.Dial(ctx, c.rpc)
 		if err != nil {
+			c.failed, c.lastErr = time.Now(), err
 			return nil, common.Address{}, err
 		}
 		cl.Close()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -396,4 +397,20 @@ func mustID(t *testing.T, s *Service, name string) dbapi.ID {
 	}
 	t.Fatalf("no dataset %s", name)
 	return dbapi.ID{}
+}
+
+// A chain that cannot be reached is asked once every chainRetry, not on
+// every write: acknowledgements go out without promises meanwhile.
+func TestCourtChainAway(t *testing.T) {
+	c := &courtChain{rpc: filepath.Join(t.TempDir(), "no.ipc"), court: common.HexToAddress("0x01")}
+	if _, _, err := c.get(context.Background()); err == nil {
+		t.Fatal("reached a chain that is not there")
+	}
+	first := c.failed
+	if _, _, err := c.get(context.Background()); err == nil || c.failed != first {
+		t.Fatalf("asked again at once: %v", err)
+	}
+	if _, _, err := (&courtChain{}).get(context.Background()); err == nil {
+		t.Fatal("no court configured, yet a court")
+	}
 }
