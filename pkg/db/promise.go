@@ -131,7 +131,7 @@ func (s *Service) claimsFor(ctx context.Context, m *dbapi.Meta, cs []*dbapi.Chan
 		c := cs[i]
 		key, root, chunks := dbapi.PromiseOf(c)
 		sig, err := chain.SignPromise(s.key, chainID, court, chain.Promise{Agreement: ag, Key: key, Root: root, Chunks: chunks})
-		out[i], errs[i] = &dbapi.RowClaim{Provider: s.self, Dataset: c.Dataset, Writer: c.Writer, Seq: c.Seq, Key: c.Key,
+		out[i], errs[i] = &dbapi.RowClaim{Provider: s.self, Dataset: c.Dataset, Writer: c.Writer, Seq: c.Seq,
 			Agreement: ag.String(), Promise: key, Root: root, Chunks: chunks, Sig: sig}, err
 	})
 	return out, errors.Join(errs...)
@@ -194,9 +194,10 @@ func checkClaim(rc *dbapi.RowClaim, provider common.Address, sent *sentChanges, 
 		return fmt.Errorf("%w: a claim for change %d of %s, which was not sent", dbapi.ErrInvalid, rc.Seq, rc.Writer.Hex())
 	}
 	c, p := sent.cs[i], sent.promise(i)
-	if rc.Key != c.Key {
+	if rc.Key != "" && rc.Key != c.Key {
 		return fmt.Errorf("%w: claim for change %d of %s names row %q, not %q", dbapi.ErrInvalid, c.Seq, c.Writer.Hex(), rc.Key, c.Key)
 	}
+	rc.Key = c.Key
 	if rc.Promise != p.key || rc.Root != p.root || rc.Chunks != p.chunks {
 		return fmt.Errorf("%w: claim for change %d of %s promises other data", dbapi.ErrInvalid, c.Seq, c.Writer.Hex())
 	}

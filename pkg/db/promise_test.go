@@ -19,6 +19,7 @@ import (
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // testCourt is a chain and court to sign promises for, without a chain:
@@ -412,5 +413,38 @@ func TestCourtChainAway(t *testing.T) {
 	}
 	if _, _, err := (&courtChain{}).get(context.Background()); err == nil {
 		t.Fatal("no court configured, yet a court")
+	}
+}
+
+// The largest batch a provider takes, with the longest keys, is answered
+// with its acknowledgement and every claim within what a writer reads of
+// an answer.
+func TestClaimsFitAnAnswer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("signs 4096 promises")
+	}
+	alice, bob := newPerson(t, 1), newPerson(t, 2)
+	p1 := newPerson(t, 11)
+	m, pl := placedNotes(t, alice, bob, p1)
+	prov := staked(t, p1, m, pl)
+	cs := make([]*dbapi.Change, MaxApply)
+	for i := range cs {
+		key := fmt.Sprintf("%0512d", i)
+		cs[i] = &dbapi.Change{Dataset: m.ID, Key: key, Op: dbapi.OpInsert, Value: []byte(`1`), Seq: uint64(i + 1), Time: 1700000000000}
+	}
+	if _, err := dbapi.SignBatch(bob.key(), cs); err != nil {
+		t.Fatal(err)
+	}
+	claims, err := prov.claimsFor(context.Background(), m, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks, err := dbapi.AcksFor(p1.key(), cs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(&dbapi.AckResult{Acks: acks, Claims: claims})
+	if len(b) > routeapi.MaxServiceAnswer {
+		t.Fatalf("an answer of %d bytes, over %d", len(b), routeapi.MaxServiceAnswer)
 	}
 }

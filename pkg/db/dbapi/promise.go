@@ -30,7 +30,9 @@ type RowClaim struct {
 	Writer   common.Address `json:"writer"`
 	Seq      uint64         `json:"seq"`
 	// Key is the row's key, so that the holder can find the claim by row.
-	Key string `json:"key"`
+	// A provider leaves it out (the writer knows it from the change: a
+	// batch of 4096 claims with long keys would not fit an answer).
+	Key string `json:"key,omitempty"`
 	// Agreement is the stake agreement (decimal) the promise is under.
 	Agreement string `json:"agreement"`
 	// Promise is the court promise's key: PromiseKey of the change.
@@ -67,7 +69,7 @@ func PromiseOf(c *Change) (key, root common.Hash, chunks uint64) {
 // key, and a promise over c's binary form. The signature is checked by
 // whoever knows the court (pkg/db), since it is the chain's.
 func (rc *RowClaim) Fits(c *Change) error {
-	if rc.Dataset != c.Dataset || rc.Writer != c.Writer || rc.Seq != c.Seq || rc.Key != c.Key {
+	if rc.Dataset != c.Dataset || rc.Writer != c.Writer || rc.Seq != c.Seq || (rc.Key != "" && rc.Key != c.Key) {
 		return fmt.Errorf("%w: claim for change %d of %s is not for change %d of %s", ErrInvalid, rc.Seq, rc.Writer.Hex(), c.Seq, c.Writer.Hex())
 	}
 	key, root, chunks := PromiseOf(c)
