@@ -955,14 +955,28 @@ type promiseOf struct {
 	chunks    uint64
 }
 
+// newSentChanges works out what answers to cs are checked against. The
+// changes are this node's own, just signed: the changes of one batch
+// carry one signature over one root, worked out once.
 func newSentChanges(cs []*dbapi.Change) *sentChanges {
 	s := &sentChanges{cs: cs, roots: make([]common.Hash, len(cs)), batched: make([]bool, len(cs)), byRef: make(map[string]int, len(cs))}
+	bySig := map[string]common.Hash{}
 	for i, c := range cs {
-		r, ok, err := c.BatchRoot()
-		if err == nil {
-			s.roots[i], s.batched[i] = common.Hash(r), ok
-		}
 		s.byRef[string(changeRef(c))] = i
+		if c.Proof == nil {
+			continue
+		}
+		sig := string(c.Sig) + string(u64(uint64(c.Proof.Count)))
+		r, ok := bySig[sig]
+		if !ok {
+			h, batched, err := c.BatchRoot()
+			if err != nil || !batched {
+				continue
+			}
+			r = common.Hash(h)
+			bySig[sig] = r
+		}
+		s.roots[i], s.batched[i] = r, true
 	}
 	return s
 }
