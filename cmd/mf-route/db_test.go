@@ -136,9 +136,104 @@ func cmdDBBench(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(dbapi.VerifyRow(m, key, ch))
 		lat = append(lat, time.Since(t0))
 	}
+	fmt.Fprintf(ts.Stdout(), "inserts %d rows in %v: %.0f rows/s\n", rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
+	if gets > 0 {
+		printLatency(ts, "get", lat)
+		watchBench(ts, c, ds, gets/10)
+	}
+}
+
+func printLatency(ts *testscript.TestScript, what string, lat []time.Duration) {
 	slices.Sort(lat)
-	fmt.Fprintf(ts.Stdout(), "inserts %d rows in %v: %.0f rows/s\nget p50 %v p90 %v\n", rows, took.Round(time.Millisecond),
-		float64(rows)/took.Seconds(), lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*9/10].Round(10*time.Microsecond))
+	fmt.Fprintf(ts.Stdout(), "%s p50 %v p90 %v\n", what, lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*9/10].Round(10*time.Microsecond))
+}
+
+// watchBench writes n single rows, one after the other, with a watch open
+// on the dataset through the same daemon, and prints the p50 and p90 of a
+// notification: from the write's call to the watcher's receipt of it.
+func watchBench(ts *testscript.TestScript, c *dbapi.Client, ds string, n int) {
+	if n < 1 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := c.Digest(ctx, ds)
+	ts.Check(err)
+	// The watcher stamps each event as it arrives, which may be before
+	// the write's call returns (the watched provider may commit before
+	// W providers have answered).
+	type seen struct {
+		key string
+		at  time.Time
+	}
+	got := make(chan seen, n)
+	opened := make(chan struct{})
+	go func() {
+		_ = c.Watch(ctx, ds, d.Version, func() { close(opened) }, func(ev *dbapi.WatchEvent, _ []byte) error {
+			got <- seen{ev.Change.Key, time.Now()}
+			return nil
+		})
+	}()
+	select {
+	case <-opened:
+	case <-time.After(time.Minute):
+		ts.Fatalf("the watch did not open")
+	}
+	var lat, wlat []time.Duration
+	for i := range n {
+		key := fmt.Sprintf("watch/%08d", i)
+		t0 := time.Now()
+		_, err := c.Write(ctx, ds, dbapi.WriteRequest{Op: dbapi.OpPut, Key: key, Value: []byte(`{"n": 1}`)})
+		ts.Check(err)
+		wlat = append(wlat, time.Since(t0))
+		for s := (seen{}); s.key != key; {
+			select {
+			case s = <-got:
+				if s.key == key {
+					lat = append(lat, s.at.Sub(t0))
+				}
+			case <-time.After(time.Minute):
+				ts.Fatalf("no notification of %s", key)
+			}
+		}
+	}
+	printLatency(ts, "single write", wlat)
+	printLatency(ts, "watch notification", lat)
+}
+
+// pebblebench DIR ROWS GETS: the limit, on bare Pebble (pkg/kv, synced
+// like mf-db's commits) in DIR: ROWS rows of 1 KiB in synced batches of
+// 256, then GETS point reads, printed like dbbench.
+func cmdPebbleBench(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: pebblebench DIR ROWS GETS")
+	}
+	rows, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	gets, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	d, err := kv.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer d.Close()
+	val := []byte(fmt.Sprintf(`{"n": 0, "pad": %q}`, strings.Repeat("x", 1000)))
+	start := time.Now()
+	for n := 0; n < rows; {
+		b := d.NewBatch()
+		for j := 0; j < 256 && n < rows; j, n = j+1, n+1 {
+			b.Set([]byte(fmt.Sprintf("bench/%08d", n)), val)
+		}
+		ts.Check(b.Commit())
+	}
+	took := time.Since(start)
+	fmt.Fprintf(ts.Stdout(), "pebble: inserts %d rows in %v: %.0f rows/s\n", rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
+	var lat []time.Duration
+	for i := 0; i < gets; i++ {
+		t0 := time.Now()
+		_, err := d.Get([]byte(fmt.Sprintf("bench/%08d", (i*7919)%rows)))
+		ts.Check(err)
+		lat = append(lat, time.Since(t0))
+	}
+	printLatency(ts, "pebble: get", lat)
 }
 
 // tamperrow HOME DATASET KEY VALUE: as a cheating provider would, replace
@@ -173,5 +268,38 @@ func cmdTamperRow(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, e := range todo {
 		ts.Check(d.Set(e.k, e.v))
+	}
+}
+
+// droprow HOME DATASET KEY: as a provider that drops data would, delete
+// row KEY of DATASET from HOME's mf-db: every change to it and the row
+// itself, straight in its Pebble database (the daemon must be stopped).
+func cmdDropRow(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: droprow HOME DATASET KEY")
+	}
+	id, err := dbapi.ParseID(args[1])
+	ts.Check(err)
+	d, err := kv.Open(filepath.Join(ts.MkAbs(args[0]), "data", "db"))
+	ts.Check(err)
+	defer d.Close()
+	var todo [][]byte
+	ts.Check(d.Scan(append([]byte{'c'}, id[:]...), func(k, v []byte) error {
+		c, err := dbapi.DecodeStoredChange(v)
+		if err != nil {
+			return err
+		}
+		if c.Key == args[2] {
+			todo = append(todo, slices.Clone(k))
+		}
+		return nil
+	}))
+	if len(todo) == 0 {
+		ts.Fatalf("no change to row %s stored", args[2])
+	}
+	// The row: 'r' id key (pkg/db's layout).
+	todo = append(todo, append(append([]byte{'r'}, id[:]...), args[2]...))
+	for _, k := range todo {
+		ts.Check(d.Delete(k))
 	}
 }

@@ -69,6 +69,11 @@ func TestScripts(t *testing.T) {
 			if cond == "race" {
 				return raceEnabled, nil
 			}
+			// [dbbench]: MF_DBBENCH is set; dbbench.txtar, the mf-db
+			// devnet benchmark of docs/benchmarks.md, runs only then.
+			if cond == "dbbench" {
+				return os.Getenv("MF_DBBENCH") != "", nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Setup: func(env *testscript.Env) error {
@@ -147,6 +152,8 @@ func TestScripts(t *testing.T) {
 			"lower":         cmdLower,
 			"dbbench":       cmdDBBench,
 			"tamperrow":     cmdTamperRow,
+			"droprow":       cmdDropRow,
+			"pebblebench":   cmdPebbleBench,
 		},
 	})
 }

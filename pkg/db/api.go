@@ -241,7 +241,17 @@ func (s *Service) apiBatch(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	var req dbapi.BatchRequest
-	if err := localapi.DecodeBody(w, r, &req, dbapi.MaxBatchBody); err != nil {
+	if localapi.IsOctets(r) {
+		b, err := localapi.ReadOctets(w, r, dbapi.MaxBatchBody)
+		if err != nil {
+			return nil, err
+		}
+		bq, err := dbapi.DecodeBatch(b)
+		if err != nil {
+			return nil, err
+		}
+		req = *bq
+	} else if err := localapi.DecodeBody(w, r, &req, dbapi.MaxBatchBody); err != nil {
 		return nil, err
 	}
 	if len(req.Writes) == 0 || len(req.Writes) > dbapi.MaxBatch {

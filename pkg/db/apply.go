@@ -10,6 +10,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/proof"
 )
 
 // Result is what Apply did with one change.
@@ -51,13 +52,18 @@ func (e *Engine) ApplyBatch(cs []*dbapi.Change) ([]Result, error) {
 	if len(cs) == 0 || len(cs) > MaxApply {
 		return nil, fmt.Errorf("%w: %d changes: want 1 to %d", dbapi.ErrInvalid, len(cs), MaxApply)
 	}
-	if err := dbapi.VerifyAll(cs); err != nil {
+	digests, err := dbapi.VerifyAllDigests(cs)
+	if err != nil {
 		return nil, err
+	}
+	known := make(map[*dbapi.Change]proof.Hash, len(cs))
+	for i, c := range cs {
+		known[c] = digests[i]
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	tx := e.db.NewIndexedBatch()
-	rs, touched, err := e.applyLocked(tx, cs)
+	rs, touched, err := e.applyLocked(tx, cs, known)
 	if err != nil {
 		tx.Close()
 		return nil, err
@@ -70,7 +76,10 @@ func (e *Engine) ApplyBatch(cs []*dbapi.Change) ([]Result, error) {
 }
 
 // applyLocked applies verified changes into tx, under e.mu.
-func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change) ([]Result, map[dbapi.ID]bool, error) {
+//
+// known holds the digests of changes already computed (nil: none), so
+// that a change is hashed once between its check and its storing.
+func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change, known map[*dbapi.Change]proof.Hash) ([]Result, map[dbapi.ID]bool, error) {
 	ds := map[dbapi.ID]*dataset{}
 	for i, c := range cs {
 		d := ds[c.Dataset]
@@ -79,7 +88,7 @@ func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change) ([]Result, map[db
 			if err != nil {
 				return nil, nil, fmt.Errorf("change %d: %w", i, err)
 			}
-			d = &dataset{meta: m, maxHeld: e.maxHeld}
+			d = &dataset{meta: m, maxHeld: e.maxHeld, known: known}
 			if err := d.load(tx); err != nil {
 				return nil, nil, err
 			}
@@ -100,6 +109,10 @@ func (e *Engine) applyLocked(tx *kv.Batch, cs []*dbapi.Change) ([]Result, map[db
 			return nil, nil, fmt.Errorf("change %d: %w", i, err)
 		}
 		rs[i] = r
+		// Every change admitted, a duplicate too (one stored before the
+		// index existed), can be promised and must be found by its
+		// promise key (promise.go).
+		tx.Set(promiseIndexKey(c), changeRef(c))
 	}
 	touched := map[dbapi.ID]bool{}
 	for id, d := range ds {
@@ -117,6 +130,8 @@ type dataset struct {
 	held uint64   // changes held back behind gaps, all writers
 	// maxHeld is the engine's bound on held (MaxHeld).
 	maxHeld uint64
+	// known holds digests already computed (applyLocked).
+	known map[*dbapi.Change]proof.Hash
 	// pending caches, per writer, whether it has changes held back, so
 	// that applying a change looks for the next one only when there may
 	// be one.
@@ -207,7 +222,7 @@ func (d *dataset) admit(tx *kv.Batch, c *dbapi.Change) (Result, error) {
 		if err != nil {
 			return 0, err
 		}
-		if old.Digest() == c.Digest() {
+		if old.Digest() == d.digest(c) {
 			return Duplicate, nil
 		}
 		keep := d.evidence(tx, old, c)
@@ -301,9 +316,17 @@ func (d *dataset) apply(tx *kv.Batch, c *dbapi.Change) error {
 	tx.Set(dkey(pVector, id, w[:]), u64(c.Seq))
 	tx.Set(dkey(pLog, id, u64(d.pos)), append(w[:], u64(c.Seq)...))
 	d.pos++
-	d.mix(c.Digest())
+	d.mix(d.digest(c))
 	tx.Set(histKey(c), nil)
 	return d.refold(tx, c.Key, c)
+}
+
+// digest is c's digest, computed once.
+func (d *dataset) digest(c *dbapi.Change) proof.Hash {
+	if h, ok := d.known[c]; ok {
+		return h
+	}
+	return c.Digest()
 }
 
 // replace puts the kept change of an equivocation in place of the applied

@@ -26,6 +26,8 @@
 //	r id key                   the row: fold state and the effective change
 //	x id len(f) f value key    an index entry on field f (value: the row key)
 //	e id w seq digest          evidence of equivocation: each change seen
+//	P promise                  id w seq of the change a court promise names
+//	                           (dbapi.PromiseKey), applied or held back
 package db
 
 import (
@@ -161,6 +163,7 @@ const (
 	pRow      = 'r'
 	pIndex    = 'x'
 	pEvidence = 'e'
+	pPromise  = 'P'
 )
 
 func dkey(p byte, id dbapi.ID, parts ...[]byte) []byte {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
 
@@ -14,6 +16,8 @@ type netConfig struct {
 	price     string
 	minScore  float64
 	offline   bool
+	ethRPC    string
+	court     common.Address
 }
 
 // NetOption configures the daemon's network side.
@@ -38,6 +42,13 @@ func WithPrice(price string, minScore float64) NetOption {
 	return func(c *netConfig) { c.price, c.minScore = price, minScore }
 }
 
+// WithCourt names the chain (an endpoint as swap.eth_rpc) and the court
+// contract that providers sign their promises for: a provider that staked
+// signs one for each change it acknowledges, and a writer checks them.
+func WithCourt(ethRPC string, court common.Address) NetOption {
+	return func(c *netConfig) { c.ethRPC, c.court = ethRPC, court }
+}
+
 // Offline keeps the daemon off the network: this node's datasets only.
 func Offline() NetOption { return func(c *netConfig) { c.offline = true } }
 
@@ -50,6 +61,7 @@ func (s *Service) startNetwork(ctx context.Context, home string, log *slog.Logge
 		return
 	}
 	s.EnableNetwork(home, c.syncEvery, log)
+	s.SetCourt(c.ethRPC, c.court)
 	go s.RunSync(ctx)
 	if c.price != "" {
 		go s.announce(ctx, c.price, c.minScore)

@@ -230,7 +230,11 @@ func (s *Service) peerChanges(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return &dbapi.AckResult{Acks: acks}, nil
+	claims, err := s.claimsFor(r.Context(), m, cs)
+	if err != nil {
+		return nil, err
+	}
+	return &dbapi.AckResult{Acks: acks, Claims: claims}, nil
 }
 
 func (s *Service) peerRow(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -110,7 +110,7 @@ func TestProvider(t *testing.T) {
 	if err := json.Unmarshal(body, &res); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkAcks(pl.Providers[0], res.Acks, []*dbapi.Change{c1}); err != nil {
+	if err := checkAcks(pl.Providers[0], res.Acks, newSentChanges([]*dbapi.Change{c1})); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := e.Digest(m.ID)

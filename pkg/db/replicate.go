@@ -52,6 +52,9 @@ type network struct {
 	syncMu    sync.Mutex // one round at a time
 	prices    prices
 	usage     usage
+	// chain is the chain and court that providers' promises are signed
+	// for (promise.go).
+	chain *courtChain
 }
 
 // EnableNetwork lets the service reach peers through home's mf-route and
@@ -72,6 +75,9 @@ func (s *Service) netRoutes(m *http.ServeMux) {
 	m.Handle("POST /v0/tables", localapi.Handle(s.apiCreateTable))
 	m.Handle("POST /v0/provide", localapi.Handle(s.apiProvide))
 	m.Handle("GET /v0/datasets/{ds}/check", localapi.Handle(s.apiCheck))
+	m.Handle("GET /v0/datasets/{ds}/claims", localapi.Handle(s.apiClaims))
+	m.Handle("POST /v0/datasets/{ds}/case", localapi.Handle(s.apiCase))
+	m.HandleFunc("GET /v0/proof", s.apiProof)
 }
 
 // remote returns the placement of a dataset this node reaches through
@@ -242,7 +248,9 @@ func joinErrs(errs map[int]error) error {
 // replicate sends this node's changes to every provider and returns once
 // W of them acknowledged them all (the others are left to finish in the
 // background, and anti-entropy repairs whoever missed them). Acks are
-// verified and kept.
+// verified before they count; they and the providers' court promises are
+// checked and kept after the provider's answer counted, off the write's
+// path (a synced commit and a signature recovery per row and provider).
 func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placement, cs []*dbapi.Change) ([]*dbapi.Ack, error) {
 	type answer struct {
 		acks []*dbapi.Ack
@@ -252,6 +260,9 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 	// The stragglers keep going after we return, bounded by their own
 	// timeout rather than the caller's request.
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), routeapi.ServiceCallTimeout)
+	// What every provider's answer is checked against, worked out once
+	// rather than once per provider.
+	sent := newSentChanges(cs)
 	var wg sync.WaitGroup
 	for _, pr := range p.Providers {
 		wg.Add(1)
@@ -259,20 +270,25 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 			defer wg.Done()
 			res, err := s.sendChanges(bg, pr, m.ID, cs)
 			if err == nil {
-				err = checkAcks(pr, res.Acks, cs)
-			}
-			if err == nil {
-				err = s.keepAcks(res.Acks)
-			}
-			if err == nil {
-				s.bookUsed(pr)
-				s.bookStoredUsed(pr, cs)
+				err = checkAcks(pr, res.Acks, sent)
 			}
 			var acks []*dbapi.Ack
-			if res != nil {
+			if err == nil {
 				acks = res.Acks
 			}
 			ch <- answer{acks, err}
+			if err != nil {
+				return
+			}
+			s.bookUsed(pr)
+			s.bookStoredUsed(pr, cs)
+			claims, err := s.checkClaims(bg, pr, res.Claims, sent)
+			if err != nil {
+				s.net.log.Warn("a provider's court promises do not check; its acknowledgements are kept without them", "provider", pr.Address, "err", err)
+			}
+			if err := s.keepAcks(res.Acks, claims); err != nil {
+				s.net.log.Warn("keeping acknowledgements", "provider", pr.Address, "err", err)
+			}
 		}()
 	}
 	go func() { wg.Wait(); cancel() }()
@@ -307,7 +323,7 @@ func countProviders(acks []*dbapi.Ack) int {
 }
 
 // checkAcks verifies that pr signed acknowledgements covering every change.
-func checkAcks(pr dbapi.Provider, acks []*dbapi.Ack, cs []*dbapi.Change) error {
+func checkAcks(pr dbapi.Provider, acks []*dbapi.Ack, sent *sentChanges) error {
 	for _, a := range acks {
 		if err := a.Verify(); err != nil {
 			return fmt.Errorf("provider %s: %w", pr.Address.Hex(), err)
@@ -316,18 +332,22 @@ func checkAcks(pr dbapi.Provider, acks []*dbapi.Ack, cs []*dbapi.Change) error {
 			return fmt.Errorf("%w: provider %s answered with an acknowledgement by %s", dbapi.ErrSignature, pr.Address.Hex(), a.Provider.Hex())
 		}
 	}
-	for _, c := range cs {
-		if !slices.ContainsFunc(acks, func(a *dbapi.Ack) bool { return a.Covers(c) }) {
+	for i, c := range sent.cs {
+		if !slices.ContainsFunc(acks, func(a *dbapi.Ack) bool { return sent.covered(a, i) }) {
 			return fmt.Errorf("provider %s did not acknowledge change %d of %s", pr.Address.Hex(), c.Seq, c.Writer.Hex())
 		}
 	}
 	return nil
 }
 
-func (s *Service) keepAcks(acks []*dbapi.Ack) error {
+func (s *Service) keepAcks(acks []*dbapi.Ack, claims []*dbapi.RowClaim) error {
 	b := s.e.db.NewBatch()
 	for _, a := range acks {
 		b.Set(dkey(pAck, a.Dataset, a.Provider[:], a.Writer[:], u64(a.FromSeq)), a.Encode())
+	}
+	for _, rc := range claims {
+		v, _ := json.Marshal(rc)
+		b.Set(claimKey(rc), v)
 	}
 	return b.Commit()
 }
@@ -915,4 +935,72 @@ func (s *Service) apiCheck(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	wg.Wait()
 	return out, nil
+}
+
+// sentChanges are changes sent to providers, with what their answers are
+// checked against, worked out once: each change's batch root and the
+// court promise a provider makes for it.
+type sentChanges struct {
+	cs      []*dbapi.Change
+	roots   []common.Hash // zero: signed alone
+	batched []bool
+	byRef   map[string]int
+	// promises are worked out when the first claims arrive.
+	promiseOnce sync.Once
+	promises    []promiseOf
+}
+
+type promiseOf struct {
+	key, root common.Hash
+	chunks    uint64
+}
+
+// newSentChanges works out what answers to cs are checked against. The
+// changes are this node's own, just signed: the changes of one batch
+// carry one signature over one root, worked out once.
+func newSentChanges(cs []*dbapi.Change) *sentChanges {
+	s := &sentChanges{cs: cs, roots: make([]common.Hash, len(cs)), batched: make([]bool, len(cs)), byRef: make(map[string]int, len(cs))}
+	bySig := map[string]common.Hash{}
+	for i, c := range cs {
+		s.byRef[string(changeRef(c))] = i
+		if c.Proof == nil {
+			continue
+		}
+		sig := string(c.Sig) + string(u64(uint64(c.Proof.Count)))
+		r, ok := bySig[sig]
+		if !ok {
+			h, batched, err := c.BatchRoot()
+			if err != nil || !batched {
+				continue
+			}
+			r = common.Hash(h)
+			bySig[sig] = r
+		}
+		s.roots[i], s.batched[i] = r, true
+	}
+	return s
+}
+
+// covered is Ack.Covers for change i.
+func (s *sentChanges) covered(a *dbapi.Ack, i int) bool {
+	c := s.cs[i]
+	if c.Dataset != a.Dataset || c.Writer != a.Writer || c.Seq < a.FromSeq || c.Seq > a.ToSeq {
+		return false
+	}
+	if a.Root == (common.Hash{}) {
+		return true
+	}
+	return s.batched[i] && s.roots[i] == a.Root
+}
+
+// promise is what a provider promises for change i (dbapi.PromiseOf).
+func (s *sentChanges) promise(i int) promiseOf {
+	s.promiseOnce.Do(func() {
+		s.promises = make([]promiseOf, len(s.cs))
+		parallel(len(s.cs), func(i int) {
+			k, r, n := dbapi.PromiseOf(s.cs[i])
+			s.promises[i] = promiseOf{k, r, n}
+		})
+	})
+	return s.promises[i]
 }

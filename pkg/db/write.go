@@ -10,6 +10,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/proof"
 )
 
 // Write is one write this node makes and signs itself.
@@ -96,15 +97,23 @@ func (e *Engine) WriteBatch(key *ecdsa.PrivateKey, ws []Write) ([]*dbapi.Change,
 		rows[rk] = state{live: w.Op != dbapi.OpDelete, time: c.Time}
 		cs[i] = c
 	}
+	var known map[*dbapi.Change]proof.Hash
 	if len(cs) == 1 {
 		if err := cs[0].Sign(key); err != nil {
 			return nil, err
 		}
-	} else if _, err := dbapi.SignBatch(key, cs); err != nil {
-		return nil, err
+	} else {
+		_, digests, err := dbapi.SignBatchDigests(key, cs)
+		if err != nil {
+			return nil, err
+		}
+		known = make(map[*dbapi.Change]proof.Hash, len(cs))
+		for i, c := range cs {
+			known[c] = digests[i]
+		}
 	}
 	tx := e.db.NewIndexedBatch()
-	_, touched, err := e.applyLocked(tx, cs)
+	_, touched, err := e.applyLocked(tx, cs, known)
 	if err != nil {
 		tx.Close()
 		return nil, err

@@ -3,12 +3,14 @@ package dbapi
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/proof"
 	"github.com/mainframe/mf/pkg/wire"
 )
 
@@ -133,15 +135,27 @@ func DecodeAck(b []byte) (*Ack, error) {
 
 // AcksFor signs a provider's acknowledgements of changes it stored: one
 // per batch (its root and the range of its sequence numbers), and one per
-// run of consecutive single changes of one writer to one dataset.
+// run of consecutive single changes of one writer to one dataset. The
+// changes are verified ones (VerifyAll): the changes of one batch carry
+// one signature over one root, so the root is worked out once a batch.
 func AcksFor(key *ecdsa.PrivateKey, changes []*Change, now uint64) ([]*Ack, error) {
 	var out []*Ack
 	byRoot := map[common.Hash]*Ack{}
+	bySig := map[string]proof.Hash{}
 	var run *Ack
 	for _, c := range changes {
-		root, batched, err := c.BatchRoot()
-		if err != nil {
-			return nil, err
+		var root proof.Hash
+		batched := c.Proof != nil
+		if batched {
+			sig := string(c.Sig) + string(binary.BigEndian.AppendUint32(nil, c.Proof.Count))
+			var ok bool
+			if root, ok = bySig[sig]; !ok {
+				var err error
+				if root, _, err = c.BatchRoot(); err != nil {
+					return nil, err
+				}
+				bySig[sig] = root
+			}
 		}
 		if batched {
 			r := common.Hash(root)

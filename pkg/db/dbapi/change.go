@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -148,50 +150,79 @@ func batchDigest(root proof.Hash, count uint32) []byte {
 // checks each, builds the Merkle tree over their digests, signs the root
 // and gives each change its proof. It returns the root.
 func SignBatch(key *ecdsa.PrivateKey, changes []*Change) (proof.Hash, error) {
+	root, _, err := SignBatchDigests(key, changes)
+	return root, err
+}
+
+// SignBatchDigests is SignBatch, and returns each change's digest, which
+// it computed anyway (the checks and the hashing spread over every core).
+func SignBatchDigests(key *ecdsa.PrivateKey, changes []*Change) (proof.Hash, []proof.Hash, error) {
 	if len(changes) == 0 || len(changes) > MaxBatch {
-		return proof.Hash{}, fmt.Errorf("%w: batch of %d changes: want 1 to %d", ErrInvalid, len(changes), MaxBatch)
+		return proof.Hash{}, nil, fmt.Errorf("%w: batch of %d changes: want 1 to %d", ErrInvalid, len(changes), MaxBatch)
 	}
 	addr := crypto.PubkeyToAddress(key.PublicKey)
+	digests := make([]proof.Hash, len(changes))
 	leaves := make([]proof.Hash, len(changes))
-	for i, c := range changes {
+	errs := make([]error, len(changes))
+	parallel(len(changes), func(i int) {
+		c := changes[i]
 		c.Writer = addr
-		if err := c.checkFields(); err != nil {
-			return proof.Hash{}, fmt.Errorf("change %d: %w", i, err)
+		if errs[i] = c.checkFields(); errs[i] == nil {
+			digests[i] = c.Digest()
+			leaves[i] = proof.Leaf(digests[i][:])
 		}
-		d := c.Digest()
-		leaves[i] = proof.Leaf(d[:])
+	})
+	for i, err := range errs {
+		if err != nil {
+			return proof.Hash{}, nil, fmt.Errorf("change %d: %w", i, err)
+		}
 	}
 	tree, err := proof.FromLeaves(leaves)
 	if err != nil {
-		return proof.Hash{}, err
+		return proof.Hash{}, nil, err
 	}
 	root := tree.Root()
 	sig, err := crypto.Sign(batchDigest(root, uint32(len(changes))), key)
 	if err != nil {
-		return proof.Hash{}, err
+		return proof.Hash{}, nil, err
 	}
 	for i, c := range changes {
 		path, _ := tree.Path(uint64(i))
 		c.Sig = sig
 		c.Proof = &BatchProof{Index: uint32(i), Count: uint32(len(changes)), Path: path}
 	}
-	return root, nil
+	return root, digests, nil
 }
 
 // BatchRoot is the root of the batch the change was signed in, computed
 // from its digest and path; ok is false for a change signed alone.
 func (c *Change) BatchRoot() (root proof.Hash, ok bool, err error) {
+	if ok, err := c.checkBatchShape(); !ok || err != nil {
+		return proof.Hash{}, ok, err
+	}
+	return c.rootFrom(c.Digest()), true, nil
+}
+
+// checkBatchShape checks the change's batch proof has a place in its batch
+// and a path of the right length; ok is false for a change signed alone.
+func (c *Change) checkBatchShape() (ok bool, err error) {
 	p := c.Proof
 	if p == nil {
-		return proof.Hash{}, false, nil
+		return false, nil
 	}
 	if p.Count == 0 || p.Count > MaxBatch || p.Index >= p.Count {
-		return proof.Hash{}, true, fmt.Errorf("%w: batch position %d of %d", ErrInvalid, p.Index, p.Count)
+		return true, fmt.Errorf("%w: batch position %d of %d", ErrInvalid, p.Index, p.Count)
 	}
 	if len(p.Path) != proof.Depth(uint64(p.Count)) {
-		return proof.Hash{}, true, fmt.Errorf("%w: batch path of %d hashes for %d changes", ErrInvalid, len(p.Path), p.Count)
+		return true, fmt.Errorf("%w: batch path of %d hashes for %d changes", ErrInvalid, len(p.Path), p.Count)
 	}
-	d := c.Digest()
+	return true, nil
+}
+
+// rootFrom is BatchRoot from the change's digest d, once its proof's shape
+// is checked.
+func (c *Change) rootFrom(d proof.Hash) proof.Hash {
+	p := c.Proof
 	h, i := proof.Leaf(d[:]), p.Index
 	for _, sib := range p.Path {
 		if i&1 == 1 {
@@ -201,7 +232,7 @@ func (c *Change) BatchRoot() (root proof.Hash, ok bool, err error) {
 		}
 		i >>= 1
 	}
-	return h, true, nil
+	return h
 }
 
 // Verify checks the fields and that Writer signed the change, alone or
@@ -433,37 +464,80 @@ func DecodeStoredChange(b []byte) (*Change, error) { return decodeChange(b) }
 // batch root once rather than once per change. An error names the first
 // change that failed by its position.
 func VerifyAll(changes []*Change) error {
+	_, err := VerifyAllDigests(changes)
+	return err
+}
+
+// VerifyAllDigests is VerifyAll, and returns each change's digest, which
+// it computed anyway, so that the caller need not hash the changes again.
+// The work of each change (its fields, its digest, its path) is spread
+// over every core; the signature of each batch root is recovered once.
+func VerifyAllDigests(changes []*Change) ([]proof.Hash, error) {
 	type batchKey struct {
 		root  proof.Hash
 		count uint32
 		sig   [crypto.SignatureLength]byte
 	}
+	digests := make([]proof.Hash, len(changes))
+	roots := make([]proof.Hash, len(changes))
+	errs := make([]error, len(changes))
+	parallel(len(changes), func(i int) {
+		c := changes[i]
+		if errs[i] = c.checkFields(); errs[i] != nil {
+			return
+		}
+		digests[i] = c.Digest()
+		if c.Proof != nil && len(c.Sig) == crypto.SignatureLength {
+			if _, errs[i] = c.checkBatchShape(); errs[i] == nil {
+				roots[i] = c.rootFrom(digests[i])
+			}
+		}
+	})
 	signers := map[batchKey]common.Address{}
 	for i, c := range changes {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("change %d: %w", i, errs[i])
+		}
 		if c.Proof == nil || len(c.Sig) != crypto.SignatureLength {
 			if err := c.Verify(); err != nil {
-				return fmt.Errorf("change %d: %w", i, err)
+				return nil, fmt.Errorf("change %d: %w", i, err)
 			}
 			continue
 		}
-		if err := c.checkFields(); err != nil {
-			return fmt.Errorf("change %d: %w", i, err)
-		}
-		root, _, err := c.BatchRoot()
-		if err != nil {
-			return fmt.Errorf("change %d: %w", i, err)
-		}
-		k := batchKey{root: root, count: c.Proof.Count, sig: [crypto.SignatureLength]byte(c.Sig)}
+		k := batchKey{root: roots[i], count: c.Proof.Count, sig: [crypto.SignatureLength]byte(c.Sig)}
 		signer, ok := signers[k]
 		if !ok {
-			if signer, err = recoverAddr(batchDigest(root, c.Proof.Count), c.Sig); err != nil {
-				return fmt.Errorf("change %d: %w", i, err)
+			var err error
+			if signer, err = recoverAddr(batchDigest(roots[i], c.Proof.Count), c.Sig); err != nil {
+				return nil, fmt.Errorf("change %d: %w", i, err)
 			}
 			signers[k] = signer
 		}
 		if signer != c.Writer {
-			return fmt.Errorf("change %d: %w: change claims writer %s but was signed by %s", i, ErrSignature, c.Writer.Hex(), signer.Hex())
+			return nil, fmt.Errorf("change %d: %w: change claims writer %s but was signed by %s", i, ErrSignature, c.Writer.Hex(), signer.Hex())
 		}
 	}
-	return nil
+	return digests, nil
+}
+
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 || n < 16 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -2,6 +2,7 @@ package dbapi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -462,5 +463,48 @@ func TestAcksFor(t *testing.T) {
 	}
 	if acks[0].FromSeq != 1 || acks[0].ToSeq != 3 || acks[1].FromSeq != 4 || acks[1].ToSeq != 6 || acks[1].Root == (common.Hash{}) {
 		t.Fatalf("acks %+v %+v", acks[0], acks[1])
+	}
+}
+
+// A batch request's binary form carries what its JSON does, and the
+// decoder refuses what is not one.
+func TestBatchBinary(t *testing.T) {
+	req := BatchRequest{Writes: []WriteRequest{
+		{Op: OpPut, Key: "a", Value: []byte(`{"n": 1}`)},
+		{Op: OpInsert, Key: "b", IsRaw: true, Raw: []byte("bytes")},
+		{Op: OpInsert, Key: "c", IsRaw: true},
+		{Op: OpDelete, Key: "d"},
+	}}
+	b, ok := EncodeBatch(req)
+	if !ok {
+		t.Fatal("not encodable")
+	}
+	got, err := DecodeBatch(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j1, _ := json.Marshal(req)
+	j2, _ := json.Marshal(got)
+	if string(j1) != string(j2) {
+		t.Fatalf("round trip:\n%s\n%s", j1, j2)
+	}
+	if _, ok := EncodeBatch(BatchRequest{Writes: []WriteRequest{{Op: OpPut, Key: "x", Value: []byte(`1`), Raw: []byte("y")}}}); ok {
+		t.Fatal("encoded a write with both kinds of value")
+	}
+	for name, bad := range map[string][]byte{
+		"empty":         nil,
+		"version":       {2, 1, 1, 0, 1, 'k', 0},
+		"no writes":     {1, 0},
+		"too many":      append([]byte{1}, binary.AppendUvarint(nil, MaxBatch+1)...),
+		"bad flags":     {1, 1, 1, 2, 1, 'k', 0},
+		"short":         {1, 2, 1, 0, 1, 'k', 0},
+		"trailing":      {1, 1, 1, 0, 1, 'k', 0, 9},
+		"key too long":  append([]byte{1, 1, 1, 0}, binary.AppendUvarint(nil, MaxKey+1)...),
+		"long varint":   {1, 0x81, 0x00},
+		"value too big": append([]byte{1, 1, 1, 0, 1, 'k'}, binary.AppendUvarint(nil, 2*MaxValue+1)...),
+	} {
+		if _, err := DecodeBatch(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

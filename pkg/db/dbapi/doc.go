@@ -24,6 +24,7 @@
 //	mf/db/ack/v1       a provider's acknowledgement
 //	mf/db/placement/v1 the owner's signature over a dataset's placement (its providers)
 //	mf/db/mail/v1      the associated data of a sealed mailbox row
+//	mf/db/promise/v1   the key of a provider's court promise for a change (promise.go)
 //
 // The order of changes, and what a version means, is in docs/db.md.
 //
@@ -36,7 +37,8 @@
 //	GET    /v0/datasets/{ds}                 Meta
 //	POST   /v0/datasets/{ds}/acl             ACLRequest → Meta (the next version)
 //	POST   /v0/datasets/{ds}/rows            WriteRequest → Change (signed by this node)
-//	POST   /v0/datasets/{ds}/batch           BatchRequest → BatchResult (signed once, stored at once)
+//	POST   /v0/datasets/{ds}/batch           BatchRequest → BatchResult (signed once, stored at once;
+//	                                         the request in binary, EncodeBatch, or JSON)
 //	GET    /v0/datasets/{ds}/row?key=K       Change: the row's signed change
 //	GET    /v0/datasets/{ds}/query?prefix=P&where=F>V&limit=N   NDJSON of Change
 //	GET    /v0/datasets/{ds}/watch?from=V    NDJSON of WatchEvent, following

@@ -17,6 +17,10 @@ import (
 //	POST   /v0/tables                   TableRequest → Meta: a network table, on the nearest providers
 //	POST   /v0/provide                  ProvideRequest: sell db service (manifest price, stake per dataset)
 //	GET    /v0/datasets/{ds}/check?key=K  []RowCheck: every provider's answer for a row, checked
+//	GET    /v0/datasets/{ds}/claims?key=K&provider=A  []RowClaim: providers' court promises for this node's writes
+//	POST   /v0/datasets/{ds}/case       CaseRequest → CaseResult: take a provider to court on a claim (owner only)
+//	GET    /v0/proof?key=K&index=I,J    the proof convention of mf-court (courtapi.PromiseRequest): chunks
+//	                                    of a change this node promised, read from its storage
 
 // Ref returns a dataset's reference.
 func (c *Client) Ref(ctx context.Context, ds string) (*RefResult, error) {
@@ -72,4 +76,41 @@ func (c *Client) Provide(ctx context.Context, req ProvideRequest) (*ProvideReque
 func (c *Client) Check(ctx context.Context, ds, key string) ([]RowCheck, error) {
 	var out []RowCheck
 	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/check?key="+url.QueryEscape(key), nil, &out)
+}
+
+// Claims lists the providers' court promises for this node's writes to a
+// dataset: for row key (all rows when empty), by provider (all when empty).
+func (c *Client) Claims(ctx context.Context, ds, key, provider string) ([]*RowClaim, error) {
+	var out []*RowClaim
+	q := url.Values{}
+	if key != "" {
+		q.Set("key", key)
+	}
+	if provider != "" {
+		q.Set("provider", provider)
+	}
+	return out, c.c.Call(ctx, http.MethodGet, dsPath(ds)+"/claims?"+q.Encode(), nil, &out)
+}
+
+// OpenCase takes a provider to court on its claim for a row.
+func (c *Client) OpenCase(ctx context.Context, ds string, req CaseRequest) (*CaseResult, error) {
+	var out CaseResult
+	return &out, c.c.Call(ctx, http.MethodPost, dsPath(ds)+"/case", req, &out)
+}
+
+// CaseRequest takes Provider to court on its claim for row Key of a
+// dataset (the latest change of this node's to it that the provider
+// promised), before a panel of Witnesses (0: a promise case, which the
+// court's challenge decides).
+type CaseRequest struct {
+	Key       string `json:"key"`
+	Provider  string `json:"provider"`
+	Witnesses int    `json:"witnesses,omitempty"`
+}
+
+// CaseResult is the case opened: its id at the court (mf-court case show
+// ID follows it) and the claim it was opened on.
+type CaseResult struct {
+	Case  string    `json:"case"`
+	Claim *RowClaim `json:"claim"`
 }

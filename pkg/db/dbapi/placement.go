@@ -252,9 +252,11 @@ func ParseRef(s string) (*Ref, error) {
 }
 
 // AckResult is a provider's answer to changes sent to it: its signed
-// acknowledgements of them.
+// acknowledgements of them and, when it staked for the dataset, its court
+// promise for each change (promise.go).
 type AckResult struct {
-	Acks []*Ack `json:"acks"`
+	Acks   []*Ack      `json:"acks"`
+	Claims []*RowClaim `json:"claims,omitempty"`
 }
 
 // MissingRequest asks a provider for the changes it holds above Version,

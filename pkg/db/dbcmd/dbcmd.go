@@ -75,6 +75,7 @@ A node sells storage with mf-db provide --price P.
 		newWriteCmd(g, dbapi.OpPut), newWriteCmd(g, dbapi.OpInsert), newWriteCmd(g, dbapi.OpUpdate), newDeleteCmd(g),
 		newImportCmd(g), newGetCmd(g), newQueryCmd(g), newWatchCmd(g), newACLCmd(g, false), newACLCmd(g, true), newDigestCmd(g), newMailboxCmd(g),
 		newProvideCmd(g), newRefCmd(g), newOpenCmd(g), newProvidersCmd(g), newAcksCmd(g), newSyncCmd(g), newReplaceCmd(g), newTableCmd(g), newCheckCmd(g),
+		newClaimsCmd(g), newCaseCmd(g),
 		cli.WaitCommand("mf-db", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err

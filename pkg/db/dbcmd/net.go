@@ -367,3 +367,98 @@ shows against the others. Exit status 1 when any answer does not verify.
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
+
+func newClaimsCmd(g *globals) *cobra.Command {
+	var asJSON, court bool
+	var provider string
+	cmd := &cobra.Command{
+		Use:   "claims DATASET [KEY]",
+		Short: "List the providers' court promises for this node's writes",
+		Long: `List the claims kept for this node's writes to DATASET (to row KEY only, when
+given): a provider that staked for the dataset signs, with each
+acknowledgement, a court promise for every change it stored. With --court,
+KEY and --provider, print the latest claim of that provider for the row in
+the form mf-court case open takes (--claim FILE), for the dataset's owner,
+who alone can take a provider to court (mf-db case does it on the owner's
+node).
+` + cli.ExitCodesHelp,
+		Example: `  mf-db claims notes k1 --provider 0xPROVIDER --court > claim.json
+  mf-court case open AGREEMENT --claim claim.json   # on the owner's node`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return cli.Usagef("%s takes 1 or 2 arguments, got %d; see --help", cmd.CommandPath(), len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key := ""
+			if len(args) == 2 {
+				key = args[1]
+			}
+			if court && (key == "" || provider == "") {
+				return cli.Usagef("--court needs the row's KEY and --provider")
+			}
+			cs, err := g.client().Claims(cmd.Context(), args[0], key, provider)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if court {
+				if len(cs) == 0 {
+					return fmt.Errorf("no claim of provider %s for row %q is kept here", provider, key)
+				}
+				last := cs[0]
+				for _, c := range cs {
+					if c.Writer == last.Writer && c.Seq > last.Seq {
+						last = c
+					}
+				}
+				return cli.WriteJSON(g.streams.Out, db.CourtClaim(last))
+			}
+			return cli.WriteList(g.streams.Out, asJSON, cs, "PROVIDER\tKEY\tWRITER\tSEQ\tAGREEMENT", func(c *dbapi.RowClaim) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%d\t%s", c.Provider.Hex(), printable([]byte(c.Key)), c.Writer.Hex(), c.Seq, c.Agreement)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&provider, "provider", "", "only this provider's claims (an Ethereum address)")
+	cmd.Flags().BoolVar(&court, "court", false, "print the latest claim for KEY in mf-court's claim form")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newCaseCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var provider string
+	var witnesses int
+	cmd := &cobra.Command{
+		Use:   "case DATASET KEY --provider ADDRESS",
+		Short: "Take a provider to court on its promise to hold a row",
+		Long: `Open a case at the court, through this node's mf-court, against a provider
+of DATASET, on the claim it signed for this node's latest write to row KEY
+(mf-db claims). The court challenges the provider for chunks of the row as
+it promised to hold it; a provider that dropped or altered the row cannot
+answer and loses its stake to this node. With --witnesses N a panel of N
+witnesses checks instead. Only the dataset's owner, the client of its
+providers' stakes, can open a case; a writer gives the owner the claim
+(mf-db claims --court). Follow the case with mf-court case show ID.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if provider == "" {
+				return cli.Usagef("give the provider: --provider ADDRESS")
+			}
+			r, err := g.client().OpenCase(cmd.Context(), args[0], dbapi.CaseRequest{Key: args[1], Provider: provider, Witnesses: witnesses})
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, r)
+			}
+			fmt.Fprintln(g.streams.Out, r.Case)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&provider, "provider", "", "the provider to take to court (an Ethereum address)")
+	cmd.Flags().IntVar(&witnesses, "witnesses", 0, "a witness case before this many witnesses (odd, at most 7)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,380 @@
+package db
+
+// Enforcement. A provider that staked for a dataset (stake.go) signs, with
+// its acknowledgements, a court promise for each change it stored
+// (dbapi.RowClaim): that it holds the change's binary form under
+// dbapi.PromiseKey. The writer checks each claim and keeps it; the
+// dataset's owner, the client of the stake, takes a provider that then
+// fails to serve the row to court with it (POST /v0/datasets/{ds}/case,
+// or mf-court case open with the claim). The provider's mf-court answers
+// the court's challenge with chunks it asks this daemon for on db.sock
+// (GET /v0/proof, the convention of courtapi.PromiseRequest), which reads
+// them from the change as it is stored now: a provider that dropped or
+// altered it cannot answer, and loses its stake.
+//
+// Keys: 'P' promise → id w seq (engine.go); 'q' id provider writer seq →
+// a kept claim (JSON).
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/mainframe/mf/pkg/chain"
+	"github.com/mainframe/mf/pkg/court/courtapi"
+	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/kv"
+	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/proof"
+)
+
+const pClaim = 'q'
+
+func promiseIndexKey(c *dbapi.Change) []byte {
+	k := dbapi.PromiseKey(c.Dataset, c.Key, c.Writer, c.Seq)
+	return append([]byte{pPromise}, k[:]...)
+}
+
+// changeRef is id w seq: where a change is stored under 'c' or 'p'.
+func changeRef(c *dbapi.Change) []byte {
+	b := make([]byte, 0, 60)
+	b = append(b, c.Dataset[:]...)
+	b = append(b, c.Writer[:]...)
+	return append(b, u64(c.Seq)...)
+}
+
+// courtChain is the chain and court a promise is signed for.
+type courtChain struct {
+	rpc   string
+	court common.Address
+
+	mu      sync.Mutex
+	chainID *big.Int
+	// failed is when asking the chain last failed: a write does not
+	// wait on a chain that is away more than once every chainRetry.
+	failed  time.Time
+	lastErr error
+}
+
+const chainRetry = 30 * time.Second
+
+// get returns the chain id and court, asking the chain for its id once.
+func (c *courtChain) get(ctx context.Context) (*big.Int, common.Address, error) {
+	if c == nil || c.rpc == "" || c.court == (common.Address{}) {
+		return nil, common.Address{}, errors.New("db: no chain and court configured (swap.eth_rpc, court.court)")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.chainID == nil {
+		if time.Since(c.failed) < chainRetry {
+			return nil, common.Address{}, c.lastErr
+		}
+		cl, id, err := chain.Dial(ctx, c.rpc)
+		if err != nil {
+			c.failed, c.lastErr = time.Now(), err
+			return nil, common.Address{}, err
+		}
+		cl.Close()
+		c.chainID = id
+	}
+	return c.chainID, c.court, nil
+}
+
+// SetCourt names the chain and court promises are signed for (WithCourt);
+// after EnableNetwork.
+func (s *Service) SetCourt(ethRPC string, court common.Address) {
+	s.net.chain = &courtChain{rpc: ethRPC, court: court}
+}
+
+// agreementFor is the agreement this provider staked for dataset id, or
+// nil.
+func (s *Service) agreementFor(id dbapi.ID) *big.Int {
+	b, err := s.e.db.Get(dkey(pStake, id))
+	if err != nil {
+		return nil
+	}
+	a, ok := new(big.Int).SetString(string(b), 10)
+	if !ok || a.Sign() <= 0 {
+		return nil
+	}
+	return a
+}
+
+// claimsFor signs this provider's court promise for each change, when it
+// staked for the dataset; nil otherwise. The signatures are made on every
+// core at once: one per change is the price of enforcing each row.
+func (s *Service) claimsFor(ctx context.Context, m *dbapi.Meta, cs []*dbapi.Change) ([]*dbapi.RowClaim, error) {
+	ag := s.agreementFor(m.ID)
+	if ag == nil || s.net == nil {
+		return nil, nil
+	}
+	chainID, court, err := s.net.chain.get(ctx)
+	if err != nil {
+		s.net.log.Warn("acknowledging without court promises", "dataset", m.ID, "err", err)
+		return nil, nil
+	}
+	out := make([]*dbapi.RowClaim, len(cs))
+	errs := make([]error, len(cs))
+	parallel(len(cs), func(i int) {
+		c := cs[i]
+		key, root, chunks := dbapi.PromiseOf(c)
+		sig, err := chain.SignPromise(s.key, chainID, court, chain.Promise{Agreement: ag, Key: key, Root: root, Chunks: chunks})
+		out[i], errs[i] = &dbapi.RowClaim{Provider: s.self, Dataset: c.Dataset, Writer: c.Writer, Seq: c.Seq,
+			Agreement: ag.String(), Promise: key, Root: root, Chunks: chunks, Sig: sig}, err
+	})
+	return out, errors.Join(errs...)
+}
+
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// checkClaims verifies the claims provider pr gave for changes cs: each
+// for one of them, a promise over it, signed by pr for this node's court.
+// With no court configured here, claims cannot be checked and are not
+// kept.
+func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*dbapi.RowClaim, sent *sentChanges) ([]*dbapi.RowClaim, error) {
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	if len(claims) > len(sent.cs) {
+		return nil, fmt.Errorf("%w: provider %s sent %d claims for %d changes", dbapi.ErrInvalid, pr.Address.Hex(), len(claims), len(sent.cs))
+	}
+	chainID, court, err := s.net.chain.get(ctx)
+	if err != nil {
+		s.net.log.Debug("provider's claims not checked", "provider", pr.Address, "err", err)
+		return nil, nil
+	}
+	errs := make([]error, len(claims))
+	parallel(len(claims), func(i int) {
+		errs[i] = checkClaim(claims[i], pr.Address, sent, chainID, court)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("provider %s: %w", pr.Address.Hex(), err)
+	}
+	return claims, nil
+}
+
+func checkClaim(rc *dbapi.RowClaim, provider common.Address, sent *sentChanges, chainID *big.Int, court common.Address) error {
+	if rc == nil {
+		return fmt.Errorf("%w: an empty claim", dbapi.ErrInvalid)
+	}
+	i, ok := sent.byRef[string(changeRef(&dbapi.Change{Dataset: rc.Dataset, Writer: rc.Writer, Seq: rc.Seq}))]
+	if !ok {
+		return fmt.Errorf("%w: a claim for change %d of %s, which was not sent", dbapi.ErrInvalid, rc.Seq, rc.Writer.Hex())
+	}
+	c, p := sent.cs[i], sent.promise(i)
+	if rc.Key != "" && rc.Key != c.Key {
+		return fmt.Errorf("%w: claim for change %d of %s names row %q, not %q", dbapi.ErrInvalid, c.Seq, c.Writer.Hex(), rc.Key, c.Key)
+	}
+	rc.Key = c.Key
+	if rc.Promise != p.key || rc.Root != p.root || rc.Chunks != p.chunks {
+		return fmt.Errorf("%w: claim for change %d of %s promises other data", dbapi.ErrInvalid, c.Seq, c.Writer.Hex())
+	}
+	if _, err := rc.AgreementID(); err != nil {
+		return err
+	}
+	ag, _ := rc.AgreementID()
+	d, err := chain.PromiseDigest(chainID, court, chain.Promise{Agreement: ag, Key: rc.Promise, Root: rc.Root, Chunks: rc.Chunks})
+	if err != nil {
+		return err
+	}
+	signer, err := chain.RecoverSigner(d, rc.Sig)
+	if err != nil || signer != provider || rc.Provider != provider {
+		return fmt.Errorf("%w: the claim for change %d of %s is not signed by provider %s for this court", dbapi.ErrSignature, rc.Seq, rc.Writer.Hex(), provider.Hex())
+	}
+	return nil
+}
+
+func claimKey(rc *dbapi.RowClaim) []byte {
+	return dkey(pClaim, rc.Dataset, rc.Provider[:], rc.Writer[:], u64(rc.Seq))
+}
+
+// Claims lists the claims kept for a dataset, for row key (all when
+// empty) by provider (all when zero).
+func (e *Engine) Claims(id dbapi.ID, key string, provider common.Address) ([]*dbapi.RowClaim, error) {
+	prefix := dkey(pClaim, id)
+	if provider != (common.Address{}) {
+		prefix = dkey(pClaim, id, provider[:])
+	}
+	out := []*dbapi.RowClaim{}
+	err := e.db.Scan(prefix, func(_, v []byte) error {
+		var rc dbapi.RowClaim
+		if err := json.Unmarshal(v, &rc); err != nil {
+			return err
+		}
+		if key == "" || rc.Key == key {
+			out = append(out, &rc)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) apiClaims(w http.ResponseWriter, r *http.Request) (any, error) {
+	m, err := s.dataset(r)
+	if err != nil {
+		return nil, err
+	}
+	var prov common.Address
+	if p := r.URL.Query().Get("provider"); p != "" {
+		if !common.IsHexAddress(p) {
+			return nil, localapi.BadRequest("provider must be an Ethereum address, not %q", p)
+		}
+		prov = common.HexToAddress(p)
+	}
+	return s.e.Claims(m.ID, r.URL.Query().Get("key"), prov)
+}
+
+// apiCase takes a provider to court on its latest claim for a row. Only
+// the dataset's owner can: the court hears only an agreement's client.
+func (s *Service) apiCase(w http.ResponseWriter, r *http.Request) (any, error) {
+	m, err := s.dataset(r)
+	if err != nil {
+		return nil, err
+	}
+	var req dbapi.CaseRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	if req.Key == "" {
+		return nil, localapi.BadRequest("give the row's key")
+	}
+	if !common.IsHexAddress(req.Provider) {
+		return nil, localapi.BadRequest("provider must be an Ethereum address, not %q", req.Provider)
+	}
+	if m.Owner != s.self {
+		return nil, localapi.Errorf(http.StatusForbidden, "not_owner",
+			"only dataset %s's owner %s, the client of its providers' stakes, can take a provider to court; give it the claim (mf-db claims %s %s --provider %s --court > claim.json, then mf-court case open AGREEMENT --claim claim.json on its node)",
+			m.Name, m.Owner.Hex(), m.ID, req.Key, req.Provider)
+	}
+	if err := s.needNet(); err != nil {
+		return nil, err
+	}
+	claims, err := s.e.Claims(m.ID, req.Key, common.HexToAddress(req.Provider))
+	if err != nil {
+		return nil, err
+	}
+	if len(claims) == 0 {
+		return nil, localapi.NotFound("no claim of provider %s for row %q of %s is kept here (only this node's writes to a dataset its providers staked for have claims)", req.Provider, req.Key, m.Name)
+	}
+	rc := claims[len(claims)-1]
+	for _, c := range claims {
+		if c.Writer == rc.Writer && c.Seq > rc.Seq {
+			rc = c
+		}
+	}
+	ci, err := s.net.court.OpenCase(r.Context(), courtapi.CaseRequest{Claim: CourtClaim(rc), Witnesses: req.Witnesses})
+	if err != nil {
+		return nil, fmt.Errorf("mf-court: %w", err)
+	}
+	return &dbapi.CaseResult{Case: ci.ID, Claim: rc}, nil
+}
+
+// CourtClaim is a row claim in the form mf-court opens a case with
+// (mf-court case open AGREEMENT --claim FILE).
+func CourtClaim(rc *dbapi.RowClaim) courtapi.Claim {
+	return courtapi.Claim{Agreement: rc.Agreement, Key: hex.EncodeToString(rc.Promise[:]), Root: hex.EncodeToString(rc.Root[:]),
+		Chunks: rc.Chunks, Signature: hex.EncodeToString(rc.Sig)}
+}
+
+// apiProof serves mf-court the chunks of a change this node promised, as
+// it is stored now (the proof convention of courtapi.PromiseRequest).
+func (s *Service) apiProof(w http.ResponseWriter, r *http.Request) {
+	b, err := s.proof(r)
+	if err != nil {
+		localapi.WriteError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", localapi.OctetStream)
+	w.Write(b)
+}
+
+func (s *Service) proof(r *http.Request) ([]byte, error) {
+	q := r.URL.Query()
+	kb, err := hex.DecodeString(q.Get("key"))
+	if err != nil || len(kb) != 32 {
+		return nil, localapi.BadRequest("key must be 64 hex digits")
+	}
+	ref, err := s.e.db.Get(append([]byte{pPromise}, kb...))
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, localapi.NotFound("db: no change promised under key %x", kb)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(ref) != 60 {
+		return nil, fmt.Errorf("db: corrupt promise index under key %x", kb)
+	}
+	var id dbapi.ID
+	copy(id[:], ref[:32])
+	data, err := s.e.db.Get(dkey(pChange, id, ref[32:]))
+	if errors.Is(err, kv.ErrNotFound) {
+		data, err = s.e.db.Get(dkey(pPending, id, ref[32:]))
+	}
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, localapi.Errorf(http.StatusNotFound, "lost", "db: the change promised under key %x is not stored here", kb)
+	}
+	if err != nil {
+		return nil, err
+	}
+	tree := proof.FromBytes(data)
+	idx, err := parseIndices(q.Get("index"), tree.Chunks())
+	if err != nil {
+		return nil, localapi.BadRequest("%v", err)
+	}
+	out := make([]proof.Proof, len(idx))
+	for j, i := range idx {
+		if out[j], err = tree.Prove(bytes.NewReader(data), i); err != nil {
+			return nil, err
+		}
+	}
+	return proof.Encode(out)
+}
+
+// parseIndices reads "i,j,...": 1 to proof.MaxProofs numbers below n.
+func parseIndices(s string, n uint64) ([]uint64, error) {
+	parts := strings.Split(s, ",")
+	if s == "" || len(parts) > proof.MaxProofs {
+		return nil, fmt.Errorf("index must list 1 to %d chunk numbers, comma-separated", proof.MaxProofs)
+	}
+	out := make([]uint64, len(parts))
+	for i, p := range parts {
+		v, err := strconv.ParseUint(p, 10, 64)
+		if err != nil || v >= n {
+			return nil, fmt.Errorf("chunk %q is not a number below %d", p, n)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
