@@ -194,24 +194,39 @@ func (s *Service) Close() { s.eth.Close() }
 // every second all day.
 func (s *Service) Run(ctx context.Context) {
 	var version uint64
+	busy := true
 	for {
 		start := time.Now()
-		u, err := s.nextUsage(ctx, version)
+		var u *routeapi.Usage
+		var err error
+		if busy {
+			// Business under way (an invoice unpaid, a peer cut off
+			// until it pays, cheques to cash, a failed step) is looked
+			// at again in a second, traffic or not.
+			u, err = s.route.Usage(ctx)
+		} else {
+			u, err = s.nextUsage(ctx, version)
+		}
 		if ctx.Err() != nil {
 			return
 		}
+		busy = err != nil
 		if err != nil {
 			s.log.Debug("metering", "err", err)
 		} else {
 			version = u.Version
 			if err := s.meter(ctx, u); err != nil {
+				busy = true
 				s.log.Debug("metering", "err", err)
 			}
 		}
 		if err := s.bonds(ctx); err != nil {
+			busy = true
 			s.log.Debug("bonds", "err", err)
 		}
-		s.settle(ctx)
+		if s.settle(ctx) {
+			busy = true
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -342,11 +357,13 @@ func (s *Service) AddUsage(peer string, v *big.Int) (*big.Int, error) {
 }
 
 // settle invoices debtors, blocks those with more at risk than the
-// disconnect threshold, and cashes cheques.
-func (s *Service) settle(ctx context.Context) {
+// disconnect threshold, and cashes cheques. It reports whether anything
+// is left to follow up soon: a debt still over the payment threshold, a
+// peer cut off for its debt, a failed cashing.
+func (s *Service) settle(ctx context.Context) (busy bool) {
 	bals, err := s.led.balances()
 	if err != nil {
-		return
+		return true
 	}
 	for peer, bal := range bals {
 		refuse := !s.vet(ctx, peer)
@@ -355,6 +372,7 @@ func (s *Service) settle(ctx context.Context) {
 				s.log.Debug("invoice", "peer", peer, "err", err)
 			}
 			bal, _ = s.led.balance(peer)
+			busy = busy || bal.Cmp(s.set.Payment) > 0
 		}
 		// What counts is what is at risk: the debt plus the peer's
 		// cheques that no hard deposit guarantees. When the chain cannot
@@ -375,6 +393,7 @@ func (s *Service) settle(ctx context.Context) {
 			risk = g.atRisk(bal)
 		}
 		over := risk.Cmp(s.set.Disconnect) > 0 || refuse
+		busy = busy || over && !refuse
 		if over != s.isBlocked(peer) {
 			if err := s.route.Block(ctx, peer, over); err == nil {
 				s.mu.Lock()
@@ -386,9 +405,11 @@ func (s *Service) settle(ctx context.Context) {
 		// A decrease of the hard deposit announced: cash before it is made.
 		force := g != nil && g.Decrease.Sign() > 0 && g.Uncashed.Sign() > 0
 		if err := s.maybeCash(ctx, peer, force); err != nil {
+			busy = true
 			s.log.Debug("cashing", "peer", peer, "err", err)
 		}
 	}
+	return busy
 }
 
 // isBlocked reports whether this node has asked mf-route to refuse peer.

@@ -71,6 +71,8 @@ func (s *Service) invoice(ctx context.Context, peer string, owed *big.Int) error
 // payable to this node, and worth more than the last one. The balance
 // drops by the difference, in the same synced batch that stores it.
 func (s *Service) ReceiveCheque(ctx context.Context, peer string, raw []byte) (*big.Int, error) {
+	// Run looks at once: a peer cut off for its debt may be served again.
+	defer s.wake()
 	c := new(chain.Cheque)
 	if err := c.UnmarshalBinary(raw); err != nil {
 		return nil, localapi.BadRequest("malformed cheque: %v", err)
