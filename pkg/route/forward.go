@@ -461,6 +461,9 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 		if from != "" {
 			n.hints.learn(env.Sender.Overlay(), from)
 		}
+		if p.Kind == KindGroup && env.Flags&FlagGroupReceipt != 0 {
+			return n.grcpts.deliverCertified(id, env, p.Bits) // groupreceipt.go
+		}
 		return n.deliver(id, env, durable)
 	case errors.Is(err, seal.ErrOpen) && p.Bits == 256:
 		n.stats.Tampered.Add(1)
