@@ -107,7 +107,8 @@ func cmdBefriend(ts *testscript.TestScript, neg bool, args []string) {
 
 // chatwait HOME CONV REGEX [STATE]: wait up to 60 s until a message of
 // CONV matches REGEX (and is in STATE, or with STATE receipt, carries
-// mf-route's signed receipt); with !, check that none matches now.
+// mf-route's signed receipt, or with receipts=N, N members' signed
+// receipts); with !, check that none matches now.
 func cmdChatWait(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 3 || len(args) > 4 {
 		ts.Fatalf("usage: chatwait HOME CONV REGEX [STATE]")
@@ -128,7 +129,8 @@ func cmdChatWait(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		found := false
 		for _, m := range ms {
-			if re.MatchString(m.Text) && (len(args) == 3 || m.State == args[3] || args[3] == "receipt" && m.Receipt != "") {
+			if re.MatchString(m.Text) && (len(args) == 3 || m.State == args[3] || args[3] == "receipt" && m.Receipt != "" ||
+				args[3] == fmt.Sprintf("receipts=%d", len(m.Receipts))) {
 				found = true
 			}
 		}

@@ -203,7 +203,12 @@ func (s *Service) Search(q string, limit int) (*chatapi.SearchResult, error) {
 			res.Conversations = append(res.Conversations, c)
 		}
 	}
-	if s.ix != nil {
+	if s.ix != nil && !s.rebuilding.Load() {
+		// What was noted and not yet indexed goes in first: a search
+		// finds every message the daemon took.
+		if err := s.flushIndex(context.Background()); err != nil {
+			return nil, err
+		}
 		ids, total, err := s.ix.search(q, limit)
 		if err != nil {
 			return nil, err

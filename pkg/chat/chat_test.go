@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -294,4 +295,98 @@ func FuzzDecodeEnvelope(f *testing.F) {
 			t.Fatalf("accepted out of bounds: %+v", e)
 		}
 	})
+}
+
+// TestIndexCatchesUp: the index never misses a message of the history. A
+// message noted but not yet indexed when the daemon stopped (killed) is
+// indexed after the restart, and a deleted index is filled again from the
+// history. A stalled index holds up neither sending nor the status.
+func TestIndexCatchesUp(t *testing.T) {
+	home := t.TempDir()
+	db, err := kv.Open(filepath.Join(home, DataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	id, err := identity.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Service {
+		s, err := New(db, id, routeapi.NewClient(home), slog.New(slog.NewTextHandler(io.Discard, nil)), Options{IndexDir: filepath.Join(home, IndexDir)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.mu.Lock()
+		c, _ := s.ensureConv(chatapi.KindContact, "bob")
+		b := db.NewBatch()
+		s.saveConv(b, c)
+		err = b.Commit()
+		s.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	send := func(s *Service, text string) {
+		t.Helper()
+		if _, err := s.Send(chatapi.SendRequest{To: "bob", Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	find := func(s *Service, word string) {
+		t.Helper()
+		res, err := s.Search(word, 10)
+		if err != nil || len(res.Messages) != 1 {
+			t.Fatalf("search %q: %v %+v", word, err, res)
+		}
+	}
+	s := open()
+	for i := range 50 {
+		send(s, fmt.Sprintf("chatter %d", i))
+	}
+	send(s, "the quokka smiles")
+	// The indexer stops, as if the daemon were killed: the next message
+	// is in the history and noted, not indexed.
+	s.stopIx()
+	<-s.ixDone
+	send(s, "a wombat waves")
+	s.Close()
+
+	s = open()
+	find(s, "wombat")
+	find(s, "quokka")
+	s.Close()
+
+	// The index deleted: filled again from the history.
+	if err := os.RemoveAll(filepath.Join(home, IndexDir)); err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	defer s.Close()
+	for deadline := time.Now().Add(30 * time.Second); s.rebuilding.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the index is not filled after 30 s")
+		}
+	}
+	find(s, "wombat")
+	find(s, "quokka")
+
+	// A stalled index (its lock held) does not hold up a send or the
+	// status, which take the service's lock.
+	s.ixMu.Lock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		send(s, "while the index stalls")
+		s.mu.Lock()
+		s.mu.Unlock()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a send waited for the index")
+	}
+	s.ixMu.Unlock()
+	find(s, "stalls")
 }

@@ -120,13 +120,12 @@ func (s *Service) Send(req chatapi.SendRequest) (*chatapi.Message, error) {
 	s.outSeq++
 	s.st.setJSON(b, outKey(s.outSeq), outEntry{Seq: s.outSeq, Conv: c.ID, ID: req.ID, Payload: e.marshal(), Msg: e.T == kindMsg})
 	s.saveConv(b, c)
+	s.noteIndex(b, c.ID, msg.ID)
 	if err := b.Commit(); err != nil {
 		return nil, err
 	}
 	s.queued++
-	if s.ix != nil {
-		_ = s.ix.add(c.ID, msg.ID, msg.Text, "me")
-	}
+	wake(s.ixKick)
 	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: msg})
 	s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	wake(s.kick)

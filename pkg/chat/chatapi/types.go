@@ -134,8 +134,16 @@ type Message struct {
 	Poll        *Poll               `json:"poll,omitempty"`
 	// Receipt is the recipient node's signed receipt (routeapi.Receipt,
 	// hex) of a certified session packet the message went in: to a
-	// contact. Group packets have none yet.
+	// contact.
 	Receipt string `json:"receipt,omitempty"`
+	// Receipts are, in a group, each member's signed receipt (by member
+	// name) of a certified group packet the message went in; DeliveredTo
+	// lists the members that gave one.
+	Receipts map[string]string `json:"receipts,omitempty"`
+	// Acked lists the group members whose mf-chat acknowledged the
+	// message inside the group: it stops the sending again, while the
+	// state waits for their receipts.
+	Acked []string `json:"acked,omitempty"`
 }
 
 // SendRequest queues a message. To is a conversation id, a contact name
