@@ -18,6 +18,10 @@ import (
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/chat/chatcmd"
 	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/court/courtcmd"
+	"github.com/mainframe/mf/pkg/db/dbcmd"
+	"github.com/mainframe/mf/pkg/store/storecmd"
+	"github.com/mainframe/mf/pkg/swap/swapcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
@@ -27,6 +31,12 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
 		"mf-chat":  func() { os.Exit(chatcmd.Main(os.Args[1:], cli.System())) },
+		// A devnet with a chain (the directory, attachments, mailboxes)
+		// finds these on $PATH.
+		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
+		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
+		"mf-store": func() { os.Exit(storecmd.Main(os.Args[1:], cli.System())) },
+		"mf-db":    func() { os.Exit(dbcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -77,6 +87,7 @@ func TestScripts(t *testing.T) {
 			"burst":     cmdBurst,
 			"mkbig":     cmdMkBig,
 			"mkhostile": cmdMkHostile,
+			"retry":     cmdRetry,
 		},
 	})
 }
@@ -393,4 +404,27 @@ func cmdStartChat(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	b, _ := os.ReadFile(logPath)
 	ts.Fatalf("mf-chat daemon of %s does not answer (%v); wchan %s, stack:\n%s\nlog:\n%s", home, last, wchan, stack, b)
+}
+
+// retry REGEX PROG ARGS...: run PROG until its output matches REGEX, for up
+// to 3 minutes (a devnet's services announce themselves in their own
+// time).
+func cmdRetry(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: retry REGEX PROG ARGS...")
+	}
+	re := regexp.MustCompile(args[0])
+	var out []byte
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		cmd := exec.Command(args[1], args[2:]...)
+		cmd.Env = os.Environ()
+		for _, k := range []string{"PATH", "MF_HOME", "HOME"} {
+			cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+		}
+		out, _ = cmd.CombinedOutput()
+		if re.Match(out) {
+			return
+		}
+	}
+	ts.Fatalf("output never matched %s; last: %s", args[0], out)
 }

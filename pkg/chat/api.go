@@ -29,6 +29,8 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("GET /v0/search", localapi.Handle(s.apiSearch))
 	m.HandleFunc("GET /v0/watch", s.apiWatch)
 	m.Handle("POST /v0/contacts", localapi.Handle(s.apiAddContact))
+	m.Handle("POST /v0/names", localapi.Handle(s.apiClaimName))
+	m.Handle("GET /v0/names/{name}", localapi.Handle(s.apiLookupName))
 	m.Handle("POST /v0/groups", localapi.Handle(s.apiCreateGroup))
 	m.Handle("POST /v0/groups/{name}/members", localapi.Handle(s.apiChangeGroup))
 	m.Handle("POST /v0/leave", localapi.Handle(s.apiLeave))
@@ -271,8 +273,16 @@ func (s *Service) apiAddContact(w http.ResponseWriter, r *http.Request) (any, er
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
 		return nil, err
 	}
-	if req.Name == "" || req.Card == "" {
-		return nil, localapi.BadRequest("a contact needs a name and a card (mf-route id --card on the other node)")
+	if req.Name == "" {
+		return nil, localapi.BadRequest("a contact needs a name, and a card (mf-route id --card on the other node) unless the name is in the directory")
+	}
+	if req.Card == "" {
+		// A name alone is looked up in the directory (directory.go).
+		info, err := s.LookupName(r.Context(), req.Name)
+		if err != nil {
+			return nil, err
+		}
+		req.Card = info.Card
 	}
 	if _, err := s.rc.AddContact(r.Context(), req.Name, req.Card); err != nil {
 		return nil, err
@@ -486,4 +496,16 @@ func (s *Service) apiSettings(w http.ResponseWriter, r *http.Request) (any, erro
 		s.noTyping = !*req.Typing
 	}
 	return chatapi.Settings{Typing: !s.noTyping, Away: s.away}, nil
+}
+
+func (s *Service) apiClaimName(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req chatapi.NameRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	return s.ClaimName(r.Context(), req.Name)
+}
+
+func (s *Service) apiLookupName(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.LookupName(r.Context(), r.PathValue("name"))
 }

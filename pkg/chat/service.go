@@ -51,6 +51,11 @@ type Options struct {
 	// SyncEvery is how often mf-route's sessions, groups and contacts
 	// are read again (default 1 s).
 	SyncEvery time.Duration
+	// Home is the node's directory, where mf-db's socket is.
+	Home string
+	// EthRPC is the chain, and Names its name registry (directory.go;
+	// empty: asked of a development chain).
+	EthRPC, Names string
 }
 
 // Service is the running daemon.
@@ -58,6 +63,8 @@ type Service struct {
 	st   *store
 	ix   *index
 	rc   *routeapi.Client
+	id   *identity.Identity
+	home string
 	self identity.Overlay
 	log  *slog.Logger
 	opts Options
@@ -101,7 +108,7 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 	if opts.SyncEvery == 0 {
 		opts.SyncEvery = time.Second
 	}
-	s := &Service{st: st, rc: rc, self: id.Public().Overlay(), log: log, opts: opts,
+	s := &Service{st: st, rc: rc, id: id, home: opts.Home, self: id.Public().Overlay(), log: log, opts: opts,
 		convs: map[string]*convRecord{}, names: map[identity.Overlay]string{}, listening: map[string]context.CancelFunc{},
 		topicConv: map[string]string{}, subs: map[chan chatapi.Event]struct{}{}, typedAt: map[string]time.Time{},
 		kick: make(chan struct{}, 1), sync: make(chan struct{}, 1), ctx: context.Background(),

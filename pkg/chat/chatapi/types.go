@@ -217,3 +217,16 @@ type LuminosityRequest struct {
 type AwayRequest struct {
 	Away string `json:"away"`
 }
+
+// NameRequest claims or looks up a name in the directory.
+type NameRequest struct {
+	Name string `json:"name"`
+}
+
+// NameInfo is a name in the directory: its owner on the chain (an
+// Ethereum address) and the owner's contact card.
+type NameInfo struct {
+	Name  string `json:"name"`
+	Owner string `json:"owner"`
+	Card  string `json:"card"`
+}

@@ -69,7 +69,7 @@ scripts and bots:
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(newDaemonCmd(g), newSendCmd(g), newReadCmd(g), newLsCmd(g), newSearchCmd(g), newBotCmd(g),
-		newAddCmd(g), newGroupCmd(g), newMembersCmd(g, "invite"), newMembersCmd(g, "kick"), newLeaveCmd(g), newLumCmd(g), newAwayCmd(g),
+		newAddCmd(g), newNameCmd(g), newGroupCmd(g), newMembersCmd(g, "invite"), newMembersCmd(g, "kick"), newLeaveCmd(g), newLumCmd(g), newAwayCmd(g),
 		cli.WaitCommand("mf-chat", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -439,11 +439,24 @@ contacts and groups whose names hold it.
 
 func newAddCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "add NAME CARD",
-		Short: "Add a contact by its card (mf-route id --card on its node)",
-		Args:  cli.ExactArgs(2),
+		Use:   "add NAME [CARD]",
+		Short: "Add a contact by its card (mf-route id --card on its node), or by its name in the directory",
+		Long: `Add a contact by its card (mf-route id --card on its node). Without a
+card, NAME is looked up in the directory (mf-chat name): the card its owner
+published, checked against the name's owner on the chain.
+` + cli.ExitCodesHelp,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 && len(args) != 2 {
+				return cli.Usagef("add takes a name and, unless the name is in the directory, a card")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client().AddContact(cmd.Context(), args[0], args[1])
+			card := ""
+			if len(args) == 2 {
+				card = args[1]
+			}
+			c, err := g.client().AddContact(cmd.Context(), args[0], card)
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -742,4 +755,62 @@ func completeConvs(g *globals, kind string) func(*cobra.Command, []string, strin
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+func newNameCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "name",
+		Short: "The directory: names on the chain, cards in an mf-db network table",
+		Long: `The directory lets others add this node by a name. A name registry on the
+chain decides who claimed a name first; the card behind it is kept in an
+mf-db network table, where only the owner's address may write its row, and
+a lookup checks the card against the name's owner on the chain. Claiming
+costs a transaction from this node's account; the node needs mf-db (with
+db providers on the network) and a chain (swap.eth_rpc).
+` + cli.ExitCodesHelp,
+	}
+	var asJSON bool
+	print := func(n *chatapi.NameInfo) error {
+		if asJSON {
+			return cli.WriteJSON(g.streams.Out, n)
+		}
+		fmt.Fprintf(g.streams.Out, "%s\t%s\n", n.Name, n.Owner)
+		return nil
+	}
+	claim := &cobra.Command{
+		Use:   "claim NAME",
+		Short: "Claim NAME for this node and publish its card",
+		Long: `Claim NAME (1-64 lower-case letters, digits, '.', '_' or '-', starting with
+a letter or digit) on the chain for this node's account, if nobody claimed
+it first, and publish this node's card under it. A name this node owns
+already has its card published again.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := g.client().ClaimName(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			return print(n)
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show who owns NAME and the card behind it",
+		Args:  cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := g.client().LookupName(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, n)
+			}
+			fmt.Fprintf(g.streams.Out, "%s\t%s\t%s\n", n.Name, n.Owner, n.Card)
+			return nil
+		},
+	}
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(claim, show)
+	return cmd
 }

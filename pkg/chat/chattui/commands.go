@@ -78,11 +78,15 @@ func (m *model) submit(text string) tea.Cmd {
 	case "/quit":
 		return tea.Quit
 	case "/add":
-		if len(args) != 2 {
-			m.status = "usage: /add NAME CARD"
+		if len(args) != 1 && len(args) != 2 {
+			m.status = "usage: /add NAME [CARD] (without a card, NAME is looked up in the directory)"
 			return nil
 		}
-		return m.call("added "+args[0], func(ctx context.Context) error { _, err := m.c.AddContact(ctx, args[0], args[1]); return err })
+		card := ""
+		if len(args) == 2 {
+			card = args[1]
+		}
+		return m.call("added "+args[0], func(ctx context.Context) error { _, err := m.c.AddContact(ctx, args[0], card); return err })
 	case "/group":
 		if len(args) < 2 {
 			m.status = "usage: /group NAME MEMBER..."
