@@ -20,11 +20,11 @@ import (
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/court/courtcmd"
 	"github.com/mainframe/mf/pkg/db/dbcmd"
-	"github.com/mainframe/mf/pkg/store/storecmd"
-	"github.com/mainframe/mf/pkg/swap/swapcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
+	"github.com/mainframe/mf/pkg/store/storecmd"
+	"github.com/mainframe/mf/pkg/swap/swapcmd"
 )
 
 func TestMain(m *testing.M) {
