@@ -12,6 +12,7 @@ import (
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
+	"github.com/mainframe/mf/pkg/store/storeapi"
 )
 
 // The endpoints are listed in chatapi's package doc.
@@ -31,6 +32,7 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("POST /v0/contacts", localapi.Handle(s.apiAddContact))
 	m.Handle("POST /v0/names", localapi.Handle(s.apiClaimName))
 	m.Handle("GET /v0/names/{name}", localapi.Handle(s.apiLookupName))
+	m.Handle("POST /v0/save", localapi.Handle(s.apiSave))
 	m.Handle("POST /v0/groups", localapi.Handle(s.apiCreateGroup))
 	m.Handle("POST /v0/groups/{name}/members", localapi.Handle(s.apiChangeGroup))
 	m.Handle("POST /v0/leave", localapi.Handle(s.apiLeave))
@@ -136,6 +138,24 @@ func (s *Service) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	s.syncIfUnknown(r.Context(), req.To)
+	if req.Attach != "" {
+		if req.Attachment != nil {
+			return nil, localapi.BadRequest("a message attaches a file or a reference, not both")
+		}
+		// Stored before the message is queued: the message then only
+		// carries the reference (attach.go).
+		a, err := s.storeFile(r.Context(), req.Attach)
+		if err != nil {
+			return nil, err
+		}
+		req.Attach, req.Attachment = "", a
+	} else if a := req.Attachment; a != nil && a.Size == 0 && chatapi.CheckAttachment(a) == nil {
+		// A reference sent as it is: its size from mf-store, if it knows
+		// the file.
+		if st, err := storeapi.NewClient(s.home).Stat(r.Context(), a.Ref); err == nil {
+			a.Size = int64(st.Size)
+		}
+	}
 	return s.Send(req)
 }
 

@@ -262,6 +262,10 @@ func TestDecodeEnvelopeBad(t *testing.T) {
 		{"edit no ref", `{"v":1,"t":"edit","id":"` + id + `"}`, "without a reference"},
 		{"trailing", `{"v":1,"t":"msg","id":"` + id + `"} {}`, "trailing"},
 		{"too big", `{"v":1,"t":"msg","id":"` + id + `","x":"` + strings.Repeat("x", MaxPayload) + `"}`, "over"},
+		{"file ref", `{"v":1,"t":"msg","id":"` + id + `","f":{"ref":"../../etc","name":"a","size":1}}`, "64 or 128 hex digits"},
+		{"file name", `{"v":1,"t":"msg","id":"` + id + `","f":{"ref":"` + strings.Repeat("ab", 32) + `","name":"","size":1}}`, "name is 1..255"},
+		{"file size", `{"v":1,"t":"msg","id":"` + id + `","f":{"ref":"` + strings.Repeat("ab", 32) + `","name":"a","size":-1}}`, "out of range"},
+		{"file on ack", `{"v":1,"t":"ack","id":"` + id + `","a":["` + id + `"],"f":{"ref":"` + strings.Repeat("ab", 32) + `","name":"a","size":1}}`, "attachment on a ack"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,6 +286,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{V: 1, T: kindAck, ID: id, Acks: []string{id}},
 		{V: 1, T: kindReact, ID: id, Ref: id, Text: "👍"},
 		{V: 1, T: kindMsg, ID: id, Poll: &chatapi.Poll{Question: "q", Options: []string{"a", "b"}}},
+		{V: 1, T: kindMsg, ID: id, File: &chatapi.Attachment{Ref: strings.Repeat("ab", 64), Name: "f.txt", Size: 3}},
 	} {
 		f.Add(e.marshal())
 	}
@@ -293,6 +298,9 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		}
 		if len(e.Text) > chatapi.MaxText || len(e.Acks) > MaxAcks || !validID(e.ID) {
 			t.Fatalf("accepted out of bounds: %+v", e)
+		}
+		if e.File != nil && (chatapi.CheckAttachment(e.File) != nil || e.T != kindMsg) {
+			t.Fatalf("accepted a bad attachment: %+v", e.File)
 		}
 	})
 }
@@ -389,4 +397,25 @@ func TestIndexCatchesUp(t *testing.T) {
 	}
 	s.ixMu.Unlock()
 	find(s, "stalls")
+}
+
+// TestSaveName: a peer's file name cannot leave the directory it is saved
+// into, hide, or carry control characters.
+func TestSaveName(t *testing.T) {
+	for in, want := range map[string]string{
+		"minutes.txt":         "minutes.txt",
+		"../../etc/passwd":    "passwd",
+		"..\\..\\boot.ini": "boot.ini",
+		"/abs/x":              "x",
+		"..":                  "attachment",
+		".":                   "attachment",
+		"":                    "attachment",
+		".bashrc":             "bashrc",
+		"a\x1b[2Jb":           "a␛[2Jb",
+		"tab\there":           "tab here",
+	} {
+		if got := saveName(in); got != want {
+			t.Errorf("saveName(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -83,15 +83,15 @@ func (s *Service) ClaimName(ctx context.Context, name string) (*chatapi.NameInfo
 	if !chain.NameRule.MatchString(name) {
 		return nil, nameErr(name)
 	}
-	st, err := s.rc.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
 	c, auth, addr, err := s.registry(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
+	st, err := s.rc.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var claimed *chain.ClaimedError
 	err = chain.ClaimName(ctx, c, auth, addr, name)
 	if errors.As(err, &claimed) && claimed.Owner != auth.From {

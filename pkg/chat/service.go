@@ -454,7 +454,7 @@ func (s *Service) receiveMsg(c *convRecord, e *envelope, m *routeapi.Message, fr
 	clock = max(clock, 1)
 	c.Clock = max(c.Clock, clock)
 	msg := chatapi.Message{ID: e.ID, Conv: c.ID, From: from, FromOverlay: m.From.String(), Text: e.Text, Sent: time.UnixMilli(e.Sent),
-		Received: time.Now(), Clock: clock, State: chatapi.StateReceived, ReplyTo: e.Ref, Poll: e.Poll}
+		Received: time.Now(), Clock: clock, State: chatapi.StateReceived, ReplyTo: e.Ref, Poll: e.Poll, Attachment: e.File}
 	if e.Sent <= 0 {
 		msg.Sent = msg.Received
 	}

@@ -24,19 +24,21 @@ import (
 //	r  the message an edit, reaction or reply refers to
 //	a  acknowledged message ids (ack), at most MaxAcks
 //	p  a poll (msg)
+//	f  an attachment: a file in mf-store (msg)
 //
 // Unknown fields are ignored, so a later version may add some; a higher v
 // is refused.
 type envelope struct {
-	V     int           `json:"v"`
-	T     string        `json:"t"`
-	ID    string        `json:"id"`
-	Clock uint64        `json:"c,omitempty"`
-	Sent  int64         `json:"s,omitempty"`
-	Text  string        `json:"x,omitempty"`
-	Ref   string        `json:"r,omitempty"`
-	Acks  []string      `json:"a,omitempty"`
-	Poll  *chatapi.Poll `json:"p,omitempty"`
+	V     int                 `json:"v"`
+	T     string              `json:"t"`
+	ID    string              `json:"id"`
+	Clock uint64              `json:"c,omitempty"`
+	Sent  int64               `json:"s,omitempty"`
+	Text  string              `json:"x,omitempty"`
+	Ref   string              `json:"r,omitempty"`
+	Acks  []string            `json:"a,omitempty"`
+	Poll  *chatapi.Poll       `json:"p,omitempty"`
+	File  *chatapi.Attachment `json:"f,omitempty"`
 }
 
 // Envelope kinds.
@@ -100,6 +102,14 @@ func decodeEnvelope(b []byte) (*envelope, error) {
 	}
 	if e.Ref != "" && !validID(e.Ref) {
 		return nil, fmt.Errorf("%w: reference is not 32 hex digits", errEnvelope)
+	}
+	if e.File != nil {
+		if e.T != kindMsg {
+			return nil, fmt.Errorf("%w: an attachment on a %s", errEnvelope, e.T)
+		}
+		if err := chatapi.CheckAttachment(e.File); err != nil {
+			return nil, fmt.Errorf("%w: %v", errEnvelope, err)
+		}
 	}
 	switch e.T {
 	case kindMsg:

@@ -71,6 +71,12 @@ func (c *Client) Watch(ctx context.Context, opened func(), fn func(*Event) error
 	})
 }
 
+// Save fetches a message's attachment into a directory.
+func (c *Client) Save(ctx context.Context, req SaveRequest) (*SaveResult, error) {
+	var out SaveResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/save", req, &out)
+}
+
 // ClaimName claims name in the directory for this node and publishes its
 // card there.
 func (c *Client) ClaimName(ctx context.Context, name string) (*NameInfo, error) {
