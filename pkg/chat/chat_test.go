@@ -403,16 +403,16 @@ func TestIndexCatchesUp(t *testing.T) {
 // into, hide, or carry control characters.
 func TestSaveName(t *testing.T) {
 	for in, want := range map[string]string{
-		"minutes.txt":         "minutes.txt",
-		"../../etc/passwd":    "passwd",
+		"minutes.txt":      "minutes.txt",
+		"../../etc/passwd": "passwd",
 		"..\\..\\boot.ini": "boot.ini",
-		"/abs/x":              "x",
-		"..":                  "attachment",
-		".":                   "attachment",
-		"":                    "attachment",
-		".bashrc":             "bashrc",
-		"a\x1b[2Jb":           "a␛[2Jb",
-		"tab\there":           "tab here",
+		"/abs/x":           "x",
+		"..":               "attachment",
+		".":                "attachment",
+		"":                 "attachment",
+		".bashrc":          "bashrc",
+		"a\x1b[2Jb":        "a␛[2Jb",
+		"tab\there":        "tab here",
 	} {
 		if got := saveName(in); got != want {
 			t.Errorf("saveName(%q) = %q, want %q", in, got, want)
