@@ -33,6 +33,7 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("POST /v0/names", localapi.Handle(s.apiClaimName))
 	m.Handle("GET /v0/names/{name}", localapi.Handle(s.apiLookupName))
 	m.Handle("POST /v0/save", localapi.Handle(s.apiSave))
+	m.Handle("POST /v0/mailbox", localapi.Handle(s.apiCreateMailbox))
 	m.Handle("POST /v0/groups", localapi.Handle(s.apiCreateGroup))
 	m.Handle("POST /v0/groups/{name}/members", localapi.Handle(s.apiChangeGroup))
 	m.Handle("POST /v0/leave", localapi.Handle(s.apiLeave))

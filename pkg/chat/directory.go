@@ -40,9 +40,11 @@ var DirectoryTable = dbapi.TableRequest{Name: "mf-chat-cards", Read: "anyone", I
 // DirectoryRedundancy is how many providers hold the directory's cards.
 const DirectoryRedundancy = 3
 
-// directoryRow is a card row's value.
+// directoryRow is a card row's value: the card and, when the node has
+// one, the reference of its mf-db mailbox (mailbox.go).
 type directoryRow struct {
-	Card string `json:"card"`
+	Card    string `json:"card"`
+	Mailbox string `json:"mailbox,omitempty"`
 }
 
 // registry dials the chain and finds the name registry: opts.Names, else
@@ -100,16 +102,42 @@ func (s *Service) ClaimName(ctx context.Context, name string) (*chatapi.NameInfo
 	if err != nil && claimed == nil {
 		return nil, err
 	}
-	db := dbapi.NewClient(s.home)
-	meta, err := db.CreateTable(ctx, DirectoryTable)
-	if err != nil {
-		return nil, err
-	}
-	row, _ := json.Marshal(directoryRow{Card: st.Card})
-	if _, err := db.Write(ctx, meta.ID.String(), dbapi.WriteRequest{Op: dbapi.OpPut, Key: strings.ToLower(auth.From.Hex()), Value: row}); err != nil {
+	if err := s.publishCard(ctx, st.Card); err != nil {
 		return nil, err
 	}
 	return &chatapi.NameInfo{Name: name, Owner: auth.From.Hex(), Card: st.Card}, nil
+}
+
+// publishCard puts this node's row in the directory table: its card and
+// its mailbox's reference, if it has a mailbox.
+func (s *Service) publishCard(ctx context.Context, card string) error {
+	db := dbapi.NewClient(s.home)
+	meta, err := db.CreateTable(ctx, DirectoryTable)
+	if err != nil {
+		return err
+	}
+	r := directoryRow{Card: card}
+	if ref, err := db.Ref(ctx, dbapi.MailboxName); err == nil {
+		r.Mailbox = ref.Ref
+	}
+	row, _ := json.Marshal(r)
+	self := strings.ToLower(s.id.Public().Address().Hex())
+	_, err = db.Write(ctx, meta.ID.String(), dbapi.WriteRequest{Op: dbapi.OpPut, Key: self, Value: row})
+	return err
+}
+
+// directoryRowOf reads and checks owner's row in the directory table.
+func (s *Service) directoryRowOf(ctx context.Context, owner common.Address) (*directoryRow, *identity.Card, error) {
+	db := dbapi.NewClient(s.home)
+	meta, err := db.CreateTable(ctx, DirectoryTable)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := db.Get(ctx, meta.ID.String(), strings.ToLower(owner.Hex()))
+	if err != nil {
+		return nil, nil, err
+	}
+	return cardOf(meta, ch, owner)
 }
 
 // LookupName finds the card behind name and checks it is the registered
@@ -130,20 +158,14 @@ func (s *Service) LookupName(ctx context.Context, name string) (*chatapi.NameInf
 	if owner == (common.Address{}) {
 		return nil, localapi.NotFound("nobody claimed the name %q (mf-chat name claim NAME on its node)", name)
 	}
-	db := dbapi.NewClient(s.home)
-	meta, err := db.CreateTable(ctx, DirectoryTable)
-	if err != nil {
-		return nil, err
-	}
-	ch, err := db.Get(ctx, meta.ID.String(), strings.ToLower(owner.Hex()))
+	_, card, err := s.directoryRowOf(ctx, owner)
 	var le *localapi.Error
 	if errors.Is(err, kv.ErrNotFound) || errors.As(err, &le) && le.Status == http.StatusNotFound {
 		return nil, localapi.NotFound("%s owns the name %q but published no card", owner.Hex(), name)
 	}
-	if err != nil {
+	if errors.As(err, &le) {
 		return nil, err
 	}
-	card, err := cardOf(meta, ch, owner)
 	if err != nil {
 		return nil, localapi.Errorf(http.StatusBadGateway, "bad_card", "the card behind %q: %v", name, err)
 	}
@@ -152,23 +174,23 @@ func (s *Service) LookupName(ctx context.Context, name string) (*chatapi.NameInf
 
 // cardOf reads the card in a directory row and checks that the row is
 // signed by owner, under owner's key, and that the card is owner's.
-func cardOf(meta *dbapi.Meta, ch *dbapi.Change, owner common.Address) (*identity.Card, error) {
+func cardOf(meta *dbapi.Meta, ch *dbapi.Change, owner common.Address) (*directoryRow, *identity.Card, error) {
 	if err := dbapi.VerifyRow(meta, strings.ToLower(owner.Hex()), ch); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if ch.Writer != owner || !dbapi.KeyNames(ch.Key, owner) || ch.Op == dbapi.OpDelete {
-		return nil, errors.New("the row is not the owner's")
+		return nil, nil, errors.New("the row is not the owner's")
 	}
 	var row directoryRow
 	if err := json.Unmarshal(ch.Value, &row); err != nil {
-		return nil, errors.New("the row is not a card")
+		return nil, nil, errors.New("the row is not a card")
 	}
 	card, err := identity.ParseCard(row.Card)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if crypto.PubkeyToAddress(*card.Key) != owner {
-		return nil, errors.New("the card is not the owner's")
+		return nil, nil, errors.New("the card is not the owner's")
 	}
-	return card, nil
+	return &row, card, nil
 }

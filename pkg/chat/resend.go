@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -32,9 +33,12 @@ type awaitEntry struct {
 	Tries   int      `json:"tries"`
 	// Acked: the recipient's mf-chat acknowledged it; only its receipt
 	// is still looked for, until Next.
-	Acked bool      `json:"acked,omitempty"`
-	Next  time.Time `json:"next"`
-	First time.Time `json:"first,omitzero"`
+	Acked bool `json:"acked,omitempty"`
+	// Mailed: it went to the contact's mf-db mailbox too (or the
+	// contact has none); mailbox.go.
+	Mailed bool      `json:"mailed,omitempty"`
+	Next   time.Time `json:"next"`
+	First  time.Time `json:"first,omitzero"`
 }
 
 func awaitKey(cid []byte, id string) []byte {
@@ -166,6 +170,40 @@ func (s *Service) resender(ctx context.Context) {
 			}
 			e.Tries++
 			e.Next = time.Now().Add(resendAfter(e.Tries))
+			if e.Tries >= mailAfter && !e.Mailed && c.Kind == chatapi.KindContact {
+				// Still not acknowledged: the contact may be away; its
+				// mailbox keeps the message for it.
+				mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := s.mail(mctx, c, e.Payload)
+				cancel()
+				switch {
+				case err == nil:
+					e.Mailed = true
+					s.mu.Lock()
+					s.update(c, e.ID, func(m *chatapi.Message) bool {
+						if !m.Mine || m.State != chatapi.StateSent {
+							return false
+						}
+						m.Reason = "left in " + c.Name + "'s mf-db mailbox"
+						return true
+					})
+					s.mu.Unlock()
+				case errors.Is(err, errNoMailbox):
+					e.Mailed = true
+				default:
+					// Tried again with the next try; the reason shows.
+					s.log.Info("leaving a message in a mailbox", "to", c.Name, "err", err)
+					s.mu.Lock()
+					s.update(c, e.ID, func(m *chatapi.Message) bool {
+						if !m.Mine || m.State != chatapi.StateSent {
+							return false
+						}
+						m.Reason = "not left in " + c.Name + "'s mf-db mailbox: " + err.Error()
+						return true
+					})
+					s.mu.Unlock()
+				}
+			}
 			s.mu.Lock()
 			// Only if still waiting: an acknowledgement may have come.
 			if _, err := s.st.db.Get(keys[i]); err == nil {

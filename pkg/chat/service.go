@@ -34,6 +34,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
@@ -73,6 +75,11 @@ type Service struct {
 	convs map[string]*convRecord
 	// names maps an overlay address to its contact name.
 	names map[identity.Overlay]string
+	// addrs, byAddr and overlays are the contacts' Ethereum addresses and
+	// overlays, for their mailboxes (mailbox.go).
+	addrs    map[string]common.Address
+	byAddr   map[common.Address]string
+	overlays map[string]identity.Overlay
 	// listening maps a route topic to the cancel of its listener.
 	listening map[string]context.CancelFunc
 	topicConv map[string]string
@@ -109,7 +116,8 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 		opts.SyncEvery = time.Second
 	}
 	s := &Service{st: st, rc: rc, id: id, home: opts.Home, self: id.Public().Overlay(), log: log, opts: opts,
-		convs: map[string]*convRecord{}, names: map[identity.Overlay]string{}, listening: map[string]context.CancelFunc{},
+		convs: map[string]*convRecord{}, names: map[identity.Overlay]string{},
+		addrs: map[string]common.Address{}, byAddr: map[common.Address]string{}, overlays: map[string]identity.Overlay{}, listening: map[string]context.CancelFunc{},
 		topicConv: map[string]string{}, subs: map[chan chatapi.Event]struct{}{}, typedAt: map[string]time.Time{},
 		kick: make(chan struct{}, 1), sync: make(chan struct{}, 1), ctx: context.Background(),
 		ixKick: make(chan struct{}, 1), ixDone: make(chan struct{})}
@@ -178,6 +186,7 @@ func (s *Service) Run(ctx context.Context) {
 	s.mu.Unlock()
 	go s.sender(ctx)
 	go s.resender(ctx)
+	go s.mailboxLoop(ctx)
 	t := time.NewTicker(s.opts.SyncEvery)
 	defer t.Stop()
 	for {
@@ -296,6 +305,7 @@ func (s *Service) syncRoute(ctx context.Context) {
 			continue
 		}
 		s.names[*ct.Overlay] = ct.Name
+		s.learnContact(ct)
 		if c, isNew := s.ensureConv(chatapi.KindContact, ct.Name); isNew {
 			s.saveConv(b, c)
 			changed = true

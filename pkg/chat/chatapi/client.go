@@ -71,6 +71,13 @@ func (c *Client) Watch(ctx context.Context, opened func(), fn func(*Event) error
 	})
 }
 
+// CreateMailbox makes this node's mf-db mailbox (if it has none) and
+// publishes its reference in the directory.
+func (c *Client) CreateMailbox(ctx context.Context) (*MailboxInfo, error) {
+	var out MailboxInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/mailbox", nil, &out)
+}
+
 // Save fetches a message's attachment into a directory.
 func (c *Client) Save(ctx context.Context, req SaveRequest) (*SaveResult, error) {
 	var out SaveResult

@@ -287,3 +287,9 @@ type SaveResult struct {
 	Path string `json:"path"`
 	Size int64  `json:"size"`
 }
+
+// MailboxInfo is this node's mf-db mailbox: the reference contacts open
+// it by, also published in the directory.
+type MailboxInfo struct {
+	Ref string `json:"ref"`
+}

@@ -70,7 +70,7 @@ scripts and bots:
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(newDaemonCmd(g), newSendCmd(g), newReadCmd(g), newLsCmd(g), newSearchCmd(g), newBotCmd(g),
-		newAddCmd(g), newNameCmd(g), newSaveCmd(g), newGroupCmd(g), newMembersCmd(g, "invite"), newMembersCmd(g, "kick"), newLeaveCmd(g), newLumCmd(g), newAwayCmd(g),
+		newAddCmd(g), newNameCmd(g), newSaveCmd(g), newMailboxCmd(g), newGroupCmd(g), newMembersCmd(g, "invite"), newMembersCmd(g, "kick"), newLeaveCmd(g), newLumCmd(g), newAwayCmd(g),
 		cli.WaitCommand("mf-chat", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -868,5 +868,33 @@ characters) and never over an existing file. Prints the path.
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the directory to save into")
+	return cmd
+}
+
+func newMailboxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mailbox",
+		Short: "This node's mf-db mailbox: messages kept for it while it is away",
+	}
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Make this node's mailbox on db providers and publish it in the directory",
+		Long: `Make this node's mf-db mailbox on db providers (if it has none) and publish
+its reference in this node's directory row, under its own address. A
+contact whose messages this node has not acknowledged for a few seconds
+then also seals them into the mailbox, which only this node can open; the
+daemon reads it when it starts and every 5 minutes. Prints the reference.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := g.client().CreateMailbox(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintln(g.streams.Out, m.Ref)
+			return nil
+		},
+	}
+	cmd.AddCommand(create)
 	return cmd
 }

@@ -114,9 +114,9 @@ func (m *model) stateMark(msg *chatapi.Message, members int) string {
 		}
 	case chatapi.StateFailed:
 		return m.st.failed.Render("[failed: " + chatapi.Clean(msg.Reason, false) + "]")
-	case chatapi.StateSending:
+	case chatapi.StateSending, chatapi.StateSent:
 		if msg.Reason != "" {
-			s = "sending: " + chatapi.Clean(msg.Reason, false)
+			s += ": " + chatapi.Clean(msg.Reason, false)
 		}
 	}
 	return m.st.state.Render("[" + s + "]")
