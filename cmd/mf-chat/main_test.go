@@ -15,9 +15,11 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/mainframe/mf/pkg/chat"
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/chat/chatcmd"
 	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtcmd"
 	"github.com/mainframe/mf/pkg/db/dbcmd"
 	"github.com/mainframe/mf/pkg/devnet"
@@ -88,6 +90,7 @@ func TestScripts(t *testing.T) {
 			"mkbig":     cmdMkBig,
 			"mkhostile": cmdMkHostile,
 			"retry":     cmdRetry,
+			"fillchat":  cmdFillChat,
 		},
 	})
 }
@@ -427,4 +430,18 @@ func cmdRetry(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("output never matched %s; last: %s", args[0], out)
+}
+
+// fillchat HOME CONV N NEEDLE: fill the history of HOME's mf-chat (not
+// running) with N messages to contact CONV, the middle one NEEDLE.
+func cmdFillChat(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: fillchat HOME CONV N NEEDLE")
+	}
+	home := ts.MkAbs(args[0])
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	cfg, err := config.LoadFile(home)
+	ts.Check(err)
+	ts.Check(chat.FillHome(home, cfg, []string{args[1]}, n, args[3]))
 }

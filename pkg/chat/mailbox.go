@@ -16,9 +16,9 @@ import (
 
 // Offline delivery through mf-db mailboxes (docs/db.md, "Mailboxes"). A
 // node that wants messages while it is away makes a mailbox on providers
-// (mf-chat mailbox create) and publishes its reference in its directory
-// row (directory.go), under its own address, which a contact knows from its
-// card. A message a contact has not acknowledged after mailAfter tries is
+// (mf-chat mailbox create), tells its reference to its contacts inside
+// their sessions, and publishes it in its directory row (directory.go),
+// under its own address, which a contact knows from its card. A message a contact has not acknowledged after mailAfter tries is
 // also sealed into that mailbox: only the owner can open it, and the row's
 // writer (the sender's address, signed) says whom it is from. The daemon
 // reads its mailbox when it starts and every mailEvery, takes each message
@@ -29,6 +29,8 @@ const (
 	// mailAfter is the try of a waiting message after which it also goes
 	// to the contact's mailbox: about 9 s unacknowledged.
 	mailAfter = 2
+	// maxMailTries bounds the looks for a contact's mailbox per message.
+	maxMailTries = 20
 	// mailEvery is how often the daemon reads its mailbox.
 	mailEvery = 5 * time.Minute
 	// mailboxRedundancy is how many providers keep a mailbox; a sender
@@ -59,7 +61,30 @@ func (s *Service) CreateMailbox(ctx context.Context) (*chatapi.MailboxInfo, erro
 	if err := s.publishCard(ctx, st.Card); err != nil {
 		return nil, err
 	}
+	s.tellMailbox(ref.Ref)
 	return &chatapi.MailboxInfo{Ref: ref.Ref}, nil
+}
+
+// tellMailbox gives the mailbox's reference to every contact with a
+// session open, inside the session: a contact then needs no directory
+// lookup, and the reference reaches only contacts.
+func (s *Service) tellMailbox(ref string) {
+	var convs []string
+	s.mu.Lock()
+	for _, c := range s.convs {
+		if c.Kind == chatapi.KindContact && c.Session != "" && !c.Left {
+			convs = append(convs, c.ID)
+		}
+	}
+	s.mu.Unlock()
+	e := envelope{V: 1, T: kindMailbox, ID: newID(), Text: ref}
+	for _, id := range convs {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.transmit(ctx, id, e.marshal()); err != nil {
+			s.log.Info("telling a contact of the mailbox", "conv", id, "err", err)
+		}
+		cancel()
+	}
 }
 
 func (s *Service) apiCreateMailbox(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -74,20 +99,25 @@ var errNoMailbox = errors.New("no mailbox")
 func (s *Service) mail(ctx context.Context, c *convRecord, payload []byte) error {
 	s.mu.Lock()
 	addr, ok := s.addrs[c.Name]
+	ref := c.Mailbox
 	s.mu.Unlock()
 	if !ok || c.Kind != chatapi.KindContact {
 		return errNoMailbox
 	}
-	row, _, err := s.directoryRowOf(ctx, addr)
-	var le *localapi.Error
-	if errors.As(err, &le) && le.Status == http.StatusNotFound || err == nil && row.Mailbox == "" {
-		return errNoMailbox
-	}
-	if err != nil {
-		return err
+	if ref == "" {
+		// Not told in the session: the contact's directory row.
+		row, _, err := s.directoryRowOf(ctx, addr)
+		var le *localapi.Error
+		if errors.As(err, &le) && le.Status == http.StatusNotFound || err == nil && row.Mailbox == "" {
+			return errNoMailbox
+		}
+		if err != nil {
+			return err
+		}
+		ref = row.Mailbox
 	}
 	db := dbapi.NewClient(s.home)
-	m, err := db.Open(ctx, row.Mailbox)
+	m, err := db.Open(ctx, ref)
 	if err != nil {
 		return err
 	}

@@ -34,11 +34,14 @@ type awaitEntry struct {
 	// Acked: the recipient's mf-chat acknowledged it; only its receipt
 	// is still looked for, until Next.
 	Acked bool `json:"acked,omitempty"`
-	// Mailed: it went to the contact's mf-db mailbox too (or the
-	// contact has none); mailbox.go.
-	Mailed bool      `json:"mailed,omitempty"`
-	Next   time.Time `json:"next"`
-	First  time.Time `json:"first,omitzero"`
+	// Mailed: it went to the contact's mf-db mailbox too; MailTries
+	// counts the tries (a contact that has no mailbox yet, or whose row
+	// a provider has not caught up with, is asked again, up to
+	// maxMailTries); mailbox.go.
+	Mailed    bool      `json:"mailed,omitempty"`
+	MailTries int       `json:"mail_tries,omitempty"`
+	Next      time.Time `json:"next"`
+	First     time.Time `json:"first,omitzero"`
 }
 
 func awaitKey(cid []byte, id string) []byte {
@@ -170,7 +173,8 @@ func (s *Service) resender(ctx context.Context) {
 			}
 			e.Tries++
 			e.Next = time.Now().Add(resendAfter(e.Tries))
-			if e.Tries >= mailAfter && !e.Mailed && c.Kind == chatapi.KindContact {
+			if e.Tries >= mailAfter && !e.Mailed && e.MailTries < maxMailTries && c.Kind == chatapi.KindContact {
+				e.MailTries++
 				// Still not acknowledged: the contact may be away; its
 				// mailbox keeps the message for it.
 				mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -189,7 +193,6 @@ func (s *Service) resender(ctx context.Context) {
 					})
 					s.mu.Unlock()
 				case errors.Is(err, errNoMailbox):
-					e.Mailed = true
 				default:
 					// Tried again with the next try; the reason shows.
 					s.log.Info("leaving a message in a mailbox", "to", c.Name, "err", err)

@@ -429,6 +429,15 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 			c.Presence = "away: " + e.Text
 		}
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
+	case kindMailbox:
+		if c.Kind == chatapi.KindContact && c.Mailbox != e.Text {
+			c.Mailbox = e.Text
+			b := s.st.db.NewBatch()
+			s.saveConv(b, c)
+			if err := b.Commit(); err != nil {
+				s.log.Warn("saving a contact's mailbox", "err", err)
+			}
+		}
 	case kindTyping:
 		c.TypingAt = now
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})

@@ -139,6 +139,9 @@ type convRecord struct {
 	// on.
 	Session string `json:"session,omitempty"`
 	Count   int    `json:"count"`
+	// Mailbox is the reference of the contact's mf-db mailbox, as it
+	// told this node in the session (mailbox.go).
+	Mailbox string `json:"mailbox,omitempty"`
 }
 
 // outEntry is a packet waiting in the outgoing queue.

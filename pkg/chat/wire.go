@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 )
@@ -14,13 +15,14 @@ import (
 // JSON object, at most MaxPayload bytes.
 //
 //	v  1
-//	t  kind: msg, ack, edit, react, leave, away, typing
+//	t  kind: msg, ack, edit, react, leave, away, typing, mailbox
 //	id 32 hex digits, chosen by the sender; a receiver keeps a message id
 //	   once per conversation, so a packet sent twice (a sender killed
 //	   between mf-route's answer and its own bookkeeping) shows once
 //	c  the sender's Lamport clock for the conversation (msg)
 //	s  the sender's clock, unix milliseconds (shown, never used to order)
-//	x  text (msg, edit: the new text, react: the reaction, away: the note)
+//	x  text (msg, edit: the new text, react: the reaction, away: the note,
+//	   mailbox: the reference of the sender's mf-db mailbox)
 //	r  the message an edit, reaction or reply refers to
 //	a  acknowledged message ids (ack), at most MaxAcks
 //	p  a poll (msg)
@@ -52,6 +54,9 @@ const (
 	// kindTyping: the sender is typing in the conversation (when it has
 	// not turned typing notices off).
 	kindTyping = "typing"
+	// kindMailbox: the sender's mf-db mailbox, where to leave messages
+	// while it is away (a contact's only).
+	kindMailbox = "mailbox"
 )
 
 // Bounds of the payload.
@@ -138,6 +143,10 @@ func decodeEnvelope(b []byte) (*envelope, error) {
 		}
 		if e.T == kindReact && len(e.Text) > maxReaction {
 			return nil, fmt.Errorf("%w: reaction too long", errEnvelope)
+		}
+	case kindMailbox:
+		if !strings.HasPrefix(e.Text, "mfdb1:") {
+			return nil, fmt.Errorf("%w: a mailbox reference starts with mfdb1:", errEnvelope)
 		}
 	case kindLeave, kindAway, kindTyping:
 	default:
