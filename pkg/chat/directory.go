@@ -34,8 +34,11 @@ import (
 
 // DirectoryTable is the network table of cards. Its id is the hash of
 // this definition, so every node finds the same table on the same
-// providers.
-var DirectoryTable = dbapi.TableRequest{Name: "mf-chat-cards", Read: "anyone", Insert: "self", Update: "self", Delete: "self", Redundancy: DirectoryRedundancy}
+// providers. A write must reach every provider (quorum R): a reader asks
+// one provider, and a card written to a majority only was not found by
+// readers that asked the provider without it.
+var DirectoryTable = dbapi.TableRequest{Name: "mf-chat-cards", Read: "anyone", Insert: "self", Update: "self", Delete: "self",
+	Redundancy: DirectoryRedundancy, Quorum: DirectoryRedundancy}
 
 // DirectoryRedundancy is how many providers hold the directory's cards.
 const DirectoryRedundancy = 3

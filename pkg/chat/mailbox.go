@@ -33,10 +33,10 @@ const (
 	maxMailTries = 20
 	// mailEvery is how often the daemon reads its mailbox.
 	mailEvery = 5 * time.Minute
-	// mailboxRedundancy is how many providers keep a mailbox; a sender
-	// needs one of them to take a message (quorum 1), since the point is
-	// to reach a node while some are away, and the providers pass rows on
-	// to each other (anti-entropy).
+	// mailboxRedundancy is how many providers keep a mailbox. A message
+	// must reach both (quorum R), since the owner reads from one: a
+	// message a provider lacks would wait for anti-entropy. A send that
+	// fails is tried again at the next try.
 	mailboxRedundancy = 2
 )
 
@@ -50,7 +50,7 @@ func (s *Service) CreateMailbox(ctx context.Context) (*chatapi.MailboxInfo, erro
 	db := dbapi.NewClient(s.home)
 	if _, err := db.Ref(ctx, dbapi.MailboxName); err != nil {
 		if _, err := db.Create(ctx, dbapi.CreateRequest{Name: dbapi.MailboxName, Kind: dbapi.KindMailbox,
-			Read: "owner", Insert: "anyone", Update: "owner", Delete: "owner", Redundancy: mailboxRedundancy, Quorum: 1}); err != nil {
+			Read: "owner", Insert: "anyone", Update: "owner", Delete: "owner", Redundancy: mailboxRedundancy, Quorum: mailboxRedundancy}); err != nil {
 			return nil, err
 		}
 	}
