@@ -239,7 +239,8 @@ func (m *model) submit(text string) tea.Cmd {
 			if err != nil {
 				return statusMsg{"error: " + chatapi.Clean(err.Error(), false)}
 			}
-			return statusMsg{fmt.Sprintf("saved %s (%d bytes)", chatapi.Clean(res.Path, false), res.Size)}
+			// The name first: a long directory is cut off at the edge.
+			return statusMsg{fmt.Sprintf("saved %s (%d bytes) in %s", chatapi.Clean(filepath.Base(res.Path), false), res.Size, chatapi.Clean(filepath.Dir(res.Path), false))}
 		}
 	case "/away":
 		ok := "away: " + rest
