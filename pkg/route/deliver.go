@@ -420,7 +420,7 @@ func (n *Node) deliver(id [32]byte, env *Envelope, durable bool) bool {
 		n.groups.acked(env)
 		return true
 	case GroupReceiptTopic:
-		n.grcpts.received(env)
+		n.grcpts.received(env) // groupreceipt.go
 		return true
 	case sessionControlTopic:
 		return true // a rekey message, taken by the session when it opened

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,15 +27,20 @@ import (
 // the packet id (Packet.ID, the same for every copy however the destination
 // list is split) is what each member signs. A member that opened it stores it
 // before it signs (a receipt means the node has the message), then signs a
-// receipt of kind received over the id and sends it to the sender on
-// GroupReceiptTopic, sealed to the sender at the group's luminosity. Receipts
-// to one sender are batched: a member answers a burst of messages with one
-// packet, not one per message.
+// receipt of kind received over the id and sends it back to the sender, at
+// the group's luminosity: in a packet sealed to the sender on
+// GroupReceiptTopic when this node has the sender's card (a contact, or
+// found in the DHT), which goes the way the sender's packets came and
+// backtracks like any packet; else in a packet of the group itself, sealed
+// under the group key and addressed to the sender alone, with
+// FlagReceiptBatch (a member may know another only by its overlay
+// address). Receipts to one sender are batched: a member answers a burst
+// of messages with one packet, not one per message.
 //
 // The sender keeps a record per packet (grsent/<id>) listing the members at
 // the moment it sent, and takes a receipt only when its signature is valid,
 // it is of kind received, it names a packet it sent, its signer is one of
-// those members, and it came in a packet that signer sealed itself: nobody
+// those members, and it came in a packet that signer signed itself: nobody
 // can answer for another member. The record is delivered once every member
 // signed. Nothing else is settled: a member that is down stays without a
 // receipt (mf-chat sends again, and the receipt of any copy counts).
@@ -44,13 +50,19 @@ import (
 // paths part at every split, and there is no single chain to blame along.
 
 // GroupReceiptTopic carries members' receipts of certified group packets
-// back to their sender.
+// back to their sender, in packets sealed to it.
 const GroupReceiptTopic = "mf/group/receipt"
 
-// FlagGroupReceipt, in a group envelope, asks every member for a signed
-// receipt. (A high bit, so that flags added for other uses keep the low
-// ones.)
-const FlagGroupReceipt = 1 << 5
+// Group envelope flags of certified group packets (high bits, so that
+// flags added for other uses keep the low ones).
+const (
+	// FlagGroupReceipt asks every member for a signed receipt.
+	FlagGroupReceipt = 1 << 5
+	// FlagReceiptBatch marks a group envelope whose payload is a batch of
+	// receipts for the one member it is addressed to: it goes to no
+	// listener.
+	FlagReceiptBatch = 1 << 6
+)
 
 const (
 	groupSentPrefix   = "grsent/"   // grsent/<id>: GroupSentRecord
@@ -77,19 +89,25 @@ type groupReceipts struct {
 	mu sync.Mutex
 
 	bmu     sync.Mutex
-	pending map[identity.Overlay]*receiptBatch
+	pending map[batchKey]*receiptBatch
 	kick    chan struct{}
 }
 
-// receiptBatch is what a member owes one sender.
+// receiptBatch is what a member owes one sender in one group.
 type receiptBatch struct {
-	to       identity.Public
-	bits     uint16
+	to       identity.Overlay
+	group    string
 	receipts [][]byte
 }
 
+// batchKey is a sender in a group.
+type batchKey struct {
+	to    identity.Overlay
+	group string
+}
+
 func newGroupReceipts(n *Node) *groupReceipts {
-	return &groupReceipts{n: n, pending: map[identity.Overlay]*receiptBatch{}, kick: make(chan struct{}, 1)}
+	return &groupReceipts{n: n, pending: map[batchKey]*receiptBatch{}, kick: make(chan struct{}, 1)}
 }
 
 // SendGroupCertified is SendGroup with a signed receipt from every member.
@@ -179,9 +197,14 @@ func (g *groupReceipts) prune(cutoff time.Time) error {
 	return batch.Commit()
 }
 
-// deliverCertified is deliver for a group packet that asks for a receipt:
-// stored first, then receipted to its sender.
-func (g *groupReceipts) deliverCertified(id [32]byte, env *Envelope, bits uint16) bool {
+// deliverCertified takes a group packet of certified delivery: a batch of
+// receipts for this node, or a packet that asks for a receipt, stored
+// first, then receipted to its sender.
+func (g *groupReceipts) deliverCertified(id [32]byte, env *Envelope) bool {
+	if env.Flags&FlagReceiptBatch != 0 {
+		g.received(env)
+		return true
+	}
 	if !g.n.deliver(id, env, true) {
 		return false
 	}
@@ -193,15 +216,13 @@ func (g *groupReceipts) deliverCertified(id [32]byte, env *Envelope, bits uint16
 		g.n.log.Warn("signing a group receipt", "err", err)
 		return true
 	}
-	o := env.Sender.Overlay()
+	k := batchKey{to: env.Sender.Overlay(), group: strings.TrimPrefix(env.Topic, GroupListenTopic(""))}
 	g.bmu.Lock()
-	b := g.pending[o]
+	b := g.pending[k]
 	if b == nil {
-		b = &receiptBatch{to: env.Sender, bits: bits}
-		g.pending[o] = b
+		b = &receiptBatch{to: k.to, group: k.group}
+		g.pending[k] = b
 	}
-	// The batch goes at the lowest luminosity of the groups it answers.
-	b.bits = min(b.bits, bits)
 	b.receipts = append(b.receipts, rc.Marshal())
 	g.bmu.Unlock()
 	select {
@@ -238,39 +259,43 @@ func (g *groupReceipts) run(ctx context.Context) {
 	}
 }
 
-// flush sends every owed batch and reports whether there were any. The
-// group envelope names only the sender's identity key, so its encryption
-// key comes from its card (a contact, or the DHT); a batch that cannot be
-// sealed is dropped: the sender sees the member without a receipt.
+// flush sends every owed batch, in a packet of the group addressed to the
+// sender alone, and reports whether there were any. A batch for a group
+// this node no longer holds, or a sender no longer in it, is dropped: the
+// sender sees the member without a receipt.
 func (g *groupReceipts) flush(ctx context.Context) bool {
 	g.bmu.Lock()
 	batches := g.pending
-	g.pending = map[identity.Overlay]*receiptBatch{}
+	g.pending = map[batchKey]*receiptBatch{}
 	g.bmu.Unlock()
-	for o, b := range batches {
-		to := b.to
-		if t, err := g.n.Resolve(ctx, o.String()); err == nil {
-			to = t.Card.Public
+	for _, b := range batches {
+		x, err := g.n.groups.get(b.group)
+		var card *Target
+		if err == nil {
+			card, _ = g.n.Resolve(ctx, b.to.String())
 		}
-		for len(b.receipts) > 0 {
+		for err == nil && len(b.receipts) > 0 {
 			k := min(len(b.receipts), maxGroupReceiptBatch)
-			err := g.n.sendSealed(ctx, to, b.bits, GroupReceiptTopic, encodeGroupReceipts(b.receipts[:k]))
-			if err != nil {
-				g.n.log.Info("group receipts not sent", "to", o.String()[:16], "err", err)
+			batch := encodeGroupReceipts(b.receipts[:k])
+			var p *Packet
+			if card != nil {
+				p, err = SealPacket(g.n.id, card.Card.Public, uint16(x.Luminosity), byte(g.n.opts.TTL), GroupReceiptTopic, 0, batch)
+				if err == nil {
+					err = g.n.handlePacket(ctx, p, p.Marshal(), "", nil)
+				}
+			} else {
+				p, err = g.n.groups.sealTo(x, byte(g.n.opts.TTL), FlagReceiptBatch, batch, &b.to)
+				if err == nil {
+					err = g.n.handlePacket(ctx, p, nil, "", nil)
+				}
 			}
 			b.receipts = b.receipts[k:]
 		}
+		if err != nil {
+			g.n.log.Info("group receipts not sent", "to", b.to.String()[:16], "group", b.group, "err", err)
+		}
 	}
 	return len(batches) > 0
-}
-
-// sendSealed is sendTo at luminosity bits.
-func (n *Node) sendSealed(ctx context.Context, to identity.Public, bits uint16, topic string, payload []byte) error {
-	p, err := SealPacket(n.id, to, bits, byte(n.opts.TTL), topic, 0, payload)
-	if err != nil {
-		return err
-	}
-	return n.handlePacket(ctx, p, p.Marshal(), "", nil)
 }
 
 // A batch of group receipts on the wire:
