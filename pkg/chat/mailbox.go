@@ -10,7 +10,6 @@ import (
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/db/dbapi"
-	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
@@ -106,13 +105,12 @@ func (s *Service) mail(ctx context.Context, c *convRecord, payload []byte) error
 	}
 	if ref == "" {
 		// Not told in the session: the contact's directory row.
+		// Any failure here (no mf-db, no providers, no row) means no
+		// mailbox known: nothing to show on the message.
 		row, _, err := s.directoryRowOf(ctx, addr)
-		var le *localapi.Error
-		if errors.As(err, &le) && le.Status == http.StatusNotFound || err == nil && row.Mailbox == "" {
+		if err != nil || row.Mailbox == "" {
+			s.log.Debug("no mailbox known", "contact", c.Name, "err", err)
 			return errNoMailbox
-		}
-		if err != nil {
-			return err
 		}
 		ref = row.Mailbox
 	}
