@@ -117,6 +117,9 @@ func (m *model) stateMark(msg *chatapi.Message, members int) string {
 	case chatapi.StateSending, chatapi.StateSent:
 		if msg.Reason != "" {
 			s += ": " + chatapi.Clean(msg.Reason, false)
+		} else if len(msg.Acked) > 0 && members > 1 {
+			// Members' mf-chat answered, their nodes' receipts not yet.
+			s += fmt.Sprintf(", acknowledged %d/%d", len(msg.Acked), members)
 		}
 	}
 	return m.st.state.Render("[" + s + "]")
