@@ -13,7 +13,7 @@ dir=$(cd "$dir" && pwd)
 
 "$root/scripts/solc.sh" "$dir/build"
 cd "$root"
-for t in MFT Checkbook CheckbookFactory StakeRegistry Court; do
+for t in MFT Checkbook CheckbookFactory StakeRegistry Court Names; do
   lower=$(echo "$t" | tr '[:upper:]' '[:lower:]')
   go tool abigen --abi "$dir/build/$t.abi" --bin "$dir/build/$t.bin" \
     --pkg chain --type "$t" --out "$dir/bind_$lower.go"

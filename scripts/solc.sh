@@ -35,7 +35,7 @@ if (!have.startsWith(want + '+')) {
 }
 
 const srcDir = 'pkg/chain/contracts';
-const contracts = ['MFT', 'Checkbook', 'CheckbookFactory', 'StakeRegistry', 'Court'];
+const contracts = ['MFT', 'Checkbook', 'CheckbookFactory', 'StakeRegistry', 'Court', 'Names'];
 const sources = {};
 for (const f of fs.readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort()) {
   sources[f] = { content: fs.readFileSync(path.join(srcDir, f), 'utf8') };

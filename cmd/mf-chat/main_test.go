@@ -15,18 +15,30 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/mainframe/mf/pkg/chat"
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/chat/chatcmd"
 	"github.com/mainframe/mf/pkg/cli"
+	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/court/courtcmd"
+	"github.com/mainframe/mf/pkg/db/dbcmd"
 	"github.com/mainframe/mf/pkg/devnet"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
+	"github.com/mainframe/mf/pkg/store/storecmd"
+	"github.com/mainframe/mf/pkg/swap/swapcmd"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"mf-route": func() { os.Exit(routecmd.Main(os.Args[1:], cli.System())) },
 		"mf-chat":  func() { os.Exit(chatcmd.Main(os.Args[1:], cli.System())) },
+		// A devnet with a chain (the directory, attachments, mailboxes)
+		// finds these on $PATH.
+		"mf-swap":  func() { os.Exit(swapcmd.Main(os.Args[1:], cli.System())) },
+		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
+		"mf-store": func() { os.Exit(storecmd.Main(os.Args[1:], cli.System())) },
+		"mf-db":    func() { os.Exit(dbcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -77,6 +89,8 @@ func TestScripts(t *testing.T) {
 			"burst":     cmdBurst,
 			"mkbig":     cmdMkBig,
 			"mkhostile": cmdMkHostile,
+			"retry":     cmdRetry,
+			"fillchat":  cmdFillChat,
 		},
 	})
 }
@@ -107,7 +121,8 @@ func cmdBefriend(ts *testscript.TestScript, neg bool, args []string) {
 
 // chatwait HOME CONV REGEX [STATE]: wait up to 60 s until a message of
 // CONV matches REGEX (and is in STATE, or with STATE receipt, carries
-// mf-route's signed receipt); with !, check that none matches now.
+// mf-route's signed receipt, or with receipts=N, N members' signed
+// receipts); with !, check that none matches now.
 func cmdChatWait(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 3 || len(args) > 4 {
 		ts.Fatalf("usage: chatwait HOME CONV REGEX [STATE]")
@@ -128,7 +143,8 @@ func cmdChatWait(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		found := false
 		for _, m := range ms {
-			if re.MatchString(m.Text) && (len(args) == 3 || m.State == args[3] || args[3] == "receipt" && m.Receipt != "") {
+			if re.MatchString(m.Text) && (len(args) == 3 || m.State == args[3] || args[3] == "receipt" && m.Receipt != "" ||
+				args[3] == fmt.Sprintf("receipts=%d", len(m.Receipts))) {
 				found = true
 			}
 		}
@@ -391,4 +407,41 @@ func cmdStartChat(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	b, _ := os.ReadFile(logPath)
 	ts.Fatalf("mf-chat daemon of %s does not answer (%v); wchan %s, stack:\n%s\nlog:\n%s", home, last, wchan, stack, b)
+}
+
+// retry REGEX PROG ARGS...: run PROG until its output matches REGEX, for up
+// to 3 minutes (a devnet's services announce themselves in their own
+// time).
+func cmdRetry(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: retry REGEX PROG ARGS...")
+	}
+	re := regexp.MustCompile(args[0])
+	var out []byte
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		cmd := exec.Command(args[1], args[2:]...)
+		cmd.Env = os.Environ()
+		for _, k := range []string{"PATH", "MF_HOME", "HOME"} {
+			cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+		}
+		out, _ = cmd.CombinedOutput()
+		if re.Match(out) {
+			return
+		}
+	}
+	ts.Fatalf("output never matched %s; last: %s", args[0], out)
+}
+
+// fillchat HOME CONV N NEEDLE: fill the history of HOME's mf-chat (not
+// running) with N messages to contact CONV, the middle one NEEDLE.
+func cmdFillChat(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: fillchat HOME CONV N NEEDLE")
+	}
+	home := ts.MkAbs(args[0])
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	cfg, err := config.LoadFile(home)
+	ts.Check(err)
+	ts.Check(chat.FillHome(home, cfg, []string{args[1]}, n, args[3]))
 }

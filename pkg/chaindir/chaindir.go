@@ -48,7 +48,9 @@ type Info struct {
 	// Registry and Court are the swear-and-swindle contracts (mf-court).
 	Registry string `json:"registry,omitempty"`
 	Court    string `json:"court,omitempty"`
-	Faucet   string `json:"faucet"`
+	// Names is mf-chat's name registry (the directory).
+	Names  string `json:"names,omitempty"`
+	Faucet string `json:"faucet"`
 }
 
 // WriteInfo writes dir/chain.json, atomically.

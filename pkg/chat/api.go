@@ -12,6 +12,7 @@ import (
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
+	"github.com/mainframe/mf/pkg/store/storeapi"
 )
 
 // The endpoints are listed in chatapi's package doc.
@@ -29,6 +30,10 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("GET /v0/search", localapi.Handle(s.apiSearch))
 	m.HandleFunc("GET /v0/watch", s.apiWatch)
 	m.Handle("POST /v0/contacts", localapi.Handle(s.apiAddContact))
+	m.Handle("POST /v0/names", localapi.Handle(s.apiClaimName))
+	m.Handle("GET /v0/names/{name}", localapi.Handle(s.apiLookupName))
+	m.Handle("POST /v0/save", localapi.Handle(s.apiSave))
+	m.Handle("POST /v0/mailbox", localapi.Handle(s.apiCreateMailbox))
 	m.Handle("POST /v0/groups", localapi.Handle(s.apiCreateGroup))
 	m.Handle("POST /v0/groups/{name}/members", localapi.Handle(s.apiChangeGroup))
 	m.Handle("POST /v0/leave", localapi.Handle(s.apiLeave))
@@ -134,6 +139,24 @@ func (s *Service) apiSend(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	s.syncIfUnknown(r.Context(), req.To)
+	if req.Attach != "" {
+		if req.Attachment != nil {
+			return nil, localapi.BadRequest("a message attaches a file or a reference, not both")
+		}
+		// Stored before the message is queued: the message then only
+		// carries the reference (attach.go).
+		a, err := s.storeFile(r.Context(), req.Attach)
+		if err != nil {
+			return nil, err
+		}
+		req.Attach, req.Attachment = "", a
+	} else if a := req.Attachment; a != nil && a.Size == 0 && chatapi.CheckAttachment(a) == nil {
+		// A reference sent as it is: its size from mf-store, if it knows
+		// the file.
+		if st, err := storeapi.NewClient(s.home).Stat(r.Context(), a.Ref); err == nil {
+			a.Size = int64(st.Size)
+		}
+	}
 	return s.Send(req)
 }
 
@@ -203,7 +226,12 @@ func (s *Service) Search(q string, limit int) (*chatapi.SearchResult, error) {
 			res.Conversations = append(res.Conversations, c)
 		}
 	}
-	if s.ix != nil {
+	if s.ix != nil && !s.rebuilding.Load() {
+		// What was noted and not yet indexed goes in first: a search
+		// finds every message the daemon took.
+		if err := s.flushIndex(context.Background()); err != nil {
+			return nil, err
+		}
 		ids, total, err := s.ix.search(q, limit)
 		if err != nil {
 			return nil, err
@@ -266,8 +294,16 @@ func (s *Service) apiAddContact(w http.ResponseWriter, r *http.Request) (any, er
 	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
 		return nil, err
 	}
-	if req.Name == "" || req.Card == "" {
-		return nil, localapi.BadRequest("a contact needs a name and a card (mf-route id --card on the other node)")
+	if req.Name == "" {
+		return nil, localapi.BadRequest("a contact needs a name, and a card (mf-route id --card on the other node) unless the name is in the directory")
+	}
+	if req.Card == "" {
+		// A name alone is looked up in the directory (directory.go).
+		info, err := s.LookupName(r.Context(), req.Name)
+		if err != nil {
+			return nil, err
+		}
+		req.Card = info.Card
 	}
 	if _, err := s.rc.AddContact(r.Context(), req.Name, req.Card); err != nil {
 		return nil, err
@@ -481,4 +517,16 @@ func (s *Service) apiSettings(w http.ResponseWriter, r *http.Request) (any, erro
 		s.noTyping = !*req.Typing
 	}
 	return chatapi.Settings{Typing: !s.noTyping, Away: s.away}, nil
+}
+
+func (s *Service) apiClaimName(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req chatapi.NameRequest
+	if err := localapi.DecodeBody(w, r, &req, localapi.MaxBody); err != nil {
+		return nil, err
+	}
+	return s.ClaimName(r.Context(), req.Name)
+}
+
+func (s *Service) apiLookupName(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.LookupName(r.Context(), r.PathValue("name"))
 }

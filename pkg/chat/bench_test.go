@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/route/routeapi"
@@ -26,52 +25,19 @@ func benchMessages() int {
 	return 100_000
 }
 
-var words = []string{"lunch", "meeting", "tomorrow", "slides", "coffee", "train", "late", "budget", "review", "weekend", "photos", "call", "deploy", "release", "dinner", "ticket"}
+// words are the filler's words; a search for one finds thousands.
+var words = fillWords
 
-// fill writes n messages over 20 conversations straight into the store
-// and the index, in batches, as Send and receive would have; message
-// n/2 holds the word "quokka", which no other holds.
+// fill writes n messages over 20 conversations (Fill); message n/2 holds
+// the word "quokka", which no other holds.
 func fill(tb testing.TB, s *Service, n int) {
 	tb.Helper()
-	self := s.self.String()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var convs []*convRecord
+	var convs []string
 	for i := range 20 {
-		c, _ := s.ensureConv(chatapi.KindContact, fmt.Sprintf("friend%02d", i))
-		convs = append(convs, c)
+		convs = append(convs, fmt.Sprintf("friend%02d", i))
 	}
-	start := time.Now().Add(-time.Duration(n) * time.Minute)
-	for lo := 0; lo < n; lo += 2000 {
-		b := s.st.db.NewBatch()
-		docs := map[string]indexDoc{}
-		for i := lo; i < min(lo+2000, n); i++ {
-			c := convs[i%len(convs)]
-			c.Clock++
-			c.Count++
-			text := fmt.Sprintf("%s %s %s number %d", words[i%len(words)], words[(i/7)%len(words)], words[(i/13)%len(words)], i)
-			if i == n/2 {
-				text = "the quokka smiles at the camera"
-			}
-			id := newID()
-			m := chatapi.Message{ID: id, Conv: c.ID, From: "me", FromOverlay: self, Mine: true, Text: text, Sent: start.Add(time.Duration(i) * time.Minute), Clock: c.Clock, State: chatapi.StateDelivered}
-			mk := msgKey(s.st.cid(c.ID), c.Clock, self, id)
-			s.st.setJSON(b, mk, m)
-			b.Set(idKey(s.st.cid(c.ID), id), mk)
-			c.Last, c.Preview = m.Sent, preview(text)
-			docs[docID(c.ID, id)] = indexDoc{Text: text, From: "me"}
-		}
-		for _, c := range convs {
-			s.saveConv(b, c)
-		}
-		if err := b.Commit(); err != nil {
-			tb.Fatal(err)
-		}
-		if s.ix != nil {
-			if err := s.ix.batch(docs); err != nil {
-				tb.Fatal(err)
-			}
-		}
+	if err := s.Fill(convs, n, "the quokka smiles at the camera"); err != nil {
+		tb.Fatal(err)
 	}
 }
 

@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -261,6 +262,10 @@ func TestDecodeEnvelopeBad(t *testing.T) {
 		{"edit no ref", `{"v":1,"t":"edit","id":"` + id + `"}`, "without a reference"},
 		{"trailing", `{"v":1,"t":"msg","id":"` + id + `"} {}`, "trailing"},
 		{"too big", `{"v":1,"t":"msg","id":"` + id + `","x":"` + strings.Repeat("x", MaxPayload) + `"}`, "over"},
+		{"file ref", `{"v":1,"t":"msg","id":"` + id + `","f":{"ref":"../../etc","name":"a","size":1}}`, "64 or 128 hex digits"},
+		{"file name", `{"v":1,"t":"msg","id":"` + id + `","f":{"ref":"` + strings.Repeat("ab", 32) + `","name":"","size":1}}`, "name is 1..255"},
+		{"file size", `{"v":1,"t":"msg","id":"` + id + `","f":{"ref":"` + strings.Repeat("ab", 32) + `","name":"a","size":-1}}`, "out of range"},
+		{"file on ack", `{"v":1,"t":"ack","id":"` + id + `","a":["` + id + `"],"f":{"ref":"` + strings.Repeat("ab", 32) + `","name":"a","size":1}}`, "attachment on a ack"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,6 +286,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{V: 1, T: kindAck, ID: id, Acks: []string{id}},
 		{V: 1, T: kindReact, ID: id, Ref: id, Text: "👍"},
 		{V: 1, T: kindMsg, ID: id, Poll: &chatapi.Poll{Question: "q", Options: []string{"a", "b"}}},
+		{V: 1, T: kindMsg, ID: id, File: &chatapi.Attachment{Ref: strings.Repeat("ab", 64), Name: "f.txt", Size: 3}},
 	} {
 		f.Add(e.marshal())
 	}
@@ -293,5 +299,123 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		if len(e.Text) > chatapi.MaxText || len(e.Acks) > MaxAcks || !validID(e.ID) {
 			t.Fatalf("accepted out of bounds: %+v", e)
 		}
+		if e.File != nil && (chatapi.CheckAttachment(e.File) != nil || e.T != kindMsg) {
+			t.Fatalf("accepted a bad attachment: %+v", e.File)
+		}
 	})
+}
+
+// TestIndexCatchesUp: the index never misses a message of the history. A
+// message noted but not yet indexed when the daemon stopped (killed) is
+// indexed after the restart, and a deleted index is filled again from the
+// history. A stalled index holds up neither sending nor the status.
+func TestIndexCatchesUp(t *testing.T) {
+	home := t.TempDir()
+	db, err := kv.Open(filepath.Join(home, DataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	id, err := identity.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Service {
+		s, err := New(db, id, routeapi.NewClient(home), slog.New(slog.NewTextHandler(io.Discard, nil)), Options{IndexDir: filepath.Join(home, IndexDir)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.mu.Lock()
+		c, _ := s.ensureConv(chatapi.KindContact, "bob")
+		b := db.NewBatch()
+		s.saveConv(b, c)
+		err = b.Commit()
+		s.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	send := func(s *Service, text string) {
+		t.Helper()
+		if _, err := s.Send(chatapi.SendRequest{To: "bob", Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	find := func(s *Service, word string) {
+		t.Helper()
+		res, err := s.Search(word, 10)
+		if err != nil || len(res.Messages) != 1 {
+			t.Fatalf("search %q: %v %+v", word, err, res)
+		}
+	}
+	s := open()
+	for i := range 50 {
+		send(s, fmt.Sprintf("chatter %d", i))
+	}
+	send(s, "the quokka smiles")
+	// The indexer stops, as if the daemon were killed: the next message
+	// is in the history and noted, not indexed.
+	s.stopIx()
+	<-s.ixDone
+	send(s, "a wombat waves")
+	s.Close()
+
+	s = open()
+	find(s, "wombat")
+	find(s, "quokka")
+	s.Close()
+
+	// The index deleted: filled again from the history.
+	if err := os.RemoveAll(filepath.Join(home, IndexDir)); err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	defer s.Close()
+	for deadline := time.Now().Add(30 * time.Second); s.rebuilding.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the index is not filled after 30 s")
+		}
+	}
+	find(s, "wombat")
+	find(s, "quokka")
+
+	// A stalled index (its lock held) does not hold up a send or the
+	// status, which take the service's lock.
+	s.ixMu.Lock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		send(s, "while the index stalls")
+		s.mu.Lock()
+		s.mu.Unlock()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a send waited for the index")
+	}
+	s.ixMu.Unlock()
+	find(s, "stalls")
+}
+
+// TestSaveName: a peer's file name cannot leave the directory it is saved
+// into, hide, or carry control characters.
+func TestSaveName(t *testing.T) {
+	for in, want := range map[string]string{
+		"minutes.txt":      "minutes.txt",
+		"../../etc/passwd": "passwd",
+		"..\\..\\boot.ini": "boot.ini",
+		"/abs/x":           "x",
+		"..":               "attachment",
+		".":                "attachment",
+		"":                 "attachment",
+		".bashrc":          "bashrc",
+		"a\x1b[2Jb":        "a␛[2Jb",
+		"tab\there":        "tab here",
+	} {
+		if got := saveName(in); got != want {
+			t.Errorf("saveName(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

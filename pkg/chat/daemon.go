@@ -24,6 +24,10 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opts Options
 		return err
 	}
 	defer h.Close()
+	opts.Home = home
+	if opts.EthRPC == "" {
+		opts.EthRPC = cfg.Swap.EthRPC
+	}
 	if opts.IndexDir == "" {
 		opts.IndexDir = filepath.Join(home, IndexDir)
 	}

@@ -57,7 +57,18 @@ func (s *Service) Send(req chatapi.SendRequest) (*chatapi.Message, error) {
 	if p := req.Poll; p != nil && (len(p.Options) < 2 || len(p.Options) > maxPollOpts || len(p.Question) > maxPollText) {
 		return nil, localapi.BadRequest("a poll has a question and 2..%d options", maxPollOpts)
 	}
-	if req.Poll == nil && req.Edit == "" && req.React == "" && strings.TrimSpace(req.Text) == "" {
+	if req.Attach != "" {
+		return nil, localapi.BadRequest("a file to attach goes through the API (POST /v0/send), which stores it first")
+	}
+	if a := req.Attachment; a != nil {
+		if err := chatapi.CheckAttachment(a); err != nil {
+			return nil, localapi.BadRequest("%v", err)
+		}
+		if req.Edit != "" || req.React != "" {
+			return nil, localapi.BadRequest("an edit or a reaction carries no attachment")
+		}
+	}
+	if req.Poll == nil && req.Attachment == nil && req.Edit == "" && req.React == "" && strings.TrimSpace(req.Text) == "" {
 		return nil, localapi.BadRequest("empty message")
 	}
 	s.mu.Lock()
@@ -106,11 +117,11 @@ func (s *Service) Send(req chatapi.SendRequest) (*chatapi.Message, error) {
 		b.Set(idKey(cid, req.ID), mk)
 		msg = m
 	default:
-		e.T, e.Ref, e.Poll = kindMsg, req.ReplyTo, req.Poll
+		e.T, e.Ref, e.Poll, e.File = kindMsg, req.ReplyTo, req.Poll, req.Attachment
 		c.Clock++
 		e.Clock = c.Clock
 		msg = &chatapi.Message{ID: req.ID, Conv: c.ID, From: "me", FromOverlay: s.self.String(), Mine: true, Text: req.Text, Sent: now,
-			Clock: c.Clock, State: chatapi.StateSending, ReplyTo: req.ReplyTo, Poll: req.Poll}
+			Clock: c.Clock, State: chatapi.StateSending, ReplyTo: req.ReplyTo, Poll: req.Poll, Attachment: req.Attachment}
 		mk := msgKey(cid, c.Clock, s.self.String(), req.ID)
 		s.st.setJSON(b, mk, msg)
 		b.Set(idKey(cid, req.ID), mk)
@@ -120,13 +131,12 @@ func (s *Service) Send(req chatapi.SendRequest) (*chatapi.Message, error) {
 	s.outSeq++
 	s.st.setJSON(b, outKey(s.outSeq), outEntry{Seq: s.outSeq, Conv: c.ID, ID: req.ID, Payload: e.marshal(), Msg: e.T == kindMsg})
 	s.saveConv(b, c)
+	s.noteIndex(b, c.ID, msg.ID)
 	if err := b.Commit(); err != nil {
 		return nil, err
 	}
 	s.queued++
-	if s.ix != nil {
-		_ = s.ix.add(c.ID, msg.ID, msg.Text, "me")
-	}
+	wake(s.ixKick)
 	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: msg})
 	s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	wake(s.kick)

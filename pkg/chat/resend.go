@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -32,9 +33,15 @@ type awaitEntry struct {
 	Tries   int      `json:"tries"`
 	// Acked: the recipient's mf-chat acknowledged it; only its receipt
 	// is still looked for, until Next.
-	Acked bool      `json:"acked,omitempty"`
-	Next  time.Time `json:"next"`
-	First time.Time `json:"first,omitzero"`
+	Acked bool `json:"acked,omitempty"`
+	// Mailed: it went to the contact's mf-db mailbox too; MailTries
+	// counts the tries (a contact that has no mailbox yet, or whose row
+	// a provider has not caught up with, is asked again, up to
+	// maxMailTries); mailbox.go.
+	Mailed    bool      `json:"mailed,omitempty"`
+	MailTries int       `json:"mail_tries,omitempty"`
+	Next      time.Time `json:"next"`
+	First     time.Time `json:"first,omitzero"`
 }
 
 func awaitKey(cid []byte, id string) []byte {
@@ -57,22 +64,28 @@ func resendAfter(n int) time.Duration {
 // to acknowledged it; callers hold mu.
 func (s *Service) acked(c *convRecord, id string) {
 	m, _, err := s.st.message(c.ID, id)
-	if err != nil || !m.Mine || len(m.DeliveredTo) == 0 {
+	if err != nil || !m.Mine || len(m.DeliveredTo)+len(m.Acked) == 0 {
 		return
 	}
+	receipted := c.Kind == chatapi.KindContact && m.Receipt != ""
 	if c.Kind == chatapi.KindGroup {
+		receipted = true
 		for _, member := range c.Members {
 			if !slices.Contains(m.DeliveredTo, member) {
-				return
+				receipted = false
+				if !slices.Contains(m.Acked, member) {
+					return
+				}
 			}
 		}
 	}
 	key := awaitKey(s.st.cid(c.ID), id)
 	var e awaitEntry
-	if c.Kind == chatapi.KindContact && m.Receipt == "" && s.st.getJSON(key, &e) == nil && len(e.Packets) > 0 && !e.Acked {
-		// Acknowledged by the contact's mf-chat: nothing is sent again,
-		// but mf-route's signed receipt is looked for a while longer, to
-		// keep with the message.
+	if !receipted && s.st.getJSON(key, &e) == nil && len(e.Packets) > 0 && !e.Acked {
+		// Acknowledged by the recipients' mf-chat: nothing is sent
+		// again, but mf-route's signed receipts are looked for a while
+		// longer, to keep with the message (and, in a group, to give it
+		// its state).
 		e.Acked, e.Next = true, time.Now().Add(time.Minute)
 		b := s.st.db.NewBatch()
 		s.st.setJSON(b, key, e)
@@ -160,6 +173,40 @@ func (s *Service) resender(ctx context.Context) {
 			}
 			e.Tries++
 			e.Next = time.Now().Add(resendAfter(e.Tries))
+			if e.Tries >= mailAfter && !e.Mailed && e.MailTries < maxMailTries && c.Kind == chatapi.KindContact {
+				e.MailTries++
+				// Still not acknowledged: the contact may be away; its
+				// mailbox keeps the message for it.
+				mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := s.mail(mctx, c, e.Payload)
+				cancel()
+				switch {
+				case err == nil:
+					e.Mailed = true
+					s.mu.Lock()
+					s.update(c, e.ID, func(m *chatapi.Message) bool {
+						if !m.Mine || m.State != chatapi.StateSent {
+							return false
+						}
+						m.Reason = "left in " + c.Name + "'s mf-db mailbox"
+						return true
+					})
+					s.mu.Unlock()
+				case errors.Is(err, errNoMailbox):
+				default:
+					// Tried again with the next try; the reason shows.
+					s.log.Info("leaving a message in a mailbox", "to", c.Name, "err", err)
+					s.mu.Lock()
+					s.update(c, e.ID, func(m *chatapi.Message) bool {
+						if !m.Mine || m.State != chatapi.StateSent {
+							return false
+						}
+						m.Reason = "not left in " + c.Name + "'s mf-db mailbox: " + err.Error()
+						return true
+					})
+					s.mu.Unlock()
+				}
+			}
 			s.mu.Lock()
 			// Only if still waiting: an acknowledgement may have come.
 			if _, err := s.st.db.Get(keys[i]); err == nil {
@@ -183,8 +230,8 @@ func nonEmpty(s string) []string {
 // in. With one, the message is delivered on mf-route's proof: the receipt
 // is kept with it and e leaves the waiting list.
 func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) bool {
-	if c.Kind != chatapi.KindContact {
-		return false
+	if c.Kind == chatapi.KindGroup {
+		return s.groupReceipted(ctx, c, e)
 	}
 	for _, p := range e.Packets {
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -210,4 +257,61 @@ func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) b
 		return true
 	}
 	return false
+}
+
+// groupReceipted is receipted in a group: each member's signed receipt of
+// any packet e went in marks the message delivered to it; once every
+// member signed, e leaves the waiting list.
+func (s *Service) groupReceipted(ctx context.Context, c *convRecord, e *awaitEntry) bool {
+	got := map[string]string{}
+	for _, p := range e.Packets {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		rec, err := s.rc.GroupReceipt(rctx, p)
+		cancel()
+		if err != nil {
+			continue
+		}
+		s.mu.Lock()
+		for _, m := range rec.Members {
+			if m.Receipt != nil {
+				got[s.nameOf(m.Overlay, m.Name)] = m.Receipt.Receipt
+			}
+		}
+		s.mu.Unlock()
+	}
+	if len(got) == 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := false
+	s.update(c, e.ID, func(m *chatapi.Message) bool {
+		if !m.Mine {
+			return false
+		}
+		changed := false
+		for name, rc := range got {
+			if m.Receipts[name] != "" {
+				continue
+			}
+			if m.Receipts == nil {
+				m.Receipts = map[string]string{}
+			}
+			m.Receipts[name] = rc
+			if !slices.Contains(m.DeliveredTo, name) {
+				m.DeliveredTo = append(m.DeliveredTo, name)
+			}
+			m.State, m.Reason = chatapi.StateDelivered, ""
+			changed = true
+		}
+		all = true
+		for _, member := range c.Members {
+			all = all && m.Receipts[member] != ""
+		}
+		return changed
+	})
+	if all {
+		_ = s.st.db.Delete(awaitKey(s.st.cid(c.ID), e.ID))
+	}
+	return all
 }

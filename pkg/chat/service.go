@@ -31,7 +31,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/identity"
@@ -50,6 +53,11 @@ type Options struct {
 	// SyncEvery is how often mf-route's sessions, groups and contacts
 	// are read again (default 1 s).
 	SyncEvery time.Duration
+	// Home is the node's directory, where mf-db's socket is.
+	Home string
+	// EthRPC is the chain, and Names its name registry (directory.go;
+	// empty: asked of a development chain).
+	EthRPC, Names string
 }
 
 // Service is the running daemon.
@@ -57,6 +65,8 @@ type Service struct {
 	st   *store
 	ix   *index
 	rc   *routeapi.Client
+	id   *identity.Identity
+	home string
 	self identity.Overlay
 	log  *slog.Logger
 	opts Options
@@ -65,6 +75,11 @@ type Service struct {
 	convs map[string]*convRecord
 	// names maps an overlay address to its contact name.
 	names map[identity.Overlay]string
+	// addrs, byAddr and overlays are the contacts' Ethereum addresses and
+	// overlays, for their mailboxes (mailbox.go).
+	addrs    map[string]common.Address
+	byAddr   map[common.Address]string
+	overlays map[string]identity.Overlay
 	// listening maps a route topic to the cancel of its listener.
 	listening map[string]context.CancelFunc
 	topicConv map[string]string
@@ -82,6 +97,13 @@ type Service struct {
 
 	kick chan struct{} // wakes the sender
 	sync chan struct{} // wakes the route sync
+
+	// The indexer (index.go) keeps bleve's work out from under mu.
+	ixKick     chan struct{}
+	ixMu       sync.Mutex // one flush or rebuild at a time
+	rebuilding atomic.Bool
+	stopIx     context.CancelFunc
+	ixDone     chan struct{}
 }
 
 // New opens the service on db for the node id.
@@ -93,10 +115,12 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 	if opts.SyncEvery == 0 {
 		opts.SyncEvery = time.Second
 	}
-	s := &Service{st: st, rc: rc, self: id.Public().Overlay(), log: log, opts: opts,
-		convs: map[string]*convRecord{}, names: map[identity.Overlay]string{}, listening: map[string]context.CancelFunc{},
+	s := &Service{st: st, rc: rc, id: id, home: opts.Home, self: id.Public().Overlay(), log: log, opts: opts,
+		convs: map[string]*convRecord{}, names: map[identity.Overlay]string{},
+		addrs: map[string]common.Address{}, byAddr: map[common.Address]string{}, overlays: map[string]identity.Overlay{}, listening: map[string]context.CancelFunc{},
 		topicConv: map[string]string{}, subs: map[chan chatapi.Event]struct{}{}, typedAt: map[string]time.Time{},
-		kick: make(chan struct{}, 1), sync: make(chan struct{}, 1), ctx: context.Background()}
+		kick: make(chan struct{}, 1), sync: make(chan struct{}, 1), ctx: context.Background(),
+		ixKick: make(chan struct{}, 1), ixDone: make(chan struct{})}
 	err = db.Scan([]byte("c/"), func(k, v []byte) error {
 		pt, err := st.open(k, v)
 		if err != nil {
@@ -125,16 +149,31 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 	if st.getJSON([]byte("s/notyping"), &noTyping) == nil {
 		s.noTyping = noTyping
 	}
-	if !opts.NoIndex {
-		if s.ix, err = openIndex(opts.IndexDir); err != nil {
-			return nil, fmt.Errorf("chat: index: %w", err)
-		}
+	if opts.NoIndex {
+		close(s.ixDone)
+		return s, nil
 	}
+	ix, fresh, err := openIndex(opts.IndexDir)
+	if err != nil {
+		return nil, fmt.Errorf("chat: index: %w", err)
+	}
+	s.ix = ix
+	// A new index (none yet, or a damaged one replaced) is filled from
+	// the history, which is the record; search reads the history until
+	// it is.
+	s.rebuilding.Store(fresh)
+	ictx, cancel := context.WithCancel(context.Background())
+	s.stopIx = cancel
+	go s.indexer(ictx, fresh)
 	return s, nil
 }
 
-// Close closes the index.
+// Close stops the indexer and closes the index.
 func (s *Service) Close() {
+	if s.stopIx != nil {
+		s.stopIx()
+	}
+	<-s.ixDone
 	if s.ix != nil {
 		_ = s.ix.close()
 	}
@@ -147,6 +186,7 @@ func (s *Service) Run(ctx context.Context) {
 	s.mu.Unlock()
 	go s.sender(ctx)
 	go s.resender(ctx)
+	go s.mailboxLoop(ctx)
 	t := time.NewTicker(s.opts.SyncEvery)
 	defer t.Stop()
 	for {
@@ -265,6 +305,7 @@ func (s *Service) syncRoute(ctx context.Context) {
 			continue
 		}
 		s.names[*ct.Overlay] = ct.Name
+		s.learnContact(ct)
 		if c, isNew := s.ensureConv(chatapi.KindContact, ct.Name); isNew {
 			s.saveConv(b, c)
 			changed = true
@@ -388,6 +429,15 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 			c.Presence = "away: " + e.Text
 		}
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
+	case kindMailbox:
+		if c.Kind == chatapi.KindContact && c.Mailbox != e.Text {
+			c.Mailbox = e.Text
+			b := s.st.db.NewBatch()
+			s.saveConv(b, c)
+			if err := b.Commit(); err != nil {
+				s.log.Warn("saving a contact's mailbox", "err", err)
+			}
+		}
 	case kindTyping:
 		c.TypingAt = now
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
@@ -423,7 +473,7 @@ func (s *Service) receiveMsg(c *convRecord, e *envelope, m *routeapi.Message, fr
 	clock = max(clock, 1)
 	c.Clock = max(c.Clock, clock)
 	msg := chatapi.Message{ID: e.ID, Conv: c.ID, From: from, FromOverlay: m.From.String(), Text: e.Text, Sent: time.UnixMilli(e.Sent),
-		Received: time.Now(), Clock: clock, State: chatapi.StateReceived, ReplyTo: e.Ref, Poll: e.Poll}
+		Received: time.Now(), Clock: clock, State: chatapi.StateReceived, ReplyTo: e.Ref, Poll: e.Poll, Attachment: e.File}
 	if e.Sent <= 0 {
 		msg.Sent = msg.Received
 	}
@@ -435,15 +485,12 @@ func (s *Service) receiveMsg(c *convRecord, e *envelope, m *routeapi.Message, fr
 	c.Count++
 	c.Last, c.Preview = msg.Received, preview(e.Text)
 	s.saveConv(b, c)
+	s.noteIndex(b, c.ID, e.ID)
 	if err := b.Commit(); err != nil {
 		s.log.Warn("storing a message", "err", err)
 		return false
 	}
-	if s.ix != nil {
-		if err := s.ix.add(c.ID, e.ID, e.Text, from); err != nil {
-			s.log.Warn("indexing", "err", err)
-		}
-	}
+	wake(s.ixKick)
 	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: &msg})
 	s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	return true
@@ -462,6 +509,16 @@ func preview(t string) string {
 func (s *Service) receiveAck(c *convRecord, e *envelope, from string) {
 	for _, id := range e.Acks {
 		s.update(c, id, func(m *chatapi.Message) bool {
+			if c.Kind == chatapi.KindGroup {
+				// In a group the state comes from the members' signed
+				// receipts (resend.go); the acknowledgement only ends
+				// the sending again.
+				if !m.Mine || slices.Contains(m.Acked, from) {
+					return false
+				}
+				m.Acked = append(m.Acked, from)
+				return true
+			}
 			if !m.Mine || slices.Contains(m.DeliveredTo, from) {
 				return false
 			}
@@ -514,13 +571,14 @@ func (s *Service) update(c *convRecord, id string, fn func(*chatapi.Message) boo
 	}
 	b := s.st.db.NewBatch()
 	s.st.setJSON(b, mk, m)
+	if m.Edited {
+		s.noteIndex(b, c.ID, m.ID)
+	}
 	if err := b.Commit(); err != nil {
 		s.log.Warn("updating a message", "err", err)
 		return
 	}
-	if s.ix != nil && m.Edited {
-		_ = s.ix.add(c.ID, m.ID, m.Text, m.From)
-	}
+	wake(s.ixKick)
 	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: m})
 }
 
@@ -580,8 +638,13 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 		if waitKeys {
 			s.awaitKeys(ctx, name)
 		}
-		_, err := s.rc.Send(ctx, routeapi.SendRequest{Group: name, Payload: payload})
-		return "", err
+		// A message asks every member for a signed receipt (mf-route's
+		// certified group packets), which gives it its state.
+		res, err := s.rc.Send(ctx, routeapi.SendRequest{Group: name, Payload: payload, Certify: certify})
+		if err != nil || !certify {
+			return "", err
+		}
+		return res.ID, nil
 	}
 	for try := 0; ; try++ {
 		if topic == "" {

@@ -30,6 +30,8 @@ import (
 //	m/<cid><clock:8><from:4><id:16>  message (chatapi.Message)
 //	i/<cid><id:16>                   the m/ key of a message id (dedup)
 //	o/<seq:8>                        outgoing queue entry (outEntry)
+//	a/<cid><id:16>                   a sent message waiting for its recipients (awaitEntry)
+//	x/<cid><id:16>                   a message to index (ixEntry, index.go)
 //	s/<name>                         settings (away)
 //
 // cid is 8 bytes of HMAC-SHA256 of the conversation id under the history
@@ -137,6 +139,9 @@ type convRecord struct {
 	// on.
 	Session string `json:"session,omitempty"`
 	Count   int    `json:"count"`
+	// Mailbox is the reference of the contact's mf-db mailbox, as it
+	// told this node in the session (mailbox.go).
+	Mailbox string `json:"mailbox,omitempty"`
 }
 
 // outEntry is a packet waiting in the outgoing queue.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 )
@@ -14,29 +15,32 @@ import (
 // JSON object, at most MaxPayload bytes.
 //
 //	v  1
-//	t  kind: msg, ack, edit, react, leave, away, typing
+//	t  kind: msg, ack, edit, react, leave, away, typing, mailbox
 //	id 32 hex digits, chosen by the sender; a receiver keeps a message id
 //	   once per conversation, so a packet sent twice (a sender killed
 //	   between mf-route's answer and its own bookkeeping) shows once
 //	c  the sender's Lamport clock for the conversation (msg)
 //	s  the sender's clock, unix milliseconds (shown, never used to order)
-//	x  text (msg, edit: the new text, react: the reaction, away: the note)
+//	x  text (msg, edit: the new text, react: the reaction, away: the note,
+//	   mailbox: the reference of the sender's mf-db mailbox)
 //	r  the message an edit, reaction or reply refers to
 //	a  acknowledged message ids (ack), at most MaxAcks
 //	p  a poll (msg)
+//	f  an attachment: a file in mf-store (msg)
 //
 // Unknown fields are ignored, so a later version may add some; a higher v
 // is refused.
 type envelope struct {
-	V     int           `json:"v"`
-	T     string        `json:"t"`
-	ID    string        `json:"id"`
-	Clock uint64        `json:"c,omitempty"`
-	Sent  int64         `json:"s,omitempty"`
-	Text  string        `json:"x,omitempty"`
-	Ref   string        `json:"r,omitempty"`
-	Acks  []string      `json:"a,omitempty"`
-	Poll  *chatapi.Poll `json:"p,omitempty"`
+	V     int                 `json:"v"`
+	T     string              `json:"t"`
+	ID    string              `json:"id"`
+	Clock uint64              `json:"c,omitempty"`
+	Sent  int64               `json:"s,omitempty"`
+	Text  string              `json:"x,omitempty"`
+	Ref   string              `json:"r,omitempty"`
+	Acks  []string            `json:"a,omitempty"`
+	Poll  *chatapi.Poll       `json:"p,omitempty"`
+	File  *chatapi.Attachment `json:"f,omitempty"`
 }
 
 // Envelope kinds.
@@ -50,6 +54,9 @@ const (
 	// kindTyping: the sender is typing in the conversation (when it has
 	// not turned typing notices off).
 	kindTyping = "typing"
+	// kindMailbox: the sender's mf-db mailbox, where to leave messages
+	// while it is away (a contact's only).
+	kindMailbox = "mailbox"
 )
 
 // Bounds of the payload.
@@ -101,6 +108,14 @@ func decodeEnvelope(b []byte) (*envelope, error) {
 	if e.Ref != "" && !validID(e.Ref) {
 		return nil, fmt.Errorf("%w: reference is not 32 hex digits", errEnvelope)
 	}
+	if e.File != nil {
+		if e.T != kindMsg {
+			return nil, fmt.Errorf("%w: an attachment on a %s", errEnvelope, e.T)
+		}
+		if err := chatapi.CheckAttachment(e.File); err != nil {
+			return nil, fmt.Errorf("%w: %v", errEnvelope, err)
+		}
+	}
 	switch e.T {
 	case kindMsg:
 		if p := e.Poll; p != nil {
@@ -128,6 +143,10 @@ func decodeEnvelope(b []byte) (*envelope, error) {
 		}
 		if e.T == kindReact && len(e.Text) > maxReaction {
 			return nil, fmt.Errorf("%w: reaction too long", errEnvelope)
+		}
+	case kindMailbox:
+		if !strings.HasPrefix(e.Text, "mfdb1:") {
+			return nil, fmt.Errorf("%w: a mailbox reference starts with mfdb1:", errEnvelope)
 		}
 	case kindLeave, kindAway, kindTyping:
 	default:

@@ -10,8 +10,9 @@ import (
 	"github.com/mainframe/mf/pkg/chaindir"
 )
 
-// Setup deploys MFT, the checkbook factory, the stake registry and the court
-// on a new chain (a restarted chain keeps its contracts) and writes
+// Setup deploys MFT, the checkbook factory, the stake registry, the court
+// and mf-chat's name registry on a new chain (a restarted chain keeps its
+// contracts; one made before the name registry gets it then) and writes
 // chain.json.
 func (c *Chain) Setup(ctx context.Context) (*chaindir.Info, error) {
 	info, err := chaindir.ReadInfo(c.Dir)
@@ -19,6 +20,13 @@ func (c *Chain) Setup(ctx context.Context) (*chaindir.Info, error) {
 		code, cerr := c.client.CodeAt(ctx, common.HexToAddress(info.Factory), nil)
 		if cerr == nil && len(code) > 0 && info.Court != "" {
 			info.IPC, info.HTTP = c.IPC, c.HTTP
+			if info.Names == "" {
+				names, err := chain.DeployNameRegistry(ctx, c.client, c.FaucetAuth())
+				if err != nil {
+					return nil, err
+				}
+				info.Names = names.Hex()
+			}
 			return info, chaindir.WriteInfo(c.Dir, info)
 		}
 	}
@@ -39,8 +47,12 @@ func (c *Chain) Setup(ctx context.Context) (*chaindir.Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	names, err := chain.DeployNameRegistry(ctx, c.client, auth)
+	if err != nil {
+		return nil, err
+	}
 	info = &chaindir.Info{ChainID: c.ChainID.String(), IPC: c.IPC, HTTP: c.HTTP, Token: token.Hex(), Factory: f.Address.Hex(),
-		Registry: registry.Hex(), Court: court.Hex(), Faucet: c.FaucetAuth().From.Hex()}
+		Registry: registry.Hex(), Court: court.Hex(), Names: names.Hex(), Faucet: c.FaucetAuth().From.Hex()}
 	return info, chaindir.WriteInfo(c.Dir, info)
 }
 

@@ -48,6 +48,8 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("DELETE /v0/topics/{topic}", localapi.Handle(n.apiUnwatch))
 	mux.Handle("GET /v0/receipts", localapi.Handle(n.apiReceipts))
 	mux.Handle("GET /v0/receipts/{id}", localapi.Handle(n.apiReceipt))
+	mux.Handle("GET /v0/group-receipts", localapi.Handle(n.apiGroupReceipts))
+	mux.Handle("GET /v0/group-receipts/{id}", localapi.Handle(n.apiGroupReceipt))
 	mux.Handle("GET /v0/ledger", localapi.Handle(n.apiLedger))
 	mux.Handle("GET /v0/bonds", localapi.Handle(n.apiBonds))
 	mux.Handle("GET /v0/luminosity", localapi.Handle(n.apiLuminosity))
@@ -244,17 +246,21 @@ func (n *Node) sendOne(ctx context.Context, req SendRequest) (*SendResult, error
 		flags0 |= FlagBench
 	}
 	if req.Group != "" {
-		if req.To != "" || req.Topic != "" || req.Certify || req.Luminosity != nil {
-			return nil, localapi.BadRequest("a group send takes no target, topic, luminosity or certify: the group has them")
+		if req.To != "" || req.Topic != "" || req.Luminosity != nil {
+			return nil, localapi.BadRequest("a group send takes no target, topic or luminosity: the group has them")
 		}
-		id, members, err := n.SendGroup(ctx, req.Group, flags0, req.Payload)
+		send := n.SendGroup
+		if req.Certify {
+			send = n.SendGroupCertified // a signed receipt per member: groupreceipt.go
+		}
+		id, members, err := send(ctx, req.Group, flags0, req.Payload)
 		if errors.Is(err, ErrNoGroup) || errors.Is(err, ErrGroupEmpty) {
 			return nil, localapi.BadRequest("%v", err)
 		}
 		if err != nil {
 			return nil, err
 		}
-		return &SendResult{ID: fmt.Sprintf("%x", id), Bytes: len(req.Payload), SentAt: time.Now(), Group: req.Group, Members: members}, nil
+		return &SendResult{ID: fmt.Sprintf("%x", id), Bytes: len(req.Payload), Certify: req.Certify, SentAt: time.Now(), Group: req.Group, Members: members}, nil
 	}
 	if !validTopic(req.Topic) {
 		return nil, localapi.BadRequest("topic must be 1..%d bytes without NUL", MaxTopic)

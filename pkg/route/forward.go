@@ -384,6 +384,16 @@ func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) e
 		}
 		p.TTL--
 	}
+	if from == "" && len(p.Dests) == 1 && p.Dests[0].Bits == 256 && !inZone {
+		// A packet of this node's to one member (group receipts) goes
+		// back the way that member's packets came, when that neighbour
+		// is still here, as a reply does (handlePacket).
+		if hop, ok := n.hints.lookup(identity.Overlay(p.Dests[0].Prefix)); ok {
+			if i := slices.Index(peers, hop); i >= 0 {
+				order, byHop = []int{i}, map[int][]Dest{i: p.Dests}
+			}
+		}
+	}
 	if len(order) == 0 {
 		if from == "" && !inZone {
 			return ErrNoRoute
@@ -462,6 +472,9 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 	case err == nil:
 		if from != "" {
 			n.hints.learn(env.Sender.Overlay(), from)
+		}
+		if p.Kind == KindGroup && env.Flags&(FlagGroupReceipt|FlagReceiptBatch) != 0 {
+			return n.grcpts.deliverCertified(id, env) // groupreceipt.go
 		}
 		return n.deliver(id, env, durable)
 	case errors.Is(err, seal.ErrOpen) && p.Bits == 256:

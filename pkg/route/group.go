@@ -639,13 +639,19 @@ func notMembers(members []GroupMember, remove []string) []string {
 //	topic    varint length ≤ MaxTopic, then the name
 //	payload  the rest
 func (g *groups) seal(x *group, ttl byte, flags byte, payload []byte) (*Packet, error) {
+	return g.sealTo(x, ttl, flags, payload, nil)
+}
+
+// sealTo is seal addressed to the member only alone, when only is not nil
+// (a member's receipts to the sender: groupreceipt.go).
+func (g *groups) sealTo(x *group, ttl byte, flags byte, payload []byte, only *identity.Overlay) (*Packet, error) {
 	if len(payload) > MaxPayload {
 		return nil, fmt.Errorf("route: payload of %d bytes is over the %d-byte limit", len(payload), MaxPayload)
 	}
 	p := &Packet{Kind: KindGroup, TTL: ttl, Topic: TopicID(x.Topic)}
 	bits := uint16(x.Luminosity)
 	for _, m := range x.Members {
-		if m.Overlay == g.n.self {
+		if m.Overlay == g.n.self || only != nil && m.Overlay != *only {
 			continue
 		}
 		p.Dests = append(p.Dests, Dest{Bits: bits, Prefix: AddressPrefix(m.Overlay, bits)})

@@ -121,6 +121,7 @@ type Node struct {
 	stats      Stats
 	bench      *benchAcker
 	certs      *certifier
+	grcpts     *groupReceipts
 	sess       *sessions
 	groups     *groups
 	prekeys    *prekeys
@@ -198,6 +199,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.ann = newAnnouncer()
 	n.provs = newBoundedProviders(maxProviderRecords, maxProviderKeysPerPeer)
 	n.certs = newCertifier(n)
+	n.grcpts = newGroupReceipts(n)
 	n.prekeys = newPrekeys(n)
 	if _, err := n.prekeys.maintain(nowFunc()); err != nil {
 		return nil, fmt.Errorf("route: prekey: %w", err)
@@ -298,6 +300,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.watchIdentify(ctx, idEvents) })
 	n.goLoop(func() { n.join(ctx) })
 	n.goLoop(func() { n.bench.run(ctx) })
+	n.goLoop(func() { n.grcpts.run(ctx) })
 	n.goLoop(func() { n.announceLoop(ctx) })
 	n.goLoop(func() { n.watchLiveness(ctx) })
 	n.goLoop(func() {

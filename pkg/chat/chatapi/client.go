@@ -71,7 +71,35 @@ func (c *Client) Watch(ctx context.Context, opened func(), fn func(*Event) error
 	})
 }
 
-// AddContact adds a contact by card.
+// CreateMailbox makes this node's mf-db mailbox (if it has none) and
+// publishes its reference in the directory.
+func (c *Client) CreateMailbox(ctx context.Context) (*MailboxInfo, error) {
+	var out MailboxInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/mailbox", nil, &out)
+}
+
+// Save fetches a message's attachment into a directory.
+func (c *Client) Save(ctx context.Context, req SaveRequest) (*SaveResult, error) {
+	var out SaveResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/save", req, &out)
+}
+
+// ClaimName claims name in the directory for this node and publishes its
+// card there.
+func (c *Client) ClaimName(ctx context.Context, name string) (*NameInfo, error) {
+	var out NameInfo
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/names", NameRequest{Name: name}, &out)
+}
+
+// LookupName finds the card behind a name in the directory, checked
+// against the name's owner on the chain.
+func (c *Client) LookupName(ctx context.Context, name string) (*NameInfo, error) {
+	var out NameInfo
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/names/"+url.PathEscape(name), nil, &out)
+}
+
+// AddContact adds a contact by card; with no card, the name is looked up
+// in the directory.
 func (c *Client) AddContact(ctx context.Context, name, card string) (*Conversation, error) {
 	var out Conversation
 	return &out, c.c.Call(ctx, http.MethodPost, "/v0/contacts", ContactRequest{Name: name, Card: card}, &out)

@@ -1,6 +1,8 @@
 package chatapi
 
 import (
+	"encoding/hex"
+	"fmt"
 	"path/filepath"
 	"time"
 )
@@ -134,8 +136,19 @@ type Message struct {
 	Poll        *Poll               `json:"poll,omitempty"`
 	// Receipt is the recipient node's signed receipt (routeapi.Receipt,
 	// hex) of a certified session packet the message went in: to a
-	// contact. Group packets have none yet.
+	// contact.
 	Receipt string `json:"receipt,omitempty"`
+	// Receipts are, in a group, each member's signed receipt (by member
+	// name) of a certified group packet the message went in; DeliveredTo
+	// lists the members that gave one.
+	Receipts map[string]string `json:"receipts,omitempty"`
+	// Attachment is a file stored with mf-store that the message refers
+	// to (/attach); /save fetches it.
+	Attachment *Attachment `json:"attachment,omitempty"`
+	// Acked lists the group members whose mf-chat acknowledged the
+	// message inside the group: it stops the sending again, while the
+	// state waits for their receipts.
+	Acked []string `json:"acked,omitempty"`
 }
 
 // SendRequest queues a message. To is a conversation id, a contact name
@@ -151,6 +164,11 @@ type SendRequest struct {
 	// React adds Text as a reaction to message React.
 	React string `json:"react,omitempty"`
 	Poll  *Poll  `json:"poll,omitempty"`
+	// Attach is a file on this machine for the daemon to store with
+	// mf-store and send a reference to (Text is then its caption).
+	Attach string `json:"attach,omitempty"`
+	// Attachment sends a reference to a file already stored.
+	Attachment *Attachment `json:"attachment,omitempty"`
 }
 
 // ReadRequest names a conversation.
@@ -208,4 +226,70 @@ type LuminosityRequest struct {
 // AwayRequest sets this node's presence: Away empty means back.
 type AwayRequest struct {
 	Away string `json:"away"`
+}
+
+// NameRequest claims or looks up a name in the directory.
+type NameRequest struct {
+	Name string `json:"name"`
+}
+
+// NameInfo is a name in the directory: its owner on the chain (an
+// Ethereum address) and the owner's contact card.
+type NameInfo struct {
+	Name  string `json:"name"`
+	Owner string `json:"owner"`
+	Card  string `json:"card"`
+}
+
+// Attachment is a reference to a file in mf-store, as a message carries
+// it: the reference (64 hex digits for a public file, 128 for a private
+// one, whose second half is its key), the file's name and its size.
+type Attachment struct {
+	Ref  string `json:"ref"`
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
+// Attachment bounds.
+const (
+	MaxAttachmentName = 255
+	MaxAttachmentSize = 1 << 50
+)
+
+// CheckAttachment checks an attachment's fields, from a peer or a script.
+func CheckAttachment(a *Attachment) error {
+	if n := len(a.Ref); n != 64 && n != 128 {
+		return fmt.Errorf("an attachment reference is 64 or 128 hex digits (mf-store put prints it), not %d characters", n)
+	}
+	if _, err := hex.DecodeString(a.Ref); err != nil {
+		return fmt.Errorf("an attachment reference is 64 or 128 hex digits (mf-store put prints it): not hex")
+	}
+	if a.Name == "" || len(a.Name) > MaxAttachmentName {
+		return fmt.Errorf("an attachment's name is 1..%d bytes", MaxAttachmentName)
+	}
+	if a.Size < 0 || a.Size > MaxAttachmentSize {
+		return fmt.Errorf("an attachment's size %d is out of range", a.Size)
+	}
+	return nil
+}
+
+// SaveRequest fetches the attachment of message ID of Conv into the
+// directory Dir (an absolute path on the daemon's machine; the client
+// gives its own working directory).
+type SaveRequest struct {
+	Conv string `json:"conv"`
+	ID   string `json:"id"`
+	Dir  string `json:"dir"`
+}
+
+// SaveResult is where the file went.
+type SaveResult struct {
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+}
+
+// MailboxInfo is this node's mf-db mailbox: the reference contacts open
+// it by, also published in the directory.
+type MailboxInfo struct {
+	Ref string `json:"ref"`
 }

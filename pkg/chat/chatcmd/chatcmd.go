@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -69,7 +70,7 @@ scripts and bots:
 	}
 	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
 	root.AddCommand(newDaemonCmd(g), newSendCmd(g), newReadCmd(g), newLsCmd(g), newSearchCmd(g), newBotCmd(g),
-		newAddCmd(g), newGroupCmd(g), newMembersCmd(g, "invite"), newMembersCmd(g, "kick"), newLeaveCmd(g), newLumCmd(g), newAwayCmd(g),
+		newAddCmd(g), newNameCmd(g), newSaveCmd(g), newMailboxCmd(g), newGroupCmd(g), newMembersCmd(g, "invite"), newMembersCmd(g, "kick"), newLeaveCmd(g), newLumCmd(g), newAwayCmd(g),
 		cli.WaitCommand("mf-chat", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -115,11 +116,11 @@ node's mf-route daemon must run.
 // line: a script that runs `mf-chat send` again after a timeout gives the
 // same --id and gets the same message.
 func newSendCmd(g *globals) *cobra.Command {
-	var id, wait, replyTo string
+	var id, wait, replyTo, attach, ref, refName string
 	var timeout time.Duration
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:               "send TO MESSAGE|-",
+		Use:               "send TO MESSAGE|- [--attach FILE | --ref REF]",
 		ValidArgsFunction: completeConvs(g, ""),
 		Short:             "Send a message to a contact or a group (- reads it from stdin)",
 		Long: `Queue MESSAGE for TO, a contact or group name (or contact:NAME, group:NAME),
@@ -128,6 +129,11 @@ exactly once. With --wait sent or --wait delivered the command returns once
 the message reached that state (delivered: the recipient's mf-chat
 acknowledged it), or fails with the reason. --id makes the send
 idempotent: a second send with the same id is the same message.
+
+--attach FILE stores FILE with mf-store (encrypted; the reference carries
+its key) and sends the reference, its name and size with MESSAGE as the
+caption; --ref REF --name NAME sends a reference to a file already stored
+(mf-store put prints it). The recipient fetches it with mf-chat save.
 ` + cli.ExitCodesHelp,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -175,7 +181,23 @@ idempotent: a second send with the same id is the same message.
 				}
 			}
 			defer cancel()
-			m, err := c.Send(ctx, chatapi.SendRequest{To: args[0], Text: text, ID: id, ReplyTo: replyTo})
+			req := chatapi.SendRequest{To: args[0], Text: text, ID: id, ReplyTo: replyTo}
+			switch {
+			case attach != "" && ref != "":
+				return cli.Usagef("--attach and --ref exclude each other")
+			case attach != "":
+				abs, err := filepath.Abs(attach)
+				if err != nil {
+					return err
+				}
+				req.Attach = abs
+			case ref != "":
+				req.Attachment = &chatapi.Attachment{Ref: ref, Name: refName}
+				if refName == "" {
+					req.Attachment.Name = ref[:min(len(ref), 16)]
+				}
+			}
+			m, err := c.Send(ctx, req)
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -213,6 +235,9 @@ idempotent: a second send with the same id is the same message.
 	cmd.Flags().StringVar(&wait, "wait", "", "wait until the message is sent or delivered")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long --wait waits")
 	cmd.Flags().StringVar(&replyTo, "reply", "", "the id of the message this one answers")
+	cmd.Flags().StringVar(&attach, "attach", "", "store this file with mf-store and send a reference to it")
+	cmd.Flags().StringVar(&ref, "ref", "", "send a reference to a file already in mf-store")
+	cmd.Flags().StringVar(&refName, "name", "", "the name shown for --ref")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the message as JSON")
 	return cmd
 }
@@ -243,6 +268,9 @@ func FormatLine(m *chatapi.Message, withConv bool) string {
 	b.WriteString(strings.ReplaceAll(chatapi.Clean(m.Text, true), "\n", "\n    "))
 	if m.Edited {
 		b.WriteString(" (edited)")
+	}
+	if a := m.Attachment; a != nil {
+		fmt.Fprintf(&b, " [file %s, %d bytes]", chatapi.Clean(a.Name, false), a.Size)
 	}
 	if m.Mine {
 		b.WriteString("  [" + m.State)
@@ -439,11 +467,24 @@ contacts and groups whose names hold it.
 
 func newAddCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "add NAME CARD",
-		Short: "Add a contact by its card (mf-route id --card on its node)",
-		Args:  cli.ExactArgs(2),
+		Use:   "add NAME [CARD]",
+		Short: "Add a contact by its card (mf-route id --card on its node), or by its name in the directory",
+		Long: `Add a contact by its card (mf-route id --card on its node). Without a
+card, NAME is looked up in the directory (mf-chat name): the card its owner
+published, checked against the name's owner on the chain.
+` + cli.ExitCodesHelp,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 && len(args) != 2 {
+				return cli.Usagef("add takes a name and, unless the name is in the directory, a card")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client().AddContact(cmd.Context(), args[0], args[1])
+			card := ""
+			if len(args) == 2 {
+				card = args[1]
+			}
+			c, err := g.client().AddContact(cmd.Context(), args[0], card)
 			if err != nil {
 				return g.clientErr(err)
 			}
@@ -742,4 +783,118 @@ func completeConvs(g *globals, kind string) func(*cobra.Command, []string, strin
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+func newNameCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "name",
+		Short: "The directory: names on the chain, cards in an mf-db network table",
+		Long: `The directory lets others add this node by a name. A name registry on the
+chain decides who claimed a name first; the card behind it is kept in an
+mf-db network table, where only the owner's address may write its row, and
+a lookup checks the card against the name's owner on the chain. Claiming
+costs a transaction from this node's account; the node needs mf-db (with
+db providers on the network) and a chain (swap.eth_rpc).
+` + cli.ExitCodesHelp,
+	}
+	var asJSON bool
+	print := func(n *chatapi.NameInfo) error {
+		if asJSON {
+			return cli.WriteJSON(g.streams.Out, n)
+		}
+		fmt.Fprintf(g.streams.Out, "%s\t%s\n", n.Name, n.Owner)
+		return nil
+	}
+	claim := &cobra.Command{
+		Use:   "claim NAME",
+		Short: "Claim NAME for this node and publish its card",
+		Long: `Claim NAME (1-64 lower-case letters, digits, '.', '_' or '-', starting with
+a letter or digit) on the chain for this node's account, if nobody claimed
+it first, and publish this node's card under it. A name this node owns
+already has its card published again.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := g.client().ClaimName(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			return print(n)
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show who owns NAME and the card behind it",
+		Args:  cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := g.client().LookupName(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, n)
+			}
+			fmt.Fprintf(g.streams.Out, "%s\t%s\t%s\n", n.Name, n.Owner, n.Card)
+			return nil
+		},
+	}
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(claim, show)
+	return cmd
+}
+
+func newSaveCmd(g *globals) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "save CONV ID [--dir DIR]",
+		Short: "Fetch a message's attachment from mf-store",
+		Long: `Fetch the file message ID of conversation CONV refers to (mf-chat read
+--json shows its attachment) with mf-store, into DIR (default: the current
+directory) under its name, made safe (no directory part, no control
+characters) and never over an existing file. Prints the path.
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				return err
+			}
+			res, err := g.client().Save(cmd.Context(), chatapi.SaveRequest{Conv: args[0], ID: args[1], Dir: abs})
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintln(g.streams.Out, res.Path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", ".", "the directory to save into")
+	return cmd
+}
+
+func newMailboxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mailbox",
+		Short: "This node's mf-db mailbox: messages kept for it while it is away",
+	}
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Make this node's mailbox on db providers and publish it in the directory",
+		Long: `Make this node's mf-db mailbox on db providers (if it has none) and publish
+its reference in this node's directory row, under its own address. A
+contact whose messages this node has not acknowledged for a few seconds
+then also seals them into the mailbox, which only this node can open; the
+daemon reads it when it starts and every 5 minutes. Prints the reference.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := g.client().CreateMailbox(cmd.Context())
+			if err != nil {
+				return g.clientErr(err)
+			}
+			fmt.Fprintln(g.streams.Out, m.Ref)
+			return nil
+		},
+	}
+	cmd.AddCommand(create)
+	return cmd
 }

@@ -1,9 +1,12 @@
 package chattui
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -78,11 +81,15 @@ func (m *model) submit(text string) tea.Cmd {
 	case "/quit":
 		return tea.Quit
 	case "/add":
-		if len(args) != 2 {
-			m.status = "usage: /add NAME CARD"
+		if len(args) != 1 && len(args) != 2 {
+			m.status = "usage: /add NAME [CARD] (without a card, NAME is looked up in the directory)"
 			return nil
 		}
-		return m.call("added "+args[0], func(ctx context.Context) error { _, err := m.c.AddContact(ctx, args[0], args[1]); return err })
+		card := ""
+		if len(args) == 2 {
+			card = args[1]
+		}
+		return m.call("added "+args[0], func(ctx context.Context) error { _, err := m.c.AddContact(ctx, args[0], card); return err })
 	case "/group":
 		if len(args) < 2 {
 			m.status = "usage: /group NAME MEMBER..."
@@ -192,6 +199,49 @@ func (m *model) submit(text string) tea.Cmd {
 			_, err := m.c.Settings(ctx, chatapi.SettingsRequest{Typing: &on})
 			return err
 		})
+	case "/attach":
+		// The daemon stores the file with mf-store and sends its
+		// reference; the path is made absolute here, where it was typed.
+		file, caption, _ := strings.Cut(rest, " ")
+		if file == "" {
+			m.status = "usage: /attach FILE [CAPTION]"
+			return nil
+		}
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			m.status = "error: " + chatapi.Clean(err.Error(), false)
+			return nil
+		}
+		return m.enqueue(chatapi.SendRequest{To: conv, Text: strings.TrimSpace(caption), ID: newID(), Attach: abs})
+	case "/save":
+		// The last attachment of the conversation, into DIR or the
+		// directory the window runs in.
+		var att *chatapi.Message
+		for i := len(m.msgs) - 1; i >= 0 && att == nil; i-- {
+			if m.msgs[i].Attachment != nil {
+				att = &m.msgs[i]
+			}
+		}
+		if att == nil {
+			m.status = "no attachment here"
+			return nil
+		}
+		dir, err := filepath.Abs(cmp.Or(rest, "."))
+		if err != nil {
+			m.status = "error: " + chatapi.Clean(err.Error(), false)
+			return nil
+		}
+		id := att.ID
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(m.ctx, 10*time.Minute)
+			defer cancel()
+			res, err := m.c.Save(ctx, chatapi.SaveRequest{Conv: conv, ID: id, Dir: dir})
+			if err != nil {
+				return statusMsg{"error: " + chatapi.Clean(err.Error(), false)}
+			}
+			// The name first: a long directory is cut off at the edge.
+			return statusMsg{fmt.Sprintf("saved %s (%d bytes) in %s", chatapi.Clean(filepath.Base(res.Path), false), res.Size, chatapi.Clean(filepath.Dir(res.Path), false))}
+		}
 	case "/away":
 		ok := "away: " + rest
 		if rest == "" {

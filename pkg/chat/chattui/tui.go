@@ -379,7 +379,7 @@ func (m *model) switchConv(delta int) tea.Cmd {
 	return m.loadMsgs(m.sel)
 }
 
-var commands = []string{"/add", "/group", "/invite", "/kick", "/leave", "/lum", "/reply", "/edit", "/react", "/poll", "/vote", "/search", "/away", "/typing", "/help", "/quit"}
+var commands = []string{"/add", "/attach", "/save", "/group", "/invite", "/kick", "/leave", "/lum", "/reply", "/edit", "/react", "/poll", "/vote", "/search", "/away", "/typing", "/help", "/quit"}
 
 func (m *model) key(k tea.KeyMsg) tea.Cmd {
 	switch k.String() {

@@ -74,6 +74,10 @@ func (m *model) render() {
 		text := lipgloss.NewStyle().Width(w).Render(head + body)
 		b.WriteString(text)
 		b.WriteByte('\n')
+		if a := msg.Attachment; a != nil {
+			b.WriteString(m.st.state.Render(clip(fmt.Sprintf("      📎 %s (%s)", chatapi.Clean(a.Name, false), humanSize(a.Size)), w)))
+			b.WriteByte('\n')
+		}
 		if p := msg.Poll; p != nil {
 			for j, o := range p.Options {
 				votes := len(msg.Reactions[fmt.Sprintf("vote:%d", j+1)])
@@ -110,9 +114,12 @@ func (m *model) stateMark(msg *chatapi.Message, members int) string {
 		}
 	case chatapi.StateFailed:
 		return m.st.failed.Render("[failed: " + chatapi.Clean(msg.Reason, false) + "]")
-	case chatapi.StateSending:
+	case chatapi.StateSending, chatapi.StateSent:
 		if msg.Reason != "" {
-			s = "sending: " + chatapi.Clean(msg.Reason, false)
+			s += ": " + chatapi.Clean(msg.Reason, false)
+		} else if len(msg.Acked) > 0 && members > 1 {
+			// Members' mf-chat answered, their nodes' receipts not yet.
+			s += fmt.Sprintf(", acknowledged %d/%d", len(msg.Acked), members)
 		}
 	}
 	return m.st.state.Render("[" + s + "]")
@@ -263,9 +270,23 @@ const helpText = `keys
              / search, ? help, i insert, q quit
   F1         this help; Ctrl-C quits
 commands
-  /add NAME CARD  /group NAME M..  /invite M..
+  /add NAME [CARD] /group NAME M.. /invite M..
   /kick M..       /leave           /lum BITS
   /reply TEXT     /edit TEXT       /react EMOJI
   /poll Q|A|B     /vote N          /search WORDS
-  /away [NOTE]    /typing on|off   /quit
-  //x sends /x`
+  /attach FILE    /save [DIR]      /away [NOTE]
+  /typing on|off  /quit            //x sends /x`
+
+// humanSize writes a byte count the way a file manager does.
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, i := float64(n), 0
+	for f >= unit && i < 5 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, "KMGTP"[i-1])
+}

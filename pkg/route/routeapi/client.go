@@ -415,3 +415,17 @@ func (c *Client) SendStream(ctx context.Context, next func() *SendRequest, fn fu
 	}
 	return sc.Err()
 }
+
+// GroupReceipt returns one certified group packet's record, with a
+// receipt per member.
+func (c *Client) GroupReceipt(ctx context.Context, id string) (*GroupSentRecord, error) {
+	var out GroupSentRecord
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/group-receipts/"+url.PathEscape(id), nil, &out)
+}
+
+// GroupReceipts lists the certified group packets sent from this node,
+// newest first.
+func (c *Client) GroupReceipts(ctx context.Context) ([]GroupSentRecord, error) {
+	var out []GroupSentRecord
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/group-receipts", nil, &out)
+}

@@ -25,6 +25,8 @@
 //	DELETE /v0/topics/{topic}      stop watching a topic
 //	GET    /v0/receipts            []SentRecord of certified packets sent
 //	GET    /v0/receipts/{id}       SentRecord
+//	GET    /v0/group-receipts      []GroupSentRecord of certified group packets sent
+//	GET    /v0/group-receipts/{id} GroupSentRecord: a signed receipt per member
 //	GET    /v0/ledger              []LedgerEntry of certified packets relayed
 //	GET    /v0/bonds?after=N       []BondEvent: settled bond links, for mf-swap
 //	GET    /v0/luminosity?anonymity=K   LuminosityAdvice

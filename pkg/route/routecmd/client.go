@@ -259,7 +259,8 @@ comes back hop by hop; see 'mf-route receipts'.
 Inside a session ('mf-route session open'), give the session's topic: the
 packet is sealed with the session key (--to may be left out), and --certify
 asks the session peer for a signed receipt as well. --group NAME
-multicasts one packet, encrypted once, to every member of a group.
+multicasts one packet, encrypted once, to every member of a group; with
+--certify every member signs a receipt ('mf-route receipts --group').
 `, route.MaxPayload, route.MaxTopic) + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSend(cmd, g, o) },
@@ -277,8 +278,8 @@ multicasts one packet, encrypted once, to every member of a group.
 
 func runSend(cmd *cobra.Command, g *globals, o sendOptions) error {
 	switch {
-	case o.group != "" && (o.to != "" || o.topic != "" || o.certify || cmd.Flags().Changed("luminosity")):
-		return cli.Usagef("--group takes no --to, --topic, --luminosity or --certify")
+	case o.group != "" && (o.to != "" || o.topic != "" || cmd.Flags().Changed("luminosity")):
+		return cli.Usagef("--group takes no --to, --topic or --luminosity")
 	case o.group == "" && o.topic == "":
 		return cli.Usagef("send needs --topic (and --to), or --group")
 	}

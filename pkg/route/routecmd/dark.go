@@ -59,11 +59,11 @@ packet at that setting. Fewer bits: more anonymity, more copies.
 }
 
 func newReceiptsCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, group bool
 	var wait string
 	var timeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "receipts [--json] [--wait ID]",
+		Use:   "receipts [--group] [--json] [--wait ID]",
 		Short: "Show proof of delivery for certified packets sent (send --certify)",
 		Long: `Show, for each packet sent with --certify, its status:
 
@@ -79,10 +79,17 @@ func newReceiptsCmd(g *globals) *cobra.Command {
 
 --wait ID blocks until that packet is no longer pending (exit 1 if failed).
 Records are kept for 30 days.
+
+--group shows the packets sent with send --group --certify instead: each
+member signs a receipt, and a packet is delivered once every member that
+was in the group when it was sent did (--wait waits for that).
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := g.client()
+			if group {
+				return runGroupReceipts(cmd, g, asJSON, wait, timeout)
+			}
 			if wait != "" {
 				ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 				defer cancel()
@@ -124,6 +131,7 @@ Records are kept for 30 days.
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&wait, "wait", "", "wait until the packet with this id is settled")
+	cmd.Flags().BoolVar(&group, "group", false, "show certified group packets, with a receipt per member")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long --wait waits")
 	return cmd
 }
