@@ -51,7 +51,8 @@ type Options struct {
 	// IndexDir is where the index lives (default: beside the database).
 	IndexDir string
 	// SyncEvery is how often mf-route's sessions, groups and contacts
-	// are read again (default 1 s).
+	// are read again while mf-route cannot say when they change (default
+	// 1 s); otherwise they are read when it says so.
 	SyncEvery time.Duration
 	// Home is the node's directory, where mf-db's socket is.
 	Home string
@@ -187,17 +188,43 @@ func (s *Service) Run(ctx context.Context) {
 	go s.sender(ctx)
 	go s.resender(ctx)
 	go s.mailboxLoop(ctx)
-	t := time.NewTicker(s.opts.SyncEvery)
-	defer t.Stop()
+	var version uint64
 	for {
 		s.syncRoute(ctx)
+		var err error
+		if version, err = s.waitRoute(ctx, version); err == nil {
+			continue
+		}
+		// mf-route does not answer (or is too old to wait): look again
+		// every SyncEvery.
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(s.opts.SyncEvery):
 		case <-s.sync:
 		}
 	}
+}
+
+// waitRoute waits until mf-route's contacts, sessions or groups change
+// past version (a long poll of GET /v0/changes), or something here asks
+// for a sync, and returns the version then. An idle daemon used to read
+// all three every second, and woke mf-route as often.
+func (s *Service) waitRoute(ctx context.Context, version uint64) (uint64, error) {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.sync:
+			cancel()
+		case <-pctx.Done():
+		}
+	}()
+	v, err := s.rc.ChangesAfter(pctx, version, 30*time.Second)
+	if err != nil && pctx.Err() != nil && ctx.Err() == nil {
+		return version, nil // woken here: sync now
+	}
+	return v, err
 }
 
 func newID() string {

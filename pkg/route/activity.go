@@ -2,15 +2,23 @@ package route
 
 import (
 	"context"
+	"net/http"
+	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
-// activity counts what mf-swap books: bytes to and from peers, and bond
-// events. A reader that saw version v may wait until it moves (GET
-// /v0/usage?version=v&wait=30s), so that an idle node's mf-swap asks twice
-// a minute instead of every second, and still hears of traffic at once.
+// activity is a version that moves with something others follow: for
+// mf-swap, bytes to and from peers and bond events (Node.act); for mf-chat,
+// contacts, sessions and groups (Node.changes). A reader that saw version
+// v may wait until it moves (GET /v0/usage or /v0/changes with
+// ?version=v&wait=30s), so that an idle node's services ask twice a minute
+// instead of every second, and still hear of a change at once.
 //
 // bump runs for every frame: an atomic add, and an atomic load that is
 // false unless someone waits.
@@ -59,4 +67,37 @@ func (a *activity) wait(ctx context.Context, since uint64, d time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// parseWait reads ?version=V&wait=D; ok is false when the request does not
+// ask to wait.
+func parseWait(q url.Values) (version uint64, wait time.Duration, ok bool, err error) {
+	if !q.Has("wait") {
+		return 0, 0, false, nil
+	}
+	d, err := time.ParseDuration(q.Get("wait"))
+	if err != nil || d < 0 || d > maxWait {
+		return 0, 0, false, localapi.BadRequest("wait must be a duration from 0 to %v, not %q", maxWait, q.Get("wait"))
+	}
+	v, err := strconv.ParseUint(q.Get("version"), 10, 64)
+	if err != nil {
+		return 0, 0, false, localapi.BadRequest("wait needs the version of the last answer, not %q", q.Get("version"))
+	}
+	return v, d, true, nil
+}
+
+// maxWait bounds how long a request waits for a version to move.
+const maxWait = time.Minute
+
+// apiChanges answers GET /v0/changes: the version of contacts, sessions
+// and groups, once it is not ?version (with ?wait).
+func (n *Node) apiChanges(w http.ResponseWriter, r *http.Request) (any, error) {
+	v, d, ok, err := parseWait(r.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		n.changes.wait(r.Context(), v, d)
+	}
+	return routeapi.Changes{Version: n.changes.version()}, nil
 }

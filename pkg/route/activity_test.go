@@ -49,3 +49,40 @@ func TestUsageWaitsForTraffic(t *testing.T) {
 		}
 	}
 }
+
+// GET /v0/changes?version=V&wait=D answers when a contact is added: the
+// version mf-chat waits on instead of asking every second.
+func TestChangesWaitsForContacts(t *testing.T) {
+	a := startGatewayNode(t, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := routeapi.NewClient(a.home)
+	v, err := c.ChangesAfter(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan uint64, 1)
+	go func() {
+		v2, err := c.ChangesAfter(ctx, v, time.Minute)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- v2
+	}()
+	card, err := newIdentity(t).NewCard(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddContact("bob", card, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v2 := <-got; v2 == v {
+		t.Fatalf("changes after a contact was added: still version %d", v)
+	}
+	for _, q := range []string{"wait=soon&version=1", "wait=2m&version=1", "wait=1s"} {
+		err := localapi.NewClient(routeapi.SocketPath(a.home)).Call(ctx, http.MethodGet, "/v0/changes?"+q, nil, nil)
+		if e := localapi.AsError(err); e.Status != http.StatusBadRequest || !strings.Contains(e.Message, "wait") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}

@@ -55,6 +55,7 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("GET /v0/luminosity", localapi.Handle(n.apiLuminosity))
 	mux.HandleFunc("/v0/call/{peer}/{service}/{path...}", n.apiCall)
 	mux.Handle("GET /v0/usage", localapi.Handle(n.apiUsage))
+	mux.Handle("GET /v0/changes", localapi.Handle(n.apiChanges))
 	mux.Handle("POST /v0/services", localapi.Handle(n.apiAnnounce))
 	mux.Handle("GET /v0/services", localapi.Handle(n.apiAnnouncements))
 	mux.Handle("DELETE /v0/services/{service}", localapi.Handle(n.apiWithdraw))

@@ -572,16 +572,11 @@ func (n *Node) blocked(p peer.ID) bool {
 }
 
 func (n *Node) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) {
-	q := r.URL.Query()
-	if q.Has("wait") {
-		d, err := time.ParseDuration(q.Get("wait"))
-		if err != nil || d < 0 || d > maxUsageWait {
-			return nil, localapi.BadRequest("wait must be a duration from 0 to %v, not %q", maxUsageWait, q.Get("wait"))
-		}
-		v, err := strconv.ParseUint(q.Get("version"), 10, 64)
-		if err != nil {
-			return nil, localapi.BadRequest("wait needs the version of the last answer, not %q", q.Get("version"))
-		}
+	v, d, ok, err := parseWait(r.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		n.act.wait(r.Context(), v, d)
 	}
 	version := n.act.version()
@@ -597,9 +592,6 @@ func (n *Node) apiUsage(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	return u, nil
 }
-
-// maxUsageWait bounds how long GET /v0/usage waits for traffic.
-const maxUsageWait = time.Minute
 
 func (n *Node) apiBlock(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req BlockRequest

@@ -194,6 +194,7 @@ func (g *groups) save(x *group) error {
 	}
 
 	g.index(x)
+	g.n.changes.bump()
 	return g.n.subs.watch(x.Topic)
 }
 

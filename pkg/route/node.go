@@ -143,6 +143,9 @@ type Node struct {
 	live sync.Map
 	// act moves with traffic and bond events, for mf-swap (activity.go).
 	act activity
+	// changes moves when contacts, sessions or groups change, for mf-chat
+	// (GET /v0/changes).
+	changes activity
 
 	// listenStreams counts open listen streams, streamPeak the most since
 	// they were last all closed (streams.go).

@@ -248,6 +248,7 @@ func (s *sessions) store(x *session) error {
 		return err
 	}
 	s.index(x)
+	s.n.changes.bump()
 	return s.n.subs.watch(x.Topic)
 }
 

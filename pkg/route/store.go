@@ -271,6 +271,7 @@ func (n *Node) contactsChanged() {
 	n.contactMu.Lock()
 	n.contactSet = nil
 	n.contactMu.Unlock()
+	n.changes.bump()
 }
 
 func (n *Node) cacheCard(c *identity.Card) {

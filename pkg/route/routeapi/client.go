@@ -206,6 +206,16 @@ func (c *Client) Usage(ctx context.Context) (*Usage, error) {
 	return &out, c.c.Call(ctx, http.MethodGet, "/v0/usage", nil, &out)
 }
 
+// ChangesAfter waits until contacts, sessions or groups change past
+// version (an earlier answer's), or wait passes, and returns the version
+// then. Version 0 with wait 0 reads the current one.
+func (c *Client) ChangesAfter(ctx context.Context, version uint64, wait time.Duration) (uint64, error) {
+	var out Changes
+	path := fmt.Sprintf("/v0/changes?version=%d&wait=%s", version, wait)
+	err := c.c.Call(ctx, http.MethodGet, path, nil, &out)
+	return out.Version, err
+}
+
 // UsageAfter is Usage once the counters or the bond events moved past
 // version (an earlier answer's), or after wait.
 func (c *Client) UsageAfter(ctx context.Context, version uint64, wait time.Duration) (*Usage, error) {

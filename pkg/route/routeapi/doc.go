@@ -33,6 +33,8 @@
 //	ANY    /v0/call/{peer}/{service}/{path...}  a request to a peer's service (gateway.go)
 //	GET    /v0/usage               Usage: bytes exchanged per peer, for mf-swap;
 //	                               ?version=V&wait=D waits until it moves past V
+//	GET    /v0/changes             Changes: a version of contacts, sessions and
+//	                               groups, for mf-chat; ?version=V&wait=D as usage
 //	POST   /v0/blocks              BlockRequest: refuse or restore service to a peer
 //	POST   /v0/services            AnnounceRequest: announce a service in the DHT, or renew its lease (discovery.go)
 //	GET    /v0/services            []Announcement: the services this node announces

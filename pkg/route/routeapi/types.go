@@ -393,6 +393,13 @@ type Usage struct {
 	Peers   []PeerUsage `json:"peers"`
 }
 
+// Changes answers /v0/changes: Version moves whenever a contact, a session
+// or a group is added, changed or removed. GET /v0/changes?version=V&wait=D
+// answers once it is not V, or after D (at most a minute).
+type Changes struct {
+	Version uint64 `json:"version"`
+}
+
 // BlockRequest blocks or unblocks a peer.
 type BlockRequest struct {
 	Peer    string `json:"peer"`
