@@ -12,6 +12,7 @@ import (
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/store/storeapi"
+	"github.com/mainframe/mf/pkg/termtext"
 )
 
 // Attachments (whitepaper, "Use Cases → Onyx messaging app": rich content
@@ -59,7 +60,7 @@ func saveName(name string) string {
 			return '_'
 		}
 		return r
-	}, chatapi.Clean(name, false))
+	}, termtext.Clean(name, false))
 	name = strings.TrimLeft(name, ".")
 	if name == "" {
 		name = "attachment"

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/buildinfo"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/termtext"
 )
 
 // Exit codes of every mf binary.
@@ -179,9 +180,11 @@ func PrintError(w io.Writer, binary string, err error, asJSON bool) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"error": msg, "hint": hint, "exit_code": Code(err)})
 		return
 	}
-	fmt.Fprintf(w, "%s: error: %s\n", binary, msg)
+	// An error may carry a peer's words (a storer's refusal, a
+	// provider's answer): printed as text, never as terminal control.
+	fmt.Fprintf(w, "%s: error: %s\n", binary, termtext.Clean(msg, true))
 	if hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", hint)
+		fmt.Fprintf(w, "hint: %s\n", termtext.Clean(hint, true))
 	}
 }
 

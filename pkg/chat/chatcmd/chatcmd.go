@@ -25,6 +25,7 @@ import (
 	"github.com/mainframe/mf/pkg/chat/chattui"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
+	"github.com/mainframe/mf/pkg/termtext"
 )
 
 type globals struct {
@@ -260,22 +261,22 @@ func FormatLine(m *chatapi.Message, withConv bool) string {
 	b.WriteString(m.Sent.Local().Format("2006-01-02 15:04"))
 	b.WriteString("  ")
 	if withConv {
-		b.WriteString(chatapi.Clean(m.Conv, false))
+		b.WriteString(termtext.Clean(m.Conv, false))
 		b.WriteString("  ")
 	}
-	b.WriteString(chatapi.Clean(m.From, false))
+	b.WriteString(termtext.Clean(m.From, false))
 	b.WriteString(": ")
-	b.WriteString(strings.ReplaceAll(chatapi.Clean(m.Text, true), "\n", "\n    "))
+	b.WriteString(strings.ReplaceAll(termtext.Clean(m.Text, true), "\n", "\n    "))
 	if m.Edited {
 		b.WriteString(" (edited)")
 	}
 	if a := m.Attachment; a != nil {
-		fmt.Fprintf(&b, " [file %s, %d bytes]", chatapi.Clean(a.Name, false), a.Size)
+		fmt.Fprintf(&b, " [file %s, %d bytes]", termtext.Clean(a.Name, false), a.Size)
 	}
 	if m.Mine {
 		b.WriteString("  [" + m.State)
 		if m.Reason != "" {
-			b.WriteString(": " + chatapi.Clean(m.Reason, false))
+			b.WriteString(": " + termtext.Clean(m.Reason, false))
 		}
 		b.WriteString("]")
 	}
@@ -424,7 +425,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				if c.Kind == chatapi.KindContact {
 					lum = fmt.Sprint(c.Luminosity)
 				}
-				return fmt.Sprintf("%s\t%d\t%s\t%.0f\t%s", chatapi.Clean(c.ID, false), c.Unread, lum, c.Crowd, last)
+				return fmt.Sprintf("%s\t%d\t%s\t%.0f\t%s", termtext.Clean(c.ID, false), c.Unread, lum, c.Crowd, last)
 			})
 		},
 	}
@@ -451,7 +452,7 @@ contacts and groups whose names hold it.
 				return cli.WriteJSON(g.streams.Out, res)
 			}
 			for _, c := range res.Conversations {
-				fmt.Fprintf(g.streams.Out, "%s\n", chatapi.Clean(c.ID, false))
+				fmt.Fprintf(g.streams.Out, "%s\n", termtext.Clean(c.ID, false))
 			}
 			for i := range res.Messages {
 				fmt.Fprintln(g.streams.Out, FormatLine(&res.Messages[i], true))
@@ -583,7 +584,7 @@ crowd and cost more traffic; the crowd mf-route estimates is printed.
 			if err != nil {
 				return g.clientErr(err)
 			}
-			fmt.Fprintf(g.streams.Out, "%s: luminosity %d, crowd about %.0f\n", chatapi.Clean(c.ID, false), c.Luminosity, c.Crowd)
+			fmt.Fprintf(g.streams.Out, "%s: luminosity %d, crowd about %.0f\n", termtext.Clean(c.ID, false), c.Luminosity, c.Crowd)
 			return nil
 		},
 	}

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
+	"github.com/mainframe/mf/pkg/termtext"
 )
 
 func newID() string {
@@ -29,7 +30,7 @@ func (m *model) call(ok string, fn func(ctx context.Context) error) tea.Cmd {
 		ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
 		defer cancel()
 		if err := fn(ctx); err != nil {
-			return statusMsg{"error: " + chatapi.Clean(err.Error(), false)}
+			return statusMsg{"error: " + termtext.Clean(err.Error(), false)}
 		}
 		return statusMsg{ok}
 	}
@@ -126,7 +127,7 @@ func (m *model) submit(text string) tea.Cmd {
 		return func() tea.Msg {
 			c, err := m.c.SetLuminosity(m.ctx, conv, n)
 			if err != nil {
-				return statusMsg{"error: " + chatapi.Clean(err.Error(), false)}
+				return statusMsg{"error: " + termtext.Clean(err.Error(), false)}
 			}
 			return adviceMsg{conv, c}
 		}
@@ -209,7 +210,7 @@ func (m *model) submit(text string) tea.Cmd {
 		}
 		abs, err := filepath.Abs(file)
 		if err != nil {
-			m.status = "error: " + chatapi.Clean(err.Error(), false)
+			m.status = "error: " + termtext.Clean(err.Error(), false)
 			return nil
 		}
 		return m.enqueue(chatapi.SendRequest{To: conv, Text: strings.TrimSpace(caption), ID: newID(), Attach: abs})
@@ -228,7 +229,7 @@ func (m *model) submit(text string) tea.Cmd {
 		}
 		dir, err := filepath.Abs(cmp.Or(rest, "."))
 		if err != nil {
-			m.status = "error: " + chatapi.Clean(err.Error(), false)
+			m.status = "error: " + termtext.Clean(err.Error(), false)
 			return nil
 		}
 		id := att.ID
@@ -237,10 +238,10 @@ func (m *model) submit(text string) tea.Cmd {
 			defer cancel()
 			res, err := m.c.Save(ctx, chatapi.SaveRequest{Conv: conv, ID: id, Dir: dir})
 			if err != nil {
-				return statusMsg{"error: " + chatapi.Clean(err.Error(), false)}
+				return statusMsg{"error: " + termtext.Clean(err.Error(), false)}
 			}
 			// The name first: a long directory is cut off at the edge.
-			return statusMsg{fmt.Sprintf("saved %s (%d bytes) in %s", chatapi.Clean(filepath.Base(res.Path), false), res.Size, chatapi.Clean(filepath.Dir(res.Path), false))}
+			return statusMsg{fmt.Sprintf("saved %s (%d bytes) in %s", termtext.Clean(filepath.Base(res.Path), false), res.Size, termtext.Clean(filepath.Dir(res.Path), false))}
 		}
 	case "/away":
 		ok := "away: " + rest
@@ -249,7 +250,7 @@ func (m *model) submit(text string) tea.Cmd {
 		}
 		return m.call(ok, func(ctx context.Context) error { return m.c.SetAway(ctx, rest) })
 	default:
-		m.status = "unknown command " + chatapi.Clean(cmd, false) + "; /help lists them"
+		m.status = "unknown command " + termtext.Clean(cmd, false) + "; /help lists them"
 	}
 	return nil
 }

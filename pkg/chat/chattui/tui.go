@@ -26,6 +26,7 @@ import (
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/termtext"
 )
 
 // Options of the window.
@@ -527,14 +528,14 @@ func (m *model) complete() {
 	}
 	switch len(match) {
 	case 0:
-		m.status = "no completion for " + chatapi.Clean(word, false)
+		m.status = "no completion for " + termtext.Clean(word, false)
 	case 1:
 		m.input.SetValue(v[:i] + match[0] + " ")
 		m.input.CursorEnd()
 	default:
 		m.input.SetValue(v[:i] + commonPrefix(match))
 		m.input.CursorEnd()
-		m.status = chatapi.Clean(strings.Join(match, " "), false)
+		m.status = termtext.Clean(strings.Join(match, " "), false)
 	}
 }
 
@@ -566,10 +567,10 @@ func (m *model) sender(ctx context.Context, p *tea.Program) {
 				}
 				var le *localapi.Error
 				if errors.As(err, &le) && le.Status < 500 {
-					p.Send(statusMsg{"error: " + chatapi.Clean(err.Error(), false)})
+					p.Send(statusMsg{"error: " + termtext.Clean(err.Error(), false)})
 					break
 				}
-				p.Send(statusMsg{"daemon: " + chatapi.Clean(err.Error(), false) + " (trying again)"})
+				p.Send(statusMsg{"daemon: " + termtext.Clean(err.Error(), false) + " (trying again)"})
 				select {
 				case <-ctx.Done():
 				case <-time.After(500 * time.Millisecond):

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/mainframe/mf/pkg/chat/chatapi"
+	"github.com/mainframe/mf/pkg/termtext"
 )
 
 const sidebarWidth = 20
@@ -53,18 +54,18 @@ func (m *model) render() {
 			b.WriteString(m.st.day.Render("── " + day + " " + strings.Repeat("─", pad)))
 			b.WriteByte('\n')
 		}
-		name := m.st.name.Render(chatapi.Clean(msg.From, false))
+		name := m.st.name.Render(termtext.Clean(msg.From, false))
 		if msg.Mine {
 			name = m.st.me.Render("me")
 		}
 		head := m.st.time.Render(t.Format("15:04")) + " " + name + ": "
 		if msg.ReplyTo != "" {
 			if to := byID[msg.ReplyTo]; to != nil {
-				b.WriteString(m.st.state.Render(fmt.Sprintf("      ↳ %s: %s", chatapi.Clean(to.From, false), clip(chatapi.Clean(to.Text, false), w-12))))
+				b.WriteString(m.st.state.Render(fmt.Sprintf("      ↳ %s: %s", termtext.Clean(to.From, false), clip(termtext.Clean(to.Text, false), w-12))))
 				b.WriteByte('\n')
 			}
 		}
-		body := chatapi.Clean(msg.Text, true)
+		body := termtext.Clean(msg.Text, true)
 		if msg.Edited {
 			body += m.st.state.Render(" (edited)")
 		}
@@ -75,13 +76,13 @@ func (m *model) render() {
 		b.WriteString(text)
 		b.WriteByte('\n')
 		if a := msg.Attachment; a != nil {
-			b.WriteString(m.st.state.Render(clip(fmt.Sprintf("      📎 %s (%s)", chatapi.Clean(a.Name, false), humanSize(a.Size)), w)))
+			b.WriteString(m.st.state.Render(clip(fmt.Sprintf("      📎 %s (%s)", termtext.Clean(a.Name, false), humanSize(a.Size)), w)))
 			b.WriteByte('\n')
 		}
 		if p := msg.Poll; p != nil {
 			for j, o := range p.Options {
 				votes := len(msg.Reactions[fmt.Sprintf("vote:%d", j+1)])
-				b.WriteString(fmt.Sprintf("      %d. %s  (%d)\n", j+1, clip(chatapi.Clean(o, false), w-16), votes))
+				b.WriteString(fmt.Sprintf("      %d. %s  (%d)\n", j+1, clip(termtext.Clean(o, false), w-16), votes))
 			}
 		}
 		if len(msg.Reactions) > 0 {
@@ -90,7 +91,7 @@ func (m *model) render() {
 				if strings.HasPrefix(r, "vote:") {
 					continue
 				}
-				rs = append(rs, fmt.Sprintf("%s %s", chatapi.Clean(r, false), chatapi.Clean(strings.Join(who, ","), false)))
+				rs = append(rs, fmt.Sprintf("%s %s", termtext.Clean(r, false), termtext.Clean(strings.Join(who, ","), false)))
 			}
 			sort.Strings(rs)
 			if len(rs) > 0 {
@@ -113,10 +114,10 @@ func (m *model) stateMark(msg *chatapi.Message, members int) string {
 			s = fmt.Sprintf("delivered %d/%d", len(msg.DeliveredTo), members)
 		}
 	case chatapi.StateFailed:
-		return m.st.failed.Render("[failed: " + chatapi.Clean(msg.Reason, false) + "]")
+		return m.st.failed.Render("[failed: " + termtext.Clean(msg.Reason, false) + "]")
 	case chatapi.StateSending, chatapi.StateSent:
 		if msg.Reason != "" {
-			s += ": " + chatapi.Clean(msg.Reason, false)
+			s += ": " + termtext.Clean(msg.Reason, false)
 		} else if len(msg.Acked) > 0 && members > 1 {
 			// Members' mf-chat answered, their nodes' receipts not yet.
 			s += fmt.Sprintf(", acknowledged %d/%d", len(msg.Acked), members)
@@ -151,7 +152,7 @@ func (m *model) header() string {
 		if c.Owner {
 			owner = ", yours"
 		}
-		s = fmt.Sprintf(" #%s · %d members%s · %s", chatapi.Clean(c.Name, false), len(c.Members)+1, owner, clip(chatapi.Clean(strings.Join(c.Members, " "), false), 30))
+		s = fmt.Sprintf(" #%s · %d members%s · %s", termtext.Clean(c.Name, false), len(c.Members)+1, owner, clip(termtext.Clean(strings.Join(c.Members, " "), false), 30))
 		if time.Since(c.TypingAt) < chatapi.TypingFor {
 			s += " · someone is typing…"
 		}
@@ -160,13 +161,13 @@ func (m *model) header() string {
 		if c.Luminosity >= 0 {
 			lum = fmt.Sprint(c.Luminosity)
 		}
-		s = fmt.Sprintf(" %s · lum %s · crowd ≈ %.0f", chatapi.Clean(c.Name, false), lum, c.Crowd)
+		s = fmt.Sprintf(" %s · lum %s · crowd ≈ %.0f", termtext.Clean(c.Name, false), lum, c.Crowd)
 		if c.Advice >= 0 && c.Luminosity > c.Advice {
 			// mf-route's advice, when the conversation discloses more.
 			s += fmt.Sprintf(" · advice: /lum %d for %d", c.Advice, chatapi.AdviceCrowd)
 		}
 		if c.Presence != "" {
-			s += " · " + clip(chatapi.Clean(c.Presence, false), 20)
+			s += " · " + clip(termtext.Clean(c.Presence, false), 20)
 		}
 		switch {
 		case time.Since(c.TypingAt) < chatapi.TypingFor:
@@ -191,7 +192,7 @@ func pad(s string, n int) string {
 func (m *model) sidebar(h int) string {
 	var lines []string
 	for _, c := range m.convs {
-		name := chatapi.Clean(c.Name, false)
+		name := termtext.Clean(c.Name, false)
 		if c.Kind == chatapi.KindGroup {
 			name = "#" + name
 		}
@@ -247,12 +248,12 @@ func (m *model) View() string {
 
 func (m *model) searchView(h int) string {
 	r := m.search
-	lines := []string{fmt.Sprintf("search %q: %d found (%.1f ms), Esc closes", clip(chatapi.Clean(r.Query, false), 30), r.Total, r.TookMS)}
+	lines := []string{fmt.Sprintf("search %q: %d found (%.1f ms), Esc closes", clip(termtext.Clean(r.Query, false), 30), r.Total, r.TookMS)}
 	for _, c := range r.Conversations {
-		lines = append(lines, "  "+chatapi.Clean(c.ID, false))
+		lines = append(lines, "  "+termtext.Clean(c.ID, false))
 	}
 	for _, msg := range r.Messages {
-		lines = append(lines, clip(fmt.Sprintf("%s %s %s: %s", msg.Sent.Local().Format("01-02 15:04"), chatapi.Clean(msg.Conv, false), chatapi.Clean(msg.From, false), chatapi.Clean(msg.Text, false)), m.vp.Width))
+		lines = append(lines, clip(fmt.Sprintf("%s %s %s: %s", msg.Sent.Local().Format("01-02 15:04"), termtext.Clean(msg.Conv, false), termtext.Clean(msg.From, false), termtext.Clean(msg.Text, false)), m.vp.Width))
 	}
 	if len(lines) > h {
 		lines = lines[:h]

@@ -18,12 +18,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mainframe/mf/pkg/amount"
-	"github.com/mainframe/mf/pkg/chat/chatapi"
 	"github.com/mainframe/mf/pkg/cli"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/store"
 	"github.com/mainframe/mf/pkg/store/chunk"
 	"github.com/mainframe/mf/pkg/store/storeapi"
+	"github.com/mainframe/mf/pkg/termtext"
 )
 
 type globals struct {
@@ -541,7 +541,7 @@ The daemon does this by itself every 10 minutes.
 // error) safe to print on a terminal: data, never terminal control. A
 // hostile storer's claim reached the audit table as it was, escape
 // sequences and all.
-func peerText(s string) string { return chatapi.Clean(s, false) }
+func peerText(s string) string { return termtext.Clean(s, false) }
 
 // writeAudit prints an audit's result as a table.
 func writeAudit(w io.Writer, res *storeapi.AuditResult) {

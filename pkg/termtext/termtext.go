@@ -1,4 +1,5 @@
-package chatapi
+// Package termtext makes text from others safe to print on a terminal.
+package termtext
 
 import (
 	"strings"
