@@ -2,7 +2,7 @@
 // client of the mf-chat daemon's socket (chatapi), and nothing else.
 //
 // Every string that came from a peer (names, text, reasons, poll options)
-// goes through chatapi.Clean before it is laid out, so a peer's escape
+// goes through termtext.Clean before it is laid out, so a peer's escape
 // sequences and control characters show as visible marks and never reach
 // the terminal as control.
 package chattui
