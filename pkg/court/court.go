@@ -350,23 +350,6 @@ func joinIndices(idx []uint64) string {
 	return strings.Join(parts, ",")
 }
 
-// parseIndices reads "i,j,..." : at most max indices below n.
-func parseIndices(s string, n uint64, max int) ([]uint64, error) {
-	parts := strings.Split(s, ",")
-	if s == "" || len(parts) > max {
-		return nil, fmt.Errorf("index must list 1 to %d chunk numbers, comma-separated", max)
-	}
-	out := make([]uint64, len(parts))
-	for i, p := range parts {
-		v, err := strconv.ParseUint(p, 10, 64)
-		if err != nil || v >= n {
-			return nil, fmt.Errorf("chunk %q is not a number below %d", p, n)
-		}
-		out[i] = v
-	}
-	return out, nil
-}
-
 func promiseKey(agreement *big.Int, key [32]byte) []byte {
 	return []byte(fmt.Sprintf("promise/%s/%x", agreement, key))
 }

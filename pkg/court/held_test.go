@@ -40,7 +40,7 @@ func (h *holder) serve(t *testing.T, home string) {
 			http.NotFound(w, r)
 			return
 		}
-		idx, err := parseIndices(r.URL.Query().Get("index"), h.tree.Chunks(), proof.MaxProofs)
+		idx, err := proof.ParseIndices(r.URL.Query().Get("index"), h.tree.Chunks(), proof.MaxProofs)
 		if err != nil {
 			http.Error(w, err.Error(), 400)
 			return

@@ -230,7 +230,7 @@ func (s *Service) apiRemoteChunks(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	// A witness needs a challenge's worth of chunks, not the data: the
 	// promise may be private.
-	idx, err := parseIndices(r.URL.Query().Get("index"), c.Chunks, proof.Challenges)
+	idx, err := proof.ParseIndices(r.URL.Query().Get("index"), c.Chunks, proof.Challenges)
 	if err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}

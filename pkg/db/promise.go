@@ -25,8 +25,6 @@ import (
 	"math/big"
 	"net/http"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -349,7 +347,7 @@ func (s *Service) proof(r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	tree := proof.FromBytes(data)
-	idx, err := parseIndices(q.Get("index"), tree.Chunks())
+	idx, err := proof.ParseIndices(q.Get("index"), tree.Chunks(), proof.MaxProofs)
 	if err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
@@ -360,21 +358,4 @@ func (s *Service) proof(r *http.Request) ([]byte, error) {
 		}
 	}
 	return proof.Encode(out)
-}
-
-// parseIndices reads "i,j,...": 1 to proof.MaxProofs numbers below n.
-func parseIndices(s string, n uint64) ([]uint64, error) {
-	parts := strings.Split(s, ",")
-	if s == "" || len(parts) > proof.MaxProofs {
-		return nil, fmt.Errorf("index must list 1 to %d chunk numbers, comma-separated", proof.MaxProofs)
-	}
-	out := make([]uint64, len(parts))
-	for i, p := range parts {
-		v, err := strconv.ParseUint(p, 10, 64)
-		if err != nil || v >= n {
-			return nil, fmt.Errorf("chunk %q is not a number below %d", p, n)
-		}
-		out[i] = v
-	}
-	return out, nil
 }

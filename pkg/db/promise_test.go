@@ -290,7 +290,7 @@ func FuzzProofRequest(f *testing.F) {
 			}
 			return
 		}
-		idx, err := parseIndices(index, rc.Chunks)
+		idx, err := proof.ParseIndices(index, rc.Chunks, proof.MaxProofs)
 		if err != nil || !strings.EqualFold(k, key) {
 			t.Fatalf("served %q for key %q", index, k)
 		}

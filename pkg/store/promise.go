@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -531,7 +530,7 @@ func (s *Service) proof(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := parseIndices(q.Get("index"), tree.Chunks())
+	idx, err := proof.ParseIndices(q.Get("index"), tree.Chunks(), proof.MaxProofs)
 	if err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
@@ -546,23 +545,6 @@ func (s *Service) proof(r *http.Request) ([]byte, error) {
 		}
 	}
 	return proof.Encode(out)
-}
-
-// parseIndices reads "i,j,...": 1 to proof.MaxProofs numbers below n.
-func parseIndices(s string, n uint64) ([]uint64, error) {
-	parts := strings.Split(s, ",")
-	if s == "" || len(parts) > proof.MaxProofs {
-		return nil, fmt.Errorf("index must list 1 to %d chunk numbers", proof.MaxProofs)
-	}
-	out := make([]uint64, len(parts))
-	for i, p := range parts {
-		v, err := strconv.ParseUint(p, 10, 64)
-		if err != nil || v >= n {
-			return nil, fmt.Errorf("chunk %q is not a number below %d", p, n)
-		}
-		out[i] = v
-	}
-	return out, nil
 }
 
 // apiAudit runs the court's challenge off chain: for each storer's claim

@@ -298,7 +298,7 @@ func FuzzParseIndices(f *testing.F) {
 	f.Add("", uint64(1))
 	f.Add("18446744073709551615", uint64(5))
 	f.Fuzz(func(t *testing.T, s string, n uint64) {
-		idx, err := parseIndices(s, n)
+		idx, err := proof.ParseIndices(s, n, proof.MaxProofs)
 		if err != nil {
 			return
 		}
