@@ -44,8 +44,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/mainframe/mf/pkg/chain"
@@ -112,15 +114,51 @@ func (s *Service) call(ctx context.Context) *bind.CallOpts { return &bind.CallOp
 // node, the panels of witness cases against it and calls to testify
 // require, acts on those records until they are done (pending.go), and asks
 // for judgement on this node's own cases once their deadline has passed.
+//
+// It looks once a second while it has actions pending or cases of its own
+// open. Otherwise it looks when the chain seals a block (a subscription to
+// new heads, where the chain offers one, as its IPC socket does), or every
+// idleRound: an idle mf-court used to read the chain every second all day.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	heads := make(chan *types.Header, 16)
+	var sub ethereum.Subscription
+	defer func() {
+		if sub != nil {
+			sub.Unsubscribe()
 		}
+	}()
+	first := true
+	for {
+		if sub == nil {
+			if x, err := s.eth.SubscribeNewHead(ctx, heads); err == nil {
+				sub = x
+			}
+		}
+		wait := time.Second
+		if sub != nil && !hasPending(s.db) {
+			wait = idleRound
+		}
+		var subErr <-chan error
+		if sub != nil {
+			subErr = sub.Err()
+		}
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-heads:
+				// One look covers every block since the last: the
+				// heads that came meanwhile are spent too.
+				for len(heads) > 0 {
+					<-heads
+				}
+			case <-subErr:
+				sub.Unsubscribe()
+				sub = nil
+			case <-time.After(wait):
+			}
+		}
+		first = false
 		if err := s.watch(ctx); err != nil {
 			s.log.Debug("watching the court", "err", err)
 		}
@@ -130,6 +168,10 @@ func (s *Service) Run(ctx context.Context) {
 		}
 	}
 }
+
+// idleRound is the longest Run waits between looks while it follows the
+// chain's new heads and has nothing pending.
+const idleRound = 30 * time.Second
 
 const lastBlockKey = "watch/last-block"
 
