@@ -115,7 +115,9 @@ func (s *Service) delegates() ([]holdapi.Delegate, error) {
 	return out, err
 }
 
-func (s *Service) apiDelegates(w http.ResponseWriter, r *http.Request) (any, error) { return s.delegates() }
+func (s *Service) apiDelegates(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.delegates()
+}
 
 func (s *Service) apiAddDelegates(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req holdapi.DelegatesRequest

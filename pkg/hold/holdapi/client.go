@@ -10,7 +10,7 @@ import (
 	"github.com/mainframe/mf/pkg/localapi"
 )
 
-func jsonMarshal(v any) ([]byte, error)    { return json.Marshal(v) }
+func jsonMarshal(v any) ([]byte, error)   { return json.Marshal(v) }
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // Client is the typed client of mf-hold's socket.
