@@ -56,10 +56,12 @@ type senderUse struct {
 	Bytes   int64 `json:"bytes"`
 }
 
-// packetRecord is a held packet: when it was taken, from whom, its bytes.
+// packetRecord is a held packet: when it was taken, from whom, the
+// sender's flags (holdapi.FlagCertified), its bytes.
 type packetRecord struct {
 	TakenMs uint64
 	Sender  string
+	Flags   byte
 	Packet  []byte
 }
 
@@ -67,13 +69,14 @@ func (p *packetRecord) encode() []byte {
 	var w wire.Writer
 	w.Uint64(p.TakenMs)
 	w.Bytes([]byte(p.Sender))
+	w.Byte(p.Flags)
 	w.Bytes(p.Packet)
 	return w.B
 }
 
 func decodePacketRecord(b []byte) (*packetRecord, error) {
 	r := wire.NewReader(b)
-	p := &packetRecord{TakenMs: r.Uint64(), Sender: string(r.Bytes(128)), Packet: r.Bytes(holdapi.MaxPacket)}
+	p := &packetRecord{TakenMs: r.Uint64(), Sender: string(r.Bytes(128)), Flags: r.Byte(), Packet: r.Bytes(holdapi.MaxPacket)}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("hold: damaged packet record: %w", err)
 	}
@@ -242,7 +245,11 @@ func (s *Service) remoteHold(w http.ResponseWriter, r *http.Request) (any, error
 	if err != nil {
 		return nil, err
 	}
-	rc, err := s.Hold(who, sender, b)
+	var flags byte
+	if r.URL.Query().Get("certified") == "1" {
+		flags = holdapi.FlagCertified
+	}
+	rc, err := s.Hold(who, sender, flags, b)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +271,7 @@ func init() {
 }
 
 // Hold keeps packet for client from sender and signs a receipt for it.
-func (s *Service) Hold(client common.Address, sender string, packet []byte) (*holdapi.Receipt, error) {
+func (s *Service) Hold(client common.Address, sender string, flags byte, packet []byte) (*holdapi.Receipt, error) {
 	id, err := holdapi.PacketID(packet)
 	if err != nil {
 		return nil, err
@@ -314,7 +321,7 @@ func (s *Service) Hold(client common.Address, sender string, packet []byte) (*ho
 	nc.Senders[sender] = &senderUse{Packets: su.Packets + 1, Bytes: su.Bytes + size}
 	cb, _ := json.Marshal(&nc)
 	bt := s.db.NewBatch()
-	bt.Set(packetKey(client, seq), (&packetRecord{TakenMs: taken, Sender: sender, Packet: packet}).encode())
+	bt.Set(packetKey(client, seq), (&packetRecord{TakenMs: taken, Sender: sender, Flags: flags, Packet: packet}).encode())
 	bt.Set(indexKey(client, id), binary.BigEndian.AppendUint64(nil, seq))
 	bt.Set(clientKey(client), cb)
 	if err := bt.Commit(); err != nil {
@@ -380,7 +387,7 @@ func (s *Service) Fetch(client common.Address, after uint64, limit int) ([]byte,
 		if err != nil {
 			return err
 		}
-		out = holdapi.AppendHeld(out, holdapi.Held{Seq: binary.BigEndian.Uint64(k[len(k)-8:]), TakenMs: p.TakenMs, Packet: p.Packet})
+		out = holdapi.AppendHeld(out, holdapi.Held{Seq: binary.BigEndian.Uint64(k[len(k)-8:]), TakenMs: p.TakenMs, Flags: p.Flags, Packet: p.Packet})
 		if n++; n == limit || len(out) >= maxFetchBytes {
 			return errStop
 		}

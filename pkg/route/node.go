@@ -67,6 +67,9 @@ type Options struct {
 	// such a relay charged its bond. The daemon sets it from
 	// MF_TEST_DROP_CERTIFIED=1.
 	DropCertified bool
+	// HoldMode says when a packet sent also goes to the recipient's
+	// delegates (hold.go): HoldAlways (""), HoldUnreachable or HoldOff.
+	HoldMode string
 	// MaxListeners bounds concurrent listen streams, and MaxTopics the
 	// topics watched for listeners (streams.go); 0: the defaults.
 	MaxListeners, MaxTopics int
@@ -121,6 +124,7 @@ type Node struct {
 	stats      Stats
 	bench      *benchAcker
 	certs      *certifier
+	hold       *holding
 	sess       *sessions
 	groups     *groups
 	prekeys    *prekeys
@@ -170,6 +174,13 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	if opts.ReceiptFraction <= 0 || opts.ReceiptFraction > 1 {
 		opts.ReceiptFraction = 0.5
 	}
+	switch opts.HoldMode {
+	case "":
+		opts.HoldMode = HoldAlways
+	case HoldAlways, HoldUnreachable, HoldOff:
+	default:
+		return nil, fmt.Errorf("route: hold mode must be always, unreachable or off, not %q", opts.HoldMode)
+	}
 	n := &Node{
 		id:      id,
 		pub:     id.Public(),
@@ -190,6 +201,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.ann = newAnnouncer()
 	n.provs = newBoundedProviders(maxProviderRecords, maxProviderKeysPerPeer)
 	n.certs = newCertifier(n)
+	n.hold = newHolding(n)
 	n.prekeys = newPrekeys(n)
 	if _, err := n.prekeys.maintain(nowFunc()); err != nil {
 		return nil, fmt.Errorf("route: prekey: %w", err)
@@ -292,6 +304,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.bench.run(ctx) })
 	n.goLoop(func() { n.announceLoop(ctx) })
 	n.goLoop(func() { n.watchLiveness(ctx) })
+	n.goLoop(func() { n.hold.loop(ctx) })
 	n.goLoop(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()

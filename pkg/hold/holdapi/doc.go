@@ -35,7 +35,7 @@
 //
 //	POST   /remote/v0/agree              AgreeRequest → Agreement: the caller becomes a client
 //	DELETE /remote/v0/agree              the caller stops being a client; its packets are dropped
-//	POST   /remote/v0/hold/{client}      body: a sealed data packet (octets) → Receipt
+//	POST   /remote/v0/hold/{client}?certified=1  body: a sealed data packet (octets) → Receipt
 //	GET    /remote/v0/fetch?after=N&limit=M  the caller's held packets, frames (EncodeHeld), in the order taken
 //	POST   /remote/v0/received           body: a ReceivedList (octets) → ReceivedResult
 //

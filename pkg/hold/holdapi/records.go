@@ -233,19 +233,30 @@ func DecodeReceivedList(b []byte) (*ReceivedList, error) {
 }
 
 // Held is one packet a fetch answers with: its place in the order the
-// delegate took the client's packets, when it took it, and its bytes.
+// delegate took the client's packets, when it took it, the sender's
+// flags, and its bytes.
 type Held struct {
 	Seq     uint64
 	TakenMs uint64
+	Flags   byte
 	Packet  []byte
 }
 
-// AppendHeld appends h's frame to b: seq, taken, then the packet with its
-// length.
+// Flags a sender gives a held packet.
+const (
+	// FlagCertified: the sender asked for proof of delivery, so the
+	// recipient signs a receipt for it when it fetches it.
+	FlagCertified = 1
+	knownFlags    = FlagCertified
+)
+
+// AppendHeld appends h's frame to b: seq, taken, flags, then the packet
+// with its length.
 func AppendHeld(b []byte, h Held) []byte {
 	w := wire.Writer{B: b}
 	w.Uint64(h.Seq)
 	w.Uint64(h.TakenMs)
+	w.Byte(h.Flags)
 	w.Bytes(h.Packet)
 	return w.B
 }
@@ -268,9 +279,12 @@ func DecodeHeld(b []byte) ([]Held, error) {
 		if len(out) == MaxFetch {
 			return nil, fmt.Errorf("%w: more than %d held packets in one answer", ErrRecord, MaxFetch)
 		}
-		h := Held{Seq: rd.Uint64(), TakenMs: rd.Uint64(), Packet: rd.Bytes(MaxPacket)}
+		h := Held{Seq: rd.Uint64(), TakenMs: rd.Uint64(), Flags: rd.Byte(), Packet: rd.Bytes(MaxPacket)}
 		if err := rd.Err(); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrRecord, err)
+		}
+		if h.Flags&^knownFlags != 0 {
+			return nil, fmt.Errorf("%w: unknown flags %#x", ErrRecord, h.Flags)
 		}
 		if _, err := PacketID(h.Packet); err != nil {
 			return nil, err
