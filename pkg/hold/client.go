@@ -240,6 +240,12 @@ func (s *Service) publish(ctx context.Context) (*holdapi.PublishResult, error) {
 	if _, err := s.dbc.Write(ctx, holdapi.HoldersTableID, dbapi.WriteRequest{Op: dbapi.OpPut, Key: key, Value: v}); err != nil {
 		return nil, fmt.Errorf("writing this node's row of the holders table: %w", err)
 	}
+	// A node that is itself one of the table's providers keeps its write
+	// and leaves it to anti-entropy; a round now gets the row to the other
+	// providers before this node may go offline.
+	if _, err := s.dbc.Sync(ctx); err != nil {
+		s.log.Warn("the row was written, but one anti-entropy round failed", "err", err)
+	}
 	s.log.Info("published the delegate list", "delegates", len(row.Delegates))
 	return &holdapi.PublishResult{Table: holdapi.HoldersTableID, Key: key, Row: row}, nil
 }

@@ -138,6 +138,13 @@ func (h *holding) delegatesOf(ctx context.Context, addr common.Address) ([]holda
 	return ds, err
 }
 
+// forget drops addr's cached row.
+func (h *holding) forget(addr common.Address) {
+	h.mu.Lock()
+	delete(h.rows, addr)
+	h.mu.Unlock()
+}
+
 // tableProviders are the db providers nearest the holders table, the ones
 // its placement names (mf-db places a network table on the R providers
 // nearest its id), and a few more in case the views of the network differ.
@@ -172,12 +179,14 @@ func (h *holding) lookup(ctx context.Context, addr common.Address) ([]holdapi.Ro
 	}
 	key := strings.ToLower(addr.Hex())
 	var errs []error
+	missing := false
 	for _, pr := range h.tableProviders(ctx) {
 		if pr.PeerID == h.n.host.ID().String() {
 			continue
 		}
 		m, err := h.tableMeta(ctx, pr)
 		if err != nil {
+			h.n.log.Debug("holders table meta", "provider", pr.PeerID, "err", err)
 			errs = append(errs, err)
 			continue
 		}
@@ -186,8 +195,12 @@ func (h *holding) lookup(ctx context.Context, addr common.Address) ([]holdapi.Ro
 		err = h.api.CallService(cctx, pr.PeerID, "db", http.MethodGet, "/v0/datasets/"+holdapi.HoldersTableID+"/row?key="+key, nil, &c)
 		cancel()
 		var le *localapi.Error
+		h.n.log.Debug("holders row lookup", "provider", pr.PeerID, "addr", key, "err", err)
 		if errors.As(err, &le) && le.Status == http.StatusNotFound && le.Code == "not_found" {
-			return nil, nil // no row: no delegates
+			// No row here; another provider may have it (a write
+			// reaches a quorum of them first).
+			missing = true
+			continue
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -211,6 +224,9 @@ func (h *holding) lookup(ctx context.Context, addr common.Address) ([]holdapi.Ro
 			}
 		}
 		return out, nil
+	}
+	if missing {
+		return nil, nil // no row: no delegates
 	}
 	return nil, fmt.Errorf("route: no provider of the holders table answered: %w", errors.Join(errs...))
 }
@@ -254,8 +270,15 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		ctx, cancel := context.WithTimeout(h.n.ctx, 2*holdCallTimeout)
 		defer cancel()
 		ds, err := h.delegatesOf(ctx, to.Address())
-		if err != nil {
-			h.n.log.Debug("cannot look the recipient's delegates up", "to", to.Address().Hex(), "err", err)
+		for try := 0; err != nil && try < 3; try++ {
+			h.n.log.Info("cannot look the recipient's delegates up", "to", to.Address().Hex(), "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+			h.forget(to.Address())
+			ds, err = h.delegatesOf(ctx, to.Address())
 		}
 		if len(ds) == 0 {
 			return
@@ -274,7 +297,7 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 				defer wg.Done()
 				rc, err := h.holdAt(ctx, d, to.Address(), raw, id, certified)
 				if err != nil {
-					h.n.log.Debug("a delegate did not take a packet", "delegate", d.PeerID, "err", err)
+					h.n.log.Info("a delegate did not take a packet", "delegate", d.PeerID, "err", err)
 					return
 				}
 				mu.Lock()
