@@ -94,10 +94,14 @@ type holding struct {
 	api  *routeapi.Client
 	swap *swapapi.Client
 	mine *holdapi.Client
+	db   *dbapi.Client // this node's mf-db, for when it is a table provider
 
 	mu   sync.Mutex
 	rows map[common.Address]holdRow
 	meta *dbapi.Meta
+	// provs are the table's providers found last, until provsUntil.
+	provs      []dbapi.Provider
+	provsUntil time.Time
 	// active: this node has delegates, so it keeps delivered ids.
 	active bool
 	// connected: the delegates connected at the last poll.
@@ -112,6 +116,7 @@ func newHolding(n *Node) *holding {
 		h.api = routeapi.NewClient(n.opts.Home)
 		h.swap = swapapi.NewClient(n.opts.Home)
 		h.mine = holdapi.NewClient(n.opts.Home)
+		h.db = dbapi.NewClient(n.opts.Home)
 	}
 	return h
 }
@@ -149,12 +154,35 @@ func (h *holding) forget(addr common.Address) {
 // its placement names (mf-db places a network table on the R providers
 // nearest its id), and a few more in case the views of the network differ.
 func (h *holding) tableProviders(ctx context.Context) []dbapi.Provider {
+	h.mu.Lock()
+	if time.Now().Before(h.provsUntil) {
+		defer h.mu.Unlock()
+		return h.provs
+	}
+	h.mu.Unlock()
 	id, _ := dbapi.ParseID(holdapi.HoldersTableID)
 	var cands []dbapi.Candidate
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	seen := map[peer.ID]bool{}
-	for ai := range h.n.kad.FindProvidersAsync(fctx, ServiceKey("db"), maxProviders) {
+	found := h.n.kad.FindProvidersAsync(fctx, ServiceKey("db"), maxProviders)
+	// The search ends when the DHT has no more to say, which may take
+	// the whole timeout; a second after the first answer is enough for
+	// the nearest providers, which answer first.
+	var settle <-chan time.Time
+	for {
+		var ai peer.AddrInfo
+		var ok bool
+		select {
+		case ai, ok = <-found:
+		case <-settle:
+		}
+		if !ok {
+			break
+		}
+		if settle == nil {
+			settle = time.After(time.Second)
+		}
 		if seen[ai.ID] {
 			continue
 		}
@@ -168,7 +196,21 @@ func (h *holding) tableProviders(ctx context.Context) []dbapi.Provider {
 		}
 		cands = append(cands, dbapi.Candidate{Provider: dbapi.Provider{Address: pub.Address(), PeerID: ai.ID.String()}, Overlay: identity.OverlayOf(ai.ID)})
 	}
-	return dbapi.NearestProviders(id, cands, 2*holdapi.HoldersTableRedundancy)
+	// This node may announce db itself; the DHT does not name it to itself.
+	if h.db != nil {
+		sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
+		if _, err := h.db.Meta(sctx, holdapi.HoldersTableID); err == nil && !seen[h.n.host.ID()] {
+			cands = append(cands, dbapi.Candidate{Provider: dbapi.Provider{Address: h.n.pub.Address(), PeerID: h.n.host.ID().String()}, Overlay: h.n.self})
+		}
+		scancel()
+	}
+	out := dbapi.NearestProviders(id, cands, 2*holdapi.HoldersTableRedundancy)
+	if len(out) > 0 {
+		h.mu.Lock()
+		h.provs, h.provsUntil = out, time.Now().Add(holdRowTTL)
+		h.mu.Unlock()
+	}
+	return out
 }
 
 // lookup reads addr's row from the table's providers, checking it
@@ -181,7 +223,8 @@ func (h *holding) lookup(ctx context.Context, addr common.Address) ([]holdapi.Ro
 	var errs []error
 	missing := false
 	for _, pr := range h.tableProviders(ctx) {
-		if pr.PeerID == h.n.host.ID().String() {
+		self := pr.PeerID == h.n.host.ID().String()
+		if self && h.db == nil {
 			continue
 		}
 		m, err := h.tableMeta(ctx, pr)
@@ -192,7 +235,16 @@ func (h *holding) lookup(ctx context.Context, addr common.Address) ([]holdapi.Ro
 		}
 		cctx, cancel := context.WithTimeout(ctx, holdCallTimeout)
 		var c dbapi.Change
-		err = h.api.CallService(cctx, pr.PeerID, "db", http.MethodGet, "/v0/datasets/"+holdapi.HoldersTableID+"/row?key="+key, nil, &c)
+		if self {
+			// This node is one of the table's providers: its own
+			// mf-db has the row (the gateway does not call itself).
+			var got *dbapi.Change
+			if got, err = h.db.Get(cctx, holdapi.HoldersTableID, key); err == nil {
+				c = *got
+			}
+		} else {
+			err = h.api.CallService(cctx, pr.PeerID, "db", http.MethodGet, "/v0/datasets/"+holdapi.HoldersTableID+"/row?key="+key, nil, &c)
+		}
 		cancel()
 		var le *localapi.Error
 		h.n.log.Debug("holders row lookup", "provider", pr.PeerID, "addr", key, "err", err)
@@ -243,7 +295,13 @@ func (h *holding) tableMeta(ctx context.Context, pr dbapi.Provider) (*dbapi.Meta
 	cctx, cancel := context.WithTimeout(ctx, holdCallTimeout)
 	defer cancel()
 	var ref dbapi.Ref
-	if err := h.api.CallService(cctx, pr.PeerID, "db", http.MethodGet, "/v0/datasets/"+holdapi.HoldersTableID+"/meta", nil, &ref); err != nil {
+	if pr.PeerID == h.n.host.ID().String() {
+		got, err := h.db.Meta(cctx, holdapi.HoldersTableID)
+		if err != nil {
+			return nil, err
+		}
+		ref.Meta = got
+	} else if err := h.api.CallService(cctx, pr.PeerID, "db", http.MethodGet, "/v0/datasets/"+holdapi.HoldersTableID+"/meta", nil, &ref); err != nil {
 		return nil, err
 	}
 	if ref.Meta == nil || ref.Meta.Verify() != nil || ref.Meta.ID.String() != holdapi.HoldersTableID {
