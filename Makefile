@@ -29,6 +29,7 @@ man:
 	$(GO) run ./cmd/mf-court gen-man man
 	$(GO) run ./cmd/mf-db gen-man man
 	$(GO) run ./cmd/mf-store gen-man man
+	$(GO) run ./cmd/mf-hold gen-man man
 	$(GO) run ./cmd/mf-chat gen-man man
 
 lint:

@@ -35,6 +35,8 @@ import (
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/db/dbcmd"
 	"github.com/mainframe/mf/pkg/devnet"
+	"github.com/mainframe/mf/pkg/hold/holdapi"
+	"github.com/mainframe/mf/pkg/hold/holdcmd"
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route"
@@ -56,6 +58,7 @@ func TestMain(m *testing.M) {
 		// mf-route, so they start none here.
 		"mf-chat": func() { os.Exit(chatcmd.Main(os.Args[1:], cli.System())) },
 		"mf-db":   func() { os.Exit(dbcmd.Main(os.Args[1:], cli.System())) },
+		"mf-hold": func() { os.Exit(holdcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -257,6 +260,8 @@ func cmdKillNode(ts *testscript.TestScript, neg bool, args []string) {
 			pidName = "store.pid"
 		case "-db":
 			pidName = dbapi.PIDName
+		case "-hold":
+			pidName = holdapi.PIDName
 		default:
 			ts.Fatalf("usage: killnode [-TERM] [-swap] HOME")
 		}

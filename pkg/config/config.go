@@ -75,6 +75,10 @@ type Route struct {
 	ReceiptFraction float64 `toml:"receipt_fraction"`
 	// CertTimeout is how many seconds a sender waits for proof of delivery.
 	CertTimeout int `toml:"cert_timeout_seconds"`
+	// HoldMode says when a packet sent also goes to the recipient's
+	// delegates (mf-hold): always, unreachable (only when the recipient is
+	// not connected) or off (MF_HOLD_MODE).
+	HoldMode string `toml:"hold_mode"`
 	// RelayService offers circuit relay v2 slots to nodes behind NATs,
 	// while AutoNAT finds this node publicly reachable (MF_RELAY_SERVICE).
 	RelayService bool `toml:"relay_service"`
@@ -155,6 +159,7 @@ func Default() Config {
 		BondFee:         10,
 		ReceiptFraction: 0.5,
 		CertTimeout:     20,
+		HoldMode:        "always",
 		RelayService:    true,
 		// libp2p's defaults (2 minutes, 128 KiB per circuit) end a
 		// relayed conversation before a direct connection is made; these
@@ -227,6 +232,9 @@ func (c Config) Validate() error {
 	if c.Route.ReceiptFraction <= 0 || c.Route.ReceiptFraction > 1 {
 		return fmt.Errorf("config: route.receipt_fraction must be in (0, 1], not %g", c.Route.ReceiptFraction)
 	}
+	if c.Route.HoldMode != "always" && c.Route.HoldMode != "unreachable" && c.Route.HoldMode != "off" {
+		return fmt.Errorf("config: route.hold_mode must be always, unreachable or off, not %q", c.Route.HoldMode)
+	}
 	if c.Route.CertTimeout < 1 {
 		return fmt.Errorf("config: route.cert_timeout_seconds must be at least 1")
 	}
@@ -289,6 +297,9 @@ func (c *Config) applyEnv() error {
 	}
 	if v, ok := os.LookupEnv("MF_ETH_RPC"); ok {
 		c.Swap.EthRPC = v
+	}
+	if v, ok := os.LookupEnv("MF_HOLD_MODE"); ok {
+		c.Route.HoldMode = v
 	}
 	if v, ok := os.LookupEnv("MF_TTL"); ok {
 		n, err := strconv.Atoi(v)

@@ -73,6 +73,12 @@ type Options struct {
 	// binary (default: beside Bin; none there: no chat).
 	NoChat  bool
 	ChatBin string
+	// NoHold leaves out the mf-hold daemons, which a devnet with mf-swap
+	// otherwise runs on every node. HoldDelegates gives every node that
+	// many delegates (and makes every node sell db service, where the
+	// packet holders table lives).
+	NoHold        bool
+	HoldDelegates int
 }
 
 // Node is one node of a devnet.
@@ -186,6 +192,18 @@ func Up(ctx context.Context, o Options) (*State, error) {
 			if err := startStore(ctx, o, st); err != nil {
 				Down(st)
 				return nil, err
+			}
+		}
+		if !o.NoHold {
+			if err := startHold(ctx, o, st); err != nil {
+				Down(st)
+				return nil, err
+			}
+			if o.HoldDelegates > 0 && !o.NoDB {
+				if err := giveDelegates(ctx, o, st, o.HoldDelegates); err != nil {
+					Down(st)
+					return nil, err
+				}
 			}
 		}
 	}
@@ -381,6 +399,8 @@ type NodeStatus struct {
 	Store bool `json:"store_running,omitempty"`
 	// Chat is whether the node's mf-chat daemon runs.
 	Chat bool `json:"chat_running,omitempty"`
+	// Hold is whether the node's mf-hold daemon runs.
+	Hold bool `json:"hold_running,omitempty"`
 }
 
 // pidOf returns the pid of home's mf-route daemon if that process is alive
@@ -434,6 +454,7 @@ func Status(st *State) []NodeStatus {
 		}
 		s.Store = pidIn(filepath.Join(n.Home, storeapi.PIDName), "daemon", n.Home) != 0
 		s.Chat = chatPID(n.Home) != 0
+		s.Hold = holdPID(n.Home) != 0
 		out = append(out, s)
 	}
 	return out
@@ -451,6 +472,7 @@ func Down(st *State) (stopped int) {
 	}
 	for _, n := range st.Nodes {
 		term(pidIn(filepath.Join(n.Home, storeapi.PIDName), "daemon", n.Home))
+		term(holdPID(n.Home))
 		term(chatPID(n.Home))
 		term(dbPID(n.Home))
 		term(pidIn(filepath.Join(n.Home, courtapi.PIDName), "daemon", n.Home))

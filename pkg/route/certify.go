@@ -454,6 +454,10 @@ func (c *certifier) sweep(timeout time.Duration) {
 		if now.Sub(r.SentAt) < timeout {
 			continue
 		}
+		if len(r.HeldBy) > 0 {
+			// heldBy settles it; a record saved before that is kept.
+			continue
+		}
 		if len(r.ZoneReceipts) > 0 {
 			r.Status = StatusZone
 			r.Reason = "zone members took it; the recipient was not among those asked for a receipt"

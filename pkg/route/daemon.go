@@ -123,6 +123,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Route, log *slog.Log
 		ReceiptFraction: cfg.ReceiptFraction,
 		CertTimeout:     time.Duration(cfg.CertTimeout) * time.Second,
 		Home:            home,
+		HoldMode:        cfg.HoldMode,
 		DropCertified:   os.Getenv("MF_TEST_DROP_CERTIFIED") == "1",
 		NAT: NATOptions{
 			RelayService:      cfg.RelayService,

@@ -165,7 +165,7 @@ var daemonTopics = append([]string{BenchTopic}, controlTopics...)
 
 // controlTopics carry the daemon's own messages: nobody sends on them
 // through the API.
-var controlTopics = []string{SessionTopic, GroupTopic, GroupAckTopic, GroupReceiptTopic}
+var controlTopics = []string{SessionTopic, GroupTopic, GroupAckTopic, GroupReceiptTopic, HoldReceiptTopic}
 
 // watch makes topic watched, durably.
 func (s *subscriptions) watch(topic string) error { return s.watchUpTo(topic, 0) }
@@ -424,6 +424,9 @@ func (n *Node) deliver(id [32]byte, env *Envelope, durable bool) bool {
 		return true
 	case sessionControlTopic:
 		return true // a rekey message, taken by the session when it opened
+	case HoldReceiptTopic:
+		n.hold.takeReceipt(env)
+		return true
 	}
 	return n.subs.publish(m, durable)
 }

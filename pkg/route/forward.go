@@ -476,7 +476,16 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 		if p.Kind == KindGroup && env.Flags&(FlagGroupReceipt|FlagReceiptBatch) != 0 {
 			return n.grcpts.deliverCertified(id, env) // groupreceipt.go
 		}
-		return n.deliver(id, env, durable)
+		if p.Kind == KindData && n.hold.received(id) {
+			// Fetched from a delegate already (hold.go).
+			n.stats.Duplicates.Add(1)
+			return false
+		}
+		ok := n.deliver(id, env, durable)
+		if ok && p.Kind == KindData {
+			n.hold.delivered(id)
+		}
+		return ok
 	case errors.Is(err, seal.ErrOpen) && p.Bits == 256:
 		n.stats.Tampered.Add(1)
 		n.log.Debug("dropping packet that does not open", "id", shortID(id), "from", from)

@@ -67,6 +67,9 @@ type Options struct {
 	// such a relay charged its bond. The daemon sets it from
 	// MF_TEST_DROP_CERTIFIED=1.
 	DropCertified bool
+	// HoldMode says when a packet sent also goes to the recipient's
+	// delegates (hold.go): HoldAlways (""), HoldUnreachable or HoldOff.
+	HoldMode string
 	// MaxListeners bounds concurrent listen streams, and MaxTopics the
 	// topics watched for listeners (streams.go); 0: the defaults.
 	MaxListeners, MaxTopics int
@@ -122,6 +125,7 @@ type Node struct {
 	bench      *benchAcker
 	certs      *certifier
 	grcpts     *groupReceipts
+	hold       *holding
 	sess       *sessions
 	groups     *groups
 	prekeys    *prekeys
@@ -181,6 +185,13 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	if opts.ReceiptFraction <= 0 || opts.ReceiptFraction > 1 {
 		opts.ReceiptFraction = 0.5
 	}
+	switch opts.HoldMode {
+	case "":
+		opts.HoldMode = HoldAlways
+	case HoldAlways, HoldUnreachable, HoldOff:
+	default:
+		return nil, fmt.Errorf("route: hold mode must be always, unreachable or off, not %q", opts.HoldMode)
+	}
 	n := &Node{
 		id:           id,
 		pub:          id.Public(),
@@ -203,6 +214,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.provs = newBoundedProviders(maxProviderRecords, maxProviderKeysPerPeer)
 	n.certs = newCertifier(n)
 	n.grcpts = newGroupReceipts(n)
+	n.hold = newHolding(n)
 	n.prekeys = newPrekeys(n)
 	if _, err := n.prekeys.maintain(nowFunc()); err != nil {
 		return nil, fmt.Errorf("route: prekey: %w", err)
@@ -306,6 +318,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.grcpts.run(ctx) })
 	n.goLoop(func() { n.announceLoop(ctx) })
 	n.goLoop(func() { n.watchLiveness(ctx) })
+	n.goLoop(func() { n.hold.loop(ctx) })
 	n.goLoop(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()

@@ -47,6 +47,7 @@ func (n *Node) Send(ctx context.Context, to *identity.Card, o SendOptions) ([32]
 	}
 	raw := p.Marshal()
 	id := PacketID(raw)
+	n.hold.sent(to.Public, raw, id, o.Certify)
 	if !o.Certify {
 		return id, n.handlePacket(ctx, p, raw, "", nil)
 	}

@@ -317,6 +317,10 @@ type SentRecord struct {
 	// Returned are the signed statements of hops that gave the packet
 	// back (backtracking): they no longer hold it.
 	Returned []ReceiptInfo `json:"returned,omitempty"`
+	// HeldBy are the recipient's delegates (addresses) that signed hold
+	// receipts for the packet (mf-hold): status "held" until the
+	// recipient signs.
+	HeldBy []string `json:"held_by,omitempty"`
 }
 
 // LedgerEntry is what a relay records for a certified packet it passed on.

@@ -69,6 +69,9 @@ func newReceiptsCmd(g *globals) *cobra.Command {
 
   pending    no proof yet
   delivered  the recipient's signed receipt came back (shown)
+  held       the recipient was away, and its delegates (mf-hold) signed that
+             they hold the packet (held_by); it turns delivered when the
+             recipient fetches it and signs
   zone       dark packet: zone members signed receipts, but the recipient
              was not among those asked
   failed     the hop named could not show proof: either its signed statement

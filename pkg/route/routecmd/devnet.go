@@ -32,7 +32,8 @@ DIR restarts the same network.
 	var dir string
 	var nodes int
 	var topology string
-	var noSwap, noDB, noStore, noChat bool
+	var noSwap, noDB, noStore, noChat, noHold bool
+	var holdDelegates int
 	var bucket int
 	var upJSON bool
 	up := &cobra.Command{
@@ -54,8 +55,11 @@ in DIR/chain, logging to DIR/chain/chain.log), and one mf-swap daemon
 node; the first time, the faucet funds every node and each deposits 50 MFT
 into its checkbook. Unless --no-db, it then starts one mf-db daemon per
 node (DIR/nodeI/db.log), and unless --no-store one mf-store daemon per node
-(DIR/nodeI/store.log); both find and pay their providers through mf-swap, so
---no-swap leaves them out too. Unless --no-chat, every node also runs an
+(DIR/nodeI/store.log), and unless --no-hold one mf-hold daemon per node
+(DIR/nodeI/hold.log); they find and pay their providers through mf-swap, so
+--no-swap leaves them out too. --hold-delegates N makes every node sell db
+service (the packet holders table lives there) and gives every node the N
+nodes after it as delegates. Unless --no-chat, every node also runs an
 mf-chat daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route (make
 build). With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
@@ -65,7 +69,8 @@ status --json does, once everything runs.
 			if dir == "" {
 				return cli.Usagef("devnet up needs --dir")
 			}
-			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoDB: noDB, NoStore: noStore, NoChat: noChat, BucketSize: bucket})
+			st, err := devnet.Up(cmd.Context(), devnet.Options{Nodes: nodes, Dir: dir, Topology: topology, Out: g.streams.Err, NoSwap: noSwap, NoDB: noDB, NoStore: noStore, NoChat: noChat, BucketSize: bucket,
+				NoHold: noHold, HoldDelegates: holdDelegates})
 			if errors.Is(err, devnet.ErrRunning) {
 				return cli.WithHint(err, "stop it with mf-route devnet down --dir %s", dir)
 			}
@@ -84,6 +89,8 @@ status --json does, once everything runs.
 	up.Flags().BoolVar(&noStore, "no-store", false, "leave out the mf-store daemons")
 	up.Flags().BoolVar(&noChat, "no-chat", os.Getenv("MF_NO_CHAT") == "1", "leave out the mf-chat daemons (env MF_NO_CHAT=1)")
 	up.Flags().BoolVar(&noDB, "no-db", false, "leave out the mf-db daemons")
+	up.Flags().BoolVar(&noHold, "no-hold", false, "leave out the mf-hold daemons")
+	up.Flags().IntVar(&holdDelegates, "hold-delegates", 0, "give every node N delegates (the next N nodes) that hold packets while it is offline")
 
 	var asJSON bool
 	status := &cobra.Command{

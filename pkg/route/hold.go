@@ -1,0 +1,815 @@
+package route
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/mainframe/mf/pkg/db/dbapi"
+	"github.com/mainframe/mf/pkg/hold/holdapi"
+	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route/routeapi"
+	"github.com/mainframe/mf/pkg/swap/swapapi"
+)
+
+// Packet holding (whitepaper, "Incentivized packet holding"; mf-hold is
+// the delegates' side, docs/hold.md the design). mf-route does the part
+// that needs packets:
+//
+//   - Sending: a data packet sent with Send also goes to each of the
+//     recipient's delegates (HoldAlways), or only when the recipient is not
+//     connected (HoldUnreachable). The delegates come from the packet
+//     holders table, an mf-db network table read from its providers over
+//     the network (no local mf-db needed) and cached for holdRowTTL. A
+//     delegate answers with a signed hold receipt; a certified packet with
+//     receipts settles as held instead of failing at the timeout.
+//   - Receiving: at start, whenever a delegate (re)connects and every
+//     holdFetchEvery, the node fetches what its delegates hold for it. Each
+//     packet goes into the inbox once: delivered ids are kept in the store
+//     (hrcv/), for direct and fetched packets alike, for holdMaxAge, and
+//     the fetched ones of a round are delivered oldest first, which is
+//     every sender's order. A fetched packet is past the freshness window
+//     by nature; the stored record is its replay protection instead, and a
+//     packet older than holdMaxAge, which the record no longer covers, is
+//     refused.
+//   - Received-lists: every holdListEvery and after each fetch, the node
+//     signs, for each delegate, the ids delivered since the last list that
+//     delegate took; the delegate deletes them and charges for the time
+//     held, which this node books with mf-swap as the same figure.
+//
+// Store keys:
+//
+//	hrcv/<id 32>               delivered at (unix ms, 8 bytes)
+//	hrct/<ms 8><id 32>         the same, by time (received-lists, pruning)
+//	hcur/<delegate address 20> time of the last id a delegate's list covered (ms, 8 bytes)
+
+// Hold modes: when a sender also sends a packet to the recipient's
+// delegates.
+const (
+	HoldAlways      = "always"
+	HoldUnreachable = "unreachable"
+	HoldOff         = "off"
+)
+
+const (
+	holdRowTTL      = 2 * time.Minute
+	holdMissTTL     = 30 * time.Second
+	holdFetchEvery  = 2 * time.Minute
+	holdListEvery   = 30 * time.Second
+	holdPoll        = 3 * time.Second
+	holdMaxAge      = 30 * 24 * time.Hour
+	holdCallTimeout = 30 * time.Second
+)
+
+// HoldReceiptTopic carries a recipient's receipt for a certified packet it
+// fetched from a delegate back to the sender, sealed like any packet: the
+// receipt's own signature is what the sender checks.
+const HoldReceiptTopic = "mf/hold/receipt"
+
+type holdRow struct {
+	delegates []holdapi.RowDelegate
+	until     time.Time
+}
+
+// holding is the node's packet-holding state.
+type holding struct {
+	n    *Node
+	api  *routeapi.Client
+	swap *swapapi.Client
+	mine *holdapi.Client
+	db   *dbapi.Client // this node's mf-db, for when it is a table provider
+
+	mu   sync.Mutex
+	rows map[common.Address]holdRow
+	meta *dbapi.Meta
+	// provs are the table's providers found last, until provsUntil.
+	provs      []dbapi.Provider
+	provsUntil time.Time
+	// active: this node has delegates, so it keeps delivered ids.
+	active bool
+	// connected: the delegates connected at the last poll.
+	connected map[peer.ID]bool
+	fetchMu   sync.Mutex
+	listMu    sync.Mutex
+}
+
+func newHolding(n *Node) *holding {
+	h := &holding{n: n, rows: map[common.Address]holdRow{}, connected: map[peer.ID]bool{}}
+	if n.opts.Home != "" {
+		h.api = routeapi.NewClient(n.opts.Home)
+		h.swap = swapapi.NewClient(n.opts.Home)
+		h.mine = holdapi.NewClient(n.opts.Home)
+		h.db = dbapi.NewClient(n.opts.Home)
+	}
+	return h
+}
+
+// delegatesOf returns addr's delegates from the holders table, cached.
+func (h *holding) delegatesOf(ctx context.Context, addr common.Address) ([]holdapi.RowDelegate, error) {
+	h.mu.Lock()
+	r, ok := h.rows[addr]
+	h.mu.Unlock()
+	if ok && time.Now().Before(r.until) {
+		return r.delegates, nil
+	}
+	ds, err := h.lookup(ctx, addr)
+	ttl := holdRowTTL
+	if err != nil || len(ds) == 0 {
+		ttl = holdMissTTL
+	}
+	h.mu.Lock()
+	if len(h.rows) > 4096 {
+		h.rows = map[common.Address]holdRow{}
+	}
+	h.rows[addr] = holdRow{delegates: ds, until: time.Now().Add(ttl)}
+	h.mu.Unlock()
+	return ds, err
+}
+
+// forget drops addr's cached row.
+func (h *holding) forget(addr common.Address) {
+	h.mu.Lock()
+	delete(h.rows, addr)
+	h.mu.Unlock()
+}
+
+// tableProviders are the db providers nearest the holders table, the ones
+// its placement names (mf-db places a network table on the R providers
+// nearest its id), and a few more in case the views of the network differ.
+func (h *holding) tableProviders(ctx context.Context) []dbapi.Provider {
+	h.mu.Lock()
+	if time.Now().Before(h.provsUntil) {
+		defer h.mu.Unlock()
+		return h.provs
+	}
+	h.mu.Unlock()
+	id, _ := dbapi.ParseID(holdapi.HoldersTableID)
+	var cands []dbapi.Candidate
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	seen := map[peer.ID]bool{}
+	found := h.n.kad.FindProvidersAsync(fctx, ServiceKey("db"), maxProviders)
+	// The search ends when the DHT has no more to say, which may take
+	// the whole timeout; a second after the first answer is enough for
+	// the nearest providers, which answer first.
+	var settle <-chan time.Time
+	for {
+		var ai peer.AddrInfo
+		var ok bool
+		select {
+		case ai, ok = <-found:
+		case <-settle:
+		}
+		if !ok {
+			break
+		}
+		if settle == nil {
+			settle = time.After(time.Second)
+		}
+		if seen[ai.ID] {
+			continue
+		}
+		seen[ai.ID] = true
+		pub, err := publicOfPeer(ai.ID)
+		if err != nil {
+			continue
+		}
+		if len(ai.Addrs) > 0 && ai.ID != h.n.host.ID() {
+			h.n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, 10*time.Minute)
+		}
+		cands = append(cands, dbapi.Candidate{Provider: dbapi.Provider{Address: pub.Address(), PeerID: ai.ID.String()}, Overlay: identity.OverlayOf(ai.ID)})
+	}
+	// This node may announce db itself; the DHT does not name it to itself.
+	if h.db != nil {
+		sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
+		if _, err := h.db.Meta(sctx, holdapi.HoldersTableID); err == nil && !seen[h.n.host.ID()] {
+			cands = append(cands, dbapi.Candidate{Provider: dbapi.Provider{Address: h.n.pub.Address(), PeerID: h.n.host.ID().String()}, Overlay: h.n.self})
+		}
+		scancel()
+	}
+	out := dbapi.NearestProviders(id, cands, 2*holdapi.HoldersTableRedundancy)
+	if len(out) > 0 {
+		h.mu.Lock()
+		h.provs, h.provsUntil = out, time.Now().Add(holdRowTTL)
+		h.mu.Unlock()
+	}
+	return out
+}
+
+// lookup reads addr's row from the table's providers, checking it
+// against the table's rules: a row only addr signed is taken.
+func (h *holding) lookup(ctx context.Context, addr common.Address) ([]holdapi.RowDelegate, error) {
+	if h.api == nil {
+		return nil, errors.New("route: no home, so no gateway")
+	}
+	key := strings.ToLower(addr.Hex())
+	var errs []error
+	missing := false
+	for _, pr := range h.tableProviders(ctx) {
+		self := pr.PeerID == h.n.host.ID().String()
+		if self && h.db == nil {
+			continue
+		}
+		m, err := h.tableMeta(ctx, pr)
+		if err != nil {
+			h.n.log.Debug("holders table meta", "provider", pr.PeerID, "err", err)
+			errs = append(errs, err)
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, holdCallTimeout)
+		var c dbapi.Change
+		if self {
+			// This node is one of the table's providers: its own
+			// mf-db has the row (the gateway does not call itself).
+			var got *dbapi.Change
+			if got, err = h.db.Get(cctx, holdapi.HoldersTableID, key); err == nil {
+				c = *got
+			}
+		} else {
+			err = h.api.CallService(cctx, pr.PeerID, "db", http.MethodGet, "/v0/datasets/"+holdapi.HoldersTableID+"/row?key="+key, nil, &c)
+		}
+		cancel()
+		var le *localapi.Error
+		h.n.log.Debug("holders row lookup", "provider", pr.PeerID, "addr", key, "err", err)
+		if errors.As(err, &le) && le.Status == http.StatusNotFound && le.Code == "not_found" {
+			// No row here; another provider may have it (a write
+			// reaches a quorum of them first).
+			missing = true
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := dbapi.VerifyRow(m, key, &c); err != nil || c.Writer != addr {
+			errs = append(errs, fmt.Errorf("provider %s answered with a row that does not verify: %v", pr.PeerID, err))
+			continue
+		}
+		if c.Op == dbapi.OpDelete {
+			return nil, nil
+		}
+		var row holdapi.HoldersRow
+		if err := json.Unmarshal(c.Value, &row); err != nil {
+			return nil, fmt.Errorf("route: the holders row of %s is not a list of delegates: %v", addr.Hex(), err)
+		}
+		var out []holdapi.RowDelegate
+		for _, d := range row.Delegates {
+			if len(out) < holdapi.MaxDelegates && common.IsHexAddress(d.Address) {
+				out = append(out, d)
+			}
+		}
+		return out, nil
+	}
+	if missing {
+		return nil, nil // no row: no delegates
+	}
+	return nil, fmt.Errorf("route: no provider of the holders table answered: %w", errors.Join(errs...))
+}
+
+// tableMeta is the table's metadata, taken once from a provider and
+// checked: a network table's id is the hash of its definition.
+func (h *holding) tableMeta(ctx context.Context, pr dbapi.Provider) (*dbapi.Meta, error) {
+	h.mu.Lock()
+	m := h.meta
+	h.mu.Unlock()
+	if m != nil {
+		return m, nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, holdCallTimeout)
+	defer cancel()
+	var ref dbapi.Ref
+	if pr.PeerID == h.n.host.ID().String() {
+		got, err := h.db.Meta(cctx, holdapi.HoldersTableID)
+		if err != nil {
+			return nil, err
+		}
+		ref.Meta = got
+	} else if err := h.api.CallService(cctx, pr.PeerID, "db", http.MethodGet, "/v0/datasets/"+holdapi.HoldersTableID+"/meta", nil, &ref); err != nil {
+		return nil, err
+	}
+	if ref.Meta == nil || ref.Meta.Verify() != nil || ref.Meta.ID.String() != holdapi.HoldersTableID {
+		return nil, fmt.Errorf("provider %s answered with other metadata for the holders table", pr.PeerID)
+	}
+	h.mu.Lock()
+	h.meta = ref.Meta
+	h.mu.Unlock()
+	return ref.Meta, nil
+}
+
+// sent hands a packet just sent to the recipient's delegates, in the
+// background; a certified one's receipts go to the certifier.
+func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bool) {
+	mode := h.n.opts.HoldMode
+	if mode == HoldOff || h.api == nil || to.PeerID() == h.n.host.ID() {
+		return
+	}
+	if mode == HoldUnreachable && h.n.host.Network().Connectedness(to.PeerID()) == network.Connected && !certified {
+		return
+	}
+	raw = bytes.Clone(raw)
+	go func() {
+		ctx, cancel := context.WithTimeout(h.n.ctx, 2*holdCallTimeout)
+		defer cancel()
+		ds, err := h.delegatesOf(ctx, to.Address())
+		for try := 0; err != nil && try < 3; try++ {
+			h.n.log.Info("cannot look the recipient's delegates up", "to", to.Address().Hex(), "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+			h.forget(to.Address())
+			ds, err = h.delegatesOf(ctx, to.Address())
+		}
+		if len(ds) == 0 {
+			return
+		}
+		if mode == HoldUnreachable && h.n.host.Network().Connectedness(to.PeerID()) == network.Connected && certified {
+			// Certified: the delegates are the fallback proof, so they
+			// get it unless the recipient is plainly there.
+			return
+		}
+		var mu sync.Mutex
+		var held []string
+		var wg sync.WaitGroup
+		for _, d := range ds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rc, err := h.holdAt(ctx, d, to.Address(), raw, id, certified)
+				if err != nil {
+					h.n.log.Info("a delegate did not take a packet", "delegate", d.PeerID, "err", err)
+					return
+				}
+				mu.Lock()
+				held = append(held, rc.Delegate.Hex())
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if certified && len(held) > 0 {
+			sort.Strings(held)
+			h.n.certs.heldBy(id, held)
+		}
+	}()
+}
+
+// holdAt sends a packet to one delegate and checks its receipt.
+func (h *holding) holdAt(ctx context.Context, d holdapi.RowDelegate, client common.Address, raw []byte, id [32]byte, certified bool) (*holdapi.Receipt, error) {
+	path := "/v0/hold/" + client.Hex()
+	if certified {
+		path += "?certified=1"
+	}
+	resp, err := h.api.CallServiceStream(ctx, routeapi.ServiceCall{Peer: d.PeerID, Service: holdapi.Service, Method: http.MethodPost, Path: path,
+		ContentType: localapi.OctetStream, Body: bytes.NewReader(raw), Length: int64(len(raw))})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var rc holdapi.Receipt
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&rc); err != nil {
+		return nil, fmt.Errorf("bad receipt: %w", err)
+	}
+	if rc.ID != id || rc.Client != client || rc.Delegate != common.HexToAddress(d.Address) {
+		return nil, fmt.Errorf("the receipt is for another packet, client or delegate")
+	}
+	return &rc, nil
+}
+
+// myDelegates are this node's delegates: from its mf-hold when it runs,
+// else from the holders table.
+func (h *holding) myDelegates(ctx context.Context) []holdapi.RowDelegate {
+	if h.mine == nil {
+		return nil
+	}
+	var out []holdapi.RowDelegate
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ds, err := h.mine.Delegates(cctx)
+	cancel()
+	if err == nil {
+		for _, d := range ds {
+			out = append(out, holdapi.RowDelegate{PeerID: d.PeerID, Address: d.Address, Price: d.Price})
+		}
+	} else {
+		out, _ = h.delegatesOf(ctx, h.n.pub.Address())
+	}
+	h.mu.Lock()
+	h.active = h.active || len(out) > 0
+	h.mu.Unlock()
+	return out
+}
+
+// loop fetches from the delegates at start, when one (re)connects and
+// every holdFetchEvery, and sends received-lists every holdListEvery.
+func (h *holding) loop(ctx context.Context) {
+	if h.api == nil || h.n.opts.HoldMode == HoldOff {
+		return
+	}
+	var lastFetch, lastList time.Time
+	t := time.NewTicker(holdPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ds := h.myDelegates(ctx)
+		if len(ds) == 0 {
+			continue
+		}
+		now := time.Now()
+		var due []holdapi.RowDelegate
+		for _, d := range ds {
+			pid, err := peer.Decode(d.PeerID)
+			if err != nil {
+				continue
+			}
+			up := h.n.host.Network().Connectedness(pid) == network.Connected
+			if !up && now.Sub(lastFetch) >= holdFetchEvery {
+				// Not connected: the fetch dials it.
+				up = true
+			}
+			h.mu.Lock()
+			was := h.connected[pid]
+			h.connected[pid] = h.n.host.Network().Connectedness(pid) == network.Connected
+			h.mu.Unlock()
+			if lastFetch.IsZero() || (up && !was) || now.Sub(lastFetch) >= holdFetchEvery {
+				due = append(due, d)
+			}
+		}
+		if len(due) > 0 {
+			if h.fetch(ctx, due) {
+				lastFetch = now
+			}
+			lastList = time.Time{}
+		}
+		if now.Sub(lastList) >= holdListEvery {
+			lastList = now
+			h.sendLists(ctx, ds)
+		}
+	}
+}
+
+// fetched is a packet fetched from a delegate, opened.
+type fetched struct {
+	id    [32]byte
+	env   *Envelope
+	flags byte
+}
+
+// fetch takes what the delegates hold for this node and delivers it; it
+// reports whether every delegate answered.
+func (h *holding) fetch(ctx context.Context, ds []holdapi.RowDelegate) bool {
+	h.fetchMu.Lock()
+	defer h.fetchMu.Unlock()
+	var mu sync.Mutex
+	byID := map[[32]byte]*fetched{}
+	ok := true
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var after uint64
+			for {
+				hs, err := h.fetchPage(ctx, d, after)
+				if err != nil {
+					h.n.log.Debug("fetching held packets", "delegate", d.PeerID, "err", err)
+					mu.Lock()
+					ok = false
+					mu.Unlock()
+					return
+				}
+				for _, x := range hs {
+					f := h.open(x)
+					if f == nil {
+						continue
+					}
+					mu.Lock()
+					if byID[f.id] == nil {
+						byID[f.id] = f
+					}
+					mu.Unlock()
+				}
+				if len(hs) == 0 {
+					return
+				}
+				after = hs[len(hs)-1].Seq
+			}
+		}()
+	}
+	wg.Wait()
+	all := make([]*fetched, 0, len(byID))
+	for _, f := range byID {
+		all = append(all, f)
+	}
+	// Oldest first: every sender's packets in the order it sent them.
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].env.Sent.Equal(all[j].env.Sent) {
+			return all[i].env.Sent.Before(all[j].env.Sent)
+		}
+		return bytes.Compare(all[i].id[:], all[j].id[:]) < 0
+	})
+	n := 0
+	for _, f := range all {
+		if h.received(f.id) {
+			continue
+		}
+		// A direct copy that comes later is a duplicate.
+		h.n.seen.add(f.id)
+		if h.n.deliver(f.id, f.env, true) {
+			h.markReceived(f.id)
+			n++
+			if f.flags&holdapi.FlagCertified != 0 {
+				h.signFetched(f)
+			}
+		}
+	}
+	if n > 0 {
+		h.n.log.Info("delivered packets held by delegates", "packets", n)
+	}
+	return ok
+}
+
+func (h *holding) fetchPage(ctx context.Context, d holdapi.RowDelegate, after uint64) ([]holdapi.Held, error) {
+	cctx, cancel := context.WithTimeout(ctx, 2*holdCallTimeout)
+	defer cancel()
+	resp, err := h.api.CallServiceStream(cctx, routeapi.ServiceCall{Peer: d.PeerID, Service: holdapi.Service, Method: http.MethodGet,
+		Path: "/v0/fetch?after=" + strconv.FormatUint(after, 10)})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 2*holdapi.MaxFetch*(holdapi.MaxPacket+32)))
+	if err != nil {
+		return nil, err
+	}
+	return holdapi.DecodeHeld(b)
+}
+
+// open checks a fetched packet as tryOpen checks one that arrived: a data
+// packet for this node, that opens, from a sender allowed on its topic,
+// and not older than the delivered-id record reaches back.
+func (h *holding) open(x holdapi.Held) *fetched {
+	p, err := UnmarshalPacket(x.Packet)
+	if err != nil || p.Kind != KindData || !p.Matches(h.n.self) {
+		h.n.stats.BadPackets.Add(1)
+		return nil
+	}
+	id := PacketID(x.Packet)
+	env, err := OpenPacket(h.n.opener, p)
+	switch {
+	case err != nil:
+		h.n.stats.NotForUs.Add(1)
+		return nil
+	case !admitted(p.Kind, env):
+		h.n.stats.Forged.Add(1)
+		return nil
+	case env.Sent.Before(nowFunc().Add(-holdMaxAge)) || env.Sent.After(nowFunc().Add(maxSkewAhead)):
+		h.n.stats.Stale.Add(1)
+		return nil
+	}
+	return &fetched{id: id, env: env, flags: x.Flags}
+}
+
+// signFetched signs the recipient's receipt for a certified packet
+// fetched from a delegate and sends it to the sender, which turns the
+// packet from held to delivered.
+func (h *holding) signFetched(f *fetched) {
+	rc, err := routeapi.SignReceipt(h.n.id, f.id, ReceiptReceived, identity.Overlay{})
+	if err != nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(h.n.ctx, holdCallTimeout)
+		defer cancel()
+		to := f.env.Sender
+		if t, err := h.n.Resolve(ctx, to.Overlay().String()); err == nil {
+			to = t.Card.Public
+		}
+		if err := h.n.sendTo(ctx, to, HoldReceiptTopic, rc.Marshal()); err != nil {
+			h.n.log.Debug("receipt for a held packet not sent", "err", err)
+		}
+	}()
+}
+
+// takeReceipt is the sender's side of signFetched.
+func (h *holding) takeReceipt(env *Envelope) {
+	rc, err := routeapi.DecodeReceipt(env.Payload)
+	if err != nil || rc.Kind != ReceiptReceived || rc.Signer.Overlay() != env.Sender.Overlay() {
+		h.n.stats.StrayReceipts.Add(1)
+		return
+	}
+	h.n.certs.settle(rc)
+}
+
+// received reports whether packet id was delivered here already.
+func (h *holding) received(id [32]byte) bool {
+	_, err := h.n.db.Get(append([]byte("hrcv/"), id[:]...))
+	return err == nil
+}
+
+// delivered records a data packet delivered directly, while this node has
+// delegates: its id goes into the next received-lists.
+func (h *holding) delivered(id [32]byte) {
+	h.mu.Lock()
+	active := h.active
+	h.mu.Unlock()
+	if active {
+		h.markReceived(id)
+	}
+}
+
+func (h *holding) markReceived(id [32]byte) {
+	ms := binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixMilli()))
+	b := h.n.db.NewBatch()
+	b.Set(append([]byte("hrcv/"), id[:]...), ms)
+	b.Set(append(append([]byte("hrct/"), ms...), id[:]...), nil)
+	if err := b.Commit(); err != nil {
+		h.n.log.Warn("recording a delivered packet", "err", err)
+	}
+}
+
+// sendLists sends each delegate the ids delivered since its last list.
+func (h *holding) sendLists(ctx context.Context, ds []holdapi.RowDelegate) {
+	h.listMu.Lock()
+	defer h.listMu.Unlock()
+	for _, d := range ds {
+		if err := h.sendList(ctx, d); err != nil {
+			h.n.log.Debug("received-list not taken", "delegate", d.PeerID, "err", err)
+		}
+	}
+	h.prune()
+}
+
+func (h *holding) sendList(ctx context.Context, d holdapi.RowDelegate) error {
+	da := common.HexToAddress(d.Address)
+	ck := append([]byte("hcur/"), da[:]...)
+	var from uint64
+	if v, err := h.n.db.Get(ck); err == nil && len(v) == 8 {
+		from = binary.BigEndian.Uint64(v)
+	}
+	for {
+		l := &holdapi.ReceivedList{Delegate: da, AtMs: uint64(time.Now().UnixMilli())}
+		var last uint64
+		lower := binary.BigEndian.AppendUint64([]byte("hrct/"), from)
+		err := h.n.db.ScanRange(lower, []byte("hrct0"), func(k, _ []byte) error {
+			var id [32]byte
+			copy(id[:], k[len(k)-32:])
+			l.IDs = append(l.IDs, id)
+			last = binary.BigEndian.Uint64(k[5:13])
+			if len(l.IDs) == holdapi.MaxReceived {
+				return errHoldStop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errHoldStop) {
+			return err
+		}
+		if len(l.IDs) == 0 {
+			return nil
+		}
+		if err := l.Sign(h.n.id.Key); err != nil {
+			return err
+		}
+		body := l.Encode()
+		cctx, cancel := context.WithTimeout(ctx, holdCallTimeout)
+		resp, err := h.api.CallServiceStream(cctx, routeapi.ServiceCall{Peer: d.PeerID, Service: holdapi.Service, Method: http.MethodPost,
+			Path: "/v0/received", ContentType: localapi.OctetStream, Body: bytes.NewReader(body), Length: int64(len(body))})
+		if err != nil {
+			cancel()
+			return err
+		}
+		var res holdapi.ReceivedResult
+		err = json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&res)
+		resp.Body.Close()
+		cancel()
+		if err != nil {
+			return err
+		}
+		h.book(d, l, &res)
+		// Ids recorded in the same millisecond as the last one may come
+		// after this scan: the next list starts at that millisecond again
+		// (a repeated id deletes nothing and costs nothing).
+		from = last
+		if len(l.IDs) < holdapi.MaxReceived {
+			from = last + 1
+		}
+		if err := h.n.db.Set(ck, binary.BigEndian.AppendUint64(nil, from)); err != nil {
+			return err
+		}
+		if len(l.IDs) < holdapi.MaxReceived {
+			return nil
+		}
+	}
+}
+
+var errHoldStop = errors.New("stop")
+
+// book books what the delegate charged for the list as owed to it, the
+// same figure on both ledgers: each deleted packet's charge is worked out
+// again from its size, when it was taken, the time the list was signed
+// and the price the delegate agreed to; a charge that does not add up is
+// not booked.
+func (h *holding) book(d holdapi.RowDelegate, l *holdapi.ReceivedList, res *holdapi.ReceivedResult) {
+	price, ok := holdapi.ParseAmount(d.Price)
+	if !ok || h.swap == nil {
+		return
+	}
+	asked := map[string]bool{}
+	for _, id := range l.IDs {
+		asked[hex.EncodeToString(id[:])] = true
+	}
+	total := new(big.Int)
+	for _, x := range res.Deleted {
+		if !asked[x.ID] || x.TakenMs < 0 || uint64(x.TakenMs) > l.AtMs || x.Size < 1 || x.Size > holdapi.MaxPacket {
+			h.n.log.Warn("a delegate charged for a packet it was not asked about", "delegate", d.PeerID, "id", x.ID)
+			continue
+		}
+		want := holdapi.Charge(price, x.Size, time.Duration(l.AtMs-uint64(x.TakenMs))*time.Millisecond)
+		if want.String() != x.Charge {
+			h.n.log.Warn("a delegate's charge does not add up", "delegate", d.PeerID, "id", x.ID, "charged", x.Charge, "due", want)
+			continue
+		}
+		total.Add(total, want)
+	}
+	if total.Sign() == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.n.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := h.swap.AddUsage(ctx, d.PeerID, new(big.Int).Neg(total)); err != nil {
+		h.n.log.Debug("cannot book holding with mf-swap", "delegate", d.PeerID, "err", err)
+	}
+}
+
+// prune forgets delivered ids older than holdMaxAge: fetched packets that
+// old are refused anyway.
+func (h *holding) prune() {
+	cut := binary.BigEndian.AppendUint64([]byte("hrct/"), uint64(time.Now().Add(-holdMaxAge).UnixMilli()))
+	var keys [][]byte
+	_ = h.n.db.ScanRange([]byte("hrct/"), cut, func(k, _ []byte) error {
+		keys = append(keys, bytes.Clone(k))
+		return nil
+	})
+	if len(keys) == 0 {
+		return
+	}
+	b := h.n.db.NewBatch()
+	for _, k := range keys {
+		b.Delete(k)
+		b.Delete(append([]byte("hrcv/"), k[len(k)-32:]...))
+	}
+	_ = b.Commit()
+}
+
+// StatusHeld: a certified packet the recipient has not signed for yet,
+// which its delegates signed hold receipts for; it turns delivered when
+// the recipient signs.
+const StatusHeld = "held"
+
+// heldBy records the delegates that signed hold receipts for this node's
+// certified packet id: a packet pending or failed for want of a route is
+// held, not lost.
+func (c *certifier) heldBy(id [32]byte, delegates []string) {
+	key := append([]byte(sentPrefix), id[:]...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.pending[id]
+	if r == nil {
+		b, err := c.n.db.Get(key)
+		if err != nil {
+			return
+		}
+		r = new(sentRecord)
+		if json.Unmarshal(b, r) != nil {
+			return
+		}
+	}
+	r.HeldBy = delegates
+	if r.Status != StatusDelivered {
+		now := time.Now()
+		r.Status, r.DoneAt, r.FailedHop, r.Statement = StatusHeld, &now, nil, nil
+		r.Reason = "held by " + strings.Join(delegates, ", ")
+		delete(c.pending, id)
+	}
+	c.save(key, r)
+}
