@@ -3,7 +3,9 @@
 # every service daemon per node. node1 sends node5 an encrypted message that
 # node5 prints; node1 sends enough traffic that node5 invoices it, node1 pays
 # with a cheque and node5 cashes it on chain; node1 stores a file that node5
-# fetches from the storers; node1 chats with node5; then the devnet stops.
+# fetches from the storers; node1 chats with node5; node5 goes offline, node4
+# sends it a message that node5's mf-hold delegates keep, and node5 gets it
+# when it is back; then the devnet stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/bin:$PATH"
@@ -13,7 +15,7 @@ trap 'mf-route devnet down --dir "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' 
 say() { printf '\n== %s\n' "$*" >&2; }
 
 say "starting 5 mf-route daemons in $dir"
-mf-route devnet up --nodes 5 --dir "$dir"
+mf-route devnet up --nodes 5 --dir "$dir" --hold-delegates 3
 mf-route devnet status --dir "$dir"
 
 overlay5=$(mf-route --home "$dir/node5" id | awk '/^overlay/ {print $2}')
@@ -54,5 +56,21 @@ for i in $(seq 1 60); do
   sleep 0.5
 done
 mf-chat --home "$dir/node5" read node1
+
+say "node5 goes offline; node4 sends it a message, which node5's delegates (node1, node2, node3) hold"
+card5=$(mf-route --home "$dir/node5" id --card)
+kill "$(cat "$dir/node5/hold.pid")" "$(cat "$dir/node5/route.pid")"
+sleep 2
+echo "sent while you were away" | mf-route --home "$dir/node4" send --to "$card5" --topic away
+for i in $(seq 1 60); do
+  if mf-hold --home "$dir/node1" held "$(mf-route --home "$dir/node5" id | awk '/^address/ {print $2}')" --json | grep -q '"id"'; then break; fi
+  sleep 0.5
+done
+mf-hold --home "$dir/node1" clients
+say "node5 comes back, fetches what its delegates held, and prints it:"
+env -u MF_LISTEN -u MF_BOOTSTRAP mf-route --home "$dir/node5" daemon 2>>"$dir/node5/route.log" &
+mf-hold --home "$dir/node5" daemon 2>>"$dir/node5/hold.log" &
+mf-route --home "$dir/node5" wait
+mf-route --home "$dir/node5" listen --topic away --count 1 --timeout 60s
 
 say "stopping the devnet"

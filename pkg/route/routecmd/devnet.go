@@ -107,17 +107,17 @@ status --json does, once everything runs.
 				return cli.WriteJSON(g.streams.Out, ss)
 			}
 			w := cli.Table(g.streams.Out)
-			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tCOURT\tDB\tSTORE\tCHAT\tOVERLAY\tHOME")
+			fmt.Fprintln(w, "NODE\tSTATE\tPID\tPEERS\tPORT\tSWAP\tCOURT\tDB\tSTORE\tHOLD\tCHAT\tOVERLAY\tHOME")
 			for _, s := range ss {
 				state := "stopped"
 				if s.Running {
 					state = "running"
 				}
-				sw, ct, db, sto := "-", "-", "-", "-"
+				sw, ct, db, sto, hd := "-", "-", "-", "-", "-"
 				if st.Swap {
-					sw, ct, db, sto = running(s.Swap), running(s.Court), running(s.DB), running(s.Store)
+					sw, ct, db, sto, hd = running(s.Swap), running(s.Court), running(s.DB), running(s.Store), running(s.Hold)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, ct, db, sto, running(s.Chat), s.Overlay[:16], s.Home)
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, state, s.PID, s.Peers, s.Port, sw, ct, db, sto, hd, running(s.Chat), s.Overlay[:16], s.Home)
 			}
 			return w.Flush()
 		},
