@@ -12,7 +12,7 @@ sleep 30
 # ticks PIDFILE: user+system CPU of the process, in clock ticks.
 ticks() { awk '{print $14 + $15}' "/proc/$(cat "$1")/stat"; }
 hz=$(getconf CLK_TCK)
-files="$dir/node1/route.pid $dir/node1/swap.pid $dir/node1/court.pid $dir/node1/db.pid $dir/node1/store.pid $dir/node1/chat.pid $dir/chain/chain.pid"
+files="$dir/node1/route.pid $dir/node1/swap.pid $dir/node1/court.pid $dir/node1/db.pid $dir/node1/store.pid $dir/node1/hold.pid $dir/node1/chat.pid $dir/chain/chain.pid"
 before=""
 for f in $files; do
 	[ -s "$f" ] && before="$before $(ticks "$f")" || before="$before -"
