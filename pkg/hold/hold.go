@@ -104,7 +104,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	}
 	defer s.flushAccount()
 	if opt.Sell {
-		go s.announce(ctx)
+		go swapapi.KeepOffered(ctx, s.swap, s.route, holdapi.Service, s.opt.Price.String(), s.log)
 	}
 	go s.flushLoop(ctx)
 	go s.publishLoop(ctx)
@@ -120,46 +120,6 @@ func newService(home string, id *identity.Identity, db *kv.DB, opt Options, log 
 		return nil, err
 	}
 	return s, nil
-}
-
-// announce offers "hold" in the node's manifest at this node's price,
-// which mf-swap announces in the DHT while it holds it. Without mf-swap the
-// daemon keeps a lease with mf-route itself.
-func (s *Service) announce(ctx context.Context) {
-	for {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		m, err := s.swap.Manifest(sctx, "")
-		if err == nil && !offers(m, s.opt.Price.String()) {
-			_, err = s.swap.SetManifest(sctx, swapapi.ManifestEntry{Service: holdapi.Service, Price: s.opt.Price.String()})
-		}
-		if err != nil {
-			if _, rerr := s.route.Announce(sctx, holdapi.Service, 0); rerr != nil {
-				s.log.Debug("cannot announce the hold service yet", "swap", err, "route", rerr)
-			}
-		}
-		cancel()
-		wait := time.Minute
-		if err != nil {
-			wait = 5 * time.Second
-		}
-		select {
-		case <-ctx.Done():
-			wctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			s.swap.RemoveManifest(wctx, holdapi.Service)
-			cancel()
-			return
-		case <-time.After(wait):
-		}
-	}
-}
-
-func offers(m *swapapi.Manifest, price string) bool {
-	for _, e := range m.Services {
-		if e.Service == holdapi.Service {
-			return e.Price == price
-		}
-	}
-	return false
 }
 
 // Handler is the daemon's API: the local endpoints and, under /remote/,

@@ -111,7 +111,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	}
 	s := newService(ctx, home, h.Identity.Public(), h.DB, d, opt, log)
 	defer s.flushAccount()
-	go s.announce(ctx)
+	go swapapi.KeepOffered(ctx, s.swap, s.route, storeapi.Service, s.opt.Price.String(), s.log)
 	go s.flushLoop(ctx)
 	go s.syncLoop(ctx)
 	s.resumeSwears()
@@ -127,50 +127,6 @@ func newService(ctx context.Context, home string, self identity.Public, db *kv.D
 		acct: map[string]*peerAcct{}, ctx: ctx}
 	s.loadAccount()
 	return s
-}
-
-// announce offers "store" in the node's manifest at this node's price,
-// which mf-swap announces in the DHT while it holds it. Without mf-swap the
-// daemon keeps a lease with mf-route itself, so that a network without
-// payments still finds its storers.
-func (s *Service) announce(ctx context.Context) {
-	for {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		m, err := s.swap.Manifest(sctx, "")
-		if err == nil && !offers(m, s.opt.Price.String()) {
-			// Set only when missing or changed: mf-swap announces the
-			// service in the DHT and keeps its lease while it holds it.
-			_, err = s.swap.SetManifest(sctx, swapapi.ManifestEntry{Service: storeapi.Service, Price: s.opt.Price.String()})
-		}
-		if err != nil {
-			if _, rerr := s.route.Announce(sctx, storeapi.Service, 0); rerr != nil {
-				s.log.Debug("cannot announce the store service yet", "swap", err, "route", rerr)
-			}
-		}
-		cancel()
-		wait := time.Minute
-		if err != nil {
-			wait = 5 * time.Second
-		}
-		select {
-		case <-ctx.Done():
-			wctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			s.swap.RemoveManifest(wctx, storeapi.Service)
-			cancel()
-			return
-		case <-time.After(wait):
-		}
-	}
-}
-
-// offers reports whether manifest m offers the store service at price.
-func offers(m *swapapi.Manifest, price string) bool {
-	for _, e := range m.Services {
-		if e.Service == storeapi.Service {
-			return e.Price == price
-		}
-	}
-	return false
 }
 
 // Handler is the daemon's API: the local endpoints and, under /remote/,
