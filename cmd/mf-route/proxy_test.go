@@ -22,8 +22,7 @@ var (
 //
 //	chainproxy start IPC PATH            listen on PATH, pass through to IPC
 //	chainproxy breakon PATH METHOD [outage]   cut at the next METHOD request:
-//	                                     once, or until heal; cuts armed
-//	                                     in turn trip in turn
+//	                                     once, or until heal
 //	chainproxy waithit PATH N            wait up to 30s until N armed cuts
 //	chainproxy break PATH | heal PATH    an outage, and its end
 func cmdChainProxy(ts *testscript.TestScript, neg bool, args []string) {

@@ -130,9 +130,14 @@ func (s *Service) Run(ctx context.Context) {
 	first := true
 	for {
 		if sub == nil {
-			if x, err := s.eth.SubscribeNewHead(ctx, heads); err == nil {
+			// The context bounds the request only, not the
+			// subscription: a chain connection cut halfway must not
+			// hold the loop.
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			if x, err := s.eth.SubscribeNewHead(sctx, heads); err == nil {
 				sub = x
 			}
+			cancel()
 		}
 		wait := time.Second
 		if sub != nil && !hasPending(s.db) {

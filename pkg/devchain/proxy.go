@@ -20,9 +20,7 @@ import (
 // step, say between reading an event and sending the transaction that
 // answers it. Then either the next connection goes through (a blip, after
 // which the client reconnects and carries on) or, with outage, none does
-// until Heal. Cuts armed one after another wait their turn: the second is
-// armed from the start, so a client that retries at once meets it too,
-// however slowly the test that armed it runs.
+// until Heal.
 type Proxy struct {
 	Path   string // the socket to dial instead of the chain's IPC
 	target string
@@ -30,16 +28,10 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	broken bool
-	armed  []cut // the cuts to come, in order
+	method []byte // the request that breaks the proxy, nil for none
+	outage bool   // whether that break lasts until Heal
 	conns  map[net.Conn]struct{}
 	hits   int
-}
-
-// cut is one armed cut: the request that trips it, and whether the break
-// lasts until Heal.
-type cut struct {
-	method []byte
-	outage bool
 }
 
 // NewProxy listens on path and forwards to the IPC socket at target.
@@ -70,28 +62,28 @@ func (p *Proxy) Break() {
 
 func (p *Proxy) breakLocked() {
 	p.broken = true
-	p.armed = nil
+	p.method = nil
 	for c := range p.conns {
 		c.Close()
 	}
 	clear(p.conns)
 }
 
-// BreakOn arms a cut: once the cuts armed before it have tripped, the
-// next request for method cuts every connection, once or (outage) until
-// Heal.
+// BreakOn arms the proxy: the first request for method cuts every
+// connection, once or (outage) until Heal.
 func (p *Proxy) BreakOn(method string, outage bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.armed = append(p.armed, cut{method: []byte(`"method":"` + method + `"`), outage: outage})
+	p.method = []byte(`"method":"` + method + `"`)
+	p.outage = outage
 }
 
-// Heal lets connections through again (and disarms every BreakOn).
+// Heal lets connections through again (and disarms BreakOn).
 func (p *Proxy) Heal() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.broken = false
-	p.armed = nil
+	p.method = nil
 }
 
 // Broken says whether the proxy is cut, and how many times an armed
@@ -165,12 +157,12 @@ func (p *Proxy) trips(b []byte) bool {
 	if p.broken {
 		return true
 	}
-	if len(p.armed) == 0 || !bytes.Contains(b, p.armed[0].method) {
+	if p.method == nil || !bytes.Contains(b, p.method) {
 		return false
 	}
 	p.hits++
-	rest, outage := p.armed[1:], p.armed[0].outage
+	outage := p.outage
 	p.breakLocked()
-	p.broken, p.armed = outage, rest
+	p.broken = outage
 	return true
 }

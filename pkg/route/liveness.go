@@ -31,11 +31,14 @@ const (
 	deadAfter = 3500 * time.Millisecond
 )
 
-// The idle pace (variables for the test that shortens them).
-var (
-	pingIdle  = 5 * time.Second
-	idleAfter = 10 * time.Second
-)
+// The idle pace: pingIdle and idleAfter, in nanoseconds. Atomic, for the
+// test that shortens them while other tests' nodes still run.
+var pingIdleNs, idleAfterNs atomic.Int64
+
+func init() {
+	pingIdleNs.Store(int64(5 * time.Second))
+	idleAfterNs.Store(int64(10 * time.Second))
+}
 
 // liveState is what the senders to a peer and its watcher share: whether
 // the watcher is pinging at the idle pace, and a way to wake it.
@@ -76,7 +79,7 @@ func (n *Node) watchLiveness(ctx context.Context) {
 	}()
 	// Peers come and go with connections and identify (refreshNeighbours
 	// signals peersChanged); the slow ticker is a safety net only.
-	t := time.NewTicker(10 * pingIdle)
+	t := time.NewTicker(10 * time.Duration(pingIdleNs.Load()))
 	defer t.Stop()
 	for {
 		live := map[peer.ID]bool{}
@@ -163,8 +166,8 @@ func (n *Node) watchPeer(ctx context.Context, p peer.ID) {
 			out, moved = o, time.Now()
 		}
 		wait := pingEvery
-		if answered && time.Since(moved) > idleAfter {
-			wait = pingIdle
+		if answered && time.Since(moved) > time.Duration(idleAfterNs.Load()) {
+			wait = time.Duration(pingIdleNs.Load())
 			ls.idle.Store(true)
 		}
 		t.Reset(wait)

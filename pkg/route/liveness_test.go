@@ -167,8 +167,9 @@ func pump(dst, src net.Conn, silent *atomic.Bool) {
 // brings the pinging back at once. (pingIdle is a minute here: any ping
 // after the node turned idle came from the packet.)
 func TestIdlePeerPingedWhenUsed(t *testing.T) {
-	defer func(i, a time.Duration) { pingIdle, idleAfter = i, a }(pingIdle, idleAfter)
-	pingIdle, idleAfter = time.Minute, time.Second
+	defer func(i, a int64) { pingIdleNs.Store(i); idleAfterNs.Store(a) }(pingIdleNs.Load(), idleAfterNs.Load())
+	pingIdleNs.Store(int64(time.Minute))
+	idleAfterNs.Store(int64(time.Second))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	node := testRelay(t, ctx)
