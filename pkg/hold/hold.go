@@ -104,7 +104,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	}
 	defer s.flushAccount()
 	if opt.Sell {
-		go swapapi.KeepOffered(ctx, s.swap, s.route, holdapi.Service, s.opt.Price.String(), s.log)
+		go swapapi.KeepOffered(ctx, s.swap, s.lease, holdapi.Service, s.opt.Price.String(), s.log)
 	}
 	go s.flushLoop(ctx)
 	go s.publishLoop(ctx)
@@ -162,4 +162,11 @@ func (s *Service) apiStatus(w http.ResponseWriter, r *http.Request) (any, error)
 	}
 	st.Delegates = len(ds)
 	return st, nil
+}
+
+// lease announces the service through mf-route alone, where mf-swap does
+// not answer (swapapi.KeepOffered).
+func (s *Service) lease(ctx context.Context, service string) error {
+	_, err := s.route.Announce(ctx, service, 0)
+	return err
 }

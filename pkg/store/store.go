@@ -111,7 +111,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	}
 	s := newService(ctx, home, h.Identity.Public(), h.DB, d, opt, log)
 	defer s.flushAccount()
-	go swapapi.KeepOffered(ctx, s.swap, s.route, storeapi.Service, s.opt.Price.String(), s.log)
+	go swapapi.KeepOffered(ctx, s.swap, s.lease, storeapi.Service, s.opt.Price.String(), s.log)
 	go s.flushLoop(ctx)
 	go s.syncLoop(ctx)
 	s.resumeSwears()
@@ -440,4 +440,11 @@ func (s *Service) repair(a chunk.Addr) {
 		}
 		s.log.Info("repaired a damaged chunk from another storer", "chunk", a)
 	}()
+}
+
+// lease announces the service through mf-route alone, where mf-swap does
+// not answer (swapapi.KeepOffered).
+func (s *Service) lease(ctx context.Context, service string) error {
+	_, err := s.route.Announce(ctx, service, 0)
+	return err
 }

@@ -4,19 +4,18 @@ import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // KeepOffered keeps service in the node's manifest at price until ctx ends, and
 // then takes it out: mf-swap announces it in the DHT while it holds it, so
-// that discovery finds this node. Where mf-swap does not answer, mf-route
-// keeps a lease on the service itself, so that a network without payments
-// still finds its providers. It looks again every minute (every 5 s while
+// that discovery finds this node. Where mf-swap does not answer, lease
+// (mf-route's announce, passed in: an API package links no other service's)
+// keeps the service in the DHT, so that a network without payments still
+// finds its providers. It looks again every minute (every 5 s while
 // it fails), and sets the entry only when it is missing or its price
 // changed. Services that sell something (mf-store, mf-hold) run it in the
 // background for as long as their daemon runs.
-func KeepOffered(ctx context.Context, swap *Client, route *routeapi.Client, service, price string, log *slog.Logger) {
+func KeepOffered(ctx context.Context, swap *Client, lease func(ctx context.Context, service string) error, service, price string, log *slog.Logger) {
 	for {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		m, err := swap.Manifest(sctx, "")
@@ -24,7 +23,7 @@ func KeepOffered(ctx context.Context, swap *Client, route *routeapi.Client, serv
 			_, err = swap.SetManifest(sctx, ManifestEntry{Service: service, Price: price})
 		}
 		if err != nil {
-			if _, rerr := route.Announce(sctx, service, 0); rerr != nil {
+			if rerr := lease(sctx, service); rerr != nil {
 				log.Debug("cannot announce the service yet", "service", service, "swap", err, "route", rerr)
 			}
 		}
