@@ -212,3 +212,18 @@ func WriteList[T any](out io.Writer, asJSON bool, items []T, header string, row 
 	}
 	return w.Flush()
 }
+
+// HomeFlag adds the --home flag every mf binary takes, into home.
+func HomeFlag(root *cobra.Command, home *string) {
+	root.PersistentFlags().StringVar(home, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+}
+
+// Finish completes a binary's root command the same way everywhere: the
+// gen-man command, completion (added now rather than lazily at Execute, so
+// the man pages list it too), and Prepare.
+func Finish(root *cobra.Command) *cobra.Command {
+	root.AddCommand(ManCommand(root))
+	root.InitDefaultCompletionCmd()
+	Prepare(root)
+	return root
+}

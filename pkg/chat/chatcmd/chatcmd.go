@@ -69,17 +69,14 @@ scripts and bots:
 			return g.clientErr(err)
 		},
 	}
-	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	cli.HomeFlag(root, &g.homeArg)
 	root.AddCommand(newDaemonCmd(g), newSendCmd(g), newReadCmd(g), newLsCmd(g), newSearchCmd(g), newBotCmd(g),
 		newAddCmd(g), newNameCmd(g), newSaveCmd(g), newMailboxCmd(g), newGroupCmd(g), newMembersCmd(g, "invite"), newMembersCmd(g, "kick"), newLeaveCmd(g), newLumCmd(g), newAwayCmd(g),
 		cli.WaitCommand("mf-chat", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
 		}, g.clientErr))
-	root.AddCommand(cli.ManCommand(root))
-	root.InitDefaultCompletionCmd()
-	cli.Prepare(root)
-	return root
+	return cli.Finish(root)
 }
 
 func newDaemonCmd(g *globals) *cobra.Command {

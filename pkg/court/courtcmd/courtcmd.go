@@ -68,16 +68,13 @@ rules.
   mf-court witness join                                              # anyone, to serve on panels
 ` + cli.ExitCodesHelp,
 	}
-	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	cli.HomeFlag(root, &g.homeArg)
 	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newWitnessCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g),
 		cli.WaitCommand("mf-court", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Stakes(ctx)
 			return err
 		}, g.clientErr))
-	root.AddCommand(cli.ManCommand(root))
-	root.InitDefaultCompletionCmd()
-	cli.Prepare(root)
-	return root
+	return cli.Finish(root)
 }
 
 func newDaemonCmd(g *globals) *cobra.Command {

@@ -70,7 +70,7 @@ A node sells storage with mf-db provide --price P.
   mf-db watch notes --from AQA
 ` + cli.ExitCodesHelp,
 	}
-	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	cli.HomeFlag(root, &g.homeArg)
 	root.AddCommand(newDaemonCmd(g), newCreateCmd(g), newLsCmd(g),
 		newWriteCmd(g, dbapi.OpPut), newWriteCmd(g, dbapi.OpInsert), newWriteCmd(g, dbapi.OpUpdate), newDeleteCmd(g),
 		newImportCmd(g), newGetCmd(g), newQueryCmd(g), newWatchCmd(g), newACLCmd(g, false), newACLCmd(g, true), newDigestCmd(g), newMailboxCmd(g),
@@ -80,10 +80,7 @@ A node sells storage with mf-db provide --price P.
 			_, err := g.client().Status(ctx)
 			return err
 		}, g.clientErr))
-	root.AddCommand(cli.ManCommand(root))
-	root.InitDefaultCompletionCmd()
-	cli.Prepare(root)
-	return root
+	return cli.Finish(root)
 }
 
 func newDaemonCmd(g *globals) *cobra.Command {

@@ -58,17 +58,14 @@ and a client of its own delegates.
   mf-hold clients                      # what this node holds for others
 ` + cli.ExitCodesHelp,
 	}
-	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	cli.HomeFlag(root, &g.homeArg)
 	root.AddCommand(newDaemonCmd(g), newFindCmd(g), newDelegatesCmd(g), newPublishCmd(g), newClientsCmd(g), newHeldCmd(g),
 		newAccountCmd(g), newStatusCmd(g),
 		cli.WaitCommand("mf-hold", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
 		}, g.clientErr))
-	root.AddCommand(cli.ManCommand(root))
-	root.InitDefaultCompletionCmd()
-	cli.Prepare(root)
-	return root
+	return cli.Finish(root)
 }
 
 // pick is a flag's value, unless the flag was not given and the

@@ -51,7 +51,7 @@ Start with:
   mf-route id --card           # give this to people who should reach you
 ` + cli.ExitCodesHelp,
 	}
-	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	cli.HomeFlag(root, &g.homeArg)
 	root.AddCommand(
 		newInitCmd(g), newIDCmd(g), newDaemonCmd(g), newStatusCmd(g), newConfigCmd(g),
 		newPeersCmd(g), newPingCmd(g), newContactsCmd(g),
@@ -64,11 +64,7 @@ Start with:
 			return err
 		}, g.clientErr),
 	)
-	root.AddCommand(cli.ManCommand(root))
-	// Added now rather than lazily at Execute, so man pages list it too.
-	root.InitDefaultCompletionCmd()
-	cli.Prepare(root)
-	return root
+	return cli.Finish(root)
 }
 
 // Main runs mf-route and returns its exit code.

@@ -64,17 +64,14 @@ promises it, and answers the court's challenges with Merkle proofs.
   mf-store serve --http 127.0.0.1:8080   # GET /mf/REF for curl and browsers
 ` + cli.ExitCodesHelp,
 	}
-	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	cli.HomeFlag(root, &g.homeArg)
 	root.AddCommand(newDaemonCmd(g), newPutCmd(g), newGetCmd(g), newStatCmd(g), newLsCmd(g), newPinCmd(g, true), newPinCmd(g, false),
 		newAuditCmd(g), newCheckCmd(g), newSyncCmd(g), newAccountCmd(g), newStatusCmd(g), newServeCmd(g),
 		cli.WaitCommand("mf-store", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
 		}, g.clientErr))
-	root.AddCommand(cli.ManCommand(root))
-	root.InitDefaultCompletionCmd()
-	cli.Prepare(root)
-	return root
+	return cli.Finish(root)
 }
 
 func newDaemonCmd(g *globals) *cobra.Command {

@@ -66,15 +66,12 @@ refused service by mf-route. See docs/checkbook.md.
   mf-swap balance
 ` + cli.ExitCodesHelp,
 	}
-	root.PersistentFlags().StringVar(&g.homeArg, "home", "", "node directory (env MF_HOME, default ~/.mainframe)")
+	cli.HomeFlag(root, &g.homeArg)
 	root.PersistentFlags().StringVar(&g.ethRPC, "eth-rpc", "", "chain for the daemon: IPC path or URL (env MF_ETH_RPC; the other commands use the running daemon's)")
 	root.AddCommand(newChainCmd(g), newFaucetCmd(g), newDaemonCmd(g), newStatusCmd(g), newBalanceCmd(g),
 		newChequesCmd(g), newCashCmd(g), newAmountCmd(g, "deposit"), newAmountCmd(g, "withdraw"),
 		newScoreCmd(g), newManifestCmd(g), newWaitCmd(g))
-	root.AddCommand(cli.ManCommand(root))
-	root.InitDefaultCompletionCmd()
-	cli.Prepare(root)
-	return root
+	return cli.Finish(root)
 }
 
 func newChainCmd(g *globals) *cobra.Command {
