@@ -353,7 +353,9 @@ func (w *readmeWorld) run(name, script, home string) (string, error) {
 		return "", err
 	}
 	defer logf.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// A bound for a block that hangs, not a measure: the devnet block
+	// starts three devnets, which under -race on a busy machine takes minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-e", "-o", "pipefail", "-c", script)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = w.env, w.work, logf, logf

@@ -109,6 +109,7 @@ func TestScripts(t *testing.T) {
 			"waitlisteners": cmdWaitListeners,
 			"nodeenv":       cmdNodeEnv,
 			"fakeprovider":  cmdFakeProvider,
+			"holdburst":     cmdHoldBurst,
 			"gwservice":     cmdGWService,
 			"gwupload":      cmdGWUpload,
 			"gwlines":       cmdGWLines,

@@ -126,6 +126,9 @@ func Up(ctx context.Context, o Options) (*State, error) {
 	if o.BucketSize < 1 {
 		return nil, fmt.Errorf("devnet: --bucket-size must be at least 1, not %d", o.BucketSize)
 	}
+	if err := checkHold(o); err != nil {
+		return nil, err
+	}
 	if o.Out == nil {
 		o.Out = io.Discard
 	}

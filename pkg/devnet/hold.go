@@ -2,6 +2,7 @@ package devnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -60,6 +61,27 @@ func startHold(ctx context.Context, o Options, st *State) error {
 // i: i+1 … i+k, wrapping round). The packet holders table lives on db
 // providers, so every node first sells db service at a token price; then
 // each node agrees with its delegates and publishes its row.
+// checkHold refuses --hold-delegates that the devnet cannot give before
+// anything starts, rather than minutes later: each node's delegates are
+// other nodes, and the packet holders table keeps its copies on mf-db
+// providers other than the node that writes its row.
+func checkHold(o Options) error {
+	switch k := o.HoldDelegates; {
+	case k < 0:
+		return fmt.Errorf("devnet: --hold-delegates must not be negative, not %d", k)
+	case k == 0:
+		return nil
+	case o.NoDB || o.NoHold || o.NoSwap:
+		return errors.New("devnet: --hold-delegates needs the mf-db, mf-hold and mf-swap daemons (leave out --no-db, --no-hold and --no-swap)")
+	case k >= o.Nodes:
+		return fmt.Errorf("devnet: %d delegates per node need more than %d nodes", k, o.Nodes)
+	case o.Nodes <= holdapi.HoldersTableRedundancy:
+		return fmt.Errorf("devnet: --hold-delegates needs at least %d nodes: the packet holders table keeps %d copies on nodes other than the one that writes each row",
+			holdapi.HoldersTableRedundancy+1, holdapi.HoldersTableRedundancy)
+	}
+	return nil
+}
+
 func giveDelegates(ctx context.Context, o Options, st *State, k int) error {
 	if k >= len(st.Nodes) {
 		return fmt.Errorf("devnet: %d delegates per node need more than %d nodes", k, len(st.Nodes))

@@ -62,7 +62,7 @@ const (
 	// gatewayBuf is the copy buffer of a body in each direction.
 	gatewayBuf = routeapi.BodyBuffer
 
-	DefaultMaxCallsPerPeer = 16
+	DefaultMaxCallsPerPeer = routeapi.DefaultCallsPerPeer
 	DefaultMaxCalls        = 64
 )
 

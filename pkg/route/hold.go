@@ -108,10 +108,28 @@ type holding struct {
 	connected map[peer.ID]bool
 	fetchMu   sync.Mutex
 	listMu    sync.Mutex
+
+	// Sending to delegates (sent): calls paced per delegate, a delegate
+	// that failed passed over for holdDownFor, and at most holdBacklog
+	// packets on their way to delegates at once.
+	pacer   routeapi.Pacer
+	down    map[string]time.Time
+	backlog chan struct{}
 }
 
+const (
+	// holdBacklog bounds the packets being handed to delegates at once;
+	// a sender that runs further ahead waits (Send blocks) rather than
+	// have packets dropped or held in memory without bound.
+	holdBacklog = 4096
+	// holdDownFor is how long a delegate whose daemon did not answer is
+	// passed over, so that one dead delegate does not hold the others up.
+	holdDownFor = 30 * time.Second
+)
+
 func newHolding(n *Node) *holding {
-	h := &holding{n: n, rows: map[common.Address]holdRow{}, connected: map[peer.ID]bool{}}
+	h := &holding{n: n, rows: map[common.Address]holdRow{}, connected: map[peer.ID]bool{},
+		down: map[string]time.Time{}, backlog: make(chan struct{}, holdBacklog)}
 	if n.opts.Home != "" {
 		h.api = routeapi.NewClient(n.opts.Home)
 		h.swap = swapapi.NewClient(n.opts.Home)
@@ -324,7 +342,13 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		return
 	}
 	raw = bytes.Clone(raw)
+	select {
+	case h.backlog <- struct{}{}:
+	case <-h.n.ctx.Done():
+		return
+	}
 	go func() {
+		defer func() { <-h.backlog }()
 		ctx, cancel := context.WithTimeout(h.n.ctx, 2*holdCallTimeout)
 		defer cancel()
 		ds, err := h.delegatesOf(ctx, to.Address())
@@ -349,12 +373,28 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		var mu sync.Mutex
 		var held []string
 		var wg sync.WaitGroup
+		live := make([]holdapi.RowDelegate, 0, len(ds))
 		for _, d := range ds {
+			if !h.isDown(d.PeerID) {
+				live = append(live, d)
+			}
+		}
+		if len(live) == 0 {
+			// All failed lately: try them all rather than none.
+			live = ds
+		}
+		for _, d := range live {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				rc, err := h.holdAt(ctx, d, to.Address(), raw, id, certified)
+				// The wait for a free call to d is not bounded by the
+				// lookup's timeout: under load packets queue here.
+				rc, err := h.holdAt(h.n.ctx, d, to.Address(), raw, id, certified)
 				if err != nil {
+					var le *localapi.Error
+					if !errors.As(err, &le) || le.Status >= 500 {
+						h.markDown(d.PeerID)
+					}
 					h.n.log.Info("a delegate did not take a packet", "delegate", d.PeerID, "err", err)
 					return
 				}
@@ -371,21 +411,45 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 	}()
 }
 
+// isDown reports a delegate that failed lately (markDown).
+func (h *holding) isDown(p string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	until, ok := h.down[p]
+	return ok && time.Now().Before(until)
+}
+
+// markDown passes delegate p over for holdDownFor: its daemon or the way
+// to it failed, not its answer.
+func (h *holding) markDown(p string) {
+	h.mu.Lock()
+	h.down[p] = time.Now().Add(holdDownFor)
+	h.mu.Unlock()
+}
+
 // holdAt sends a packet to one delegate and checks its receipt.
 func (h *holding) holdAt(ctx context.Context, d holdapi.RowDelegate, client common.Address, raw []byte, id [32]byte, certified bool) (*holdapi.Receipt, error) {
 	path := "/v0/hold/" + client.Hex()
 	if certified {
 		path += "?certified=1"
 	}
-	resp, err := h.api.CallServiceStream(ctx, routeapi.ServiceCall{Peer: d.PeerID, Service: holdapi.Service, Method: http.MethodPost, Path: path,
-		ContentType: localapi.OctetStream, Body: bytes.NewReader(raw), Length: int64(len(raw))})
+	var rc holdapi.Receipt
+	err := h.pacer.Do(ctx, d.PeerID, func() error {
+		cctx, cancel := context.WithTimeout(ctx, holdCallTimeout)
+		defer cancel()
+		resp, err := h.api.CallServiceStream(cctx, routeapi.ServiceCall{Peer: d.PeerID, Service: holdapi.Service, Method: http.MethodPost, Path: path,
+			ContentType: localapi.OctetStream, Body: bytes.NewReader(raw), Length: int64(len(raw))})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&rc); err != nil {
+			return fmt.Errorf("bad receipt: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	var rc holdapi.Receipt
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&rc); err != nil {
-		return nil, fmt.Errorf("bad receipt: %w", err)
 	}
 	if rc.ID != id || rc.Client != client || rc.Delegate != common.HexToAddress(d.Address) {
 		return nil, fmt.Errorf("the receipt is for another packet, client or delegate")

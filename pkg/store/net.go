@@ -201,19 +201,26 @@ func (s *Service) fetchRemote(ctx context.Context, a chunk.Addr, skip string) ([
 // getFrom fetches a from one storer and checks it; a chunk that passes is
 // booked as owed to the storer at its price.
 func (s *Service) getFrom(ctx context.Context, st storer, a chunk.Addr) ([]byte, error) {
-	resp, err := s.route.CallServiceStream(ctx, routeapi.ServiceCall{Peer: st.Peer, Service: storeapi.Service, Method: http.MethodGet, Path: "/v0/chunks/" + a.String()})
+	var b []byte
+	err := s.pacer.Do(ctx, st.Peer, func() error {
+		resp, err := s.route.CallServiceStream(ctx, routeapi.ServiceCall{Peer: st.Peer, Service: storeapi.Service, Method: http.MethodGet, Path: "/v0/chunks/" + a.String()})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var buf bytes.Buffer
+		if resp.ContentLength > 0 && resp.ContentLength <= chunk.Size {
+			buf.Grow(int(resp.ContentLength))
+		}
+		if _, err := buf.ReadFrom(io.LimitReader(resp.Body, chunk.Size+1)); err != nil {
+			return err
+		}
+		b = buf.Bytes()
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength <= chunk.Size {
-		buf.Grow(int(resp.ContentLength))
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, chunk.Size+1)); err != nil {
-		return nil, err
-	}
-	b := buf.Bytes()
 	if err := chunk.Verify(a, b); err != nil {
 		return nil, err
 	}
@@ -226,17 +233,17 @@ func (s *Service) putTo(ctx context.Context, st storer, a chunk.Addr, b []byte) 
 	if st.self {
 		return s.disk.Put(a, b)
 	}
-	resp, err := s.route.CallServiceStream(ctx, routeapi.ServiceCall{Peer: st.Peer, Service: storeapi.Service, Method: http.MethodPut,
-		Path: "/v0/chunks/" + a.String(), Body: bytes.NewReader(b), Length: int64(len(b)), ContentType: localapi.OctetStream})
-	if err != nil {
-		return false, err
-	}
-	defer resp.Body.Close()
 	var ok storeOK
-	if err := decodeJSONLimited(resp.Body, &ok); err != nil {
-		return false, err
-	}
-	return ok.Stored, nil
+	err = s.pacer.Do(ctx, st.Peer, func() error {
+		resp, err := s.route.CallServiceStream(ctx, routeapi.ServiceCall{Peer: st.Peer, Service: storeapi.Service, Method: http.MethodPut,
+			Path: "/v0/chunks/" + a.String(), Body: bytes.NewReader(b), Length: int64(len(b)), ContentType: localapi.OctetStream})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		return decodeJSONLimited(resp.Body, &ok)
+	})
+	return ok.Stored, err
 }
 
 // has asks storer st which of addrs it holds.
@@ -253,7 +260,9 @@ func (s *Service) has(ctx context.Context, st storer, addrs []chunk.Addr) ([]boo
 		req.Addrs = append(req.Addrs, a.String())
 	}
 	var out storeapi.HaveAnswer
-	if err := s.route.CallService(ctx, st.Peer, storeapi.Service, http.MethodPost, "/v0/have", req, &out); err != nil {
+	if err := s.pacer.Do(ctx, st.Peer, func() error {
+		return s.route.CallService(ctx, st.Peer, storeapi.Service, http.MethodPost, "/v0/have", req, &out)
+	}); err != nil {
 		return nil, err
 	}
 	if len(out.Have) != len(addrs) {

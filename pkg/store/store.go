@@ -88,6 +88,7 @@ type Service struct {
 	flushMu   sync.Mutex           // one flushAccount at a time
 	trees     treeCache
 	swearing  map[[32]byte]*swearJob // a storer's swearing under way, by promise key
+	pacer     routeapi.Pacer         // calls open to each storer
 	bg        sync.WaitGroup
 	ctx       context.Context
 }

@@ -59,7 +59,8 @@ node (DIR/nodeI/db.log), and unless --no-store one mf-store daemon per node
 (DIR/nodeI/hold.log); they find and pay their providers through mf-swap, so
 --no-swap leaves them out too. --hold-delegates N makes every node sell db
 service (the packet holders table lives there) and gives every node the N
-nodes after it as delegates. Unless --no-chat, every node also runs an
+nodes after it as delegates; it needs at least 4 nodes, as the table keeps
+3 copies on nodes other than the writer. Unless --no-chat, every node also runs an
 mf-chat daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route (make
 build). With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
