@@ -27,6 +27,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtapi"
@@ -80,6 +82,8 @@ type Service struct {
 	swap  *swapapi.Client
 	court *courtapi.Client
 	dbc   *dbapi.Client
+	// chain is the chain and court claims and releases are signed for.
+	chain *courtChain
 
 	// mu guards the clients' counters and the account; holding a packet
 	// and deleting one change both in one synced batch under it.
@@ -101,6 +105,9 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	s, err := newService(home, h.Identity, h.DB, opt, log)
 	if err != nil {
 		return err
+	}
+	if common.IsHexAddress(cfg.Court.Court) {
+		s.chain = &courtChain{rpc: cfg.Swap.EthRPC, court: common.HexToAddress(cfg.Court.Court)}
 	}
 	defer s.flushAccount()
 	if opt.Sell {
@@ -135,6 +142,11 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v0/clients", localapi.Handle(s.apiClients))
 	mux.HandleFunc("GET /v0/held", localapi.Handle(s.apiHeld))
 	mux.HandleFunc("GET /v0/account", localapi.Handle(s.apiAccount))
+	mux.HandleFunc("POST /v0/claims", localapi.Handle(s.apiKeep))
+	mux.HandleFunc("GET /v0/claims", localapi.Handle(s.apiClaims))
+	mux.HandleFunc("POST /v0/case", localapi.Handle(s.apiCase))
+	mux.HandleFunc("GET /v0/proof", s.apiProof)
+	mux.HandleFunc("GET /v0/release", localapi.Handle(s.apiRelease))
 
 	mux.HandleFunc("POST /remote/v0/agree", localapi.Handle(s.remoteAgree))
 	mux.HandleFunc("DELETE /remote/v0/agree", localapi.Handle(s.remoteEnd))

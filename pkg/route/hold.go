@@ -3,6 +3,7 @@ package route
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -348,6 +349,7 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		}
 		var mu sync.Mutex
 		var held []string
+		var claims []*holdapi.Receipt
 		var wg sync.WaitGroup
 		for _, d := range ds {
 			wg.Add(1)
@@ -360,10 +362,21 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 				}
 				mu.Lock()
 				held = append(held, rc.Delegate.Hex())
+				if rc.Claim != nil {
+					claims = append(claims, rc)
+				}
 				mu.Unlock()
 			}()
 		}
 		wg.Wait()
+		if len(claims) > 0 && h.mine != nil {
+			// The delegates' court promises: this node's mf-hold keeps
+			// them, for the recipient to take a delegate that drops the
+			// packet to court.
+			if err := h.mine.Keep(ctx, claims); err != nil {
+				h.n.log.Debug("the delegates' claims were not kept", "err", err)
+			}
+		}
 		if certified && len(held) > 0 {
 			sort.Strings(held)
 			h.n.certs.heldBy(id, held)
@@ -393,22 +406,22 @@ func (h *holding) holdAt(ctx context.Context, d holdapi.RowDelegate, client comm
 	return &rc, nil
 }
 
-// myDelegates are this node's delegates: from its mf-hold when it runs,
+// myDelegates are this node's delegates: from its mf-hold when it runs
+// (with their agreements, which received-lists release packets under),
 // else from the holders table.
-func (h *holding) myDelegates(ctx context.Context) []holdapi.RowDelegate {
+func (h *holding) myDelegates(ctx context.Context) []holdapi.Delegate {
 	if h.mine == nil {
 		return nil
 	}
-	var out []holdapi.RowDelegate
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	ds, err := h.mine.Delegates(cctx)
+	out, err := h.mine.Delegates(cctx)
 	cancel()
-	if err == nil {
-		for _, d := range ds {
-			out = append(out, holdapi.RowDelegate{PeerID: d.PeerID, Address: d.Address, Price: d.Price})
+	if err != nil {
+		out = nil
+		row, _ := h.delegatesOf(ctx, h.n.pub.Address())
+		for _, d := range row {
+			out = append(out, holdapi.Delegate{PeerID: d.PeerID, Address: d.Address, Price: d.Price})
 		}
-	} else {
-		out, _ = h.delegatesOf(ctx, h.n.pub.Address())
 	}
 	h.mu.Lock()
 	h.active = h.active || len(out) > 0
@@ -436,7 +449,7 @@ func (h *holding) loop(ctx context.Context) {
 			continue
 		}
 		now := time.Now()
-		var due []holdapi.RowDelegate
+		var due []holdapi.Delegate
 		for _, d := range ds {
 			pid, err := peer.Decode(d.PeerID)
 			if err != nil {
@@ -477,7 +490,7 @@ type fetched struct {
 
 // fetch takes what the delegates hold for this node and delivers it; it
 // reports whether every delegate answered.
-func (h *holding) fetch(ctx context.Context, ds []holdapi.RowDelegate) bool {
+func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) bool {
 	h.fetchMu.Lock()
 	defer h.fetchMu.Unlock()
 	var mu sync.Mutex
@@ -549,7 +562,7 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.RowDelegate) bool {
 	return ok
 }
 
-func (h *holding) fetchPage(ctx context.Context, d holdapi.RowDelegate, after uint64) ([]holdapi.Held, error) {
+func (h *holding) fetchPage(ctx context.Context, d holdapi.Delegate, after uint64) ([]holdapi.Held, error) {
 	cctx, cancel := context.WithTimeout(ctx, 2*holdCallTimeout)
 	defer cancel()
 	resp, err := h.api.CallServiceStream(cctx, routeapi.ServiceCall{Peer: d.PeerID, Service: holdapi.Service, Method: http.MethodGet,
@@ -649,7 +662,7 @@ func (h *holding) markReceived(id [32]byte) {
 }
 
 // sendLists sends each delegate the ids delivered since its last list.
-func (h *holding) sendLists(ctx context.Context, ds []holdapi.RowDelegate) {
+func (h *holding) sendLists(ctx context.Context, ds []holdapi.Delegate) {
 	h.listMu.Lock()
 	defer h.listMu.Unlock()
 	for _, d := range ds {
@@ -660,7 +673,7 @@ func (h *holding) sendLists(ctx context.Context, ds []holdapi.RowDelegate) {
 	h.prune()
 }
 
-func (h *holding) sendList(ctx context.Context, d holdapi.RowDelegate) error {
+func (h *holding) sendList(ctx context.Context, d holdapi.Delegate) error {
 	da := common.HexToAddress(d.Address)
 	ck := append([]byte("hcur/"), da[:]...)
 	var from uint64
@@ -686,6 +699,9 @@ func (h *holding) sendList(ctx context.Context, d holdapi.RowDelegate) error {
 		}
 		if len(l.IDs) == 0 {
 			return nil
+		}
+		if err := releaseFor(l, d, h.n.id.Key); err != nil {
+			return err
 		}
 		if err := l.Sign(h.n.id.Key); err != nil {
 			return err
@@ -724,12 +740,30 @@ func (h *holding) sendList(ctx context.Context, d holdapi.RowDelegate) error {
 
 var errHoldStop = errors.New("stop")
 
+// releaseFor signs, into l, the court release of its ids when delegate d
+// staked for this node: d deletes nothing without it, since it could be
+// taken to court over what it deleted.
+func releaseFor(l *holdapi.ReceivedList, d holdapi.Delegate, key *ecdsa.PrivateKey) error {
+	if d.Agreement == "" {
+		return nil
+	}
+	ag, ok1 := new(big.Int).SetString(d.Agreement, 10)
+	chainID, ok2 := new(big.Int).SetString(d.ChainID, 10)
+	if !ok1 || !ok2 || !common.IsHexAddress(d.Court) {
+		// An agreement made before delegates named their court: the
+		// list goes without a release, and a staked delegate keeps the
+		// packets (mf-hold delegates add again renews it).
+		return nil
+	}
+	return l.SignRelease(key, chainID, common.HexToAddress(d.Court), ag)
+}
+
 // book books what the delegate charged for the list as owed to it, the
 // same figure on both ledgers: each deleted packet's charge is worked out
 // again from its size, when it was taken, the time the list was signed
 // and the price the delegate agreed to; a charge that does not add up is
 // not booked.
-func (h *holding) book(d holdapi.RowDelegate, l *holdapi.ReceivedList, res *holdapi.ReceivedResult) {
+func (h *holding) book(d holdapi.Delegate, l *holdapi.ReceivedList, res *holdapi.ReceivedResult) {
 	price, ok := holdapi.ParseAmount(d.Price)
 	if !ok || h.swap == nil {
 		return
