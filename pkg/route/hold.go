@@ -25,6 +25,7 @@ import (
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/hold/holdapi"
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/swap/swapapi"
@@ -543,23 +544,49 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) bool {
 	})
 	n := 0
 	for _, f := range all {
-		if h.received(f.id) {
-			continue
-		}
-		// A direct copy that comes later is a duplicate.
-		h.n.seen.add(f.id)
-		if h.n.deliver(f.id, f.env, true) {
-			h.markReceived(f.id)
+		if h.deliverFetched(f) {
 			n++
-			if f.flags&holdapi.FlagCertified != 0 {
-				h.signFetched(f)
-			}
 		}
 	}
 	if n > 0 {
 		h.n.log.Info("delivered packets held by delegates", "packets", n)
 	}
 	return ok
+}
+
+// afterHeldDelivery, when set (tests), runs between a fetched packet's
+// delivery and the rest of its bookkeeping: where a crash would strike.
+var afterHeldDelivery func()
+
+// deliverFetched delivers a fetched packet unless it was delivered
+// already, and reports whether it did. Its id is recorded in the same
+// batch as its inbox entry: a crash at any point leaves either both or
+// neither, so a restart neither loses it nor delivers it twice.
+func (h *holding) deliverFetched(f *fetched) bool {
+	if h.received(f.id) {
+		return false
+	}
+	// A direct copy that comes later is a duplicate.
+	h.n.seen.add(f.id)
+	recorded := false
+	ok := h.n.deliverWith(f.id, f.env, true, func(b *kv.Batch) {
+		h.markBatch(b, f.id)
+		recorded = true
+	})
+	if !ok {
+		return false
+	}
+	if afterHeldDelivery != nil {
+		afterHeldDelivery()
+	}
+	if !recorded {
+		// Taken by the node itself (a control topic), not the inbox.
+		h.markReceived(f.id)
+	}
+	if f.flags&holdapi.FlagCertified != 0 {
+		h.signFetched(f)
+	}
+	return true
 }
 
 func (h *holding) fetchPage(ctx context.Context, d holdapi.Delegate, after uint64) ([]holdapi.Held, error) {
@@ -652,13 +679,18 @@ func (h *holding) delivered(id [32]byte) {
 }
 
 func (h *holding) markReceived(id [32]byte) {
-	ms := binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixMilli()))
 	b := h.n.db.NewBatch()
-	b.Set(append([]byte("hrcv/"), id[:]...), ms)
-	b.Set(append(append([]byte("hrct/"), ms...), id[:]...), nil)
+	h.markBatch(b, id)
 	if err := b.Commit(); err != nil {
 		h.n.log.Warn("recording a delivered packet", "err", err)
 	}
+}
+
+// markBatch adds the record of id's delivery to b.
+func (h *holding) markBatch(b *kv.Batch, id [32]byte) {
+	ms := binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixMilli()))
+	b.Set(append([]byte("hrcv/"), id[:]...), ms)
+	b.Set(append(append([]byte("hrct/"), ms...), id[:]...), nil)
 }
 
 // sendLists sends each delegate the ids delivered since its last list.
