@@ -431,7 +431,9 @@ func (s *Service) remoteReceived(w http.ResponseWriter, r *http.Request) (any, e
 	if _, _, err := caller(r); err != nil {
 		return nil, err
 	}
-	b, err := localapi.ReadOctets(w, r, int64(20+20+8+10+holdapi.MaxReceived*32+65))
+	// client, delegate, time, count, ids, the release (flag, agreement,
+	// signature), the signature
+	b, err := localapi.ReadOctets(w, r, int64(20+20+8+10+holdapi.MaxReceived*32+1+32+65+65))
 	if err != nil {
 		return nil, err
 	}
@@ -457,11 +459,21 @@ func (s *Service) Received(ctx context.Context, l *holdapi.ReceivedList) (*holda
 	if c == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotClient, l.Client.Hex())
 	}
+	// The time held is charged up to when the client signed: a list
+	// dated long ago (or ahead) would hold back what it owes.
+	if now := s.now(); l.AtMs < uint64(now.Add(-maxListSkew).UnixMilli()) || l.AtMs > uint64(now.Add(maxListSkew).UnixMilli()) {
+		return nil, localapi.Errorf(http.StatusConflict, "stale_list", "hold: the received-list was signed at %s, more than %s from this node's clock",
+			time.UnixMilli(int64(l.AtMs)).UTC().Format(time.RFC3339), maxListSkew)
+	}
 	if err := s.checkRelease(ctx, c, l); err != nil {
 		return nil, err
 	}
 	return s.deleteHeld(c, l.IDs, l.AtMs, l)
 }
+
+// maxListSkew is how far a received-list's time may be from this node's
+// clock: a client signs each list as it sends it.
+const maxListSkew = 5 * time.Minute
 
 // deleteHeld deletes the packets of ids held for c, charging each for the
 // time from when it was taken to atMs. With list, the received-list whose

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -78,6 +79,10 @@ const (
 	holdPoll        = 3 * time.Second
 	holdMaxAge      = 30 * 24 * time.Hour
 	holdCallTimeout = 30 * time.Second
+	// holdMaxPages bounds the pages one fetch round takes from one
+	// delegate (a page is at most holdapi.MaxFetch packets); the rest
+	// waits for the next round.
+	holdMaxPages = 200
 )
 
 // HoldReceiptTopic carries a recipient's receipt for a certified packet it
@@ -401,8 +406,15 @@ func (h *holding) holdAt(ctx context.Context, d holdapi.RowDelegate, client comm
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&rc); err != nil {
 		return nil, fmt.Errorf("bad receipt: %w", err)
 	}
-	if rc.ID != id || rc.Client != client || rc.Delegate != common.HexToAddress(d.Address) {
+	if rc.ID != id || rc.Client != client || rc.Delegate != common.HexToAddress(d.Address) ||
+		rc.Hash != sha256.Sum256(raw) || int(rc.Size) != len(raw) {
 		return nil, fmt.Errorf("the receipt is for another packet, client or delegate")
+	}
+	if rc.Claim != nil {
+		root, chunks := holdapi.PromiseOf(raw)
+		if rc.Claim.Key != holdapi.PromiseKey(client, id) || rc.Claim.Root != root || rc.Claim.Chunks != chunks {
+			return nil, fmt.Errorf("the receipt's court claim promises another packet")
+		}
 	}
 	return &rc, nil
 }
@@ -503,8 +515,17 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) bool {
 		go func() {
 			defer wg.Done()
 			var after uint64
-			for {
+			for page := 0; ; page++ {
 				hs, err := h.fetchPage(ctx, d, after)
+				if err == nil && len(hs) > 0 && hs[0].Seq <= after {
+					// Each page must move on: a delegate that answers
+					// again with what it sent would hold this loop, and
+					// every fetch behind fetchMu, for ever.
+					err = fmt.Errorf("a delegate answered with packets at or before %d again", after)
+				}
+				if err == nil && page == holdMaxPages {
+					err = fmt.Errorf("a delegate has more than %d pages of packets", holdMaxPages)
+				}
 				if err != nil {
 					h.n.log.Debug("fetching held packets", "delegate", d.PeerID, "err", err)
 					mu.Lock()

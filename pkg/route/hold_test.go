@@ -1,8 +1,19 @@
 package route
 
 import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mainframe/mf/pkg/hold/holdapi"
+	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/route/routeapi"
 )
 
 // TestFetchedDeliveredOnceAcrossACrash: a packet fetched from a delegate
@@ -35,5 +46,99 @@ func TestFetchedDeliveredOnceAcrossACrash(t *testing.T) {
 	_, waiting, _, _ := n.subs.subscribe("held")
 	if len(waiting) != 1 {
 		t.Fatalf("%d messages in the inbox, want 1", len(waiting))
+	}
+}
+
+// TestFetchFromALyingDelegate: a delegate that answers every page with the
+// packets it sent already (seq not past `after`) would hold the fetch loop,
+// and every fetch behind it, for ever; the round gives up on it at once.
+func TestFetchFromALyingDelegate(t *testing.T) {
+	home, err := os.MkdirTemp("", "mfh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	var calls atomic.Int64
+	ln, err := net.Listen("unix", routeapi.SocketPath(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := holdapi.EncodeHeld([]holdapi.Held{{Seq: 5, TakenMs: 1, Packet: heldTestPacket()}})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", localapi.OctetStream)
+		w.Write(page) // the same page, whatever `after` says
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	n := inboxNode(t)
+	n.opts.Home = home
+	n.seen = newSeenSet(seenMemory)
+	n.hold = newHolding(n)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if n.hold.fetch(ctx, []holdapi.Delegate{{PeerID: "liar"}}) {
+		t.Fatal("a fetch from a lying delegate reported success")
+	}
+	if c := calls.Load(); c > 2 {
+		t.Fatalf("asked the lying delegate %d times", c)
+	}
+}
+
+// heldTestPacket is a well-formed sealed data packet header with noise
+// for a body, as a delegate sees one.
+func heldTestPacket() []byte {
+	b := []byte{2, 0, 16, 1, 0, 0xab, 1, 2, 3, 4}
+	b = append(b, make([]byte, 32)...)
+	b = binary.AppendUvarint(b, 100)
+	return append(b, make([]byte, 100)...)
+}
+
+// TestReceiptForOtherBytesRefused: a delegate's receipt must be for the
+// bytes it was given (its hash and size), not only for the packet's id: a
+// copy with another ttl byte has the same id, and a receipt for it is no
+// evidence that the delegate holds what was sent.
+func TestReceiptForOtherBytesRefused(t *testing.T) {
+	home, err := os.MkdirTemp("", "mfh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	delegate, client := newIdentity(t), newIdentity(t)
+	raw := heldTestPacket()
+	other := bytes.Clone(raw)
+	other[2]++ // the ttl: the same id, other bytes
+	var answer []byte
+	ln, err := net.Listen("unix", routeapi.SocketPath(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(answer)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	n := inboxNode(t)
+	n.opts.Home = home
+	n.hold = newHolding(n)
+	id, _ := holdapi.PacketID(raw)
+	d := holdapi.RowDelegate{PeerID: "d", Address: delegate.Public().Address().Hex()}
+	for _, tt := range []struct {
+		name   string
+		signed []byte
+		ok     bool
+	}{{"the bytes sent", raw, true}, {"other bytes of the same id", other, false}} {
+		rc, err := holdapi.SignReceipt(delegate.Key, client.Public().Address(), tt.signed, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ = rc.MarshalJSON()
+		_, err = n.hold.holdAt(context.Background(), d, client.Public().Address(), raw, id, false)
+		if (err == nil) != tt.ok {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
 	}
 }
