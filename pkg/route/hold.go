@@ -76,7 +76,7 @@ const (
 	holdMissTTL     = 30 * time.Second
 	holdFetchEvery  = 2 * time.Minute
 	holdListEvery   = 30 * time.Second
-	holdPoll        = 3 * time.Second
+	holdRetryEvery  = 15 * time.Second
 	holdMaxAge      = 30 * 24 * time.Hour
 	holdCallTimeout = 30 * time.Second
 	// holdMaxPages bounds the pages one fetch round takes from one
@@ -84,6 +84,10 @@ const (
 	// waits for the next round.
 	holdMaxPages = 200
 )
+
+// holdPoll is how often the loop looks at the delegates (a variable for
+// tests).
+var holdPoll = 3 * time.Second
 
 // HoldReceiptTopic carries a recipient's receipt for a certified packet it
 // fetched from a delegate back to the sender, sealed like any packet: the
@@ -115,10 +119,14 @@ type holding struct {
 	connected map[peer.ID]bool
 	fetchMu   sync.Mutex
 	listMu    sync.Mutex
+	// isConnected says whether a peer is connected now (the host's
+	// view; tests set another).
+	isConnected func(peer.ID) bool
 }
 
 func newHolding(n *Node) *holding {
 	h := &holding{n: n, rows: map[common.Address]holdRow{}, connected: map[peer.ID]bool{}}
+	h.isConnected = func(p peer.ID) bool { return n.host.Network().Connectedness(p) == network.Connected }
 	if n.opts.Home != "" {
 		h.api = routeapi.NewClient(n.opts.Home)
 		h.swap = swapapi.NewClient(n.opts.Home)
@@ -429,6 +437,9 @@ func (h *holding) myDelegates(ctx context.Context) []holdapi.Delegate {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	out, err := h.mine.Delegates(cctx)
 	cancel()
+	if err != nil && ctx.Err() != nil {
+		return nil // stopping
+	}
 	if err != nil {
 		out = nil
 		row, _ := h.delegatesOf(ctx, h.n.pub.Address())
@@ -442,13 +453,21 @@ func (h *holding) myDelegates(ctx context.Context) []holdapi.Delegate {
 	return out
 }
 
-// loop fetches from the delegates at start, when one (re)connects and
-// every holdFetchEvery, and sends received-lists every holdListEvery.
+// loop fetches from each delegate at start, when it (re)connects and
+// every holdFetchEvery (one that did not answer is tried again after
+// holdRetryEvery), and sends received-lists every holdListEvery and after
+// each fetch. Each delegate keeps its own time: one that is away does not
+// make the others be fetched from at every poll.
 func (h *holding) loop(ctx context.Context) {
 	if h.api == nil || h.n.opts.HoldMode == HoldOff {
 		return
 	}
-	var lastFetch, lastList time.Time
+	type fetchState struct {
+		last time.Time // the last fetch tried
+		ok   bool      // it was answered
+	}
+	state := map[string]*fetchState{}
+	var lastList time.Time
 	t := time.NewTicker(holdPoll)
 	defer t.Stop()
 	for {
@@ -468,22 +487,28 @@ func (h *holding) loop(ctx context.Context) {
 			if err != nil {
 				continue
 			}
-			up := h.n.host.Network().Connectedness(pid) == network.Connected
-			if !up && now.Sub(lastFetch) >= holdFetchEvery {
-				// Not connected: the fetch dials it.
-				up = true
+			st := state[d.PeerID]
+			if st == nil {
+				st = &fetchState{}
+				state[d.PeerID] = st
 			}
+			up := h.isConnected(pid)
 			h.mu.Lock()
 			was := h.connected[pid]
-			h.connected[pid] = h.n.host.Network().Connectedness(pid) == network.Connected
+			h.connected[pid] = up
 			h.mu.Unlock()
-			if lastFetch.IsZero() || (up && !was) || now.Sub(lastFetch) >= holdFetchEvery {
+			switch {
+			case st.last.IsZero(), up && !was, now.Sub(st.last) >= holdFetchEvery,
+				!st.ok && now.Sub(st.last) >= holdRetryEvery:
+				// A delegate not connected is dialled by the fetch.
 				due = append(due, d)
+				st.last = now
 			}
 		}
 		if len(due) > 0 {
-			if h.fetch(ctx, due) {
-				lastFetch = now
+			failed := h.fetch(ctx, due)
+			for _, d := range due {
+				state[d.PeerID].ok = !failed[d.PeerID]
 			}
 			lastList = time.Time{}
 		}
@@ -502,13 +527,13 @@ type fetched struct {
 }
 
 // fetch takes what the delegates hold for this node and delivers it; it
-// reports whether every delegate answered.
-func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) bool {
+// returns the delegates (by peer ID) that did not answer.
+func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]bool {
 	h.fetchMu.Lock()
 	defer h.fetchMu.Unlock()
 	var mu sync.Mutex
 	byID := map[[32]byte]*fetched{}
-	ok := true
+	failed := map[string]bool{}
 	var wg sync.WaitGroup
 	for _, d := range ds {
 		wg.Add(1)
@@ -529,7 +554,7 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) bool {
 				if err != nil {
 					h.n.log.Debug("fetching held packets", "delegate", d.PeerID, "err", err)
 					mu.Lock()
-					ok = false
+					failed[d.PeerID] = true
 					mu.Unlock()
 					return
 				}
@@ -572,7 +597,7 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) bool {
 	if n > 0 {
 		h.n.log.Info("delivered packets held by delegates", "packets", n)
 	}
-	return ok
+	return failed
 }
 
 // afterHeldDelivery, when set (tests), runs between a fetched packet's

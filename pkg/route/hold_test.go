@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/hold/holdapi"
 	"github.com/mainframe/mf/pkg/localapi"
@@ -78,7 +82,7 @@ func TestFetchFromALyingDelegate(t *testing.T) {
 	n.hold = newHolding(n)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if n.hold.fetch(ctx, []holdapi.Delegate{{PeerID: "liar"}}) {
+	if !n.hold.fetch(ctx, []holdapi.Delegate{{PeerID: "liar"}})["liar"] {
 		t.Fatal("a fetch from a lying delegate reported success")
 	}
 	if c := calls.Load(); c > 2 {
@@ -140,5 +144,56 @@ func TestReceiptForOtherBytesRefused(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
+	}
+}
+
+// TestAbsentDelegateDoesNotRefetchTheOthers: while one delegate does not
+// answer, the others are fetched from at start and then at their own
+// pace, not at every poll as when one time of the last fetch stood for
+// all of them.
+func TestAbsentDelegateDoesNotRefetchTheOthers(t *testing.T) {
+	home, err := os.MkdirTemp("", "mfh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	good, bad := newIdentity(t).Public().PeerID().String(), newIdentity(t).Public().PeerID().String()
+	serve := func(sock string, h http.HandlerFunc) {
+		ln, err := net.Listen("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: h}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+	}
+	serve(holdapi.SocketPath(home), func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `[{"peer_id":%q,"address":"0x0000000000000000000000000000000000000001","price":"1"},{"peer_id":%q,"address":"0x0000000000000000000000000000000000000002","price":"1"}]`, good, bad)
+	})
+	var goodCalls, badCalls atomic.Int64
+	serve(routeapi.SocketPath(home), func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.Contains(r.URL.Path, good):
+			goodCalls.Add(1)
+			w.Header().Set("Content-Type", localapi.OctetStream) // nothing held
+		default:
+			badCalls.Add(1)
+			localapi.WriteError(w, localapi.Errorf(http.StatusBadGateway, "unreachable", "no route to the delegate"))
+		}
+	})
+
+	n := inboxNode(t)
+	n.opts.Home = home
+	n.seen = newSeenSet(seenMemory)
+	n.hold = newHolding(n)
+	n.hold.isConnected = func(peer.ID) bool { return false }
+	defer func(p time.Duration) { holdPoll = p }(holdPoll)
+	holdPoll = 20 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	n.hold.loop(ctx)
+	if g, b := goodCalls.Load(), badCalls.Load(); g != 1 || b < 1 {
+		t.Fatalf("fetched from the delegate that answers %d times, from the absent one %d times in a second; want 1 and at least 1", g, b)
 	}
 }
