@@ -6,7 +6,9 @@ package hold
 // holdapi.PromiseKey(client, id). The sender's mf-route hands the receipts
 // to its own mf-hold, which keeps the claims (POST /v0/claims); the
 // client, the only party the court hears, opens a case with one
-// (POST /v0/case, or mf-court case open with the claim). The delegate's
+// (POST /v0/case, or mf-court case open with the claim); the sender's
+// mf-hold passes the claims on to the client's (POST /remote/v0/claims),
+// which keeps those of its own delegates. The delegate's
 // mf-court answers the challenge with chunks it asks this daemon for
 // (GET /v0/proof, the proof convention of courtapi.PromiseRequest), read
 // from the packet as held: a delegate that dropped it cannot answer.
@@ -22,7 +24,8 @@ package hold
 //	k/<promise key 32>                    client 20, packet id 32: a held packet by its promise
 //	r/<promise key 32>                    root 32 of the release that deleted it
 //	l/<root 32>                           the received-list (binary) whose release has that root
-//	s/<client 20><id 32><delegate 20>     JSON holdapi.ClaimInfo: a claim kept by a sender
+//	s/<client 20><id 32><delegate 20>     JSON holdapi.ClaimInfo: a claim kept by a sender (or its client)
+//	o/<client 20><id 32><delegate 20>     a kept claim still to pass on to its client
 
 import (
 	"bytes"
@@ -40,6 +43,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/court/courtapi"
@@ -313,6 +317,11 @@ func (s *Service) apiKeep(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_chain", "%v", err)
 	}
+	if req.ClientPeer != "" {
+		if _, err := peer.Decode(req.ClientPeer); err != nil {
+			return nil, localapi.BadRequest("client_peer must be a peer ID")
+		}
+	}
 	b := s.db.NewBatch()
 	for _, rc := range req.Receipts {
 		if rc == nil || rc.Claim == nil {
@@ -327,9 +336,136 @@ func (s *Service) apiKeep(w http.ResponseWriter, r *http.Request) (any, error) {
 		if err := rc.Claim.CheckSigner(chainID, court, rc.Delegate); err != nil {
 			return nil, err
 		}
-		v, _ := json.Marshal(holdapi.ClaimInfo{ID: hex.EncodeToString(rc.ID[:]), Client: rc.Client.Hex(), Delegate: rc.Delegate.Hex(),
-			Size: rc.Size, TakenMs: rc.TakenMs, Claim: rc.Claim})
-		b.Set(claimKey(rc.Client, rc.ID, rc.Delegate), v)
+		v, _ := json.Marshal(holdapi.ClaimInfo{ID: hex.EncodeToString(rc.ID[:]), Client: rc.Client.Hex(), ClientPeer: req.ClientPeer,
+			Delegate: rc.Delegate.Hex(), Size: rc.Size, TakenMs: rc.TakenMs, Claim: rc.Claim})
+		k := claimKey(rc.Client, rc.ID, rc.Delegate)
+		b.Set(k, v)
+		if req.ClientPeer != "" && rc.Client != s.self.Address() {
+			b.Set(append([]byte("o"), k[1:]...), nil) // to pass on
+		}
+	}
+	if err := b.Commit(); err != nil {
+		return nil, err
+	}
+	select {
+	case s.forwardNow <- struct{}{}:
+	default:
+	}
+	return struct{}{}, nil
+}
+
+// forwardLoop passes the claims kept here on to the clients they are
+// for, every forwardEvery and after claims are kept, until each client's
+// mf-hold took them (a client away takes them when it is back).
+func (s *Service) forwardLoop(ctx context.Context) {
+	t := time.NewTicker(forwardEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.forwardNow:
+		}
+		s.forward(ctx)
+	}
+}
+
+const forwardEvery = 30 * time.Second
+
+// forward makes one pass: per client, up to MaxForward claims a call.
+func (s *Service) forward(ctx context.Context) {
+	type batch struct {
+		peer   string
+		keys   [][]byte
+		claims []holdapi.ClaimInfo
+	}
+	byClient := map[common.Address]*batch{}
+	_ = s.db.Scan([]byte("o/"), func(k, _ []byte) error {
+		ck := append([]byte("s"), k[1:]...)
+		v, err := s.db.Get(ck)
+		var ci holdapi.ClaimInfo
+		if err != nil || json.Unmarshal(v, &ci) != nil || ci.ClientPeer == "" {
+			_ = s.db.Delete(k) // nothing to pass on
+			return nil
+		}
+		a := common.BytesToAddress(k[2:22])
+		bt := byClient[a]
+		if bt == nil {
+			bt = &batch{peer: ci.ClientPeer}
+			byClient[a] = bt
+		}
+		if len(bt.claims) < holdapi.MaxForward {
+			bt.keys = append(bt.keys, bytes.Clone(k))
+			bt.claims = append(bt.claims, ci)
+		}
+		return nil
+	})
+	for a, bt := range byClient {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := s.route.CallService(cctx, bt.peer, holdapi.Service, http.MethodPost, "/v0/claims", holdapi.ForwardRequest{Claims: bt.claims}, nil)
+		cancel()
+		if err != nil {
+			s.log.Debug("claims not passed on yet", "client", a.Hex(), "err", err)
+			continue
+		}
+		b := s.db.NewBatch()
+		for _, k := range bt.keys {
+			b.Delete(k)
+		}
+		if err := b.Commit(); err != nil {
+			s.log.Warn("forgetting claims passed on", "err", err)
+		}
+		s.log.Info("passed claims on to their client", "client", a.Hex(), "claims", len(bt.claims))
+	}
+}
+
+// remoteClaims takes claims a sender passes on: each for this node, by
+// one of its delegates under its agreement, signed for this node's court.
+func (s *Service) remoteClaims(w http.ResponseWriter, r *http.Request) (any, error) {
+	if _, _, err := caller(r); err != nil {
+		return nil, err
+	}
+	var req holdapi.ForwardRequest
+	if err := localapi.DecodeBody(w, r, &req, 1<<20); err != nil {
+		return nil, err
+	}
+	if len(req.Claims) == 0 || len(req.Claims) > holdapi.MaxForward {
+		return nil, localapi.BadRequest("give 1 to %d claims", holdapi.MaxForward)
+	}
+	ds, err := s.delegates()
+	if err != nil {
+		return nil, err
+	}
+	agreed := map[common.Address]string{}
+	for _, d := range ds {
+		if common.IsHexAddress(d.Address) && d.Agreement != "" {
+			agreed[common.HexToAddress(d.Address)] = d.Agreement
+		}
+	}
+	chainID, court, err := s.chain.get(r.Context())
+	if err != nil {
+		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_chain", "%v", err)
+	}
+	b := s.db.NewBatch()
+	for _, ci := range req.Claims {
+		id, err := parseKey(ci.ID)
+		if err != nil || ci.Claim == nil || !common.IsHexAddress(ci.Delegate) || !common.IsHexAddress(ci.Client) {
+			return nil, fmt.Errorf("%w: a claim passed on without its packet id, delegate or claim", holdapi.ErrRecord)
+		}
+		del := common.HexToAddress(ci.Delegate)
+		if common.HexToAddress(ci.Client) != s.self.Address() || ci.Claim.Key != holdapi.PromiseKey(s.self.Address(), id) {
+			return nil, fmt.Errorf("%w: a claim for another client", holdapi.ErrRecord)
+		}
+		if ag, ok := agreed[del]; !ok || ag != ci.Claim.Agreement.String() {
+			return nil, fmt.Errorf("%w: %s is no staked delegate of this node under agreement %s", holdapi.ErrRecord, del.Hex(), ci.Claim.Agreement)
+		}
+		if err := ci.Claim.CheckSigner(chainID, court, del); err != nil {
+			return nil, err
+		}
+		ci.ClientPeer = ""
+		v, _ := json.Marshal(ci)
+		b.Set(claimKey(s.self.Address(), id, del), v)
 	}
 	return struct{}{}, b.Commit()
 }

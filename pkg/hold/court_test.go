@@ -207,3 +207,62 @@ func TestSenderKeepsClaims(t *testing.T) {
 		t.Fatalf("claims?id=nope: %d", code)
 	}
 }
+
+// TestClientTakesForwardedClaims: a client's mf-hold keeps the claims a
+// sender passes on when each is for this node, by one of its staked
+// delegates under its agreement, signed for its court; a claim for another
+// client, by a node that is no delegate, under another agreement or signed
+// by another key is refused, and nothing is kept.
+func TestClientTakesForwardedClaims(t *testing.T) {
+	d := newDelegate(t, testOptions()) // the delegate
+	client, sender := person(t, 2), person(t, 3)
+	staked(t, d, client)
+	p := packet(1, 500)
+	rc := d.mustHold(sender, client, p)
+	ci := holdapi.ClaimInfo{ID: hex.EncodeToString(rc.ID[:]), Client: client.Public().Address().Hex(), Delegate: d.self.Address().Hex(),
+		Size: rc.Size, TakenMs: rc.TakenMs, Claim: rc.Claim}
+
+	c := newDelegateAs(t, client, testOptions()) // the client's own mf-hold
+	c.chain = &courtChain{chainID: testChainID, court: testCourt}
+	rec, _ := json.Marshal(holdapi.Delegate{PeerID: d.self.PeerID().String(), Address: d.self.Address().Hex(), Price: "1", Agreement: testAg.String()})
+	if err := c.db.Set(delegateKey(d.self.PeerID().String()), rec); err != nil {
+		t.Fatal(err)
+	}
+	forward := func(cs ...holdapi.ClaimInfo) int {
+		b, _ := json.Marshal(holdapi.ForwardRequest{Claims: cs})
+		code, _ := c.call(sender, "POST", "/remote/v0/claims", b)
+		return code
+	}
+	otherClient := ci
+	otherClient.Client = sender.Public().Address().Hex()
+	noDelegate := ci
+	noDelegate.Delegate = sender.Public().Address().Hex()
+	otherAg := ci
+	oc := *rc.Claim
+	oc.Agreement = big.NewInt(8)
+	otherAg.Claim = &oc
+	forged := ci
+	fc := *rc.Claim
+	fc.Sig, _ = chain.SignPromise(sender.Key, testChainID, testCourt, fc.Promise())
+	forged.Claim = &fc
+	for name, code := range map[string]int{"for another client": forward(otherClient), "by no delegate": forward(noDelegate),
+		"under another agreement": forward(otherAg), "forged": forward(forged), "none": forward(), "among good ones": forward(ci, forged)} {
+		if code/100 != 4 {
+			t.Fatalf("%s: %d, want refused", name, code)
+		}
+	}
+	if code, b := c.call(nil, "GET", "/v0/claims", nil); code != 200 || string(b) != "[]\n" {
+		t.Fatalf("claims after refusals: %d %s", code, b)
+	}
+	if code := forward(ci); code != 200 {
+		t.Fatalf("forward: %d", code)
+	}
+	code, b := c.call(nil, "GET", "/v0/claims?client="+client.Public().Address().Hex()+"&id="+ci.ID, nil)
+	var cs []holdapi.ClaimInfo
+	if code != 200 || json.Unmarshal(b, &cs) != nil || len(cs) != 1 || cs[0].Claim.Key != rc.Claim.Key {
+		t.Fatalf("claims: %d %s", code, b)
+	}
+	if code, _ := c.call(nil, "POST", "/remote/v0/claims", []byte(`{"claims":[]}`)); code != 403 {
+		t.Fatalf("claims without the gateway: %d", code)
+	}
+}

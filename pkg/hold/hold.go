@@ -90,6 +90,8 @@ type Service struct {
 	mu      sync.Mutex
 	clients map[[20]byte]*clientRecord
 	acct    map[string]*peerAcct
+	// forwardNow wakes the loop that passes claims on to their clients.
+	forwardNow chan struct{}
 	// pubMu makes publishing the holders row one at a time.
 	pubMu sync.Mutex
 	now   func() time.Time
@@ -115,6 +117,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	}
 	go s.flushLoop(ctx)
 	go s.publishLoop(ctx)
+	go s.forwardLoop(ctx)
 	log.Info("mf-hold daemon running", "address", s.self.Address().Hex(), "clients", len(s.clients), "socket", holdapi.SocketPath(home))
 	return h.Serve(ctx, s.Handler())
 }
@@ -122,7 +125,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 func newService(home string, id *identity.Identity, db *kv.DB, opt Options, log *slog.Logger) (*Service, error) {
 	s := &Service{home: home, id: id, self: id.Public(), opt: opt, db: db, log: log,
 		route: routeapi.NewClient(home), swap: swapapi.NewClient(home), court: courtapi.NewClient(home), dbc: dbapi.NewClient(home),
-		clients: map[[20]byte]*clientRecord{}, acct: map[string]*peerAcct{}, now: time.Now}
+		clients: map[[20]byte]*clientRecord{}, acct: map[string]*peerAcct{}, now: time.Now, forwardNow: make(chan struct{}, 1)}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -153,6 +156,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("POST /remote/v0/hold/{client}", localapi.Handle(s.remoteHold))
 	mux.HandleFunc("GET /remote/v0/fetch", s.remoteFetch)
 	mux.HandleFunc("POST /remote/v0/received", localapi.Handle(s.remoteReceived))
+	mux.HandleFunc("POST /remote/v0/claims", localapi.Handle(s.remoteClaims))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})

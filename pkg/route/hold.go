@@ -385,9 +385,9 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		wg.Wait()
 		if len(claims) > 0 && h.mine != nil {
 			// The delegates' court promises: this node's mf-hold keeps
-			// them, for the recipient to take a delegate that drops the
-			// packet to court.
-			if err := h.mine.Keep(ctx, claims); err != nil {
+			// them and passes them on to the recipient, which can take
+			// a delegate that drops the packet to court.
+			if err := h.mine.Keep(ctx, to.PeerID().String(), claims); err != nil {
 				h.n.log.Debug("the delegates' claims were not kept", "err", err)
 			}
 		}

@@ -85,8 +85,8 @@ func (c *Client) Account(ctx context.Context) (*Account, error) {
 
 // Keep hands mf-hold the receipts delegates gave for a packet this node
 // sent, to keep their court claims.
-func (c *Client) Keep(ctx context.Context, rcs []*Receipt) error {
-	return c.c.Call(ctx, http.MethodPost, "/v0/claims", KeepRequest{Receipts: rcs}, nil)
+func (c *Client) Keep(ctx context.Context, clientPeer string, rcs []*Receipt) error {
+	return c.c.Call(ctx, http.MethodPost, "/v0/claims", KeepRequest{ClientPeer: clientPeer, Receipts: rcs}, nil)
 }
 
 // Claims lists the claims kept here, for client, packet id and delegate

@@ -47,6 +47,7 @@
 //	POST   /remote/v0/hold/{client}?certified=1  body: a sealed data packet (octets) → Receipt (with its Claim when staked)
 //	GET    /remote/v0/fetch?after=N&limit=M  the caller's held packets, frames (EncodeHeld), in the order taken
 //	POST   /remote/v0/received           body: a ReceivedList (octets) → ReceivedResult
+//	POST   /remote/v0/claims             ForwardRequest: a sender passes on its delegates' claims for this node
 //
 // A delegate serves fetch only to the client the packets are held for,
 // takes a received-list only when its client signed it for this delegate,

@@ -209,9 +209,10 @@ func Charge(price *big.Int, size int, held time.Duration) *big.Int {
 // ClaimInfo is a delegate's court promise for a packet, kept on this node:
 // by the sender, from the delegate's receipt, or by the client, given it.
 type ClaimInfo struct {
-	ID       string `json:"id"`
-	Client   string `json:"client"`
-	Delegate string `json:"delegate"`
+	ID         string `json:"id"`
+	Client     string `json:"client"`
+	ClientPeer string `json:"client_peer,omitempty"`
+	Delegate   string `json:"delegate"`
 	// Size and TakenMs are from the delegate's receipt.
 	Size    uint32 `json:"size"`
 	TakenMs uint64 `json:"taken_ms"`
@@ -221,8 +222,20 @@ type ClaimInfo struct {
 // KeepRequest hands this node's mf-hold the receipts its delegates gave
 // for a packet this node sent (mf-route does, after each send).
 type KeepRequest struct {
-	Receipts []*Receipt `json:"receipts"`
+	// ClientPeer is the recipient's peer ID: the claims are passed on to
+	// its mf-hold, the only party the court hears.
+	ClientPeer string     `json:"client_peer,omitempty"`
+	Receipts   []*Receipt `json:"receipts"`
 }
+
+// ForwardRequest passes claims a sender keeps on to the client they are
+// for (POST /remote/v0/claims), at most MaxForward at once.
+type ForwardRequest struct {
+	Claims []ClaimInfo `json:"claims"`
+}
+
+// MaxForward bounds the claims one POST /remote/v0/claims passes on.
+const MaxForward = 256
 
 // CaseRequest takes Delegate to court on its claim for packet ID (64
 // hex digits), kept here, or on Claim when given.
