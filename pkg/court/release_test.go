@@ -1,0 +1,94 @@
+package court
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"math/big"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/mainframe/mf/pkg/chain"
+	"github.com/mainframe/mf/pkg/court/courtapi"
+	"github.com/mainframe/mf/pkg/proof"
+)
+
+// TestReleasedPromiseAnswered: a provider that no longer holds what it
+// promised, because its client released it (mf-hold deletes what its
+// client's received-list names), answers the case with the release its
+// service kept (GET /v0/release on the service's socket), and the court
+// dismisses the case: stake kept.
+func TestReleasedPromiseAnswered(t *testing.T) {
+	e := newCourtEnv(t)
+	prov, provDB := e.service(t, e.fundedKey(t), e.info.IPC, "prov")
+	defer provDB.Close()
+	defer prov.Close()
+	client, clientDB := e.service(t, e.fundedKey(t), e.info.IPC, "client")
+	defer clientDB.Close()
+	defer client.Close()
+
+	var ag Agreement
+	call(t, prov, "/v0/stakes", StakeRequest{Service: "hold", Client: client.self.Hex(), Amount: "1000", Term: time.Now().Add(time.Hour).Unix()}, &ag)
+	agID, _ := new(big.Int).SetString(ag.ID, 10)
+	data := []byte("a held packet, since deleted")
+	tr := proof.FromBytes(data)
+	p := chain.Promise{Agreement: agID, Key: crypto.Keccak256Hash([]byte("packet")), Root: tr.Root(), Chunks: tr.Chunks()}
+	sig, err := chain.SignPromise(prov.key, prov.chainID, prov.court, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The client's release of two keys, the promise's second.
+	keys := [][32]byte{crypto.Keccak256Hash([]byte("other")), p.Key}
+	leaves := []proof.Hash{proof.Leaf(keys[0][:]), proof.Leaf(keys[1][:])}
+	rt, err := proof.FromLeaves(leaves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := chain.Release{Agreement: agID, Root: rt.Root(), Count: rt.Chunks()}
+	rsig, err := chain.SignRelease(client.key, prov.chainID, prov.court, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _ := rt.Path(1)
+	ans := courtapi.ReleaseAnswer{Agreement: ag.ID, Root: hex.EncodeToString(rel.Root[:]), Count: rel.Count, Index: 1, Signature: hex.EncodeToString(rsig)}
+	for _, h := range path {
+		ans.Path = append(ans.Path, hex.EncodeToString(h[:]))
+	}
+	// mf-hold's socket: the packet is gone, the release is kept.
+	ln, err := net.Listen("unix", filepath.Join(e.dir, "hold.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v0/release" && strings.EqualFold(r.URL.Query().Get("key"), hex.EncodeToString(p.Key[:])) {
+			json.NewEncoder(w).Encode(ans)
+			return
+		}
+		http.Error(w, `{"error":"not held"}`, http.StatusNotFound)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	id := openCase(t, client, Claim{Agreement: ag.ID, Key: hex.EncodeToString(p.Key[:]), Root: hex.EncodeToString(p.Root[:]), Chunks: p.Chunks, Signature: hex.EncodeToString(sig)})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	until(t, 2*time.Minute, "the provider answers with the release", func() bool {
+		_ = prov.watch(ctx)
+		prov.runPending(ctx)
+		return caseStatus(t, client, id) != chain.CaseOpen
+	})
+	if st := caseStatus(t, client, id); st != chain.CaseDismissed {
+		t.Fatalf("case %s: %s, want dismissed", id, st)
+	}
+	a, err := prov.reg.Agreements(prov.call(ctx), agID)
+	if err != nil || chain.AgreementStatus(a.Status) != chain.AgreementStaked || a.CaseOpen {
+		t.Fatalf("agreement after the dismissal: %+v, %v", a, err)
+	}
+}
