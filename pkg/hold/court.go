@@ -409,9 +409,13 @@ func (s *Service) forward(ctx context.Context) {
 			s.log.Debug("claims not passed on yet", "client", a.Hex(), "err", err)
 			continue
 		}
+		// The client keeps them now; the sender's copies go, so that what
+		// a sender keeps is bounded by what its recipients have not
+		// taken yet.
 		b := s.db.NewBatch()
 		for _, k := range bt.keys {
 			b.Delete(k)
+			b.Delete(append([]byte("s"), k[1:]...))
 		}
 		if err := b.Commit(); err != nil {
 			s.log.Warn("forgetting claims passed on", "err", err)

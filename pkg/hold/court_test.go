@@ -1,9 +1,14 @@
 package hold
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"math/big"
+	"net"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +19,7 @@ import (
 	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/hold/holdapi"
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
 )
 
@@ -264,5 +270,66 @@ func TestClientTakesForwardedClaims(t *testing.T) {
 	}
 	if code, _ := c.call(nil, "POST", "/remote/v0/claims", []byte(`{"claims":[]}`)); code != 403 {
 		t.Fatalf("claims without the gateway: %d", code)
+	}
+}
+
+// TestSenderPassesClaimsOn: the sender's mf-hold passes the claims it
+// keeps on to the client's, through mf-route's gateway (a stand-in here
+// that hands the call to the client's handler as the gateway would), and
+// forgets them once the client took them; while the client is away they
+// stay, to be passed on later.
+func TestSenderPassesClaimsOn(t *testing.T) {
+	d := newDelegate(t, testOptions())
+	client, sender := person(t, 2), person(t, 3)
+	staked(t, d, client)
+	rc := d.mustHold(sender, client, packet(1, 500))
+
+	c := newDelegateAs(t, client, testOptions())
+	c.chain = &courtChain{chainID: testChainID, court: testCourt}
+	rec, _ := json.Marshal(holdapi.Delegate{PeerID: d.self.PeerID().String(), Address: d.self.Address().Hex(), Price: "1", Agreement: testAg.String()})
+	c.db.Set(delegateKey(d.self.PeerID().String()), rec)
+
+	s := newDelegateAs(t, sender, testOptions())
+	s.chain = &courtChain{chainID: testChainID, court: testCourt}
+	b, _ := json.Marshal(holdapi.KeepRequest{ClientPeer: client.Public().PeerID().String(), Receipts: []*holdapi.Receipt{rc}})
+	if code, b := s.call(nil, "POST", "/v0/claims", b); code != 200 {
+		t.Fatalf("keep: %d %s", code, b)
+	}
+	// mf-route's gateway, as the sender's mf-hold reaches it: the client
+	// is away at first.
+	away := true
+	sock := filepath.Join(s.dir, "route.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if away {
+			localapi.WriteError(w, localapi.Errorf(http.StatusBadGateway, "unreachable", "the client is away"))
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		path := r.URL.Path[strings.Index(r.URL.Path, "/hold/")+len("/hold"):]
+		code, out := c.call(sender, r.Method, "/remote"+path, body)
+		w.WriteHeader(code)
+		w.Write(out)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	kept := func(x *delegate) int {
+		_, b := x.call(nil, "GET", "/v0/claims", nil)
+		var cs []holdapi.ClaimInfo
+		json.Unmarshal(b, &cs)
+		return len(cs)
+	}
+	s.forward(context.Background())
+	if kept(s) != 1 || kept(c) != 0 {
+		t.Fatalf("with the client away: the sender keeps %d, the client %d; want 1, 0", kept(s), kept(c))
+	}
+	away = false
+	s.forward(context.Background())
+	if kept(s) != 0 || kept(c) != 1 {
+		t.Fatalf("with the client back: the sender keeps %d, the client %d; want 0, 1", kept(s), kept(c))
 	}
 }

@@ -396,8 +396,8 @@ func newClaimsCmd(g *globals) *cobra.Command {
 		Long: `List the court claims this node keeps: a staked delegate signs, with its
 receipt for each packet it takes, a promise to the court that it holds the
 packet's bytes. The sender's mf-route hands them to its mf-hold, which
-keeps them and passes them on to the recipient's mf-hold, which keeps
-those of its own delegates. The delegate's client (the packet's recipient)
+keeps them until it has passed them on to the recipient's mf-hold, which
+keeps those of its own delegates. The delegate's client (the packet's recipient)
 is the one the court hears: with --court and a single claim selected (--id and
 --delegate), the claim is printed in the form 'mf-hold case --claim FILE'
 and 'mf-court case open AGREEMENT --claim FILE' take, to give to it.
