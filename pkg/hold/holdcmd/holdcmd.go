@@ -94,8 +94,11 @@ Unless --client-only, it sells holding: it offers "hold" in the node's
 manifest (through mf-swap) at --price MFT per KiB·hour, stakes --stake MFT
 through mf-court for each client that agrees with it, and holds at most
 --client-bytes and --client-packets for one client, of which one sender
-may fill at most --sender-bytes and --sender-packets. The time it held a
-packet is booked with mf-swap when the client's received-list deletes it.
+may fill at most --sender-bytes and --sender-packets. For a client it
+staked for, it signs with each receipt a court promise that it holds the
+packet, and deletes only what the client's received-list releases in
+court. The time it held a packet is booked with mf-swap when the client's
+received-list deletes it.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
