@@ -146,6 +146,8 @@ func TestScripts(t *testing.T) {
 			"scoresplit":    cmdScoreSplit,
 			"swapmirror":    cmdSwapMirror,
 			"restartroute":  cmdRestartRoute,
+			"drophold":      cmdDropHold,
+			"restarthold":   cmdRestartHold,
 			"storechunks":   cmdStoreChunks,
 			"waitchunks":    cmdWaitChunks,
 			"storeref":      cmdStoreRef,

@@ -50,6 +50,8 @@ const (
 	PromiseType = "Promise(uint256 agreementId,bytes32 key,bytes32 root,uint64 chunks)"
 	// TestimonyType is the EIP-712 encoded type of a witness's testimony.
 	TestimonyType = "Testimony(uint256 caseId,bool guilty)"
+	// ReleaseType is the EIP-712 encoded type of a client's release.
+	ReleaseType = "Release(uint256 agreementId,bytes32 root,uint64 count)"
 )
 
 // MaxWitnesses is the most witnesses a case may call (Court.MAX_WITNESSES).
@@ -60,6 +62,7 @@ var (
 	courtVerHash       = crypto.Keccak256Hash([]byte(CourtDomainVersion))
 	promiseTypeHash    = crypto.Keccak256Hash([]byte(PromiseType))
 	testimonyTypeHash  = crypto.Keccak256Hash([]byte(TestimonyType))
+	releaseTypeHash    = crypto.Keccak256Hash([]byte(ReleaseType))
 	errNoSender        = errors.New("chain: no account to send from")
 	errNegativeWindow  = errors.New("chain: court windows must be at least one second")
 	errWitnessesCount  = fmt.Errorf("chain: need an odd number of witnesses, at most %d", MaxWitnesses)
@@ -129,7 +132,7 @@ const (
 	CaseOpen                        // waiting for a response, testimony or judge
 	CaseGuilty                      // stake forfeited to the plaintiff
 	CaseNotGuilty                   // stake kept
-	CaseDismissed                   // witness case without a majority; stake kept
+	CaseDismissed                   // witness case without a majority, or a released promise; stake kept
 )
 
 func (s CaseStatus) String() string {
@@ -605,6 +608,60 @@ func PromiseDigest(chainID *big.Int, court common.Address, p Promise) (common.Ha
 	copy(st[96:], p.Root[:])
 	binary.BigEndian.PutUint64(st[152:], p.Chunks)
 	return courtDigest(chainID, court, crypto.Keccak256Hash(st[:]))
+}
+
+// Release is a client's release of its provider from the promises under
+// an agreement whose keys are the Count leaves (proof.Leaf of each 32-byte
+// key) of the Merkle tree with root Root.
+type Release struct {
+	Agreement *big.Int
+	Root      [32]byte
+	Count     uint64
+}
+
+// ReleaseDigest is the EIP-712 digest a client signs, and
+// Court.releaseDigest returns, to release r at the court at court on the
+// chain chainID.
+func ReleaseDigest(chainID *big.Int, court common.Address, r Release) (common.Hash, error) {
+	// structHash = keccak256(abi.encode(RELEASE_TYPEHASH, agreementId, root, count))
+	var st [4 * 32]byte
+	copy(st[0:], releaseTypeHash[:])
+	if err := putUint256(st[32:], r.Agreement); err != nil {
+		return common.Hash{}, fmt.Errorf("chain: agreement id: %w", err)
+	}
+	copy(st[64:], r.Root[:])
+	binary.BigEndian.PutUint64(st[120:], r.Count)
+	return courtDigest(chainID, court, crypto.Keccak256Hash(st[:]))
+}
+
+// SignRelease signs, with the client's key, release r for the court at
+// court on the chain chainID. The provider dismisses a case on a released
+// promise with it (DismissReleased).
+func SignRelease(priv *ecdsa.PrivateKey, chainID *big.Int, court common.Address, r Release) ([]byte, error) {
+	h, err := ReleaseDigest(chainID, court, r)
+	if err != nil {
+		return nil, err
+	}
+	return signDigest(priv, h, "release")
+}
+
+// DismissReleased dismisses case caseID with the client's release r
+// (signature sig), showing with path that the case's key is leaf index of
+// r's tree.
+func DismissReleased(ctx context.Context, b Backend, auth *bind.TransactOpts, court common.Address, caseID *big.Int, r Release, index uint64, path []proof.Hash, sig []byte) (*types.Receipt, error) {
+	b, c, err := sendingCourt(b, auth, court)
+	if err != nil {
+		return nil, err
+	}
+	p := make([][32]byte, len(path))
+	for i, h := range path {
+		p[i] = h
+	}
+	tx, err := c.DismissReleased(withContext(ctx, auth), caseID, r.Root, r.Count, new(big.Int).SetUint64(index), p, sig)
+	if err != nil {
+		return nil, fmt.Errorf("chain: dismissing with a release: %w", err)
+	}
+	return Wait(ctx, b, tx)
 }
 
 // TestimonyDigest is the EIP-712 digest a witness signs, and

@@ -30,6 +30,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/mainframe/mf/pkg/chain"
+	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/proof"
@@ -258,6 +260,13 @@ func (s *Service) answer(ctx context.Context, ev *chain.CourtCaseOpened) error {
 	}
 	ans, err := s.proofs(ctx, chain.ServiceName(ag.Service), ev.AgreementId, ev.Key, idx)
 	if err != nil {
+		// No data: the client may have released it (mf-hold deletes what
+		// its client's received-list names, on the client's signed word).
+		if rerr := s.answerReleased(ctx, chain.ServiceName(ag.Service), ev); rerr == nil {
+			return nil
+		} else if !errors.Is(rerr, errNoRelease) {
+			return fmt.Errorf("no proof (%v), and the release did not dismiss the case: %w", err, rerr)
+		}
 		return fmt.Errorf("no proof: %w", err)
 	}
 	if err := proof.VerifyChunks(ev.Root, ev.Chunks, idx, ans); err != nil {
@@ -380,6 +389,58 @@ func (s *Service) serviceProofs(ctx context.Context, service string, key [32]byt
 		return nil, err
 	}
 	return proof.Decode(b)
+}
+
+// errNoRelease: the service keeps no release of the promise.
+var errNoRelease = errors.New("court: no release of the promise")
+
+// answerReleased dismisses a case on a promise the client released, with
+// the release the service that holds the data kept (GET /v0/release on
+// its socket, the proof convention of courtapi.PromiseRequest).
+func (s *Service) answerReleased(ctx context.Context, service string, ev *chain.CourtCaseOpened) error {
+	if !serviceName.MatchString(service) {
+		return errNoRelease
+	}
+	sock := filepath.Join(s.home, service+".sock")
+	if _, err := os.Stat(sock); err != nil {
+		return errNoRelease
+	}
+	hc := localapi.HTTPClient(sock, 30*time.Second)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mf/v0/release?key="+hex.EncodeToString(ev.Key[:]), nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return errNoRelease
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("court: mf-%s answered %s", service, resp.Status)
+	}
+	var ra courtapi.ReleaseAnswer
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&ra); err != nil {
+		return fmt.Errorf("court: mf-%s's release: %w", service, err)
+	}
+	ag, ok := new(big.Int).SetString(ra.Agreement, 10)
+	root, err1 := decode32(ra.Root, "root")
+	sig, err2 := hex.DecodeString(ra.Signature)
+	if !ok || ag.Cmp(ev.AgreementId) != 0 || err1 != nil || err2 != nil || len(ra.Path) > proof.MaxDepth {
+		return fmt.Errorf("court: mf-%s's release is not for this case", service)
+	}
+	path := make([]proof.Hash, len(ra.Path))
+	for i, h := range ra.Path {
+		v, err := decode32(h, "path")
+		if err != nil {
+			return err
+		}
+		path[i] = v
+	}
+	if _, err := chain.DismissReleased(ctx, s.eth, s.txOpts(ctx), s.court, ev.CaseId, chain.Release{Agreement: ag, Root: root, Count: ra.Count}, ra.Index, path, sig); err != nil {
+		return err
+	}
+	s.log.Info("a case on a promise the client released was dismissed", "case", ev.CaseId, "agreement", ev.AgreementId)
+	return nil
 }
 
 // serviceName is what a service's socket may be called: the agreement's

@@ -225,6 +225,15 @@ func (s *Service) attempt(ctx context.Context, a *pendingAction) (done bool, err
 	case actAnswer:
 		err = s.answer(ctx, a.event())
 	case actDraw:
+		// A witness case on a promise the client released is dismissed
+		// with the release before any panel is drawn: the witnesses would
+		// ask for data the client said the provider could drop.
+		if ag, aerr := s.reg.Agreements(s.call(ctx), c.AgreementId); aerr == nil {
+			ev := &chain.CourtCaseOpened{CaseId: caseID, AgreementId: c.AgreementId, Key: c.Key}
+			if s.answerReleased(ctx, chain.ServiceName(ag.Service), ev) == nil {
+				return true, nil
+			}
+		}
 		err = s.draw(ctx, caseID, chain.WitnessCase)
 	case actTestify:
 		var t uint8

@@ -34,6 +34,34 @@ func BenchmarkHold(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "packets/s")
 }
 
+// BenchmarkHoldStaked is BenchmarkHold for a client the delegate staked
+// for: each packet also gets its court claim (the packet's Merkle root and
+// a second, EIP-712, signature).
+func BenchmarkHoldStaked(b *testing.B) {
+	o := testOptions()
+	o.ClientPackets, o.SenderPackets = 1<<30, 1<<30
+	o.ClientBytes, o.SenderBytes = 1<<40, 1<<40
+	d := newDelegate(b, o)
+	client, sender := person(b, 2), person(b, 3)
+	d.chain = &courtChain{chainID: testChainID, court: testCourt}
+	d.agree(client)
+	addr := client.Public().Address()
+	d.clients[addr].Agreement = testAg.String()
+	ps := make([][]byte, b.N)
+	for i := range ps {
+		ps[i] = packet(i, 1024)
+	}
+	b.SetBytes(int64(len(ps[0])))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rc, err := d.Hold(addr, sender.Public().PeerID().String(), 0, ps[i])
+		if err != nil || rc.Claim == nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+}
+
 // BenchmarkFetch10000: a returning node's 10,000 held packets (1 KiB
 // each) read in pages of holdapi.MaxFetch and decoded, as the recipient's
 // mf-route fetches them.

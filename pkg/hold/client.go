@@ -182,7 +182,8 @@ func (s *Service) agree(ctx context.Context, p string) error {
 	if _, ok := holdapi.ParseAmount(ag.Price); !ok {
 		return fmt.Errorf("peer %s answered with a price that is not an amount", p)
 	}
-	d := holdapi.Delegate{PeerID: p, Address: pub.Address().Hex(), Price: ag.Price, Agreement: ag.Agreement, Stake: ag.Stake, Added: time.Now().UTC()}
+	d := holdapi.Delegate{PeerID: p, Address: pub.Address().Hex(), Price: ag.Price, Agreement: ag.Agreement, Stake: ag.Stake,
+		ChainID: ag.ChainID, Court: ag.Court, Added: time.Now().UTC()}
 	b, _ := json.Marshal(d)
 	s.log.Info("a delegate agreed", "peer", p, "agreement", ag.Agreement, "price", ag.Price)
 	return s.db.Set(delegateKey(p), b)

@@ -52,6 +52,7 @@ func packet(i int, n int) []byte {
 // daemons (no stake, nothing booked with mf-swap yet).
 type delegate struct {
 	*Service
+	as  *identity.Identity // whose node it is (person 1 unless newDelegateAs)
 	dir string
 	db  *kv.DB
 	h   http.Handler
@@ -67,8 +68,14 @@ func testOptions() Options {
 
 func newDelegate(t testing.TB, o Options) *delegate {
 	t.Helper()
+	return newDelegateAs(t, person(t, 1), o)
+}
+
+// newDelegateAs is newDelegate on id's node.
+func newDelegateAs(t testing.TB, id *identity.Identity, o Options) *delegate {
+	t.Helper()
 	dir := t.TempDir()
-	d := &delegate{dir: dir, t: t}
+	d := &delegate{dir: dir, t: t, as: id}
 	d.open(o)
 	return d
 }
@@ -87,7 +94,7 @@ func (d *delegate) open(o Options) {
 			db.Close()
 		}
 	})
-	s, err := newService(d.dir, person(d.t, 1), db, o, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := newService(d.dir, d.as, db, o, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		d.t.Fatal(err)
 	}

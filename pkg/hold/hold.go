@@ -27,6 +27,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/mainframe/mf/pkg/amount"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtapi"
@@ -80,12 +82,16 @@ type Service struct {
 	swap  *swapapi.Client
 	court *courtapi.Client
 	dbc   *dbapi.Client
+	// chain is the chain and court claims and releases are signed for.
+	chain *courtChain
 
 	// mu guards the clients' counters and the account; holding a packet
 	// and deleting one change both in one synced batch under it.
 	mu      sync.Mutex
 	clients map[[20]byte]*clientRecord
 	acct    map[string]*peerAcct
+	// forwardNow wakes the loop that passes claims on to their clients.
+	forwardNow chan struct{}
 	// pubMu makes publishing the holders row one at a time.
 	pubMu sync.Mutex
 	now   func() time.Time
@@ -102,12 +108,16 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 	if err != nil {
 		return err
 	}
+	if common.IsHexAddress(cfg.Court.Court) {
+		s.chain = &courtChain{rpc: cfg.Swap.EthRPC, court: common.HexToAddress(cfg.Court.Court)}
+	}
 	defer s.flushAccount()
 	if opt.Sell {
 		go swapapi.KeepOffered(ctx, s.swap, s.lease, holdapi.Service, s.opt.Price.String(), s.log)
 	}
 	go s.flushLoop(ctx)
 	go s.publishLoop(ctx)
+	go s.forwardLoop(ctx)
 	log.Info("mf-hold daemon running", "address", s.self.Address().Hex(), "clients", len(s.clients), "socket", holdapi.SocketPath(home))
 	return h.Serve(ctx, s.Handler())
 }
@@ -115,7 +125,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 func newService(home string, id *identity.Identity, db *kv.DB, opt Options, log *slog.Logger) (*Service, error) {
 	s := &Service{home: home, id: id, self: id.Public(), opt: opt, db: db, log: log,
 		route: routeapi.NewClient(home), swap: swapapi.NewClient(home), court: courtapi.NewClient(home), dbc: dbapi.NewClient(home),
-		clients: map[[20]byte]*clientRecord{}, acct: map[string]*peerAcct{}, now: time.Now}
+		clients: map[[20]byte]*clientRecord{}, acct: map[string]*peerAcct{}, now: time.Now, forwardNow: make(chan struct{}, 1)}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -135,12 +145,18 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v0/clients", localapi.Handle(s.apiClients))
 	mux.HandleFunc("GET /v0/held", localapi.Handle(s.apiHeld))
 	mux.HandleFunc("GET /v0/account", localapi.Handle(s.apiAccount))
+	mux.HandleFunc("POST /v0/claims", localapi.Handle(s.apiKeep))
+	mux.HandleFunc("GET /v0/claims", localapi.Handle(s.apiClaims))
+	mux.HandleFunc("POST /v0/case", localapi.Handle(s.apiCase))
+	mux.HandleFunc("GET /v0/proof", s.apiProof)
+	mux.HandleFunc("GET /v0/release", localapi.Handle(s.apiRelease))
 
 	mux.HandleFunc("POST /remote/v0/agree", localapi.Handle(s.remoteAgree))
 	mux.HandleFunc("DELETE /remote/v0/agree", localapi.Handle(s.remoteEnd))
 	mux.HandleFunc("POST /remote/v0/hold/{client}", localapi.Handle(s.remoteHold))
 	mux.HandleFunc("GET /remote/v0/fetch", s.remoteFetch)
 	mux.HandleFunc("POST /remote/v0/received", localapi.Handle(s.remoteReceived))
+	mux.HandleFunc("POST /remote/v0/claims", localapi.Handle(s.remoteClaims))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, localapi.NotFound("no endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -1,6 +1,7 @@
 package hold
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -181,7 +182,13 @@ func (s *Service) remoteAgree(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (s *Service) agreement(c *clientRecord) holdapi.Agreement {
-	return holdapi.Agreement{PeerID: s.self.PeerID().String(), Address: s.self.Address().Hex(), Client: c.Address.Hex(),
+	var chainID, court string
+	if agreementOf(c) != nil {
+		if id, ct := s.chainForClaims(c); id != nil {
+			chainID, court = id.String(), ct.Hex()
+		}
+	}
+	return holdapi.Agreement{ChainID: chainID, Court: court, PeerID: s.self.PeerID().String(), Address: s.self.Address().Hex(), Client: c.Address.Hex(),
 		Price: c.Price, Agreement: c.Agreement, Stake: c.Stake,
 		QuotaBytes: s.opt.ClientBytes, QuotaPackets: s.opt.ClientPackets, SenderBytes: s.opt.SenderBytes, SenderPackets: s.opt.SenderPackets}
 }
@@ -199,6 +206,12 @@ func (s *Service) remoteEnd(w http.ResponseWriter, r *http.Request) (any, error)
 	if c == nil {
 		return nil, localapi.NotFound("hold: %s is not a client of this node", who.Hex())
 	}
+	if agreementOf(c) != nil && c.Packets > 0 {
+		// Dropped without the client's release, they could still be
+		// sued over: a staked delegate keeps them until they are fetched
+		// and released, or the stake's term ends.
+		return nil, localapi.Errorf(http.StatusConflict, "still_held", "hold: %d packets are still held for %s under a staked agreement; fetch them (a received-list releases them) first", c.Packets, who.Hex())
+	}
 	var ids [][32]byte
 	err = s.db.Scan(append([]byte("i/"), who[:]...), func(k, _ []byte) error {
 		var id [32]byte
@@ -209,7 +222,7 @@ func (s *Service) remoteEnd(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.deleteHeld(c, ids, uint64(s.now().UnixMilli()))
+	res, err := s.deleteHeld(c, ids, uint64(s.now().UnixMilli()), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -277,8 +290,13 @@ func (s *Service) Hold(client common.Address, sender string, flags byte, packet 
 		return nil, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	c := s.clients[client]
+	s.mu.Unlock()
+	// The chain is asked for its id once, outside the lock.
+	chainID, court := s.chainForClaims(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c = s.clients[client]
 	if c == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotClient, client.Hex())
 	}
@@ -291,7 +309,11 @@ func (s *Service) Hold(client common.Address, sender string, flags byte, packet 
 		if err != nil {
 			return nil, err
 		}
-		return holdapi.SignReceipt(s.id.Key, client, p.Packet, p.TakenMs)
+		rc, err := holdapi.SignReceipt(s.id.Key, client, p.Packet, p.TakenMs)
+		if err == nil {
+			rc.Claim = s.claimFor(chainID, court, c, id, p.Packet)
+		}
+		return rc, err
 	}
 	su := c.Senders[sender]
 	if su == nil {
@@ -309,6 +331,7 @@ func (s *Service) Hold(client common.Address, sender string, flags byte, packet 
 	if err != nil {
 		return nil, err
 	}
+	rc.Claim = s.claimFor(chainID, court, c, id, packet)
 	seq := c.NextSeq
 	nc := *c
 	nc.NextSeq++
@@ -323,6 +346,7 @@ func (s *Service) Hold(client common.Address, sender string, flags byte, packet 
 	bt := s.db.NewBatch()
 	bt.Set(packetKey(client, seq), (&packetRecord{TakenMs: taken, Sender: sender, Flags: flags, Packet: packet}).encode())
 	bt.Set(indexKey(client, id), binary.BigEndian.AppendUint64(nil, seq))
+	bt.Set(promiseIndexKey(holdapi.PromiseKey(client, id)), append(client.Bytes(), id[:]...))
 	bt.Set(clientKey(client), cb)
 	if err := bt.Commit(); err != nil {
 		return nil, err
@@ -407,7 +431,9 @@ func (s *Service) remoteReceived(w http.ResponseWriter, r *http.Request) (any, e
 	if _, _, err := caller(r); err != nil {
 		return nil, err
 	}
-	b, err := localapi.ReadOctets(w, r, int64(20+20+8+10+holdapi.MaxReceived*32+65))
+	// client, delegate, time, count, ids, the release (flag, agreement,
+	// signature), the signature
+	b, err := localapi.ReadOctets(w, r, int64(20+20+8+10+holdapi.MaxReceived*32+1+32+65+65))
 	if err != nil {
 		return nil, err
 	}
@@ -415,12 +441,12 @@ func (s *Service) remoteReceived(w http.ResponseWriter, r *http.Request) (any, e
 	if err != nil {
 		return nil, err
 	}
-	return s.Received(l)
+	return s.Received(r.Context(), l)
 }
 
 // Received applies a received-list, checked: signed by a client of this
 // node, for this node.
-func (s *Service) Received(l *holdapi.ReceivedList) (*holdapi.ReceivedResult, error) {
+func (s *Service) Received(ctx context.Context, l *holdapi.ReceivedList) (*holdapi.ReceivedResult, error) {
 	if err := l.Verify(); err != nil {
 		return nil, err
 	}
@@ -433,12 +459,27 @@ func (s *Service) Received(l *holdapi.ReceivedList) (*holdapi.ReceivedResult, er
 	if c == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotClient, l.Client.Hex())
 	}
-	return s.deleteHeld(c, l.IDs, l.AtMs)
+	// The time held is charged up to when the client signed: a list
+	// dated long ago (or ahead) would hold back what it owes.
+	if now := s.now(); l.AtMs < uint64(now.Add(-maxListSkew).UnixMilli()) || l.AtMs > uint64(now.Add(maxListSkew).UnixMilli()) {
+		return nil, localapi.Errorf(http.StatusConflict, "stale_list", "hold: the received-list was signed at %s, more than %s from this node's clock",
+			time.UnixMilli(int64(l.AtMs)).UTC().Format(time.RFC3339), maxListSkew)
+	}
+	if err := s.checkRelease(ctx, c, l); err != nil {
+		return nil, err
+	}
+	return s.deleteHeld(c, l.IDs, l.AtMs, l)
 }
 
+// maxListSkew is how far a received-list's time may be from this node's
+// clock: a client signs each list as it sends it.
+const maxListSkew = 5 * time.Minute
+
 // deleteHeld deletes the packets of ids held for c, charging each for the
-// time from when it was taken to atMs.
-func (s *Service) deleteHeld(c *clientRecord, ids [][32]byte, atMs uint64) (*holdapi.ReceivedResult, error) {
+// time from when it was taken to atMs. With list, the received-list whose
+// court release allows it, the release is kept in the same batch for each
+// packet deleted, for a case opened on one of them later.
+func (s *Service) deleteHeld(c *clientRecord, ids [][32]byte, atMs uint64, list *holdapi.ReceivedList) (*holdapi.ReceivedResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := &holdapi.ReceivedResult{Deleted: []holdapi.Deleted{}}
@@ -450,6 +491,7 @@ func (s *Service) deleteHeld(c *clientRecord, ids [][32]byte, atMs uint64) (*hol
 		nc.Senders[k] = &cp
 	}
 	bt := s.db.NewBatch()
+	var relRoot []byte
 	seen := map[[32]byte]bool{}
 	for _, id := range ids {
 		if seen[id] {
@@ -481,6 +523,19 @@ func (s *Service) deleteHeld(c *clientRecord, ids [][32]byte, atMs uint64) (*hol
 		out.Deleted = append(out.Deleted, holdapi.Deleted{ID: hex.EncodeToString(id[:]), Size: len(p.Packet), TakenMs: int64(p.TakenMs), Charge: ch.String()})
 		bt.Delete(pk)
 		bt.Delete(indexKey(c.Address, id))
+		pkey := holdapi.PromiseKey(c.Address, id)
+		bt.Delete(promiseIndexKey(pkey))
+		if list != nil && list.Release != nil {
+			if relRoot == nil {
+				rel, _, err := list.ChainRelease()
+				if err != nil {
+					return nil, err
+				}
+				relRoot = rel.Root[:]
+				bt.Set(listKey(rel.Root), list.Encode())
+			}
+			bt.Set(releasedKey(pkey), relRoot)
+		}
 		nc.Packets--
 		nc.Bytes -= int64(len(p.Packet))
 		if su := nc.Senders[p.Sender]; su != nil {

@@ -70,6 +70,7 @@ func TestHoldFetchReceived(t *testing.T) {
 		t.Fatalf("after a restart %d packets, want 5", len(hs))
 	}
 	// Two hours later the client received three of them.
+	*now = now.Add(2 * time.Hour)
 	code, b := d.call(client, "POST", "/remote/v0/received", listFor(t, client, d, 1_000_000+2*3600_000, ps[0], ps[1], ps[2]))
 	if code != 200 {
 		t.Fatalf("received: %d %s", code, b)
@@ -125,6 +126,8 @@ func TestBadInput(t *testing.T) {
 	otherDelegate.Sign(client.Key)
 	notClient := &holdapi.ReceivedList{Delegate: d.self.Address(), AtMs: 1, IDs: [][32]byte{mustID(packet(0, 100))}}
 	notClient.Sign(mallory.Key)
+	stale := &holdapi.ReceivedList{Delegate: d.self.Address(), AtMs: 1, IDs: [][32]byte{mustID(packet(0, 100))}}
+	stale.Sign(client.Key)
 	tests := []struct {
 		name   string
 		as     *identity.Identity
@@ -140,6 +143,7 @@ func TestBadInput(t *testing.T) {
 		{"forged received-list", client, "POST", "/remote/v0/received", forged.Encode(), 403},
 		{"received-list for another delegate", client, "POST", "/remote/v0/received", otherDelegate.Encode(), 403},
 		{"received-list by a node that is not a client", mallory, "POST", "/remote/v0/received", notClient.Encode(), 403},
+		{"received-list dated long ago (it would charge nothing)", client, "POST", "/remote/v0/received", stale.Encode(), 409},
 		{"received-list of garbage", client, "POST", "/remote/v0/received", []byte{1, 2, 3}, 400},
 		{"sender over its quota", sender, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), packet(50, 100), 507},
 		{"packet for a node that is not a client", sender, "POST", "/remote/v0/hold/" + mallory.Public().Address().Hex(), packet(51, 100), 403},

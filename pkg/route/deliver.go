@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
 )
 
 // Packets that arrive for a topic nobody listens to wait in the inbox
@@ -331,7 +332,12 @@ func inboxKeyPrefix(topic string) []byte {
 
 // store puts m in the inbox durably and returns its key, or nil when it
 // did not fit (counted) or could not be written.
-func (s *subscriptions) store(m *Message) []byte {
+func (s *subscriptions) store(m *Message) []byte { return s.storeWith(m, nil) }
+
+// storeWith is store, with also's writes in the same synced batch as the
+// inbox entry (hold.go records a fetched packet's id so: a crash cannot
+// leave it in the inbox without the record that stops a second delivery).
+func (s *subscriptions) storeWith(m *Message, also func(*kv.Batch)) []byte {
 	stranger := !s.n.isContact(m.From)
 	s.mu.Lock()
 	if !s.inbox.take(m.From, stranger) {
@@ -344,7 +350,16 @@ func (s *subscriptions) store(m *Message) []byte {
 	s.mu.Unlock()
 	b, _ := json.Marshal(inboxEntry{Message: m, Stranger: stranger})
 	key := binary.BigEndian.AppendUint64(inboxKeyPrefix(m.Topic), seq)
-	if err := s.n.db.Set(key, b); err != nil {
+	var err error
+	if also == nil {
+		err = s.n.db.Set(key, b)
+	} else {
+		bt := s.n.db.NewBatch()
+		bt.Set(key, b)
+		also(bt)
+		err = bt.Commit()
+	}
+	if err != nil {
 		s.n.log.Warn("inbox", "err", err)
 		s.mu.Lock()
 		s.inbox.add(m.From, stranger, -1)
@@ -361,8 +376,14 @@ func (s *subscriptions) store(m *Message) []byte {
 // handed out from there, so a crash after the receipt loses nothing. It
 // reports whether m was taken: false only when the inbox had to drop it.
 func (s *subscriptions) publish(m *Message, durable bool) bool {
+	return s.publishWith(m, durable, nil)
+}
+
+// publishWith is publish, with also (durable only) written with the
+// inbox entry (storeWith).
+func (s *subscriptions) publishWith(m *Message, durable bool, also func(*kv.Batch)) bool {
 	if durable {
-		if m.InboxKey = s.store(m); m.InboxKey == nil {
+		if m.InboxKey = s.storeWith(m, also); m.InboxKey == nil {
 			return false
 		}
 	}
@@ -394,6 +415,13 @@ func (s *subscriptions) publish(m *Message, durable bool) bool {
 // deliver hands an opened packet to its listeners, durably first when asked
 // to, and reports whether it was taken.
 func (n *Node) deliver(id [32]byte, env *Envelope, durable bool) bool {
+	return n.deliverWith(id, env, durable, nil)
+}
+
+// deliverWith is deliver, with also written in the same batch as the
+// inbox entry when there is one (durable, on a topic for listeners);
+// also is not called when the packet goes elsewhere.
+func (n *Node) deliverWith(id [32]byte, env *Envelope, durable bool, also func(*kv.Batch)) bool {
 	n.stats.Delivered.Add(1)
 	m := &Message{
 		ID:       fmt.Sprintf("%x", id),
@@ -428,5 +456,5 @@ func (n *Node) deliver(id [32]byte, env *Envelope, durable bool) bool {
 		n.hold.takeReceipt(env)
 		return true
 	}
-	return n.subs.publish(m, durable)
+	return n.subs.publishWith(m, durable, also)
 }

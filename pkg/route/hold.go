@@ -3,6 +3,8 @@ package route
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -24,6 +26,7 @@ import (
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/hold/holdapi"
 	"github.com/mainframe/mf/pkg/identity"
+	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/swap/swapapi"
@@ -73,10 +76,18 @@ const (
 	holdMissTTL     = 30 * time.Second
 	holdFetchEvery  = 2 * time.Minute
 	holdListEvery   = 30 * time.Second
-	holdPoll        = 3 * time.Second
+	holdRetryEvery  = 15 * time.Second
 	holdMaxAge      = 30 * 24 * time.Hour
 	holdCallTimeout = 30 * time.Second
+	// holdMaxPages bounds the pages one fetch round takes from one
+	// delegate (a page is at most holdapi.MaxFetch packets); the rest
+	// waits for the next round.
+	holdMaxPages = 200
 )
+
+// holdPoll is how often the loop looks at the delegates (a variable for
+// tests).
+var holdPoll = 3 * time.Second
 
 // HoldReceiptTopic carries a recipient's receipt for a certified packet it
 // fetched from a delegate back to the sender, sealed like any packet: the
@@ -108,6 +119,9 @@ type holding struct {
 	connected map[peer.ID]bool
 	fetchMu   sync.Mutex
 	listMu    sync.Mutex
+	// isConnected says whether a peer is connected now (the host's
+	// view; tests set another).
+	isConnected func(peer.ID) bool
 
 	// Sending to delegates (sent): calls paced per delegate, a delegate
 	// that failed passed over for holdDownFor, and at most holdBacklog
@@ -130,6 +144,7 @@ const (
 func newHolding(n *Node) *holding {
 	h := &holding{n: n, rows: map[common.Address]holdRow{}, connected: map[peer.ID]bool{},
 		down: map[string]time.Time{}, backlog: make(chan struct{}, holdBacklog)}
+	h.isConnected = func(p peer.ID) bool { return n.host.Network().Connectedness(p) == network.Connected }
 	if n.opts.Home != "" {
 		h.api = routeapi.NewClient(n.opts.Home)
 		h.swap = swapapi.NewClient(n.opts.Home)
@@ -372,6 +387,7 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		}
 		var mu sync.Mutex
 		var held []string
+		var claims []*holdapi.Receipt
 		var wg sync.WaitGroup
 		live := make([]holdapi.RowDelegate, 0, len(ds))
 		for _, d := range ds {
@@ -400,10 +416,25 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 				}
 				mu.Lock()
 				held = append(held, rc.Delegate.Hex())
+				if rc.Claim != nil {
+					claims = append(claims, rc)
+				}
 				mu.Unlock()
 			}()
 		}
 		wg.Wait()
+		if len(claims) > 0 && h.mine != nil {
+			// The delegates' court promises: this node's mf-hold keeps
+			// them and passes them on to the recipient, which can take
+			// a delegate that drops the packet to court.
+			// Its own timeout: the calls to the delegates may have
+			// waited their turn past the lookup's.
+			kctx, kcancel := context.WithTimeout(h.n.ctx, holdCallTimeout)
+			defer kcancel()
+			if err := h.mine.Keep(kctx, to.PeerID().String(), claims); err != nil {
+				h.n.log.Debug("the delegates' claims were not kept", "err", err)
+			}
+		}
 		if certified && len(held) > 0 {
 			sort.Strings(held)
 			h.n.certs.heldBy(id, held)
@@ -451,28 +482,38 @@ func (h *holding) holdAt(ctx context.Context, d holdapi.RowDelegate, client comm
 	if err != nil {
 		return nil, err
 	}
-	if rc.ID != id || rc.Client != client || rc.Delegate != common.HexToAddress(d.Address) {
+	if rc.ID != id || rc.Client != client || rc.Delegate != common.HexToAddress(d.Address) ||
+		rc.Hash != sha256.Sum256(raw) || int(rc.Size) != len(raw) {
 		return nil, fmt.Errorf("the receipt is for another packet, client or delegate")
+	}
+	if rc.Claim != nil {
+		root, chunks := holdapi.PromiseOf(raw)
+		if rc.Claim.Key != holdapi.PromiseKey(client, id) || rc.Claim.Root != root || rc.Claim.Chunks != chunks {
+			return nil, fmt.Errorf("the receipt's court claim promises another packet")
+		}
 	}
 	return &rc, nil
 }
 
-// myDelegates are this node's delegates: from its mf-hold when it runs,
+// myDelegates are this node's delegates: from its mf-hold when it runs
+// (with their agreements, which received-lists release packets under),
 // else from the holders table.
-func (h *holding) myDelegates(ctx context.Context) []holdapi.RowDelegate {
+func (h *holding) myDelegates(ctx context.Context) []holdapi.Delegate {
 	if h.mine == nil {
 		return nil
 	}
-	var out []holdapi.RowDelegate
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	ds, err := h.mine.Delegates(cctx)
+	out, err := h.mine.Delegates(cctx)
 	cancel()
-	if err == nil {
-		for _, d := range ds {
-			out = append(out, holdapi.RowDelegate{PeerID: d.PeerID, Address: d.Address, Price: d.Price})
+	if err != nil && ctx.Err() != nil {
+		return nil // stopping
+	}
+	if err != nil {
+		out = nil
+		row, _ := h.delegatesOf(ctx, h.n.pub.Address())
+		for _, d := range row {
+			out = append(out, holdapi.Delegate{PeerID: d.PeerID, Address: d.Address, Price: d.Price})
 		}
-	} else {
-		out, _ = h.delegatesOf(ctx, h.n.pub.Address())
 	}
 	h.mu.Lock()
 	h.active = h.active || len(out) > 0
@@ -480,13 +521,21 @@ func (h *holding) myDelegates(ctx context.Context) []holdapi.RowDelegate {
 	return out
 }
 
-// loop fetches from the delegates at start, when one (re)connects and
-// every holdFetchEvery, and sends received-lists every holdListEvery.
+// loop fetches from each delegate at start, when it (re)connects and
+// every holdFetchEvery (one that did not answer is tried again after
+// holdRetryEvery), and sends received-lists every holdListEvery and after
+// each fetch. Each delegate keeps its own time: one that is away does not
+// make the others be fetched from at every poll.
 func (h *holding) loop(ctx context.Context) {
 	if h.api == nil || h.n.opts.HoldMode == HoldOff {
 		return
 	}
-	var lastFetch, lastList time.Time
+	type fetchState struct {
+		last time.Time // the last fetch tried
+		ok   bool      // it was answered
+	}
+	state := map[string]*fetchState{}
+	var lastList time.Time
 	t := time.NewTicker(holdPoll)
 	defer t.Stop()
 	for {
@@ -500,28 +549,34 @@ func (h *holding) loop(ctx context.Context) {
 			continue
 		}
 		now := time.Now()
-		var due []holdapi.RowDelegate
+		var due []holdapi.Delegate
 		for _, d := range ds {
 			pid, err := peer.Decode(d.PeerID)
 			if err != nil {
 				continue
 			}
-			up := h.n.host.Network().Connectedness(pid) == network.Connected
-			if !up && now.Sub(lastFetch) >= holdFetchEvery {
-				// Not connected: the fetch dials it.
-				up = true
+			st := state[d.PeerID]
+			if st == nil {
+				st = &fetchState{}
+				state[d.PeerID] = st
 			}
+			up := h.isConnected(pid)
 			h.mu.Lock()
 			was := h.connected[pid]
-			h.connected[pid] = h.n.host.Network().Connectedness(pid) == network.Connected
+			h.connected[pid] = up
 			h.mu.Unlock()
-			if lastFetch.IsZero() || (up && !was) || now.Sub(lastFetch) >= holdFetchEvery {
+			switch {
+			case st.last.IsZero(), up && !was, now.Sub(st.last) >= holdFetchEvery,
+				!st.ok && now.Sub(st.last) >= holdRetryEvery:
+				// A delegate not connected is dialled by the fetch.
 				due = append(due, d)
+				st.last = now
 			}
 		}
 		if len(due) > 0 {
-			if h.fetch(ctx, due) {
-				lastFetch = now
+			failed := h.fetch(ctx, due)
+			for _, d := range due {
+				state[d.PeerID].ok = !failed[d.PeerID]
 			}
 			lastList = time.Time{}
 		}
@@ -540,25 +595,34 @@ type fetched struct {
 }
 
 // fetch takes what the delegates hold for this node and delivers it; it
-// reports whether every delegate answered.
-func (h *holding) fetch(ctx context.Context, ds []holdapi.RowDelegate) bool {
+// returns the delegates (by peer ID) that did not answer.
+func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]bool {
 	h.fetchMu.Lock()
 	defer h.fetchMu.Unlock()
 	var mu sync.Mutex
 	byID := map[[32]byte]*fetched{}
-	ok := true
+	failed := map[string]bool{}
 	var wg sync.WaitGroup
 	for _, d := range ds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var after uint64
-			for {
+			for page := 0; ; page++ {
 				hs, err := h.fetchPage(ctx, d, after)
+				if err == nil && len(hs) > 0 && hs[0].Seq <= after {
+					// Each page must move on: a delegate that answers
+					// again with what it sent would hold this loop, and
+					// every fetch behind fetchMu, for ever.
+					err = fmt.Errorf("a delegate answered with packets at or before %d again", after)
+				}
+				if err == nil && page == holdMaxPages {
+					err = fmt.Errorf("a delegate has more than %d pages of packets", holdMaxPages)
+				}
 				if err != nil {
 					h.n.log.Debug("fetching held packets", "delegate", d.PeerID, "err", err)
 					mu.Lock()
-					ok = false
+					failed[d.PeerID] = true
 					mu.Unlock()
 					return
 				}
@@ -594,26 +658,52 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.RowDelegate) bool {
 	})
 	n := 0
 	for _, f := range all {
-		if h.received(f.id) {
-			continue
-		}
-		// A direct copy that comes later is a duplicate.
-		h.n.seen.add(f.id)
-		if h.n.deliver(f.id, f.env, true) {
-			h.markReceived(f.id)
+		if h.deliverFetched(f) {
 			n++
-			if f.flags&holdapi.FlagCertified != 0 {
-				h.signFetched(f)
-			}
 		}
 	}
 	if n > 0 {
 		h.n.log.Info("delivered packets held by delegates", "packets", n)
 	}
-	return ok
+	return failed
 }
 
-func (h *holding) fetchPage(ctx context.Context, d holdapi.RowDelegate, after uint64) ([]holdapi.Held, error) {
+// afterHeldDelivery, when set (tests), runs between a fetched packet's
+// delivery and the rest of its bookkeeping: where a crash would strike.
+var afterHeldDelivery func()
+
+// deliverFetched delivers a fetched packet unless it was delivered
+// already, and reports whether it did. Its id is recorded in the same
+// batch as its inbox entry: a crash at any point leaves either both or
+// neither, so a restart neither loses it nor delivers it twice.
+func (h *holding) deliverFetched(f *fetched) bool {
+	if h.received(f.id) {
+		return false
+	}
+	// A direct copy that comes later is a duplicate.
+	h.n.seen.add(f.id)
+	recorded := false
+	ok := h.n.deliverWith(f.id, f.env, true, func(b *kv.Batch) {
+		h.markBatch(b, f.id)
+		recorded = true
+	})
+	if !ok {
+		return false
+	}
+	if afterHeldDelivery != nil {
+		afterHeldDelivery()
+	}
+	if !recorded {
+		// Taken by the node itself (a control topic), not the inbox.
+		h.markReceived(f.id)
+	}
+	if f.flags&holdapi.FlagCertified != 0 {
+		h.signFetched(f)
+	}
+	return true
+}
+
+func (h *holding) fetchPage(ctx context.Context, d holdapi.Delegate, after uint64) ([]holdapi.Held, error) {
 	cctx, cancel := context.WithTimeout(ctx, 2*holdCallTimeout)
 	defer cancel()
 	resp, err := h.api.CallServiceStream(cctx, routeapi.ServiceCall{Peer: d.PeerID, Service: holdapi.Service, Method: http.MethodGet,
@@ -703,17 +793,22 @@ func (h *holding) delivered(id [32]byte) {
 }
 
 func (h *holding) markReceived(id [32]byte) {
-	ms := binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixMilli()))
 	b := h.n.db.NewBatch()
-	b.Set(append([]byte("hrcv/"), id[:]...), ms)
-	b.Set(append(append([]byte("hrct/"), ms...), id[:]...), nil)
+	h.markBatch(b, id)
 	if err := b.Commit(); err != nil {
 		h.n.log.Warn("recording a delivered packet", "err", err)
 	}
 }
 
+// markBatch adds the record of id's delivery to b.
+func (h *holding) markBatch(b *kv.Batch, id [32]byte) {
+	ms := binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixMilli()))
+	b.Set(append([]byte("hrcv/"), id[:]...), ms)
+	b.Set(append(append([]byte("hrct/"), ms...), id[:]...), nil)
+}
+
 // sendLists sends each delegate the ids delivered since its last list.
-func (h *holding) sendLists(ctx context.Context, ds []holdapi.RowDelegate) {
+func (h *holding) sendLists(ctx context.Context, ds []holdapi.Delegate) {
 	h.listMu.Lock()
 	defer h.listMu.Unlock()
 	for _, d := range ds {
@@ -724,7 +819,7 @@ func (h *holding) sendLists(ctx context.Context, ds []holdapi.RowDelegate) {
 	h.prune()
 }
 
-func (h *holding) sendList(ctx context.Context, d holdapi.RowDelegate) error {
+func (h *holding) sendList(ctx context.Context, d holdapi.Delegate) error {
 	da := common.HexToAddress(d.Address)
 	ck := append([]byte("hcur/"), da[:]...)
 	var from uint64
@@ -750,6 +845,9 @@ func (h *holding) sendList(ctx context.Context, d holdapi.RowDelegate) error {
 		}
 		if len(l.IDs) == 0 {
 			return nil
+		}
+		if err := releaseFor(l, d, h.n.id.Key); err != nil {
+			return err
 		}
 		if err := l.Sign(h.n.id.Key); err != nil {
 			return err
@@ -788,12 +886,30 @@ func (h *holding) sendList(ctx context.Context, d holdapi.RowDelegate) error {
 
 var errHoldStop = errors.New("stop")
 
+// releaseFor signs, into l, the court release of its ids when delegate d
+// staked for this node: d deletes nothing without it, since it could be
+// taken to court over what it deleted.
+func releaseFor(l *holdapi.ReceivedList, d holdapi.Delegate, key *ecdsa.PrivateKey) error {
+	if d.Agreement == "" {
+		return nil
+	}
+	ag, ok1 := new(big.Int).SetString(d.Agreement, 10)
+	chainID, ok2 := new(big.Int).SetString(d.ChainID, 10)
+	if !ok1 || !ok2 || !common.IsHexAddress(d.Court) {
+		// An agreement made before delegates named their court: the
+		// list goes without a release, and a staked delegate keeps the
+		// packets (mf-hold delegates add again renews it).
+		return nil
+	}
+	return l.SignRelease(key, chainID, common.HexToAddress(d.Court), ag)
+}
+
 // book books what the delegate charged for the list as owed to it, the
 // same figure on both ledgers: each deleted packet's charge is worked out
 // again from its size, when it was taken, the time the list was signed
 // and the price the delegate agreed to; a charge that does not add up is
 // not booked.
-func (h *holding) book(d holdapi.RowDelegate, l *holdapi.ReceivedList, res *holdapi.ReceivedResult) {
+func (h *holding) book(d holdapi.Delegate, l *holdapi.ReceivedList, res *holdapi.ReceivedResult) {
 	price, ok := holdapi.ParseAmount(d.Price)
 	if !ok || h.swap == nil {
 		return

@@ -64,6 +64,15 @@ import {StakeRegistry} from "./StakeRegistry.sol";
 ///
 ///     Promise(uint256 agreementId,bytes32 key,bytes32 root,uint64 chunks)   by the provider
 ///     Testimony(uint256 caseId,bool guilty)                                  by a witness
+///     Release(uint256 agreementId,bytes32 root,uint64 count)                 by the client
+///
+/// A release is the client's word that the provider may drop what it
+/// promised under any of `count` keys, the leaves of a Merkle tree with root
+/// `root` built like a promise's (leaf keccak256(0x00 || key), the 32-byte
+/// key as the chunk). mf-hold's received-lists carry one: a delegate deletes
+/// the packets its client says it received, and answers a case opened on
+/// one of them afterwards with the release (dismissReleased), which
+/// dismisses the case, stake kept.
 contract Court is EIP712 {
     using SafeERC20 for IERC20;
 
@@ -72,6 +81,8 @@ contract Court is EIP712 {
         keccak256("Promise(uint256 agreementId,bytes32 key,bytes32 root,uint64 chunks)");
     /// @notice EIP-712 type hash of a testimony.
     bytes32 public constant TESTIMONY_TYPEHASH = keccak256("Testimony(uint256 caseId,bool guilty)");
+    /// @notice EIP-712 type hash of a client's release.
+    bytes32 public constant RELEASE_TYPEHASH = keccak256("Release(uint256 agreementId,bytes32 root,uint64 count)");
     /// @notice Most witnesses a case may call.
     uint256 public constant MAX_WITNESSES = 7;
     /// @notice Bytes in every chunk of a promise but the last.
@@ -93,7 +104,8 @@ contract Court is EIP712 {
         Open,
         Guilty, // stake forfeited to the plaintiff
         NotGuilty, // stake kept
-        Dismissed // witness case without a majority by the deadline; stake kept
+        Dismissed // witness case without a majority by the deadline, or a
+        // case on a promise the client had released; stake kept
     }
 
     /// @notice What a called witness said.
@@ -198,7 +210,8 @@ contract Court is EIP712 {
     event Verdict(
         uint256 indexed caseId, uint256 indexed agreementId, address indexed provider, address plaintiff, bool guilty
     );
-    /// @notice Witness case `caseId` closed without a majority; stake kept.
+    /// @notice Case `caseId` closed without a verdict (a witness case without
+    /// a majority, or a promise the client had released); stake kept.
     event Dismissed(uint256 indexed caseId, uint256 indexed agreementId, address indexed provider, address plaintiff);
 
     constructor(
@@ -230,6 +243,13 @@ contract Court is EIP712 {
         returns (bytes32)
     {
         return _hashTypedDataV4(keccak256(abi.encode(PROMISE_TYPEHASH, agreementId, key, root, chunks)));
+    }
+
+    /// @notice The EIP-712 digest a client signs to release its provider
+    /// from the promises under agreement `agreementId` whose keys are the
+    /// `count` leaves of the Merkle tree with root `root`.
+    function releaseDigest(uint256 agreementId, bytes32 root, uint64 count) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(RELEASE_TYPEHASH, agreementId, root, count)));
     }
 
     /// @notice The EIP-712 digest a witness signs to testify in case `caseId`.
@@ -471,11 +491,21 @@ contract Court is EIP712 {
         pure
         returns (bool)
     {
-        if (index >= chunks || chunk.length > CHUNK_SIZE) return false;
+        if (chunk.length > CHUNK_SIZE) return false;
+        return _climbs(root, chunks, index, keccak256(abi.encodePacked(bytes1(0x00), chunk)), path);
+    }
+
+    /// @dev Whether leaf hash `h` with Merkle path `path` is leaf `index` of
+    /// the `chunks` leaves under `root`.
+    function _climbs(bytes32 root, uint64 chunks, uint256 index, bytes32 h, bytes32[] calldata path)
+        private
+        pure
+        returns (bool)
+    {
+        if (index >= chunks) return false;
         uint256 depth = 0;
         while ((uint256(1) << depth) < chunks) depth++;
         if (path.length != depth) return false;
-        bytes32 h = keccak256(abi.encodePacked(bytes1(0x00), chunk));
         for (uint256 d = 0; d < depth; d++) {
             if ((index >> d) & 1 == 1) {
                 h = keccak256(abi.encodePacked(bytes1(0x01), path[d], h));
@@ -484,6 +514,38 @@ contract Court is EIP712 {
             }
         }
         return h == root;
+    }
+
+    // ---- a released promise ----
+
+    /// @notice Dismisses open case `caseId`, stake kept, with the client's
+    /// release of the promise it is about: the client's `signature` over
+    /// Release(agreementId, root, count), and the Merkle path showing the
+    /// case's key is leaf `index` under `root`. Anyone may send it, before
+    /// the deadline. The client cannot take back what it released: a
+    /// provider that dropped data on its client's word is not guilty of
+    /// dropping it.
+    function dismissReleased(
+        uint256 caseId,
+        bytes32 root,
+        uint64 count,
+        uint256 index,
+        bytes32[] calldata path,
+        bytes calldata signature
+    ) external {
+        Case storage c = _openCase(caseId);
+        require(block.timestamp < c.deadline, "Court: deadline passed");
+        require(count > 0 && count <= 2 ** MAX_DEPTH, "Court: count out of range");
+        address signer = _signer(releaseDigest(c.agreementId, root, count), signature);
+        require(signer != address(0) && signer == c.plaintiff, "Court: release not signed by the client");
+        require(
+            _climbs(root, count, index, keccak256(abi.encodePacked(bytes1(0x00), c.key)), path),
+            "Court: the promise is not in the release"
+        );
+        c.status = Status.Dismissed;
+        if (c.kind == Kind.Witness) _release(caseId, false);
+        emit Dismissed(caseId, c.agreementId, c.provider, c.plaintiff);
+        registry.markCaseClosed(c.agreementId);
     }
 
     // ---- deciding a witness case ----

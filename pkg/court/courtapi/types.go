@@ -44,6 +44,11 @@ type IDRequest struct {
 //	    → 200 with chunks i, j, ... of the promised data and their Merkle
 //	      paths in pkg/proof's wire form; 404 when the service holds no
 //	      such promise
+//	GET /v0/release?key=<64 hex>
+//	    → 200 with a ReleaseAnswer: the client released the promise (it
+//	      said it has the data), and a case on it is dismissed with that;
+//	      404 when it did not (only a service whose clients release, as
+//	      mf-hold's do with their received-lists, serves it)
 type PromiseRequest struct {
 	Agreement string `json:"agreement"`
 	Key       string `json:"key"`
@@ -122,4 +127,17 @@ const (
 // with their Merkle paths, in pkg/proof's wire form.
 type ChunksAnswer struct {
 	Proofs []byte `json:"proofs"`
+}
+
+// ReleaseAnswer is the client's release of a promise, as a service that
+// deleted the data on its word keeps it: the client's signature over the
+// Court's Release(Agreement, Root, Count), and the Merkle path (hex
+// hashes, from the leaf up) showing the promise's key is leaf Index.
+type ReleaseAnswer struct {
+	Agreement string   `json:"agreement"`
+	Root      string   `json:"root"`
+	Count     uint64   `json:"count"`
+	Index     uint64   `json:"index"`
+	Path      []string `json:"path"`
+	Signature string   `json:"signature"`
 }

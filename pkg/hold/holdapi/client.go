@@ -82,3 +82,28 @@ func (c *Client) Account(ctx context.Context) (*Account, error) {
 	var out Account
 	return &out, c.c.Call(ctx, http.MethodGet, "/v0/account", nil, &out)
 }
+
+// Keep hands mf-hold the receipts delegates gave for a packet this node
+// sent, to keep their court claims.
+func (c *Client) Keep(ctx context.Context, clientPeer string, rcs []*Receipt) error {
+	return c.c.Call(ctx, http.MethodPost, "/v0/claims", KeepRequest{ClientPeer: clientPeer, Receipts: rcs}, nil)
+}
+
+// Claims lists the claims kept here, for client, packet id and delegate
+// (each "" for any).
+func (c *Client) Claims(ctx context.Context, client, id, delegate string) ([]ClaimInfo, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"client": client, "id": id, "delegate": delegate} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var out []ClaimInfo
+	return out, c.c.Call(ctx, http.MethodGet, "/v0/claims?"+q.Encode(), nil, &out)
+}
+
+// OpenCase takes a delegate to court on its claim for a packet.
+func (c *Client) OpenCase(ctx context.Context, req CaseRequest) (*CaseResult, error) {
+	var out CaseResult
+	return &out, c.c.Call(ctx, http.MethodPost, "/v0/case", req, &out)
+}

@@ -17,7 +17,11 @@
 // verified by recovering the signer's address. The domains:
 //
 //	mf/hold/receipt/v1    a delegate's receipt for a packet it holds
-//	mf/hold/received/v1   a client's list of the packet ids it received
+//	mf/hold/received/v2   a client's list of the packet ids it received
+//
+// and, for the court, EIP-712 in the Court's domain (court.go): a staked
+// delegate's Promise for each packet it holds (Claim), and the client's
+// Release of the ids a received-list names.
 //
 // The local API of mf-hold, on $MF_HOME/hold.sock:
 //
@@ -30,14 +34,20 @@
 //	GET    /v0/clients             []ClientInfo: the nodes this one holds packets for
 //	GET    /v0/held?client=ADDR    []HeldInfo: the packets held for a client, in the order taken
 //	GET    /v0/account             Account: earned holding packets
+//	POST   /v0/claims              KeepRequest: keep the claims of receipts for a packet this node sent (mf-route)
+//	GET    /v0/claims?client=A&id=P&delegate=D   []ClaimInfo: the claims kept here
+//	POST   /v0/case                CaseRequest → CaseResult: take a delegate to court on its claim (the client)
+//	GET    /v0/proof?key=K&index=I,J   the proof convention of mf-court (courtapi.PromiseRequest): chunks of a held packet
+//	GET    /v0/release?key=K       courtapi.ReleaseAnswer: the client's release of a packet deleted on its received-list
 //
 // and for peers, through mf-route's gateway (which sets X-Mf-Peer-*):
 //
 //	POST   /remote/v0/agree              AgreeRequest → Agreement: the caller becomes a client
 //	DELETE /remote/v0/agree              the caller stops being a client; its packets are dropped
-//	POST   /remote/v0/hold/{client}?certified=1  body: a sealed data packet (octets) → Receipt
+//	POST   /remote/v0/hold/{client}?certified=1  body: a sealed data packet (octets) → Receipt (with its Claim when staked)
 //	GET    /remote/v0/fetch?after=N&limit=M  the caller's held packets, frames (EncodeHeld), in the order taken
 //	POST   /remote/v0/received           body: a ReceivedList (octets) → ReceivedResult
+//	POST   /remote/v0/claims             ForwardRequest: a sender passes on its delegates' claims for this node
 //
 // A delegate serves fetch only to the client the packets are held for,
 // takes a received-list only when its client signed it for this delegate,

@@ -24,7 +24,7 @@ var (
 // Domains of the signatures.
 const (
 	receiptDomain  = "mf/hold/receipt/v1"
-	receivedDomain = "mf/hold/received/v1"
+	receivedDomain = "mf/hold/received/v2"
 )
 
 // PacketID is mf-route's id of a sealed data packet (version 2, kind 0):
@@ -57,6 +57,10 @@ type Receipt struct {
 	Size     uint32         `json:"size"`
 	TakenMs  uint64         `json:"taken_ms"`
 	Sig      []byte         `json:"-"`
+	// Claim is the delegate's court promise for the packet, when it
+	// staked for the client (court.go); the receipt's signature does not
+	// cover it: it carries its own, for the court.
+	Claim *Claim `json:"-"`
 }
 
 func (r *Receipt) body() []byte {
@@ -132,12 +136,13 @@ type receiptJSON struct {
 	Size     uint32         `json:"size"`
 	TakenMs  uint64         `json:"taken_ms"`
 	Sig      string         `json:"signature"`
+	Claim    *Claim         `json:"claim,omitempty"`
 }
 
 // MarshalJSON shows the fields in hex.
 func (r *Receipt) MarshalJSON() ([]byte, error) {
 	return jsonMarshal(receiptJSON{Delegate: r.Delegate, Client: r.Client, ID: hex.EncodeToString(r.ID[:]),
-		Hash: hex.EncodeToString(r.Hash[:]), Size: r.Size, TakenMs: r.TakenMs, Sig: hex.EncodeToString(r.Sig)})
+		Hash: hex.EncodeToString(r.Hash[:]), Size: r.Size, TakenMs: r.TakenMs, Sig: hex.EncodeToString(r.Sig), Claim: r.Claim})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes and verifies the signature.
@@ -152,7 +157,7 @@ func (r *Receipt) UnmarshalJSON(b []byte) error {
 	if err := errors.Join(err1, err2, err3); err != nil || len(id) != 32 || len(h) != 32 {
 		return fmt.Errorf("%w: receipt fields", ErrRecord)
 	}
-	*r = Receipt{Delegate: j.Delegate, Client: j.Client, Size: j.Size, TakenMs: j.TakenMs, Sig: sig}
+	*r = Receipt{Delegate: j.Delegate, Client: j.Client, Size: j.Size, TakenMs: j.TakenMs, Sig: sig, Claim: j.Claim}
 	copy(r.ID[:], id)
 	copy(r.Hash[:], h)
 	return r.Verify()
@@ -161,12 +166,15 @@ func (r *Receipt) UnmarshalJSON(b []byte) error {
 // ReceivedList is a client's signed list of packet ids it has received,
 // for one delegate: the delegate deletes the ones it holds and charges
 // for the time it held them, up to AtMs, the time the client signed. A
-// list names its delegate, so that it cannot be replayed to another.
+// list names its delegate, so that it cannot be replayed to another. A
+// list for a delegate that staked carries the client's court Release of
+// the ids (court.go), without which the delegate keeps them.
 type ReceivedList struct {
 	Client   common.Address
 	Delegate common.Address
 	AtMs     uint64
 	IDs      [][32]byte
+	Release  *Release
 	Sig      []byte
 }
 
@@ -179,6 +187,17 @@ func (l *ReceivedList) body() []byte {
 	for _, id := range l.IDs {
 		w.Fixed(id[:])
 	}
+	if l.Release == nil {
+		w.Byte(0)
+		return w.B
+	}
+	w.Byte(1)
+	var ag [32]byte
+	if l.Release.Agreement != nil && l.Release.Agreement.Sign() > 0 && l.Release.Agreement.BitLen() <= 256 {
+		l.Release.Agreement.FillBytes(ag[:])
+	}
+	w.Fixed(ag[:])
+	w.Fixed(l.Release.Sig)
 	return w.B
 }
 
@@ -224,6 +243,16 @@ func DecodeReceivedList(b []byte) (*ReceivedList, error) {
 		var id [32]byte
 		copy(id[:], rd.Fixed(32))
 		l.IDs = append(l.IDs, id)
+	}
+	switch rd.Byte() {
+	case 0:
+	case 1:
+		l.Release = &Release{Agreement: new(big.Int).SetBytes(rd.Fixed(32)), Sig: append([]byte(nil), rd.Fixed(crypto.SignatureLength)...)}
+		if l.Release.Agreement.Sign() == 0 {
+			return nil, fmt.Errorf("%w: a release for agreement 0", ErrRecord)
+		}
+	default:
+		return nil, fmt.Errorf("%w: a received-list's release flag", ErrRecord)
 	}
 	l.Sig = append([]byte(nil), rd.Fixed(crypto.SignatureLength)...)
 	if err := rd.Done(); err != nil {

@@ -86,9 +86,13 @@ type Delegate struct {
 	Price   string `json:"price"`
 	// Agreement is the id of the delegate's stake in mf-court for this
 	// node ("" when it holds without a stake).
-	Agreement string    `json:"agreement,omitempty"`
-	Stake     string    `json:"stake,omitempty"`
-	Added     time.Time `json:"added"`
+	Agreement string `json:"agreement,omitempty"`
+	Stake     string `json:"stake,omitempty"`
+	// ChainID and Court are the chain and court the delegate's claims
+	// are signed for, and so the client's releases.
+	ChainID string    `json:"chain_id,omitempty"`
+	Court   string    `json:"court,omitempty"`
+	Added   time.Time `json:"added"`
 }
 
 // AgreeRequest is a client's request to a delegate.
@@ -106,6 +110,10 @@ type Agreement struct {
 	Price     string `json:"price"`
 	Agreement string `json:"agreement,omitempty"`
 	Stake     string `json:"stake,omitempty"`
+	// ChainID and Court: where the delegate's stake and claims are, and
+	// what the client's releases are signed for.
+	ChainID string `json:"chain_id,omitempty"`
+	Court   string `json:"court,omitempty"`
 	// QuotaBytes and QuotaPackets bound what it holds for the client;
 	// SenderBytes and SenderPackets what one sender may make it hold.
 	QuotaBytes    int64 `json:"quota_bytes"`
@@ -196,4 +204,49 @@ func Charge(price *big.Int, size int, held time.Duration) *big.Int {
 	hour := big.NewInt(int64(time.Hour / time.Millisecond))
 	v.Add(v, new(big.Int).Sub(hour, big.NewInt(1)))
 	return v.Div(v, hour)
+}
+
+// ClaimInfo is a delegate's court promise for a packet, kept on this node:
+// by the sender, from the delegate's receipt, or by the client, given it.
+type ClaimInfo struct {
+	ID         string `json:"id"`
+	Client     string `json:"client"`
+	ClientPeer string `json:"client_peer,omitempty"`
+	Delegate   string `json:"delegate"`
+	// Size and TakenMs are from the delegate's receipt.
+	Size    uint32 `json:"size"`
+	TakenMs uint64 `json:"taken_ms"`
+	Claim   *Claim `json:"claim"`
+}
+
+// KeepRequest hands this node's mf-hold the receipts its delegates gave
+// for a packet this node sent (mf-route does, after each send).
+type KeepRequest struct {
+	// ClientPeer is the recipient's peer ID: the claims are passed on to
+	// its mf-hold, the only party the court hears.
+	ClientPeer string     `json:"client_peer,omitempty"`
+	Receipts   []*Receipt `json:"receipts"`
+}
+
+// ForwardRequest passes claims a sender keeps on to the client they are
+// for (POST /remote/v0/claims), at most MaxForward at once.
+type ForwardRequest struct {
+	Claims []ClaimInfo `json:"claims"`
+}
+
+// MaxForward bounds the claims one POST /remote/v0/claims passes on.
+const MaxForward = 256
+
+// CaseRequest takes Delegate to court on its claim for packet ID (64
+// hex digits), kept here, or on Claim when given.
+type CaseRequest struct {
+	ID       string `json:"id,omitempty"`
+	Delegate string `json:"delegate,omitempty"`
+	Claim    *Claim `json:"claim,omitempty"`
+}
+
+// CaseResult is the case opened (mf-court case show ID follows it).
+type CaseResult struct {
+	Case  string `json:"case"`
+	Claim *Claim `json:"claim"`
 }

@@ -56,11 +56,13 @@ and a client of its own delegates.
   mf-hold delegates add PEER1 PEER2 PEER3
   mf-hold delegates ls
   mf-hold clients                      # what this node holds for others
+  mf-hold claims --id PACKET --delegate ADDR --court > claim.json   # a sender: a delegate's signed promise
+  mf-hold case --claim claim.json      # the recipient: take that delegate to court
 ` + cli.ExitCodesHelp,
 	}
 	cli.HomeFlag(root, &g.homeArg)
 	root.AddCommand(newDaemonCmd(g), newFindCmd(g), newDelegatesCmd(g), newPublishCmd(g), newClientsCmd(g), newHeldCmd(g),
-		newAccountCmd(g), newStatusCmd(g),
+		newAccountCmd(g), newStatusCmd(g), newClaimsCmd(g), newCaseCmd(g),
 		cli.WaitCommand("mf-hold", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Status(ctx)
 			return err
@@ -92,8 +94,11 @@ Unless --client-only, it sells holding: it offers "hold" in the node's
 manifest (through mf-swap) at --price MFT per KiB·hour, stakes --stake MFT
 through mf-court for each client that agrees with it, and holds at most
 --client-bytes and --client-packets for one client, of which one sender
-may fill at most --sender-bytes and --sender-packets. The time it held a
-packet is booked with mf-swap when the client's received-list deletes it.
+may fill at most --sender-bytes and --sender-packets. For a client it
+staked for, it signs with each receipt a court promise that it holds the
+packet, and deletes only what the client's received-list releases in
+court. The time it held a packet is booked with mf-swap when the client's
+received-list deletes it.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -382,5 +387,99 @@ func newStatusCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newClaimsCmd(g *globals) *cobra.Command {
+	var asJSON, court bool
+	var client, id, delegate string
+	cmd := &cobra.Command{
+		Use:   "claims [--client ADDR] [--id PACKET] [--delegate ADDR] [--court]",
+		Short: "List the delegates' court claims kept for packets this node sent",
+		Long: `List the court claims this node keeps: a staked delegate signs, with its
+receipt for each packet it takes, a promise to the court that it holds the
+packet's bytes. The sender's mf-route hands them to its mf-hold, which
+keeps them until it has passed them on to the recipient's mf-hold, which
+keeps those of its own delegates. The delegate's client (the packet's recipient)
+is the one the court hears: with --court and a single claim selected (--id and
+--delegate), the claim is printed in the form 'mf-hold case --claim FILE'
+and 'mf-court case open AGREEMENT --claim FILE' take, to give to it.
+` + cli.ExitCodesHelp,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if court && (id == "" || delegate == "") {
+				return cli.Usagef("--court needs --id and --delegate: one claim")
+			}
+			cs, err := g.client().Claims(cmd.Context(), client, id, delegate)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if court {
+				if len(cs) == 0 {
+					return fmt.Errorf("no claim of delegate %s for packet %s is kept here", delegate, id)
+				}
+				return cli.WriteJSON(g.streams.Out, cs[0].Claim)
+			}
+			return cli.WriteList(g.streams.Out, asJSON, cs, "ID\tCLIENT\tDELEGATE\tAGREEMENT\tTAKEN", func(c holdapi.ClaimInfo) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", c.ID[:16], c.Client, c.Delegate, c.Claim.Agreement,
+					time.UnixMilli(int64(c.TakenMs)).UTC().Format(time.RFC3339))
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&court, "court", false, "print the one claim selected in the court's form")
+	cmd.Flags().StringVar(&client, "client", "", "only claims for this client (Ethereum address)")
+	cmd.Flags().StringVar(&id, "id", "", "only claims for this packet id")
+	cmd.Flags().StringVar(&delegate, "delegate", "", "only claims by this delegate (Ethereum address)")
+	return cmd
+}
+
+func newCaseCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var delegate, claimFile string
+	cmd := &cobra.Command{
+		Use:   "case {PACKET --delegate ADDR | --claim FILE}",
+		Short: "Take a delegate that signed for a packet held for this node to court",
+		Long: `Take a delegate to court on its claim for a packet held for this node:
+the one kept here for PACKET by --delegate, or the one in FILE (from the
+sender's 'mf-hold claims --court'). Only the node the packet is held for,
+the client of the delegate's stake, can. mf-court opens a promise case: the
+delegate's mf-court must answer with chunks of the packet as it holds it,
+or with this node's signed received-list naming it (then the case is
+dismissed); otherwise the delegate loses its stake to this node. Follow
+the case with 'mf-court case show ID'.
+` + cli.ExitCodesHelp,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var req holdapi.CaseRequest
+			switch {
+			case claimFile != "" && len(args) == 0:
+				b, err := os.ReadFile(claimFile)
+				if err != nil {
+					return err
+				}
+				req.Claim = new(holdapi.Claim)
+				if err := req.Claim.UnmarshalJSON(b); err != nil {
+					return fmt.Errorf("%s: %w", claimFile, err)
+				}
+			case claimFile == "" && len(args) == 1 && delegate != "":
+				req.ID, req.Delegate = args[0], delegate
+			default:
+				return cli.Usagef("give PACKET and --delegate ADDR, or --claim FILE")
+			}
+			res, err := g.client().OpenCase(cmd.Context(), req)
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, res)
+			}
+			fmt.Fprintln(g.streams.Out, res.Case)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&delegate, "delegate", "", "the delegate (Ethereum address)")
+	cmd.Flags().StringVar(&claimFile, "claim", "", "a claim file from the sender's mf-hold claims --court")
 	return cmd
 }
