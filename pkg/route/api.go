@@ -144,6 +144,12 @@ func (n *Node) apiPeers(w http.ResponseWriter, r *http.Request) (any, error) {
 		if l := n.host.Peerstore().LatencyEWMA(p); l > 0 {
 			pi.LatencyMS = float64(l.Microseconds()) / 1000
 		}
+		n.mu.Lock()
+		w := n.writers[p]
+		n.mu.Unlock()
+		if w != nil {
+			pi.QueuedBytes, pi.QueueLimit = w.room.queued()
+		}
 		out = append(out, pi)
 	}
 	return out, nil
