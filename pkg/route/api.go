@@ -358,13 +358,11 @@ func (n *Node) apiSendStream(w http.ResponseWriter, r *http.Request) {
 			e := localapi.AsError(err)
 			res.Error, res.Code = e.Message, e.Code
 		}
-		if enc.Encode(&res) != nil {
+		// Each answer goes out at once: a client keeps only a few
+		// packets unanswered (routeapi.SendStreamWindow), and waits for
+		// this one before it sends more.
+		if enc.Encode(&res) != nil || rc.Flush() != nil {
 			return
-		}
-		if br.Buffered() == 0 {
-			if rc.Flush() != nil {
-				return
-			}
 		}
 		if errors.Is(err, errLineTooLong) {
 			// What follows is the rest of that line: nothing to resync on.

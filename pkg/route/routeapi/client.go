@@ -386,7 +386,8 @@ func (c *Client) Providers(ctx context.Context, service string, limit int) ([]Pr
 // window keeps the socket between them from becoming a queue of its own
 // (a socket buffer holds dozens of packets, hundreds of milliseconds of
 // them on a busy machine), so next is called when the daemon can take more.
-const SendStreamWindow = 4
+// Two: one packet the daemon works on, the next one ready behind it.
+const SendStreamWindow = 2
 
 // SendStream sends every packet next yields (nil: no more) over one call
 // to /v0/send/stream, and hands fn each answer, in order: the packet's
