@@ -30,7 +30,7 @@ sleep "$idle"
 cpu_idle=$(awk -v a="$t0" -v z="$(ticks node3)" -v hz="$hz" -v s="$idle" 'BEGIN { printf "%.2f", (z - a) * 100 / hz / s }')
 
 card=$("$bin" --home "$dir/node5" id --card)
-"$bin" --home "$dir/node5" contacts add bench1 "$("$bin" --home "$dir/node1" id --card)" >/dev/null
+"$bin" --home "$dir/node5" contacts add bench1 "$("$bin" --home "$dir/node1" id --card)" >/dev/null 2>&1
 bench() { "$bin" --home "$dir/node1" bench --to "$card" --json "$@"; }
 # field JSON NAME: a number from bench's JSON.
 field() { printf '%s' "$1" | tr -d ' \n' | sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p"; }
