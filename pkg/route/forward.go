@@ -680,6 +680,10 @@ func (w *peerWriter) run() {
 	var unflushed []outFrame
 	idle := time.NewTimer(2 * time.Minute)
 	defer idle.Stop()
+	// The bytes written and the time spent writing them since the last
+	// flush: the pace that sizes the queue (queue.go).
+	var busyBytes int
+	var busy time.Duration
 	open := func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -757,9 +761,14 @@ func (w *peerWriter) run() {
 		ok := write(flush)
 		// The frame has left the queue (for the stream, or for failed):
 		// its room goes to the next sender, and the time it took counts
-		// toward the pace that sizes the queue.
+		// toward the pace that sizes the queue, told at each flush.
 		w.room.give(len(b.b))
-		w.room.wrote(len(b.b), time.Since(t0))
+		busyBytes += len(b.b)
+		busy += time.Since(t0)
+		if flush || !ok {
+			w.room.wrote(busyBytes, busy)
+			busyBytes, busy = 0, 0
+		}
 		if !ok {
 			for _, f := range unflushed {
 				w.n.failed(f, w.p)

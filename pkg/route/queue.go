@@ -111,7 +111,15 @@ func (b *queueBudget) give(n int) {
 	b.mu.Unlock()
 }
 
+// grantLocked wakes the waiters in order once the queue has drained to
+// half its limit, not as soon as one frame's room is back: a full queue
+// then wakes a waiting sender once per half a queue, not once per frame,
+// and each wake-up costs more than a relay's work on a packet. The woken
+// sender fills the rest without waiting (take's fast path).
 func (b *queueBudget) grantLocked() {
+	if len(b.waiters) == 0 || b.used > 0 && b.used+b.waiters[0].n > b.limit/2 {
+		return
+	}
 	for len(b.waiters) > 0 && b.fits(b.waiters[0].n) {
 		w := b.waiters[0]
 		b.waiters[0] = nil
