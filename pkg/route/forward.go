@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -577,10 +578,13 @@ var (
 	errQueueTimeout = errors.New("route: peer is not keeping up")
 )
 
-// queueFullWait is how long a sender waits for room in a peer's queue
+// queueFullWaitNs is how long a sender waits for room in a peer's queue
 // before the packet fails: a peer that answers pings but does not read its
-// stream must not hold a relay's reader for ever.
-const queueFullWait = 5 * time.Second
+// stream must not hold a relay's reader for ever. Atomic, since a test
+// that stalls a peer on purpose lengthens it while other nodes run.
+var queueFullWaitNs atomic.Int64
+
+func init() { queueFullWaitNs.Store(int64(5 * time.Second)) }
 
 func (n *Node) writer(p peer.ID) *peerWriter {
 	n.mu.Lock()
@@ -604,7 +608,7 @@ func (w *peerWriter) send(ctx context.Context, b []byte) error {
 // It waits for room in the queue (queue.go): the time a sender is held
 // back here is time its packets do not spend waiting in the queue.
 func (w *peerWriter) sendFrame(ctx context.Context, b outFrame) error {
-	waited, err := w.room.take(ctx, w.done, queueFullWait, len(b.b))
+	waited, err := w.room.take(ctx, w.done, time.Duration(queueFullWaitNs.Load()), len(b.b))
 	if waited > 0 {
 		w.n.stats.QueueWaits.Add(1)
 		w.n.stats.QueueWaitNanos.Add(uint64(waited))
