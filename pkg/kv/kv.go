@@ -42,6 +42,9 @@ func Open(dir string) (*DB, error) {
 	// block of each: the common case of an insert, which looks for the
 	// row it creates.
 	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	// Compactions granted on events, without Pebble's 100 ms look
+	// (scheduler.go): an idle daemon sleeps.
+	opts.Experimental.CompactionScheduler = newScheduler()
 	p, err := pebble.Open(dir, opts)
 	if err != nil {
 		if isLockErr(err) {

@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -494,5 +495,34 @@ func TestBatchCloseAfterCommit(t *testing.T) {
 	b3.Close()
 	if err := b3.Commit(); err == nil {
 		t.Fatal("a closed batch committed")
+	}
+}
+
+// The store's own compaction scheduler (scheduler.go) has no 100 ms look:
+// compactions must still start from its events. Flushing many small tables
+// into L0 leaves the DB wanting compactions, and they run.
+func TestCompactionsRunWithoutPeriodicLook(t *testing.T) {
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	val := make([]byte, 4096)
+	for table := range 24 {
+		for i := range 64 {
+			rand.Read(val)
+			if err := db.Set(fmt.Appendf(nil, "k%03d-%03d", i, table), val); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.p.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for db.p.Metrics().Compact.Count == 0 {
+		if t.Context().Err() != nil {
+			t.Fatal("no compaction ever ran")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -144,6 +144,12 @@ func (n *Node) apiPeers(w http.ResponseWriter, r *http.Request) (any, error) {
 		if l := n.host.Peerstore().LatencyEWMA(p); l > 0 {
 			pi.LatencyMS = float64(l.Microseconds()) / 1000
 		}
+		n.mu.Lock()
+		w := n.writers[p]
+		n.mu.Unlock()
+		if w != nil {
+			pi.QueuedBytes, pi.QueueLimit = w.room.queued()
+		}
 		out = append(out, pi)
 	}
 	return out, nil
@@ -352,13 +358,11 @@ func (n *Node) apiSendStream(w http.ResponseWriter, r *http.Request) {
 			e := localapi.AsError(err)
 			res.Error, res.Code = e.Message, e.Code
 		}
-		if enc.Encode(&res) != nil {
+		// Each answer goes out at once: a client keeps only a few
+		// packets unanswered (routeapi.SendStreamWindow), and waits for
+		// this one before it sends more.
+		if enc.Encode(&res) != nil || rc.Flush() != nil {
 			return
-		}
-		if br.Buffered() == 0 {
-			if rc.Flush() != nil {
-				return
-			}
 		}
 		if errors.Is(err, errLineTooLong) {
 			// What follows is the rest of that line: nothing to resync on.

@@ -138,7 +138,19 @@ func (c *certifier) track(id [32]byte, from peer.ID, bond uint64) bool {
 		return false
 	}
 	c.relays[id] = &relayEntry{prev: from, at: time.Now(), signed: map[[3]any]bool{}, next: map[peer.ID]bool{}, bond: bondState{in: bond}}
+	if len(c.relays) == 1 {
+		c.n.wakeUpkeep() // the sweeps start again
+	}
 	return true
+}
+
+// busy reports whether certified packets are tracked: sent by this node
+// and waiting for receipts, or relayed and waiting for their bonds to
+// settle. The upkeep loop sweeps once a second while they are.
+func (c *certifier) busy() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending) > 0 || len(c.relays) > 0
 }
 
 // askedFor notes that peers were handed the certified packet id. For this
@@ -187,7 +199,11 @@ func (c *certifier) save(key []byte, v any) {
 func (c *certifier) started(id [32]byte, r *sentRecord) {
 	c.mu.Lock()
 	c.pending[id] = r
+	first := len(c.pending) == 1
 	c.mu.Unlock()
+	if first {
+		c.n.wakeUpkeep() // the sweeps start again
+	}
 	c.saveIndexed(append([]byte(sentPrefix), id[:]...), timeKey(sentAtPrefix, r.SentAt, id), r)
 }
 

@@ -39,3 +39,38 @@ func TestPruneRecords(t *testing.T) {
 		t.Fatalf("second prune took %d", k)
 	}
 }
+
+// An idle node's upkeep loop sleeps until its next key upkeep; a certified
+// packet in flight or a deleted key wakes it and brings back the sweeps
+// once a second.
+func TestUpkeepSleepsWhileNothingIsDue(t *testing.T) {
+	n := inboxNode(t)
+	n.certs = newCertifier(n)
+	n.upkeepKick = make(chan struct{}, 1)
+	now := time.Now()
+	n.upkeep.last = now
+	if d := n.upkeepWait(now); d != keyUpkeepEvery {
+		t.Fatalf("idle: sleeps %v, want %v", d, keyUpkeepEvery)
+	}
+	n.certs.started([32]byte{1}, &sentRecord{SentRecord: SentRecord{ID: "x", SentAt: now, Status: StatusPending}})
+	select {
+	case <-n.upkeepKick:
+	default:
+		t.Fatal("a certified packet sent did not wake the upkeep loop")
+	}
+	if d := n.upkeepWait(now); d != time.Second {
+		t.Fatalf("certified packet pending: sleeps %v, want 1s", d)
+	}
+	n.certs.mu.Lock()
+	clear(n.certs.pending)
+	n.certs.mu.Unlock()
+	n.keysDeleted()
+	select {
+	case <-n.upkeepKick:
+	default:
+		t.Fatal("a deleted key did not wake the upkeep loop")
+	}
+	if d := n.upkeepWait(now); d != time.Second {
+		t.Fatalf("keys to purge: sleeps %v, want 1s", d)
+	}
+}

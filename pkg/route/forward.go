@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -564,18 +565,33 @@ type peerWriter struct {
 	meter *peerMeter
 	p     peer.ID
 	q     chan outFrame
+	room  *queueBudget // bounds the bytes in q by time (queue.go)
 	done  chan struct{}
 	once  sync.Once
 }
 
+// writerQueue bounds the frames in a queue; its bytes are bounded by room.
 const writerQueue = 4096
+
+var (
+	errWriterClosed = errors.New("route: connection closed")
+	errQueueTimeout = errors.New("route: peer is not keeping up")
+)
+
+// queueFullWaitNs is how long a sender waits for room in a peer's queue
+// before the packet fails: a peer that answers pings but does not read its
+// stream must not hold a relay's reader for ever. Atomic, since a test
+// that stalls a peer on purpose lengthens it while other nodes run.
+var queueFullWaitNs atomic.Int64
+
+func init() { queueFullWaitNs.Store(int64(5 * time.Second)) }
 
 func (n *Node) writer(p peer.ID) *peerWriter {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	w := n.writers[p]
 	if w == nil {
-		w = &peerWriter{n: n, p: p, q: make(chan outFrame, writerQueue), done: make(chan struct{}), meter: n.meter.of(p)}
+		w = &peerWriter{n: n, p: p, q: make(chan outFrame, writerQueue), room: newQueueBudget(), done: make(chan struct{}), meter: n.meter.of(p)}
 		n.writers[p] = w
 		n.goLoop(w.run)
 	}
@@ -589,27 +605,36 @@ func (w *peerWriter) send(ctx context.Context, b []byte) error {
 }
 
 // sendFrame is send for a frame that may carry what rerouting it needs.
+// It waits for room in the queue (queue.go): the time a sender is held
+// back here is time its packets do not spend waiting in the queue.
 func (w *peerWriter) sendFrame(ctx context.Context, b outFrame) error {
-	select {
-	case w.q <- b:
-		w.afterQueue()
-		return nil
-	default:
+	waited, err := w.room.take(ctx, w.done, time.Duration(queueFullWaitNs.Load()), len(b.b))
+	if waited > 0 {
+		w.n.stats.QueueWaits.Add(1)
+		w.n.stats.QueueWaitNanos.Add(uint64(waited))
 	}
-	t := time.NewTimer(5 * time.Second)
-	defer t.Stop()
-	select {
-	case w.q <- b:
-		w.afterQueue()
-		return nil
-	case <-w.done:
+	if err == nil {
+		// The frame count is a second bound, for floods of tiny frames;
+		// the writer empties the channel, so this wait is short.
+		select {
+		case w.q <- b:
+			w.afterQueue()
+			return nil
+		case <-w.done:
+			err = errWriterClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		w.room.give(len(b.b))
+	}
+	switch {
+	case errors.Is(err, errWriterClosed):
 		return fmt.Errorf("route: connection to %s closed", w.p)
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
+	case errors.Is(err, errQueueTimeout):
 		w.n.stats.QueueFull.Add(1)
 		return fmt.Errorf("route: peer %s is not keeping up; packet dropped", w.p)
 	}
+	return err
 }
 
 func (w *peerWriter) close() { w.once.Do(func() { close(w.done) }) }
@@ -632,6 +657,7 @@ func (w *peerWriter) drain() {
 	for {
 		select {
 		case f := <-w.q:
+			w.room.give(len(f.b))
 			w.n.failed(f, w.p)
 		default:
 			return
@@ -658,6 +684,10 @@ func (w *peerWriter) run() {
 	var unflushed []outFrame
 	idle := time.NewTimer(2 * time.Minute)
 	defer idle.Stop()
+	// The bytes written and the time spent writing them since the last
+	// flush: the pace that sizes the queue (queue.go).
+	var busyBytes int
+	var busy time.Duration
 	open := func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -719,6 +749,7 @@ func (w *peerWriter) run() {
 			return
 		case b = <-w.q:
 		}
+		t0 := time.Now()
 		idle.Reset(2 * time.Minute)
 		if s != nil && len(unflushed) == 0 && s.Conn().Stat().Limited && w.n.host.Network().Connectedness(w.p) == network.Connected {
 			// Hole punching made a direct connection: leave the relay,
@@ -731,7 +762,18 @@ func (w *peerWriter) run() {
 		// Flush when the queue runs dry, and at least every 64 frames so
 		// that a busy peer does not pin every frame in memory.
 		flush := len(w.q) == 0 || len(unflushed) >= 64
-		if !write(flush) {
+		ok := write(flush)
+		// The frame has left the queue (for the stream, or for failed):
+		// its room goes to the next sender, and the time it took counts
+		// toward the pace that sizes the queue, told at each flush.
+		w.room.give(len(b.b))
+		busyBytes += len(b.b)
+		busy += time.Since(t0)
+		if flush || !ok {
+			w.room.wrote(busyBytes, busy)
+			busyBytes, busy = 0, 0
+		}
+		if !ok {
 			for _, f := range unflushed {
 				w.n.failed(f, w.p)
 			}

@@ -24,6 +24,7 @@ const (
 // that the next purge removes it from disk. Safe from any goroutine.
 func (n *Node) keysDeleted() {
 	n.purgeFlag.Store(true)
+	n.wakeUpkeep()
 }
 
 // maintainKeys runs on the node's ticker.

@@ -131,6 +131,9 @@ type Node struct {
 	prekeys    *prekeys
 	upkeep     keyUpkeep // owned by the maintenance loop
 	purgeFlag  atomic.Bool
+	// upkeepKick wakes the maintenance loop, which sleeps until the next
+	// key upkeep while nothing else is due (upkeepLoop).
+	upkeepKick chan struct{}
 	ctx        context.Context
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
@@ -194,6 +197,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	}
 	n := &Node{
 		id:           id,
+		upkeepKick:   make(chan struct{}, 1),
 		pub:          id.Public(),
 		opener:       seal.NewOpener(id.Enc),
 		db:           db,
@@ -319,29 +323,61 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	n.goLoop(func() { n.announceLoop(ctx) })
 	n.goLoop(func() { n.watchLiveness(ctx) })
 	n.goLoop(func() { n.hold.loop(ctx) })
-	n.goLoop(func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		var pruned time.Time
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-t.C:
-				n.certs.sweep(n.opts.CertTimeout)
-				n.maintainKeys(ctx, now)
-				if now.Sub(pruned) > time.Hour {
-					pruned = now
-					if k, err := n.certs.prune(now.Add(-recordRetention)); err != nil {
-						n.log.Warn("pruning certified delivery records", "err", err)
-					} else if k > 0 {
-						n.log.Info("pruned certified delivery records", "records", k, "older_than", recordRetention)
-					}
-				}
+	n.goLoop(func() { n.upkeepLoop(ctx) })
+	return n, nil
+}
+
+// upkeepLoop settles certified packets whose receipts are overdue, looks
+// after keys, and prunes old delivery records. It runs once a second while
+// certified packets are in flight or deleted keys wait to be purged, and
+// otherwise sleeps until the next key upkeep: an idle node has nothing to
+// sweep, and a laptop pays for every wake-up. A certified packet sent or
+// relayed, or a key deleted, wakes it (wakeUpkeep).
+func (n *Node) upkeepLoop(ctx context.Context) {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	var pruned time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-n.upkeepKick:
+			if !t.Stop() {
+				<-t.C
 			}
 		}
-	})
-	return n, nil
+		now := time.Now()
+		n.certs.sweep(n.opts.CertTimeout)
+		n.maintainKeys(ctx, now)
+		if now.Sub(pruned) > time.Hour {
+			pruned = now
+			if k, err := n.certs.prune(now.Add(-recordRetention)); err != nil {
+				n.log.Warn("pruning certified delivery records", "err", err)
+			} else if k > 0 {
+				n.log.Info("pruned certified delivery records", "records", k, "older_than", recordRetention)
+			}
+		}
+		t.Reset(n.upkeepWait(now))
+	}
+}
+
+// upkeepWait is how long upkeepLoop may sleep after a round at now: a
+// second while certified packets are tracked (their receipts fall due) or
+// deleted keys wait to be purged, else until the next key upkeep.
+func (n *Node) upkeepWait(now time.Time) time.Duration {
+	if n.certs.busy() || n.purgeFlag.Load() {
+		return time.Second
+	}
+	return max(time.Second, keyUpkeepEvery-now.Sub(n.upkeep.last))
+}
+
+// wakeUpkeep wakes upkeepLoop for something newly due.
+func (n *Node) wakeUpkeep() {
+	select {
+	case n.upkeepKick <- struct{}{}:
+	default:
+	}
 }
 
 func (n *Node) goLoop(f func()) {

@@ -17,8 +17,13 @@ type Stats struct {
 	Expired    atomic.Uint64 // packets whose ttl ran out here
 	NoRoute    atomic.Uint64 // packets no connected peer could take
 	QueueFull  atomic.Uint64 // packets dropped because a peer did not keep up
-	SendFailed atomic.Uint64 // packets lost with a failed stream
-	InboxFull  atomic.Uint64 // deliveries dropped because the inbox was full
+	// QueueWaits are frames whose sender waited for room in a peer's
+	// queue (queue.go), and QueueWaitNanos the time they waited in all:
+	// where packets wait under load, instead of in the queue.
+	QueueWaits     atomic.Uint64
+	QueueWaitNanos atomic.Uint64
+	SendFailed     atomic.Uint64 // packets lost with a failed stream
+	InboxFull      atomic.Uint64 // deliveries dropped because the inbox was full
 	// StrayReceipts are receipts for packets this node did not carry.
 	StrayReceipts atomic.Uint64
 	// Refused are frames from peers blocked for not paying.
@@ -50,5 +55,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
 		Stale: s.Stale.Load(), Forged: s.Forged.Load(), Rerouted: s.Rerouted.Load(), DeadPeers: s.DeadPeers.Load(),
 		Backtracked: s.Backtracked.Load(),
+		QueueWaits:  s.QueueWaits.Load(), QueueWaitMS: s.QueueWaitNanos.Load() / 1e6,
 	}
 }

@@ -380,19 +380,39 @@ func (c *Client) Providers(ctx context.Context, service string, limit int) ([]Pr
 	return out, c.c.Call(ctx, http.MethodGet, p, nil, &out)
 }
 
+// SendStreamWindow is how many packets SendStream has sent and not yet
+// had answered. The daemon answers a packet once it is queued for its first
+// hop, and it queues only what that hop takes in a few milliseconds; the
+// window keeps the socket between them from becoming a queue of its own
+// (a socket buffer holds dozens of packets, hundreds of milliseconds of
+// them on a busy machine), so next is called when the daemon can take more.
+// Two: one packet the daemon works on, the next one ready behind it.
+const SendStreamWindow = 2
+
 // SendStream sends every packet next yields (nil: no more) over one call
 // to /v0/send/stream, and hands fn each answer, in order: the packet's
 // result, or why it was not sent (Error set). Requests are written as
-// next yields them, while answers come back, so that a sender is held
-// back only by the daemon's pace. It returns the first error of the call
-// itself, or fn's.
+// next yields them, while answers come back, at most SendStreamWindow
+// ahead of the answers, so that a sender is held back by the daemon's
+// pace. It returns the first error of the call itself, or fn's.
 func (c *Client) SendStream(ctx context.Context, next func() *SendRequest, fn func(*SendStreamResult) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
+	window := make(chan struct{}, SendStreamWindow)
 	go func() {
 		enc := json.NewEncoder(pw)
-		for req := next(); req != nil; req = next() {
+		for {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				pw.CloseWithError(ctx.Err())
+				return
+			}
+			req := next()
+			if req == nil {
+				break
+			}
 			if err := enc.Encode(req); err != nil {
 				pw.CloseWithError(err)
 				return
@@ -418,6 +438,10 @@ func (c *Client) SendStream(ctx context.Context, next func() *SendRequest, fn fu
 		var r SendStreamResult
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return fmt.Errorf("send stream: bad answer line: %v", err)
+		}
+		select {
+		case <-window:
+		default: // an answer to no request: the daemon's to judge
 		}
 		if err := fn(&r); err != nil {
 			return err

@@ -110,6 +110,11 @@ type PeerInfo struct {
 	// Path is "direct", or "relayed" while the only connection runs
 	// through a relay (hole punching may yet make it direct).
 	Path string `json:"path"`
+	// QueuedBytes are the bytes waiting in this node's queue to the peer,
+	// and QueueLimit what the queue holds at the pace the peer has been
+	// taking them (about 5 ms of it): senders wait beyond that.
+	QueuedBytes int `json:"queued_bytes"`
+	QueueLimit  int `json:"queue_limit,omitempty"`
 }
 
 // ContactInfo is a contact or a resolved target.
@@ -634,6 +639,11 @@ type StatsSnapshot struct {
 	Rerouted      uint64 `json:"rerouted"`
 	DeadPeers     uint64 `json:"dead_peers"`
 	Backtracked   uint64 `json:"backtracked"`
+	// QueueWaits counts frames whose sender (a local send, or a relay's
+	// reader) waited for room in a peer's queue; QueueWaitMS is the time
+	// they waited in all.
+	QueueWaits  uint64 `json:"queue_waits"`
+	QueueWaitMS uint64 `json:"queue_wait_ms"`
 }
 
 // Files of mf-route inside a home that its clients need.

@@ -46,6 +46,12 @@ session, group or daemon topic they were not sealed for).
 Two more count what churn costs: rerouted (packets offered to the
 next-closest peer after the write to the chosen one failed) and dead_peers
 (peers disconnected for not answering pings for 3.5 s).
+
+Two say where packets wait under load: queue_waits (packets whose sender,
+a local send or a relay reading from a peer, waited for room in a peer's
+queue, which holds about 5 ms of what that peer takes) and queue_wait_ms
+(the time they waited in all). peers --json shows each peer's queue:
+queued_bytes and queue_limit.
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -66,7 +72,7 @@ next-closest peer after the write to the chosen one failed) and dead_peers
 			var counters map[string]uint64
 			b, _ := json.Marshal(st.Packets)
 			_ = json.Unmarshal(b, &counters)
-			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "send_failed", "inbox_full", "stray_receipts", "refused", "stale", "forged", "rerouted", "dead_peers"} {
+			for _, k := range []string{"received", "sent", "delivered", "relayed", "duplicates", "tampered", "not_for_us", "bad_frames", "bad_packets", "expired", "no_route", "queue_full", "queue_waits", "queue_wait_ms", "send_failed", "inbox_full", "stray_receipts", "refused", "stale", "forged", "rerouted", "dead_peers"} {
 				fmt.Fprintf(w, "packets.%s\t%d\n", k, counters[k])
 			}
 			return w.Flush()
