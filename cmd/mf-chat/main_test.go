@@ -23,6 +23,9 @@ import (
 	"github.com/mainframe/mf/pkg/court/courtcmd"
 	"github.com/mainframe/mf/pkg/db/dbcmd"
 	"github.com/mainframe/mf/pkg/devnet"
+	"github.com/mainframe/mf/pkg/hold/holdapi"
+	"github.com/mainframe/mf/pkg/hold/holdcmd"
+	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
 	"github.com/mainframe/mf/pkg/store/storecmd"
@@ -39,6 +42,7 @@ func TestMain(m *testing.M) {
 		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
 		"mf-store": func() { os.Exit(storecmd.Main(os.Args[1:], cli.System())) },
 		"mf-db":    func() { os.Exit(dbcmd.Main(os.Args[1:], cli.System())) },
+		"mf-hold":  func() { os.Exit(holdcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -91,6 +95,7 @@ func TestScripts(t *testing.T) {
 			"mkhostile": cmdMkHostile,
 			"retry":     cmdRetry,
 			"fillchat":  cmdFillChat,
+			"nodeenv":   cmdNodeEnv,
 		},
 	})
 }
@@ -198,15 +203,17 @@ func cmdChatOnce(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// killchat [-route] HOME: SIGKILL HOME's mf-chat (or mf-route) daemon and
-// wait until it is gone.
+// killchat [-route|-hold] HOME: SIGKILL HOME's mf-chat (or mf-route, or
+// mf-hold) daemon and wait until it is gone.
 func cmdKillChat(ts *testscript.TestScript, neg bool, args []string) {
 	pidName := chatapi.PIDName
 	if len(args) == 2 && args[0] == "-route" {
 		pidName, args = routeapi.PIDName, args[1:]
+	} else if len(args) == 2 && args[0] == "-hold" {
+		pidName, args = holdapi.PIDName, args[1:]
 	}
 	if len(args) != 1 {
-		ts.Fatalf("usage: killchat [-route] HOME")
+		ts.Fatalf("usage: killchat [-route|-hold] HOME")
 	}
 	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), pidName))
 	ts.Check(err)
@@ -444,4 +451,20 @@ func cmdFillChat(ts *testscript.TestScript, neg bool, args []string) {
 	cfg, err := config.LoadFile(home)
 	ts.Check(err)
 	ts.Check(chat.FillHome(home, cfg, []string{args[1]}, n, args[3]))
+}
+
+// nodeenv PREFIX HOME: set PREFIX_PEER and PREFIX_ADDRESS to the peer ID
+// and Ethereum address of HOME's node, from its running mf-route.
+func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: nodeenv PREFIX HOME")
+	}
+	c, cancel := ctx(30 * time.Second)
+	defer cancel()
+	st, err := routeapi.NewClient(ts.MkAbs(args[1])).Status(c)
+	ts.Check(err)
+	card, err := identity.ParseCard(st.Card)
+	ts.Check(err)
+	ts.Setenv(args[0]+"_PEER", card.PeerID().String())
+	ts.Setenv(args[0]+"_ADDRESS", card.Address().Hex())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -17,8 +18,10 @@ import (
 // it (for a group: every member at that moment), and is sent again, under
 // its id, at growing intervals, up to ResendFor: the receiver keeps one
 // copy per id, so a message sent twice still shows once, in its place by
-// its Lamport clock. This is what mf-chat does on its own; mf-hold's
-// delegates (offline delivery) will take over the waiting when they land.
+// its Lamport clock. To a contact that has mf-hold delegates, mf-route
+// sends each session packet to them too; once they signed for one (the
+// certified packet's record says held), the message is held: it is not
+// sent again, and its receipt comes when the contact fetches it.
 
 // ResendFor is how long an unacknowledged message is sent again.
 const ResendFor = 7 * 24 * time.Hour
@@ -34,6 +37,9 @@ type awaitEntry struct {
 	// Acked: the recipient's mf-chat acknowledged it; only its receipt
 	// is still looked for, until Next.
 	Acked bool `json:"acked,omitempty"`
+	// Held: the contact's delegates signed for a packet it went in; it
+	// is not sent again, only its receipt looked for, up to ResendFor.
+	Held bool `json:"held,omitempty"`
 	// Mailed: it went to the contact's mf-db mailbox too; MailTries
 	// counts the tries (a contact that has no mailbox yet, or whose row
 	// a provider has not caught up with, is asked again, up to
@@ -154,11 +160,18 @@ func (s *Service) resender(ctx context.Context) {
 				_ = s.st.db.Delete(keys[i])
 				continue
 			}
-			if !now.After(e.Next) || e.Acked {
-				s.receipted(ctx, c, &e)
+			held := e.Held
+			if !now.After(e.Next) || e.Acked || e.Held {
+				if !s.receipted(ctx, c, &e) && e.Held != held {
+					s.saveAwait(keys[i], &e)
+				}
 				continue
 			}
 			if s.receipted(ctx, c, &e) {
+				continue
+			}
+			if e.Held {
+				s.saveAwait(keys[i], &e)
 				continue
 			}
 			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -207,15 +220,20 @@ func (s *Service) resender(ctx context.Context) {
 					s.mu.Unlock()
 				}
 			}
-			s.mu.Lock()
-			// Only if still waiting: an acknowledgement may have come.
-			if _, err := s.st.db.Get(keys[i]); err == nil {
-				b := s.st.db.NewBatch()
-				s.st.setJSON(b, keys[i], e)
-				_ = b.Commit()
-			}
-			s.mu.Unlock()
+			s.saveAwait(keys[i], &e)
 		}
+	}
+}
+
+// saveAwait writes e back to the waiting list, only if it is still
+// there: an acknowledgement or a receipt may have taken it out.
+func (s *Service) saveAwait(key []byte, e *awaitEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.st.db.Get(key); err == nil {
+		b := s.st.db.NewBatch()
+		s.st.setJSON(b, key, *e)
+		_ = b.Commit()
 	}
 }
 
@@ -228,7 +246,9 @@ func nonEmpty(s string) []string {
 
 // receipted looks for the recipient's signed receipt of any packet e went
 // in. With one, the message is delivered on mf-route's proof: the receipt
-// is kept with it and e leaves the waiting list.
+// is kept with it and e leaves the waiting list. Without one, a packet the
+// contact's delegates signed hold receipts for makes the message held
+// (e.Held), which stops the sending again.
 func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) bool {
 	if c.Kind == chatapi.KindGroup {
 		return s.groupReceipted(ctx, c, e)
@@ -237,6 +257,19 @@ func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) b
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		rec, err := s.rc.Receipt(rctx, p)
 		cancel()
+		if err == nil && rec.Status == "held" && len(rec.HeldBy) > 0 && !e.Held {
+			e.Held = true
+			s.mu.Lock()
+			s.update(c, e.ID, func(m *chatapi.Message) bool {
+				if !m.Mine || (m.State != chatapi.StateSent && m.State != chatapi.StateSending) {
+					return false
+				}
+				m.State = chatapi.StateHeld
+				m.Reason = fmt.Sprintf("%d of %s's delegates hold it", len(rec.HeldBy), c.Name)
+				return true
+			})
+			s.mu.Unlock()
+		}
 		if err != nil || rec.Status != "delivered" || rec.Receipt == nil {
 			continue
 		}

@@ -425,6 +425,11 @@ func (s *Service) stopListening(topic string) {
 	}
 }
 
+// typingStale: a typing notice sent longer ago than this is not shown
+// (one held by delegates while this node was away); a minute, not
+// TypingFor, so that a peer whose clock is behind still shows typing.
+const typingStale = time.Minute
+
 // receive handles a packet from mf-route.
 func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message) {
 	e, err := decodeEnvelope(m.Payload)
@@ -441,7 +446,15 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 	}
 	from := s.nameOf(m.From, "")
 	now := time.Now()
-	c.Seen = now
+	// Last seen when the packet was sent, not when it came: a packet
+	// held by this node's delegates while it was away is old news.
+	seen := m.Sent
+	if seen.IsZero() || seen.After(now) {
+		seen = now
+	}
+	if seen.After(c.Seen) {
+		c.Seen = seen
+	}
 	var ack bool
 	switch e.T {
 	case kindMsg:
@@ -466,6 +479,9 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 			}
 		}
 	case kindTyping:
+		if now.Sub(seen) > typingStale {
+			break // held while this node was away: long stopped
+		}
 		c.TypingAt = now
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	case kindLeave:

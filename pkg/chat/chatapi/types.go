@@ -18,8 +18,11 @@ func SocketPath(home string) string { return filepath.Join(home, SocketName) }
 
 // Message states.
 const (
-	StateSending   = "sending"
-	StateSent      = "sent"
+	StateSending = "sending"
+	StateSent    = "sent"
+	// StateHeld: the contact's mf-hold delegates signed that they hold
+	// it for the contact, who is offline; delivered when it fetches it.
+	StateHeld      = "held"
 	StateDelivered = "delivered"
 	StateFailed    = "failed"
 	StateReceived  = "received"

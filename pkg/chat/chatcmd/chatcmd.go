@@ -146,8 +146,8 @@ caption; --ref REF --name NAME sends a reference to a file already stored
 				}
 				text = strings.TrimRight(string(b), "\n")
 			}
-			if wait != "" && wait != chatapi.StateSent && wait != chatapi.StateDelivered {
-				return cli.Usagef("--wait is sent or delivered, not %q", wait)
+			if wait != "" && wait != chatapi.StateSent && wait != chatapi.StateHeld && wait != chatapi.StateDelivered {
+				return cli.Usagef("--wait is sent, held or delivered, not %q", wait)
 			}
 			ctx := cmd.Context()
 			c := g.client()
@@ -230,7 +230,7 @@ caption; --ref REF --name NAME sends a reference to a file already stored
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "the message's id, 32 hex digits (default: random)")
-	cmd.Flags().StringVar(&wait, "wait", "", "wait until the message is sent or delivered")
+	cmd.Flags().StringVar(&wait, "wait", "", "wait until the message is sent, held (by the contact's delegates) or delivered")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long --wait waits")
 	cmd.Flags().StringVar(&replyTo, "reply", "", "the id of the message this one answers")
 	cmd.Flags().StringVar(&attach, "attach", "", "store this file with mf-store and send a reference to it")
@@ -244,7 +244,9 @@ caption; --ref REF --name NAME sends a reference to a file already stored
 func reached(state, want string) bool {
 	switch want {
 	case chatapi.StateSent:
-		return state == chatapi.StateSent || state == chatapi.StateDelivered || state == chatapi.StateFailed
+		return state == chatapi.StateSent || state == chatapi.StateHeld || state == chatapi.StateDelivered || state == chatapi.StateFailed
+	case chatapi.StateHeld:
+		return state == chatapi.StateHeld || state == chatapi.StateDelivered || state == chatapi.StateFailed
 	case chatapi.StateDelivered:
 		return state == chatapi.StateDelivered || state == chatapi.StateFailed
 	}

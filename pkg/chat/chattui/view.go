@@ -115,7 +115,7 @@ func (m *model) stateMark(msg *chatapi.Message, members int) string {
 		}
 	case chatapi.StateFailed:
 		return m.st.failed.Render("[failed: " + termtext.Clean(msg.Reason, false) + "]")
-	case chatapi.StateSending, chatapi.StateSent:
+	case chatapi.StateSending, chatapi.StateSent, chatapi.StateHeld:
 		if msg.Reason != "" {
 			s += ": " + termtext.Clean(msg.Reason, false)
 		} else if len(msg.Acked) > 0 && members > 1 {
