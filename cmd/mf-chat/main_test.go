@@ -96,6 +96,7 @@ func TestScripts(t *testing.T) {
 			"retry":     cmdRetry,
 			"fillchat":  cmdFillChat,
 			"nodeenv":   cmdNodeEnv,
+			"bell":      cmdBell,
 		},
 	})
 }
@@ -467,4 +468,25 @@ func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Setenv(args[0]+"_PEER", card.PeerID().String())
 	ts.Setenv(args[0]+"_ADDRESS", card.Address().Hex())
+}
+
+// bell NAME: wait up to 30 s until the window rang the terminal's bell
+// (tmux's window_bell_flag); with !, check that it has not.
+func cmdBell(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: bell NAME")
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		rang := strings.TrimSpace(tmux(ts, "display-message", "-p", "-t", args[0], "#{window_bell_flag}")) == "1"
+		if neg {
+			if rang {
+				ts.Fatalf("window %s rang the bell", args[0])
+			}
+			return
+		}
+		if rang {
+			return
+		}
+	}
+	ts.Fatalf("window %s never rang the bell", args[0])
 }

@@ -89,6 +89,7 @@ type Service struct {
 	routeUp   bool
 	away      string
 	noTyping  bool
+	noRead    bool                 // send no read receipts
 	typedAt   map[string]time.Time // when a typing notice last went, per conversation
 	subs      map[chan chatapi.Event]struct{}
 
@@ -149,6 +150,10 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 	var noTyping bool
 	if st.getJSON([]byte("s/notyping"), &noTyping) == nil {
 		s.noTyping = noTyping
+	}
+	var noRead bool
+	if st.getJSON([]byte("s/noread"), &noRead) == nil {
+		s.noRead = noRead
 	}
 	if opts.NoIndex {
 		close(s.ixDone)
@@ -463,6 +468,8 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 		s.receiveAck(c, e, from)
 	case kindEdit, kindReact:
 		s.receiveChange(c, e, m.From, from)
+	case kindRead:
+		s.receiveRead(c, e, from)
 	case kindAway:
 		c.Presence = "here"
 		if e.Text != "" {
@@ -534,7 +541,7 @@ func (s *Service) receiveMsg(c *convRecord, e *envelope, m *routeapi.Message, fr
 		return false
 	}
 	wake(s.ixKick)
-	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: &msg})
+	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: &msg, New: true})
 	s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	return true
 }
@@ -585,6 +592,21 @@ func (s *Service) receiveChange(c *convRecord, e *envelope, sender identity.Over
 			return true
 		}
 		return addReaction(m, e.Text, from)
+	})
+}
+
+// maxReadBy bounds the names a message keeps as having read it.
+const maxReadBy = 256
+
+// receiveRead marks this node's message e.Ref as read by from (a read
+// receipt); callers hold mu.
+func (s *Service) receiveRead(c *convRecord, e *envelope, from string) {
+	s.update(c, e.Ref, func(m *chatapi.Message) bool {
+		if !m.Mine || slices.Contains(m.ReadBy, from) || len(m.ReadBy) >= maxReadBy {
+			return false
+		}
+		m.ReadBy = append(m.ReadBy, from)
+		return true
 	})
 }
 

@@ -65,7 +65,15 @@ scripts and bots:
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := chattui.Run(cmd.Context(), g.client(), chattui.Options{In: g.streams.In, Out: g.streams.Out})
+			o := chattui.Options{In: g.streams.In, Out: g.streams.Out, Bell: true}
+			if cfg, err := config.Load(g.home()); err == nil {
+				if err := o.Configure(cfg.Chat.Bell, cfg.Chat.NotifyCmd, cfg.Chat.Keys); err != nil {
+					return err
+				}
+			} else if !errors.Is(err, config.ErrNoHome) {
+				return err
+			}
+			err := chattui.Run(cmd.Context(), g.client(), o)
 			return g.clientErr(err)
 		},
 	}
@@ -276,6 +284,9 @@ func FormatLine(m *chatapi.Message, withConv bool) string {
 		b.WriteString("  [" + m.State)
 		if m.Reason != "" {
 			b.WriteString(": " + termtext.Clean(m.Reason, false))
+		}
+		if len(m.ReadBy) > 0 {
+			b.WriteString(", read by " + termtext.Clean(strings.Join(m.ReadBy, " "), false))
 		}
 		b.WriteString("]")
 	}

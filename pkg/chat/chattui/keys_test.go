@@ -1,0 +1,95 @@
+package chattui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mainframe/mf/pkg/chat/chatapi"
+)
+
+// TestKeymap: a binding from [chat.keys] replaces the action's defaults,
+// and an unknown action or an empty list is refused with a clear line.
+func TestKeymap(t *testing.T) {
+	km, err := newKeymap(map[string]string{"next": "alt+j, ctrl+right", "quit_normal": "Q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !km.is("next", "alt+j") || !km.is("next", "ctrl+right") || km.is("next", "ctrl+n") {
+		t.Errorf("next is %v", km["next"])
+	}
+	if !km.is("prev", "ctrl+p") || !km.is("quit_normal", "Q") || km.is("quit_normal", "q") {
+		t.Errorf("prev %v, quit_normal %v", km["prev"], km["quit_normal"])
+	}
+	for _, tt := range []struct {
+		name string
+		keys map[string]string
+		want string
+	}{
+		{"unknown action", map[string]string{"jump": "x"}, `[chat.keys] has no action "jump"`},
+		{"no key", map[string]string{"next": " , "}, "[chat.keys] next names no key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := newKeymap(tt.keys); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCustomKeysDrive: with next bound to alt+j, alt+j opens the next
+// conversation and ctrl+n no longer does.
+func TestCustomKeysDrive(t *testing.T) {
+	var o Options
+	if err := o.Configure(false, "", map[string]string{"next": "alt+j"}); err != nil {
+		t.Fatal(err)
+	}
+	o.History = 10
+	m := newModel(context.Background(), chatapi.NewClient(t.TempDir()), o)
+	m.convs = []chatapi.Conversation{{ID: "contact:a", Kind: chatapi.KindContact, Name: "a"}, {ID: "contact:b", Kind: chatapi.KindContact, Name: "b"}}
+	m.sel = "contact:a"
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.key(tea.KeyMsg{Type: tea.KeyCtrlN})
+	if m.sel != "contact:a" {
+		t.Fatalf("ctrl+n moved to %s", m.sel)
+	}
+	m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'j'}, Alt: true})
+	if m.sel != "contact:b" {
+		t.Fatalf("alt+j left %s open", m.sel)
+	}
+}
+
+// TestNotify: a new message from a peer is announced (bell and command),
+// cleaned of control; this node's own messages, states and edits of
+// messages are not, nor anything once /notify off turned the bell off.
+func TestNotify(t *testing.T) {
+	m := newModel(context.Background(), chatapi.NewClient(t.TempDir()), Options{History: 10, Bell: true})
+	var mu sync.Mutex
+	var got []notice
+	m.notify = func(n notice) { mu.Lock(); got = append(got, n); mu.Unlock() }
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, New: true, Message: &chatapi.Message{ID: "1", Conv: "contact:bob", From: "bob", Text: "hi"}})
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, Message: &chatapi.Message{ID: "1", Conv: "contact:bob", From: "bob", Text: "hi (edited)"}})
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, New: true, Message: &chatapi.Message{ID: "2", Conv: "contact:bob", From: "me", Mine: true, Text: "mine"}})
+	if len(got) != 1 || got[0].from != "bob" || !got[0].bell {
+		t.Fatalf("notices %+v", got)
+	}
+	m.submit("/notify off")
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, New: true, Message: &chatapi.Message{ID: "3", Conv: "contact:bob", From: "bob", Text: "again"}})
+	if len(got) != 2 || got[1].bell {
+		t.Fatalf("after /notify off: %+v", got)
+	}
+}
+
+// TestReconnectClearsStatus: the "reconnecting" line goes once the window
+// is connected to the daemon again.
+func TestReconnectClearsStatus(t *testing.T) {
+	m := newModel(context.Background(), chatapi.NewClient(t.TempDir()), Options{History: 10})
+	m.Update(statusMsg{"daemon: daemon is not running (reconnecting)"})
+	m.Update(reloadMsg{})
+	if m.status != "" {
+		t.Fatalf("status %q after reconnecting", m.status)
+	}
+}
