@@ -252,8 +252,11 @@ func cmdTUI(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	env := []string{"env", "TERM=xterm-256color", "MF_HOME=" + ts.MkAbs(args[1])}
 	env = append(env, args[2:]...)
-	cmd := strings.Join(append(env, self), " ")
-	tmux(ts, "new-session", "-d", "-s", args[0], "-x", "80", "-y", "24", cmd)
+	// The pane outlives the window, so that a window that stops shows why.
+	cmd := strings.Join(append(env, self), " ") + "; echo mf-chat exited: $?; sleep 3600"
+	// The window is named as the session (else it takes the name of the
+	// shell, and tmux resolves -t b to a window "bash" of another session).
+	tmux(ts, "new-session", "-d", "-s", args[0], "-n", args[0], "-x", "80", "-y", "24", cmd)
 	waitScreen(ts, args[0], regexp.MustCompile(`INSERT`), false)
 }
 
@@ -299,7 +302,8 @@ func waitScreen(ts *testscript.TestScript, name string, re *regexp.Regexp, neg b
 			return scr
 		}
 	}
-	ts.Fatalf("screen of %s never matched %s; last:\n%s", name, re, scr)
+	out, _ := exec.Command("tmux", "-S", ts.Getenv("TMUX_SOCK"), "list-panes", "-a", "-F", "#{session_name} #{pane_pid} #{pane_current_command}").CombinedOutput()
+	ts.Fatalf("screen of %s never matched %s; last:\n%s\npanes:\n%s", name, re, scr, out)
 	return ""
 }
 

@@ -198,10 +198,11 @@ func (s *Service) apiRead(w http.ResponseWriter, r *http.Request) (any, error) {
 }
 
 // sendRead tells c's peers that this node read it up to the last message
-// from others, unless read receipts are off; callers hold mu. It opens
-// no session (a receipt is not worth one).
+// from others, unless read receipts are off; callers hold mu. To a
+// contact it goes in this node's session, which the acknowledgement of
+// the message read opens if none was.
 func (s *Service) sendRead(c *convRecord) {
-	if s.noRead || c.Left || c.Kind == chatapi.KindContact && c.Session == "" {
+	if s.noRead || c.Left {
 		return
 	}
 	ms, err := s.st.lastMessages(c.ID, 64)

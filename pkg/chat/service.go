@@ -89,9 +89,11 @@ type Service struct {
 	routeUp   bool
 	away      string
 	noTyping  bool
-	noRead    bool                 // send no read receipts
-	typedAt   map[string]time.Time // when a typing notice last went, per conversation
-	subs      map[chan chatapi.Event]struct{}
+	noRead    bool // send no read receipts
+	// openMu: one session is opened at a time (send).
+	openMu  sync.Mutex
+	typedAt map[string]time.Time // when a typing notice last went, per conversation
+	subs    map[chan chatapi.Event]struct{}
 
 	// ctx is Run's: listeners live as long as the service, whoever
 	// started them.
@@ -713,12 +715,23 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 	}
 	for try := 0; ; try++ {
 		if topic == "" {
+			// One session opens at a time: an acknowledgement, a read
+			// receipt and a message may all find none at once.
+			s.openMu.Lock()
+			s.mu.Lock()
+			topic = c.Session
+			s.mu.Unlock()
+			if topic != "" && try == 0 {
+				s.openMu.Unlock()
+				goto send
+			}
 			req := routeapi.SessionRequest{With: name}
 			if lum >= 0 {
 				req.Luminosity = &lum
 			}
 			x, err := s.rc.OpenSession(ctx, req)
 			if err != nil {
+				s.openMu.Unlock()
 				return "", err
 			}
 			topic = x.Topic
@@ -729,10 +742,12 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 			err = b.Commit()
 			s.listen(topic, conv)
 			s.mu.Unlock()
+			s.openMu.Unlock()
 			if err != nil {
 				return "", err
 			}
 		}
+	send:
 		res, err := s.rc.Send(ctx, routeapi.SendRequest{Topic: topic, Payload: payload, Certify: certify})
 		var le *localapi.Error
 		if try == 0 && errors.As(err, &le) && le.Status == http.StatusBadRequest && strings.Contains(le.Message, "reserved") {
