@@ -19,7 +19,7 @@
 //	POST /v0/luminosity                  LuminosityRequest: a conversation's luminosity
 //	POST /v0/away                        AwayRequest: presence shown to peers
 //	POST /v0/typing                      ReadRequest{conv} → TypingResult: tell its peers this node is typing
-//	POST /v0/settings                    SettingsRequest → Settings (typing notices on or off)
+//	POST /v0/settings                    SettingsRequest → Settings (typing notices, read receipts on or off)
 //
 // A message's State is one of StateSending (queued or being retried, with
 // the reason of the last try), StateSent (mf-route took it), StateHeld (to

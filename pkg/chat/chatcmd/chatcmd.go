@@ -131,9 +131,11 @@ func newSendCmd(g *globals) *cobra.Command {
 		Short:             "Send a message to a contact or a group (- reads it from stdin)",
 		Long: `Queue MESSAGE for TO, a contact or group name (or contact:NAME, group:NAME),
 and print its id. The daemon sends it as soon as mf-route can, in order and
-exactly once. With --wait sent or --wait delivered the command returns once
-the message reached that state (delivered: the recipient's mf-chat
-acknowledged it), or fails with the reason. --id makes the send
+exactly once. With --wait sent, held or delivered the command returns once
+the message reached that state or a later one (held: a contact that is away
+has mf-hold delegates, which signed that they hold it for it; delivered:
+the recipient's node signed a receipt or its mf-chat acknowledged it), or
+fails with the reason. --id makes the send
 idempotent: a second send with the same id is the same message.
 
 --attach FILE stores FILE with mf-store (encrypted; the reference carries
