@@ -2,6 +2,7 @@ package chattui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -91,5 +92,58 @@ func TestReconnectClearsStatus(t *testing.T) {
 	m.Update(reloadMsg{})
 	if m.status != "" {
 		t.Fatalf("status %q after reconnecting", m.status)
+	}
+}
+
+// TestScrollback: PgUp/PgDn, normal mode's k/j and g/G, and the mouse
+// wheel move the view over the history; new messages keep the view at
+// the bottom only while it is there.
+func TestScrollback(t *testing.T) {
+	m := newModel(context.Background(), chatapi.NewClient(t.TempDir()), Options{History: 500})
+	m.convs = []chatapi.Conversation{{ID: "contact:bob", Kind: chatapi.KindContact, Name: "bob"}}
+	m.sel = "contact:bob"
+	for i := range 200 {
+		m.msgs = append(m.msgs, chatapi.Message{ID: fmt.Sprintf("%032x", i), Conv: m.sel, From: "bob", Text: fmt.Sprintf("line %d", i), Clock: uint64(i + 1), State: chatapi.StateReceived})
+	}
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.render()
+	bottom := m.vp.YOffset
+	if !m.vp.AtBottom() {
+		t.Fatal("not at the bottom at first")
+	}
+	m.key(tea.KeyMsg{Type: tea.KeyPgUp})
+	if m.vp.YOffset >= bottom || m.follow {
+		t.Fatalf("PgUp: offset %d (bottom %d), follow %v", m.vp.YOffset, bottom, m.follow)
+	}
+	up := m.vp.YOffset
+	m.Update(tea.MouseMsg{Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
+	if m.vp.YOffset <= up {
+		t.Fatalf("wheel down: offset %d, was %d", m.vp.YOffset, up)
+	}
+	m.key(tea.KeyMsg{Type: tea.KeyEsc}) // normal mode
+	m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'g'}})
+	if m.vp.YOffset != 0 {
+		t.Fatalf("g: offset %d", m.vp.YOffset)
+	}
+	m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'j'}})
+	if m.vp.YOffset != 1 {
+		t.Fatalf("j: offset %d", m.vp.YOffset)
+	}
+	m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'k'}})
+	if m.vp.YOffset != 0 {
+		t.Fatalf("k: offset %d", m.vp.YOffset)
+	}
+	// Scrolled up, a new message does not pull the view down.
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, Message: &chatapi.Message{ID: fmt.Sprintf("%032x", 999), Conv: m.sel, From: "bob", Text: "new", Clock: 999}})
+	if m.vp.YOffset != 0 {
+		t.Fatalf("a new message moved the view to %d", m.vp.YOffset)
+	}
+	m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'G'}})
+	if !m.vp.AtBottom() || !m.follow {
+		t.Fatal("G: not at the bottom")
+	}
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, Message: &chatapi.Message{ID: fmt.Sprintf("%032x", 1000), Conv: m.sel, From: "bob", Text: "newer", Clock: 1000}})
+	if !m.vp.AtBottom() {
+		t.Fatal("at the bottom, a new message left the view above it")
 	}
 }
