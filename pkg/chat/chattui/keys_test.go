@@ -147,3 +147,35 @@ func TestScrollback(t *testing.T) {
 		t.Fatal("at the bottom, a new message left the view above it")
 	}
 }
+
+// TestLoadRace: a message that arrives while the open conversation is
+// being loaded stays in the view when the load, read before it, comes in;
+// an older load answered late changes nothing.
+func TestLoadRace(t *testing.T) {
+	m := newModel(context.Background(), chatapi.NewClient(t.TempDir()), Options{History: 10})
+	m.convs = []chatapi.Conversation{{ID: "contact:bob", Kind: chatapi.KindContact, Name: "bob"}}
+	m.sel = "contact:bob"
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	old := []chatapi.Message{{ID: fmt.Sprintf("%032x", 1), Conv: m.sel, From: "bob", Text: "old", Clock: 1}}
+	m.loadMsgs(m.sel) // a first load, superseded
+	first := m.loadSeq
+	m.loadMsgs(m.sel) // the one that counts (not run: its answer comes below)
+	ping := chatapi.Message{ID: fmt.Sprintf("%032x", 2), Conv: m.sel, From: "me", Mine: true, Text: "ping", Clock: 2, State: chatapi.StateSending}
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, Message: &ping})
+	pong := chatapi.Message{ID: fmt.Sprintf("%032x", 3), Conv: m.sel, From: "bob", Text: "pong", Clock: 3}
+	m.event(&chatapi.Event{Kind: chatapi.EventMessage, Message: &pong})
+	// The load, read before ping: ping and pong stay, ping in its state.
+	m.Update(msgsMsg{seq: m.loadSeq, conv: m.sel, msgs: append(old, chatapi.Message{ID: ping.ID, Conv: m.sel, From: "me", Mine: true, Text: "ping", Clock: 2, State: chatapi.StateSending})})
+	var texts []string
+	for _, x := range m.msgs {
+		texts = append(texts, x.Text)
+	}
+	if strings.Join(texts, ",") != "old,ping,pong" {
+		t.Fatalf("after the load: %v", texts)
+	}
+	// The superseded load, answered late, changes nothing.
+	m.Update(msgsMsg{seq: first, conv: m.sel, msgs: old})
+	if len(m.msgs) != 3 {
+		t.Fatalf("a stale load left %d messages", len(m.msgs))
+	}
+}

@@ -120,6 +120,7 @@ type (
 		err   error
 	}
 	msgsMsg struct {
+		seq  int
 		conv string
 		msgs []chatapi.Message
 		err  error
@@ -164,6 +165,11 @@ type model struct {
 
 	search *chatapi.SearchResult
 	st     styles
+
+	// loadSeq numbers the loads of the open conversation; since holds
+	// what the daemon told of it while the last one was under way.
+	loadSeq int
+	since   []chatapi.Message
 
 	// sendq carries what the user typed to the daemon, one at a time, so
 	// that messages are queued (and numbered) in the order typed.
@@ -231,7 +237,14 @@ func (m *model) loadConvs() tea.Cmd {
 	}
 }
 
+// loadMsgs loads conv's last messages. What the daemon tells meanwhile
+// (m.since) goes over the loaded list when it comes, and only the last
+// load counts: a list read before a message arrived, and answered after
+// it, must not take it out of the view.
 func (m *model) loadMsgs(conv string) tea.Cmd {
+	m.loadSeq++
+	m.since = nil
+	seq := m.loadSeq
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
 		defer cancel()
@@ -239,7 +252,7 @@ func (m *model) loadMsgs(conv string) tea.Cmd {
 		if err == nil {
 			_ = m.c.MarkRead(ctx, conv)
 		}
-		return msgsMsg{conv, ms, err}
+		return msgsMsg{seq, conv, ms, err}
 	}
 }
 
@@ -287,10 +300,17 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.loadMsgs(m.sel))
 		}
 	case msgsMsg:
-		if msg.err != nil {
+		switch {
+		case msg.seq != m.loadSeq:
+			// An older load, answered late.
+		case msg.err != nil:
 			m.status = msg.err.Error()
-		} else if msg.conv == m.sel {
+		case msg.conv == m.sel:
 			m.msgs = msg.msgs
+			for _, e := range m.since {
+				m.put(e)
+			}
+			m.since = nil
 			m.follow = true
 			m.render()
 		}
@@ -365,17 +385,10 @@ func (m *model) event(e *chatapi.Event) tea.Cmd {
 			return tea.Tick(chatapi.TypingFor, func(time.Time) tea.Msg { return redrawMsg{} })
 		}
 	case e.Message != nil && e.Message.Conv == m.sel:
-		found := false
-		for i := range m.msgs {
-			if m.msgs[i].ID == e.Message.ID {
-				m.msgs[i] = *e.Message
-				found = true
-			}
+		if len(m.since) < 4096 {
+			m.since = append(m.since, *e.Message)
 		}
-		if !found {
-			m.msgs = append(m.msgs, *e.Message)
-			sort.SliceStable(m.msgs, func(i, j int) bool { return less(&m.msgs[i], &m.msgs[j]) })
-		}
+		m.put(*e.Message)
 		m.render()
 		if !e.Message.Mine {
 			conv := m.sel
@@ -386,6 +399,18 @@ func (m *model) event(e *chatapi.Event) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// put puts msg in the view's list, in place of its earlier state.
+func (m *model) put(msg chatapi.Message) {
+	for i := range m.msgs {
+		if m.msgs[i].ID == msg.ID {
+			m.msgs[i] = msg
+			return
+		}
+	}
+	m.msgs = append(m.msgs, msg)
+	sort.SliceStable(m.msgs, func(i, j int) bool { return less(&m.msgs[i], &m.msgs[j]) })
 }
 
 // less orders messages as the daemon does: Lamport clock, then sender,
