@@ -20,11 +20,17 @@ import (
 // copy per id, so a message sent twice still shows once, in its place by
 // its Lamport clock. To a contact that has mf-hold delegates, mf-route
 // sends each session packet to them too; once they signed for one (the
-// certified packet's record says held), the message is held: it is not
-// sent again, and its receipt comes when the contact fetches it.
+// certified packet's record says held), the message is held: it is sent
+// again only hourly, and its receipt comes when the contact fetches it.
 
 // ResendFor is how long an unacknowledged message is sent again.
 const ResendFor = 7 * 24 * time.Hour
+
+// heldResendEvery is how often a message the contact's delegates hold is
+// sent again all the same: they signed for it, but until a court takes a
+// delegate that lost a packet to task, an hourly copy bounds what a lost
+// one costs (mf-hold keeps one copy per packet; a copy is a new packet).
+const heldResendEvery = time.Hour
 
 type awaitEntry struct {
 	Conv    string `json:"conv"`
@@ -38,7 +44,8 @@ type awaitEntry struct {
 	// is still looked for, until Next.
 	Acked bool `json:"acked,omitempty"`
 	// Held: the contact's delegates signed for a packet it went in; it
-	// is not sent again, only its receipt looked for, up to ResendFor.
+	// is sent again only every heldResendEvery, and its receipt looked
+	// for, up to ResendFor.
 	Held bool `json:"held,omitempty"`
 	// Mailed: it went to the contact's mf-db mailbox too; MailTries
 	// counts the tries (a contact that has no mailbox yet, or whose row
@@ -108,6 +115,11 @@ func (s *Service) acked(c *convRecord, id string) {
 func (s *Service) resender(ctx context.Context) {
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
+	// A message held already when this process first sees it is sent
+	// once more: the contact may be back and its acknowledgement lost
+	// (sent while this node was away, before the contact's node could
+	// reach this node's delegates).
+	seen := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -161,7 +173,13 @@ func (s *Service) resender(ctx context.Context) {
 				continue
 			}
 			held := e.Held
-			if !now.After(e.Next) || e.Acked || e.Held {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				if e.Held {
+					e.Next = now.Add(-time.Millisecond)
+				}
+			}
+			if !now.After(e.Next) || e.Acked {
 				if !s.receipted(ctx, c, &e) && e.Held != held {
 					s.saveAwait(keys[i], &e)
 				}
@@ -170,7 +188,7 @@ func (s *Service) resender(ctx context.Context) {
 			if s.receipted(ctx, c, &e) {
 				continue
 			}
-			if e.Held {
+			if e.Held != held {
 				s.saveAwait(keys[i], &e)
 				continue
 			}
@@ -186,6 +204,9 @@ func (s *Service) resender(ctx context.Context) {
 			}
 			e.Tries++
 			e.Next = time.Now().Add(resendAfter(e.Tries))
+			if e.Held {
+				e.Next = time.Now().Add(heldResendEvery)
+			}
 			if e.Tries >= mailAfter && !e.Mailed && e.MailTries < maxMailTries && c.Kind == chatapi.KindContact {
 				e.MailTries++
 				// Still not acknowledged: the contact may be away; its
@@ -258,7 +279,7 @@ func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) b
 		rec, err := s.rc.Receipt(rctx, p)
 		cancel()
 		if err == nil && rec.Status == "held" && len(rec.HeldBy) > 0 && !e.Held {
-			e.Held = true
+			e.Held, e.Next = true, time.Now().Add(heldResendEvery)
 			s.mu.Lock()
 			s.update(c, e.ID, func(m *chatapi.Message) bool {
 				if !m.Mine || (m.State != chatapi.StateSent && m.State != chatapi.StateSending) {

@@ -326,15 +326,18 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 	}
 	raw = bytes.Clone(raw)
 	go func() {
-		ctx, cancel := context.WithTimeout(h.n.ctx, 2*holdCallTimeout)
+		// Up to two minutes: a node that has just started (the one that
+		// comes back and answers what it fetched, for one) may not reach
+		// the holders table's providers for a while.
+		ctx, cancel := context.WithTimeout(h.n.ctx, 4*holdCallTimeout)
 		defer cancel()
 		ds, err := h.delegatesOf(ctx, to.Address())
-		for try := 0; err != nil && try < 3; try++ {
+		for try := 0; err != nil && try < 6; try++ {
 			h.n.log.Info("cannot look the recipient's delegates up", "to", to.Address().Hex(), "err", err)
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(2 * time.Second):
+			case <-time.After(time.Duration(2<<try) * time.Second):
 			}
 			h.forget(to.Address())
 			ds, err = h.delegatesOf(ctx, to.Address())
