@@ -23,6 +23,9 @@ import (
 	"github.com/mainframe/mf/pkg/court/courtcmd"
 	"github.com/mainframe/mf/pkg/db/dbcmd"
 	"github.com/mainframe/mf/pkg/devnet"
+	"github.com/mainframe/mf/pkg/hold/holdapi"
+	"github.com/mainframe/mf/pkg/hold/holdcmd"
+	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/route/routecmd"
 	"github.com/mainframe/mf/pkg/store/storecmd"
@@ -39,6 +42,7 @@ func TestMain(m *testing.M) {
 		"mf-court": func() { os.Exit(courtcmd.Main(os.Args[1:], cli.System())) },
 		"mf-store": func() { os.Exit(storecmd.Main(os.Args[1:], cli.System())) },
 		"mf-db":    func() { os.Exit(dbcmd.Main(os.Args[1:], cli.System())) },
+		"mf-hold":  func() { os.Exit(holdcmd.Main(os.Args[1:], cli.System())) },
 	})
 }
 
@@ -91,6 +95,8 @@ func TestScripts(t *testing.T) {
 			"mkhostile": cmdMkHostile,
 			"retry":     cmdRetry,
 			"fillchat":  cmdFillChat,
+			"nodeenv":   cmdNodeEnv,
+			"bell":      cmdBell,
 		},
 	})
 }
@@ -198,15 +204,17 @@ func cmdChatOnce(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// killchat [-route] HOME: SIGKILL HOME's mf-chat (or mf-route) daemon and
-// wait until it is gone.
+// killchat [-route|-hold] HOME: SIGKILL HOME's mf-chat (or mf-route, or
+// mf-hold) daemon and wait until it is gone.
 func cmdKillChat(ts *testscript.TestScript, neg bool, args []string) {
 	pidName := chatapi.PIDName
 	if len(args) == 2 && args[0] == "-route" {
 		pidName, args = routeapi.PIDName, args[1:]
+	} else if len(args) == 2 && args[0] == "-hold" {
+		pidName, args = holdapi.PIDName, args[1:]
 	}
 	if len(args) != 1 {
-		ts.Fatalf("usage: killchat [-route] HOME")
+		ts.Fatalf("usage: killchat [-route|-hold] HOME")
 	}
 	b, err := os.ReadFile(filepath.Join(ts.MkAbs(args[0]), pidName))
 	ts.Check(err)
@@ -244,8 +252,11 @@ func cmdTUI(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	env := []string{"env", "TERM=xterm-256color", "MF_HOME=" + ts.MkAbs(args[1])}
 	env = append(env, args[2:]...)
-	cmd := strings.Join(append(env, self), " ")
-	tmux(ts, "new-session", "-d", "-s", args[0], "-x", "80", "-y", "24", cmd)
+	// The pane outlives the window, so that a window that stops shows why.
+	cmd := strings.Join(append(env, self), " ") + "; echo mf-chat exited: $?; sleep 3600"
+	// The window is named as the session (else it takes the name of the
+	// shell, and tmux resolves -t b to a window "bash" of another session).
+	tmux(ts, "new-session", "-d", "-s", args[0], "-n", args[0], "-x", "80", "-y", "24", cmd)
 	waitScreen(ts, args[0], regexp.MustCompile(`INSERT`), false)
 }
 
@@ -291,7 +302,8 @@ func waitScreen(ts *testscript.TestScript, name string, re *regexp.Regexp, neg b
 			return scr
 		}
 	}
-	ts.Fatalf("screen of %s never matched %s; last:\n%s", name, re, scr)
+	out, _ := exec.Command("tmux", "-S", ts.Getenv("TMUX_SOCK"), "list-panes", "-a", "-F", "#{session_name} #{pane_pid} #{pane_current_command}").CombinedOutput()
+	ts.Fatalf("screen of %s never matched %s; last:\n%s\npanes:\n%s", name, re, scr, out)
 	return ""
 }
 
@@ -444,4 +456,41 @@ func cmdFillChat(ts *testscript.TestScript, neg bool, args []string) {
 	cfg, err := config.LoadFile(home)
 	ts.Check(err)
 	ts.Check(chat.FillHome(home, cfg, []string{args[1]}, n, args[3]))
+}
+
+// nodeenv PREFIX HOME: set PREFIX_PEER and PREFIX_ADDRESS to the peer ID
+// and Ethereum address of HOME's node, from its running mf-route.
+func cmdNodeEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: nodeenv PREFIX HOME")
+	}
+	c, cancel := ctx(30 * time.Second)
+	defer cancel()
+	st, err := routeapi.NewClient(ts.MkAbs(args[1])).Status(c)
+	ts.Check(err)
+	card, err := identity.ParseCard(st.Card)
+	ts.Check(err)
+	ts.Setenv(args[0]+"_PEER", card.PeerID().String())
+	ts.Setenv(args[0]+"_ADDRESS", card.Address().Hex())
+}
+
+// bell NAME: wait up to 30 s until the window rang the terminal's bell
+// (tmux's window_bell_flag); with !, check that it has not.
+func cmdBell(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: bell NAME")
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		rang := strings.TrimSpace(tmux(ts, "display-message", "-p", "-t", args[0], "#{window_bell_flag}")) == "1"
+		if neg {
+			if rang {
+				ts.Fatalf("window %s rang the bell", args[0])
+			}
+			return
+		}
+		if rang {
+			return
+		}
+	}
+	ts.Fatalf("window %s never rang the bell", args[0])
 }

@@ -192,8 +192,41 @@ func (s *Service) apiRead(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, err
 		}
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
+		s.sendRead(c)
 	}
 	return c.public(), nil
+}
+
+// sendRead tells c's peers that this node read it up to the last message
+// from others, unless read receipts are off; callers hold mu. To a
+// contact it goes in this node's session, which the acknowledgement of
+// the message read opens if none was.
+func (s *Service) sendRead(c *convRecord) {
+	if s.noRead || c.Left {
+		return
+	}
+	ms, err := s.st.lastMessages(c.ID, 64)
+	if err != nil {
+		return
+	}
+	last := ""
+	for i := len(ms) - 1; i >= 0 && last == ""; i-- {
+		if !ms[i].Mine {
+			last = ms[i].ID
+		}
+	}
+	if last == "" {
+		return
+	}
+	id := c.ID
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e := envelope{V: 1, T: kindRead, ID: newID(), Ref: last}
+		if _, err := s.send(ctx, id, e.marshal(), false, false); err != nil {
+			s.log.Debug("read receipt not sent", "conv", id, "err", err)
+		}
+	}()
 }
 
 func (s *Service) apiSearch(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -516,7 +549,15 @@ func (s *Service) apiSettings(w http.ResponseWriter, r *http.Request) (any, erro
 		}
 		s.noTyping = !*req.Typing
 	}
-	return chatapi.Settings{Typing: !s.noTyping, Away: s.away}, nil
+	if req.ReadReceipts != nil {
+		b := s.st.db.NewBatch()
+		s.st.setJSON(b, []byte("s/noread"), !*req.ReadReceipts)
+		if err := b.Commit(); err != nil {
+			return nil, err
+		}
+		s.noRead = !*req.ReadReceipts
+	}
+	return chatapi.Settings{Typing: !s.noTyping, ReadReceipts: !s.noRead, Away: s.away}, nil
 }
 
 func (s *Service) apiClaimName(w http.ResponseWriter, r *http.Request) (any, error) {

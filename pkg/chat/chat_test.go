@@ -260,6 +260,8 @@ func TestDecodeEnvelopeBad(t *testing.T) {
 		{"kind", `{"v":1,"t":"boom","id":"` + id + `"}`, "unknown kind"},
 		{"ack empty", `{"v":1,"t":"ack","id":"` + id + `"}`, "an ack names"},
 		{"edit no ref", `{"v":1,"t":"edit","id":"` + id + `"}`, "without a reference"},
+		{"read no ref", `{"v":1,"t":"read","id":"` + id + `"}`, "without a reference"},
+		{"read bad ref", `{"v":1,"t":"read","id":"` + id + `","r":"../x"}`, "reference is not 32 hex digits"},
 		{"trailing", `{"v":1,"t":"msg","id":"` + id + `"} {}`, "trailing"},
 		{"too big", `{"v":1,"t":"msg","id":"` + id + `","x":"` + strings.Repeat("x", MaxPayload) + `"}`, "over"},
 		{"file ref", `{"v":1,"t":"msg","id":"` + id + `","f":{"ref":"../../etc","name":"a","size":1}}`, "64 or 128 hex digits"},
@@ -285,6 +287,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{V: 1, T: kindMsg, ID: id, Clock: 3, Text: "hi"},
 		{V: 1, T: kindAck, ID: id, Acks: []string{id}},
 		{V: 1, T: kindReact, ID: id, Ref: id, Text: "👍"},
+		{V: 1, T: kindRead, ID: id, Ref: id},
 		{V: 1, T: kindMsg, ID: id, Poll: &chatapi.Poll{Question: "q", Options: []string{"a", "b"}}},
 		{V: 1, T: kindMsg, ID: id, File: &chatapi.Attachment{Ref: strings.Repeat("ab", 64), Name: "f.txt", Size: 3}},
 	} {

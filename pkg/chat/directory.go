@@ -163,7 +163,7 @@ func (s *Service) LookupName(ctx context.Context, name string) (*chatapi.NameInf
 	}
 	_, card, err := s.directoryRowOf(ctx, owner)
 	var le *localapi.Error
-	if errors.Is(err, kv.ErrNotFound) || errors.As(err, &le) && le.Status == http.StatusNotFound {
+	if errors.Is(err, kv.ErrNotFound) || errors.Is(err, errCardDeleted) || errors.As(err, &le) && le.Status == http.StatusNotFound {
 		return nil, localapi.NotFound("%s owns the name %q but published no card", owner.Hex(), name)
 	}
 	if errors.As(err, &le) {
@@ -175,14 +175,21 @@ func (s *Service) LookupName(ctx context.Context, name string) (*chatapi.NameInf
 	return &chatapi.NameInfo{Name: name, Owner: owner.Hex(), Card: card.String()}, nil
 }
 
+// errCardDeleted: the owner deleted its row, so there is no card, which
+// is not a forgery.
+var errCardDeleted = errors.New("chat: the owner deleted its card")
+
 // cardOf reads the card in a directory row and checks that the row is
 // signed by owner, under owner's key, and that the card is owner's.
 func cardOf(meta *dbapi.Meta, ch *dbapi.Change, owner common.Address) (*directoryRow, *identity.Card, error) {
 	if err := dbapi.VerifyRow(meta, strings.ToLower(owner.Hex()), ch); err != nil {
 		return nil, nil, err
 	}
-	if ch.Writer != owner || !dbapi.KeyNames(ch.Key, owner) || ch.Op == dbapi.OpDelete {
+	if ch.Writer != owner || !dbapi.KeyNames(ch.Key, owner) {
 		return nil, nil, errors.New("the row is not the owner's")
+	}
+	if ch.Op == dbapi.OpDelete {
+		return nil, nil, errCardDeleted
 	}
 	var row directoryRow
 	if err := json.Unmarshal(ch.Value, &row); err != nil {

@@ -160,7 +160,9 @@ func (s *Service) pullMailbox(ctx context.Context) {
 
 // takeMail stores a message from the mailbox as if it came in the session
 // with its sender, and reports whether it is done with (stored, or not
-// for this node to take: from a stranger, or not a message).
+// for this node to take: from a stranger, or not a message). A message
+// that could not be stored stays in the mailbox, unacknowledged, for the
+// next read: deleting its row would lose it.
 func (s *Service) takeMail(ctx context.Context, m dbapi.Mail) bool {
 	e, err := decodeEnvelope(m.Message)
 	if err != nil || e.T != kindMsg {
@@ -181,9 +183,12 @@ func (s *Service) takeMail(ctx context.Context, m dbapi.Mail) bool {
 		return true // only contacts talk to this node
 	}
 	o := s.overlays[name]
-	s.receiveMsg(c, e, &routeapi.Message{From: o}, name)
+	stored := s.receiveMsg(c, e, &routeapi.Message{From: o}, name)
 	conv := c.ID
 	s.mu.Unlock()
+	if !stored {
+		return false
+	}
 	a := envelope{V: 1, T: kindAck, ID: newID(), Acks: []string{e.ID}}
 	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -17,11 +18,19 @@ import (
 // it (for a group: every member at that moment), and is sent again, under
 // its id, at growing intervals, up to ResendFor: the receiver keeps one
 // copy per id, so a message sent twice still shows once, in its place by
-// its Lamport clock. This is what mf-chat does on its own; mf-hold's
-// delegates (offline delivery) will take over the waiting when they land.
+// its Lamport clock. To a contact that has mf-hold delegates, mf-route
+// sends each session packet to them too; once they signed for one (the
+// certified packet's record says held), the message is held: it is sent
+// again only hourly, and its receipt comes when the contact fetches it.
 
 // ResendFor is how long an unacknowledged message is sent again.
 const ResendFor = 7 * 24 * time.Hour
+
+// heldResendEvery is how often a message the contact's delegates hold is
+// sent again all the same: they signed for it, but until a court takes a
+// delegate that lost a packet to task, an hourly copy bounds what a lost
+// one costs (mf-hold keeps one copy per packet; a copy is a new packet).
+const heldResendEvery = time.Hour
 
 type awaitEntry struct {
 	Conv    string `json:"conv"`
@@ -34,6 +43,10 @@ type awaitEntry struct {
 	// Acked: the recipient's mf-chat acknowledged it; only its receipt
 	// is still looked for, until Next.
 	Acked bool `json:"acked,omitempty"`
+	// Held: the contact's delegates signed for a packet it went in; it
+	// is sent again only every heldResendEvery, and its receipt looked
+	// for, up to ResendFor.
+	Held bool `json:"held,omitempty"`
 	// Mailed: it went to the contact's mf-db mailbox too; MailTries
 	// counts the tries (a contact that has no mailbox yet, or whose row
 	// a provider has not caught up with, is asked again, up to
@@ -102,6 +115,11 @@ func (s *Service) acked(c *convRecord, id string) {
 func (s *Service) resender(ctx context.Context) {
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
+	// A message held already when this process first sees it is sent
+	// once more: the contact may be back and its acknowledgement lost
+	// (sent while this node was away, before the contact's node could
+	// reach this node's delegates).
+	seen := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -154,11 +172,24 @@ func (s *Service) resender(ctx context.Context) {
 				_ = s.st.db.Delete(keys[i])
 				continue
 			}
+			held := e.Held
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				if e.Held {
+					e.Next = now.Add(-time.Millisecond)
+				}
+			}
 			if !now.After(e.Next) || e.Acked {
-				s.receipted(ctx, c, &e)
+				if !s.receipted(ctx, c, &e) && e.Held != held {
+					s.saveAwait(keys[i], &e)
+				}
 				continue
 			}
 			if s.receipted(ctx, c, &e) {
+				continue
+			}
+			if e.Held != held {
+				s.saveAwait(keys[i], &e)
 				continue
 			}
 			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -173,6 +204,9 @@ func (s *Service) resender(ctx context.Context) {
 			}
 			e.Tries++
 			e.Next = time.Now().Add(resendAfter(e.Tries))
+			if e.Held {
+				e.Next = time.Now().Add(heldResendEvery)
+			}
 			if e.Tries >= mailAfter && !e.Mailed && e.MailTries < maxMailTries && c.Kind == chatapi.KindContact {
 				e.MailTries++
 				// Still not acknowledged: the contact may be away; its
@@ -207,15 +241,20 @@ func (s *Service) resender(ctx context.Context) {
 					s.mu.Unlock()
 				}
 			}
-			s.mu.Lock()
-			// Only if still waiting: an acknowledgement may have come.
-			if _, err := s.st.db.Get(keys[i]); err == nil {
-				b := s.st.db.NewBatch()
-				s.st.setJSON(b, keys[i], e)
-				_ = b.Commit()
-			}
-			s.mu.Unlock()
+			s.saveAwait(keys[i], &e)
 		}
+	}
+}
+
+// saveAwait writes e back to the waiting list, only if it is still
+// there: an acknowledgement or a receipt may have taken it out.
+func (s *Service) saveAwait(key []byte, e *awaitEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.st.db.Get(key); err == nil {
+		b := s.st.db.NewBatch()
+		s.st.setJSON(b, key, *e)
+		_ = b.Commit()
 	}
 }
 
@@ -228,7 +267,9 @@ func nonEmpty(s string) []string {
 
 // receipted looks for the recipient's signed receipt of any packet e went
 // in. With one, the message is delivered on mf-route's proof: the receipt
-// is kept with it and e leaves the waiting list.
+// is kept with it and e leaves the waiting list. Without one, a packet the
+// contact's delegates signed hold receipts for makes the message held
+// (e.Held), which stops the sending again.
 func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) bool {
 	if c.Kind == chatapi.KindGroup {
 		return s.groupReceipted(ctx, c, e)
@@ -237,6 +278,19 @@ func (s *Service) receipted(ctx context.Context, c *convRecord, e *awaitEntry) b
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		rec, err := s.rc.Receipt(rctx, p)
 		cancel()
+		if err == nil && rec.Status == "held" && len(rec.HeldBy) > 0 && !e.Held {
+			e.Held, e.Next = true, time.Now().Add(heldResendEvery)
+			s.mu.Lock()
+			s.update(c, e.ID, func(m *chatapi.Message) bool {
+				if !m.Mine || (m.State != chatapi.StateSent && m.State != chatapi.StateSending) {
+					return false
+				}
+				m.State = chatapi.StateHeld
+				m.Reason = fmt.Sprintf("%d of %s's delegates hold it", len(rec.HeldBy), c.Name)
+				return true
+			})
+			s.mu.Unlock()
+		}
 		if err != nil || rec.Status != "delivered" || rec.Receipt == nil {
 			continue
 		}

@@ -89,8 +89,11 @@ type Service struct {
 	routeUp   bool
 	away      string
 	noTyping  bool
-	typedAt   map[string]time.Time // when a typing notice last went, per conversation
-	subs      map[chan chatapi.Event]struct{}
+	noRead    bool // send no read receipts
+	// openMu: one session is opened at a time (send).
+	openMu  sync.Mutex
+	typedAt map[string]time.Time // when a typing notice last went, per conversation
+	subs    map[chan chatapi.Event]struct{}
 
 	// ctx is Run's: listeners live as long as the service, whoever
 	// started them.
@@ -149,6 +152,10 @@ func New(db *kv.DB, id *identity.Identity, rc *routeapi.Client, log *slog.Logger
 	var noTyping bool
 	if st.getJSON([]byte("s/notyping"), &noTyping) == nil {
 		s.noTyping = noTyping
+	}
+	var noRead bool
+	if st.getJSON([]byte("s/noread"), &noRead) == nil {
+		s.noRead = noRead
 	}
 	if opts.NoIndex {
 		close(s.ixDone)
@@ -425,6 +432,11 @@ func (s *Service) stopListening(topic string) {
 	}
 }
 
+// typingStale: a typing notice sent longer ago than this is not shown
+// (one held by delegates while this node was away); a minute, not
+// TypingFor, so that a peer whose clock is behind still shows typing.
+const typingStale = time.Minute
+
 // receive handles a packet from mf-route.
 func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message) {
 	e, err := decodeEnvelope(m.Payload)
@@ -441,7 +453,15 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 	}
 	from := s.nameOf(m.From, "")
 	now := time.Now()
-	c.Seen = now
+	// Last seen when the packet was sent, not when it came: a packet
+	// held by this node's delegates while it was away is old news.
+	seen := m.Sent
+	if seen.IsZero() || seen.After(now) {
+		seen = now
+	}
+	if seen.After(c.Seen) {
+		c.Seen = seen
+	}
 	var ack bool
 	switch e.T {
 	case kindMsg:
@@ -450,6 +470,8 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 		s.receiveAck(c, e, from)
 	case kindEdit, kindReact:
 		s.receiveChange(c, e, m.From, from)
+	case kindRead:
+		s.receiveRead(c, e, from)
 	case kindAway:
 		c.Presence = "here"
 		if e.Text != "" {
@@ -466,6 +488,9 @@ func (s *Service) receive(ctx context.Context, topic string, m *routeapi.Message
 			}
 		}
 	case kindTyping:
+		if now.Sub(seen) > typingStale {
+			break // held while this node was away: long stopped
+		}
 		c.TypingAt = now
 		s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	case kindLeave:
@@ -518,7 +543,7 @@ func (s *Service) receiveMsg(c *convRecord, e *envelope, m *routeapi.Message, fr
 		return false
 	}
 	wake(s.ixKick)
-	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: &msg})
+	s.emit(chatapi.Event{Kind: chatapi.EventMessage, Message: &msg, New: true})
 	s.emit(chatapi.Event{Kind: chatapi.EventConv, Conv: ptr(c.public())})
 	return true
 }
@@ -569,6 +594,21 @@ func (s *Service) receiveChange(c *convRecord, e *envelope, sender identity.Over
 			return true
 		}
 		return addReaction(m, e.Text, from)
+	})
+}
+
+// maxReadBy bounds the names a message keeps as having read it.
+const maxReadBy = 256
+
+// receiveRead marks this node's message e.Ref as read by from (a read
+// receipt); callers hold mu.
+func (s *Service) receiveRead(c *convRecord, e *envelope, from string) {
+	s.update(c, e.Ref, func(m *chatapi.Message) bool {
+		if !m.Mine || slices.Contains(m.ReadBy, from) || len(m.ReadBy) >= maxReadBy {
+			return false
+		}
+		m.ReadBy = append(m.ReadBy, from)
+		return true
 	})
 }
 
@@ -675,12 +715,23 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 	}
 	for try := 0; ; try++ {
 		if topic == "" {
+			// One session opens at a time: an acknowledgement, a read
+			// receipt and a message may all find none at once.
+			s.openMu.Lock()
+			s.mu.Lock()
+			topic = c.Session
+			s.mu.Unlock()
+			if topic != "" && try == 0 {
+				s.openMu.Unlock()
+				goto send
+			}
 			req := routeapi.SessionRequest{With: name}
 			if lum >= 0 {
 				req.Luminosity = &lum
 			}
 			x, err := s.rc.OpenSession(ctx, req)
 			if err != nil {
+				s.openMu.Unlock()
 				return "", err
 			}
 			topic = x.Topic
@@ -691,10 +742,12 @@ func (s *Service) send(ctx context.Context, conv string, payload []byte, waitKey
 			err = b.Commit()
 			s.listen(topic, conv)
 			s.mu.Unlock()
+			s.openMu.Unlock()
 			if err != nil {
 				return "", err
 			}
 		}
+	send:
 		res, err := s.rc.Send(ctx, routeapi.SendRequest{Topic: topic, Payload: payload, Certify: certify})
 		var le *localapi.Error
 		if try == 0 && errors.As(err, &le) && le.Status == http.StatusBadRequest && strings.Contains(le.Message, "reserved") {

@@ -15,7 +15,7 @@ import (
 // JSON object, at most MaxPayload bytes.
 //
 //	v  1
-//	t  kind: msg, ack, edit, react, leave, away, typing, mailbox
+//	t  kind: msg, ack, edit, react, leave, away, typing, mailbox, read
 //	id 32 hex digits, chosen by the sender; a receiver keeps a message id
 //	   once per conversation, so a packet sent twice (a sender killed
 //	   between mf-route's answer and its own bookkeeping) shows once
@@ -23,7 +23,7 @@ import (
 //	s  the sender's clock, unix milliseconds (shown, never used to order)
 //	x  text (msg, edit: the new text, react: the reaction, away: the note,
 //	   mailbox: the reference of the sender's mf-db mailbox)
-//	r  the message an edit, reaction or reply refers to
+//	r  the message an edit, reaction, reply or read receipt refers to
 //	a  acknowledged message ids (ack), at most MaxAcks
 //	p  a poll (msg)
 //	f  an attachment: a file in mf-store (msg)
@@ -57,6 +57,9 @@ const (
 	// kindMailbox: the sender's mf-db mailbox, where to leave messages
 	// while it is away (a contact's only).
 	kindMailbox = "mailbox"
+	// kindRead: the sender read the conversation up to message r, the
+	// last one from others (a read receipt, unless it turned them off).
+	kindRead = "read"
 )
 
 // Bounds of the payload.
@@ -137,7 +140,7 @@ func decodeEnvelope(b []byte) (*envelope, error) {
 				return nil, fmt.Errorf("%w: acked id is not 32 hex digits", errEnvelope)
 			}
 		}
-	case kindEdit, kindReact:
+	case kindEdit, kindReact, kindRead:
 		if e.Ref == "" {
 			return nil, fmt.Errorf("%w: %s without a reference", errEnvelope, e.T)
 		}

@@ -143,6 +143,22 @@ type Config struct {
 	Route Route `toml:"route"`
 	Swap  Swap  `toml:"swap"`
 	Court Court `toml:"court"`
+	Chat  Chat  `toml:"chat"`
+}
+
+// Chat holds the settings of mf-chat's window.
+type Chat struct {
+	// Bell rings the terminal's bell when a message from a peer comes
+	// (MF_CHAT_BELL).
+	Bell bool `toml:"bell"`
+	// NotifyCmd, when set, is run with /bin/sh -c for each message from a
+	// peer, with MF_CHAT_CONV, MF_CHAT_FROM and MF_CHAT_TEXT (made safe to
+	// print) in its environment: a desktop notification, for example
+	// notify-send "$MF_CHAT_FROM" "$MF_CHAT_TEXT" (MF_CHAT_NOTIFY_CMD).
+	NotifyCmd string `toml:"notify_cmd"`
+	// Keys binds the window's actions to keys, each a comma-separated
+	// list that replaces the action's default keys (docs/chat.md).
+	Keys map[string]string `toml:"keys"`
 }
 
 // Default is the configuration of a new node.
@@ -175,7 +191,7 @@ func Default() Config {
 		CashThreshold:       "0.5",
 		NoticeSeconds:       86400,
 		Pay:                 true,
-	}}
+	}, Chat: Chat{Bell: true}}
 }
 
 // Load reads $home/config.toml over the defaults, then applies MF_*
@@ -276,7 +292,10 @@ func (c *Config) applyEnv() error {
 		}
 		c.Route.Dev = b
 	}
-	for name, dst := range map[string]*bool{"MF_RELAY_SERVICE": &c.Route.RelayService, "MF_NAT_PORTMAP": &c.Route.NATPortMap, "MF_MDNS": &c.Route.MDNS} {
+	if v, ok := os.LookupEnv("MF_CHAT_NOTIFY_CMD"); ok {
+		c.Chat.NotifyCmd = v
+	}
+	for name, dst := range map[string]*bool{"MF_RELAY_SERVICE": &c.Route.RelayService, "MF_NAT_PORTMAP": &c.Route.NATPortMap, "MF_MDNS": &c.Route.MDNS, "MF_CHAT_BELL": &c.Chat.Bell} {
 		if v, ok := os.LookupEnv(name); ok {
 			b, err := strconv.ParseBool(v)
 			if err != nil {

@@ -148,7 +148,7 @@ func TestBadInput(t *testing.T) {
 		{"sender over its quota", sender, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), packet(50, 100), 507},
 		{"packet for a node that is not a client", sender, "POST", "/remote/v0/hold/" + mallory.Public().Address().Hex(), packet(51, 100), 403},
 		{"oversized packet", mallory, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), bigp, 413},
-		{"not a data packet", mallory, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), []byte{2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42}, 400},
+		{"a group packet (not held)", mallory, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), []byte{2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42}, 400},
 		{"client not an address", sender, "POST", "/remote/v0/hold/nobody", packet(52, 100), 400},
 		{"hold without the gateway", nil, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), packet(53, 100), 403},
 		{"agree without the gateway", nil, "POST", "/remote/v0/agree", []byte("{}"), 403},

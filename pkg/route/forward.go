@@ -477,13 +477,13 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 		if p.Kind == KindGroup && env.Flags&(FlagGroupReceipt|FlagReceiptBatch) != 0 {
 			return n.grcpts.deliverCertified(id, env) // groupreceipt.go
 		}
-		if p.Kind == KindData && n.hold.received(id) {
+		if p.Kind != KindGroup && n.hold.received(id) {
 			// Fetched from a delegate already (hold.go).
 			n.stats.Duplicates.Add(1)
 			return false
 		}
 		ok := n.deliver(id, env, durable)
-		if ok && p.Kind == KindData {
+		if ok && p.Kind != KindGroup {
 			n.hold.delivered(id)
 		}
 		return ok

@@ -36,7 +36,8 @@ import (
 // the delegates' side, docs/hold.md the design). mf-route does the part
 // that needs packets:
 //
-//   - Sending: a data packet sent with Send also goes to each of the
+//   - Sending: a data packet sent with Send, and a session packet
+//     (SendSession, SendSessionCertified), also goes to each of the
 //     recipient's delegates (HoldAlways), or only when the recipient is not
 //     connected (HoldUnreachable). The delegates come from the packet
 //     holders table, an mf-db network table read from its providers over
@@ -364,15 +365,18 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 	}
 	go func() {
 		defer func() { <-h.backlog }()
-		ctx, cancel := context.WithTimeout(h.n.ctx, 2*holdCallTimeout)
+		// Up to two minutes: a node that has just started (the one that
+		// comes back and answers what it fetched, for one) may not reach
+		// the holders table's providers for a while.
+		ctx, cancel := context.WithTimeout(h.n.ctx, 4*holdCallTimeout)
 		defer cancel()
 		ds, err := h.delegatesOf(ctx, to.Address())
-		for try := 0; err != nil && try < 3; try++ {
+		for try := 0; err != nil && try < 6; try++ {
 			h.n.log.Info("cannot look the recipient's delegates up", "to", to.Address().Hex(), "err", err)
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(2 * time.Second):
+			case <-time.After(time.Duration(2<<try) * time.Second):
 			}
 			h.forget(to.Address())
 			ds, err = h.delegatesOf(ctx, to.Address())
@@ -391,13 +395,22 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		var wg sync.WaitGroup
 		live := make([]holdapi.RowDelegate, 0, len(ds))
 		for _, d := range ds {
+			if d.PeerID == h.n.host.ID().String() {
+				// This node is one of the recipient's delegates: the
+				// gateway does not call itself, and the others hold it.
+				continue
+			}
 			if !h.isDown(d.PeerID) {
 				live = append(live, d)
 			}
 		}
 		if len(live) == 0 {
 			// All failed lately: try them all rather than none.
-			live = ds
+			for _, d := range ds {
+				if d.PeerID != h.n.host.ID().String() {
+					live = append(live, d)
+				}
+			}
 		}
 		for _, d := range live {
 			wg.Add(1)
@@ -720,16 +733,25 @@ func (h *holding) fetchPage(ctx context.Context, d holdapi.Delegate, after uint6
 }
 
 // open checks a fetched packet as tryOpen checks one that arrived: a data
-// packet for this node, that opens, from a sender allowed on its topic,
+// or session packet for this node, that opens, from a sender allowed on its topic,
 // and not older than the delivered-id record reaches back.
 func (h *holding) open(x holdapi.Held) *fetched {
 	p, err := UnmarshalPacket(x.Packet)
-	if err != nil || p.Kind != KindData || !p.Matches(h.n.self) {
+	if err != nil || p.Kind == KindGroup || !p.Matches(h.n.self) {
 		h.n.stats.BadPackets.Add(1)
 		return nil
 	}
 	id := PacketID(x.Packet)
-	env, err := OpenPacket(h.n.opener, p)
+	var env *Envelope
+	if p.Kind == KindSession {
+		// Sealed with a session key this node holds (the sender keeps
+		// sealing with an epoch until this node answers its proposal,
+		// so a packet held while this node was away opens); its rekey
+		// message is not acted on, since the packet is not fresh.
+		env, err = h.n.sess.openPacket(p)
+	} else {
+		env, err = OpenPacket(h.n.opener, p)
+	}
 	switch {
 	case err != nil:
 		h.n.stats.NotForUs.Add(1)

@@ -85,7 +85,11 @@ func (n *Node) SendSession(ctx context.Context, topic string, flags byte, payloa
 		return [32]byte{}, err
 	}
 	raw := p.Marshal()
-	return PacketID(raw), n.handlePacket(ctx, p, raw, "", nil)
+	id := PacketID(raw)
+	// A session packet goes to the peer's delegates too, as a Send does:
+	// a peer that is offline gets it from them when it is back (hold.go).
+	n.hold.sent(x.peer, raw, id, false)
+	return id, n.handlePacket(ctx, p, raw, "", nil)
 }
 
 // SendGroup multicasts payload to a group's members.

@@ -814,5 +814,9 @@ func (n *Node) SendSessionCertified(ctx context.Context, topic string, flags byt
 	if err != nil {
 		return [32]byte{}, err
 	}
-	return n.sendCertified(ctx, p, p.Marshal(), x.peer.Overlay(), topic)
+	raw := p.Marshal()
+	// Held by the peer's delegates as well (hold.go): a peer that is
+	// offline settles the packet as held, and delivered when it fetches it.
+	n.hold.sent(x.peer, raw, PacketID(raw), true)
+	return n.sendCertified(ctx, p, raw, x.peer.Overlay(), topic)
 }

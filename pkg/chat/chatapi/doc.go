@@ -19,10 +19,12 @@
 //	POST /v0/luminosity                  LuminosityRequest: a conversation's luminosity
 //	POST /v0/away                        AwayRequest: presence shown to peers
 //	POST /v0/typing                      ReadRequest{conv} → TypingResult: tell its peers this node is typing
-//	POST /v0/settings                    SettingsRequest → Settings (typing notices on or off)
+//	POST /v0/settings                    SettingsRequest → Settings (typing notices, read receipts on or off)
 //
 // A message's State is one of StateSending (queued or being retried, with
-// the reason of the last try), StateSent (mf-route took it), StateDelivered
+// the reason of the last try), StateSent (mf-route took it), StateHeld (to
+// a contact that is offline: its mf-hold delegates signed hold receipts
+// for the certified session packet, named in Reason), StateDelivered
 // (to a contact: the contact's node signed a receipt for the certified
 // session packet, kept in Receipt, or its mf-chat acknowledged it; to a
 // group: members' mf-chat acknowledged it, each listed in DeliveredTo),

@@ -18,8 +18,11 @@ func SocketPath(home string) string { return filepath.Join(home, SocketName) }
 
 // Message states.
 const (
-	StateSending   = "sending"
-	StateSent      = "sent"
+	StateSending = "sending"
+	StateSent    = "sent"
+	// StateHeld: the contact's mf-hold delegates signed that they hold
+	// it for the contact, who is offline; delivered when it fetches it.
+	StateHeld      = "held"
 	StateDelivered = "delivered"
 	StateFailed    = "failed"
 	StateReceived  = "received"
@@ -97,12 +100,15 @@ type TypingResult struct {
 type SettingsRequest struct {
 	// Typing: tell peers when this node is typing.
 	Typing *bool `json:"typing,omitempty"`
+	// ReadReceipts: tell peers when this node read their messages.
+	ReadReceipts *bool `json:"read_receipts,omitempty"`
 }
 
 // Settings answers /v0/settings.
 type Settings struct {
-	Typing bool   `json:"typing"`
-	Away   string `json:"away,omitempty"`
+	Typing       bool   `json:"typing"`
+	ReadReceipts bool   `json:"read_receipts"`
+	Away         string `json:"away,omitempty"`
 }
 
 // Poll is a poll microformat: a question and its options; votes are
@@ -149,6 +155,10 @@ type Message struct {
 	// message inside the group: it stops the sending again, while the
 	// state waits for their receipts.
 	Acked []string `json:"acked,omitempty"`
+	// ReadBy lists the peers whose mf-chat said they read the
+	// conversation up to this message (read receipts; a peer may turn
+	// them off).
+	ReadBy []string `json:"read_by,omitempty"`
 }
 
 // SendRequest queues a message. To is a conversation id, a contact name
@@ -193,7 +203,10 @@ const (
 
 // Event is one line of /v0/watch.
 type Event struct {
-	Kind    string        `json:"kind"`
+	Kind string `json:"kind"`
+	// New: the message just came from a peer (not a new state, edit or
+	// reaction of one): what a window notifies of.
+	New     bool          `json:"new,omitempty"`
 	Message *Message      `json:"message,omitempty"`
 	Conv    *Conversation `json:"conversation,omitempty"`
 }

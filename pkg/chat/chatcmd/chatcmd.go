@@ -65,7 +65,15 @@ scripts and bots:
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := chattui.Run(cmd.Context(), g.client(), chattui.Options{In: g.streams.In, Out: g.streams.Out})
+			o := chattui.Options{In: g.streams.In, Out: g.streams.Out, Bell: true}
+			if cfg, err := config.Load(g.home()); err == nil {
+				if err := o.Configure(cfg.Chat.Bell, cfg.Chat.NotifyCmd, cfg.Chat.Keys); err != nil {
+					return err
+				}
+			} else if !errors.Is(err, config.ErrNoHome) {
+				return err
+			}
+			err := chattui.Run(cmd.Context(), g.client(), o)
 			return g.clientErr(err)
 		},
 	}
@@ -123,9 +131,11 @@ func newSendCmd(g *globals) *cobra.Command {
 		Short:             "Send a message to a contact or a group (- reads it from stdin)",
 		Long: `Queue MESSAGE for TO, a contact or group name (or contact:NAME, group:NAME),
 and print its id. The daemon sends it as soon as mf-route can, in order and
-exactly once. With --wait sent or --wait delivered the command returns once
-the message reached that state (delivered: the recipient's mf-chat
-acknowledged it), or fails with the reason. --id makes the send
+exactly once. With --wait sent, held or delivered the command returns once
+the message reached that state or a later one (held: a contact that is away
+has mf-hold delegates, which signed that they hold it for it; delivered:
+the recipient's node signed a receipt or its mf-chat acknowledged it), or
+fails with the reason. --id makes the send
 idempotent: a second send with the same id is the same message.
 
 --attach FILE stores FILE with mf-store (encrypted; the reference carries
@@ -146,8 +156,8 @@ caption; --ref REF --name NAME sends a reference to a file already stored
 				}
 				text = strings.TrimRight(string(b), "\n")
 			}
-			if wait != "" && wait != chatapi.StateSent && wait != chatapi.StateDelivered {
-				return cli.Usagef("--wait is sent or delivered, not %q", wait)
+			if wait != "" && wait != chatapi.StateSent && wait != chatapi.StateHeld && wait != chatapi.StateDelivered {
+				return cli.Usagef("--wait is sent, held or delivered, not %q", wait)
 			}
 			ctx := cmd.Context()
 			c := g.client()
@@ -230,7 +240,7 @@ caption; --ref REF --name NAME sends a reference to a file already stored
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "the message's id, 32 hex digits (default: random)")
-	cmd.Flags().StringVar(&wait, "wait", "", "wait until the message is sent or delivered")
+	cmd.Flags().StringVar(&wait, "wait", "", "wait until the message is sent, held (by the contact's delegates) or delivered")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long --wait waits")
 	cmd.Flags().StringVar(&replyTo, "reply", "", "the id of the message this one answers")
 	cmd.Flags().StringVar(&attach, "attach", "", "store this file with mf-store and send a reference to it")
@@ -244,7 +254,9 @@ caption; --ref REF --name NAME sends a reference to a file already stored
 func reached(state, want string) bool {
 	switch want {
 	case chatapi.StateSent:
-		return state == chatapi.StateSent || state == chatapi.StateDelivered || state == chatapi.StateFailed
+		return state == chatapi.StateSent || state == chatapi.StateHeld || state == chatapi.StateDelivered || state == chatapi.StateFailed
+	case chatapi.StateHeld:
+		return state == chatapi.StateHeld || state == chatapi.StateDelivered || state == chatapi.StateFailed
 	case chatapi.StateDelivered:
 		return state == chatapi.StateDelivered || state == chatapi.StateFailed
 	}
@@ -274,6 +286,9 @@ func FormatLine(m *chatapi.Message, withConv bool) string {
 		b.WriteString("  [" + m.State)
 		if m.Reason != "" {
 			b.WriteString(": " + termtext.Clean(m.Reason, false))
+		}
+		if len(m.ReadBy) > 0 {
+			b.WriteString(", read by " + termtext.Clean(strings.Join(m.ReadBy, " "), false))
 		}
 		b.WriteString("]")
 	}

@@ -190,6 +190,24 @@ func (m *model) submit(text string) tea.Cmd {
 			res, err := m.c.Search(m.ctx, rest, 50)
 			return searchMsg{res, err}
 		}
+	case "/receipts":
+		if rest != "on" && rest != "off" {
+			m.status = "usage: /receipts on|off (tell peers when you read their messages)"
+			return nil
+		}
+		on := rest == "on"
+		return m.call("read receipts "+rest, func(ctx context.Context) error {
+			_, err := m.c.Settings(ctx, chatapi.SettingsRequest{ReadReceipts: &on})
+			return err
+		})
+	case "/notify":
+		if rest != "on" && rest != "off" {
+			m.status = "usage: /notify on|off (the bell for messages from peers)"
+			return nil
+		}
+		m.bell = rest == "on"
+		m.status = "bell " + rest
+		return nil
 	case "/typing":
 		if rest != "on" && rest != "off" {
 			m.status = "usage: /typing on|off (tell peers when you type)"

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/bubbles/viewport"
@@ -36,6 +37,23 @@ type Options struct {
 	// History is how many of the last messages of a conversation are
 	// loaded when it is opened.
 	History int
+	// Keys are the key bindings (newKeymap); nil: the defaults.
+	Keys keymap
+	// Bell rings the terminal's bell for each message from a peer;
+	// NotifyCmd is run for each (config.Chat).
+	Bell      bool
+	NotifyCmd string
+}
+
+// Configure sets o's bell, notification command and key bindings from
+// the [chat] table of config.toml: an unknown action is an error.
+func (o *Options) Configure(bell bool, notifyCmd string, keys map[string]string) error {
+	km, err := newKeymap(keys)
+	if err != nil {
+		return err
+	}
+	o.Keys, o.Bell, o.NotifyCmd = km, bell, notifyCmd
+	return nil
 }
 
 // Run opens the window until the user quits or ctx ends.
@@ -102,6 +120,7 @@ type (
 		err   error
 	}
 	msgsMsg struct {
+		seq  int
 		conv string
 		msgs []chatapi.Message
 		err  error
@@ -147,9 +166,20 @@ type model struct {
 	search *chatapi.SearchResult
 	st     styles
 
+	// loadSeq numbers the loads of the open conversation; since holds
+	// what the daemon told of it while the last one was under way.
+	loadSeq int
+	since   []chatapi.Message
+
 	// sendq carries what the user typed to the daemon, one at a time, so
 	// that messages are queued (and numbered) in the order typed.
 	sendq chan chatapi.SendRequest
+
+	keys keymap
+	// bell: ring the terminal's bell for a message from a peer (/notify).
+	bell bool
+	// notify is what tells the user of a message from a peer (bell.go).
+	notify func(n notice)
 }
 
 type styles struct {
@@ -180,15 +210,23 @@ func newModel(ctx context.Context, c *chatapi.Client, o Options) *model {
 	ta.Prompt = "> "
 	ta.CharLimit = chatapi.MaxText
 	ta.SetHeight(2)
-	ta.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("alt+enter", "ctrl+j"))
+	km, _ := newKeymap(nil)
+	if o.Keys != nil {
+		km = o.Keys
+	}
+	ta.KeyMap.InsertNewline = key.NewBinding(key.WithKeys(km["newline"]...))
 	ta.FocusedStyle.CursorLine = lipgloss.NewStyle()
+	// A steady cursor: a blinking one redraws the window twice a second
+	// for as long as it is open, which is most of an idle window's CPU.
+	ta.Cursor.SetMode(cursor.CursorStatic)
 	ta.Focus()
-	m := &model{ctx: ctx, c: c, opts: o, input: ta, vp: viewport.New(60, 18), follow: true, st: newStyles(), sendq: make(chan chatapi.SendRequest, 1024)}
+	m := &model{ctx: ctx, c: c, opts: o, input: ta, vp: viewport.New(60, 18), follow: true, st: newStyles(), sendq: make(chan chatapi.SendRequest, 1024),
+		keys: km, bell: o.Bell, notify: o.notifier()}
 	m.vp.MouseWheelEnabled = true
 	return m
 }
 
-func (m *model) Init() tea.Cmd { return tea.Batch(m.loadConvs(), textarea.Blink) }
+func (m *model) Init() tea.Cmd { return m.loadConvs() }
 
 func (m *model) loadConvs() tea.Cmd {
 	return func() tea.Msg {
@@ -199,7 +237,14 @@ func (m *model) loadConvs() tea.Cmd {
 	}
 }
 
+// loadMsgs loads conv's last messages. What the daemon tells meanwhile
+// (m.since) goes over the loaded list when it comes, and only the last
+// load counts: a list read before a message arrived, and answered after
+// it, must not take it out of the view.
 func (m *model) loadMsgs(conv string) tea.Cmd {
+	m.loadSeq++
+	m.since = nil
+	seq := m.loadSeq
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
 		defer cancel()
@@ -207,7 +252,7 @@ func (m *model) loadMsgs(conv string) tea.Cmd {
 		if err == nil {
 			_ = m.c.MarkRead(ctx, conv)
 		}
-		return msgsMsg{conv, ms, err}
+		return msgsMsg{seq, conv, ms, err}
 	}
 }
 
@@ -227,6 +272,10 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.w, m.h = msg.Width, msg.Height
 		m.layout()
 	case reloadMsg:
+		// Connected (again): a "reconnecting" line no longer holds.
+		if strings.HasPrefix(m.status, "daemon:") {
+			m.status = ""
+		}
 		cmds = append(cmds, m.loadConvs())
 		if m.sel != "" {
 			cmds = append(cmds, m.loadMsgs(m.sel))
@@ -251,10 +300,17 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.loadMsgs(m.sel))
 		}
 	case msgsMsg:
-		if msg.err != nil {
+		switch {
+		case msg.seq != m.loadSeq:
+			// An older load, answered late.
+		case msg.err != nil:
 			m.status = msg.err.Error()
-		} else if msg.conv == m.sel {
+		case msg.conv == m.sel:
 			m.msgs = msg.msgs
+			for _, e := range m.since {
+				m.put(e)
+			}
+			m.since = nil
 			m.follow = true
 			m.render()
 		}
@@ -319,6 +375,9 @@ func (m *model) updateConv(c chatapi.Conversation) {
 }
 
 func (m *model) event(e *chatapi.Event) tea.Cmd {
+	if e.New && e.Message != nil {
+		m.announce(e.Message)
+	}
 	switch {
 	case e.Conv != nil:
 		m.updateConv(*e.Conv)
@@ -326,17 +385,10 @@ func (m *model) event(e *chatapi.Event) tea.Cmd {
 			return tea.Tick(chatapi.TypingFor, func(time.Time) tea.Msg { return redrawMsg{} })
 		}
 	case e.Message != nil && e.Message.Conv == m.sel:
-		found := false
-		for i := range m.msgs {
-			if m.msgs[i].ID == e.Message.ID {
-				m.msgs[i] = *e.Message
-				found = true
-			}
+		if len(m.since) < 4096 {
+			m.since = append(m.since, *e.Message)
 		}
-		if !found {
-			m.msgs = append(m.msgs, *e.Message)
-			sort.SliceStable(m.msgs, func(i, j int) bool { return less(&m.msgs[i], &m.msgs[j]) })
-		}
+		m.put(*e.Message)
 		m.render()
 		if !e.Message.Mine {
 			conv := m.sel
@@ -347,6 +399,18 @@ func (m *model) event(e *chatapi.Event) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// put puts msg in the view's list, in place of its earlier state.
+func (m *model) put(msg chatapi.Message) {
+	for i := range m.msgs {
+		if m.msgs[i].ID == msg.ID {
+			m.msgs[i] = msg
+			return
+		}
+	}
+	m.msgs = append(m.msgs, msg)
+	sort.SliceStable(m.msgs, func(i, j int) bool { return less(&m.msgs[i], &m.msgs[j]) })
 }
 
 // less orders messages as the daemon does: Lamport clock, then sender,
@@ -380,25 +444,26 @@ func (m *model) switchConv(delta int) tea.Cmd {
 	return m.loadMsgs(m.sel)
 }
 
-var commands = []string{"/add", "/attach", "/save", "/group", "/invite", "/kick", "/leave", "/lum", "/reply", "/edit", "/react", "/poll", "/vote", "/search", "/away", "/typing", "/help", "/quit"}
+var commands = []string{"/add", "/attach", "/save", "/group", "/invite", "/kick", "/leave", "/lum", "/reply", "/edit", "/react", "/poll", "/vote", "/search", "/away", "/typing", "/receipts", "/notify", "/help", "/quit"}
 
 func (m *model) key(k tea.KeyMsg) tea.Cmd {
-	switch k.String() {
-	case "ctrl+c":
+	ks, km := k.String(), m.keys
+	switch {
+	case km.is("quit", ks):
 		return tea.Quit
-	case "ctrl+n":
+	case km.is("next", ks):
 		return m.switchConv(1)
-	case "ctrl+p":
+	case km.is("prev", ks):
 		return m.switchConv(-1)
-	case "pgup":
+	case km.is("page_up", ks):
 		m.vp.PageUp()
 		m.follow = false
 		return nil
-	case "pgdown":
+	case km.is("page_down", ks):
 		m.vp.PageDown()
 		m.follow = m.vp.AtBottom()
 		return nil
-	case "f1":
+	case km.is("help", ks):
 		m.help = !m.help
 		return nil
 	}
@@ -406,45 +471,45 @@ func (m *model) key(k tea.KeyMsg) tea.Cmd {
 		m.help = false
 		return nil
 	}
-	if m.search != nil && k.String() == "esc" {
+	if m.search != nil && ks == "esc" {
 		m.search = nil
 		return nil
 	}
 	if m.mode == normalMode {
-		switch k.String() {
-		case "j", "down":
+		switch {
+		case km.is("down", ks):
 			m.vp.ScrollDown(1)
 			m.follow = m.vp.AtBottom()
-		case "k", "up":
+		case km.is("up", ks):
 			m.vp.ScrollUp(1)
 			m.follow = false
-		case "g", "home":
+		case km.is("top", ks):
 			m.vp.GotoTop()
 			m.follow = false
-		case "G", "end":
+		case km.is("bottom", ks):
 			m.vp.GotoBottom()
 			m.follow = true
-		case "?":
+		case km.is("help_normal", ks):
 			m.help = true
-		case "/":
+		case km.is("search", ks):
 			m.mode = insertMode
 			m.input.SetValue("/search ")
 			m.input.CursorEnd()
 			return m.input.Focus()
-		case "i", "enter", "a":
+		case km.is("insert", ks):
 			m.mode = insertMode
 			return m.input.Focus()
-		case "q":
+		case km.is("quit_normal", ks):
 			return tea.Quit
 		}
 		return nil
 	}
-	switch k.String() {
-	case "esc":
+	switch {
+	case km.is("normal", ks):
 		m.mode = normalMode
 		m.input.Blur()
 		return nil
-	case "enter":
+	case km.is("send", ks):
 		text := m.input.Value()
 		if strings.TrimSpace(text) == "" {
 			return nil
@@ -453,7 +518,7 @@ func (m *model) key(k tea.KeyMsg) tea.Cmd {
 		m.history = append(m.history, text)
 		m.histPos = len(m.history)
 		return m.submit(text)
-	case "up", "down":
+	case ks == "up" || ks == "down":
 		if !strings.Contains(m.input.Value(), "\n") && len(m.history) > 0 {
 			if k.String() == "up" && m.histPos > 0 {
 				m.histPos--
@@ -468,7 +533,7 @@ func (m *model) key(k tea.KeyMsg) tea.Cmd {
 			m.input.CursorEnd()
 			return nil
 		}
-	case "tab":
+	case km.is("complete", ks):
 		m.complete()
 		return nil
 	}

@@ -113,9 +113,14 @@ func (m *model) stateMark(msg *chatapi.Message, members int) string {
 		if members > 1 {
 			s = fmt.Sprintf("delivered %d/%d", len(msg.DeliveredTo), members)
 		}
+		if len(msg.ReadBy) > 0 && members > 1 {
+			s += fmt.Sprintf(", read %d/%d", len(msg.ReadBy), members)
+		} else if len(msg.ReadBy) > 0 {
+			s = "read"
+		}
 	case chatapi.StateFailed:
 		return m.st.failed.Render("[failed: " + termtext.Clean(msg.Reason, false) + "]")
-	case chatapi.StateSending, chatapi.StateSent:
+	case chatapi.StateSending, chatapi.StateSent, chatapi.StateHeld:
 		if msg.Reason != "" {
 			s += ": " + termtext.Clean(msg.Reason, false)
 		} else if len(msg.Acked) > 0 && members > 1 {
@@ -276,7 +281,8 @@ commands
   /reply TEXT     /edit TEXT       /react EMOJI
   /poll Q|A|B     /vote N          /search WORDS
   /attach FILE    /save [DIR]      /away [NOTE]
-  /typing on|off  /quit            //x sends /x`
+  /typing on|off  /receipts on|off /notify on|off
+  /quit           //x sends /x      keys: [chat.keys]`
 
 // humanSize writes a byte count the way a file manager does.
 func humanSize(n int64) string {
