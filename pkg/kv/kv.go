@@ -100,6 +100,17 @@ func (db *DB) Delete(key []byte) error {
 	return nil
 }
 
+// DeleteLazy removes key without waiting for the disk: the removal is
+// durable with the next synced write, and a crash before it undoes it.
+// For records whose return after a crash only repeats work already done
+// (an inbox entry already handed to a listener is handed out again).
+func (db *DB) DeleteLazy(key []byte) error {
+	if err := db.p.Delete(key, pebble.NoSync); err != nil {
+		return fmt.Errorf("kv: delete: %w", err)
+	}
+	return nil
+}
+
 // Scan calls fn for every key with the given prefix, in key order. The
 // slices are only valid during the call. Returning an error stops the scan.
 func (db *DB) Scan(prefix []byte, fn func(key, value []byte) error) error {

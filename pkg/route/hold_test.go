@@ -36,7 +36,7 @@ func TestFetchedDeliveredOnceAcrossACrash(t *testing.T) {
 		defer func() { recover() }()
 		afterHeldDelivery = func() { panic("crash") }
 		defer func() { afterHeldDelivery = nil }()
-		n.hold.deliverFetched(f)
+		n.hold.deliverAll([]*fetched{f})
 	}
 	crash()
 
@@ -44,7 +44,7 @@ func TestFetchedDeliveredOnceAcrossACrash(t *testing.T) {
 	n.subs = newSubscriptions(n)
 	n.seen = newSeenSet(seenMemory)
 	n.hold = newHolding(n)
-	if n.hold.deliverFetched(f) {
+	if n.hold.deliverAll([]*fetched{f}) != 0 {
 		t.Fatal("a fetched packet was delivered again after a crash")
 	}
 	_, waiting, _, _ := n.subs.subscribe("held")
