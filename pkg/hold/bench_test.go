@@ -27,7 +27,7 @@ func BenchmarkHold(b *testing.B) {
 	b.SetBytes(int64(len(ps[0])))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := d.Hold(addr, sender.Public().PeerID().String(), 0, ps[i]); err != nil {
+		if _, err := d.Hold(addr, sender.Public().PeerID().String(), 0, 0, ps[i]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,7 +54,7 @@ func BenchmarkHoldStaked(b *testing.B) {
 	b.SetBytes(int64(len(ps[0])))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		rc, err := d.Hold(addr, sender.Public().PeerID().String(), 0, ps[i])
+		rc, err := d.Hold(addr, sender.Public().PeerID().String(), 0, 0, ps[i])
 		if err != nil || rc.Claim == nil {
 			b.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func BenchmarkFetch10000(b *testing.B) {
 	d.agree(client)
 	addr := client.Public().Address()
 	for i := range 10000 {
-		if _, err := d.Hold(addr, sender.Public().PeerID().String(), 0, packet(i, 1024)); err != nil {
+		if _, err := d.Hold(addr, sender.Public().PeerID().String(), 0, 0, packet(i, 1024)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -121,7 +121,7 @@ func BenchmarkStoredBytes(b *testing.B) {
 				p[k] = byte(rnd.Uint32())
 			}
 			wire += len(p)
-			if _, err := d.Hold(addr, sender.Public().PeerID().String(), 0, p); err != nil {
+			if _, err := d.Hold(addr, sender.Public().PeerID().String(), 0, 0, p); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -58,12 +58,15 @@ type senderUse struct {
 }
 
 // packetRecord is a held packet: when it was taken, from whom, the
-// sender's flags (holdapi.FlagCertified), its bytes.
+// sender's flags (holdapi.FlagCertified), its bytes, and its place in its
+// sender's order (holdapi.Held.Order; last, so that records written
+// before it was kept still read).
 type packetRecord struct {
 	TakenMs uint64
 	Sender  string
 	Flags   byte
 	Packet  []byte
+	Order   uint64
 }
 
 func (p *packetRecord) encode() []byte {
@@ -72,12 +75,16 @@ func (p *packetRecord) encode() []byte {
 	w.Bytes([]byte(p.Sender))
 	w.Byte(p.Flags)
 	w.Bytes(p.Packet)
+	w.Uint64(p.Order)
 	return w.B
 }
 
 func decodePacketRecord(b []byte) (*packetRecord, error) {
 	r := wire.NewReader(b)
 	p := &packetRecord{TakenMs: r.Uint64(), Sender: string(r.Bytes(128)), Flags: r.Byte(), Packet: r.Bytes(holdapi.MaxPacket)}
+	if r.Err() == nil && r.Len() > 0 {
+		p.Order = r.Uint64()
+	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("hold: damaged packet record: %w", err)
 	}
@@ -262,7 +269,13 @@ func (s *Service) remoteHold(w http.ResponseWriter, r *http.Request) (any, error
 	if r.URL.Query().Get("certified") == "1" {
 		flags = holdapi.FlagCertified
 	}
-	rc, err := s.Hold(who, sender, flags, b)
+	var order uint64
+	if o := r.URL.Query().Get("order"); o != "" {
+		if order, err = strconv.ParseUint(o, 10, 64); err != nil {
+			return nil, localapi.BadRequest("hold: order must be a whole number, not %q", o)
+		}
+	}
+	rc, err := s.Hold(who, sender, flags, order, b)
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +296,9 @@ func init() {
 	localapi.Classify(holdapi.ErrSignature, http.StatusForbidden, "bad_signature")
 }
 
-// Hold keeps packet for client from sender and signs a receipt for it.
-func (s *Service) Hold(client common.Address, sender string, flags byte, packet []byte) (*holdapi.Receipt, error) {
+// Hold keeps packet for client from sender, order its place in the
+// sender's order (0: none given), and signs a receipt for it.
+func (s *Service) Hold(client common.Address, sender string, flags byte, order uint64, packet []byte) (*holdapi.Receipt, error) {
 	id, err := holdapi.PacketID(packet)
 	if err != nil {
 		return nil, err
@@ -344,7 +358,7 @@ func (s *Service) Hold(client common.Address, sender string, flags byte, packet 
 	nc.Senders[sender] = &senderUse{Packets: su.Packets + 1, Bytes: su.Bytes + size}
 	cb, _ := json.Marshal(&nc)
 	bt := s.db.NewBatch()
-	bt.Set(packetKey(client, seq), (&packetRecord{TakenMs: taken, Sender: sender, Flags: flags, Packet: packet}).encode())
+	bt.Set(packetKey(client, seq), (&packetRecord{TakenMs: taken, Sender: sender, Flags: flags, Packet: packet, Order: order}).encode())
 	bt.Set(indexKey(client, id), binary.BigEndian.AppendUint64(nil, seq))
 	bt.Set(promiseIndexKey(holdapi.PromiseKey(client, id)), append(client.Bytes(), id[:]...))
 	bt.Set(clientKey(client), cb)
@@ -411,7 +425,7 @@ func (s *Service) Fetch(client common.Address, after uint64, limit int) ([]byte,
 		if err != nil {
 			return err
 		}
-		out = holdapi.AppendHeld(out, holdapi.Held{Seq: binary.BigEndian.Uint64(k[len(k)-8:]), TakenMs: p.TakenMs, Flags: p.Flags, Packet: p.Packet})
+		out = holdapi.AppendHeld(out, holdapi.Held{Seq: binary.BigEndian.Uint64(k[len(k)-8:]), TakenMs: p.TakenMs, Order: p.Order, Flags: p.Flags, Packet: p.Packet})
 		if n++; n == limit || len(out) >= maxFetchBytes {
 			return errStop
 		}

@@ -150,6 +150,7 @@ func TestBadInput(t *testing.T) {
 		{"oversized packet", mallory, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), bigp, 413},
 		{"a group packet (not held)", mallory, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), []byte{2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42}, 400},
 		{"client not an address", sender, "POST", "/remote/v0/hold/nobody", packet(52, 100), 400},
+		{"an order that is not a number", sender, "POST", "/remote/v0/hold/" + client.Public().Address().Hex() + "?order=first", packet(54, 100), 400},
 		{"hold without the gateway", nil, "POST", "/remote/v0/hold/" + client.Public().Address().Hex(), packet(53, 100), 403},
 		{"agree without the gateway", nil, "POST", "/remote/v0/agree", []byte("{}"), 403},
 		{"agree with a bad max price", mallory, "POST", "/remote/v0/agree", []byte(`{"max_price":"x"}`), 400},

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -132,9 +133,10 @@ type holding struct {
 	// Sending to delegates (sent): calls paced per delegate, a delegate
 	// that failed passed over for holdDownFor, and at most holdBacklog
 	// packets on their way to delegates at once.
-	pacer   routeapi.Pacer
-	down    map[string]time.Time
-	backlog chan struct{}
+	pacer     routeapi.Pacer
+	down      map[string]time.Time
+	backlog   chan struct{}
+	lastOrder atomic.Uint64
 }
 
 const (
@@ -363,6 +365,9 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		return
 	}
 	raw = bytes.Clone(raw)
+	// Taken here, in the order Send was called, before the calls to the
+	// delegates go their own ways.
+	order := h.nextOrder()
 	select {
 	case h.backlog <- struct{}{}:
 	case <-h.n.ctx.Done():
@@ -423,7 +428,7 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 				defer wg.Done()
 				// The wait for a free call to d is not bounded by the
 				// lookup's timeout: under load packets queue here.
-				rc, err := h.holdAt(h.n.ctx, d, to.Address(), raw, id, certified)
+				rc, err := h.holdAt(h.n.ctx, d, to.Address(), raw, id, certified, order)
 				if err != nil {
 					var le *localapi.Error
 					if !errors.As(err, &le) || le.Status >= 500 {
@@ -460,6 +465,20 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 	}()
 }
 
+// nextOrder is the place of a packet in the order this node sends: the
+// time in nanoseconds, made to grow by at least one each time, so that it
+// keeps growing across restarts too. Delegates keep it with the packet,
+// and a fetch orders by it what one sender sent within a millisecond.
+func (h *holding) nextOrder() uint64 {
+	for {
+		last := h.lastOrder.Load()
+		next := max(uint64(time.Now().UnixNano()), last+1)
+		if h.lastOrder.CompareAndSwap(last, next) {
+			return next
+		}
+	}
+}
+
 // isDown reports a delegate that failed lately (markDown).
 func (h *holding) isDown(p string) bool {
 	h.mu.Lock()
@@ -477,10 +496,10 @@ func (h *holding) markDown(p string) {
 }
 
 // holdAt sends a packet to one delegate and checks its receipt.
-func (h *holding) holdAt(ctx context.Context, d holdapi.RowDelegate, client common.Address, raw []byte, id [32]byte, certified bool) (*holdapi.Receipt, error) {
-	path := "/v0/hold/" + client.Hex()
+func (h *holding) holdAt(ctx context.Context, d holdapi.RowDelegate, client common.Address, raw []byte, id [32]byte, certified bool, order uint64) (*holdapi.Receipt, error) {
+	path := "/v0/hold/" + client.Hex() + "?order=" + strconv.FormatUint(order, 10)
 	if certified {
-		path += "?certified=1"
+		path += "&certified=1"
 	}
 	var rc holdapi.Receipt
 	err := h.pacer.Do(ctx, d.PeerID, func() error {
@@ -621,12 +640,15 @@ type fetched struct {
 	id    [32]byte
 	env   *Envelope
 	flags byte
-	// from and seq: the delegate (its place in the round's list) and
-	// its place in that delegate's queue. Send times are milliseconds,
-	// and a sender's burst puts several packets in one: the order a
-	// delegate took them in breaks the tie.
-	from int
-	seq  uint64
+	// order, from and seq: its place in its sender's order
+	// (holdapi.Held.Order), the delegate (its place in the round's list)
+	// and its place in that delegate's queue. Send times are
+	// milliseconds, and a sender's burst puts several packets in one:
+	// the sender's order breaks the tie, else (a sender that gave none)
+	// the order a delegate took them in.
+	order uint64
+	from  int
+	seq   uint64
 }
 
 // fetch takes what the delegates hold for this node and delivers it; it
@@ -673,7 +695,7 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]b
 					mu.Unlock()
 					if !dup && !h.received(id) {
 						if fs[i] = h.open(hs[i]); fs[i] != nil {
-							fs[i].from, fs[i].seq = di, hs[i].Seq
+							fs[i].order, fs[i].from, fs[i].seq = hs[i].Order, di, hs[i].Seq
 						}
 					}
 				})
@@ -707,6 +729,8 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]b
 		switch {
 		case !a.env.Sent.Equal(b.env.Sent):
 			return a.env.Sent.Before(b.env.Sent)
+		case a.order != b.order:
+			return a.order < b.order
 		case a.from != b.from:
 			return a.from < b.from
 		case a.seq != b.seq:

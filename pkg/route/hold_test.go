@@ -140,7 +140,7 @@ func TestReceiptForOtherBytesRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		answer, _ = rc.MarshalJSON()
-		_, err = n.hold.holdAt(context.Background(), d, client.Public().Address(), raw, id, false)
+		_, err = n.hold.holdAt(context.Background(), d, client.Public().Address(), raw, id, false, 1)
 		if (err == nil) != tt.ok {
 			t.Fatalf("%s: %v", tt.name, err)
 		}

@@ -263,11 +263,14 @@ func DecodeReceivedList(b []byte) (*ReceivedList, error) {
 }
 
 // Held is one packet a fetch answers with: its place in the order the
-// delegate took the client's packets, when it took it, the sender's
-// flags, and its bytes.
+// delegate took the client's packets, when it took it, its place in the
+// order its sender sent (Order: the sender's, 0 when it gave none; it
+// orders packets sent within the same millisecond, which the signed send
+// time cannot), the sender's flags, and its bytes.
 type Held struct {
 	Seq     uint64
 	TakenMs uint64
+	Order   uint64
 	Flags   byte
 	Packet  []byte
 }
@@ -280,12 +283,13 @@ const (
 	knownFlags    = FlagCertified
 )
 
-// AppendHeld appends h's frame to b: seq, taken, flags, then the packet
-// with its length.
+// AppendHeld appends h's frame to b: seq, taken, order, flags, then the
+// packet with its length.
 func AppendHeld(b []byte, h Held) []byte {
 	w := wire.Writer{B: b}
 	w.Uint64(h.Seq)
 	w.Uint64(h.TakenMs)
+	w.Uint64(h.Order)
 	w.Byte(h.Flags)
 	w.Bytes(h.Packet)
 	return w.B
@@ -309,7 +313,7 @@ func DecodeHeld(b []byte) ([]Held, error) {
 		if len(out) == MaxFetch {
 			return nil, fmt.Errorf("%w: more than %d held packets in one answer", ErrRecord, MaxFetch)
 		}
-		h := Held{Seq: rd.Uint64(), TakenMs: rd.Uint64(), Flags: rd.Byte(), Packet: rd.Bytes(MaxPacket)}
+		h := Held{Seq: rd.Uint64(), TakenMs: rd.Uint64(), Order: rd.Uint64(), Flags: rd.Byte(), Packet: rd.Bytes(MaxPacket)}
 		if err := rd.Err(); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrRecord, err)
 		}
