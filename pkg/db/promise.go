@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"runtime"
 	"sync"
 	"time"
 
@@ -35,6 +34,7 @@ import (
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/par"
 	"github.com/mainframe/mf/pkg/proof"
 )
 
@@ -125,7 +125,7 @@ func (s *Service) claimsFor(ctx context.Context, m *dbapi.Meta, cs []*dbapi.Chan
 	}
 	out := make([]*dbapi.RowClaim, len(cs))
 	errs := make([]error, len(cs))
-	parallel(len(cs), func(i int) {
+	par.Each(len(cs), func(i int) {
 		c := cs[i]
 		key, root, chunks := dbapi.PromiseOf(c)
 		sig, err := chain.SignPromise(s.key, chainID, court, chain.Promise{Agreement: ag, Key: key, Root: root, Chunks: chunks})
@@ -133,28 +133,6 @@ func (s *Service) claimsFor(ctx context.Context, m *dbapi.Meta, cs []*dbapi.Chan
 			Agreement: ag.String(), Promise: key, Root: root, Chunks: chunks, Sig: sig}, err
 	})
 	return out, errors.Join(errs...)
-}
-
-// parallel runs f(0..n-1) on every core.
-func parallel(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // checkClaims verifies the claims provider pr gave for changes cs: each
@@ -174,7 +152,7 @@ func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*
 		return nil, nil
 	}
 	errs := make([]error, len(claims))
-	parallel(len(claims), func(i int) {
+	par.Each(len(claims), func(i int) {
 		errs[i] = checkClaim(claims[i], pr.Address, sent, chainID, court)
 	})
 	if err := errors.Join(errs...); err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/par"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
@@ -997,7 +998,7 @@ func (s *sentChanges) covered(a *dbapi.Ack, i int) bool {
 func (s *sentChanges) promise(i int) promiseOf {
 	s.promiseOnce.Do(func() {
 		s.promises = make([]promiseOf, len(s.cs))
-		parallel(len(s.cs), func(i int) {
+		par.Each(len(s.cs), func(i int) {
 			k, r, n := dbapi.PromiseOf(s.cs[i])
 			s.promises[i] = promiseOf{k, r, n}
 		})

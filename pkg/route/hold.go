@@ -13,7 +13,6 @@ import (
 	"io"
 	"math/big"
 	"net/http"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +29,7 @@ import (
 	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
+	"github.com/mainframe/mf/pkg/par"
 	"github.com/mainframe/mf/pkg/route/routeapi"
 	"github.com/mainframe/mf/pkg/swap/swapapi"
 )
@@ -687,7 +687,7 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]b
 				// signature check); a copy another delegate gave, or one
 				// delivered before, is not opened again.
 				fs := make([]*fetched, len(hs))
-				onEveryCore(len(hs), func(i int) {
+				par.Each(len(hs), func(i int) {
 					id := PacketID(hs[i].Packet)
 					mu.Lock()
 					g := byID[id]
@@ -743,22 +743,6 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]b
 		h.n.log.Info("delivered packets held by delegates", "packets", n)
 	}
 	return failed
-}
-
-// onEveryCore runs f(0..n-1) on every core.
-func onEveryCore(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // fetchedBatch is how many fetched packets share one synced batch.

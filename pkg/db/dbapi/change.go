@@ -7,14 +7,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/mainframe/mf/pkg/par"
 	"github.com/mainframe/mf/pkg/proof"
 	"github.com/mainframe/mf/pkg/wire"
 )
@@ -164,7 +163,7 @@ func SignBatchDigests(key *ecdsa.PrivateKey, changes []*Change) (proof.Hash, []p
 	digests := make([]proof.Hash, len(changes))
 	leaves := make([]proof.Hash, len(changes))
 	errs := make([]error, len(changes))
-	parallel(len(changes), func(i int) {
+	par.Each(len(changes), func(i int) {
 		c := changes[i]
 		c.Writer = addr
 		if errs[i] = c.checkFields(); errs[i] == nil {
@@ -481,7 +480,7 @@ func VerifyAllDigests(changes []*Change) ([]proof.Hash, error) {
 	digests := make([]proof.Hash, len(changes))
 	roots := make([]proof.Hash, len(changes))
 	errs := make([]error, len(changes))
-	parallel(len(changes), func(i int) {
+	par.Each(len(changes), func(i int) {
 		c := changes[i]
 		if errs[i] = c.checkFields(); errs[i] != nil {
 			return
@@ -518,26 +517,4 @@ func VerifyAllDigests(changes []*Change) ([]proof.Hash, error) {
 		}
 	}
 	return digests, nil
-}
-
-// parallel runs f(0..n-1) on every core.
-func parallel(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	if workers <= 1 || n < 16 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
