@@ -20,6 +20,7 @@ say() { printf '== %s\n' "$*" >&2; }
 
 mf-route devnet up --nodes 5 --dir "$dir" --hold-delegates 3 >&2
 card=$(mf-route --home "$dir/node5" id --card)
+peer=$(mf-route --home "$dir/node5" id --json | sed -n 's/.*"peer_id": "\([0-9A-Za-z]*\)".*/\1/p')
 addr=$(mf-route --home "$dir/node5" id --json | sed -n 's/.*"address": "\(0x[0-9a-fA-F]*\)".*/\1/p')
 
 say "node5 goes offline for ${OFFLINE}s; node4 sends it $COUNT packets meanwhile"
@@ -65,5 +66,12 @@ for n in 1 3; do
   done
   mf-hold --home "$dir/node$n" held "$addr" --json | grep -q '^\[\]'
   mf-hold --home "$dir/node$n" account
+  # node$n's mf-swap has booked the time held: node5 owes it, or paid it
+  for _ in $(seq 1 120); do
+    if mf-swap --home "$dir/node$n" balance "$peer" --json | grep -q '"balance": "[1-9]'; then break; fi
+    sleep 1
+  done
+  mf-swap --home "$dir/node$n" balance "$peer"
+  mf-swap --home "$dir/node$n" balance "$peer" --json | grep -q '"balance": "[1-9]'
 done
-say "the live delegates' queues are empty, and they were paid for the time held"
+say "the live delegates' queues are empty, and their mf-swap books the time held as owed by node5"
