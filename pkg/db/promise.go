@@ -24,8 +24,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -53,47 +51,10 @@ func changeRef(c *dbapi.Change) []byte {
 	return append(b, u64(c.Seq)...)
 }
 
-// courtChain is the chain and court a promise is signed for.
-type courtChain struct {
-	rpc   string
-	court common.Address
-
-	mu      sync.Mutex
-	chainID *big.Int
-	// failed is when asking the chain last failed: a write does not
-	// wait on a chain that is away more than once every chainRetry.
-	failed  time.Time
-	lastErr error
-}
-
-const chainRetry = 30 * time.Second
-
-// get returns the chain id and court, asking the chain for its id once.
-func (c *courtChain) get(ctx context.Context) (*big.Int, common.Address, error) {
-	if c == nil || c.rpc == "" || c.court == (common.Address{}) {
-		return nil, common.Address{}, errors.New("db: no chain and court configured (swap.eth_rpc, court.court)")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.chainID == nil {
-		if time.Since(c.failed) < chainRetry {
-			return nil, common.Address{}, c.lastErr
-		}
-		cl, id, err := chain.Dial(ctx, c.rpc)
-		if err != nil {
-			c.failed, c.lastErr = time.Now(), err
-			return nil, common.Address{}, err
-		}
-		cl.Close()
-		c.chainID = id
-	}
-	return c.chainID, c.court, nil
-}
-
 // SetCourt names the chain and court promises are signed for (WithCourt);
 // after EnableNetwork.
 func (s *Service) SetCourt(ethRPC string, court common.Address) {
-	s.net.chain = &courtChain{rpc: ethRPC, court: court}
+	s.net.chain = chain.NewCourtRef(ethRPC, court)
 }
 
 // agreementFor is the agreement this provider staked for dataset id, or
@@ -118,7 +79,7 @@ func (s *Service) claimsFor(ctx context.Context, m *dbapi.Meta, cs []*dbapi.Chan
 	if ag == nil || s.net == nil {
 		return nil, nil
 	}
-	chainID, court, err := s.net.chain.get(ctx)
+	chainID, court, err := s.net.chain.Get(ctx)
 	if err != nil {
 		s.net.log.Warn("acknowledging without court promises", "dataset", m.ID, "err", err)
 		return nil, nil
@@ -146,7 +107,7 @@ func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*
 	if len(claims) > len(sent.cs) {
 		return nil, fmt.Errorf("%w: provider %s sent %d claims for %d changes", dbapi.ErrInvalid, pr.Address.Hex(), len(claims), len(sent.cs))
 	}
-	chainID, court, err := s.net.chain.get(ctx)
+	chainID, court, err := s.net.chain.Get(ctx)
 	if err != nil {
 		s.net.log.Debug("provider's claims not checked", "provider", pr.Address, "err", err)
 		return nil, nil

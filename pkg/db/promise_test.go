@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,9 +23,10 @@ import (
 
 // testCourt is a chain and court to sign promises for, without a chain:
 // the signature is the court's EIP-712 digest over these.
-func testCourt() *courtChain {
-	return &courtChain{rpc: "unused", court: common.HexToAddress("0x00000000000000000000000000000000000c0047"), chainID: big.NewInt(1337)}
-}
+// testCourtAddr is the court the tests' promises are signed for.
+var testCourtAddr = common.HexToAddress("0x00000000000000000000000000000000000c0047")
+
+func testCourt() *chain.CourtRef { return chain.KnownCourt(big.NewInt(1337), testCourtAddr) }
 
 // staked is a provider's service that staked for m under agreement 7.
 func staked(t testing.TB, pr person, m *dbapi.Meta, pl *dbapi.Placement) *Service {
@@ -96,7 +96,7 @@ func TestClaimsEnforceable(t *testing.T) {
 		t.Fatalf("check: %v", err)
 	}
 	// The claim's signature is what the court recovers.
-	d, _ := chain.PromiseDigest(big.NewInt(1337), testCourt().court, chain.Promise{Agreement: big.NewInt(7), Key: claims[0].Promise, Root: claims[0].Root, Chunks: claims[0].Chunks})
+	d, _ := chain.PromiseDigest(big.NewInt(1337), testCourtAddr, chain.Promise{Agreement: big.NewInt(7), Key: claims[0].Promise, Root: claims[0].Root, Chunks: claims[0].Chunks})
 	if a, err := chain.RecoverSigner(d, claims[0].Sig); err != nil || a != p1.addr {
 		t.Fatalf("court signer %s, %v", a.Hex(), err)
 	}
@@ -323,13 +323,13 @@ func FuzzCheckClaim(f *testing.F) {
 	}
 	f.Add([]byte(`{"agreement": "1e3", "sig": "0x00"}`))
 	sent := newSentChanges(cs)
-	cc := testCourt()
+	ccID, ccCourt, _ := testCourt().Get(context.Background())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var rc dbapi.RowClaim
 		if json.Unmarshal(b, &rc) != nil {
 			return
 		}
-		if checkClaim(&rc, p1.addr, sent, cc.chainID, cc.court) != nil {
+		if checkClaim(&rc, p1.addr, sent, ccID, ccCourt) != nil {
 			return
 		}
 		c := cs[rc.Seq-1]
@@ -398,22 +398,6 @@ func mustID(t *testing.T, s *Service, name string) dbapi.ID {
 	}
 	t.Fatalf("no dataset %s", name)
 	return dbapi.ID{}
-}
-
-// A chain that cannot be reached is asked once every chainRetry, not on
-// every write: acknowledgements go out without promises meanwhile.
-func TestCourtChainAway(t *testing.T) {
-	c := &courtChain{rpc: filepath.Join(t.TempDir(), "no.ipc"), court: common.HexToAddress("0x01")}
-	if _, _, err := c.get(context.Background()); err == nil {
-		t.Fatal("reached a chain that is not there")
-	}
-	first := c.failed
-	if _, _, err := c.get(context.Background()); err == nil || c.failed != first {
-		t.Fatalf("asked again at once: %v", err)
-	}
-	if _, _, err := (&courtChain{}).get(context.Background()); err == nil {
-		t.Fatal("no court configured, yet a court")
-	}
 }
 
 // The largest batch a provider takes, with the longest keys, is answered

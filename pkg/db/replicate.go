@@ -27,6 +27,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/db/dbapi"
 	"github.com/mainframe/mf/pkg/localapi"
@@ -55,7 +56,7 @@ type network struct {
 	usage     usage
 	// chain is the chain and court that providers' promises are signed
 	// for (promise.go).
-	chain *courtChain
+	chain *chain.CourtRef
 }
 
 // EnableNetwork lets the service reach peers through home's mf-route and

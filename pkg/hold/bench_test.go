@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/hold/holdapi"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkHoldStaked(b *testing.B) {
 	o.ClientBytes, o.SenderBytes = 1<<40, 1<<40
 	d := newDelegate(b, o)
 	client, sender := person(b, 2), person(b, 3)
-	d.chain = &courtChain{chainID: testChainID, court: testCourt}
+	d.chain = chain.KnownCourt(testChainID, testCourt)
 	d.agree(client)
 	addr := client.Public().Address()
 	d.clients[addr].Agreement = testAg.String()

@@ -39,7 +39,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -59,48 +58,6 @@ var ErrNoRelease = errors.New("hold: a received-list for a staked delegate must 
 
 func init() {
 	localapi.Classify(ErrNoRelease, http.StatusConflict, "no_release")
-}
-
-// courtChain is the chain and court claims are signed for: the chain's id
-// is asked for once.
-type courtChain struct {
-	rpc   string
-	court common.Address
-
-	mu      sync.Mutex
-	chainID *big.Int
-	failed  time.Time
-	lastErr error
-}
-
-const chainRetry = 30 * time.Second
-
-// get returns the chain id and the court.
-func (c *courtChain) get(ctx context.Context) (*big.Int, common.Address, error) {
-	if c == nil {
-		return nil, common.Address{}, errors.New("hold: no chain and court configured (swap.eth_rpc, court.court)")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.chainID != nil {
-		return c.chainID, c.court, nil
-	}
-	if c.rpc == "" || c.court == (common.Address{}) {
-		return nil, common.Address{}, errors.New("hold: no chain and court configured (swap.eth_rpc, court.court)")
-	}
-	if time.Since(c.failed) < chainRetry {
-		return nil, common.Address{}, c.lastErr
-	}
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	cl, id, err := chain.Dial(cctx, c.rpc)
-	if err != nil {
-		c.failed, c.lastErr = time.Now(), fmt.Errorf("hold: the chain: %w", err)
-		return nil, common.Address{}, c.lastErr
-	}
-	cl.Close()
-	c.chainID = id
-	return id, c.court, nil
 }
 
 func promiseIndexKey(k [32]byte) []byte { return append([]byte("k/"), k[:]...) }
@@ -145,7 +102,7 @@ func (s *Service) chainForClaims(c *clientRecord) (*big.Int, common.Address) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	id, court, err := s.chain.get(ctx)
+	id, court, err := s.chain.Get(ctx)
 	if err != nil {
 		s.log.Debug("holding without signing claims", "err", err)
 		return nil, common.Address{}
@@ -163,7 +120,7 @@ func (s *Service) checkRelease(ctx context.Context, c *clientRecord, l *holdapi.
 	if l.Release == nil {
 		return fmt.Errorf("%w (agreement %s)", ErrNoRelease, ag)
 	}
-	chainID, court, err := s.chain.get(ctx)
+	chainID, court, err := s.chain.Get(ctx)
 	if err != nil {
 		return localapi.Errorf(http.StatusServiceUnavailable, "no_chain", "hold: cannot check the received-list's release: %v", err)
 	}
@@ -313,7 +270,7 @@ func (s *Service) apiKeep(w http.ResponseWriter, r *http.Request) (any, error) {
 	if len(req.Receipts) == 0 || len(req.Receipts) > holdapi.MaxDelegates {
 		return nil, localapi.BadRequest("give 1 to %d receipts", holdapi.MaxDelegates)
 	}
-	chainID, court, err := s.chain.get(r.Context())
+	chainID, court, err := s.chain.Get(r.Context())
 	if err != nil {
 		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_chain", "%v", err)
 	}
@@ -447,7 +404,7 @@ func (s *Service) remoteClaims(w http.ResponseWriter, r *http.Request) (any, err
 			agreed[common.HexToAddress(d.Address)] = d.Agreement
 		}
 	}
-	chainID, court, err := s.chain.get(r.Context())
+	chainID, court, err := s.chain.Get(r.Context())
 	if err != nil {
 		return nil, localapi.Errorf(http.StatusServiceUnavailable, "no_chain", "%v", err)
 	}

@@ -34,7 +34,7 @@ var (
 // would set it).
 func staked(t *testing.T, d *delegate, client *identity.Identity) {
 	t.Helper()
-	d.chain = &courtChain{chainID: testChainID, court: testCourt}
+	d.chain = chain.KnownCourt(testChainID, testCourt)
 	d.agree(client)
 	d.mu.Lock()
 	d.clients[client.Public().Address()].Agreement = testAg.String()
@@ -138,7 +138,7 @@ func TestStakedDelegateClaimsAndReleases(t *testing.T) {
 		t.Fatalf("a proof of a deleted packet: %d", code)
 	}
 	d.open(testOptions()) // kept across a restart
-	d.chain = &courtChain{chainID: testChainID, court: testCourt}
+	d.chain = chain.KnownCourt(testChainID, testCourt)
 	code, b = d.call(nil, "GET", "/v0/release?key="+key, nil)
 	if code != 200 {
 		t.Fatalf("release: %d %s", code, b)
@@ -176,7 +176,7 @@ func TestSenderKeepsClaims(t *testing.T) {
 	rc := d.mustHold(sender, client, p)
 
 	s := newDelegate(t, testOptions()) // the sender's own mf-hold
-	s.chain = &courtChain{chainID: testChainID, court: testCourt}
+	s.chain = chain.KnownCourt(testChainID, testCourt)
 	keep := func(rcs ...*holdapi.Receipt) int {
 		b, _ := json.Marshal(holdapi.KeepRequest{Receipts: rcs})
 		code, _ := s.call(nil, "POST", "/v0/claims", b)
@@ -229,7 +229,7 @@ func TestClientTakesForwardedClaims(t *testing.T) {
 		Size: rc.Size, TakenMs: rc.TakenMs, Claim: rc.Claim}
 
 	c := newDelegateAs(t, client, testOptions()) // the client's own mf-hold
-	c.chain = &courtChain{chainID: testChainID, court: testCourt}
+	c.chain = chain.KnownCourt(testChainID, testCourt)
 	rec, _ := json.Marshal(holdapi.Delegate{PeerID: d.self.PeerID().String(), Address: d.self.Address().Hex(), Price: "1", Agreement: testAg.String()})
 	if err := c.db.Set(delegateKey(d.self.PeerID().String()), rec); err != nil {
 		t.Fatal(err)
@@ -285,12 +285,12 @@ func TestSenderPassesClaimsOn(t *testing.T) {
 	rc := d.mustHold(sender, client, packet(1, 500))
 
 	c := newDelegateAs(t, client, testOptions())
-	c.chain = &courtChain{chainID: testChainID, court: testCourt}
+	c.chain = chain.KnownCourt(testChainID, testCourt)
 	rec, _ := json.Marshal(holdapi.Delegate{PeerID: d.self.PeerID().String(), Address: d.self.Address().Hex(), Price: "1", Agreement: testAg.String()})
 	c.db.Set(delegateKey(d.self.PeerID().String()), rec)
 
 	s := newDelegateAs(t, sender, testOptions())
-	s.chain = &courtChain{chainID: testChainID, court: testCourt}
+	s.chain = chain.KnownCourt(testChainID, testCourt)
 	b, _ := json.Marshal(holdapi.KeepRequest{ClientPeer: client.Public().PeerID().String(), Receipts: []*holdapi.Receipt{rc}})
 	if code, b := s.call(nil, "POST", "/v0/claims", b); code != 200 {
 		t.Fatalf("keep: %d %s", code, b)

@@ -30,6 +30,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/mainframe/mf/pkg/amount"
+	"github.com/mainframe/mf/pkg/chain"
 	"github.com/mainframe/mf/pkg/config"
 	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/daemon"
@@ -83,7 +84,7 @@ type Service struct {
 	court *courtapi.Client
 	dbc   *dbapi.Client
 	// chain is the chain and court claims and releases are signed for.
-	chain *courtChain
+	chain *chain.CourtRef
 
 	// mu guards the clients' counters and the account; holding a packet
 	// and deleting one change both in one synced batch under it.
@@ -109,7 +110,7 @@ func RunDaemon(ctx context.Context, home string, cfg config.Config, opt Options,
 		return err
 	}
 	if common.IsHexAddress(cfg.Court.Court) {
-		s.chain = &courtChain{rpc: cfg.Swap.EthRPC, court: common.HexToAddress(cfg.Court.Court)}
+		s.chain = chain.NewCourtRef(cfg.Swap.EthRPC, common.HexToAddress(cfg.Court.Court))
 	}
 	defer s.flushAccount()
 	if opt.Sell {
