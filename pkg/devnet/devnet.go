@@ -300,7 +300,11 @@ func create(dir string, o Options) (*State, error) {
 	return st, nil
 }
 
-// freePorts finds n ports free for both TCP and UDP on 127.0.0.1.
+// freePorts finds n ports free for both TCP and UDP on 127.0.0.1. They
+// are drawn below the kernel's ephemeral range: a node binds its port
+// seconds after it is found (the chain starts first), and a port from
+// that range can meanwhile become the local end of any program's
+// outgoing connection ("port already in use" when tests run side by side).
 func freePorts(n int) ([]int, error) {
 	var ports []int
 	var hold []io.Closer
@@ -309,10 +313,15 @@ func freePorts(n int) ([]int, error) {
 			c.Close()
 		}
 	}()
+	low := ephemeralLow()
 	for tries := 0; len(ports) < n && tries < 100*n; tries++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		addr := "127.0.0.1:0"
+		if low > minDevnetPort+n {
+			addr = fmt.Sprintf("127.0.0.1:%d", minDevnetPort+rand.IntN(low-minDevnetPort))
+		}
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			return nil, err
+			continue
 		}
 		port := l.Addr().(*net.TCPAddr).Port
 		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
@@ -327,6 +336,24 @@ func freePorts(n int) ([]int, error) {
 		return nil, errors.New("devnet: cannot find free ports")
 	}
 	return ports, nil
+}
+
+// minDevnetPort is the lowest port a devnet node is given: above the
+// well-known and most registered services' ports.
+const minDevnetPort = 20000
+
+// ephemeralLow is the first port of the kernel's ephemeral range (0 when
+// it cannot be read, and then ports come from that range after all).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil {
+		return 0
+	}
+	return lo
 }
 
 func start(ctx context.Context, bin string, n Node) error {
