@@ -354,14 +354,7 @@ func (s *Service) proofs(ctx context.Context, service string, agreement *big.Int
 	if err != nil {
 		return nil, err
 	}
-	tr := proof.FromBytes(data)
-	out := make([]proof.Proof, len(idx))
-	for j, i := range idx {
-		if out[j], err = tr.Prove(bytes.NewReader(data), i); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return proof.FromBytes(data).ProveAll(bytes.NewReader(data), idx)
 }
 
 // serviceProofs asks the service's own socket for chunks idx of the data

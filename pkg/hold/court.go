@@ -199,11 +199,9 @@ func (s *Service) proof(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, localapi.BadRequest("%v", err)
 	}
-	out := make([]proof.Proof, len(idx))
-	for j, i := range idx {
-		if out[j], err = tree.Prove(bytes.NewReader(data), i); err != nil {
-			return nil, err
-		}
+	out, err := tree.ProveAll(bytes.NewReader(data), idx)
+	if err != nil {
+		return nil, err
 	}
 	return proof.Encode(out)
 }

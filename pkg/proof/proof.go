@@ -273,7 +273,12 @@ func Indices(seed Hash, n uint64) []uint64 {
 // Answer proves the chunks a challenge with seed asks of the data the tree
 // was built from, in the order Indices gives them.
 func (t *Tree) Answer(data io.ReaderAt, seed Hash) ([]Proof, error) {
-	idx := Indices(seed, t.n)
+	return t.ProveAll(data, Indices(seed, t.n))
+}
+
+// ProveAll proves the chunks idx of the data the tree was built from, in
+// that order.
+func (t *Tree) ProveAll(data io.ReaderAt, idx []uint64) ([]Proof, error) {
 	out := make([]Proof, len(idx))
 	for j, i := range idx {
 		p, err := t.Prove(data, i)
