@@ -342,35 +342,16 @@ func (s *subscriptions) store(m *Message) []byte { return s.storeWith(m, nil) }
 // inbox entry (hold.go records a fetched packet's id so: a crash cannot
 // leave it in the inbox without the record that stops a second delivery).
 func (s *subscriptions) storeWith(m *Message, also func(*kv.Batch)) []byte {
-	stranger := !s.n.isContact(m.From)
-	s.mu.Lock()
-	if !s.inbox.take(m.From, stranger) {
-		s.mu.Unlock()
-		s.n.stats.InboxFull.Add(1)
-		return nil
-	}
-	s.seq++
-	seq := s.seq
-	s.mu.Unlock()
-	b, _ := json.Marshal(inboxEntry{Message: m, Stranger: stranger})
-	key := binary.BigEndian.AppendUint64(inboxKeyPrefix(m.Topic), seq)
-	var err error
-	if also == nil {
-		err = s.n.db.Set(key, b)
-	} else {
-		bt := s.n.db.NewBatch()
-		bt.Set(key, b)
-		also(bt)
-		err = bt.Commit()
-	}
+	keys, err := s.storeMany([]*Message{m}, func(b *kv.Batch, _ int) {
+		if also != nil {
+			also(b)
+		}
+	})
 	if err != nil {
 		s.n.log.Warn("inbox", "err", err)
-		s.mu.Lock()
-		s.inbox.add(m.From, stranger, -1)
-		s.mu.Unlock()
 		return nil
 	}
-	return key
+	return keys[0]
 }
 
 // publish hands m to every listener of its topic, or to the inbox when there
