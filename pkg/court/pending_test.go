@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,26 @@ type courtEnv struct {
 	dir   string
 	chain *devchain.Chain
 	info  *chaindir.Info
+	log   *lockedBuffer // every service's log, shown when the test fails
+}
+
+// lockedBuffer collects the services' logs: a background goroutine may
+// still log after the test ends, when t.Log would panic.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newCourtEnv(t *testing.T) *courtEnv {
@@ -51,7 +72,13 @@ func newCourtEnv(t *testing.T) *courtEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &courtEnv{dir: dir, chain: c, info: info}
+	e := &courtEnv{dir: dir, chain: c, info: info, log: &lockedBuffer{}}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the services' log:\n%s", e.log)
+		}
+	})
+	return e
 }
 
 // fundedKey is a new key with ether and 1 MFT.
@@ -77,7 +104,7 @@ func (e *courtEnv) service(t *testing.T, key *ecdsa.PrivateKey, rpc, dbDir strin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := NewService(ctx, e.dir, key, rpc, common.HexToAddress(e.info.Registry), common.HexToAddress(e.info.Court), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := NewService(ctx, e.dir, key, rpc, common.HexToAddress(e.info.Registry), common.HexToAddress(e.info.Court), db, slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug})).With("service", dbDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +181,7 @@ func until(t *testing.T, d time.Duration, what string, step func() bool) {
 // found not guilty. Before, the watcher moved past the event after the
 // failed answer and the provider lost its stake.
 func TestAnswerSurvivesCutConnection(t *testing.T) {
+	start := time.Now()
 	e := newCourtEnv(t)
 	proxy, err := devchain.NewProxy(filepath.Join(e.dir, "p.ipc"), e.info.IPC)
 	if err != nil {
@@ -174,6 +202,7 @@ func TestAnswerSurvivesCutConnection(t *testing.T) {
 	}
 	proxy.BreakOn("eth_sendRawTransaction", false)
 	id := openCase(t, client, claim)
+	t.Logf("%v: case %s opened", time.Since(start), id)
 	until(t, 2*time.Minute, "the provider tries to answer", func() bool {
 		_ = prov.watch(ctx)
 		prov.runPending(ctx)
@@ -184,6 +213,7 @@ func TestAnswerSurvivesCutConnection(t *testing.T) {
 		t.Fatalf("case %s is %s before the answer could reach the chain", id, st)
 	}
 
+	t.Logf("%v: the answer cut the connection", time.Since(start))
 	proxy.Break()
 	// SIGKILL stands in here as closing without any goodbye: the store is
 	// what was synced, nothing more. (The daemon started during the outage
@@ -198,6 +228,7 @@ func TestAnswerSurvivesCutConnection(t *testing.T) {
 		t.Fatalf("the pending answer did not survive the restart: %v", err)
 	}
 
+	t.Logf("%v: restarted", time.Since(start))
 	until(t, 2*time.Minute, "the provider answers after the connection is back", func() bool {
 		_ = prov.watch(ctx)
 		prov.runPending(ctx)
