@@ -39,7 +39,8 @@ type ChurnOptions struct {
 	// Seed picks the nodes to kill (0: at random).
 	Seed uint64
 	// PeersFirst kills the sender's own peers first, so that the sender
-	// itself has dead peers to notice.
+	// itself has dead peers to notice; all but one of them at most, so
+	// that the sender is not cut off whatever the topology came out as.
 	PeersFirst bool
 	// Out gets progress lines.
 	Out io.Writer
@@ -69,6 +70,9 @@ type ChurnResult struct {
 	Before ChurnPhase `json:"before"`
 	Notice ChurnPhase `json:"notice"`
 	After  ChurnPhase `json:"after"`
+	// AfterLost counts, per receiver, the packets of the After phase that
+	// did not arrive: where a route stayed broken.
+	AfterLost map[string]int `json:"after_lost,omitempty"`
 	// NoticeSeconds is the notice window.
 	NoticeSeconds float64 `json:"notice_seconds"`
 }
@@ -100,29 +104,8 @@ func Churn(ctx context.Context, st *State, o ChurnOptions) (*ChurnResult, error)
 		seed = rand.Uint64()
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x636875726e))
-	var others []int
-	for i := range st.Nodes {
-		if i != o.From {
-			others = append(others, i)
-		}
-	}
-	rng.Shuffle(len(others), func(i, j int) { others[i], others[j] = others[j], others[i] })
 	graph := st.Graph()
-	if o.PeersFirst {
-		linked := make([]bool, nodes)
-		for _, j := range graph[o.From] {
-			linked[j] = true
-		}
-		slices.SortStableFunc(others, func(a, b int) int {
-			switch {
-			case linked[a] && !linked[b]:
-				return -1
-			case linked[b] && !linked[a]:
-				return 1
-			}
-			return 0
-		})
-	}
+	others := killOrder(graph, o.From, o.Kill, o.PeersFirst, rng)
 	down := make([]bool, nodes)
 	res := &ChurnResult{Nodes: nodes, Topology: st.Topology, From: st.Nodes[o.From].Name, NoticeSeconds: o.Notice.Seconds()}
 	var killed []int
@@ -246,8 +229,14 @@ func Churn(ctx context.Context, st *State, o ChurnOptions) (*ChurnResult, error)
 	stop()
 	wg.Wait()
 	for s, ph := range phaseOf {
-		if got[s] {
+		switch {
+		case got[s]:
 			ph.Arrived++
+		case ph == &res.After:
+			if res.AfterLost == nil {
+				res.AfterLost = map[string]int{}
+			}
+			res.AfterLost[res.Receivers[int(s)%len(receivers)]]++
 		}
 	}
 	for _, ph := range []*ChurnPhase{&res.Before, &res.Notice, &res.After} {
@@ -256,4 +245,45 @@ func Churn(ctx context.Context, st *State, o ChurnOptions) (*ChurnResult, error)
 		}
 	}
 	return res, nil
+}
+
+// killOrder lists the nodes other than from in the order churn kills them,
+// shuffled by rng; with peersFirst, from's own peers come first, all but
+// one at most.
+func killOrder(graph Graph, from, kill int, peersFirst bool, rng *rand.Rand) []int {
+	var others []int
+	for i := range graph {
+		if i != from {
+			others = append(others, i)
+		}
+	}
+	rng.Shuffle(len(others), func(i, j int) { others[i], others[j] = others[j], others[i] })
+	if peersFirst {
+		linked := make([]bool, len(graph))
+		for _, j := range graph[from] {
+			linked[j] = true
+		}
+		slices.SortStableFunc(others, func(a, b int) int {
+			switch {
+			case linked[a] && !linked[b]:
+				return -1
+			case linked[b] && !linked[a]:
+				return 1
+			}
+			return 0
+		})
+		// Random keys make the topology: the sender may have as few peers
+		// as the kill. Keep its last one alive rather than cut it off.
+		n := 0
+		for _, j := range others {
+			if linked[j] {
+				n++
+			}
+		}
+		if n > 0 && n <= kill {
+			keep := others[n-1]
+			others = append(slices.Delete(others, n-1, n), keep)
+		}
+	}
+	return others
 }

@@ -239,7 +239,7 @@ DIR start the whole devnet again.
 	f.DurationVar(&o.Notice, "notice", 5*time.Second, "the time given to notice the dead, not counted")
 	f.DurationVar(&o.After, "after", 10*time.Second, "how long to stream after the notice window, counted")
 	f.Uint64Var(&o.Seed, "seed", 0, "picks the nodes to kill (0: at random)")
-	f.BoolVar(&o.PeersFirst, "peers-first", false, "kill the sender's own peers first")
+	f.BoolVar(&o.PeersFirst, "peers-first", false, "kill the sender's own peers first (all but one at most)")
 	f.Float64Var(&o.minDelivery, "min-delivery", 0, "exit 1 if the share delivered after the notice window is below this (0..1)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
