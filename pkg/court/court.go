@@ -166,13 +166,27 @@ func (s *Service) Run(ctx context.Context) {
 			}
 		}
 		first = false
-		if err := s.watch(ctx); err != nil {
-			s.log.Debug("watching the court", "err", err)
-		}
-		s.runPending(ctx)
-		if err := s.judgeMine(ctx); err != nil {
-			s.log.Debug("judging this node's cases", "err", err)
-		}
+		s.pass(ctx)
+	}
+}
+
+// passLimit bounds one look at the court: a chain call that never returns
+// (a connection cut halfway through a request) must not stop the watcher
+// for good. An answer waits up to seedWait for its seed; what is not done
+// within the limit stays pending for the next pass.
+const passLimit = seedWait + time.Minute
+
+// pass reads new events, acts on what is pending and asks for judgement
+// on this node's cases past their deadline.
+func (s *Service) pass(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, passLimit)
+	defer cancel()
+	if err := s.watch(ctx); err != nil {
+		s.log.Debug("watching the court", "err", err)
+	}
+	s.runPending(ctx)
+	if err := s.judgeMine(ctx); err != nil {
+		s.log.Debug("judging this node's cases", "err", err)
 	}
 }
 

@@ -86,13 +86,17 @@ func (s *Service) testify(ctx context.Context, caseID *big.Int) error {
 	if busy {
 		return nil
 	}
+	// The work outlives the pass that started it (Run bounds each pass),
+	// and ends with the testimony window.
+	wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), time.Unix(int64(c.Deadline), 0).Add(time.Minute))
 	go func() {
+		defer cancel()
 		defer func() {
 			s.mu.Lock()
 			delete(s.witnessing, caseID.String())
 			s.mu.Unlock()
 		}()
-		if err := s.witness(ctx, caseID, time.Unix(int64(c.Deadline), 0), ev, peer); err != nil {
+		if err := s.witness(wctx, caseID, time.Unix(int64(c.Deadline), 0), ev, peer); err != nil {
 			s.log.Warn("witness: no testimony", "case", caseID, "err", err)
 		}
 	}()
