@@ -303,3 +303,18 @@ func cmdDropRow(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(d.Delete(k))
 	}
 }
+
+// setstake HOME DATASET AGREEMENT: make HOME's mf-db (stopped) sign its
+// court promises for DATASET on AGREEMENT, as a provider that edits its own
+// storage can ('S' id → the agreement id, pkg/db's layout).
+func cmdSetStake(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: setstake HOME DATASET AGREEMENT")
+	}
+	id, err := dbapi.ParseID(args[1])
+	ts.Check(err)
+	d, err := kv.Open(filepath.Join(ts.MkAbs(args[0]), "data", "db"))
+	ts.Check(err)
+	defer d.Close()
+	ts.Check(d.Set(append([]byte{'S'}, id[:]...), []byte(args[2])))
+}

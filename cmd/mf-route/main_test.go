@@ -159,6 +159,7 @@ func TestScripts(t *testing.T) {
 			"dbbench":       cmdDBBench,
 			"tamperrow":     cmdTamperRow,
 			"droprow":       cmdDropRow,
+			"setstake":      cmdSetStake,
 			"pebblebench":   cmdPebbleBench,
 		},
 	})

@@ -27,6 +27,7 @@ func (s *Service) Handler() http.Handler {
 	m.Handle("POST /v0/stakes", localapi.Handle(s.apiStake))
 	m.Handle("GET /v0/stakes", localapi.Handle(s.apiStakes))
 	m.Handle("POST /v0/unstake", localapi.Handle(s.apiUnstake))
+	m.Handle("GET /v0/agreements/{id}", localapi.Handle(s.apiAgreement))
 	m.Handle("POST /v0/promises", localapi.Handle(s.apiPromise))
 	m.Handle("GET /v0/witness", localapi.Handle(s.apiWitness))
 	m.Handle("POST /v0/witness", localapi.Handle(s.apiWitnessJoin))
@@ -340,6 +341,17 @@ func (s *Service) caseInfo(r *http.Request, id *big.Int) (*CaseInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// apiAgreement reads any agreement from the chain, not only this node's:
+// a service's client checks that the agreement a provider's promises name
+// is one the provider staked for it (mf-db's writers do).
+func (s *Service) apiAgreement(w http.ResponseWriter, r *http.Request) (any, error) {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.agreement(r, id)
 }
 
 func (s *Service) apiCase(w http.ResponseWriter, r *http.Request) (any, error) {

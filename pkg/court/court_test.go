@@ -90,6 +90,7 @@ func TestAPIBadInput(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/v0/cases/x", "/v0/cases/0", "/v0/cases/99", "/v0/record/nope", "/v0/nothing",
+		"/v0/agreements/x", "/v0/agreements/0", "/v0/agreements/99", "/v0/agreements/-1",
 		// Chunks are for peers through the gateway, and then only for a
 		// case's witnesses.
 		"/remote/v0/chunks?case=1&index=0", "/remote/v0/chunks", "/v0/chunks?case=1&index=0"} {

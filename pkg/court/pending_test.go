@@ -320,3 +320,25 @@ func TestRetryPauseStopsAtUntil(t *testing.T) {
 		t.Fatalf("pause %v after until, want 0", p)
 	}
 }
+
+// TestAgreementReadByAnyone: a client reads the agreement a provider's
+// promises name, though it is not its own to list (mf-db's writers check
+// that it is the provider's, with them as client).
+func TestAgreementReadByAnyone(t *testing.T) {
+	e := newCourtEnv(t)
+	prov, provDB := e.service(t, e.fundedKey(t), e.info.IPC, "prov")
+	defer provDB.Close()
+	defer prov.Close()
+	client, clientDB := e.service(t, e.fundedKey(t), e.info.IPC, "client")
+	defer clientDB.Close()
+	defer client.Close()
+	other, otherDB := e.service(t, e.fundedKey(t), e.info.IPC, "other")
+	defer otherDB.Close()
+	defer other.Close()
+	claim := promise(t, prov, client)
+	var ag Agreement
+	call(t, other, "/v0/agreements/"+claim.Agreement, nil, &ag)
+	if ag.ID != claim.Agreement || ag.Service != "hold" || ag.Provider != prov.self.Hex() || ag.Client != client.self.Hex() || ag.Amount != "1000" || ag.Status != "staked" {
+		t.Fatalf("agreement %+v", ag)
+	}
+}

@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -96,11 +98,12 @@ func (s *Service) claimsFor(ctx context.Context, m *dbapi.Meta, cs []*dbapi.Chan
 	return out, errors.Join(errs...)
 }
 
-// checkClaims verifies the claims provider pr gave for changes cs: each
-// for one of them, a promise over it, signed by pr for this node's court.
-// With no court configured here, claims cannot be checked and are not
-// kept.
-func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*dbapi.RowClaim, sent *sentChanges) ([]*dbapi.RowClaim, error) {
+// checkClaims verifies the claims provider pr gave for changes cs to
+// dataset m: each for one of them, a promise over it, signed by pr for
+// this node's court, on an agreement pr staked for m's owner
+// (checkAgreement). With no court configured here, or none reachable,
+// claims cannot be checked and are not kept.
+func (s *Service) checkClaims(ctx context.Context, m *dbapi.Meta, pr dbapi.Provider, claims []*dbapi.RowClaim, sent *sentChanges) ([]*dbapi.RowClaim, error) {
 	if len(claims) == 0 {
 		return nil, nil
 	}
@@ -119,7 +122,93 @@ func (s *Service) checkClaims(ctx context.Context, pr dbapi.Provider, claims []*
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("provider %s: %w", pr.Address.Hex(), err)
 	}
+	checked := map[string]bool{}
+	for _, rc := range claims {
+		if checked[rc.Agreement] {
+			continue
+		}
+		checked[rc.Agreement] = true
+		if err := s.checkAgreement(ctx, rc.Agreement, pr.Address, m.Owner); err != nil {
+			if errors.Is(err, errAgreementUnread) {
+				s.net.log.Debug("provider's claims not checked", "provider", pr.Address, "err", err)
+				return nil, nil
+			}
+			return nil, fmt.Errorf("provider %s: %w", pr.Address.Hex(), err)
+		}
+	}
 	return claims, nil
+}
+
+// errAgreementUnread: the agreement could not be read (no mf-court here,
+// or no chain), which says nothing against the provider.
+var errAgreementUnread = errors.New("db: the agreement could not be read")
+
+// agreementCache remembers the agreements found good for a provider and
+// an owner, until a time: one chain read per agreement now and then, not
+// one per write.
+type agreementCache struct {
+	mu   sync.Mutex
+	good map[string]time.Time
+}
+
+// agreementRecheck is how long an agreement found good is trusted before
+// it is read again: it can be slashed or run out meanwhile.
+const agreementRecheck = 10 * time.Minute
+
+// checkAgreement makes sure that agreement id is one provider staked, for
+// db service, with owner as its client, and that it is staked still and
+// within its term. The court judges a promise against its agreement and
+// pays the agreement's client: a promise on any other agreement (the
+// provider's with someone else, or one already unstaked) would leave this
+// dataset's owner nothing to take to court.
+func (s *Service) checkAgreement(ctx context.Context, id string, provider, owner common.Address) error {
+	key := id + "/" + provider.Hex() + "/" + owner.Hex()
+	c := &s.net.agreements
+	c.mu.Lock()
+	until, ok := c.good[key]
+	c.mu.Unlock()
+	if ok && time.Now().Before(until) {
+		return nil
+	}
+	a, err := s.net.court.Agreement(ctx, id)
+	if err != nil {
+		var le *localapi.Error
+		if errors.As(err, &le) && le.Status == http.StatusNotFound {
+			return fmt.Errorf("%w: the claims name agreement %s, which the chain does not have", dbapi.ErrInvalid, id)
+		}
+		return fmt.Errorf("%w: %s: %v", errAgreementUnread, id, err)
+	}
+	amount, _ := new(big.Int).SetString(a.Amount, 10)
+	term := time.Unix(a.Term, 0)
+	var why string
+	switch {
+	case a.Service != ServiceName:
+		why = fmt.Sprintf("is for service %q, not %s", a.Service, ServiceName)
+	case !common.IsHexAddress(a.Provider) || common.HexToAddress(a.Provider) != provider:
+		why = fmt.Sprintf("is provider %s's, not %s's", a.Provider, provider.Hex())
+	case !common.IsHexAddress(a.Client) || common.HexToAddress(a.Client) != owner:
+		why = fmt.Sprintf("has client %s, not the dataset's owner %s", a.Client, owner.Hex())
+	case a.Status != chain.AgreementStaked.String():
+		why = "is " + a.Status + ", not staked"
+	case amount == nil || amount.Sign() <= 0:
+		why = "stakes nothing"
+	case !time.Now().Before(term):
+		why = "ran out at " + term.UTC().Format(time.RFC3339)
+	}
+	if why != "" {
+		return fmt.Errorf("%w: the claims name agreement %s, which %s", dbapi.ErrInvalid, id, why)
+	}
+	c.mu.Lock()
+	if c.good == nil {
+		c.good = map[string]time.Time{}
+	}
+	until = time.Now().Add(agreementRecheck)
+	if term.Before(until) {
+		until = term
+	}
+	c.good[key] = until
+	c.mu.Unlock()
+	return nil
 }
 
 func checkClaim(rc *dbapi.RowClaim, provider common.Address, sent *sentChanges, chainID *big.Int, court common.Address) error {

@@ -92,8 +92,17 @@ func TestClaimsEnforceable(t *testing.T) {
 	writer.EnableNetwork(t.TempDir(), 0, nil)
 	writer.net.chain = testCourt()
 	pr := pl.Providers[0]
-	if got, err := writer.checkClaims(ctx, pr, claims, newSentChanges(cs)); err != nil || len(got) != len(cs) {
-		t.Fatalf("check: %v", err)
+	sent := newSentChanges(cs)
+	for _, rc := range claims {
+		if err := checkClaim(rc, pr.Address, sent, big.NewInt(1337), testCourtAddr); err != nil {
+			t.Fatalf("check: %v", err)
+		}
+	}
+	// The agreement they name is read through mf-court, which does not run
+	// here: unchecked, they are not kept (dbcourt.txtar has a provider
+	// whose claims name another agreement).
+	if got, err := writer.checkClaims(ctx, m, pr, claims, sent); err != nil || got != nil {
+		t.Fatalf("with no mf-court: %d claims kept, %v", len(got), err)
 	}
 	// The claim's signature is what the court recovers.
 	d, _ := chain.PromiseDigest(big.NewInt(1337), testCourtAddr, chain.Promise{Agreement: big.NewInt(7), Key: claims[0].Promise, Root: claims[0].Root, Chunks: claims[0].Chunks})
@@ -106,7 +115,7 @@ func TestClaimsEnforceable(t *testing.T) {
 		var rc dbapi.RowClaim
 		_ = json.Unmarshal(b, &rc)
 		f(&rc)
-		if _, err := writer.checkClaims(ctx, who, []*dbapi.RowClaim{&rc}, newSentChanges(cs)); err == nil {
+		if _, err := writer.checkClaims(ctx, m, who, []*dbapi.RowClaim{&rc}, newSentChanges(cs)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -57,12 +57,17 @@ type network struct {
 	// chain is the chain and court that providers' promises are signed
 	// for (promise.go).
 	chain *chain.CourtRef
+	// agreements are those found good for providers' promises lately.
+	agreements agreementCache
 }
 
 // EnableNetwork lets the service reach peers through home's mf-route and
 // find providers through its mf-swap; anti-entropy runs every syncEvery
 // (RunSync).
 func (s *Service) EnableNetwork(home string, syncEvery time.Duration, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	s.net = &network{route: routeapi.NewClient(home), swap: swapapi.NewClient(home), court: courtapi.NewClient(home), log: log, syncEvery: syncEvery}
 }
 
@@ -284,7 +289,7 @@ func (s *Service) replicate(ctx context.Context, m *dbapi.Meta, p *dbapi.Placeme
 			}
 			s.bookUsed(pr)
 			s.bookStoredUsed(pr, cs)
-			claims, err := s.checkClaims(bg, pr, res.Claims, sent)
+			claims, err := s.checkClaims(bg, m, pr, res.Claims, sent)
 			if err != nil {
 				s.net.log.Warn("a provider's court promises do not check; its acknowledgements are kept without them", "provider", pr.Address, "err", err)
 			}

@@ -26,6 +26,13 @@ func (c *Client) Stakes(ctx context.Context) ([]Agreement, error) {
 	return out, c.c.Call(ctx, http.MethodGet, "/v0/stakes", nil, &out)
 }
 
+// Agreement reads agreement id from the chain, whoever's it is (a
+// localapi.Error with code not_found when there is none).
+func (c *Client) Agreement(ctx context.Context, id string) (*Agreement, error) {
+	var out Agreement
+	return &out, c.c.Call(ctx, http.MethodGet, "/v0/agreements/"+url.PathEscape(id), nil, &out)
+}
+
 // Unstake releases a stake after its term.
 func (c *Client) Unstake(ctx context.Context, id string) (*Agreement, error) {
 	var out Agreement

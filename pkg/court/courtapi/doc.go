@@ -7,6 +7,7 @@
 //	POST /v0/stakes               StakeRequest → Agreement
 //	GET  /v0/stakes               []Agreement this node provides or is client of
 //	POST /v0/unstake              IDRequest → Agreement
+//	GET  /v0/agreements/{id}      Agreement, anyone's, as the chain has it
 //	POST /v0/promises             PromiseRequest → Claim (give it to the client)
 //	POST /v0/cases                CaseRequest → CaseInfo
 //	GET  /v0/cases/{id}           CaseInfo
