@@ -69,7 +69,7 @@ rules.
 ` + cli.ExitCodesHelp,
 	}
 	cli.HomeFlag(root, &g.homeArg)
-	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newPromiseCmd(g), newWitnessCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g),
+	root.AddCommand(newDaemonCmd(g), newStakeCmd(g), newUnstakeCmd(g), newStakesCmd(g), newAgreementCmd(g), newPromiseCmd(g), newWitnessCmd(g), newCaseCmd(g), newCasesCmd(g), newRecordCmd(g),
 		cli.WaitCommand("mf-court", "the daemon", func(ctx context.Context) error {
 			_, err := g.client().Stakes(ctx)
 			return err
@@ -185,6 +185,34 @@ func newStakesCmd(g *globals) *cobra.Command {
 			return cli.WriteList(g.streams.Out, asJSON, as, "ID\tSERVICE\tCLIENT\tAMOUNT (MFT)\tUNTIL\tSTATUS", func(a courtapi.Agreement) string {
 				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", a.ID, a.Service, a.Client, fmtBase(a.Amount), time.Unix(a.Term, 0).UTC().Format(time.RFC3339), a.Status)
 			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newAgreementCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "agreement ID",
+		Short: "Show any agreement as the chain has it",
+		Long: `Read agreement ID from the chain, whoever's it is: its service, provider,
+client, stake, term and status. A client checks with it that the agreement a
+provider's promises name is one the provider staked for it (mf-db's writers
+do so before they keep a provider's promises).
+` + cli.ExitCodesHelp,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.client().Agreement(cmd.Context(), args[0])
+			if err != nil {
+				return g.clientErr(err)
+			}
+			if asJSON {
+				return cli.WriteJSON(g.streams.Out, a)
+			}
+			fmt.Fprintf(g.streams.Out, "agreement %s: %s for client %s by provider %s, %s MFT until %s, %s\n",
+				a.ID, a.Service, a.Client, a.Provider, fmtBase(a.Amount), time.Unix(a.Term, 0).UTC().Format(time.RFC3339), a.Status)
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
