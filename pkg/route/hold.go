@@ -321,6 +321,12 @@ func (h *holding) lookup(ctx context.Context, addr common.Address) ([]holdapi.Ro
 	if missing {
 		return nil, nil // no row: no delegates
 	}
+	if len(errs) == 0 {
+		// No provider to ask: no mf-db on the network sells the table yet
+		// (the DHT had no provider record), or this node is its only one
+		// and has no mf-db of its own.
+		return nil, errors.New("route: no provider of the holders table found")
+	}
 	return nil, fmt.Errorf("route: no provider of the holders table answered: %w", errors.Join(errs...))
 }
 
