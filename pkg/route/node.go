@@ -126,6 +126,7 @@ type Node struct {
 	certs      *certifier
 	grcpts     *groupReceipts
 	hold       *holding
+	punch      punchRetry
 	sess       *sessions
 	groups     *groups
 	prekeys    *prekeys
@@ -308,6 +309,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		return nil, fmt.Errorf("route: event bus: %w", err)
 	}
 	n.goLoop(func() { n.watchNAT(ctx, natEvents) })
+	n.watchRelayed(ctx)
 	if opts.NAT.MDNS {
 		if err := n.startMDNS(); err != nil {
 			idEvents.Close()

@@ -43,6 +43,9 @@ type Stats struct {
 	// untried peer left to pass them to, or to a peer whose copy came
 	// round a loop (backtrack.go).
 	Backtracked atomic.Uint64
+	// PunchRetries count relayed connections dropped and dialled again
+	// through the relay, for another hole punch (punch.go).
+	PunchRetries atomic.Uint64
 }
 
 // Snapshot reads every counter.
@@ -54,7 +57,7 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		Expired: s.Expired.Load(), NoRoute: s.NoRoute.Load(), QueueFull: s.QueueFull.Load(),
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
 		Stale: s.Stale.Load(), Forged: s.Forged.Load(), Rerouted: s.Rerouted.Load(), DeadPeers: s.DeadPeers.Load(),
-		Backtracked: s.Backtracked.Load(),
+		Backtracked: s.Backtracked.Load(), PunchRetries: s.PunchRetries.Load(),
 		QueueWaits:  s.QueueWaits.Load(), QueueWaitMS: s.QueueWaitNanos.Load() / 1e6,
 	}
 }

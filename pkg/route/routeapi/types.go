@@ -639,6 +639,9 @@ type StatsSnapshot struct {
 	Rerouted      uint64 `json:"rerouted"`
 	DeadPeers     uint64 `json:"dead_peers"`
 	Backtracked   uint64 `json:"backtracked"`
+	// PunchRetries counts relayed connections closed and dialled again
+	// through the relay, so that the peer tries another hole punch.
+	PunchRetries uint64 `json:"punch_retries"`
 	// QueueWaits counts frames whose sender (a local send, or a relay's
 	// reader) waited for room in a peer's queue; QueueWaitMS is the time
 	// they waited in all.
