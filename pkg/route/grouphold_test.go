@@ -170,3 +170,30 @@ func TestGroupPacketLiveAndHeldOnce(t *testing.T) {
 		}
 	})
 }
+
+// FuzzHeldGroupID: mf-hold reads a group packet as mf-route does. What
+// mf-route takes, mf-hold takes under the same id, for a client that any
+// of its destinations names.
+func FuzzHeldGroupID(f *testing.F) {
+	p := fixedGroupPacket(5)
+	f.Add(p.Marshal())
+	f.Add(narrowed(p, 3))
+	f.Add(narrowed(fixedGroupPacket(64), 63))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := UnmarshalPacket(b)
+		if err != nil || p.Kind != KindGroup || len(b) > holdapi.MaxPacket {
+			return
+		}
+		id, err := holdapi.PacketID(b)
+		if err != nil || id != p.ID() {
+			t.Fatalf("mf-hold's id %x (%v), mf-route's %x", id, err, p.ID())
+		}
+		for _, d := range p.Dests {
+			var o identity.Overlay
+			copy(o[:], d.Prefix)
+			if err := holdapi.CheckAddressed(b, o); err != nil {
+				t.Fatalf("a client in destination %d's zone refused: %v", d.Index, err)
+			}
+		}
+	})
+}

@@ -467,10 +467,11 @@ func (h *holding) memberKey(ctx context.Context, m GroupMember) (identity.Public
 	return c.Public, nil
 }
 
-// handOver hands raw, packet id, to the delegates of the recipient
-// recipient returns, in the background, with its place order in this
-// node's order. A sender that runs more than holdBacklog packets ahead
-// waits here.
+// handOver hands raw (packet id) in the background to the delegates of
+// the node recipient names, with the packet's place in this node's order.
+// recipient runs in the background too: a group member's key may take a
+// DHT lookup. A sender that runs more than holdBacklog packets ahead waits
+// here.
 func (h *holding) handOver(recipient func(context.Context) (identity.Public, error), raw []byte, id [32]byte, certified bool, order uint64) {
 	select {
 	case h.backlog <- struct{}{}:
