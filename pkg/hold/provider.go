@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/mainframe/mf/pkg/court/courtapi"
 	"github.com/mainframe/mf/pkg/hold/holdapi"
+	"github.com/mainframe/mf/pkg/identity"
 	"github.com/mainframe/mf/pkg/kv"
 	"github.com/mainframe/mf/pkg/localapi"
 	"github.com/mainframe/mf/pkg/route/routeapi"
@@ -282,6 +284,19 @@ func (s *Service) remoteHold(w http.ResponseWriter, r *http.Request) (any, error
 	return rc, nil
 }
 
+// checkAddressed checks that packet names client c, when it is a group
+// packet (holdapi.CheckAddressed): c's overlay address is its peer ID's.
+func checkAddressed(c *clientRecord, packet []byte) error {
+	if len(packet) < 2 || packet[1] != 2 {
+		return nil
+	}
+	pid, err := peer.Decode(c.PeerID)
+	if err != nil {
+		return fmt.Errorf("%w: the client's peer ID %q does not parse", holdapi.ErrNotAddressed, c.PeerID)
+	}
+	return holdapi.CheckAddressed(packet, identity.OverlayOf(pid))
+}
+
 // Errors of holding, with their API codes.
 var (
 	ErrNotClient = errors.New("hold: not a client of this node")
@@ -292,6 +307,7 @@ func init() {
 	localapi.Classify(ErrNotClient, http.StatusForbidden, "not_client")
 	localapi.Classify(ErrQuota, http.StatusInsufficientStorage, "quota")
 	localapi.Classify(holdapi.ErrPacket, http.StatusBadRequest, "bad_packet")
+	localapi.Classify(holdapi.ErrNotAddressed, http.StatusForbidden, "not_addressed")
 	localapi.Classify(holdapi.ErrRecord, http.StatusBadRequest, "bad_record")
 	localapi.Classify(holdapi.ErrSignature, http.StatusForbidden, "bad_signature")
 }
@@ -313,6 +329,11 @@ func (s *Service) Hold(client common.Address, sender string, flags byte, order u
 	c = s.clients[client]
 	if c == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotClient, client.Hex())
+	}
+	// A group packet is held for a member its sender narrowed it to: one
+	// that does not name this client is another member's copy, or junk.
+	if err := checkAddressed(c, packet); err != nil {
+		return nil, err
 	}
 	if v, err := s.db.Get(indexKey(client, id)); err == nil && len(v) == 8 {
 		pv, err := s.db.Get(packetKey(client, binary.BigEndian.Uint64(v)))

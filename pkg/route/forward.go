@@ -375,7 +375,7 @@ func (n *Node) handleGroupPacket(ctx context.Context, p *Packet, from peer.ID) e
 			n.stats.NoRoute.Add(1)
 		}
 	}
-	if inZone && n.seen.add(sha256.Sum256(append(id[:], 'd'))) {
+	if inZone && n.seen.add(groupDeliveryKey(id)) {
 		n.tryOpen(id, p, from, false)
 	}
 	if from != "" {
@@ -474,16 +474,22 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 		if from != "" {
 			n.hints.learn(env.Sender.Overlay(), from)
 		}
-		if p.Kind == KindGroup && env.Flags&(FlagGroupReceipt|FlagReceiptBatch) != 0 {
+		if p.Kind == KindGroup && env.Flags&FlagReceiptBatch != 0 {
 			return n.grcpts.deliverCertified(id, env) // groupreceipt.go
 		}
-		if p.Kind != KindGroup && n.hold.received(id) {
-			// Fetched from a delegate already (hold.go).
+		if n.hold.received(id) {
+			// Fetched from a delegate already (hold.go): a group packet
+			// too, whose members' delegates hold a copy each.
 			n.stats.Duplicates.Add(1)
 			return false
 		}
-		ok := n.deliver(id, env, durable)
-		if ok && p.Kind != KindGroup {
+		var ok bool
+		if p.Kind == KindGroup && env.Flags&FlagGroupReceipt != 0 {
+			ok = n.grcpts.deliverCertified(id, env)
+		} else {
+			ok = n.deliver(id, env, durable)
+		}
+		if ok {
 			n.hold.delivered(id)
 		}
 		return ok
@@ -496,6 +502,14 @@ func (n *Node) tryOpen(id [32]byte, p *Packet, from peer.ID, durable bool) bool 
 		n.stats.BadPackets.Add(1)
 	}
 	return false
+}
+
+// groupDeliveryKey is the duplicate filter's entry for delivering group
+// packet id (forwarding dedupes on the id with the destination list, and
+// delivery on the id alone); a copy fetched from a delegate takes it too,
+// so that one packet is delivered once, whichever copy comes first.
+func groupDeliveryKey(id [32]byte) [32]byte {
+	return sha256.Sum256(append(id[:], 'd'))
 }
 
 // neighbourhood is what the forwarding rule looks at: the connected peers,

@@ -132,6 +132,9 @@ func (n *Node) SendGroupCertified(ctx context.Context, name string, flags byte, 
 	if err := n.grcpts.save(id, rec, true); err != nil {
 		return id, 0, err
 	}
+	// A member that is away signs when it fetches the copy its
+	// delegates hold (hold.go).
+	n.hold.sentGroup(x, p)
 	return id, len(p.Dests), n.handlePacket(ctx, p, nil, "", nil)
 }
 
@@ -208,13 +211,20 @@ func (g *groupReceipts) deliverCertified(id [32]byte, env *Envelope) bool {
 	if !g.n.deliver(id, env, true) {
 		return false
 	}
+	g.owe(id, env)
+	return true
+}
+
+// owe signs this node's receipt for group packet id, delivered here (live,
+// or fetched from a delegate: hold.go), and queues it for its sender.
+func (g *groupReceipts) owe(id [32]byte, env *Envelope) {
 	if env.Sender.Overlay() == g.n.self {
-		return true
+		return
 	}
 	rc, err := routeapi.SignReceipt(g.n.id, id, ReceiptReceived, identity.Overlay{})
 	if err != nil {
 		g.n.log.Warn("signing a group receipt", "err", err)
-		return true
+		return
 	}
 	k := batchKey{to: env.Sender.Overlay(), group: strings.TrimPrefix(env.Topic, GroupListenTopic(""))}
 	g.bmu.Lock()
@@ -229,7 +239,6 @@ func (g *groupReceipts) deliverCertified(id [32]byte, env *Envelope) bool {
 	case g.kick <- struct{}{}:
 	default:
 	}
-	return true
 }
 
 // run sends the owed receipts in batches: it sleeps until the first one,

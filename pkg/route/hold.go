@@ -45,7 +45,10 @@ import (
 //     holders table, an mf-db network table read from its providers over
 //     the network (no local mf-db needed) and cached for holdRowTTL. A
 //     delegate answers with a signed hold receipt; a certified packet with
-//     receipts settles as held instead of failing at the timeout.
+//     receipts settles as held instead of failing at the timeout. A group
+//     packet (SendGroup, SendGroupCertified) goes to every other member's
+//     delegates as the copy narrowed to that member (sentGroup), which has
+//     the packet's id.
 //   - Receiving: at start, whenever a delegate (re)connects and every
 //     holdFetchEvery, the node fetches what its delegates hold for it. Each
 //     packet goes into the inbox once: delivered ids are kept in the store
@@ -116,6 +119,8 @@ type holding struct {
 
 	mu   sync.Mutex
 	rows map[common.Address]holdRow
+	// keys are group members' public keys (memberKey).
+	keys map[identity.Overlay]identity.Public
 	meta *dbapi.Meta
 	// provs are the table's providers found last, until provsUntil.
 	provs      []dbapi.Provider
@@ -150,9 +155,19 @@ const (
 )
 
 func newHolding(n *Node) *holding {
-	h := &holding{n: n, rows: map[common.Address]holdRow{}, connected: map[peer.ID]bool{},
+	h := &holding{n: n, rows: map[common.Address]holdRow{}, keys: map[identity.Overlay]identity.Public{}, connected: map[peer.ID]bool{},
 		down: map[string]time.Time{}, backlog: make(chan struct{}, holdBacklog)}
 	h.isConnected = func(p peer.ID) bool { return n.host.Network().Connectedness(p) == network.Connected }
+	if n.db != nil {
+		// A node that sent its delegates a received-list had delegates
+		// then: it keeps delivered ids from its first packet on, not
+		// only once its first look finds them (a live copy delivered in
+		// between would be fetched again from a delegate).
+		_ = n.db.Scan([]byte("hcur/"), func(_, _ []byte) error {
+			h.active = true
+			return errHoldStop
+		})
+	}
 	if n.opts.Home != "" {
 		h.api = routeapi.NewClient(n.opts.Home)
 		h.swap = swapapi.NewClient(n.opts.Home)
@@ -363,17 +378,107 @@ func (h *holding) tableMeta(ctx context.Context, pr dbapi.Provider) (*dbapi.Meta
 // sent hands a packet just sent to the recipient's delegates, in the
 // background; a certified one's receipts go to the certifier.
 func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bool) {
+	if !h.wants(to, certified) {
+		return
+	}
+	// The order is taken here, in the order Send was called, before the
+	// calls to the delegates go their own ways.
+	h.handOver(func(context.Context) (identity.Public, error) { return to, nil }, bytes.Clone(raw), id, certified, h.nextOrder())
+}
+
+// wants reports whether a packet to `to` goes to its delegates too, by the
+// hold mode: always, or when `to` is not connected (a certified packet
+// always: the delegates are its fallback proof).
+func (h *holding) wants(to identity.Public, certified bool) bool {
 	mode := h.n.opts.HoldMode
 	if mode == HoldOff || h.api == nil || to.PeerID() == h.n.host.ID() {
+		return false
+	}
+	return mode != HoldUnreachable || certified || h.n.host.Network().Connectedness(to.PeerID()) != network.Connected
+}
+
+// sentGroup hands group packet p, just sent to group x, to the delegates
+// of every member but this node: each member's delegates get the copy
+// narrowed to that member's destination (what a relay forwards where the
+// members' paths part), whose id is the packet's. A member that was away
+// fetches it like a 1:1 packet, and one that got it live names the id in
+// its received-list, which deletes its delegates' copy. Every copy has the
+// packet's one place in this node's order. The hold mode applies to each
+// member as to a recipient of Send.
+func (h *holding) sentGroup(x *group, p *Packet) {
+	if h.n.opts.HoldMode == HoldOff || h.api == nil {
 		return
 	}
-	if mode == HoldUnreachable && h.n.host.Network().Connectedness(to.PeerID()) == network.Connected && !certified {
-		return
-	}
-	raw = bytes.Clone(raw)
-	// Taken here, in the order Send was called, before the calls to the
-	// delegates go their own ways.
+	id := p.ID()
 	order := h.nextOrder()
+	// The destinations are the members but this node, in the order of
+	// the group's record (groups.sealTo).
+	i := 0
+	for _, m := range x.Members {
+		if m.Overlay == h.n.self {
+			continue
+		}
+		if i == len(p.Dests) {
+			break
+		}
+		d := p.Dests[i]
+		i++
+		if !matchesPrefix(m.Overlay, d.Prefix, d.Bits) {
+			continue
+		}
+		q := *p
+		q.Dests = []Dest{d}
+		raw := q.Marshal()
+		h.handOver(func(ctx context.Context) (identity.Public, error) {
+			to, err := h.memberKey(ctx, m)
+			if err == nil && !h.wants(to, false) {
+				err = errNotHeld
+			}
+			return to, err
+		}, raw, id, false, order)
+	}
+}
+
+// errNotHeld: the hold mode does not send this packet to the delegates.
+var errNotHeld = errors.New("not held")
+
+// memberKey is a group member's public key, whose address names its row
+// in the holders table: from the card the owner keeps, or the member's
+// contact card, or its card in the DHT; kept once known (an overlay
+// address is the hash of the key, which never changes).
+func (h *holding) memberKey(ctx context.Context, m GroupMember) (identity.Public, error) {
+	h.mu.Lock()
+	pub, ok := h.keys[m.Overlay]
+	h.mu.Unlock()
+	if ok {
+		return pub, nil
+	}
+	var c *identity.Card
+	if m.Card != "" {
+		c, _ = h.n.cards.parse(m.Card)
+	}
+	if c == nil || c.Overlay() != m.Overlay {
+		t, err := h.n.resolveOverlay(ctx, m.Overlay)
+		if err != nil {
+			return identity.Public{}, err
+		}
+		c = t.Card
+	}
+	h.mu.Lock()
+	if len(h.keys) > 4096 {
+		h.keys = map[identity.Overlay]identity.Public{}
+	}
+	h.keys[m.Overlay] = c.Public
+	h.mu.Unlock()
+	return c.Public, nil
+}
+
+// handOver hands raw (packet id) in the background to the delegates of
+// the node recipient names, with the packet's place in this node's order.
+// recipient runs in the background too: a group member's key may take a
+// DHT lookup. A sender that runs more than holdBacklog packets ahead waits
+// here.
+func (h *holding) handOver(recipient func(context.Context) (identity.Public, error), raw []byte, id [32]byte, certified bool, order uint64) {
 	select {
 	case h.backlog <- struct{}{}:
 	case <-h.n.ctx.Done():
@@ -386,6 +491,14 @@ func (h *holding) sent(to identity.Public, raw []byte, id [32]byte, certified bo
 		// the holders table's providers for a while.
 		ctx, cancel := context.WithTimeout(h.n.ctx, 4*holdCallTimeout)
 		defer cancel()
+		to, err := recipient(ctx)
+		if err != nil {
+			if !errors.Is(err, errNotHeld) {
+				h.n.log.Info("cannot find a recipient's key to look its delegates up", "err", err)
+			}
+			return
+		}
+		mode := h.n.opts.HoldMode
 		ds, err := h.delegatesOf(ctx, to.Address())
 		for try := 0; err != nil && try < 6; try++ {
 			h.n.log.Info("cannot look the recipient's delegates up", "to", to.Address().Hex(), "err", err)
@@ -655,6 +768,9 @@ type fetched struct {
 	order uint64
 	from  int
 	seq   uint64
+	// group: a group packet, delivered on its group's stream; claimed:
+	// its delivery entry in the duplicate filter is taken (claim).
+	group, claimed bool
 }
 
 // fetch takes what the delegates hold for this node and delivers it; it
@@ -694,7 +810,7 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]b
 				// delivered before, is not opened again.
 				fs := make([]*fetched, len(hs))
 				par.Each(len(hs), func(i int) {
-					id := PacketID(hs[i].Packet)
+					id := heldID(hs[i].Packet)
 					mu.Lock()
 					g := byID[id]
 					dup := g != nil && g.from <= di
@@ -749,6 +865,42 @@ func (h *holding) fetch(ctx context.Context, ds []holdapi.Delegate) map[string]b
 		h.n.log.Info("delivered packets held by delegates", "packets", n)
 	}
 	return failed
+}
+
+// heldID is the id a held packet is recorded by: a group packet's is its
+// group id (Packet.ID), which every member's narrowed copy shares with
+// the live packet.
+func heldID(raw []byte) [32]byte {
+	if len(raw) > 1 && raw[1] == KindGroup {
+		if p, err := UnmarshalPacket(raw); err == nil {
+			return p.ID()
+		}
+	}
+	return PacketID(raw)
+}
+
+// claim drops from fs the group packets whose live copy was taken for
+// delivery in the last minutes (its entry in the duplicate filter, which
+// handleGroupPacket takes before it opens a copy), and takes that entry
+// for the rest, so that a live copy that comes later is a duplicate.
+// Between the two paths the entry, taken once, decides which delivers;
+// the delivered-id record (received) does across restarts. A group packet
+// dropped here whose live copy was not delivered after all (it found the
+// inbox full) is fetched again once the entry is forgotten: it is not
+// recorded as delivered.
+func (h *holding) claim(fs []*fetched) []*fetched {
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.group && !f.claimed {
+			if !h.n.seen.add(groupDeliveryKey(f.id)) {
+				h.n.stats.Duplicates.Add(1)
+				continue
+			}
+			f.claimed = true
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // fetchedBatch is how many fetched packets share one synced batch.
@@ -820,6 +972,10 @@ const inboxWait = 5 * time.Second
 // them to the listeners in order. It returns how many it delivered, and
 // those the inbox had no room for (storeMany), in order.
 func (h *holding) deliverPage(fs []*fetched) (int, []*fetched) {
+	fs = h.claim(fs)
+	if len(fs) == 0 {
+		return 0, nil
+	}
 	ms := make([]*Message, len(fs))
 	for i, f := range fs {
 		// A direct copy that comes later is a duplicate.
@@ -845,11 +1001,21 @@ func (h *holding) deliverPage(fs []*fetched) (int, []*fetched) {
 		}
 		m.InboxKey = keys[i]
 		h.n.subs.handOut(m, true)
-		if fs[i].flags&holdapi.FlagCertified != 0 {
-			h.signFetched(fs[i])
-		}
+		h.receipt(fs[i])
 	}
 	return n, rest
+}
+
+// receipt signs what the sender of a fetched packet asked for: a 1:1
+// certified packet's receipt, or a member's receipt for a group packet
+// that asks every member for one (groupreceipt.go).
+func (h *holding) receipt(f *fetched) {
+	switch {
+	case f.group && f.env.Flags&FlagGroupReceipt != 0:
+		h.n.grcpts.owe(f.id, f.env)
+	case !f.group && f.flags&holdapi.FlagCertified != 0:
+		h.signFetched(f)
+	}
 }
 
 // afterHeldDelivery, when set (tests), runs between a fetched packet's
@@ -861,7 +1027,7 @@ var afterHeldDelivery func()
 // batch as its inbox entry: a crash at any point leaves either both or
 // neither, so a restart neither loses it nor delivers it twice.
 func (h *holding) deliverFetched(f *fetched) bool {
-	if h.received(f.id) {
+	if h.received(f.id) || len(h.claim([]*fetched{f})) == 0 {
 		return false
 	}
 	// A direct copy that comes later is a duplicate.
@@ -881,9 +1047,7 @@ func (h *holding) deliverFetched(f *fetched) bool {
 		// Taken by the node itself (a control topic), not the inbox.
 		h.markReceived(f.id)
 	}
-	if f.flags&holdapi.FlagCertified != 0 {
-		h.signFetched(f)
-	}
+	h.receipt(f)
 	return true
 }
 
@@ -903,38 +1067,61 @@ func (h *holding) fetchPage(ctx context.Context, d holdapi.Delegate, after uint6
 	return holdapi.DecodeHeld(b)
 }
 
-// open checks a fetched packet as tryOpen checks one that arrived: a data
-// or session packet for this node, that opens, from a sender allowed on its topic,
-// and not older than the delivered-id record reaches back.
+// open checks a fetched packet as tryOpen checks one that arrived: a data,
+// session or group packet for this node, that opens, from a sender allowed
+// on its topic (a group packet: from a member, on its group's stream), and
+// not older than the delivered-id record reaches back.
 func (h *holding) open(x holdapi.Held) *fetched {
 	p, err := UnmarshalPacket(x.Packet)
-	if err != nil || p.Kind == KindGroup || !p.Matches(h.n.self) {
+	if err != nil || !h.forMe(p) {
 		h.n.stats.BadPackets.Add(1)
 		return nil
 	}
 	id := PacketID(x.Packet)
 	var env *Envelope
-	if p.Kind == KindSession {
+	switch p.Kind {
+	case KindSession:
 		// Sealed with a session key this node holds (the sender keeps
 		// sealing with an epoch until this node answers its proposal,
 		// so a packet held while this node was away opens); its rekey
 		// message is not acted on, since the packet is not fresh.
 		env, err = h.n.sess.openPacket(p)
-	} else {
+	case KindGroup:
+		// Sealed with a group key this node holds: the current epoch's,
+		// or a replaced one's within its KeyGrace, as a live copy.
+		id = p.ID()
+		env, err = h.n.groups.openPacket(p)
+	default:
 		env, err = OpenPacket(h.n.opener, p)
 	}
 	switch {
 	case err != nil:
 		h.n.stats.NotForUs.Add(1)
 		return nil
-	case !admitted(p.Kind, env):
+	case !admitted(p.Kind, env), p.Kind == KindGroup && env.Flags&FlagReceiptBatch != 0:
+		// A batch of group receipts travels to one member live only;
+		// held, it would reach the group's stream as a message.
 		h.n.stats.Forged.Add(1)
 		return nil
 	case env.Sent.Before(nowFunc().Add(-holdMaxAge)) || env.Sent.After(nowFunc().Add(maxSkewAhead)):
 		h.n.stats.Stale.Add(1)
 		return nil
 	}
-	return &fetched{id: id, env: env, flags: x.Flags}
+	return &fetched{id: id, env: env, flags: x.Flags, group: p.Kind == KindGroup}
+}
+
+// forMe reports whether packet p addresses this node: its destination, or
+// for a group packet one of them.
+func (h *holding) forMe(p *Packet) bool {
+	if p.Kind != KindGroup {
+		return p.Matches(h.n.self)
+	}
+	for _, d := range p.Dests {
+		if matchesPrefix(h.n.self, d.Prefix, d.Bits) {
+			return true
+		}
+	}
+	return false
 }
 
 // signFetched signs the recipient's receipt for a certified packet

@@ -102,6 +102,8 @@ func (n *Node) SendGroup(ctx context.Context, name string, flags byte, payload [
 	if err != nil {
 		return [32]byte{}, 0, err
 	}
+	// Each member's delegates get the copy for that member (hold.go).
+	n.hold.sentGroup(x, p)
 	return p.ID(), len(p.Dests), n.handlePacket(ctx, p, nil, "", nil)
 }
 

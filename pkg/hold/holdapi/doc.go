@@ -44,7 +44,7 @@
 //
 //	POST   /remote/v0/agree              AgreeRequest → Agreement: the caller becomes a client
 //	DELETE /remote/v0/agree              the caller stops being a client; its packets are dropped
-//	POST   /remote/v0/hold/{client}?order=N&certified=1  body: a sealed data or session packet (octets) → Receipt (with its Claim when staked); N is the packet's place in the sender's order (Held.Order)
+//	POST   /remote/v0/hold/{client}?order=N&certified=1  body: a sealed data, session or group packet (octets; a group packet must name the client) → Receipt (with its Claim when staked); N is the packet's place in the sender's order (Held.Order)
 //	GET    /remote/v0/fetch?after=N&limit=M  the caller's held packets, frames (EncodeHeld), in the order taken
 //	POST   /remote/v0/received           body: a ReceivedList (octets) → ReceivedResult
 //	POST   /remote/v0/claims             ForwardRequest: a sender passes on its delegates' claims for this node

@@ -16,7 +16,7 @@ import (
 
 // Errors of the records.
 var (
-	ErrPacket    = errors.New("hold: not a sealed data or session packet")
+	ErrPacket    = errors.New("hold: not a sealed data, session or group packet")
 	ErrRecord    = errors.New("hold: malformed record")
 	ErrSignature = errors.New("hold: bad signature")
 )
@@ -27,12 +27,25 @@ const (
 	receivedDomain = "mf/hold/received/v2"
 )
 
-// PacketID is mf-route's id of a sealed data packet (version 2, kind 0)
-// or session packet (kind 1, the same layout: its eph is a nonce): SHA-256
-// of the packet without its ttl byte (the third), so that it is the same
-// at every hop and the same the recipient sees. A delegate holds nothing
-// else: group packets are not held.
+// PacketID is mf-route's id of a sealed packet a delegate may hold:
+//
+//   - a data packet (version 2, kind 0) or session packet (kind 1, the
+//     same layout: its eph is a nonce): SHA-256 of the packet without its
+//     ttl byte (the third), so that it is the same at every hop and the
+//     same the recipient sees;
+//   - a group packet (kind 2): SHA-256 of what mf-route's group id covers
+//     (version, kind, the destination commitment, topic, nonce and body),
+//     not the destinations carried, so that the copy narrowed to one member
+//     (ForGroupMember) has the id of the packet every member gets. Every
+//     destination it carries is checked against the commitment first.
 func PacketID(b []byte) ([32]byte, error) {
+	if len(b) > 2 && b[0] == 2 && b[1] == kindGroup {
+		g, err := parseGroup(b)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		return g.id(), nil
+	}
 	// version, kind, ttl, bits (2), topic (4), eph (32), body length (1+)
 	if len(b) < 3+2+4+32+1 || len(b) > MaxPacket || b[0] != 2 || (b[1] != 0 && b[1] != 1) {
 		return [32]byte{}, ErrPacket
