@@ -58,6 +58,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		SendFailed: s.SendFailed.Load(), InboxFull: s.InboxFull.Load(), StrayReceipts: s.StrayReceipts.Load(), Refused: s.Refused.Load(),
 		Stale: s.Stale.Load(), Forged: s.Forged.Load(), Rerouted: s.Rerouted.Load(), DeadPeers: s.DeadPeers.Load(),
 		Backtracked: s.Backtracked.Load(), PunchRetries: s.PunchRetries.Load(),
-		QueueWaits:  s.QueueWaits.Load(), QueueWaitMS: s.QueueWaitNanos.Load() / 1e6,
+		QueueWaits: s.QueueWaits.Load(), QueueWaitMS: s.QueueWaitNanos.Load() / 1e6,
 	}
 }
