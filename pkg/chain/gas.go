@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 )
 
@@ -61,8 +63,10 @@ type Client struct{ *ethclient.Client }
 // NewClient wraps c.
 func NewClient(c *ethclient.Client) *Client { return &Client{c} }
 
-// EstimateGas is c's estimate raised to GasLimit.
+// EstimateGas is c's estimate raised to GasLimit, bounded by CallLimit.
 func (c *Client) EstimateGas(ctx context.Context, call ethereum.CallMsg) (uint64, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
 	g, err := c.Client.EstimateGas(ctx, call)
 	if err != nil {
 		return 0, err
@@ -89,4 +93,104 @@ func Dial(ctx context.Context, rpcURL string) (*Client, *big.Int, error) {
 		return nil, nil, fmt.Errorf("cannot reach the chain at %s: %v", rpcURL, err)
 	}
 	return NewClient(c), id, nil
+}
+
+// Every call through a Client is bounded. go-ethereum's RPC client can
+// leave a request waiting for ever when the connection drops just as the
+// request is written (its dispatch loop hands the in-flight request to the
+// closed connection's handler, which never answers it): mf-court's answer
+// to a case once waited three minutes for a transaction to be sent, and
+// missed the response window. A call cut off is an error the caller
+// retries. Log filters read many blocks and get longer.
+const (
+	CallLimit   = 15 * time.Second
+	FilterLimit = time.Minute
+)
+
+func bounded(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
+}
+
+// CallContract is ethclient's, bounded by CallLimit.
+func (c *Client) CallContract(ctx context.Context, call ethereum.CallMsg, block *big.Int) ([]byte, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.CallContract(ctx, call, block)
+}
+
+// PendingCallContract is ethclient's, bounded by CallLimit.
+func (c *Client) PendingCallContract(ctx context.Context, call ethereum.CallMsg) ([]byte, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.PendingCallContract(ctx, call)
+}
+
+// SendTransaction is ethclient's, bounded by CallLimit.
+func (c *Client) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.SendTransaction(ctx, tx)
+}
+
+// PendingNonceAt is ethclient's, bounded by CallLimit.
+func (c *Client) PendingNonceAt(ctx context.Context, account common.Address) (uint64, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.PendingNonceAt(ctx, account)
+}
+
+// SuggestGasPrice is ethclient's, bounded by CallLimit.
+func (c *Client) SuggestGasPrice(ctx context.Context) (*big.Int, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.SuggestGasPrice(ctx)
+}
+
+// SuggestGasTipCap is ethclient's, bounded by CallLimit.
+func (c *Client) SuggestGasTipCap(ctx context.Context) (*big.Int, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.SuggestGasTipCap(ctx)
+}
+
+// HeaderByNumber is ethclient's, bounded by CallLimit.
+func (c *Client) HeaderByNumber(ctx context.Context, number *big.Int) (*types.Header, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.HeaderByNumber(ctx, number)
+}
+
+// BlockNumber is ethclient's, bounded by CallLimit.
+func (c *Client) BlockNumber(ctx context.Context) (uint64, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.BlockNumber(ctx)
+}
+
+// TransactionReceipt is ethclient's, bounded by CallLimit.
+func (c *Client) TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.TransactionReceipt(ctx, hash)
+}
+
+// CodeAt is ethclient's, bounded by CallLimit.
+func (c *Client) CodeAt(ctx context.Context, account common.Address, block *big.Int) ([]byte, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.CodeAt(ctx, account, block)
+}
+
+// PendingCodeAt is ethclient's, bounded by CallLimit.
+func (c *Client) PendingCodeAt(ctx context.Context, account common.Address) ([]byte, error) {
+	ctx, cancel := bounded(ctx, CallLimit)
+	defer cancel()
+	return c.Client.PendingCodeAt(ctx, account)
+}
+
+// FilterLogs is ethclient's, bounded by FilterLimit.
+func (c *Client) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
+	ctx, cancel := bounded(ctx, FilterLimit)
+	defer cancel()
+	return c.Client.FilterLogs(ctx, q)
 }

@@ -56,6 +56,18 @@ func (l *lockedBuffer) String() string {
 
 func newCourtEnv(t *testing.T) *courtEnv {
 	t.Helper()
+	return newCourtEnvWindow(t, devchain.DevCourtConfig.ResponseWindow)
+}
+
+// newCourtEnvWindow is newCourtEnv with a court whose providers have
+// window to answer a case.
+func newCourtEnvWindow(t *testing.T, window time.Duration) *courtEnv {
+	t.Helper()
+	// The court is deployed with devchain's configuration; this package's
+	// tests do not run in parallel.
+	cfg := devchain.DevCourtConfig
+	defer func() { devchain.DevCourtConfig = cfg }()
+	devchain.DevCourtConfig.ResponseWindow = window
 	dir, err := os.MkdirTemp("", "ct")
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +194,11 @@ func until(t *testing.T, d time.Duration, what string, step func() bool) {
 // failed answer and the provider lost its stake.
 func TestAnswerSurvivesCutConnection(t *testing.T) {
 	start := time.Now()
-	e := newCourtEnv(t)
+	// Time for one chain call that never returns (go-ethereum's client can
+	// lose a request written as the connection drops; chain.CallLimit
+	// cuts it off) and the restart, under -race on a loaded machine: on CI
+	// the 10 s window of the devnet's court was missed that way.
+	e := newCourtEnvWindow(t, 90*time.Second)
 	proxy, err := devchain.NewProxy(filepath.Join(e.dir, "p.ipc"), e.info.IPC)
 	if err != nil {
 		t.Fatal(err)
