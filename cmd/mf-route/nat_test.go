@@ -533,7 +533,11 @@ func waitPath(t *testing.T, from, to *nsNode, want string, within time.Duration)
 			return
 		}
 	}
-	t.Fatalf("%s's connection to %s is %q after %v, want %s", from.name, to.name, got, within, want)
+	var conns []string
+	for _, p := range from.peers(t) {
+		conns = append(conns, fmt.Sprintf("%s %s %s %s", p.PeerID, p.Direction, p.Path, p.Addr))
+	}
+	t.Fatalf("%s's connection to %s is %q after %v, want %s; its connections:\n%s", from.name, to.name, got, within, want, strings.Join(conns, "\n"))
 }
 
 // relayOfPath is the peer ID of the relay from's connection to "to" runs

@@ -236,6 +236,10 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
+	rm, err := resourceManager()
+	if err != nil {
+		return nil, fmt.Errorf("route: resource manager: %w", err)
+	}
 	hopts := []libp2p.Option{
 		libp2p.Identity(id.P2PKey()),
 		libp2p.Transport(tcp.NewTCPTransport),
@@ -247,6 +251,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		// mf exposes its own counters; prometheus metrics cost memory on
 		// every node for nobody.
 		libp2p.DisableMetrics(),
+		rm,
 	}
 	hopts = append(hopts, natOpts...)
 	if len(opts.Listen) == 0 {
@@ -401,6 +406,7 @@ func (n *Node) Close() error {
 	}
 	n.mu.Unlock()
 	n.subs.closeAll()
+	n.punch.stop()
 	if n.mdns != nil {
 		n.mdns.Close()
 	}
@@ -444,32 +450,13 @@ func (n *Node) join(ctx context.Context) {
 		targets = append(targets, ai)
 	}
 	targets = append(targets, n.loadPeers()...)
-	var wg sync.WaitGroup
-	var connected atomic.Int32
-	sem := make(chan struct{}, 8)
-	for _, ai := range targets {
-		if ai.ID == n.host.ID() {
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := n.host.Connect(cctx, ai); err != nil {
-				n.log.Debug("peer unreachable", "peer", ai.ID, "err", err)
-				return
-			}
-			connected.Add(1)
-		}()
-	}
-	wg.Wait()
-	n.log.Info("joined", "peers", connected.Load(), "known", len(targets))
+	connected := n.dialAll(ctx, targets)
+	n.log.Info("joined", "peers", connected, "known", len(targets))
 	if len(targets) == 0 && !n.opts.NAT.MDNS && len(n.host.Network().Peers()) == 0 {
 		n.log.Warn("this node is alone: it has no bootstrap peers and knows no one; join a network with --bootstrap MULTIADDR/p2p/PEER-ID, a contact card or a file of them (or --mdns on a LAN), or let others bootstrap through this node's card (mf-route id --card)")
 	}
+	// join holds a count on n.wg, so adding to it here is safe.
+	n.goLoop(func() { n.keepJoined(ctx, targets) })
 	if err := n.kad.Bootstrap(ctx); err != nil {
 		n.log.Warn("dht bootstrap", "err", err)
 	}
@@ -492,6 +479,78 @@ func (n *Node) join(ctx context.Context) {
 		case <-n.republish:
 			delay = 250 * time.Millisecond
 		}
+	}
+}
+
+// dialAll connects to targets, eight at a time, and tells how many it
+// reached.
+func (n *Node) dialAll(ctx context.Context, targets []peer.AddrInfo) int {
+	var wg sync.WaitGroup
+	var connected atomic.Int32
+	sem := make(chan struct{}, 8)
+	for _, ai := range targets {
+		if ai.ID == n.host.ID() {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := n.host.Connect(cctx, ai); err != nil {
+				n.log.Debug("peer unreachable", "peer", ai.ID, "err", err)
+				return
+			}
+			connected.Add(1)
+		}()
+	}
+	wg.Wait()
+	return int(connected.Load())
+}
+
+// Rejoin timings: how often a node checks it still has DHT peers, and how
+// long it waits between tries while it has none.
+const (
+	rejoinCheck    = 10 * time.Second
+	rejoinFirst    = 2 * time.Second
+	rejoinMaxPause = time.Minute
+)
+
+// keepJoined dials the bootstrap peers, and those known before, again
+// whenever the DHT has no peer to ask: a node whose bootstrap peers were
+// down or refused it when it started, or that lost every peer (its link
+// went down), would otherwise stay alone until it was restarted. Between
+// failed tries the wait doubles up to a minute.
+func (n *Node) keepJoined(ctx context.Context, targets []peer.AddrInfo) {
+	if len(targets) == 0 {
+		return
+	}
+	wait, pause := rejoinFirst, rejoinFirst
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		if len(n.kad.RoutingTable().ListPeers()) > 0 {
+			wait, pause = rejoinCheck, rejoinFirst
+			continue
+		}
+		if got := n.dialAll(ctx, targets); got > 0 {
+			n.log.Info("rejoined", "peers", got, "known", len(targets))
+			if err := n.kad.Bootstrap(ctx); err != nil {
+				n.log.Debug("dht bootstrap", "err", err)
+			}
+			select {
+			case n.republish <- struct{}{}:
+			default:
+			}
+			wait, pause = rejoinCheck, rejoinFirst
+			continue
+		}
+		wait, pause = pause, min(2*pause, rejoinMaxPause)
 	}
 }
 

@@ -51,6 +51,18 @@ func (n *Node) watchRelayed(ctx context.Context) {
 	})
 }
 
+// stop cancels the tries scheduled; the node is closing.
+func (r *punchRetry) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p, st := range r.peers {
+		if st.timer != nil {
+			st.timer.Stop()
+		}
+		delete(r.peers, p)
+	}
+}
+
 func (n *Node) schedulePunch(ctx context.Context, p peer.ID) {
 	n.punch.mu.Lock()
 	defer n.punch.mu.Unlock()
@@ -109,13 +121,14 @@ func (n *Node) punchAgain(ctx context.Context, p peer.ID) {
 		if err = n.connect(ctx, peer.AddrInfo{ID: p}); err == nil {
 			return
 		}
+		n.log.Debug("dialling a peer through the relay again failed", "peer", p, "try", try+1, "err", err)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(pause):
 		}
 	}
-	n.log.Debug("dialling a peer through the relay again", "peer", p, "err", err)
+	n.log.Info("lost the relayed connection to a peer after a hole punch retry", "peer", p, "err", err)
 	n.punch.mu.Lock()
 	delete(n.punch.peers, p)
 	n.punch.mu.Unlock()
