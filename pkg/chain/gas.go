@@ -65,9 +65,7 @@ func NewClient(c *ethclient.Client) *Client { return &Client{c} }
 
 // EstimateGas is c's estimate raised to GasLimit, bounded by CallLimit.
 func (c *Client) EstimateGas(ctx context.Context, call ethereum.CallMsg) (uint64, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	g, err := c.Client.EstimateGas(ctx, call)
+	g, err := within(ctx, CallLimit, func(ctx context.Context) (uint64, error) { return c.Client.EstimateGas(ctx, call) })
 	if err != nil {
 		return 0, err
 	}
@@ -107,90 +105,61 @@ const (
 	FilterLimit = time.Minute
 )
 
-func bounded(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
+// within runs f under a deadline of d.
+func within[T any](ctx context.Context, d time.Duration, f func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return f(ctx)
 }
 
-// CallContract is ethclient's, bounded by CallLimit.
+// The methods below are ethclient's, each bounded by CallLimit (log
+// filters by FilterLimit).
+
 func (c *Client) CallContract(ctx context.Context, call ethereum.CallMsg, block *big.Int) ([]byte, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.CallContract(ctx, call, block)
+	return within(ctx, CallLimit, func(ctx context.Context) ([]byte, error) { return c.Client.CallContract(ctx, call, block) })
 }
 
-// PendingCallContract is ethclient's, bounded by CallLimit.
 func (c *Client) PendingCallContract(ctx context.Context, call ethereum.CallMsg) ([]byte, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.PendingCallContract(ctx, call)
+	return within(ctx, CallLimit, func(ctx context.Context) ([]byte, error) { return c.Client.PendingCallContract(ctx, call) })
 }
 
-// SendTransaction is ethclient's, bounded by CallLimit.
 func (c *Client) SendTransaction(ctx context.Context, tx *types.Transaction) error {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.SendTransaction(ctx, tx)
+	_, err := within(ctx, CallLimit, func(ctx context.Context) (struct{}, error) { return struct{}{}, c.Client.SendTransaction(ctx, tx) })
+	return err
 }
 
-// PendingNonceAt is ethclient's, bounded by CallLimit.
 func (c *Client) PendingNonceAt(ctx context.Context, account common.Address) (uint64, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.PendingNonceAt(ctx, account)
+	return within(ctx, CallLimit, func(ctx context.Context) (uint64, error) { return c.Client.PendingNonceAt(ctx, account) })
 }
 
-// SuggestGasPrice is ethclient's, bounded by CallLimit.
 func (c *Client) SuggestGasPrice(ctx context.Context) (*big.Int, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.SuggestGasPrice(ctx)
+	return within(ctx, CallLimit, c.Client.SuggestGasPrice)
 }
 
-// SuggestGasTipCap is ethclient's, bounded by CallLimit.
 func (c *Client) SuggestGasTipCap(ctx context.Context) (*big.Int, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.SuggestGasTipCap(ctx)
+	return within(ctx, CallLimit, c.Client.SuggestGasTipCap)
 }
 
-// HeaderByNumber is ethclient's, bounded by CallLimit.
 func (c *Client) HeaderByNumber(ctx context.Context, number *big.Int) (*types.Header, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.HeaderByNumber(ctx, number)
+	return within(ctx, CallLimit, func(ctx context.Context) (*types.Header, error) { return c.Client.HeaderByNumber(ctx, number) })
 }
 
-// BlockNumber is ethclient's, bounded by CallLimit.
 func (c *Client) BlockNumber(ctx context.Context) (uint64, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.BlockNumber(ctx)
+	return within(ctx, CallLimit, c.Client.BlockNumber)
 }
 
-// TransactionReceipt is ethclient's, bounded by CallLimit.
 func (c *Client) TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.TransactionReceipt(ctx, hash)
+	return within(ctx, CallLimit, func(ctx context.Context) (*types.Receipt, error) { return c.Client.TransactionReceipt(ctx, hash) })
 }
 
-// CodeAt is ethclient's, bounded by CallLimit.
 func (c *Client) CodeAt(ctx context.Context, account common.Address, block *big.Int) ([]byte, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.CodeAt(ctx, account, block)
+	return within(ctx, CallLimit, func(ctx context.Context) ([]byte, error) { return c.Client.CodeAt(ctx, account, block) })
 }
 
-// PendingCodeAt is ethclient's, bounded by CallLimit.
 func (c *Client) PendingCodeAt(ctx context.Context, account common.Address) ([]byte, error) {
-	ctx, cancel := bounded(ctx, CallLimit)
-	defer cancel()
-	return c.Client.PendingCodeAt(ctx, account)
+	return within(ctx, CallLimit, func(ctx context.Context) ([]byte, error) { return c.Client.PendingCodeAt(ctx, account) })
 }
 
-// FilterLogs is ethclient's, bounded by FilterLimit.
 func (c *Client) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
-	ctx, cancel := bounded(ctx, FilterLimit)
-	defer cancel()
-	return c.Client.FilterLogs(ctx, q)
+	return within(ctx, FilterLimit, func(ctx context.Context) ([]types.Log, error) { return c.Client.FilterLogs(ctx, q) })
 }
