@@ -202,9 +202,17 @@ func (s *Service) checkAgreement(ctx context.Context, id string, provider, owner
 	if c.good == nil {
 		c.good = map[string]time.Time{}
 	}
-	until = time.Now().Add(agreementRecheck)
+	now := time.Now()
+	until = now.Add(agreementRecheck)
 	if term.Before(until) {
 		until = term
+	}
+	// Entries past their time are dropped as new ones come, so that a
+	// long-running writer does not keep every agreement it ever read.
+	for k, t := range c.good {
+		if !now.Before(t) {
+			delete(c.good, k)
+		}
 	}
 	c.good[key] = until
 	c.mu.Unlock()
