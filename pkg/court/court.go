@@ -170,10 +170,11 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// passLimit bounds one look at the court: a chain call that never returns
-// (a connection cut halfway through a request) must not stop the watcher
-// for good. An answer waits up to seedWait for its seed; what is not done
-// within the limit stays pending for the next pass.
+// passLimit bounds one look at the court, as a second line behind
+// chain.CallLimit (every single chain call is bounded already): a pass
+// makes many calls, and a stuck one must not stop the watcher for good. An
+// answer waits up to seedWait for its seed; what is not done within the
+// limit stays pending for the next pass.
 const passLimit = seedWait + time.Minute
 
 // pass reads new events, acts on what is pending and asks for judgement
