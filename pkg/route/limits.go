@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/network"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/x/rate"
 )
@@ -25,12 +26,21 @@ const (
 	connRatePerSubnet = 2.0 // new connections a second, after a burst of connsPerSubnet
 )
 
-// resourceManager is libp2p's default resource manager (its limits scaled
-// to the machine, its services' own limits) with mf's subnet limits.
+// resourceManager is the host option for newResourceManager.
 func resourceManager() (libp2p.Option, error) {
+	mgr, err := newResourceManager()
+	if err != nil {
+		return nil, err
+	}
+	return libp2p.ResourceManager(mgr), nil
+}
+
+// newResourceManager is libp2p's default resource manager (its limits
+// scaled to the machine, its services' own limits) with mf's subnet limits.
+func newResourceManager() (network.ResourceManager, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
-	mgr, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()),
+	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()),
 		// Loopback stays unlimited in number (libp2p's default).
 		rcmgr.WithLimitPerSubnet(
 			[]rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: connsPerSubnet}},
@@ -51,8 +61,4 @@ func resourceManager() (libp2p.Option, error) {
 			},
 		}),
 	)
-	if err != nil {
-		return nil, err
-	}
-	return libp2p.ResourceManager(mgr), nil
 }
