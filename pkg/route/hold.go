@@ -135,7 +135,7 @@ type holding struct {
 	// view; tests set another).
 	isConnected func(peer.ID) bool
 	// lookupRow reads a row of the holders table (lookup; tests set
-	// another).
+	// another, under mu, while the node runs).
 	lookupRow func(context.Context, common.Address) ([]holdapi.RowDelegate, error)
 
 	// Sending to delegates (sent): calls paced per delegate, a delegate
@@ -193,7 +193,10 @@ func (h *holding) delegatesOf(ctx context.Context, addr common.Address) ([]holda
 	if ok && time.Now().Before(r.until) {
 		return r.delegates, nil
 	}
-	ds, err := h.lookupRow(ctx, addr)
+	h.mu.Lock()
+	look := h.lookupRow
+	h.mu.Unlock()
+	ds, err := look(ctx, addr)
 	ttl := holdRowTTL
 	if err != nil || len(ds) == 0 {
 		ttl = holdMissTTL
