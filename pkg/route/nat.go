@@ -312,6 +312,12 @@ func (n *Node) addrsChanged() {
 			n.log.Warn("writing card file", "err", err)
 		}
 	}
+	n.askRepublish()
+}
+
+// askRepublish has the join loop publish the card now, unless a request
+// is already waiting.
+func (n *Node) askRepublish() {
 	select {
 	case n.republish <- struct{}{}:
 	default:

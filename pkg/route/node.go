@@ -543,10 +543,7 @@ func (n *Node) keepJoined(ctx context.Context, targets []peer.AddrInfo) {
 			if err := n.kad.Bootstrap(ctx); err != nil {
 				n.log.Debug("dht bootstrap", "err", err)
 			}
-			select {
-			case n.republish <- struct{}{}:
-			default:
-			}
+			n.askRepublish()
 			wait, pause = rejoinCheck, rejoinFirst
 			continue
 		}
