@@ -2,6 +2,7 @@ package route
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,19 +29,20 @@ func expandBootstrap(entries []string) ([]string, error) {
 	var out []string
 	for _, e := range entries {
 		e = strings.TrimSpace(e)
-		if e == "" || identity.LooksLikeCard(e) {
+		if e == "" {
+			continue
+		}
+		if _, err := ma.NewMultiaddr(e); err == nil || identity.LooksLikeCard(e) {
+			// Held to the rule of a file's lines: an address without its
+			// peer id, or a broken card, stops the daemon here as there.
+			if _, err := parseBootstrap(e); err != nil {
+				return nil, fmt.Errorf("route: bootstrap entry %q: %v", e, err)
+			}
 			out = append(out, e)
 			continue
 		}
-		if _, err := ma.NewMultiaddr(e); err == nil {
-			out = append(out, e)
-			continue
-		}
-		if st, err := os.Stat(e); err != nil || st.IsDir() {
-			// Not a file either: join reports the entry as it is.
-			out = append(out, e)
-			continue
-		}
+		// Neither an address nor a card, so a file; one that is missing
+		// (a typo, or a list moved away) stops the daemon as a bad line does.
 		lines, err := readBootstrapFile(e)
 		if err != nil {
 			return nil, err
@@ -52,7 +54,15 @@ func expandBootstrap(entries []string) ([]string, error) {
 
 func readBootstrapFile(path string) ([]string, error) {
 	f, err := os.Open(path)
+	if err == nil {
+		if st, serr := f.Stat(); serr == nil && st.IsDir() {
+			err = errors.New("is a directory")
+		}
+	}
 	if err != nil {
+		if f != nil {
+			f.Close()
+		}
 		return nil, fmt.Errorf("route: bootstrap entry %q is not a multiaddr, a card or a readable file: %w", path, err)
 	}
 	defer f.Close()

@@ -111,10 +111,16 @@ func TestBootstrapFile(t *testing.T) {
 			}
 		})
 	}
-	// An entry that is neither an address, a card nor a file is passed on
-	// for join to report, as before.
-	if got, err := expandBootstrap([]string{"nonsense"}); err != nil || len(got) != 1 {
-		t.Fatalf("nonsense entry: %v %v", got, err)
+	// An entry that is neither an address, a card nor a readable file stops
+	// the daemon too: a typo must not leave a node quietly alone.
+	for _, e := range []string{"nonsense", filepath.Join(dir, "no-such-file"), dir, "/ip4/999.1.1.1/tcp/1"} {
+		if got, err := expandBootstrap([]string{e}); err == nil || !strings.Contains(err.Error(), "not a multiaddr, a card or a readable file") {
+			t.Fatalf("entry %q: got %q, %v; want an error", e, got, err)
+		}
+	}
+	// So does an address without its peer id, as it does in a file.
+	if got, err := expandBootstrap([]string{"/ip4/192.0.2.1/tcp/4001"}); err == nil || !strings.Contains(err.Error(), "/p2p/PEER-ID") {
+		t.Fatalf("address without peer id: got %q, %v; want an error", got, err)
 	}
 }
 

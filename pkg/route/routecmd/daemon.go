@@ -36,7 +36,8 @@ its contact card in the DHT, and serves the local API on $MF_HOME/route.sock
 
 Bootstrap entries are multiaddrs ending in /p2p/PEER-ID, contact cards, or
 the path of a file holding such entries, one a line (blank lines and lines
-starting with # are skipped). Known peers are stored in $MF_HOME/data/route,
+starting with # are skipped); an entry that is none of these stops the
+daemon. Known peers are stored in $MF_HOME/data/route,
 so a restarted node rejoins without being bootstrapped again. A node with no
 bootstrap entries and no known peers says so in its log, once.
 
