@@ -95,8 +95,8 @@ const (
 // tests).
 var holdPoll = 3 * time.Second
 
-// holdStartPoll is how often the loop looks until it first finds the
-// delegates.
+// holdStartPoll is how soon the loop looks again when it has not yet
+// found the delegates; it doubles up to holdPoll.
 const holdStartPoll = 250 * time.Millisecond
 
 // HoldReceiptTopic carries a recipient's receipt for a certified packet it
@@ -789,11 +789,14 @@ func (h *holding) loop(ctx context.Context) {
 	}
 	state := map[string]*fetchState{}
 	var lastList time.Time
-	// The first round runs at once, and is tried again every
-	// holdStartPoll until it has run (this node's mf-hold, which names
-	// the delegates, may start after it): a node that comes back gets
-	// what was held for it without waiting a poll interval.
+	// The first round runs at once, and is tried again after
+	// holdStartPoll, twice that, and so on up to holdPoll, until it has
+	// run (this node's mf-hold, which names the delegates, may start
+	// after it): a node that comes back gets what was held for it without
+	// waiting a poll interval, and a node with no delegates at all (no
+	// mf-hold, or none hired) does not ask four times a second forever.
 	started := false
+	wait := holdStartPoll
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -805,7 +808,8 @@ func (h *holding) loop(ctx context.Context) {
 		if started {
 			t.Reset(holdPoll)
 		} else {
-			t.Reset(min(holdStartPoll, holdPoll))
+			t.Reset(min(wait, holdPoll))
+			wait *= 2
 		}
 		ds := h.myDelegates(ctx)
 		if len(ds) == 0 {
