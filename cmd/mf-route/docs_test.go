@@ -354,8 +354,9 @@ func (w *readmeWorld) run(name, script, home string) (string, error) {
 	}
 	defer logf.Close()
 	// A bound for a block that hangs, not a measure: the devnet block
-	// starts three devnets, which under -race on a busy machine takes minutes.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	// starts three devnets, which under -race on a busy machine takes minutes
+	// (over ten once in CI, with mf-chat's race tests on the same two cores).
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-e", "-o", "pipefail", "-c", script)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = w.env, w.work, logf, logf
