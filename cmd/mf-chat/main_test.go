@@ -383,6 +383,10 @@ func cmdStartChat(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	cmd := exec.Command(bin, "--home", home, "daemon")
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// If it never answers, the SIGQUIT below dumps every thread, the
+	// goroutine running on one too (plain SIGQUIT shows it as "running on
+	// other thread", which is what CI once showed of a start that hung).
+	cmd.Env = append(os.Environ(), "GOTRACEBACK=crash")
 	ts.Check(cmd.Start())
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
@@ -396,7 +400,9 @@ func cmdStartChat(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	cl := chatapi.NewClient(home)
 	var last error
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	// A bound for a start that hangs, not a measure: after a SIGKILL, under
+	// -race on two busy cores, a start took over a minute in CI.
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		select {
 		case <-done:
 			b, _ := os.ReadFile(logPath)
