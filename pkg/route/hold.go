@@ -796,7 +796,7 @@ func (h *holding) loop(ctx context.Context) {
 	// waiting a poll interval, and a node with no delegates at all (no
 	// mf-hold, or none hired) does not ask four times a second forever.
 	started := false
-	wait := holdStartPoll
+	wait := min(holdStartPoll, holdPoll)
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -808,8 +808,10 @@ func (h *holding) loop(ctx context.Context) {
 		if started {
 			t.Reset(holdPoll)
 		} else {
-			t.Reset(min(wait, holdPoll))
-			wait *= 2
+			t.Reset(wait)
+			// Capped here, not only at the Reset: doubled without end it
+			// would overflow within two minutes and fire at once, forever.
+			wait = min(2*wait, holdPoll)
 		}
 		ds := h.myDelegates(ctx)
 		if len(ds) == 0 {
