@@ -270,7 +270,9 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 	}
 	u := s.newUploader(ctx, storers, copies, resume)
 	b := chunk.NewBuilder(key, u.add)
-	_, err := io.CopyBuffer(onlyWriter{b}, onlyReader{r.Body}, make([]byte, routeapi.BodyBuffer))
+	buf := routeapi.GetBuffer()
+	defer routeapi.PutBuffer(buf)
+	_, err := io.CopyBuffer(onlyWriter{b}, onlyReader{r.Body}, *buf)
 	var ref chunk.Ref
 	if err == nil {
 		ref, err = b.Close()

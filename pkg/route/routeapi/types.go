@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -672,8 +673,25 @@ const BodyBuffer = 256 << 10
 // methods are hidden from io.CopyBuffer, so that neither a ReadFrom nor a
 // WriteTo with a smaller buffer of its own takes over.
 func CopyBody(dst io.Writer, src io.Reader) (int64, error) {
-	return io.CopyBuffer(onlyWriter{dst}, onlyReader{src}, make([]byte, BodyBuffer))
+	buf := GetBuffer()
+	defer PutBuffer(buf)
+	return io.CopyBuffer(onlyWriter{dst}, onlyReader{src}, *buf)
 }
+
+// bodyBuffers keeps BodyBuffer-sized buffers for reuse. A small call passes
+// through five copies (client, both mf-routes, the service's socket), and
+// allocating and zeroing 256 KiB for each was most of its CPU.
+var bodyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, BodyBuffer)
+	return &b
+}}
+
+// GetBuffer returns a buffer of BodyBuffer bytes; give it back with
+// PutBuffer once nothing refers to it.
+func GetBuffer() *[]byte { return bodyBuffers.Get().(*[]byte) }
+
+// PutBuffer returns a buffer from GetBuffer.
+func PutBuffer(b *[]byte) { bodyBuffers.Put(b) }
 
 type onlyWriter struct{ w io.Writer }
 
