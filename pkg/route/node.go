@@ -25,6 +25,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
@@ -251,6 +252,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		// mf exposes its own counters; prometheus metrics cost memory on
 		// every node for nobody.
 		libp2p.DisableMetrics(),
+		libp2p.SwarmOpts(swarm.WithDialRanker(n.rankDials)),
 		rm,
 	}
 	hopts = append(hopts, natOpts...)
