@@ -39,6 +39,18 @@ func swapBin(o Options) (string, error) {
 	return p, nil
 }
 
+// devnetProcs is the GOMAXPROCS of every process a devnet starts, unless
+// the caller's environment sets one. A devnet runs every node's daemons on
+// one machine, so the processes, not the threads of one, share its cores;
+// with a P per core in each, the Go runtime wakes an idle thread on another
+// core for every goroutine a network read or a channel makes ready, and on
+// a virtual machine each of those context switches is dear. Measured on
+// the 5-node line of docs/benchmarks.md ("Run G"), one P each gave more
+// packets a second, a lower tail and less CPU per packet, and a db get on
+// three providers a quarter less CPU in each of the four processes it
+// passes.
+const devnetProcs = "1"
+
 // launch starts a background process that outlives the devnet command (its
 // own session: it does not get the terminal's Ctrl-C), logging to logPath,
 // and waits up to a minute until ready answers. home, if set, is its
@@ -62,6 +74,9 @@ func launch(ctx context.Context, bin string, args []string, home, logPath string
 	}
 	if home != "" {
 		cmd.Env = append(cmd.Env, "MF_HOME="+home)
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+devnetProcs)
 	}
 	if err := cmd.Start(); err != nil {
 		return err

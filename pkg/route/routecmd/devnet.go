@@ -64,6 +64,11 @@ nodes after it as delegates; it needs at least 4 nodes, as the table keeps
 mf-chat daemon (DIR/nodeI/chat.log) when mf-chat is beside mf-route (make
 build). With --json it prints the devnet's status, as devnet
 status --json does, once everything runs.
+
+Every daemon a devnet starts runs with GOMAXPROCS=1 unless GOMAXPROCS is
+set in the environment: the devnet's many processes share the machine's
+cores, and one Go scheduler thread each costs fewer context switches than
+one per core (docs/benchmarks.md, "Run G").
 ` + cli.ExitCodesHelp,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
