@@ -56,6 +56,14 @@ func (o *Options) Configure(bell bool, notifyCmd string, keys map[string]string)
 	return nil
 }
 
+// windowFPS is how often the window may redraw. bubbletea's renderer wakes
+// at this rate whether or not anything changed (it draws only what did),
+// and those wake-ups are the window's whole idle cost: at its default of
+// 60 a second, about 1 % of a core on the development machine. At 30 a
+// second they cost half that, and a change waits 17 ms for its frame on
+// average instead of 8 (docs/benchmarks.md, "mf-chat").
+const windowFPS = 30
+
 // Run opens the window until the user quits or ctx ends.
 func Run(ctx context.Context, c *chatapi.Client, o Options) error {
 	if _, err := c.Status(ctx); err != nil {
@@ -68,7 +76,7 @@ func Run(ctx context.Context, c *chatapi.Client, o Options) error {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
 	m := newModel(ctx, c, o)
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx)}
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithFPS(windowFPS)}
 	if o.In != nil {
 		opts = append(opts, tea.WithInput(o.In))
 	}
