@@ -13,9 +13,10 @@ import (
 // tries its QUIC ones too.
 const quicAfterTCP = 250 * time.Millisecond
 
-// rankDials ranks a peer's addresses for dialling: the TCP addresses this
-// node does well to take first (tcpFirst) in libp2p's own order, and the
-// rest (QUIC, relayed) in libp2p's order too, quicAfterTCP later.
+// rankDials ranks a peer's addresses for dialling: the direct TCP
+// addresses this node does well to take first (preferTCP says which) in
+// libp2p's own order, and the rest (QUIC, relayed) in libp2p's order too,
+// quicAfterTCP later.
 // libp2p's default is the other way round, QUIC first, for its one round
 // trip less to connect. mf keeps a connection for hours and moves every
 // packet over it, and measured on a 5-node line a hop over QUIC cost a
