@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -528,6 +529,17 @@ func (w *readmeWorld) close() {
 		}
 	}
 	pids = append(pids, readPID(filepath.Join(w.dir, "chain", "chain.pid")))
+	// And every daemon that left a pid file anywhere below: a block cut
+	// short while a devnet was starting leaves daemons its state file does
+	// not list yet.
+	_ = filepath.WalkDir(w.dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".pid") {
+			if pid := readPID(path); pid > 0 && w.started(pid) {
+				pids = append(pids, pid)
+			}
+		}
+		return nil
+	})
 	for _, pid := range pids {
 		if pid > 0 {
 			_ = syscall.Kill(pid, syscall.SIGTERM)
@@ -539,6 +551,19 @@ func (w *readmeWorld) close() {
 		}
 	}
 	os.RemoveAll(w.dir)
+}
+
+// started tells whether pid is a process of this test's world (its command
+// line or environment names the world's directory), and not another that
+// took the number of one that ended.
+func (w *readmeWorld) started(pid int) bool {
+	for _, f := range []string{"cmdline", "environ"} {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, f))
+		if err == nil && bytes.Contains(b, []byte(w.dir)) {
+			return true
+		}
+	}
+	return false
 }
 
 func readPID(path string) int {
