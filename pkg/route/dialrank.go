@@ -13,40 +13,34 @@ import (
 // tries its QUIC ones too.
 const quicAfterTCP = 250 * time.Millisecond
 
-// rankDials ranks a peer's addresses for dialling: the direct TCP
-// addresses this node does well to take first (preferTCP says which) in
-// libp2p's own order, and the rest (QUIC, relayed) in libp2p's order too,
-// quicAfterTCP later.
+// preferTCP ranks a peer's addresses for dialling. A peer whose addresses
+// are all on loopback or private networks (a devnet, a LAN, a cluster in
+// one data centre) is dialled on its TCP addresses first, in libp2p's own
+// order, and on the rest (QUIC) in libp2p's order too, quicAfterTCP later.
 // libp2p's default is the other way round, QUIC first, for its one round
 // trip less to connect. mf keeps a connection for hours and moves every
 // packet over it, and measured on a 5-node line a hop over QUIC cost a
 // relay about twice the CPU of a hop over TCP (quic-go moves each
 // 1,200-byte datagram through its own system call and encryption; TCP
 // hands the kernel a whole frame): docs/benchmarks.md, "TCP or QUIC". A
-// peer with no such address, or whose TCP dial fails (a firewall that lets
-// only UDP through), is still reached over QUIC, a quarter of a second
-// later. Hole punching is not ranked: libp2p dials every address at once
-// for it.
-func (n *Node) rankDials(addrs []ma.Multiaddr) []network.AddrDelay {
-	return preferTCP(addrs, network.Reachability(n.reach.Load()) == network.ReachabilityPublic)
-}
-
-// preferTCP is rankDials for a node that is publicly reachable, or not.
+// peer whose TCP dial fails is still reached over QUIC, a quarter of a
+// second later. Hole punching is not ranked: libp2p dials every address at
+// once for it.
 //
-// A node behind a NAT dials public peers in libp2p's order, QUIC first:
-// the addresses it is seen from on those connections are what a hole
-// punch aims at, and UDP's holes open where TCP's do not (ranking TCP
-// first there kept two NATed peers on their relay in TestNATNamespaces).
-// Loopback and LAN addresses involve no NAT, and are dialled TCP first by
-// any node. A peer that offers relayed addresses is behind a NAT itself,
-// and is dialled in libp2p's order.
-func preferTCP(addrs []ma.Multiaddr, public bool) []network.AddrDelay {
+// A peer with any public or relayed address keeps libp2p's order. Ranking
+// public addresses TCP first, even only for nodes that AutoNAT found
+// public, kept two NATed peers on their relay in TestNATNamespaces under
+// load: a hole punch aims at the addresses a node's public peers see it
+// from, UDP's holes open through a NAT where TCP's do not, and which of
+// those each side ends up with is libp2p's to balance.
+func preferTCP(addrs []ma.Multiaddr) []network.AddrDelay {
 	var tcp, rest []ma.Multiaddr
 	for _, a := range addrs {
-		if isRelayAddr(a) {
+		if isRelayAddr(a) || !manet.IsPrivateAddr(a) && !manet.IsIPLoopback(a) {
+			// Public or relayed: libp2p's order for the whole peer.
 			return swarm.DefaultDialRanker(addrs)
 		}
-		if isDirectTCP(a) && (public || manet.IsPrivateAddr(a) || manet.IsIPLoopback(a)) {
+		if isDirectTCP(a) {
 			tcp = append(tcp, a)
 		} else {
 			rest = append(rest, a)

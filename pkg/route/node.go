@@ -252,7 +252,7 @@ func New(ctx context.Context, id *identity.Identity, db *kv.DB, opts Options) (*
 		// mf exposes its own counters; prometheus metrics cost memory on
 		// every node for nobody.
 		libp2p.DisableMetrics(),
-		libp2p.SwarmOpts(swarm.WithDialRanker(n.rankDials)),
+		libp2p.SwarmOpts(swarm.WithDialRanker(preferTCP)),
 		rm,
 	}
 	hopts = append(hopts, natOpts...)
