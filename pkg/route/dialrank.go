@@ -14,30 +14,26 @@ import (
 const quicAfterTCP = 250 * time.Millisecond
 
 // preferTCP ranks a peer's addresses for dialling. A peer whose addresses
-// are all on loopback or private networks (a devnet, a LAN, a cluster in
-// one data centre) is dialled on its TCP addresses first, in libp2p's own
-// order, and on the rest (QUIC) in libp2p's order too, quicAfterTCP later.
-// libp2p's default is the other way round, QUIC first, for its one round
-// trip less to connect. mf keeps a connection for hours and moves every
-// packet over it, and measured on a 5-node line a hop over QUIC cost a
-// relay about twice the CPU of a hop over TCP (quic-go moves each
-// 1,200-byte datagram through its own system call and encryption; TCP
-// hands the kernel a whole frame): docs/benchmarks.md, "TCP or QUIC". A
-// peer whose TCP dial fails is still reached over QUIC, a quarter of a
-// second later. Hole punching is not ranked: libp2p dials every address at
-// once for it.
+// are all on loopback (a devnet, daemons of one machine) is dialled on its
+// TCP addresses first, in libp2p's own order, and on the rest (QUIC) in
+// libp2p's order too, quicAfterTCP later. libp2p's default is the other
+// way round, QUIC first, for its one round trip less to connect. mf keeps a
+// connection for hours and moves every packet over it, and measured on a
+// 5-node line a hop over QUIC cost a relay about twice the CPU of a hop
+// over TCP (quic-go moves each 1,200-byte datagram through its own system
+// call and encryption; TCP hands the kernel a whole frame):
+// docs/benchmarks.md, "TCP or QUIC".
 //
-// A peer with any public or relayed address keeps libp2p's order. Ranking
-// public addresses TCP first, even only for nodes that AutoNAT found
-// public, kept two NATed peers on their relay in TestNATNamespaces under
-// load: a hole punch aims at the addresses a node's public peers see it
-// from, UDP's holes open through a NAT where TCP's do not, and which of
-// those each side ends up with is libp2p's to balance.
+// Every other peer keeps libp2p's order. Rankers that put TCP first for
+// public peers, or for LAN peers too, failed TestNATNamespaces under load
+// (two NATed peers stayed on their relay): hole punching depends on which
+// transport each node reaches its public peers and LAN neighbours over,
+// and that balance is libp2p's; what exactly tipped it was not found.
 func preferTCP(addrs []ma.Multiaddr) []network.AddrDelay {
 	var tcp, rest []ma.Multiaddr
 	for _, a := range addrs {
-		if isRelayAddr(a) || !manet.IsPrivateAddr(a) && !manet.IsIPLoopback(a) {
-			// Public or relayed: libp2p's order for the whole peer.
+		if isRelayAddr(a) || !manet.IsIPLoopback(a) {
+			// Not loopback alone: libp2p's order for the whole peer.
 			return swarm.DefaultDialRanker(addrs)
 		}
 		if isDirectTCP(a) {
