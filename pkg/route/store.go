@@ -56,7 +56,7 @@ func (r *peerRecord) marshal() []byte {
 func unmarshalPeerRecord(b []byte) (*peerRecord, error) {
 	r := wire.NewReader(b)
 	seen := r.Uint64()
-	if seen > 1<<40 {
+	if seen >= 1<<40 {
 		return nil, fmt.Errorf("route: peer record seen time out of range")
 	}
 	rec := &peerRecord{Seen: time.Unix(int64(seen), 0)}
