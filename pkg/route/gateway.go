@@ -229,8 +229,17 @@ func writeGatewayRequest(s io.Writer, req *http.Request, ctype string, length in
 	fmt.Fprintf(bw, "%s %s HTTP/1.1\r\nHost: mf\r\n", req.Method, req.URL.RequestURI())
 	_ = h.Write(bw)
 	_, _ = bw.WriteString("\r\n")
-	if length > 0 && length <= smallBody && body != nil {
-		// A small body goes out with the head in one write.
+	return writeBody(s, bw, body, length)
+}
+
+// writeBody writes what bw holds (a head) and then body, of length bytes
+// (-1: up to its end): a small body in the same write as the head, a
+// larger one after it in large pieces.
+func writeBody(s io.Writer, bw *bufio.Writer, body io.Reader, length int64) error {
+	if body == nil || length == 0 {
+		return bw.Flush()
+	}
+	if length > 0 && length <= smallBody {
 		if k, err := io.CopyN(bw, body, length); err != nil {
 			if err == io.EOF && k < length {
 				err = io.ErrUnexpectedEOF
@@ -241,9 +250,6 @@ func writeGatewayRequest(s io.Writer, req *http.Request, ctype string, length in
 	}
 	if err := bw.Flush(); err != nil {
 		return err
-	}
-	if length == 0 || body == nil {
-		return nil
 	}
 	src := body
 	if length > 0 {
@@ -272,30 +278,7 @@ func writeGatewayResponse(s io.Writer, resp *http.Response) error {
 	fmt.Fprintf(bw, "HTTP/1.1 %03d %s\r\n", resp.StatusCode, http.StatusText(resp.StatusCode))
 	_ = h.Write(bw)
 	_, _ = bw.WriteString("\r\n")
-	if resp.ContentLength > 0 && resp.ContentLength <= smallBody && resp.Body != nil {
-		if k, err := io.CopyN(bw, resp.Body, resp.ContentLength); err != nil {
-			if err == io.EOF && k < resp.ContentLength {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		return bw.Flush()
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if resp.Body == nil || resp.ContentLength == 0 {
-		return nil
-	}
-	src := io.Reader(resp.Body)
-	if resp.ContentLength > 0 {
-		src = io.LimitReader(resp.Body, resp.ContentLength)
-	}
-	k, err := routeapi.CopyBody(s, src)
-	if err == nil && resp.ContentLength > 0 && k < resp.ContentLength {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
+	return writeBody(s, bw, resp.Body, resp.ContentLength)
 }
 
 // readGatewayRequest reads a request from a peer: a head of at most

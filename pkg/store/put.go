@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -270,9 +269,7 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 	}
 	u := s.newUploader(ctx, storers, copies, resume)
 	b := chunk.NewBuilder(key, u.add)
-	buf := routeapi.GetBuffer()
-	defer routeapi.PutBuffer(buf)
-	_, err := io.CopyBuffer(onlyWriter{b}, onlyReader{r.Body}, *buf)
+	_, err := routeapi.CopyBody(b, r.Body)
 	var ref chunk.Ref
 	if err == nil {
 		ref, err = b.Close()
@@ -341,14 +338,6 @@ func (s *Service) put(ctx context.Context, r *http.Request) (*storeapi.PutResult
 func doneKey(hash string, public bool) []byte {
 	return []byte(fmt.Sprintf("done/%s/%v", hash, public))
 }
-
-type onlyWriter struct{ w io.Writer }
-
-func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
-
-type onlyReader struct{ r io.Reader }
-
-func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // apiGet streams a file, or the range asked for.
 func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) {
