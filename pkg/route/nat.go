@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
 	relayv2 "github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/relay"
+	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
 
@@ -114,7 +115,9 @@ func (n *Node) natHostOptions(o NATOptions) ([]libp2p.Option, error) {
 		// follow); v2 confirms single addresses.
 		libp2p.EnableNATService(),
 		libp2p.EnableAutoNATv2(),
-		libp2p.EnableHolePunching(),
+		// The tracer lets mf's own punch retries wait for libp2p's
+		// punches to end; the filter offers both transports (punch.go).
+		libp2p.EnableHolePunching(holepunch.WithTracer(&n.punch), holepunch.WithAddrFilter(punchAddrs{n})),
 		libp2p.EnableAutoRelayWithPeerSource(n.relayCandidates,
 			autorelay.WithNumRelays(autoRelayNum),
 			autorelay.WithMinCandidates(1),
