@@ -87,6 +87,12 @@ func verifyDest(root [32]byte, depth byte, d Dest) bool {
 	if depth > maxDestDepth || len(d.Path) != int(depth) || int(d.Index) >= 1<<depth {
 		return false
 	}
+	// The leaf hashes at most 32 bytes of prefix: a longer one, or one
+	// of another length than its bits need, would pass with bytes the
+	// commitment never covered.
+	if d.Bits > 256 || len(d.Prefix) != (int(d.Bits)+7)/8 {
+		return false
+	}
 	h := destLeaf(d)
 	idx := d.Index
 	for _, s := range d.Path {
