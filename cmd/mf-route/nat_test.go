@@ -182,7 +182,8 @@ func TestNATNamespaces(t *testing.T) {
 	// a loaded machine say; 120 s after the unblocking hold two tries,
 	// wherever in the schedule it fell.
 	waitPath(t, p1, p2, "direct", 120*time.Second)
-	t.Logf("p1-p2 direct %v after the routers could reach each other, by %s", time.Since(unblocked).Round(time.Millisecond), addrTo(t, p1, p2))
+	direct, _ := connTo(t, p1, p2)
+	t.Logf("p1-p2 direct %v after the routers could reach each other, by %s", time.Since(unblocked).Round(time.Millisecond), direct.Addr)
 	waitPath(t, p2, p1, "direct", 10*time.Second)
 	if st := p1.status(t); st.Packets.PunchRetries == 0 {
 		t.Fatalf("p1 turned direct to p2 without trying another hole punch")
@@ -520,21 +521,19 @@ func cardOnlyUsable(addrs []string) bool {
 
 func isCircuit(a string) bool { return strings.Contains(a, "/p2p-circuit") }
 
-func pathTo(t *testing.T, from, to *nsNode) string {
+// connTo is from's connection to "to", as its peers list shows it.
+func connTo(t *testing.T, from, to *nsNode) (routeapi.PeerInfo, bool) {
 	for _, p := range from.peers(t) {
 		if p.PeerID == to.peer {
-			return p.Path
+			return p, true
 		}
 	}
-	return "none"
+	return routeapi.PeerInfo{}, false
 }
 
-// addrTo is the remote address of from's connection to "to".
-func addrTo(t *testing.T, from, to *nsNode) string {
-	for _, p := range from.peers(t) {
-		if p.PeerID == to.peer {
-			return p.Addr
-		}
+func pathTo(t *testing.T, from, to *nsNode) string {
+	if p, ok := connTo(t, from, to); ok {
+		return p.Path
 	}
 	return "none"
 }

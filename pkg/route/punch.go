@@ -2,7 +2,6 @@ package route
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -236,47 +235,29 @@ func withOtherTransport(addrs []ma.Multiaddr, keep func(ma.Multiaddr) bool) []ma
 // otherTransport turns /ipX/A/tcp/P into /ipX/A/udp/P/quic-v1 and back;
 // nil for any other address.
 func otherTransport(a ma.Multiaddr) ma.Multiaddr {
-	if len(a) < 2 {
+	if len(a) < 2 || (a[0].Code() != ma.P_IP4 && a[0].Code() != ma.P_IP6) {
 		return nil
 	}
-	ip, port := a[0], a[1]
-	if ip.Code() != ma.P_IP4 && ip.Code() != ma.P_IP6 {
+	var tail string
+	switch port := a[1].Value(); {
+	case a[1].Code() == ma.P_TCP && len(a) == 2:
+		tail = "/udp/" + port + "/quic-v1"
+	case a[1].Code() == ma.P_UDP && len(a) == 3 && a[2].Code() == ma.P_QUIC_V1:
+		tail = "/tcp/" + port
+	default:
 		return nil
 	}
-	switch {
-	case port.Code() == ma.P_TCP && len(a) == 2:
-		g, err := ma.NewMultiaddr(fmt.Sprintf("/%s/%s/udp/%s/quic-v1", ip.Protocol().Name, ip.Value(), port.Value()))
-		if err != nil {
-			return nil
-		}
-		return g
-	case port.Code() == ma.P_UDP && len(a) == 3 && a[2].Code() == ma.P_QUIC_V1:
-		g, err := ma.NewMultiaddr(fmt.Sprintf("/%s/%s/tcp/%s", ip.Protocol().Name, ip.Value(), port.Value()))
-		if err != nil {
-			return nil
-		}
-		return g
+	t, err := ma.NewMultiaddr(tail)
+	if err != nil {
+		return nil
 	}
-	return nil
+	return append(ma.Multiaddr{a[0]}, t...)
 }
 
 // listensOn: does one of the listen addresses have g's transport and port
 // (on any IP of g's family)?
 func listensOn(listen []ma.Multiaddr, g ma.Multiaddr) bool {
-	for _, l := range listen {
-		if len(l) < 2 || len(l) != len(g) || l[0].Code() != g[0].Code() {
-			continue
-		}
-		same := true
-		for i := 1; i < len(g); i++ {
-			if l[i].Code() != g[i].Code() || l[i].Value() != g[i].Value() {
-				same = false
-				break
-			}
-		}
-		if same {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(listen, func(l ma.Multiaddr) bool {
+		return len(l) >= 2 && l[0].Code() == g[0].Code() && l[1:].Equal(g[1:])
+	})
 }
